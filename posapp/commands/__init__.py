@@ -1,0 +1,1 @@
+"""Sub-commands of the ``posapp`` command line, one module each (see posapp/cli.py)."""

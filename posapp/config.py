@@ -1,0 +1,156 @@
+"""Typed settings with defaults and validation, stored as JSON in the config dir.
+
+Settings never hold secrets: keys and the client id's private half live in the OS keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from posapp.core.money import EXPONENTS
+
+
+class Environment(StrEnum):
+    TRAINING = "training"  # the embedded sandbox; no credentials needed
+    SANDBOX = "sandbox"  # Antom's own sandbox (SANDBOX_ client id) on a real gateway
+    PRODUCTION = "production"
+
+
+# Antom gateways by region (protocol reference §1.1).
+GATEWAYS: dict[str, str] = {
+    "NA": "https://open-na-global.alipay.com",
+    "US": "https://open.antglobal-us.com",
+    "ASIA": "https://open-sea-global.alipay.com",
+    "EU": "https://open-de-global.alipay.com",
+}
+LANGUAGES = ("system", "en", "zh_CN")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; ``field`` names it, the message is fit for a user."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    environment: Environment = Environment.TRAINING
+    region: str = "ASIA"  # a GATEWAYS key, or "custom" to use gateway_url
+    gateway_url: str = ""
+    client_id: str = ""
+    merchant_name: str = "posapp training store"
+    terminal_id: str = "TILL-01"
+    currency: str = "SGD"
+    language: str = "system"
+    notify_listener: bool | None = None  # None: on in training, off in production
+    notify_port: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gateway(self) -> str:
+        """The base URL for Antom requests (ignored in training mode)."""
+        if self.region == "custom":
+            return self.gateway_url.rstrip("/")
+        return GATEWAYS[self.region]
+
+    @property
+    def listener_enabled(self) -> bool:
+        if self.notify_listener is None:
+            return self.environment is Environment.TRAINING
+        return self.notify_listener
+
+    def validate(self) -> Settings:
+        if self.region != "custom" and self.region not in GATEWAYS:
+            raise ConfigError("region", f"unknown region {self.region!r}")
+        if self.region == "custom":
+            url = urlparse(self.gateway_url)
+            if url.scheme not in ("http", "https") or not url.netloc:
+                raise ConfigError(
+                    "gateway_url", "enter a URL such as https://open-sea-global.alipay.com"
+                )
+            if url.scheme == "http" and self.environment is Environment.PRODUCTION:
+                raise ConfigError("gateway_url", "production needs an https:// gateway")
+        if self.currency not in EXPONENTS:
+            raise ConfigError("currency", f"Antom does not support {self.currency!r}")
+        tid = self.terminal_id.strip()
+        if not tid or len(tid) > 32 or not tid.isprintable():
+            raise ConfigError("terminal_id", "use 1 to 32 printable characters")
+        if self.environment is not Environment.TRAINING and not self.client_id.strip():
+            raise ConfigError("client_id", "enter the client id from the Antom dashboard")
+        if self.environment is Environment.SANDBOX and not self.client_id.startswith("SANDBOX_"):
+            raise ConfigError("client_id", "Antom sandbox client ids start with SANDBOX_")
+        if self.environment is Environment.PRODUCTION and self.client_id.startswith("SANDBOX_"):
+            raise ConfigError("client_id", "a SANDBOX_ client id cannot be used in production")
+        if self.language not in LANGUAGES:
+            raise ConfigError("language", f"choose one of {', '.join(LANGUAGES)}")
+        if not 0 <= self.notify_port <= 65535:
+            raise ConfigError("notify_port", "a port is 0 to 65535")
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["environment"] = self.environment.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Settings:
+        if not isinstance(data, dict):
+            raise ConfigError("settings", "the settings file does not hold an object")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        try:
+            values["environment"] = Environment(values.get("environment", "training"))
+        except ValueError:
+            raise ConfigError(
+                "environment", f"unknown environment {data.get('environment')!r}"
+            ) from None
+        defaults = cls()
+        for f in fields(cls):
+            if f.name in values and f.name not in ("environment", "notify_listener", "extra"):
+                expected = type(getattr(defaults, f.name))
+                if not isinstance(values[f.name], expected) or isinstance(values[f.name], bool) != (
+                    expected is bool
+                ):
+                    raise ConfigError(f.name, f"expected {expected.__name__}")
+        return replace(defaults, **values)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read settings; a missing file means first run (defaults, training mode)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise ConfigError("settings", f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError("settings", f"{path} is not valid JSON (line {exc.lineno})") from None
+    return Settings.from_json(data).validate()
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    """Write atomically: a crash mid-write leaves the old file, never half a file."""
+    settings.validate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(settings.to_json(), fh, indent=2, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,275 @@
+"""Antom request/response signing as pure functions.
+
+Content to sign: ``<METHOD> <path>\\n<client-id>.<time>.<body>``; RSA PKCS#1 v1.5 with
+SHA-256 over those bytes; the signature is standard Base64, then form-URL-encoded, and sent
+as ``algorithm=RSA256,keyVersion=<n>,signature=<encoded>``.
+
+Keys: private keys load from PKCS#1 or PKCS#8, PEM or bare Base64; public keys from X.509
+SubjectPublicKeyInfo or PKCS#1, PEM or bare Base64. Load each key once: loading validates
+the key and costs tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote_plus, unquote_plus
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from posapp.core.antom.errors import KeyFormatError, SignatureError
+
+ALGORITHM = "RSA256"
+DEFAULT_KEY_VERSION = "1"
+MIN_KEY_BITS = 2048
+
+
+def content_to_sign(
+    method: str, path: str, client_id: str, time_value: str, body: bytes | str
+) -> bytes:
+    """The exact bytes that are signed. ``body`` is the raw body, never re-serialised."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    head = f"{method.upper()} {path}\n{client_id}.{time_value}.".encode()
+    return head + raw
+
+
+def sign(private_key: rsa.RSAPrivateKey, content: bytes) -> str:
+    """Standard Base64 of the RSA-SHA256 PKCS#1 v1.5 signature (not URL-encoded)."""
+    raw = private_key.sign(content, padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(raw).decode("ascii")
+
+
+def verify(public_key: rsa.RSAPublicKey, content: bytes, signature_b64: str) -> bool:
+    try:
+        raw = base64.b64decode(signature_b64, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    try:
+        public_key.verify(raw, content, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
+
+
+def build_signature_header(signature_b64: str, key_version: str = DEFAULT_KEY_VERSION) -> str:
+    return f"algorithm={ALGORITHM},keyVersion={key_version},signature={quote_plus(signature_b64)}"
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureHeader:
+    algorithm: str
+    key_version: str
+    signature: str  # standard Base64, already URL-decoded
+
+
+def parse_signature_header(value: str | None) -> SignatureHeader:
+    """Parse ``algorithm=RSA256,keyVersion=1,signature=...`` with or without spaces.
+
+    Like the official SDKs, everything after the first ``signature=`` is the value.
+    """
+    if not value or not isinstance(value, str):
+        raise SignatureError("the signature header is missing")
+    marker = value.find("signature=")
+    if marker < 0:
+        raise SignatureError("the signature header has no signature= part")
+    encoded = value[marker + len("signature=") :].strip()
+    head = value[:marker]
+    fields: dict[str, str] = {}
+    for part in head.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, val = part.partition("=")
+        if not sep:
+            raise SignatureError(f"the signature header part {part[:40]!r} is not key=value")
+        fields[key.strip()] = val.strip()
+    algorithm = fields.get("algorithm", ALGORITHM)
+    if algorithm.upper() != ALGORITHM:
+        raise SignatureError(f"unsupported signature algorithm {algorithm[:20]!r}")
+    if not encoded:
+        raise SignatureError("the signature header has an empty signature")
+    decoded = unquote_plus(encoded)
+    if not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", decoded):
+        raise SignatureError("the signature is not Base64")
+    return SignatureHeader(
+        algorithm.upper(), fields.get("keyVersion", DEFAULT_KEY_VERSION), decoded
+    )
+
+
+def request_time_now(now_ms: int | None = None) -> str:
+    """``Request-Time`` as the Java SDK writes it: epoch milliseconds."""
+    return str(now_ms if now_ms is not None else time.time_ns() // 1_000_000)
+
+
+def parse_time_header(value: str | None) -> datetime:
+    """Accept epoch milliseconds and ISO 8601 with an offset (both SDK forms)."""
+    if not value or not isinstance(value, str):
+        raise SignatureError("the time header is missing")
+    text = value.strip()
+    if text.isdigit() and 10 <= len(text) <= 14:
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise SignatureError(f"the time header {text[:40]!r} is not a time") from None
+    if parsed.tzinfo is None:
+        raise SignatureError("the time header has no UTC offset")
+    return parsed
+
+
+# -- keys --------------------------------------------------------------------------------
+
+_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
+
+
+def _read(material: str | bytes | Path, source: str | None) -> tuple[str, str]:
+    if isinstance(material, Path):
+        src = source or str(material)
+        try:
+            data = material.read_bytes()
+        except OSError as exc:
+            raise KeyFormatError(f"{src}: cannot read the file ({exc.strerror})") from None
+    else:
+        src = source or "the key"
+        data = material.encode() if isinstance(material, str) else material
+    try:
+        text = data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise KeyFormatError(f"{src}: not a text key (PEM or Base64 expected)") from None
+    if not text:
+        raise KeyFormatError(f"{src}: the key is empty")
+    return text, src
+
+
+def _der_from(text: str, src: str) -> tuple[str | None, bytes]:
+    match = _PEM.search(text)
+    if match:
+        label, body = match.group(1), match.group(2)
+        if "ENCRYPTED" in label or "Proc-Type: 4,ENCRYPTED" in body:
+            raise KeyFormatError(
+                f"{src}: the key is encrypted with a passphrase; export it unencrypted"
+            )
+    elif "-----BEGIN" in text:
+        raise KeyFormatError(f"{src}: the PEM key is truncated (no matching END line)")
+    else:
+        label, body = None, text
+    b64 = re.sub(r"\s+", "", body)
+    try:
+        der = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyFormatError(f"{src}: not valid PEM or Base64 key text") from None
+    if not der:
+        raise KeyFormatError(f"{src}: the key is empty")
+    return label, der
+
+
+def load_private_key(material: str | bytes | Path, source: str | None = None) -> rsa.RSAPrivateKey:
+    """Load a merchant private key (PKCS#1 or PKCS#8; PEM or bare Base64)."""
+    text, src = _read(material, source)
+    label, der = _der_from(text, src)
+    if label is not None and "PRIVATE KEY" not in label:
+        raise KeyFormatError(f"{src}: this is a {label.lower()}, not a private key")
+    key = None
+    try:
+        key = serialization.load_der_private_key(der, password=None)
+    except TypeError:
+        raise KeyFormatError(f"{src}: the key is encrypted with a passphrase") from None
+    except (ValueError, UnsupportedAlgorithm):
+        pass
+    if key is None:
+        # cryptography reads PKCS#8 and traditional (PKCS#1) DER; try the public forms to
+        # tell the user what they gave us instead.
+        try:
+            _load_public_der(der)
+        except KeyFormatError:
+            hint = "truncated or damaged" if len(der) > 64 else "too short to be a key"
+            raise KeyFormatError(f"{src}: not a usable RSA private key ({hint})") from None
+        raise KeyFormatError(f"{src}: this is a public key, not a private key")
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise KeyFormatError(f"{src}: not an RSA key ({type(key).__name__.lstrip('_')})")
+    if key.key_size < MIN_KEY_BITS:
+        raise KeyFormatError(f"{src}: the key has {key.key_size} bits; Antom needs {MIN_KEY_BITS}")
+    return key
+
+
+def _load_public_der(der: bytes) -> rsa.RSAPublicKey:
+    for loader in (
+        serialization.load_der_public_key,
+        lambda d: serialization.load_pem_public_key(
+            b"-----BEGIN RSA PUBLIC KEY-----\n"
+            + base64.encodebytes(d)
+            + b"-----END RSA PUBLIC KEY-----\n"
+        ),
+    ):
+        try:
+            key = loader(der)
+        except (ValueError, UnsupportedAlgorithm):
+            continue
+        if not isinstance(key, rsa.RSAPublicKey):
+            raise KeyFormatError(f"not an RSA key ({type(key).__name__.lstrip('_')})")
+        return key
+    raise KeyFormatError("not a public key")
+
+
+def load_public_key(material: str | bytes | Path, source: str | None = None) -> rsa.RSAPublicKey:
+    """Load an Antom public key (X.509 SubjectPublicKeyInfo or PKCS#1; PEM or bare Base64)."""
+    text, src = _read(material, source)
+    label, der = _der_from(text, src)
+    if label is not None and "PRIVATE" in label:
+        raise KeyFormatError(f"{src}: this is a private key; the Antom public key is expected")
+    try:
+        key = _load_public_der(der)
+    except KeyFormatError as exc:
+        if "not an RSA key" in exc.message:
+            raise KeyFormatError(f"{src}: {exc.message}") from None
+        try:
+            serialization.load_der_private_key(der, password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            raise KeyFormatError(
+                f"{src}: not a usable RSA public key (truncated or damaged)"
+            ) from None
+        raise KeyFormatError(
+            f"{src}: this is a private key; the Antom public key is expected"
+        ) from None
+    if key.key_size < MIN_KEY_BITS:
+        raise KeyFormatError(f"{src}: the key has {key.key_size} bits; Antom needs {MIN_KEY_BITS}")
+    return key
+
+
+def generate_private_key(bits: int = 2048) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
+
+
+def private_key_pkcs1_pem(key: rsa.RSAPrivateKey) -> str:
+    """PKCS#1 PEM (``BEGIN RSA PRIVATE KEY``), the form the official Python SDK loads."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode("ascii")
+
+
+def public_key_spki_pem(key: rsa.RSAPublicKey) -> str:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def public_key_bare_base64(key: rsa.RSAPublicKey) -> str:
+    """SubjectPublicKeyInfo DER as one Base64 line: what Antom's dashboard shows."""
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode("ascii")
+
+
+def keys_match(private_key: rsa.RSAPrivateKey, public_key: rsa.RSAPublicKey) -> bool:
+    """Whether ``public_key`` is the public half of ``private_key``."""
+    return private_key.public_key().public_numbers() == public_key.public_numbers()

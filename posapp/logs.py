@@ -1,0 +1,96 @@
+"""Logging to a rotating file, with card data and keys redacted from every line.
+
+The redaction runs on the final text of each record (message, arguments and traceback),
+so nothing that reaches the file can carry a card number, a CVV or a PEM key.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+from posapp.core.cards import detect_brand, luhn_ok
+
+_PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
+# 12-19 digits, optionally grouped by single spaces or dashes.
+_DIGIT_RUN = re.compile(r"(?<![\dA-Za-z])\d(?:[ -]?\d){11,18}(?![\dA-Za-z])")
+_CVV = re.compile(
+    r"""(?ix)
+    (["']?(?:cvv2?|cvc2?|cid|csc|security[ _-]?code)["']?\s*[:=]\s*["']?)
+    (\d{3,4})
+    """
+)
+_CARD_NO = re.compile(r"""(?i)(["']?(?:cardNo|card_number|pan)["']?\s*[:=]\s*["']?)([^"',}\s]+)""")
+# A bare base64 private key (as Antom's tools hand out): long unbroken base64 starting MII.
+_BARE_KEY = re.compile(r"MII[A-Za-z0-9+/]{200,}={0,2}")
+
+
+def _pan_sub(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = re.sub(r"[ -]", "", text)
+    # Luhn-valid runs are card numbers; so are mistyped runs with a card brand's prefix.
+    # Epoch-millisecond timestamps (13 digits starting with 1) pass through unharmed.
+    if luhn_ok(digits) or (len(digits) >= 14 and detect_brand(digits) is not None):
+        return f"[card …{digits[-4:]}]"
+    return text
+
+
+def redact(text: str) -> str:
+    """Remove card numbers, CVVs and keys from ``text``."""
+    text = _PEM.sub("[redacted key]", text)
+    text = _BARE_KEY.sub("[redacted key]", text)
+    text = _CARD_NO.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = _CVV.sub(lambda m: m.group(1) + "***", text)
+    return _DIGIT_RUN.sub(_pan_sub, text)
+
+
+class RedactionFilter(logging.Filter):
+    """Rewrites each record so that its message and traceback are already redacted."""
+
+    _formatter = logging.Formatter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the record
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = redact(message)
+        record.args = ()
+        if record.exc_info:
+            record.exc_text = redact(self._formatter.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
+
+
+def setup_logging(log_dir: Path, level: int | str = logging.INFO) -> Path:
+    """Log to ``log_dir/posapp.log`` (1 MB x 5 files) and stderr for warnings."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "posapp.log"
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_posapp", False):
+            root.removeHandler(handler)
+            handler.close()
+    file_handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
+    )
+    file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.WARNING)
+    stderr.setFormatter(logging.Formatter("posapp: %(levelname)s: %(message)s"))
+    for handler in (file_handler, stderr):
+        handler.addFilter(RedactionFilter())
+        handler._posapp = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request URL at INFO; keep it at WARNING.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    return path

@@ -1,0 +1,1 @@
+"""The embedded Antom sandbox: a protocol-faithful simulator for training mode and tests."""

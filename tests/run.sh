@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian/Ubuntu machine: installs the system packages the tests
+# use (Qt's offscreen libraries, D-Bus and gnome-keyring for the real-keyring tests), a venv with
+# the test extras, then runs pytest inside a private D-Bus session with an unlocked keyring.
+# Extra arguments go to pytest (e.g. `bash tests/run.sh tests/core -x`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(dbus dbus-x11 gnome-keyring libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3)
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tests/run.sh: installing system packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+
+export QT_QPA_PLATFORM=offscreen
+# A private session bus with an unlocked gnome-keyring: the keyring tests use the real
+# Secret Service, never the user's own keyring.
+exec dbus-run-session -- bash -c '
+  printf "posapp-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
+  exec .venv/bin/python -m pytest "$@"
+' posapp-tests "$@"
