@@ -26,9 +26,12 @@ fi
 .venv/bin/python -m pip install -q -e '.[test]'
 
 export QT_QPA_PLATFORM=offscreen
-# A private session bus with an unlocked gnome-keyring: the keyring tests use the real
+# A private session bus with a fresh, unlocked gnome-keyring (its own data dir, so an old
+# login keyring with another password never gets in the way): the keyring tests use the real
 # Secret Service, never the user's own keyring.
-exec dbus-run-session -- bash -c '
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c '
   printf "posapp-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
   exec .venv/bin/python -m pytest "$@"
-' posapp-tests "$@"
+' posapp-tests "$@" 2> >(grep -v "Failed to set fd limit" >&2)
