@@ -1,0 +1,236 @@
+"""TaskRunner: the one way the UI runs service calls off the GUI thread.
+
+A view hands the runner a plain function (a service call) and two callbacks. The function runs
+on a worker thread from one of two lanes; its return value or exception comes back through a
+queued signal, so the callbacks always run on the GUI thread and never race a widget:
+
+- the **journal** lane has a single worker, so journal writes happen one at a time in order;
+- the **network** lane runs several calls in parallel (pay, inquiry, consult, doctor checks).
+
+A failure without its own ``on_error`` goes to the one shared error presenter. When the
+callbacks' owner (a widget) is deleted before the result arrives, the result is dropped instead
+of touching a dead C++ object. Long work can report progress through a plain callback that the
+runner turns into a queued signal as well.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+OnDone = Callable[[Any], None]
+OnError = Callable[[BaseException], None]
+OnProgress = Callable[[Any], None]
+ErrorPresenter = Callable[[BaseException, str], None]
+
+
+class Lane(StrEnum):
+    JOURNAL = "journal"  # one worker: writes to the SQLite journal, in order
+    NETWORK = "network"  # several workers: calls that wait on Antom (or the sandbox)
+
+
+@dataclass
+class _Pending:
+    label: str
+    on_done: OnDone | None
+    on_error: OnError | None
+    on_progress: OnProgress | None
+    owner: QObject | None
+    cancelled: bool = False
+
+
+class TaskHandle:
+    """What ``TaskRunner.run`` returns: cancel() drops the callbacks (the call itself runs on)."""
+
+    def __init__(self, runner: TaskRunner, task_id: int) -> None:
+        self._runner = runner
+        self.task_id = task_id
+
+    def cancel(self) -> None:
+        pending = self._runner._pending.get(self.task_id)
+        if pending is not None:
+            pending.cancelled = True
+
+    @property
+    def running(self) -> bool:
+        return self.task_id in self._runner._pending
+
+
+class _Job(QRunnable):
+    """Runs one function on a pool thread; only emits signals, never touches Python UI state."""
+
+    def __init__(
+        self,
+        bridge: _Bridge,
+        task_id: int,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        with_progress: bool,
+    ) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._bridge = bridge
+        self._task_id = task_id
+        self._fn = fn
+        self._args = args
+        self._kwargs = kwargs
+        self._with_progress = with_progress
+
+    def run(self) -> None:
+        task_id, bridge = self._task_id, self._bridge
+        kwargs = dict(self._kwargs)
+        if self._with_progress:
+            kwargs["progress"] = lambda value: bridge.progressed.emit(task_id, value)
+        try:
+            result = self._fn(*self._args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
+            bridge.finished.emit(task_id, False, exc)
+        else:
+            bridge.finished.emit(task_id, True, result)
+        finally:
+            # Drop references on the worker thread so nothing keeps big results alive.
+            self._fn = None  # type: ignore[assignment]
+            self._args = ()
+            self._kwargs = {}
+
+
+class _Bridge(QObject):
+    """Lives on the GUI thread: signals emitted by workers are queued to its slots."""
+
+    finished = Signal(int, bool, object)
+    progressed = Signal(int, object)
+
+
+class TaskRunner(QObject):
+    """Runs service calls on worker lanes and delivers results on the GUI thread.
+
+    Signals: ``busy_changed(bool)`` when the first task starts or the last one ends;
+    ``task_failed(str, object)`` for every failure that reaches the shared presenter.
+    """
+
+    busy_changed = Signal(bool)
+    task_failed = Signal(str, object)
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        network_workers: int = 4,
+        error_presenter: ErrorPresenter | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._journal_pool = QThreadPool(self)
+        self._journal_pool.setMaxThreadCount(1)
+        self._network_pool = QThreadPool(self)
+        self._network_pool.setMaxThreadCount(max(1, network_workers))
+        self._bridge = _Bridge(self)
+        self._bridge.finished.connect(self._on_bridge_finished)
+        self._bridge.progressed.connect(self._on_bridge_progressed)
+        self._pending: dict[int, _Pending] = {}
+        self._ids = itertools.count(1)
+        self._presenter: ErrorPresenter = error_presenter or _log_only
+        self._closed = False
+
+    # -- public API ---------------------------------------------------------------------
+    def set_error_presenter(self, presenter: ErrorPresenter) -> None:
+        self._presenter = presenter
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        lane: Lane = Lane.NETWORK,
+        on_done: OnDone | None = None,
+        on_error: OnError | None = None,
+        on_progress: OnProgress | None = None,
+        owner: QObject | None = None,
+        label: str = "",
+        **kwargs: Any,
+    ) -> TaskHandle:
+        """Run ``fn(*args, **kwargs)`` on ``lane``; call back on the GUI thread.
+
+        With ``on_progress``, ``fn`` also receives ``progress=callable``: each call is
+        delivered to ``on_progress`` on the GUI thread.
+        """
+        if self._closed:
+            raise RuntimeError("the task runner is shut down")
+        task_id = next(self._ids)
+        self._pending[task_id] = _Pending(
+            label or getattr(fn, "__name__", "task"), on_done, on_error, on_progress, owner
+        )
+        job = _Job(self._bridge, task_id, fn, args, kwargs, on_progress is not None)
+        pool = self._journal_pool if lane is Lane.JOURNAL else self._network_pool
+        if len(self._pending) == 1:
+            self.busy_changed.emit(True)
+        pool.start(job)
+        return TaskHandle(self, task_id)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def wait_for_done(self, msecs: int = -1) -> bool:
+        """Block until the worker lanes are idle (shutdown and tests; never from a view)."""
+        a = self._network_pool.waitForDone(msecs)
+        b = self._journal_pool.waitForDone(msecs)
+        return bool(a and b)
+
+    def shutdown(self, msecs: int = 15000) -> None:
+        """Stop accepting work, let running calls finish, drop their callbacks."""
+        self._closed = True
+        for pending in self._pending.values():
+            pending.cancelled = True
+        self._network_pool.clear()
+        self._journal_pool.clear()
+        self.wait_for_done(msecs)
+
+    def present_error(self, exc: BaseException, label: str = "") -> None:
+        self.task_failed.emit(label, exc)
+        try:
+            self._presenter(exc, label)
+        except Exception:  # a broken presenter must not take the till down
+            log.exception("the error presenter failed")
+
+    # -- delivery on the GUI thread -----------------------------------------------------
+    @Slot(int, bool, object)
+    def _on_bridge_finished(self, task_id: int, ok: bool, value: object) -> None:
+        pending = self._pending.pop(task_id, None)
+        if not self._pending:
+            self.busy_changed.emit(False)
+        if pending is None or pending.cancelled:
+            return
+        if pending.owner is not None and not shiboken6.isValid(pending.owner):
+            return
+        if ok:
+            if pending.on_done is not None:
+                pending.on_done(value)
+            return
+        assert isinstance(value, BaseException)
+        if pending.on_error is not None:
+            pending.on_error(value)
+        else:
+            log.error("task %s failed", pending.label, exc_info=value)
+            self.present_error(value, pending.label)
+
+    @Slot(int, object)
+    def _on_bridge_progressed(self, task_id: int, value: object) -> None:
+        pending = self._pending.get(task_id)
+        if pending is None or pending.cancelled or pending.on_progress is None:
+            return
+        if pending.owner is not None and not shiboken6.isValid(pending.owner):
+            return
+        pending.on_progress(value)
+
+
+def _log_only(exc: BaseException, label: str) -> None:
+    log.error("background task %s failed: %s", label or "?", exc)
