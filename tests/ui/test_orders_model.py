@@ -1,0 +1,231 @@
+"""The order table model over a list-backed source: lazy blocks, keyset paging, live updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from pytestqt.qtbot import QtBot
+
+from posapp.core.cards import MaskedCard
+from posapp.core.money import Money
+from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.order_model import (
+    AMBER,
+    PLACEHOLDER,
+    RED,
+    Column,
+    OrderQuery,
+    OrderTableModel,
+    Role,
+    Urgency,
+)
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FakePayment:
+    payment_id: str
+    order_reference: str
+    amount: Money
+    card: MaskedCard
+    status: str
+    created_at: datetime
+    auth_expires_at: datetime | None = None
+
+
+def make(i: int, status: str = "CAPTURED", **kw: Any) -> FakePayment:
+    return FakePayment(
+        payment_id=f"PID{i:07d}",
+        order_reference=f"ORD-{i:07d}",
+        amount=Money(100 + i, "SGD"),
+        card=MaskedCard("VISA", "405469", f"{i % 10000:04d}"),
+        status=status,
+        created_at=NOW - timedelta(minutes=i),
+        **kw,
+    )
+
+
+class ListSource:
+    """Newest first by created_at; held view by deadline. Counts the calls it serves."""
+
+    def __init__(self, payments: list[FakePayment]) -> None:
+        self.payments = payments
+        self.calls: list[tuple[str, Any]] = []
+
+    def _rows(self, query: OrderQuery) -> list[FakePayment]:
+        rows = [p for p in self.payments if pf.matches(p, query)]
+        if query.held:
+            return sorted(rows, key=lambda p: (p.auth_expires_at, p.payment_id))
+        return sorted(rows, key=lambda p: (p.created_at, p.payment_id), reverse=True)
+
+    def count(self, query: OrderQuery) -> int:
+        return len(self._rows(query))
+
+    def key_of(self, query: OrderQuery, p: FakePayment) -> Any:
+        return p.payment_id
+
+    def window(self, query, *, offset, limit, total, after=None, before=None):
+        rows = self._rows(query)
+        ids = [p.payment_id for p in rows]
+        if after is not None:
+            self.calls.append(("after", after))
+            i = ids.index(after) + 1
+            return rows[i : i + limit]
+        if before is not None:
+            self.calls.append(("before", before))
+            i = ids.index(before)
+            return rows[max(0, i - limit) : i]
+        self.calls.append(("offset", offset))
+        return rows[offset : offset + limit]
+
+    def get(self, payment_id: str) -> FakePayment | None:
+        return next((p for p in self.payments if p.payment_id == payment_id), None)
+
+
+def queued_submit(fn, done, failed):
+    """Deliver on a later turn of the event loop, like the TaskRunner does."""
+    try:
+        result = fn()
+    except Exception:
+        QTimer.singleShot(0, lambda: failed(exc))
+        return
+    QTimer.singleShot(0, lambda: done(result))
+
+
+def model_with(qtbot: QtBot, payments, query=OrderQuery()) -> OrderTableModel:
+    model = OrderTableModel(ListSource(payments), submit=queued_submit, now=lambda: NOW)
+    with qtbot.waitSignal(model.count_changed):
+        model.set_query(query)
+    return model
+
+
+def test_model_passes_qt_model_tester(qtbot: QtBot, qtmodeltester) -> None:
+    model = model_with(qtbot, [make(i) for i in range(450)])
+    qtmodeltester.check(model, force_py=True)
+    # touch rows far down so blocks load asynchronously under the tester's eye
+    model.data(model.index(420, 0))
+    qtbot.waitUntil(lambda: model.is_loaded(420))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_first_block_then_count_then_lazy_blocks(qtbot: QtBot) -> None:
+    model = model_with(qtbot, [make(i) for i in range(1000)])
+    assert model.rowCount() == 1000
+    assert model.is_loaded(0) and not model.is_loaded(500)
+    assert model.data(model.index(500, Column.TIME)) == PLACEHOLDER
+    assert model.data(model.index(500, Column.ORDER), Role.LOADED) is False
+    with qtbot.waitSignal(model.rows_loaded):
+        pass
+    assert model.data(model.index(500, Column.ORDER)) == "ORD-0000500"
+
+
+def test_keyset_from_a_cached_neighbour(qtbot: QtBot) -> None:
+    model = model_with(qtbot, [make(i) for i in range(300)])
+    source: ListSource = model._source  # type: ignore[assignment]
+    model.data(model.index(150, 0))
+    qtbot.waitUntil(lambda: model.is_loaded(150))
+    assert ("after", "PID0000099") in source.calls
+    model.data(model.index(299, 0))  # the end: block 2, its neighbour block 1 is cached
+    qtbot.waitUntil(lambda: model.is_loaded(299))
+    assert model.data(model.index(299, Column.PAYMENT_ID)) == "PID0000299"
+
+
+def test_columns_and_roles(qtbot: QtBot) -> None:
+    p = make(3)
+    model = model_with(qtbot, [p])
+    idx = lambda c: model.index(0, c)  # noqa: E731
+    assert model.data(idx(Column.AMOUNT)) == "SGD 1.03"
+    assert model.data(idx(Column.CARD)) == "Visa •••• 0003"
+    assert model.data(idx(Column.STATUS)) == "Captured"
+    assert model.data(idx(Column.PAYMENT_ID)) == "PID0000003"
+    assert model.data(idx(Column.TIME_LEFT)) == ""
+    assert model.data(idx(0), Role.PAYMENT) is p
+    assert model.data(idx(0), Role.STATUS) == "CAPTURED"
+    assert model.headerData(Column.CARD, Qt.Orientation.Horizontal) == "Card"
+
+
+def test_held_colours_amber_under_a_day_red_when_released(qtbot: QtBot) -> None:
+    held = [
+        make(1, "AUTHORISED", auth_expires_at=NOW - timedelta(minutes=5)),
+        make(2, "AUTHORISED", auth_expires_at=NOW + timedelta(hours=5)),
+        make(3, "AUTHORISED", auth_expires_at=NOW + timedelta(days=6)),
+        make(4, "CAPTURED"),
+    ]
+    model = model_with(qtbot, held, OrderQuery(held=True))
+    assert model.rowCount() == 3
+    col = Column.TIME_LEFT
+    got = [model.data(model.index(r, col), Role.URGENCY) for r in range(3)]
+    assert got == [Urgency.RELEASED, Urgency.SOON, Urgency.OK]
+    assert model.data(model.index(0, col), Qt.ItemDataRole.BackgroundRole) == RED
+    assert model.data(model.index(1, col), Qt.ItemDataRole.BackgroundRole) == AMBER
+    assert model.data(model.index(2, col), Qt.ItemDataRole.BackgroundRole) is None
+    assert model.data(model.index(0, col)) == "released"
+    assert model.data(model.index(1, col)) == "5 h 0 min"
+    assert model.data(model.index(2, col)) == "6 d 0 h"
+
+
+def test_live_update_emits_a_narrow_data_changed(qtbot: QtBot) -> None:
+    payments = [make(i, "PROCESSING") for i in range(250)]
+    model = model_with(qtbot, payments)
+    settled = replace(payments[7], status="CAPTURED")
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        assert model.update_payments([settled]) == 1
+    top, bottom = blocker.args[0], blocker.args[1]
+    assert (top.row(), bottom.row()) == (7, 7)
+    assert model.data(model.index(7, Column.STATUS)) == "Captured"
+
+
+def test_new_payment_goes_on_top_without_a_reset(qtbot: QtBot) -> None:
+    model = model_with(qtbot, [make(i) for i in range(1, 150)])
+    model.data(model.index(120, 0))
+    qtbot.waitUntil(lambda: model.is_loaded(120))
+    before_120 = model.data(model.index(120, Column.PAYMENT_ID))
+    newest = make(0)
+    with qtbot.assertNotEmitted(model.modelReset):
+        assert model.insert_new(newest)
+    assert model.rowCount() == 150
+    assert model.data(model.index(0, Column.PAYMENT_ID)) == "PID0000000"
+    assert model.data(model.index(121, Column.PAYMENT_ID)) == before_120
+    assert not model.insert_new(newest)  # already shown
+
+
+def test_filter_by_text_and_status(qtbot: QtBot) -> None:
+    payments = [make(i, "CAPTURED" if i % 2 else "DECLINED") for i in range(40)]
+    model = model_with(qtbot, payments, OrderQuery(text="ORD-0000013"))
+    assert model.rowCount() == 1
+    with qtbot.waitSignal(model.count_changed):
+        model.set_query(OrderQuery(statuses=frozenset({"DECLINED"})))
+    assert model.rowCount() == 20
+    assert all(
+        model.data(model.index(r, Column.STATUS), Role.STATUS) == "DECLINED" for r in range(20)
+    )
+
+
+def test_data_never_raises(qtbot: QtBot) -> None:
+    class Broken(FakePayment):
+        @property
+        def amount(self):  # type: ignore[override]
+            raise RuntimeError("corrupt row")
+
+    model = model_with(qtbot, [make(1)])
+    model._blocks[0].rows[0] = object.__new__(Broken)  # a row whose fields blow up
+    assert model.data(model.index(0, Column.AMOUNT)) in (None, "")
+    assert model.data(model.index(5, 0)) is None
+    assert model.data(QModelIndex()) is None
+
+
+@pytest.mark.parametrize("n", [0, 1, 100, 101])
+def test_sizes_around_the_block_edge(qtbot: QtBot, n: int) -> None:
+    model = OrderTableModel(ListSource([make(i) for i in range(n)]), submit=queued_submit)
+    model.set_query(OrderQuery())
+    qtbot.waitUntil(lambda: model.rowCount() == n)
+    if n:
+        model.data(model.index(n - 1, 0))  # what a view does for a row scrolled into sight
+        qtbot.waitUntil(lambda: model.is_loaded(n - 1))
+    if n:
+        assert model.data(model.index(n - 1, Column.PAYMENT_ID)) == f"PID{n - 1:07d}"
