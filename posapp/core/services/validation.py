@@ -1,0 +1,181 @@
+"""Checking a payment before anything is journaled or sent.
+
+Errors name the form field (``CheckoutInputError.field``) so the screen can show the message
+next to it. Warnings do not stop the payment: the cashier sees them and goes on. The one
+warning here is the seed's: Antom's card channels are Latin-script; Chinese (or any other
+non-Latin) text in a field sent to Antom may be refused or garbled on the buyer's statement.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from posapp.core.cards import (
+    CardBrand,
+    CardDetails,
+    CardError,
+    luhn_ok,
+    pan_lengths,
+    parse_expiry,
+    validate_cvv,
+    validate_pan,
+)
+from posapp.core.money import Money, MoneyError
+
+# Antom field limits (protocol reference §3.3).
+MAX_REFERENCE = 64
+MAX_DESCRIPTION = 256
+MAX_NAME = 32
+MAX_ADDRESS = 256
+MAX_CITY = 32
+MAX_STATE = 8
+MAX_ZIP = 32
+_ID_CHARS = re.compile(r"[A-Za-z0-9_.:\-]+")
+
+
+class CheckoutInputError(ValueError):
+    """Input refused before sending; ``field`` names the form field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class InputWarning:
+    field: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Billing:
+    """Billing address sent as ``cardholder billingAddress`` (AVS); all optional."""
+
+    address1: str = ""
+    city: str = ""
+    state: str = ""
+    zip_code: str = ""
+    region: str = ""  # ISO 3166 alpha-2
+
+    def is_empty(self) -> bool:
+        return not any((self.address1, self.city, self.state, self.zip_code, self.region))
+
+
+def read_card(
+    number: str,
+    expiry: str,
+    cvv: str,
+    today: date,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+) -> CardDetails:
+    """Build ``CardDetails`` from typed text; CardError (with the field) on bad input."""
+    pan, brand = validate_pan(number)
+    month, year = parse_expiry(expiry, today)
+    code = validate_cvv(cvv, brand)
+    return CardDetails(
+        pan=pan,
+        expiry_month=month,
+        expiry_year=year,
+        cvv=code,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        brand=brand,
+    )
+
+
+def non_latin(text: str) -> bool:
+    """True if ``text`` has letters outside the Latin script (CJK, Cyrillic, Arabic...)."""
+    for ch in text:
+        if ch.isascii() or not ch.isalpha():
+            continue
+        try:
+            name = unicodedata.name(ch)
+        except ValueError:
+            return True
+        if "LATIN" not in name:
+            return True
+    return False
+
+
+def _check_text(field: str, value: str, limit: int, label: str, *, required: bool = False) -> None:
+    if required and not value.strip():
+        raise CheckoutInputError(field, f"Enter the {label}")
+    if len(value) > limit:
+        raise CheckoutInputError(field, f"The {label} has at most {limit} characters")
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        raise CheckoutInputError(field, f"The {label} contains control characters")
+
+
+def check_card(card: CardDetails, today: date) -> None:
+    """Re-check a ``CardDetails`` built elsewhere (the UI builds it from its fields)."""
+    if not card.pan.isdigit() or not luhn_ok(card.pan):
+        raise CheckoutInputError("card_number", "This card number is not valid: check the digits")
+    try:
+        _pan, brand = validate_pan(card.pan)
+        if card.brand is not None and brand is not None and card.brand is not brand:
+            raise CheckoutInputError("card_number", "The card brand does not match the number")
+        if brand is not None and len(card.pan) not in pan_lengths(brand):
+            raise CheckoutInputError("card_number", "The card number has the wrong length")
+        parse_expiry(f"{card.expiry_month:02d}/{card.expiry_year}", today)
+        validate_cvv(card.cvv, brand)
+    except CardError as exc:
+        raise CheckoutInputError(exc.field, exc.message) from None
+    _check_text("first_name", card.first_name, MAX_NAME, "first name")
+    _check_text("last_name", card.last_name, MAX_NAME, "last name")
+
+
+def check_amount(amount: Money, currency: str | None = None) -> None:
+    if currency is not None and amount.currency != currency:
+        raise CheckoutInputError("amount", f"This till takes {currency}, not {amount.currency}")
+    if amount.minor <= 0:
+        raise CheckoutInputError("amount", "The amount must be more than zero")
+    try:
+        amount.check_antom()
+    except MoneyError as exc:
+        raise CheckoutInputError("amount", str(exc)) from None
+
+
+def check_reference(reference: str) -> None:
+    _check_text("reference", reference, MAX_REFERENCE, "order reference", required=True)
+    if not _ID_CHARS.fullmatch(reference):
+        raise CheckoutInputError(
+            "reference", "The order reference may hold letters, digits and - _ . : only"
+        )
+
+
+def check_billing(billing: Billing | None) -> None:
+    if billing is None:
+        return
+    _check_text("address1", billing.address1, MAX_ADDRESS, "address")
+    _check_text("city", billing.city, MAX_CITY, "city")
+    _check_text("state", billing.state, MAX_STATE, "state")
+    _check_text("zip_code", billing.zip_code, MAX_ZIP, "postal code")
+    if billing.zip_code and not re.fullmatch(r"[A-Za-z0-9 \-]{1,10}", billing.zip_code):
+        raise CheckoutInputError(
+            "zip_code", "The postal code has up to 10 letters, digits, spaces or hyphens"
+        )
+    if billing.region and not re.fullmatch(r"[A-Z]{2}", billing.region):
+        raise CheckoutInputError("region", "The country is a two-letter code such as SG")
+
+
+def latin_warnings(fields: dict[str, str]) -> list[InputWarning]:
+    """A warning per field sent to Antom that holds non-Latin letters."""
+    return [
+        InputWarning(
+            name,
+            "This field has Chinese or other non-Latin characters; card networks may "
+            "refuse them or print them garbled. Latin letters are safer.",
+        )
+        for name, value in fields.items()
+        if value and non_latin(value)
+    ]
+
+
+def brand_of(card: CardDetails) -> CardBrand | None:
+    return card.brand if card.brand is not None else validate_pan(card.pan)[1]
