@@ -1,0 +1,260 @@
+"""ResultPanel: the outcome of the last payment, impossible to misread.
+
+Approved / Declined (reason in plain words and the code) / Pending (being settled, updates by
+itself) / Needs 3DS (link to the authentication page). Also the masked card, the amount, the
+paymentId and the AVS / CVV results.
+
+Signals: ``link_opened(str)`` when the cashier follows the 3DS link.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from posapp.ui.ports import Outcome, PaymentResult
+from posapp.ui.widgets.amount_field import format_money_with_currency
+from posapp.ui.widgets.icons import icon
+from posapp.ui.widgets.status_pill import StatusPill, Tone
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("ResultPanel", text)
+
+
+# Decline codes in words a cashier can say to a customer (protocol reference §4.8).
+def decline_reason(code: str) -> str:
+    reasons = {
+        "DO_NOT_HONOR": _t("The card issuer declined the payment. Ask for another card."),
+        "USER_BALANCE_NOT_ENOUGH": _t("Not enough funds on the card."),
+        "INVALID_CARD_NUMBER": _t("The card number is not valid."),
+        "INVALID_CARD": _t("The card is not valid."),
+        "INVALID_EXPIRATION_DATE": _t("The expiry date is wrong or the card has expired."),
+        "CARD_EXPIRED": _t("The card has expired."),
+        "INVALID_CVV": _t("The security code is wrong."),
+        "CARD_NOT_SUPPORTED": _t("This kind of card is not accepted here."),
+        "SELECTED_CARD_BRAND_NOT_AVAILABLE": _t("This card brand is not accepted here."),
+        "AUTHENTICATION_REQUIRED": _t("The issuer requires 3-D Secure: pay again with 3DS on."),
+        "USER_PAYMENT_VERIFICATION_FAILED": _t("The cardholder could not be verified (3DS)."),
+        "RISK_REJECT": _t("Refused by fraud screening. Do not retry with this card."),
+        "FRAUD_REJECT": _t("Refused by fraud screening. Do not retry with this card."),
+        "SUSPECTED_CARD": _t("Refused by fraud screening. Do not retry with this card."),
+        "SUSPECTED_RISK": _t("Refused by fraud screening. Do not retry with this card."),
+        "ISSUER_REJECTS_TRANSACTION": _t("The card issuer declined the payment."),
+        "INVALID_AMOUNT": _t("The amount is not acceptable for this payment."),
+        "PAYMENT_AMOUNT_EXCEED_LIMIT": _t("The amount is above the allowed limit."),
+        "USER_AMOUNT_EXCEED_LIMIT": _t("The amount is above the card's limit."),
+        "PAYMENT_COUNT_EXCEED_LIMIT": _t("Too many payments on this card; try later."),
+        "CURRENCY_NOT_SUPPORT": _t("This currency is not enabled for the store."),
+        "PAYMENT_TIMEOUT": _t("The payment timed out before the cardholder finished."),
+        "ORDER_IS_CLOSED": _t("This payment was closed; start a new one."),
+        "ORDER_IS_CANCELED": _t("This payment was cancelled."),
+        "NOT_SENT": _t("The payment never reached Antom; nothing was charged."),
+    }
+    return reasons.get(code, _t("The payment was declined."))
+
+
+def avs_words(code: str) -> str:
+    words = {
+        "Y": _t("address and postcode match"),
+        "A": _t("address matches, postcode does not"),
+        "Z": _t("postcode matches, address does not"),
+        "N": _t("neither address nor postcode match"),
+        "U": _t("not available"),
+        "R": _t("issuer unavailable, retry"),
+        "S": _t("not supported"),
+    }
+    return words.get(code.upper(), _t("code %1")).replace("%1", code)
+
+
+def cvv_words(code: str) -> str:
+    words = {
+        "M": _t("matches"),
+        "N": _t("does not match"),
+        "P": _t("not processed"),
+        "U": _t("not available"),
+        "S": _t("should be on the card"),
+    }
+    return words.get(code.upper(), _t("code %1")).replace("%1", code)
+
+
+class ResultPanel(QFrame):
+    link_opened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("resultPanel")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self._result: PaymentResult | None = None
+
+        self.icon = QLabel(self)
+        self.icon.setFixedSize(40, 40)
+        self.title = QLabel(self)
+        self.title.setObjectName("resultTitle")
+        self.pill = StatusPill("", Tone.NEUTRAL, self)
+        head = QHBoxLayout()
+        head.addWidget(self.icon)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.pill, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        self.summary = QLabel(self)
+        self.summary.setObjectName("resultSummary")
+        self.summary.setWordWrap(True)
+        self.reason = QLabel(self)
+        self.reason.setObjectName("resultReason")
+        self.reason.setWordWrap(True)
+        self.link = QLabel(self)
+        self.link.setObjectName("resultLink")
+        self.link.setWordWrap(True)
+        self.link.setTextFormat(Qt.TextFormat.RichText)
+        self.link.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
+        self.link.setOpenExternalLinks(False)
+        self.link.linkActivated.connect(self.link_opened)
+
+        self.details = QGridLayout()
+        self.details.setColumnStretch(1, 1)
+        self._detail_labels: dict[str, QLabel] = {}
+        for row, (key, caption) in enumerate(
+            (
+                ("payment_id", self.tr("Payment ID")),
+                ("reference", self.tr("Order reference")),
+                ("avs", self.tr("Address check (AVS)")),
+                ("cvv", self.tr("Security code check")),
+                ("expiry", self.tr("Capture before")),
+            )
+        ):
+            cap = QLabel(caption, self)
+            cap.setObjectName("detailCaption")
+            val = QLabel(self)
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            val.setAccessibleName(caption)
+            self.details.addWidget(cap, row, 0)
+            self.details.addWidget(val, row, 1)
+            self._detail_labels[key] = val
+            self._detail_labels[key + ":caption"] = cap
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.link)
+        layout.addLayout(self.details)
+        layout.addStretch(1)
+        self.show_empty()
+
+    @property
+    def result(self) -> PaymentResult | None:
+        return self._result
+
+    def detail(self, key: str) -> str:
+        return self._detail_labels[key].text()
+
+    def show_empty(self) -> None:
+        self._result = None
+        self.icon.clear()
+        self.title.setText(self.tr("No payment yet"))
+        self.pill.hide()
+        self.summary.setText(
+            self.tr("Key in the amount and the card, then press Enter to send the payment.")
+        )
+        self.reason.hide()
+        self.link.hide()
+        self._set_details({})
+
+    def show_sending(self, amount_text: str) -> None:
+        self._result = None
+        self.icon.setPixmap(icon("pending").pixmap(QSize(40, 40), self.devicePixelRatioF()))
+        self.title.setText(self.tr("Sending…"))
+        self.pill.set_status(self.tr("In progress"), Tone.INFO)
+        self.pill.show()
+        self.summary.setText(
+            self.tr("Sending %1 to Antom. Keep the card ready.").replace("%1", amount_text)
+        )
+        self.reason.hide()
+        self.link.hide()
+        self._set_details({})
+
+    def show_result(self, result: PaymentResult) -> None:
+        self._result = result
+        titles = {
+            Outcome.APPROVED: (self.tr("Approved"), Tone.GOOD, "approved"),
+            Outcome.DECLINED: (self.tr("Declined"), Tone.BAD, "declined"),
+            Outcome.PENDING: (self.tr("Pending"), Tone.WARN, "pending"),
+            Outcome.NEEDS_3DS: (self.tr("Needs 3DS"), Tone.INFO, "needs_3ds"),
+        }
+        title, tone, icon_name = titles[result.outcome]
+        self.icon.setPixmap(icon(icon_name).pixmap(QSize(40, 40), self.devicePixelRatioF()))
+        self.title.setText(title)
+        self.title.setProperty("tone", tone.value)
+        self.title.style().unpolish(self.title)
+        self.title.style().polish(self.title)
+        if result.outcome is Outcome.APPROVED:
+            pill = self.tr("Held — capture later") if result.held else self.tr("Captured")
+        elif result.outcome is Outcome.PENDING:
+            pill = self.tr("Being settled")
+        elif result.outcome is Outcome.NEEDS_3DS:
+            pill = self.tr("Waiting for cardholder")
+        else:
+            pill = result.result_code or self.tr("Declined")
+        self.pill.set_status(pill, tone)
+        self.pill.show()
+
+        amount = format_money_with_currency(result.amount)
+        card = result.card.display if result.card else ""
+        self.summary.setText(f"{amount} · {card}" if card else amount)
+
+        self.reason.hide()
+        self.link.hide()
+        if result.outcome is Outcome.DECLINED:
+            words = decline_reason(result.result_code)
+            code = f" ({escape(result.result_code)})" if result.result_code else ""
+            self.reason.setText(f"{words}{code}")
+            self.reason.show()
+        elif result.outcome is Outcome.PENDING:
+            self.reason.setText(
+                self.tr(
+                    "Not known yet. Do not charge the card again: this updates by itself "
+                    "as soon as Antom confirms the result."
+                )
+            )
+            self.reason.show()
+        elif result.outcome is Outcome.NEEDS_3DS:
+            self.reason.setText(
+                self.tr(
+                    "The cardholder must confirm the payment on the 3-D Secure page that has "
+                    "opened in the browser. This panel updates when they are done."
+                )
+            )
+            self.reason.show()
+            if result.redirect_url:
+                url = escape(result.redirect_url, quote=True)
+                self.link.setText(
+                    self.tr("Open the 3DS page again: %1").replace(
+                        "%1", f'<a href="{url}">{escape(result.redirect_url)}</a>'
+                    )
+                )
+                self.link.show()
+        expiry = ""
+        if result.held and result.auth_expiry is not None:
+            expiry = result.auth_expiry.astimezone().strftime("%Y-%m-%d %H:%M")
+        self._set_details(
+            {
+                "payment_id": result.payment_id or self.tr("(not assigned yet)"),
+                "reference": result.reference,
+                "avs": avs_words(result.avs_result) if result.avs_result else "",
+                "cvv": cvv_words(result.cvv_result) if result.cvv_result else "",
+                "expiry": expiry,
+            }
+        )
+
+    def _set_details(self, values: dict[str, str]) -> None:
+        for key in ("payment_id", "reference", "avs", "cvv", "expiry"):
+            text = values.get(key, "")
+            self._detail_labels[key].setText(text)
+            self._detail_labels[key].setVisible(bool(text))
+            self._detail_labels[key + ":caption"].setVisible(bool(text))
