@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from posapp.core.cards import MaskedCard
+from posapp.core.domain import CaptureMode, Payment, PaymentStatus
 from posapp.core.money import Money
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import (
@@ -27,25 +28,21 @@ from posapp.ui.models.order_model import (
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class FakePayment:
-    payment_id: str
-    order_reference: str
-    amount: Money
-    card: MaskedCard
-    status: str
-    created_at: datetime
-    auth_expires_at: datetime | None = None
-
-
-def make(i: int, status: str = "CAPTURED", **kw: Any) -> FakePayment:
-    return FakePayment(
-        payment_id=f"PID{i:07d}",
-        order_reference=f"ORD-{i:07d}",
+def make(i: int, status: PaymentStatus = PaymentStatus.CAPTURED, **kw: Any) -> Payment:
+    created = NOW - timedelta(minutes=i)
+    return Payment(
+        id=i + 1,
+        reference_order_id=f"ORD-{i:07d}",
+        payment_request_id=f"REQ{i:07d}",
         amount=Money(100 + i, "SGD"),
+        capture_mode=CaptureMode.MANUAL,
         card=MaskedCard("VISA", "405469", f"{i % 10000:04d}"),
         status=status,
-        created_at=NOW - timedelta(minutes=i),
+        created_at=created,
+        updated_at=created,
+        operator="cashier",
+        terminal_id="TILL-01",
+        payment_id=f"PID{i:07d}",
         **kw,
     )
 
@@ -53,20 +50,20 @@ def make(i: int, status: str = "CAPTURED", **kw: Any) -> FakePayment:
 class ListSource:
     """Newest first by created_at; held view by deadline. Counts the calls it serves."""
 
-    def __init__(self, payments: list[FakePayment]) -> None:
+    def __init__(self, payments: list[Payment]) -> None:
         self.payments = payments
         self.calls: list[tuple[str, Any]] = []
 
-    def _rows(self, query: OrderQuery) -> list[FakePayment]:
+    def _rows(self, query: OrderQuery) -> list[Payment]:
         rows = [p for p in self.payments if pf.matches(p, query)]
         if query.held:
-            return sorted(rows, key=lambda p: (p.auth_expires_at, p.payment_id))
+            return sorted(rows, key=lambda p: (p.capture_deadline, p.payment_id))
         return sorted(rows, key=lambda p: (p.created_at, p.payment_id), reverse=True)
 
     def count(self, query: OrderQuery) -> int:
         return len(self._rows(query))
 
-    def key_of(self, query: OrderQuery, p: FakePayment) -> Any:
+    def key_of(self, query: OrderQuery, p: Payment) -> Any:
         return p.payment_id
 
     def window(self, query, *, offset, limit, total, after=None, before=None):
@@ -83,7 +80,7 @@ class ListSource:
         self.calls.append(("offset", offset))
         return rows[offset : offset + limit]
 
-    def get(self, payment_id: str) -> FakePayment | None:
+    def get(self, payment_id: str) -> Payment | None:
         return next((p for p in self.payments if p.payment_id == payment_id), None)
 
 
@@ -91,16 +88,16 @@ def queued_submit(fn, done, failed):
     """Deliver on a later turn of the event loop, like the TaskRunner does."""
     try:
         result = fn()
-    except Exception:
+    except Exception:  # noqa: BLE001
         QTimer.singleShot(0, lambda: failed(exc))
         return
     QTimer.singleShot(0, lambda: done(result))
 
 
-def model_with(qtbot: QtBot, payments, query=OrderQuery()) -> OrderTableModel:
+def model_with(qtbot: QtBot, payments, query: OrderQuery | None = None) -> OrderTableModel:
     model = OrderTableModel(ListSource(payments), submit=queued_submit, now=lambda: NOW)
     with qtbot.waitSignal(model.count_changed):
-        model.set_query(query)
+        model.set_query(query or OrderQuery())
     return model
 
 
@@ -141,7 +138,7 @@ def test_columns_and_roles(qtbot: QtBot) -> None:
     idx = lambda c: model.index(0, c)  # noqa: E731
     assert model.data(idx(Column.AMOUNT)) == "SGD 1.03"
     assert model.data(idx(Column.CARD)) == "Visa •••• 0003"
-    assert model.data(idx(Column.STATUS)) == "Captured"
+    assert model.data(idx(Column.STATUS)) == "Paid"
     assert model.data(idx(Column.PAYMENT_ID)) == "PID0000003"
     assert model.data(idx(Column.TIME_LEFT)) == ""
     assert model.data(idx(0), Role.PAYMENT) is p
@@ -151,10 +148,10 @@ def test_columns_and_roles(qtbot: QtBot) -> None:
 
 def test_held_colours_amber_under_a_day_red_when_released(qtbot: QtBot) -> None:
     held = [
-        make(1, "AUTHORISED", auth_expires_at=NOW - timedelta(minutes=5)),
-        make(2, "AUTHORISED", auth_expires_at=NOW + timedelta(hours=5)),
-        make(3, "AUTHORISED", auth_expires_at=NOW + timedelta(days=6)),
-        make(4, "CAPTURED"),
+        make(1, PaymentStatus.AUTHORISED, capture_deadline=NOW - timedelta(minutes=5)),
+        make(2, PaymentStatus.AUTHORISED, capture_deadline=NOW + timedelta(hours=5)),
+        make(3, PaymentStatus.AUTHORISED, capture_deadline=NOW + timedelta(days=6)),
+        make(4, PaymentStatus.CAPTURED),
     ]
     model = model_with(qtbot, held, OrderQuery(held=True))
     assert model.rowCount() == 3
@@ -170,14 +167,14 @@ def test_held_colours_amber_under_a_day_red_when_released(qtbot: QtBot) -> None:
 
 
 def test_live_update_emits_a_narrow_data_changed(qtbot: QtBot) -> None:
-    payments = [make(i, "PROCESSING") for i in range(250)]
+    payments = [make(i, PaymentStatus.PENDING) for i in range(250)]
     model = model_with(qtbot, payments)
-    settled = replace(payments[7], status="CAPTURED")
+    settled = replace(payments[7], status=PaymentStatus.CAPTURED)
     with qtbot.waitSignal(model.dataChanged) as blocker:
         assert model.update_payments([settled]) == 1
     top, bottom = blocker.args[0], blocker.args[1]
     assert (top.row(), bottom.row()) == (7, 7)
-    assert model.data(model.index(7, Column.STATUS)) == "Captured"
+    assert model.data(model.index(7, Column.STATUS)) == "Paid"
 
 
 def test_new_payment_goes_on_top_without_a_reset(qtbot: QtBot) -> None:
@@ -195,11 +192,13 @@ def test_new_payment_goes_on_top_without_a_reset(qtbot: QtBot) -> None:
 
 
 def test_filter_by_text_and_status(qtbot: QtBot) -> None:
-    payments = [make(i, "CAPTURED" if i % 2 else "DECLINED") for i in range(40)]
+    payments = [
+        make(i, PaymentStatus.CAPTURED if i % 2 else PaymentStatus.DECLINED) for i in range(40)
+    ]
     model = model_with(qtbot, payments, OrderQuery(text="ORD-0000013"))
     assert model.rowCount() == 1
     with qtbot.waitSignal(model.count_changed):
-        model.set_query(OrderQuery(statuses=frozenset({"DECLINED"})))
+        model.set_query(OrderQuery(statuses=frozenset({PaymentStatus.DECLINED})))
     assert model.rowCount() == 20
     assert all(
         model.data(model.index(r, Column.STATUS), Role.STATUS) == "DECLINED" for r in range(20)
@@ -207,13 +206,14 @@ def test_filter_by_text_and_status(qtbot: QtBot) -> None:
 
 
 def test_data_never_raises(qtbot: QtBot) -> None:
-    class Broken(FakePayment):
-        @property
-        def amount(self):  # type: ignore[override]
+    class Broken:
+        id = 2
+
+        def __getattr__(self, name: str) -> Any:
             raise RuntimeError("corrupt row")
 
     model = model_with(qtbot, [make(1)])
-    model._blocks[0].rows[0] = object.__new__(Broken)  # a row whose fields blow up
+    model._blocks[0].rows[0] = Broken()  # a row whose fields blow up
     assert model.data(model.index(0, Column.AMOUNT)) in (None, "")
     assert model.data(model.index(5, 0)) is None
     assert model.data(QModelIndex()) is None

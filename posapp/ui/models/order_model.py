@@ -32,6 +32,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from posapp.core.domain import PaymentStatus
 from posapp.ui.models import payment_fields as pf
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ PLACEHOLDER = "…"
 class OrderQuery:
     """What the list shows: filters plus whether it is the Held view."""
 
-    statuses: frozenset[str] = frozenset()  # empty: every status
+    statuses: frozenset[PaymentStatus] = frozenset()  # empty: every status
     since: datetime | None = None
     until: datetime | None = None  # exclusive
     text: str = ""  # order reference, last 4 digits or paymentId
@@ -167,7 +168,7 @@ class OrderTableModel(QAbstractTableModel):
         self._blocks: OrderedDict[int, _Block] = OrderedDict()  # LRU order
         self._wanted: list[int] = []  # blocks asked for and not yet requested (LIFO)
         self._in_flight: set[int] = set()
-        self._row_of: dict[str, int] = {}  # paymentId -> row, for cached rows
+        self._row_of: dict[int, int] = {}  # local payment id -> row, for cached rows
         self._headers = [
             self.tr("Time"),
             self.tr("Order"),
@@ -350,8 +351,9 @@ class OrderTableModel(QAbstractTableModel):
         offset = row % self.BLOCK
         return block.rows[offset] if offset < len(block.rows) else None
 
-    def row_of(self, payment_id: str) -> int | None:
-        return self._row_of.get(payment_id)
+    def row_of(self, key: int) -> int | None:
+        """The row of a cached payment, by its local journal id."""
+        return self._row_of.get(key)
 
     def loaded_payments(self, rows: Iterable[int]) -> list[Any]:
         return [p for p in (self.payment_at(r) for r in rows) if p is not None]
@@ -475,20 +477,20 @@ class OrderTableModel(QAbstractTableModel):
         old = self._blocks.pop(block, None)
         if old is not None:
             for p in old.rows:
-                self._row_of.pop(pf.payment_id(p), None)
+                self._row_of.pop(pf.key(p), None)
         self._blocks[block] = _Block(list(rows))
         start = block * self.BLOCK
         for i, p in enumerate(rows):
-            self._row_of[pf.payment_id(p)] = start + i
+            self._row_of[pf.key(p)] = start + i
         while len(self._blocks) > self.MAX_BLOCKS:
             _, evicted = self._blocks.popitem(last=False)
             for p in evicted.rows:
-                self._row_of.pop(pf.payment_id(p), None)
+                self._row_of.pop(pf.key(p), None)
 
     def _drop_from(self, row: int) -> None:
         for block in [b for b in self._blocks if (b + 1) * self.BLOCK > row]:
             for p in self._blocks.pop(block).rows:
-                self._row_of.pop(pf.payment_id(p), None)
+                self._row_of.pop(pf.key(p), None)
 
     # -- live updates -------------------------------------------------------------------
     def update_payments(self, payments: Sequence[Any]) -> int:
@@ -499,7 +501,7 @@ class OrderTableModel(QAbstractTableModel):
         """
         changed = 0
         for payment in payments:
-            row = self._row_of.get(pf.payment_id(payment))
+            row = self._row_of.get(pf.key(payment))
             if row is None:
                 continue
             block = self._blocks.get(row // self.BLOCK)
@@ -514,7 +516,7 @@ class OrderTableModel(QAbstractTableModel):
         """A payment created after the list was loaded: at the top (newest first) or, in the
         Held view, at the bottom (the newest hold has the most time left). False when it does
         not belong here or is already shown."""
-        if pf.payment_id(payment) in self._row_of or not pf.matches(payment, self._query):
+        if pf.key(payment) in self._row_of or not pf.matches(payment, self._query):
             return False
         if self._query.held:
             row = self._total
@@ -524,7 +526,7 @@ class OrderTableModel(QAbstractTableModel):
             block = self._blocks.get(last)
             if block is not None and len(block.rows) == row % self.BLOCK:
                 block.rows.append(payment)
-                self._row_of[pf.payment_id(payment)] = row
+                self._row_of[pf.key(payment)] = row
             self.endInsertRows()
         else:
             self.beginInsertRows(QModelIndex(), 0, 0)
@@ -557,7 +559,7 @@ class OrderTableModel(QAbstractTableModel):
         self._row_of.clear()
         for b, block in self._blocks.items():
             for i, p in enumerate(block.rows):
-                self._row_of[pf.payment_id(p)] = b * self.BLOCK + i
+                self._row_of[pf.key(p)] = b * self.BLOCK + i
 
     def refresh_times(self) -> None:
         """Time left moves on its own: repaint that column for the cached rows."""

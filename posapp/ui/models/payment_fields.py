@@ -12,148 +12,128 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication
 
 from posapp.core.cards import MaskedCard
+from posapp.core.domain import PaymentStatus
 from posapp.core.money import Money
 
 if TYPE_CHECKING:
     from posapp.ui.models.order_model import OrderQuery
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("PaymentFields", text)
-
-
-def _get(payment: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(payment, name, None)
-        if value is not None:
-            return value
-    return None
+def key(payment: Any) -> int:
+    """The local journal id: stable from the intent on (``payment_id`` comes later)."""
+    return int(payment.id)
 
 
 def payment_id(payment: Any) -> str:
-    return str(_get(payment, "payment_id") or "")
+    return str(payment.payment_id or "")
 
 
 def request_id(payment: Any) -> str:
-    return str(_get(payment, "payment_request_id", "request_id") or "")
+    return str(payment.payment_request_id or "")
 
 
 def order_reference(payment: Any) -> str:
-    return str(_get(payment, "order_reference", "reference_order_id", "order_ref") or "")
+    return str(payment.reference_order_id or "")
 
 
 def created_at(payment: Any) -> datetime | None:
-    value = _get(payment, "created_at", "created")
+    value = payment.created_at
     return value if isinstance(value, datetime) else None
 
 
 def amount(payment: Any) -> Money | None:
-    value = _get(payment, "amount")
+    value = payment.amount
     return value if isinstance(value, Money) else None
 
 
 def amount_text(payment: Any) -> str:
     money = amount(payment)
-    return str(money) if money is not None else ""
+    return money_text(money) if money is not None else ""
+
+
+def money_text(money: Money) -> str:
+    return str(money)
 
 
 def card(payment: Any) -> MaskedCard | None:
-    value = _get(payment, "card")
+    value = payment.card
     return value if isinstance(value, MaskedCard) else None
 
 
 def card_text(payment: Any) -> str:
     masked = card(payment)
-    if masked is not None:
-        return masked.display
-    brand, last4 = _get(payment, "card_brand", "brand"), _get(payment, "card_last4", "last4")
-    if last4:
-        return f"{brand or ''} •••• {last4}".strip()
-    return ""
+    return masked.display if masked is not None else ""
 
 
 def card_brand(payment: Any) -> str:
     masked = card(payment)
-    if masked is not None:
-        return masked.brand
-    return str(_get(payment, "card_brand", "brand") or "")
+    return masked.brand if masked is not None else ""
 
 
 def card_last4(payment: Any) -> str:
     masked = card(payment)
-    if masked is not None:
-        return masked.last4
-    return str(_get(payment, "card_last4", "last4") or "")
+    return masked.last4 if masked is not None else ""
+
+
+def status(payment: Any) -> PaymentStatus | None:
+    value = payment.status
+    return value if isinstance(value, PaymentStatus) else None
 
 
 def status_name(payment: Any) -> str:
-    status = _get(payment, "status")
-    if status is None:
-        return ""
-    return str(getattr(status, "name", status))
-
-
-_STATUS_LABELS = {
-    "AUTHORISED": "Held",
-    "AUTHORIZED": "Held",
-    "CAPTURED": "Captured",
-    "CANCELLED": "Cancelled",
-    "CANCELED": "Cancelled",
-    "DECLINED": "Declined",
-    "FAILED": "Failed",
-    "PENDING": "Pending",
-    "PROCESSING": "Pending",
-    "UNKNOWN": "Pending",
-    "CREATED": "Sending",
-    "NEEDS_3DS": "Needs 3DS",
-    "REFUNDED": "Refunded",
-    "PARTIALLY_REFUNDED": "Part refunded",
-    "EXPIRED": "Released",
-}
+    value = status(payment)
+    return value.value if value is not None else ""
 
 
 def status_label(payment: Any) -> str:
-    return label_for_status(status_name(payment))
+    value = status(payment)
+    return label_for_status(value) if value is not None else ""
 
 
-def label_for_status(name: str) -> str:
-    label = _STATUS_LABELS.get(name.upper())
-    return _tr(label) if label else name.replace("_", " ").capitalize()
+def label_for_status(value: PaymentStatus) -> str:
+    # The English labels live in the domain; the translation context is shared by all views.
+    return QCoreApplication.translate("PaymentStatus", value.label)
 
 
 def status_explained(payment: Any) -> str:
-    message = _get(payment, "result_message", "message")
-    code = _get(payment, "result_code", "code")
     label = status_label(payment)
+    message, code = payment.result_message, payment.result_code
     if message and code:
         return f"{label}: {message} ({code})"
+    if code:
+        return f"{label} ({code})"
     return label
 
 
+HELD_STATUSES = frozenset(
+    {PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_PENDING, PaymentStatus.CANCEL_PENDING}
+)
+
+
 def is_held(payment: Any) -> bool:
-    """Authorised and not yet captured or cancelled: the funds are on hold."""
-    return status_name(payment).upper() in ("AUTHORISED", "AUTHORIZED")
+    """Authorised and not captured or cancelled yet: the funds are on hold (or just lapsed)."""
+    return status(payment) in HELD_STATUSES or status(payment) is PaymentStatus.RELEASED
 
 
 def capture_deadline(payment: Any) -> datetime | None:
-    value = _get(payment, "auth_expires_at", "auth_expiry_time", "capture_deadline")
+    value = payment.capture_deadline
     return value if isinstance(value, datetime) else None
 
 
 def network_transaction_id(payment: Any) -> str:
-    return str(_get(payment, "network_transaction_id") or "")
+    return str(payment.network_transaction_id or "")
 
 
 def avs_result(payment: Any) -> str:
-    return str(_get(payment, "avs_result", "avs_result_raw") or "")
+    return str(payment.avs_result or "")
 
 
 def cvv_result(payment: Any) -> str:
-    return str(_get(payment, "cvv_result", "cvv_result_raw") or "")
+    return str(payment.cvv_result or "")
 
 
 def auth_code(payment: Any) -> str:
-    return str(_get(payment, "authorization_code", "auth_code") or "")
+    return str(payment.auth_code or "")
 
 
 def format_time(value: datetime | None) -> str:
@@ -169,7 +149,7 @@ def matches(payment: Any, query: OrderQuery) -> bool:
     """Whether a payment belongs in a list with this query (for live inserts)."""
     if query.held and not is_held(payment):
         return False
-    if query.statuses and status_name(payment) not in query.statuses:
+    if query.statuses and status(payment) not in query.statuses:
         return False
     created = created_at(payment)
     if created is not None:
