@@ -88,8 +88,8 @@ def queued_submit(fn, done, failed):
     """Deliver on a later turn of the event loop, like the TaskRunner does."""
     try:
         result = fn()
-    except Exception:  # noqa: BLE001
-        QTimer.singleShot(0, lambda: failed(exc))
+    except Exception as exc:  # noqa: BLE001
+        QTimer.singleShot(0, lambda e=exc: failed(e))
         return
     QTimer.singleShot(0, lambda: done(result))
 
