@@ -1,12 +1,24 @@
 """One error tree for everything the Antom protocol layer raises.
 
-    AntomError                      root; carries result_code, http_status, request_id
-    ├── KeyFormatError              a key that cannot be used (names the source and the fault)
-    ├── SignatureError              a response/notification signature missing or wrong:
-    │                               a security problem, never a decline
-    ├── ProtocolError               an answer we cannot read (bad JSON, missing fields,
-    │                               non-UTF-8, oversized, garbled headers)
-    └── (more are added by the client: see client.py)
+    AntomError                          root; carries result_code, http_status, request_id
+    ├── KeyFormatError                  a key that cannot be used (names the source and the fault)
+    ├── InvalidRequestError             bad input caught before anything was sent (``field``)
+    ├── SignatureError                  a response/notification signature missing or wrong:
+    │                                   a security problem, never a decline
+    ├── ProtocolError                   an answer we cannot read: bad JSON, missing or mistyped
+    │   │                               fields, non-UTF-8, garbled headers
+    │   ├── ResponseTooLargeError       the body is larger than the cap
+    │   └── UnknownResultCodeError      a resultCode the classifier does not know for that API
+    ├── TransportError                  no HTTP answer at all (the request may have been processed)
+    │   ├── GatewayConnectError         the connection could not be opened (refused, DNS, TLS)
+    │   └── GatewayTimeoutError         no answer within the timeout
+    ├── HttpStatusError                 an HTTP status other than 200
+    └── RepeatRequestInconsistentError  REPEAT_REQ_INCONSISTENT: the same request id was used
+                                        with a different body; never retried, never a decline
+
+Declines are not errors: an ``F`` answer is a normal response with a classification
+(see ``messages.classify``). ``ambiguous`` tells whether the request may have changed
+something at Antom without us knowing the outcome: callers must inquire, never assume failure.
 
 Each error has ``user_message``: a sentence for a cashier or a manager, without internals.
 """
@@ -18,6 +30,7 @@ class AntomError(Exception):
     """Root of the protocol layer's errors."""
 
     user_message = "The payment service could not be used."
+    ambiguous = False
 
     def __init__(
         self,
@@ -55,6 +68,16 @@ class KeyFormatError(AntomError):
     user_message = "A key could not be used: check the key files in Settings."
 
 
+class InvalidRequestError(AntomError):
+    """A request that cannot be built from the given values; nothing was sent."""
+
+    user_message = "The payment details are not complete or not valid."
+
+    def __init__(self, field: str, message: str, *, request_id: str | None = None) -> None:
+        super().__init__(f"{field}: {message}", request_id=request_id)
+        self.field = field
+
+
 class SignatureError(AntomError):
     """A signature that is missing or does not verify. Treated as a security problem."""
 
@@ -62,9 +85,55 @@ class SignatureError(AntomError):
         "The answer from the payment service could not be verified. "
         "The payment is being checked again; do not charge the card a second time."
     )
+    ambiguous = True
 
 
 class ProtocolError(AntomError):
     """An answer that does not follow the protocol (unreadable, incomplete, too large)."""
 
     user_message = "The payment service sent an answer that could not be read."
+    ambiguous = True
+
+
+class ResponseTooLargeError(ProtocolError):
+    """A body over the size cap; it was not read to the end."""
+
+
+class UnknownResultCodeError(ProtocolError):
+    """A resultCode we have no rule for: treated as an unknown outcome, never as a decline."""
+
+
+class TransportError(AntomError):
+    """No HTTP answer: connection reset, timeout, refused. The request may have arrived."""
+
+    user_message = (
+        "The payment service did not answer. The payment is being checked; "
+        "do not charge the card a second time."
+    )
+    ambiguous = True
+
+
+class GatewayConnectError(TransportError):
+    """The connection could not be opened (refused, name not found, TLS failure)."""
+
+    user_message = "The payment service cannot be reached: check the network connection."
+
+
+class GatewayTimeoutError(TransportError):
+    """The gateway did not answer within the timeout."""
+
+
+class HttpStatusError(AntomError):
+    """An HTTP status other than 200 (the business answer is only ever sent with 200)."""
+
+    user_message = "The payment service reported a technical problem."
+    ambiguous = True
+
+
+class RepeatRequestInconsistentError(AntomError):
+    """Antom saw this request id before with different key fields (amount, card...)."""
+
+    user_message = (
+        "This payment reference was already used with other details. "
+        "Start a new payment; the earlier one is unchanged."
+    )

@@ -15,6 +15,7 @@ import base64
 import binascii
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,3 +274,75 @@ def public_key_bare_base64(key: rsa.RSAPublicKey) -> str:
 def keys_match(private_key: rsa.RSAPrivateKey, public_key: rsa.RSAPublicKey) -> bool:
     """Whether ``public_key`` is the public half of ``private_key``."""
     return private_key.public_key().public_numbers() == public_key.public_numbers()
+
+
+# -- paths and whole-message verification --------------------------------------------------
+
+SANDBOX_PREFIX = "SANDBOX_"
+
+
+def is_sandbox_client(client_id: str) -> bool:
+    return client_id.startswith(SANDBOX_PREFIX)
+
+
+def sandbox_path(client_id: str, path: str) -> str:
+    """The path the official SDKs sign and send: for a SANDBOX_ client id the first
+    ``/ams/api`` becomes ``/ams/sandbox/api``; any other client id keeps the path."""
+    if is_sandbox_client(client_id) and "/ams/sandbox/api" not in path:
+        return path.replace("/ams/api", "/ams/sandbox/api", 1)
+    return path
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """Case-insensitive header lookup over any mapping (httpx headers, dicts, WSGI...)."""
+    try:
+        value = headers.get(name)
+        if value is None:
+            for key, val in headers.items():
+                if isinstance(key, str) and key.lower() == name:
+                    value = val
+                    break
+    except (TypeError, AttributeError):
+        raise SignatureError("the headers cannot be read") from None
+    if value is not None and not isinstance(value, str):
+        raise SignatureError(f"the {name} header is not text")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedMessage:
+    client_id: str
+    time_value: str
+    key_version: str
+
+
+def verify_message(
+    public_key: rsa.RSAPublicKey,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    time_header: str,
+    expected_client_id: str | None = None,
+) -> VerifiedMessage:
+    """Verify a signed response (``time_header="response-time"``) or notification
+    (``"request-time"``) over its raw body; SignatureError if anything is missing or wrong.
+
+    Header names are matched case-insensitively. ``client-id`` defaults to the expected one
+    when the sender leaves it out; a different one is refused.
+    """
+    signature = parse_signature_header(_header(headers, "signature"))
+    time_value = _header(headers, time_header)
+    if not time_value or not time_value.strip():
+        raise SignatureError(f"the {time_header} header is missing")
+    parse_time_header(time_value)  # garbled times are refused, but signed verbatim
+    client_id = _header(headers, "client-id") or expected_client_id
+    if not client_id:
+        raise SignatureError("the client-id header is missing")
+    if expected_client_id is not None and client_id != expected_client_id:
+        raise SignatureError(f"the answer is for another client id ({client_id[:40]!r})")
+    content = content_to_sign(method, path, client_id, time_value, body)
+    if not verify(public_key, content, signature.signature):
+        raise SignatureError("the signature does not verify with the Antom public key")
+    return VerifiedMessage(client_id, time_value, signature.key_version)
