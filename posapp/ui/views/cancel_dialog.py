@@ -1,0 +1,53 @@
+"""Cancel a payment: release a hold (void the authorisation), behind the manager PIN."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from posapp.ui.models import payment_fields as pf
+from posapp.ui.tasks import TaskRunner
+from posapp.ui.views.pin_dialog import ApprovedActionDialog
+
+
+class CancelDialog(ApprovedActionDialog):
+    """Voids an authorisation: the cardholder's held money is released, nothing is taken."""
+
+    def __init__(
+        self, payment: Any, actions: Any, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        self._actions = actions
+        super().__init__(payment, runner, parent)
+        self.setWindowTitle(self.tr("Cancel payment"))
+        self.setAccessibleName(self.windowTitle())
+        self.close_button.setText(self.tr("Keep the payment"))
+
+    def confirm_text(self) -> str:
+        return self.tr("Release the hold")
+
+    def build(self) -> None:
+        p = self.payment
+        self.heading.setText(
+            self.tr("Release the hold of {0} on {1}?").format(pf.amount_text(p), pf.card_text(p))
+        )
+        note = QLabel(
+            self.tr(
+                "Nothing is charged; the cardholder's bank frees the money. This cannot be undone."
+            ),
+            self,
+        )
+        note.setWordWrap(True)
+        self.form.addRow(note)
+        self.form.addRow(self.tr("Amount"), QLabel(pf.amount_text(p), self))
+        self.form.addRow(self.tr("Order"), QLabel(pf.order_reference(p), self))
+        self.form.addRow(self.tr("Payment ID"), QLabel(pf.payment_id(p), self))
+        self.form.addRow(self.tr("Status"), QLabel(pf.status_label(p), self))
+
+    def work(self, pin: str):  # type: ignore[no-untyped-def]
+        actions, payment = self._actions, self.payment
+
+        def run(progress):  # type: ignore[no-untyped-def]
+            return actions.cancel(payment, pin, progress=progress)
+
+        return run
