@@ -1,0 +1,241 @@
+"""Build the posapp bundle: ``python packaging/build.py [--self-test]``.
+
+One command for every platform: compiles the translations (.ts -> .qm), renders the app icon
+for Windows/macOS, writes build-info.json (version, commit), runs PyInstaller on
+``packaging/posapp.spec`` into ``dist/posapp/`` and prints the bundle's size. ``--self-test``
+then runs the built binary's ``--self-test`` offscreen in a fresh data dir and fails loudly
+(non-zero exit, the failing step named) when it does not pass.
+
+``--update-translations`` instead refreshes ``resources/translations/*.ts`` from the source
+with pyside6-lupdate (keeping existing translations) and builds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from posapp import __version__  # noqa: E402
+
+DIST = ROOT / "dist"
+BUILD = ROOT / "build"
+BUNDLE = DIST / "posapp"
+TRANSLATIONS = ROOT / "resources" / "translations"
+LANGUAGES = ("zh_CN",)  # English is the source language: no catalogue needed
+SELF_TEST_TIMEOUT = 180  # seconds; a healthy run takes a few
+
+
+class BuildError(Exception):
+    """A build step failed: printed as one line, exit status 1."""
+
+
+def step(message: str) -> None:
+    print(f"build: {message}", flush=True)
+
+
+def executable() -> Path:
+    name = "posapp.exe" if sys.platform == "win32" else "posapp"
+    if sys.platform == "darwin" and (DIST / "posapp.app").exists():
+        return DIST / "posapp.app" / "Contents" / "MacOS" / "posapp"
+    return BUNDLE / name
+
+
+def tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def compile_translations() -> None:
+    from posapp.ui.i18n import compile_catalogue
+
+    for language in LANGUAGES:
+        ts = TRANSLATIONS / f"posapp_{language}.ts"
+        if not ts.is_file():
+            raise BuildError(f"missing translation source {ts.relative_to(ROOT)}")
+        try:
+            compile_catalogue(ts, ts.with_suffix(".qm"))
+        except RuntimeError as exc:
+            raise BuildError(str(exc)) from None
+    step(f"translations compiled: {', '.join(LANGUAGES)}")
+
+
+def update_translations() -> None:
+    """Refresh the .ts sources from posapp/ui with lupdate (keeps existing translations)."""
+    import PySide6
+
+    exe = "lupdate.exe" if sys.platform == "win32" else "lupdate"
+    lupdate = Path(PySide6.__file__).parent / exe
+    if not lupdate.is_file():
+        raise BuildError(f"lupdate not found at {lupdate}")
+    sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "posapp" / "ui").rglob("*.py"))
+    for language in LANGUAGES:
+        ts = TRANSLATIONS / f"posapp_{language}.ts"
+        proc = subprocess.run(
+            [
+                str(lupdate),
+                *("-no-obsolete", "-locations", "none", "-target-language", language),
+                *sources,
+                *("-ts", str(ts.relative_to(ROOT))),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise BuildError(f"lupdate failed: {proc.stderr.strip() or proc.stdout.strip()}")
+        step(f"{ts.relative_to(ROOT)}: {proc.stdout.strip().splitlines()[-1:]}")
+
+
+def render_icons() -> None:
+    """Windows wants an .ico and macOS an .icns: render them from the SVG with Qt itself."""
+    svg = ROOT / "resources" / "icons" / "app.svg"
+    if not svg.is_file():
+        step("no resources/icons/app.svg: the executable gets PyInstaller's default icon")
+        return
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QImage, QImageWriter, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    _app = QGuiApplication.instance() or QGuiApplication([])
+    renderer = QSvgRenderer(str(svg))
+    if not renderer.isValid():
+        raise BuildError(f"{svg.relative_to(ROOT)} is not a valid SVG")
+    image = QImage(256, 256, QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    renderer.render(painter)
+    painter.end()
+    out = BUILD / "icons"
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = {"win32": "ico", "darwin": "icns"}.get(sys.platform, "ico")
+    writer = QImageWriter(str(out / f"posapp.{wanted}"), wanted.encode())
+    if not writer.write(image):
+        raise BuildError(f"cannot write the {wanted} icon: {writer.errorString()}")
+    step(f"icon rendered: build/icons/posapp.{wanted}")
+
+
+def write_build_info() -> None:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    BUILD.mkdir(exist_ok=True)
+    info = {
+        "version": __version__,
+        "commit": commit or "unknown",
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "platform": sys.platform,
+    }
+    (BUILD / "build-info.json").write_text(json.dumps(info, indent=2) + "\n")
+
+
+def run_pyinstaller(clean: bool) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(DIST),
+        "--workpath",
+        str(BUILD / "pyinstaller"),
+        str(ROOT / "packaging" / "posapp.spec"),
+    ]
+    if clean:
+        cmd.insert(3, "--clean")
+    if subprocess.run(cmd, cwd=ROOT, check=False).returncode != 0:
+        raise BuildError("PyInstaller failed (its output is above)")
+
+
+def self_test() -> None:
+    """Run the built binary the way a store's till would first run it, offscreen."""
+    exe = executable()
+    if not exe.is_file():
+        raise BuildError(f"no built binary at {exe}")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    version = subprocess.run([str(exe), "--version"], capture_output=True, text=True, env=env)
+    if version.returncode != 0 or __version__ not in version.stdout:
+        raise BuildError(
+            f"self-test: `posapp --version` said {version.stdout.strip()!r} "
+            f"(exit {version.returncode}), expected {__version__}: {version.stderr.strip()}"
+        )
+    with tempfile.TemporaryDirectory(prefix="posapp-selftest-") as data_dir:
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [str(exe), "--self-test", "--data-dir", data_dir],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=SELF_TEST_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            raise BuildError(
+                f"self-test: the bundle did not finish within {SELF_TEST_TIMEOUT} s"
+            ) from None
+        elapsed = time.perf_counter() - started
+    output = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0:
+        print(output, file=sys.stderr)
+        raise BuildError(f"self-test of the bundle FAILED (exit {proc.returncode})")
+    last = output.splitlines()[-1] if output else "(no output)"
+    step(f"bundle self-test passed in {elapsed:.1f} s: {last}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="build.py", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--self-test", action="store_true", help="run the built binary's --self-test"
+    )
+    parser.add_argument(
+        "--clean", action="store_true", help="ignore PyInstaller's cache (build/pyinstaller)"
+    )
+    parser.add_argument(
+        "--no-excludes",
+        action="store_true",
+        help="keep every Qt module/plugin PyInstaller finds (to measure what the excludes save)",
+    )
+    parser.add_argument(
+        "--update-translations",
+        action="store_true",
+        help="refresh resources/translations/*.ts from posapp/ui (lupdate) and stop",
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.update_translations:
+            update_translations()
+            return 0
+        started = time.perf_counter()
+        if args.no_excludes:
+            os.environ["POSAPP_BUILD_NO_EXCLUDES"] = "1"
+        compile_translations()
+        render_icons()
+        write_build_info()
+        run_pyinstaller(clean=args.clean)
+        size = tree_size(BUNDLE)
+        step(
+            f"built posapp {__version__} in {time.perf_counter() - started:.0f} s: "
+            f"{BUNDLE.relative_to(ROOT)} is {size / 1e6:.1f} MB"
+        )
+        if args.self_test:
+            self_test()
+    except BuildError as exc:
+        print(f"build: FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
