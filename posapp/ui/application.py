@@ -43,8 +43,12 @@ def _excepthook(
 def run_application(dirs: AppDirs, settings: Settings) -> int:
     app = create_application()
     sys.excepthook = _excepthook
+    from posapp.ui.i18n import install_translators
     from posapp.ui.main_window import MainWindow
+    from posapp.ui.startup_probe import watch_first_show
 
+    install_translators(app, settings.language)  # before any widget exists
     window = MainWindow(settings)
+    watch_first_show(window)  # POSAPP_STARTUP_PROBE=1: the start-up benchmark's marker
     window.show()
     return app.exec()
