@@ -2,33 +2,285 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from posapp.config import Environment, Settings
+from posapp.ui.ports import CashierPort, SettingsPort, TillStatus
+from posapp.ui.tasks import Lane, TaskRunner
+from posapp.ui.widgets.icons import icon
+
+log = logging.getLogger(__name__)
+
+OrdersFactory = Callable[[QWidget], QWidget]
 
 
 class MainWindow(QMainWindow):
-    """Top-level window with the environment banner and the two work areas."""
+    """Top-level window: environment banner, New payment and Orders a keystroke apart, and a
+    status bar with the connection state and the payments still being settled."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        runner: TaskRunner | None = None,
+        cashier: CashierPort | None = None,
+        settings_port: SettingsPort | None = None,
+        orders_factory: OrdersFactory | None = None,
+        status_interval_ms: int = 2000,
+        training_pin_hint: str = "",
+    ) -> None:
         super().__init__()
-        self.setWindowTitle("posapp")
+        self.setWindowTitle(self.tr("posapp — point of sale"))
+        self.setWindowIcon(icon("app"))
         self.resize(1200, 800)
+        self.setMinimumSize(1024, 700)
+        self._settings = settings
+        self._runner = runner or TaskRunner(self)
+        self._cashier = cashier
+        self._settings_port = settings_port
+        self._pin_hint = training_pin_hint
+        self._status_busy = False
+
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
         self.banner = QLabel(self)
         self.banner.setObjectName("environmentBanner")
-        if settings.environment is Environment.TRAINING:
-            self.banner.setText(
+        self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.banner)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setIconSize(QSize(20, 20))
+        self.new_payment = self._build_new_payment()
+        self.orders = self._build_orders(orders_factory)
+        self.tabs.addTab(self.new_payment, icon("new_payment"), self.tr("New payment"))
+        self.tabs.addTab(self.orders, icon("orders"), self.tr("Orders"))
+        self.tabs.setTabToolTip(0, self.tr("New payment (Ctrl+N)"))
+        self.tabs.setTabToolTip(1, self.tr("Orders (Ctrl+O)"))
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        self._build_actions()
+        self._build_status_bar()
+        self.apply_settings(settings)
+
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(status_interval_ms)
+        self._status_timer.timeout.connect(self.refresh_status)
+        if self._cashier is not None:
+            self._status_timer.start()
+            QTimer.singleShot(0, self.refresh_status)
+
+    @property
+    def runner(self) -> TaskRunner:
+        return self._runner
+
+    # -- composition ----------------------------------------------------------------------
+    def _build_new_payment(self) -> QWidget:
+        if self._cashier is None:
+            return self._placeholder(self.tr("The payment service is not connected."))
+        from posapp.ui.views.new_payment_view import NewPaymentView
+
+        view = NewPaymentView(self._runner, self._cashier, self._settings, self)
+        view.payment_finished.connect(lambda _r: self.refresh_status())
+        return view
+
+    def _build_orders(self, factory: OrdersFactory | None) -> QWidget:
+        if factory is not None:
+            try:
+                return factory(self)
+            except Exception:  # an orders view that cannot open must not stop the till
+                log.exception("the Orders view could not be built")
+                return self._placeholder(self.tr("The order list could not be opened."))
+        return self._placeholder(self.tr("The order list is not available in this build."))
+
+    def _placeholder(self, text: str) -> QWidget:
+        label = QLabel(text, self)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setObjectName("placeholder")
+        return label
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        till = menu.addMenu(self.tr("&Till"))
+        self.action_new_payment = QAction(icon("new_payment"), self.tr("&New payment"), self)
+        self.action_new_payment.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
+        self.action_new_payment.triggered.connect(self.show_new_payment)
+        self.action_orders = QAction(icon("orders"), self.tr("&Orders"), self)
+        self.action_orders.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
+        self.action_orders.triggered.connect(self.show_orders)
+        self.action_search = QAction(self.tr("&Search orders"), self)
+        self.action_search.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        self.action_search.triggered.connect(self.search_orders)
+        self.action_settings = QAction(icon("settings"), self.tr("S&ettings…"), self)
+        self.action_settings.setShortcut(QKeySequence("Ctrl+,"))
+        self.action_settings.triggered.connect(self.open_settings)
+        self.action_quit = QAction(self.tr("&Quit"), self)
+        self.action_quit.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        self.action_quit.triggered.connect(self.close)
+        for action in (
+            self.action_new_payment,
+            self.action_orders,
+            self.action_search,
+        ):
+            till.addAction(action)
+        till.addSeparator()
+        till.addAction(self.action_settings)
+        till.addSeparator()
+        till.addAction(self.action_quit)
+        for action in (self.action_new_payment, self.action_orders, self.action_search):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.connection_icon = QLabel(self)
+        self.connection_label = QLabel(self.tr("Connecting…"), self)
+        self.connection_label.setObjectName("connectionLabel")
+        self.unsettled_label = QLabel("", self)
+        self.unsettled_label.setObjectName("unsettledLabel")
+        self.terminal_label = QLabel("", self)
+        bar.addWidget(self.connection_icon)
+        bar.addWidget(self.connection_label)
+        bar.addPermanentWidget(self.unsettled_label)
+        bar.addPermanentWidget(self.terminal_label)
+
+    # -- environment ----------------------------------------------------------------------
+    def apply_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        env = settings.environment
+        if env is Environment.TRAINING:
+            text = self.tr(
                 "TRAINING MODE — payments go to the embedded Antom sandbox; no real money moves"
             )
-            self.banner.setStyleSheet("background:#f59e0b;color:#111;font-weight:bold;padding:6px;")
+            if self._pin_hint:
+                text += self.tr(" · manager PIN %1").replace("%1", self._pin_hint)
+        elif env is Environment.SANDBOX:
+            text = self.tr("ANTOM SANDBOX — test cards only · client id %1").replace(
+                "%1", settings.client_id
+            )
         else:
-            self.banner.setText(f"{settings.merchant_name} — client id {settings.client_id}")
-        layout.addWidget(self.banner)
-        self.tabs = QTabWidget(self)
-        self.tabs.addTab(QWidget(self), "New payment")
-        self.tabs.addTab(QWidget(self), "Orders")
-        layout.addWidget(self.tabs)
-        self.setCentralWidget(central)
+            text = (
+                self.tr("%1 — LIVE payments · client id %2")
+                .replace("%1", settings.merchant_name)
+                .replace("%2", settings.client_id)
+            )
+        self.banner.setText(text)
+        self.banner.setAccessibleName(text)
+        self.banner.setProperty("environment", env.value)
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        self.terminal_label.setText(
+            self.tr("Terminal %1 · %2")
+            .replace("%1", settings.terminal_id)
+            .replace("%2", settings.currency)
+        )
+        view = self.new_payment
+        if hasattr(view, "set_settings"):
+            view.set_settings(settings)
+
+    # -- navigation -----------------------------------------------------------------------
+    def show_new_payment(self) -> None:
+        self.tabs.setCurrentWidget(self.new_payment)
+        amount = getattr(self.new_payment, "amount", None)
+        if amount is not None:
+            amount.setFocus()
+
+    def show_orders(self) -> None:
+        self.tabs.setCurrentWidget(self.orders)
+        self.orders.setFocus()
+
+    def search_orders(self) -> None:
+        self.show_orders()
+        focus_search: Any = getattr(self.orders, "focus_search", None)
+        if callable(focus_search):
+            focus_search()
+
+    def open_settings(self) -> None:
+        if self._settings_port is None:
+            QMessageBox.information(
+                self, self.tr("Settings"), self.tr("Settings are not available in this build.")
+            )
+            return
+        from posapp.ui.views.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self._runner, self._settings_port, self._settings, self)
+        dialog.settings_saved.connect(self._on_settings_saved)
+        dialog.open()
+        self.settings_dialog = dialog
+
+    def _on_settings_saved(self, settings: Settings) -> None:
+        environment_changed = settings.environment is not self._settings.environment
+        self.apply_settings(settings)
+        if environment_changed:
+            QMessageBox.information(
+                self,
+                self.tr("Settings saved"),
+                self.tr("Restart posapp to switch to the new environment."),
+            )
+
+    # -- status bar -----------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        if self._cashier is None or self._status_busy:
+            return
+        self._status_busy = True
+        self._runner.run(
+            self._cashier.till_status,
+            lane=Lane.JOURNAL,
+            on_done=self._on_status,
+            on_error=self._on_status_failed,
+            owner=self,
+            label="till status",
+        )
+
+    def _on_status(self, status: TillStatus) -> None:
+        self._status_busy = False
+        self.connection_icon.setPixmap(
+            icon("online" if status.online else "offline").pixmap(
+                QSize(14, 14), self.devicePixelRatioF()
+            )
+        )
+        self.connection_label.setText(status.detail)
+        if status.unsettled:
+            self.unsettled_label.setText(
+                self.tr("%n payment(s) being settled", "", status.unsettled)
+            )
+        else:
+            self.unsettled_label.setText(self.tr("All payments settled"))
+
+    def _on_status_failed(self, exc: BaseException) -> None:
+        self._status_busy = False
+        log.warning("till status failed: %s", exc)
+        self.connection_label.setText(self.tr("Status unknown"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        view = self.new_payment
+        if getattr(view, "in_flight", False):
+            answer = QMessageBox.question(
+                self,
+                self.tr("A payment is being sent"),
+                self.tr(
+                    "A payment is still being sent. It is safe in the journal and will be "
+                    "settled on the next start. Quit anyway?"
+                ),
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._status_timer.stop()
+        super().closeEvent(event)

@@ -28,6 +28,7 @@ class AmountField(QLineEdit):
         super().__init__(parent)
         self._locale = locale or QLocale()
         self._currency = currency
+        self.setObjectName("amountField")
         self.textChanged.connect(self.amount_changed)
         self.set_currency(currency)
 

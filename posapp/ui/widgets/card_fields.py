@@ -46,6 +46,7 @@ class CardNumberEdit(QLineEdit):
         super().__init__(parent)
         self._brand: CardBrand | None = None
         self._reformatting = False
+        self.setObjectName("cardNumber")
         self.setDragEnabled(False)
         self.setAcceptDrops(True)
         self.setInputMethodHints(

@@ -1,0 +1,746 @@
+"""New payment: the cashier keys in an amount and a card and reads one clear result.
+
+Keyboard first: Tab walks the fields in reading order, Enter sends, Esc clears. Errors appear
+under the field that caused them. Everything that touches the journal or the network goes
+through the TaskRunner; the card fields are emptied as soon as a payment is handed over.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from itertools import pairwise
+
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeyEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posapp.config import Settings
+from posapp.core.cards import CardBrand, CardDetails, CardError
+from posapp.core.money import Money, MoneyError
+from posapp.ui.ports import (
+    BillingAddress,
+    BrandOption,
+    CashierPort,
+    InputError,
+    Outcome,
+    PaymentOrder,
+    PaymentResult,
+)
+from posapp.ui.tasks import Lane, TaskRunner
+from posapp.ui.widgets.amount_field import AmountField, format_money_with_currency
+from posapp.ui.widgets.brand_icon import BrandIcon
+from posapp.ui.widgets.card_fields import CardNumberEdit, CvvEdit, ExpiryEdit
+from posapp.ui.widgets.field_error import FieldError
+from posapp.ui.widgets.icons import brand_icon
+from posapp.ui.widgets.result_panel import ResultPanel
+
+log = logging.getLogger(__name__)
+
+FINAL = (Outcome.APPROVED, Outcome.DECLINED)
+Confirm = Callable[[str, str], bool]
+
+
+def new_reference(terminal_id: str, now: datetime | None = None) -> str:
+    """An order reference a person can read out: TILL-01-20261125-7F3A9C."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d")
+    return f"{terminal_id}-{stamp}-{secrets.token_hex(3).upper()}"
+
+
+class NewPaymentView(QWidget):
+    """The cashier's card-entry form and result panel.
+
+    Signals: ``payment_finished(object)`` with each PaymentResult shown (first answer and each
+    update); ``busy_changed(bool)`` while a payment is being sent.
+    """
+
+    payment_finished = Signal(object)
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        cashier: CashierPort,
+        settings: Settings,
+        parent: QWidget | None = None,
+        *,
+        today: Callable[[], date] = date.today,
+        open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
+        confirm: Confirm | None = None,
+        poll_interval_ms: int = 1000,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("newPaymentView")
+        self._runner = runner
+        self._cashier = cashier
+        self._settings = settings
+        self._today = today
+        self._open_url = open_url
+        self._confirm = confirm or self._ask
+        self._in_flight = False
+        self._accepted: list[BrandOption] | None = None
+        self._watching: str = ""  # paymentRequestId the panel follows until it settles
+        self._refreshing = False
+        self._poll = QTimer(self)
+        self._poll.setInterval(poll_interval_ms)
+        self._poll.timeout.connect(self._on_poll_timeout)
+        self._build()
+        self.reset_form()
+        self._load_brands()
+
+    # -- layout ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.errors: dict[str, FieldError] = {}
+
+        # Order
+        self.amount = AmountField(self._settings.currency, self)
+        self.currency_label = QLabel(self._settings.currency, self)
+        self.currency_label.setObjectName("currencyLabel")
+        self.reference = QLineEdit(self)
+        self.reference.setMaxLength(64)
+        self.description = QLineEdit(self)
+        self.description.setMaxLength(256)
+        self.description.setPlaceholderText(self.tr("What is being paid for"))
+
+        order_box = QGroupBox(self.tr("Order"), self)
+        order_form = QGridLayout(order_box)
+        amount_row = QHBoxLayout()
+        amount_row.addWidget(self.amount, 1)
+        amount_row.addWidget(self.currency_label)
+        self._add_row(order_form, 0, self.tr("&Amount"), amount_row, self.amount, "amount")
+        self._add_row(
+            order_form, 2, self.tr("Order &reference"), self.reference, self.reference, "reference"
+        )
+        self._add_row(
+            order_form,
+            4,
+            self.tr("&Description"),
+            self.description,
+            self.description,
+            "description",
+        )
+
+        # Card
+        self.card_number = CardNumberEdit(self)
+        self.brand = BrandIcon(self)
+        self.expiry = ExpiryEdit(self)
+        self.cvv = CvvEdit(self)
+        self.first_name = QLineEdit(self)
+        self.first_name.setMaxLength(32)
+        self.last_name = QLineEdit(self)
+        self.last_name.setMaxLength(32)
+        self.card_number.brand_changed.connect(self._on_card_brand_changed)
+
+        card_box = QGroupBox(self.tr("Card"), self)
+        card_form = QGridLayout(card_box)
+        number_row = QHBoxLayout()
+        number_row.addWidget(self.card_number, 1)
+        number_row.addWidget(self.brand)
+        self._add_row(
+            card_form, 0, self.tr("Card &number"), number_row, self.card_number, "card_number"
+        )
+        dates = QHBoxLayout()
+        dates.addWidget(self.expiry)
+        cvv_label = QLabel(self.tr("C&VV"), self)
+        cvv_label.setBuddy(self.cvv)
+        dates.addSpacing(12)
+        dates.addWidget(cvv_label)
+        dates.addWidget(self.cvv)
+        dates.addStretch(1)
+        self.expiry.setMaximumWidth(90)
+        self.cvv.setMaximumWidth(80)
+        self._add_row(card_form, 2, self.tr("E&xpiry"), dates, self.expiry, "expiry")
+        cvv_error = FieldError(self)
+        self.errors["cvv"] = cvv_error
+        card_form.addWidget(cvv_error, 3, 1)
+        names = QHBoxLayout()
+        names.addWidget(self.first_name, 1)
+        names.addWidget(self.last_name, 1)
+        self.first_name.setPlaceholderText(self.tr("First name"))
+        self.last_name.setPlaceholderText(self.tr("Last name"))
+        self._add_row(card_form, 4, self.tr("Card&holder"), names, self.first_name, "first_name")
+        last_error = FieldError(self)
+        self.errors["last_name"] = last_error
+        card_form.addWidget(last_error, 6, 1)
+
+        # Billing address (optional, sent for AVS)
+        self.billing_check = QCheckBox(
+            self.tr("Add a &billing address (for the address check)"), self
+        )
+        self.billing_box = QGroupBox(self.tr("Billing address"), self)
+        self.address1 = QLineEdit(self)
+        self.city = QLineEdit(self)
+        self.state = QLineEdit(self)
+        self.state.setMaxLength(8)
+        self.zip_code = QLineEdit(self)
+        self.zip_code.setMaxLength(10)
+        self.region = QLineEdit(self)
+        self.region.setMaxLength(2)
+        self.region.setPlaceholderText(self.tr("SG"))
+        billing_form = QGridLayout(self.billing_box)
+        self._add_row(billing_form, 0, self.tr("Street"), self.address1, self.address1, "address1")
+        place = QHBoxLayout()
+        place.addWidget(self.city, 2)
+        place.addWidget(self.state, 1)
+        self.city.setPlaceholderText(self.tr("City"))
+        self.state.setPlaceholderText(self.tr("State"))
+        self._add_row(billing_form, 2, self.tr("City / state"), place, self.city, "city")
+        post = QHBoxLayout()
+        post.addWidget(self.zip_code, 2)
+        post.addWidget(self.region, 1)
+        self.zip_code.setPlaceholderText(self.tr("Postcode"))
+        self._add_row(
+            billing_form, 4, self.tr("Postcode / country"), post, self.zip_code, "zip_code"
+        )
+        self.billing_check.toggled.connect(self._on_billing_toggled)
+        self._on_billing_toggled(False)
+
+        # Options
+        self.capture_mode = QComboBox(self)
+        self.capture_mode.addItem(self.tr("Authorise and capture"), False)
+        self.capture_mode.addItem(self.tr("Authorise only (hold, capture later)"), True)
+        self.capture_mode.setAccessibleName(self.tr("Capture mode"))
+        self.three_ds = QCheckBox(self.tr("Ask for &3-D Secure"), self)
+        options = QFormLayout()
+        options.addRow(self.tr("Capture &mode"), self.capture_mode)
+        options.addRow("", self.three_ds)
+        mode_label = options.labelForField(self.capture_mode)
+        if isinstance(mode_label, QLabel):
+            mode_label.setBuddy(self.capture_mode)
+
+        # Actions
+        self.submit_button = QPushButton(self.tr("Charge card"), self)
+        self.submit_button.setObjectName("submitButton")
+        self.submit_button.setToolTip(self.tr("Send the payment (Enter)"))
+        self.submit_button.clicked.connect(self.submit)
+        self.clear_button = QPushButton(self.tr("Clear"), self)
+        self.clear_button.setToolTip(self.tr("Clear the form (Esc)"))
+        self.clear_button.clicked.connect(self.reset_form)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(6)
+        self.progress.setAccessibleName(self.tr("Sending the payment"))
+        self.progress.hide()
+        self.form_error = FieldError(self)
+        self.errors["form"] = self.form_error
+        actions = QHBoxLayout()
+        actions.addWidget(self.clear_button)
+        actions.addStretch(1)
+        actions.addWidget(self.submit_button)
+
+        form = QWidget(self)
+        form_layout = QVBoxLayout(form)
+        form_layout.setContentsMargins(0, 0, 0, 0)
+        form_layout.addWidget(order_box)
+        form_layout.addWidget(card_box)
+        form_layout.addWidget(self.billing_check)
+        form_layout.addWidget(self.billing_box)
+        form_layout.addLayout(options)
+        form_layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        left = QVBoxLayout()
+        left.addWidget(scroll, 1)
+        left.addWidget(self.form_error)
+        left.addWidget(self.progress)
+        left.addLayout(actions)
+
+        # Right: result and accepted brands
+        self.result_panel = ResultPanel(self)
+        self.result_panel.link_opened.connect(self._open_link)
+        self.brands_label = QLabel(self.tr("Accepted cards"), self)
+        self.brands_label.setObjectName("detailCaption")
+        self.brands_row = QHBoxLayout()
+        self.brands_row.setSpacing(6)
+        self.brands_note = QLabel(self.tr("Loading…"), self)
+        self.brands_row.addWidget(self.brands_note)
+        self.brands_row.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.result_panel, 1)
+        right.addWidget(self.brands_label)
+        right.addLayout(self.brands_row)
+
+        outer = QHBoxLayout(self)
+        left_widget = QWidget(self)
+        left_widget.setLayout(left)
+        left_widget.setMinimumWidth(440)
+        right_widget = QWidget(self)
+        right_widget.setLayout(right)
+        right_widget.setMinimumWidth(300)
+        right_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        outer.addWidget(left_widget, 3)
+        outer.addWidget(right_widget, 2)
+
+        for widget, name in (
+            (self.amount, self.tr("Amount")),
+            (self.reference, self.tr("Order reference")),
+            (self.description, self.tr("Description")),
+            (self.card_number, self.tr("Card number")),
+            (self.expiry, self.tr("Expiry date, month and year")),
+            (self.cvv, self.tr("Security code")),
+            (self.first_name, self.tr("Cardholder first name")),
+            (self.last_name, self.tr("Cardholder last name")),
+            (self.address1, self.tr("Billing street")),
+            (self.city, self.tr("Billing city")),
+            (self.state, self.tr("Billing state")),
+            (self.zip_code, self.tr("Billing postcode")),
+            (self.region, self.tr("Billing country code")),
+            (self.three_ds, self.tr("Ask for 3-D Secure")),
+            (self.billing_check, self.tr("Add a billing address")),
+            (self.submit_button, self.tr("Charge card")),
+            (self.clear_button, self.tr("Clear the form")),
+        ):
+            widget.setAccessibleName(name)
+
+        # Reading order; the brand icon and labels take no focus.
+        chain = [
+            self.amount,
+            self.reference,
+            self.description,
+            self.card_number,
+            self.expiry,
+            self.cvv,
+            self.first_name,
+            self.last_name,
+            self.billing_check,
+            self.address1,
+            self.city,
+            self.state,
+            self.zip_code,
+            self.region,
+            self.capture_mode,
+            self.three_ds,
+            self.submit_button,
+            self.clear_button,
+        ]
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
+
+        for edit in (
+            self.amount,
+            self.reference,
+            self.description,
+            self.card_number,
+            self.expiry,
+            self.cvv,
+            self.first_name,
+            self.last_name,
+            self.address1,
+            self.city,
+            self.state,
+            self.zip_code,
+            self.region,
+        ):
+            edit.textEdited.connect(lambda _t, e=edit: self._clear_error_for(e))
+
+    def _add_row(
+        self,
+        grid: QGridLayout,
+        row: int,
+        caption: str,
+        item: QWidget | QHBoxLayout,
+        buddy: QWidget,
+        field: str,
+    ) -> None:
+        label = QLabel(caption, self)
+        label.setBuddy(buddy)
+        grid.addWidget(label, row, 0)
+        if isinstance(item, QWidget):
+            grid.addWidget(item, row, 1)
+        else:
+            grid.addLayout(item, row, 1)
+        error = FieldError(self)
+        grid.addWidget(error, row + 1, 1)
+        grid.setColumnStretch(1, 1)
+        self.errors[field] = error
+        buddy.setProperty("field", field)
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def in_flight(self) -> bool:
+        return self._in_flight
+
+    def reset_form(self) -> None:
+        """Esc: a fresh order with a new reference; the card fields are emptied."""
+        self.amount.clear()
+        self.reference.setText(new_reference(self._settings.terminal_id))
+        self.description.clear()
+        self.clear_card()
+        for edit in (self.address1, self.city, self.state, self.zip_code, self.region):
+            edit.clear()
+        self.billing_check.setChecked(False)
+        self.capture_mode.setCurrentIndex(0)
+        self.three_ds.setChecked(False)
+        self.clear_errors()
+        self.amount.setFocus()
+
+    def clear_card(self) -> None:
+        for edit in (self.card_number, self.expiry, self.cvv, self.first_name, self.last_name):
+            edit.clear()
+
+    def clear_errors(self) -> None:
+        for error in self.errors.values():
+            error.clear_error()
+
+    def error_text(self, field: str) -> str:
+        error = self.errors[field]
+        return error.text() if error.isVisible() or not error.isHidden() else ""
+
+    def show_field_error(self, field: str, message: str) -> None:
+        target = self.errors.get(field) or self.form_error
+        target.show_error(message)
+
+    def _clear_error_for(self, edit: QWidget) -> None:
+        field = edit.property("field")
+        if isinstance(field, str) and field in self.errors:
+            self.errors[field].clear_error()
+        if edit is self.cvv:
+            self.errors["cvv"].clear_error()
+        if edit is self.last_name:
+            self.errors["last_name"].clear_error()
+
+    def set_settings(self, settings: Settings) -> None:
+        self._settings = settings
+        if settings.currency != self.amount.currency:
+            self.amount.set_currency(settings.currency)
+            self.currency_label.setText(settings.currency)
+
+    # -- keyboard ---------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit()
+            event.accept()
+            return
+        if key == Qt.Key.Key_Escape:
+            if not self._in_flight:
+                self.reset_form()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    # -- validation -------------------------------------------------------------------------
+    def collect(self) -> PaymentOrder | None:
+        """The order as typed, or None after showing each problem next to its field."""
+        self.clear_errors()
+        problems: list[tuple[str, QWidget, str]] = []
+
+        amount: Money | None = None
+        try:
+            amount = self.amount.money()
+        except MoneyError as exc:
+            problems.append(("amount", self.amount, str(exc)))
+
+        reference = self.reference.text().strip()
+        if not reference:
+            problems.append(("reference", self.reference, self.tr("Enter an order reference")))
+        elif not reference.isascii() or not reference.isprintable():
+            problems.append(
+                (
+                    "reference",
+                    self.reference,
+                    self.tr("Use letters, digits and dashes only in the order reference"),
+                )
+            )
+        description = self.description.text().strip() or self.tr("Purchase at %1").replace(
+            "%1", self._settings.merchant_name
+        )
+
+        pan, brand = "", None
+        try:
+            pan, brand = self.card_number.validated()
+        except CardError as exc:
+            problems.append(("card_number", self.card_number, exc.message))
+        if pan and self._accepted and brand is not None:
+            accepted = {b.brand for b in self._accepted}
+            if brand.value not in accepted:
+                problems.append(
+                    (
+                        "card_number",
+                        self.card_number,
+                        self.tr("%1 cards are not accepted here").replace("%1", brand.label),
+                    )
+                )
+        month = year = 0
+        try:
+            month, year = self.expiry.validated(self._today())
+        except CardError as exc:
+            problems.append(("expiry", self.expiry, exc.message))
+        cvv = ""
+        try:
+            cvv = self.cvv.validated()
+        except CardError as exc:
+            problems.append(("cvv", self.cvv, exc.message))
+        first, last = self.first_name.text().strip(), self.last_name.text().strip()
+
+        billing = None
+        if self.billing_check.isChecked():
+            billing = BillingAddress(
+                address1=self.address1.text().strip(),
+                city=self.city.text().strip(),
+                state=self.state.text().strip(),
+                zip_code=self.zip_code.text().strip(),
+                region=self.region.text().strip().upper(),
+            )
+            if not billing.zip_code:
+                problems.append(
+                    ("zip_code", self.zip_code, self.tr("Enter the postcode for the address check"))
+                )
+            if billing.region and (len(billing.region) != 2 or not billing.region.isalpha()):
+                problems.append(
+                    ("zip_code", self.region, self.tr("The country is a two-letter code, e.g. SG"))
+                )
+            if billing.is_empty():
+                billing = None
+
+        if problems:
+            seen: set[str] = set()
+            for field, _widget, message in problems:
+                if field not in seen:
+                    self.show_field_error(field, message)
+                    seen.add(field)
+            problems[0][1].setFocus()
+            return None
+        assert amount is not None
+        card = CardDetails(
+            pan=pan,
+            expiry_month=month,
+            expiry_year=year,
+            cvv=cvv,
+            first_name=first,
+            last_name=last,
+            brand=brand,
+        )
+        return PaymentOrder(
+            amount=amount,
+            reference=reference,
+            description=description,
+            card=card,
+            hold=bool(self.capture_mode.currentData()),
+            three_ds=self.three_ds.isChecked(),
+            billing=billing,
+        )
+
+    # -- sending ----------------------------------------------------------------------------
+    def submit(self) -> None:
+        if self._in_flight:
+            return  # one payment at a time; the button is disabled too
+        order = self.collect()
+        if order is None:
+            return
+        # From here on the card lives only in `order` (memory) until the service is done.
+        self.clear_card()
+        self._set_in_flight(True)
+        self.result_panel.show_sending(format_money_with_currency(order.amount))
+        self._runner.run(
+            self._cashier.find_duplicate,
+            order.card.masked(),
+            order.amount,
+            lane=Lane.JOURNAL,
+            on_done=lambda dup: self._on_duplicate_checked(order, dup),
+            on_error=lambda exc: self._on_duplicate_checked(order, None),
+            owner=self,
+            label="duplicate check",
+        )
+
+    def _on_duplicate_checked(self, order: PaymentOrder, duplicate: str | None) -> None:
+        if duplicate:
+            question = self.tr(
+                "The same card was charged the same amount less than 10 minutes ago:\n%1\n\n"
+                "Charge it again?"
+            ).replace("%1", duplicate)
+            if not self._confirm(self.tr("Possible duplicate payment"), question):
+                self._set_in_flight(False)
+                self.result_panel.show_empty()
+                self.form_error.show_error(
+                    self.tr("Not sent: the possible duplicate was not charged.")
+                )
+                self.card_number.setFocus()
+                return
+        self._runner.run(
+            self._cashier.pay,
+            order,
+            on_done=self._on_paid,
+            on_error=lambda exc: self._on_pay_failed(order, exc),
+            owner=self,
+            label="pay",
+        )
+
+    def _on_paid(self, result: PaymentResult) -> None:
+        self._set_in_flight(False)
+        self._show(result)
+        if result.outcome is Outcome.NEEDS_3DS and result.redirect_url:
+            self._open_link(result.redirect_url)
+        if result.outcome is Outcome.APPROVED:
+            # the sale is done: a fresh order for the next customer
+            self.amount.clear()
+            self.description.clear()
+            self.reference.setText(new_reference(self._settings.terminal_id))
+            self.amount.setFocus()
+        else:
+            self.card_number.setFocus()
+
+    def _on_pay_failed(self, order: PaymentOrder, exc: BaseException) -> None:
+        self._set_in_flight(False)
+        if isinstance(exc, (InputError, CardError)):
+            self.result_panel.show_empty()
+            self.show_field_error(exc.field, exc.message)
+            return
+        if isinstance(exc, MoneyError):
+            self.result_panel.show_empty()
+            self.show_field_error("amount", str(exc))
+            return
+        # Not a decline: we do not know whether Antom received it. Never say "failed".
+        log.error("pay did not return a result", exc_info=exc)
+        message = getattr(exc, "user_message", "") or self.tr("The payment service did not answer.")
+        self._show(
+            PaymentResult(
+                outcome=Outcome.PENDING,
+                payment_request_id="",
+                amount=order.amount,
+                reference=order.reference,
+                card=order.card.masked(),
+                held=order.hold,
+                result_message=str(message),
+            )
+        )
+        self.form_error.show_error(
+            self.tr("%1 Check the Orders list before charging again.").replace("%1", str(message))
+        )
+
+    def _show(self, result: PaymentResult) -> None:
+        self.result_panel.show_result(result)
+        self.payment_finished.emit(result)
+        if result.outcome in FINAL or not result.payment_request_id:
+            self._watching = ""
+            self._poll.stop()
+        else:
+            self._watching = result.payment_request_id
+            if not self._poll.isActive():
+                self._poll.start()
+
+    def _set_in_flight(self, busy: bool) -> None:
+        self._in_flight = busy
+        self.submit_button.setEnabled(not busy)
+        self.clear_button.setEnabled(not busy)
+        self.progress.setVisible(busy)
+        self.busy_changed.emit(busy)
+
+    def _open_link(self, url: str) -> None:
+        self._open_url(QUrl(url))
+
+    # -- following a pending payment until the poller settles it ---------------------------
+    def _on_poll_timeout(self) -> None:
+        if not self._watching or self._refreshing:
+            return
+        self._refreshing = True
+        self._runner.run(
+            self._cashier.refresh,
+            self._watching,
+            lane=Lane.JOURNAL,
+            on_done=self._on_refreshed,
+            on_error=self._on_refresh_failed,
+            owner=self,
+            label="refresh payment",
+        )
+
+    def _on_refreshed(self, result: PaymentResult) -> None:
+        self._refreshing = False
+        if result.payment_request_id != self._watching:
+            return  # the cashier has moved on to another payment
+        current = self.result_panel.result
+        if current is None or current != result:
+            self._show(result)
+        elif result.outcome in FINAL:
+            self._poll.stop()
+
+    def _on_refresh_failed(self, exc: BaseException) -> None:
+        self._refreshing = False
+        log.warning("refreshing payment %s failed: %s", self._watching, exc)
+
+    # -- accepted brands from consult -------------------------------------------------------
+    def _load_brands(self) -> None:
+        self._runner.run(
+            self._cashier.accepted_brands,
+            on_done=self._on_brands,
+            on_error=self._on_brands_failed,
+            owner=self,
+            label="consult",
+        )
+
+    def _on_brands(self, brands: Sequence[BrandOption]) -> None:
+        self._accepted = list(brands)
+        self._clear_brand_row()
+        if not brands:
+            self.brands_note.setText(self.tr("No card brands enabled"))
+            self.brands_note.show()
+            return
+        self.brands_note.hide()
+        for option in brands:
+            label = QLabel(self)
+            label.setPixmap(
+                brand_icon(option.brand).pixmap(QSize(40, 26), self.devicePixelRatioF())
+            )
+            label.setToolTip(option.name)
+            label.setAccessibleName(option.name)
+            label.setProperty("brandBadge", option.brand)
+            self.brands_row.insertWidget(self.brands_row.count() - 1, label)
+
+    def _on_brands_failed(self, exc: BaseException) -> None:
+        log.warning("consult failed: %s", exc)
+        self._accepted = None  # unknown: do not refuse brands locally
+        self.brands_note.setText(self.tr("Accepted cards could not be loaded; all brands tried."))
+        self.brands_note.show()
+
+    def _clear_brand_row(self) -> None:
+        for i in reversed(range(self.brands_row.count())):
+            item = self.brands_row.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget.property("brandBadge"):
+                self.brands_row.removeWidget(widget)
+                widget.deleteLater()
+
+    def accepted_brand_codes(self) -> list[str]:
+        return [b.brand for b in self._accepted or []]
+
+    # -- misc -------------------------------------------------------------------------------
+    def _on_card_brand_changed(self, brand: CardBrand | None) -> None:
+        self.brand.set_brand(brand)
+        self.cvv.set_brand(brand)
+
+    def _on_billing_toggled(self, on: bool) -> None:
+        self.billing_box.setVisible(on)
+        for field in ("address1", "city", "zip_code"):
+            self.errors[field].clear_error()
+
+    def _ask(self, title: str, question: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, question, parent=self)
+        yes = box.addButton(self.tr("Charge again"), QMessageBox.ButtonRole.AcceptRole)
+        no = box.addButton(self.tr("Do not charge"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.exec()
+        return box.clickedButton() is yes

@@ -1,0 +1,496 @@
+"""Settings: environment, gateway, client id, keys into the keyring, till, manager PIN.
+
+Secrets never pass through ``Settings``: the key files are read and validated on a worker and
+go straight to the SecretStore; ``save_settings`` only ever sees the non-secret fields.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posapp.config import GATEWAYS, ConfigError, Environment, Settings
+from posapp.core.money import EXPONENTS
+from posapp.ui.ports import CheckResult, SettingsPort
+from posapp.ui.tasks import Lane, TaskRunner
+from posapp.ui.widgets.field_error import FieldError
+
+log = logging.getLogger(__name__)
+
+MAX_KEY_FILE = 64 * 1024  # a PEM key is a few KB; anything larger is the wrong file
+
+
+def read_key_file(path: str, what: str) -> str:
+    """The text of a key file, with a message fit for a user when it cannot be read."""
+    if not path.strip():
+        raise ValueError(f"Choose the {what} file")
+    p = Path(path.strip()).expanduser()
+    try:
+        if p.stat().st_size > MAX_KEY_FILE:
+            raise ValueError(f"{p.name} is too large to be a key file")
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"{p} does not exist") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{p.name} is not a text (PEM) key file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {p}: {exc.strerror}") from None
+
+
+class SettingsDialog(QDialog):
+    """Edits the settings; each slow step (keyring, doctor checks, PIN hash) runs on a worker.
+
+    Signals: ``settings_saved(object)`` with the saved Settings.
+    """
+
+    settings_saved = Signal(object)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        port: SettingsPort,
+        settings: Settings,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Settings"))
+        self.setObjectName("settingsDialog")
+        self._runner = runner
+        self._port = port
+        self._settings = settings
+        self.errors: dict[str, FieldError] = {}
+        self.resize(720, 560)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self._build_connection_tab(), self.tr("Connection"))
+        self.tabs.addTab(self._build_till_tab(), self.tr("Till"))
+        self.tabs.addTab(self._build_pin_tab(), self.tr("Manager PIN"))
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.save_error = FieldError(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.save_error)
+        layout.addWidget(self.buttons)
+        self._load(settings)
+        self._refresh_key_state()
+
+    # -- tabs -------------------------------------------------------------------------------
+    def _row(
+        self, grid: QGridLayout, row: int, caption: str, item: QWidget | QHBoxLayout, field: str
+    ) -> None:
+        label = QLabel(caption, self)
+        if isinstance(item, QWidget):
+            label.setBuddy(item)
+            grid.addWidget(item, row, 1)
+        else:
+            first = item.itemAt(0).widget() if item.count() else None
+            if first is not None:
+                label.setBuddy(first)
+            grid.addLayout(item, row, 1)
+        grid.addWidget(label, row, 0)
+        error = FieldError(self)
+        grid.addWidget(error, row + 1, 1)
+        self.errors[field] = error
+
+    def _build_connection_tab(self) -> QWidget:
+        page = QWidget(self)
+        grid = QGridLayout(page)
+        grid.setColumnStretch(1, 1)
+        self.environment = QComboBox(self)
+        self.environment.addItem(self.tr("Training (embedded sandbox, no real money)"), "training")
+        self.environment.addItem(self.tr("Antom sandbox (test account)"), "sandbox")
+        self.environment.addItem(self.tr("Production (live payments)"), "production")
+        self.environment.setAccessibleName(self.tr("Environment"))
+        self.environment.currentIndexChanged.connect(self._on_environment_changed)
+        self._row(grid, 0, self.tr("&Environment"), self.environment, "environment")
+
+        self.region = QComboBox(self)
+        names = {
+            "ASIA": self.tr("Asia"),
+            "NA": self.tr("North America"),
+            "US": self.tr("United States merchants"),
+            "EU": self.tr("Europe"),
+        }
+        for key, url in GATEWAYS.items():
+            self.region.addItem(f"{names.get(key, key)} — {url}", key)
+        self.region.addItem(self.tr("Custom URL"), "custom")
+        self.region.setAccessibleName(self.tr("Gateway region"))
+        self.region.currentIndexChanged.connect(self._on_region_changed)
+        self._row(grid, 2, self.tr("&Gateway"), self.region, "region")
+        self.gateway_url = QLineEdit(self)
+        self.gateway_url.setPlaceholderText("https://open-sea-global.alipay.com")
+        self.gateway_url.setAccessibleName(self.tr("Custom gateway URL"))
+        self._row(grid, 4, self.tr("Custom &URL"), self.gateway_url, "gateway_url")
+        self.client_id = QLineEdit(self)
+        self.client_id.setAccessibleName(self.tr("Client id"))
+        self.client_id.setPlaceholderText("SANDBOX_5Y0566SG25J004124")
+        self._row(grid, 6, self.tr("&Client id"), self.client_id, "client_id")
+
+        self.private_key_path = QLineEdit(self)
+        self.private_key_path.setAccessibleName(self.tr("Merchant private key file"))
+        self.public_key_path = QLineEdit(self)
+        self.public_key_path.setAccessibleName(self.tr("Antom public key file"))
+        for r, (edit, caption, field) in enumerate(
+            (
+                (self.private_key_path, self.tr("Merchant &private key"), "private_key"),
+                (self.public_key_path, self.tr("Antom p&ublic key"), "public_key"),
+            )
+        ):
+            line = QHBoxLayout()
+            line.addWidget(edit, 1)
+            browse = QPushButton(self.tr("Browse…"), self)
+            browse.setAccessibleName(self.tr("Browse for %1").replace("%1", edit.accessibleName()))
+            browse.clicked.connect(lambda _c=False, e=edit: self._browse(e))
+            line.addWidget(browse)
+            self._row(grid, 8 + 2 * r, caption, line, field)
+        keys_line = QHBoxLayout()
+        self.import_button = QPushButton(self.tr("&Import keys into the keyring"), self)
+        self.import_button.clicked.connect(self.import_keys)
+        self.key_state = QLabel(self)
+        self.key_state.setObjectName("keyState")
+        self.key_state.setWordWrap(True)
+        keys_line.addWidget(self.import_button)
+        keys_line.addWidget(self.key_state, 1)
+        grid.addLayout(keys_line, 12, 1)
+        self.keys_error = FieldError(self)
+        self.errors["keys"] = self.keys_error
+        grid.addWidget(self.keys_error, 13, 1)
+
+        test_line = QHBoxLayout()
+        self.test_button = QPushButton(self.tr("&Test connection"), self)
+        self.test_button.clicked.connect(self.test_connection)
+        test_line.addWidget(self.test_button)
+        test_line.addStretch(1)
+        grid.addLayout(test_line, 14, 1)
+        self.test_results = QLabel(self)
+        self.test_results.setObjectName("testResults")
+        self.test_results.setWordWrap(True)
+        self.test_results.setTextFormat(Qt.TextFormat.RichText)
+        self.test_results.setAccessibleName(self.tr("Connection test results"))
+        grid.addWidget(self.test_results, 15, 1)
+        grid.setRowStretch(16, 1)
+        return page
+
+    def _build_till_tab(self) -> QWidget:
+        page = QWidget(self)
+        grid = QGridLayout(page)
+        grid.setColumnStretch(1, 1)
+        self.terminal_id = QLineEdit(self)
+        self.terminal_id.setMaxLength(32)
+        self.terminal_id.setAccessibleName(self.tr("Terminal id"))
+        self._row(grid, 0, self.tr("&Terminal id"), self.terminal_id, "terminal_id")
+        self.merchant_name = QLineEdit(self)
+        self.merchant_name.setAccessibleName(self.tr("Store name on receipts"))
+        self._row(grid, 2, self.tr("&Store name"), self.merchant_name, "merchant_name")
+        self.currency = QComboBox(self)
+        for code in sorted(EXPONENTS):
+            self.currency.addItem(code, code)
+        self.currency.setAccessibleName(self.tr("Currency"))
+        self._row(grid, 4, self.tr("C&urrency"), self.currency, "currency")
+        grid.setRowStretch(6, 1)
+        return page
+
+    def _build_pin_tab(self) -> QWidget:
+        page = QWidget(self)
+        grid = QGridLayout(page)
+        grid.setColumnStretch(1, 1)
+        self.pin_current = QLineEdit(self)
+        self.pin_new = QLineEdit(self)
+        self.pin_repeat = QLineEdit(self)
+        for r, (edit, caption, name) in enumerate(
+            (
+                (self.pin_current, self.tr("&Current PIN"), self.tr("Current manager PIN")),
+                (self.pin_new, self.tr("&New PIN"), self.tr("New manager PIN")),
+                (self.pin_repeat, self.tr("&Repeat new PIN"), self.tr("Repeat the new PIN")),
+            )
+        ):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setMaxLength(8)
+            edit.setAccessibleName(name)
+            self._row(grid, 2 * r, caption, edit, ("pin_current", "pin_new", "pin_repeat")[r])
+        self.pin_button = QPushButton(self.tr("Change &PIN"), self)
+        self.pin_button.clicked.connect(self.change_pin)
+        self.pin_state = QLabel(self)
+        self.pin_state.setObjectName("pinState")
+        line = QHBoxLayout()
+        line.addWidget(self.pin_button)
+        line.addWidget(self.pin_state, 1)
+        grid.addLayout(line, 6, 1)
+        hint = QLabel(
+            self.tr("A PIN has 4 to 8 digits. It approves captures, cancels and refunds."), self
+        )
+        hint.setWordWrap(True)
+        grid.addWidget(hint, 7, 1)
+        grid.setRowStretch(8, 1)
+        return page
+
+    # -- values ---------------------------------------------------------------------------
+    def _load(self, s: Settings) -> None:
+        self.environment.setCurrentIndex(max(0, self.environment.findData(s.environment.value)))
+        self.region.setCurrentIndex(max(0, self.region.findData(s.region)))
+        self.gateway_url.setText(s.gateway_url)
+        self.client_id.setText(s.client_id)
+        self.terminal_id.setText(s.terminal_id)
+        self.merchant_name.setText(s.merchant_name)
+        self.currency.setCurrentIndex(max(0, self.currency.findData(s.currency)))
+        self._on_environment_changed()
+        self._on_region_changed()
+
+    def candidate(self) -> Settings:
+        """The settings as edited (not validated)."""
+        return replace(
+            self._settings,
+            environment=Environment(self.environment.currentData()),
+            region=str(self.region.currentData()),
+            gateway_url=self.gateway_url.text().strip(),
+            client_id=self.client_id.text().strip(),
+            terminal_id=self.terminal_id.text().strip(),
+            merchant_name=self.merchant_name.text().strip() or self._settings.merchant_name,
+            currency=str(self.currency.currentData()),
+        )
+
+    def _validated(self) -> Settings | None:
+        for error in self.errors.values():
+            error.clear_error()
+        self.save_error.clear_error()
+        try:
+            return self.candidate().validate()
+        except ConfigError as exc:
+            self._show_error(exc.field, exc.message)
+            return None
+
+    def _show_error(self, field: str, message: str) -> None:
+        target = self.errors.get(field)
+        if target is None:
+            self.save_error.show_error(message)
+            return
+        target.show_error(message)
+        for tab in range(self.tabs.count()):
+            if self.tabs.widget(tab).isAncestorOf(target):
+                self.tabs.setCurrentIndex(tab)
+
+    def _on_environment_changed(self, _index: int = 0) -> None:
+        training = self.environment.currentData() == "training"
+        for widget in (
+            self.region,
+            self.gateway_url,
+            self.client_id,
+            self.private_key_path,
+            self.public_key_path,
+            self.import_button,
+        ):
+            widget.setEnabled(not training)
+        if not training:
+            self._on_region_changed()
+        self._refresh_key_state()
+
+    def _on_region_changed(self, _index: int = 0) -> None:
+        training = self.environment.currentData() == "training"
+        self.gateway_url.setEnabled(not training and self.region.currentData() == "custom")
+
+    def _browse(self, edit: QLineEdit) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            edit.accessibleName(),
+            edit.text(),
+            self.tr("Key files (*.pem *.key *.txt);;All files (*)"),
+        )
+        if path:
+            edit.setText(path)
+
+    # -- keys -------------------------------------------------------------------------------
+    def _refresh_key_state(self) -> None:
+        env = self.environment.currentData()
+        if env == "training":
+            self.key_state.setText(self.tr("Training mode uses the embedded sandbox's own keys."))
+            return
+        self._runner.run(
+            self._port.has_keys,
+            env,
+            on_done=lambda ok, e=env: self._on_key_state(e, ok),
+            on_error=lambda exc: self.key_state.setText(str(exc)),
+            owner=self,
+            label="keyring status",
+        )
+
+    def _on_key_state(self, env: str, stored: bool) -> None:
+        if env != self.environment.currentData():
+            return
+        self.key_state.setText(
+            self.tr("Keys are stored in the keyring.")
+            if stored
+            else self.tr("No keys stored for this environment yet.")
+        )
+
+    def import_keys(self) -> None:
+        self.keys_error.clear_error()
+        for f in ("private_key", "public_key", "client_id"):
+            self.errors[f].clear_error()
+        env = str(self.environment.currentData())
+        client_id = self.client_id.text().strip()
+        if not client_id:
+            self._show_error("client_id", self.tr("Enter the client id from the Antom dashboard"))
+            return
+        private_path, public_path = self.private_key_path.text(), self.public_key_path.text()
+        port = self._port
+
+        def work() -> None:
+            private = read_key_file(private_path, "merchant private key")
+            public = read_key_file(public_path, "Antom public key")
+            port.import_keys(env, client_id, private, public)
+
+        self.import_button.setEnabled(False)
+        self.key_state.setText(self.tr("Checking the keys…"))
+        self._runner.run(
+            work,
+            lane=Lane.JOURNAL,
+            on_done=lambda _r: self._on_keys_imported(),
+            on_error=self._on_keys_failed,
+            owner=self,
+            label="import keys",
+        )
+
+    def _on_keys_imported(self) -> None:
+        self.import_button.setEnabled(True)
+        self.private_key_path.clear()
+        self.public_key_path.clear()
+        self.key_state.setText(self.tr("Keys checked (sign and verify) and stored in the keyring."))
+
+    def _on_keys_failed(self, exc: BaseException) -> None:
+        self.import_button.setEnabled(True)
+        self.key_state.setText("")
+        message = getattr(exc, "message", None) or str(exc)
+        self.keys_error.show_error(self.tr("Not stored: %1").replace("%1", message))
+
+    # -- test connection ------------------------------------------------------------------
+    def test_connection(self) -> None:
+        candidate = self._validated()
+        if candidate is None:
+            return
+        self.test_button.setEnabled(False)
+        self.test_results.setText(self.tr("Testing…"))
+        self._runner.run(
+            self._port.test_connection,
+            candidate,
+            on_done=self._on_tested,
+            on_error=self._on_test_failed,
+            owner=self,
+            label="test connection",
+        )
+
+    def _on_tested(self, results: list[CheckResult]) -> None:
+        self.test_button.setEnabled(True)
+        lines = []
+        for r in results:
+            mark = (
+                '<span style="color:#16a34a">✔</span>'
+                if r.ok
+                else '<span style="color:#dc2626">✘</span>'
+            )
+            lines.append(f"{mark} <b>{_esc(r.name)}</b> — {_esc(r.detail)}")
+        self.test_results.setText("<br>".join(lines) or self.tr("No checks ran."))
+        self.test_results.setProperty("all_ok", all(r.ok for r in results))
+
+    def _on_test_failed(self, exc: BaseException) -> None:
+        self.test_button.setEnabled(True)
+        self.test_results.setText(
+            '<span style="color:#dc2626">✘</span> ' + _esc(getattr(exc, "user_message", str(exc)))
+        )
+        self.test_results.setProperty("all_ok", False)
+
+    # -- PIN --------------------------------------------------------------------------------
+    def change_pin(self) -> None:
+        for f in ("pin_current", "pin_new", "pin_repeat"):
+            self.errors[f].clear_error()
+        new, repeat = self.pin_new.text(), self.pin_repeat.text()
+        if not (new.isdigit() and 4 <= len(new) <= 8):
+            self._show_error("pin_new", self.tr("A PIN has 4 to 8 digits"))
+            return
+        if new != repeat:
+            self._show_error("pin_repeat", self.tr("The two new PINs are not the same"))
+            return
+        current = self.pin_current.text()
+        self.pin_button.setEnabled(False)
+        self.pin_state.setText(self.tr("Changing…"))
+        self._runner.run(
+            self._port.change_pin,
+            current,
+            new,
+            lane=Lane.JOURNAL,
+            on_done=lambda _r: self._on_pin_changed(),
+            on_error=self._on_pin_failed,
+            owner=self,
+            label="change PIN",
+        )
+
+    def _on_pin_changed(self) -> None:
+        self.pin_button.setEnabled(True)
+        for edit in (self.pin_current, self.pin_new, self.pin_repeat):
+            edit.clear()
+        self.pin_state.setText(self.tr("The manager PIN was changed."))
+
+    def _on_pin_failed(self, exc: BaseException) -> None:
+        self.pin_button.setEnabled(True)
+        self.pin_state.setText("")
+        self.pin_current.clear()
+        message = getattr(exc, "message", None) or str(exc)
+        self._show_error("pin_current", message)
+
+    # -- save -------------------------------------------------------------------------------
+    def save(self) -> None:
+        candidate = self._validated()
+        if candidate is None:
+            return
+        self.buttons.setEnabled(False)
+        self._runner.run(
+            self._port.save_settings,
+            candidate,
+            lane=Lane.JOURNAL,
+            on_done=lambda _r: self._on_saved(candidate),
+            on_error=self._on_save_failed,
+            owner=self,
+            label="save settings",
+        )
+
+    def _on_saved(self, settings: Settings) -> None:
+        self.buttons.setEnabled(True)
+        self._settings = settings
+        self.settings_saved.emit(settings)
+        self.accept()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(exc, ConfigError):
+            self._show_error(exc.field, exc.message)
+        else:
+            self.save_error.show_error(
+                self.tr("The settings could not be saved: %1").replace("%1", str(exc))
+            )
+
+
+def _esc(text: str) -> str:
+    from html import escape
+
+    return escape(text)
