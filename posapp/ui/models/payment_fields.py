@@ -90,9 +90,50 @@ def status_label(payment: Any) -> str:
     return label_for_status(value) if value is not None else ""
 
 
+_LABELS: dict[PaymentStatus, str] = {}
+
+
 def label_for_status(value: PaymentStatus) -> str:
-    # The English labels live in the domain; the translation context is shared by all views.
-    return QCoreApplication.translate("PaymentStatus", value.label)
+    """The status in the user's language (the English words are the domain's labels)."""
+    if not _LABELS:
+        # Literal strings, so that lupdate finds them; built once, after the translator loads.
+        tr = QCoreApplication.translate
+        _LABELS.update(
+            {
+                PaymentStatus.INTENT: tr("PaymentStatus", "Not sent yet"),
+                PaymentStatus.PENDING: tr("PaymentStatus", "Checking"),
+                PaymentStatus.NEEDS_3DS: tr("PaymentStatus", "Waiting for 3-D Secure"),
+                PaymentStatus.AUTHORISED: tr("PaymentStatus", "Held"),
+                PaymentStatus.CAPTURE_PENDING: tr("PaymentStatus", "Capturing"),
+                PaymentStatus.CANCEL_PENDING: tr("PaymentStatus", "Cancelling"),
+                PaymentStatus.CAPTURED: tr("PaymentStatus", "Paid"),
+                PaymentStatus.PARTIALLY_REFUNDED: tr("PaymentStatus", "Partly refunded"),
+                PaymentStatus.REFUNDED: tr("PaymentStatus", "Refunded"),
+                PaymentStatus.DECLINED: tr("PaymentStatus", "Declined"),
+                PaymentStatus.CANCELLED: tr("PaymentStatus", "Cancelled"),
+                PaymentStatus.RELEASED: tr("PaymentStatus", "Hold expired"),
+                PaymentStatus.NOT_SENT: tr("PaymentStatus", "Never sent"),
+            }
+        )
+    return _LABELS.get(value, value.label)
+
+
+# Pill tones (the names of posapp.ui.widgets.status_pill.Tone) per status.
+TONES: dict[PaymentStatus, str] = {
+    PaymentStatus.INTENT: "warn",
+    PaymentStatus.PENDING: "warn",
+    PaymentStatus.NEEDS_3DS: "warn",
+    PaymentStatus.AUTHORISED: "info",
+    PaymentStatus.CAPTURE_PENDING: "warn",
+    PaymentStatus.CANCEL_PENDING: "warn",
+    PaymentStatus.CAPTURED: "good",
+    PaymentStatus.PARTIALLY_REFUNDED: "good",
+    PaymentStatus.REFUNDED: "neutral",
+    PaymentStatus.DECLINED: "bad",
+    PaymentStatus.CANCELLED: "neutral",
+    PaymentStatus.RELEASED: "bad",
+    PaymentStatus.NOT_SENT: "neutral",
+}
 
 
 def status_explained(payment: Any) -> str:
@@ -163,3 +204,12 @@ def matches(payment: Any, query: OrderQuery) -> bool:
         if not any(text in h.lower() for h in haystack):
             return False
     return True
+
+
+def format_time_seconds(value: datetime | None) -> str:
+    """Local time with seconds, for timelines where the order of events matters."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone().strftime("%m-%d %H:%M:%S")

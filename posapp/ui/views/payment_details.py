@@ -1,0 +1,266 @@
+"""The details pane: the selected payment's facts and its timeline from the audit log.
+
+The timeline lists, oldest first, every sanitised request sent to Antom, every answer and
+notification, every state change and every manager approval, with who did it. Each entry
+opens to show its (already sanitised) detail fields. Events are read on a worker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QSizePolicy,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posapp.core.domain import Event, EventKind, PaymentStatus
+from posapp.ui.models import payment_fields as pf
+from posapp.ui.tasks import Lane, TaskRunner
+from posapp.ui.widgets.status_pill import StatusPill, Tone
+
+EventLoader = Callable[[Any], list[Event]]
+
+
+class PaymentDetails(QWidget):
+    """Shows one payment: a summary, then its timeline. Empty until a row is selected."""
+
+    def __init__(
+        self, runner: TaskRunner, load_events: EventLoader, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("paymentDetails")
+        self._runner = runner
+        self._load_events = load_events
+        self._payment: Any = None
+        self._generation = 0
+        self.setMinimumWidth(300)
+
+        self.placeholder = QLabel(self.tr("Select a payment to see its details"), self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+
+        self.amount = QLabel(self)
+        self.amount.setObjectName("detailsAmount")
+        font = self.amount.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.amount.setFont(font)
+        self.pill = StatusPill("", Tone.NEUTRAL, self)
+        self.pill.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+
+        self.summary = QFrame(self)
+        self.form = QFormLayout(self.summary)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (
+            ("card", self.tr("Card")),
+            ("order", self.tr("Order")),
+            ("time", self.tr("Time")),
+            ("payment_id", self.tr("Payment ID")),
+            ("request_id", self.tr("Request ID")),
+            ("network_tx", self.tr("Network transaction")),
+            ("auth_code", self.tr("Approval code")),
+            ("checks", self.tr("AVS / CVV")),
+            ("deadline", self.tr("Capture before")),
+            ("captured", self.tr("Captured")),
+            ("refunded", self.tr("Refunded")),
+            ("result", self.tr("Last answer")),
+            ("who", self.tr("Terminal / operator")),
+        ):
+            value = QLabel(self.summary)
+            value.setObjectName(f"details_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            value.setTextFormat(Qt.TextFormat.PlainText)
+            self.fields[key] = value
+            self.form.addRow(label, value)
+
+        self.timeline_title = QLabel(self.tr("Timeline"), self)
+        bold = self.timeline_title.font()
+        bold.setBold(True)
+        self.timeline_title.setFont(bold)
+        self.timeline = QTreeWidget(self)
+        self.timeline.setObjectName("timeline")
+        self.timeline.setColumnCount(3)
+        self.timeline.setHeaderLabels([self.tr("Time"), self.tr("What"), self.tr("Who")])
+        self.timeline.setAccessibleName(self.tr("Payment timeline"))
+        self.timeline.setUniformRowHeights(True)
+        self.timeline.setAlternatingRowColors(True)
+        self.timeline.header().setStretchLastSection(False)
+        self.timeline.header().resizeSection(0, 130)
+        self.timeline.header().setSectionResizeMode(1, self.timeline.header().ResizeMode.Stretch)
+        self.timeline.header().resizeSection(2, 80)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.amount)
+        layout.addWidget(self.pill)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.timeline_title)
+        layout.addWidget(self.timeline, 1)
+        self._set_visible(False)
+
+    @property
+    def payment(self) -> Any:
+        return self._payment
+
+    def _set_visible(self, shown: bool) -> None:
+        self.placeholder.setVisible(not shown)
+        for w in (self.amount, self.pill, self.summary, self.timeline_title, self.timeline):
+            w.setVisible(shown)
+
+    def clear(self) -> None:
+        self._payment = None
+        self._generation += 1
+        self.timeline.clear()
+        self._set_visible(False)
+
+    def show_payment(self, payment: Any, *, reload_events: bool = True) -> None:
+        """Fill the summary now and the timeline when the worker has read it."""
+        same = self._payment is not None and pf.key(self._payment) == pf.key(payment)
+        self._payment = payment
+        self._set_visible(True)
+        status = pf.status(payment)
+        self.amount.setText(pf.amount_text(payment))
+        tone = Tone(pf.TONES.get(status, "neutral")) if status else Tone.NEUTRAL
+        self.pill.set_status(pf.status_label(payment), tone)
+        deadline = pf.capture_deadline(payment)
+        checks = " / ".join(v or "—" for v in (pf.avs_result(payment), pf.cvv_result(payment)))
+        held = status in pf.HELD_STATUSES
+        values = {
+            "card": pf.card_text(payment),
+            "order": pf.order_reference(payment),
+            "time": pf.format_time(pf.created_at(payment)),
+            "payment_id": pf.payment_id(payment) or self.tr("not known yet"),
+            "request_id": pf.request_id(payment),
+            "network_tx": pf.network_transaction_id(payment) or "—",
+            "auth_code": pf.auth_code(payment) or "—",
+            "checks": checks,
+            "deadline": pf.format_time(deadline) if (deadline and held) else "—",
+            "captured": str(payment.captured_amount) if payment.captured_amount else "—",
+            "refunded": str(payment.refunded_amount) if payment.refunded_amount else "—",
+            "result": pf.status_explained(payment),
+            "who": f"{payment.terminal_id} / {payment.operator}",
+        }
+        for key, text in values.items():
+            self.fields[key].setText(text)
+        if reload_events or not same:
+            self.reload_events()
+
+    def reload_events(self) -> None:
+        if self._payment is None:
+            return
+        self._generation += 1
+        generation, payment = self._generation, self._payment
+        if self.timeline.topLevelItemCount() == 0:
+            self.timeline.addTopLevelItem(QTreeWidgetItem(["", self.tr("Loading…"), ""]))
+        self._runner.run(
+            self._load_events,
+            payment,
+            lane=Lane.NETWORK,  # a read: it must not queue behind journal writes
+            on_done=lambda events: self._on_events(generation, events),
+            on_error=lambda exc: self._on_events_failed(generation, exc),
+            owner=self,
+            label="load timeline",
+        )
+
+    def _on_events(self, generation: int, events: list[Event]) -> None:
+        if generation != self._generation:
+            return
+        self.timeline.clear()
+        for event in events:
+            when = pf.format_time_seconds(event.at)
+            item = QTreeWidgetItem([when, describe_event(event), event.operator])
+            item.setData(0, Qt.ItemDataRole.UserRole, event)
+            item.setToolTip(1, describe_event(event))
+            for line in detail_lines(event.detail):
+                child = QTreeWidgetItem(["", line, ""])
+                child.setToolTip(1, line)
+                item.addChild(child)
+            self.timeline.addTopLevelItem(item)
+        if not events:
+            self.timeline.addTopLevelItem(QTreeWidgetItem(["", self.tr("No events yet"), ""]))
+
+    def _on_events_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation:
+            return
+        self.timeline.clear()
+        self.timeline.addTopLevelItem(
+            QTreeWidgetItem(["", self.tr("The timeline could not be read: {0}").format(exc), ""])
+        )
+
+    def timeline_texts(self) -> list[str]:
+        return [
+            self.timeline.topLevelItem(i).text(1) for i in range(self.timeline.topLevelItemCount())
+        ]
+
+
+def _status_words(value: str | None) -> str:
+    if not value:
+        return "?"
+    try:
+        return pf.label_for_status(PaymentStatus(value))
+    except ValueError:
+        return value
+
+
+def describe_event(event: Event) -> str:
+    """One line for a timeline entry, in the user's language."""
+    from PySide6.QtCore import QCoreApplication
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("PaymentDetails", text)
+
+    detail = event.detail or {}
+    api = event.api or ""
+    result = detail.get("result") if isinstance(detail.get("result"), Mapping) else None
+    code = (result or {}).get("resultCode") or detail.get("result_code") or ""
+    status = (result or {}).get("resultStatus") or detail.get("result_status") or ""
+    if event.kind is EventKind.REQUEST_SENT:
+        return tr("Sent {0} to Antom").format(api or tr("a request"))
+    if event.kind is EventKind.RESPONSE_RECEIVED:
+        if code:
+            return tr("Antom answered {0}: {1} ({2})").format(api, code, status or "?")
+        error = detail.get("error") or detail.get("outcome") or tr("no answer")
+        return tr("{0}: {1}").format(api or tr("Answer"), error)
+    if event.kind is EventKind.NOTIFICATION:
+        return tr("Notification {0}: {1}").format(api, code or status or "")
+    if event.kind is EventKind.STATE_CHANGE:
+        return tr("{0} → {1}").format(
+            _status_words(event.from_status), _status_words(event.to_status)
+        )
+    if event.kind is EventKind.APPROVAL:
+        what = detail.get("action") or api or ""
+        if detail.get("approved") is False:
+            return tr("Manager approval refused {0}").format(what).strip()
+        return tr("Approved by a manager: {0}").format(what).strip()
+    if event.kind is EventKind.SECURITY:
+        return tr("Security: {0}").format(detail.get("message") or detail.get("reason") or api)
+    return str(detail.get("message") or detail.get("note") or api or event.kind.value)
+
+
+def detail_lines(detail: Mapping[str, Any], prefix: str = "", limit: int = 40) -> list[str]:
+    """The sanitised detail object flattened to ``key: value`` lines (bounded)."""
+    lines: list[str] = []
+    for key, value in (detail or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            lines.extend(detail_lines(value, f"{name}.", limit))
+        elif isinstance(value, list):
+            lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)[:200]}")
+        else:
+            lines.append(f"{name}: {value}")
+        if len(lines) >= limit:
+            return lines[:limit]
+    return lines
