@@ -145,6 +145,9 @@ def run_application(dirs: AppDirs, settings: Settings, backend: Any | None = Non
     apply_style(app)
     install_translations(app, settings)
     window = build_main_window(settings, backend)
+    from posapp.ui.startup_probe import watch_first_show
+
+    watch_first_show(window)  # POSAPP_STARTUP_PROBE=1: the start-up benchmark's marker (H7)
     window.show()
     try:
         return app.exec()
