@@ -1,17 +1,279 @@
-"""`posapp doctor`."""
+"""`posapp doctor`: check an Antom configuration end to end, one printed step at a time.
+
+Steps: the merchant private key loads and signs, the Antom public key loads (and is not the
+merchant's own key), the gateway answers a signed inquiryPayment for a made-up
+paymentRequestId, and that answer's signature verifies. Exit 0 only for a verified answer
+that shows the gateway accepted our signature ("order not found" is a pass).
+
+Values come from the flags; any value not given comes from the settings and the OS keyring.
+With no flags in training mode (or no settings at all) the embedded sandbox is started on
+loopback and checked instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_KEY = 3
+EXIT_CONNECT = 4
+EXIT_SIGNATURE = 5
+EXIT_ANSWER = 6
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("doctor", help="(not built yet)")
+    parser = sub.add_parser(
+        "doctor",
+        help="check the Antom configuration end to end (keys, gateway, signatures)",
+        description="Check keys, the gateway connection and signatures with a harmless "
+        "signed inquiryPayment. Flags override the configured values.",
+    )
+    parser.add_argument("--gateway", metavar="URL", help="gateway base URL")
+    parser.add_argument("--client-id", metavar="ID", help="Antom client id")
+    parser.add_argument(
+        "--private-key", type=Path, metavar="FILE", help="merchant private key (PEM or Base64)"
+    )
+    parser.add_argument(
+        "--antom-public-key", type=Path, metavar="FILE", help="Antom public key (PEM or Base64)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, metavar="S", help="seconds to wait (default 10)"
+    )
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    print("posapp doctor: not built yet", file=sys.stderr)
-    return 2
+class DoctorFailure(Exception):
+    def __init__(self, code: int, line: str) -> None:
+        super().__init__(line)
+        self.code = code
+        self.line = line
+
+
+@dataclass
+class _Target:
+    source: str
+    gateway: str
+    client_id: str
+    private_key: str | bytes | Path
+    public_key: str | bytes | Path
+    private_name: str
+    public_name: str
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    try:
+        with _target(args, say) as target:
+            _check(target, args.timeout, say)
+    except DoctorFailure as exc:
+        print(f"posapp doctor: FAILED: {exc.line}", file=err)
+        return exc.code
+    say("posapp doctor: OK: the gateway answered and its signature verified")
+    return EXIT_OK
+
+
+@contextmanager
+def _target(args: argparse.Namespace, say: Callable[[str], None]) -> Iterator[_Target]:
+    given = [args.gateway, args.client_id, args.private_key, args.antom_public_key]
+    if all(v is None for v in given):
+        settings = _settings(args)
+        if settings is None or settings.environment.value == "training":
+            with _embedded_sandbox(say) as target:
+                yield target
+            return
+        yield _configured(settings, args)
+        return
+    settings = _settings(args) if any(v is None for v in given) else None
+    configured = _configured(settings, args) if settings is not None else None
+    missing = [
+        flag
+        for flag, value, fallback in (
+            ("--gateway", args.gateway, configured and configured.gateway),
+            ("--client-id", args.client_id, configured and configured.client_id),
+            ("--private-key", args.private_key, configured and configured.private_key),
+            ("--antom-public-key", args.antom_public_key, configured and configured.public_key),
+        )
+        if value is None and not fallback
+    ]
+    if missing:
+        raise DoctorFailure(EXIT_USAGE, f"also give {', '.join(missing)} (nothing configured)")
+    yield _Target(
+        source="command line" if configured is None else "command line and settings",
+        gateway=args.gateway or (configured.gateway if configured else ""),
+        client_id=args.client_id or (configured.client_id if configured else ""),
+        private_key=args.private_key or (configured.private_key if configured else ""),
+        public_key=args.antom_public_key or (configured.public_key if configured else ""),
+        private_name=str(args.private_key) if args.private_key else "the stored private key",
+        public_name=str(args.antom_public_key)
+        if args.antom_public_key
+        else "the stored Antom public key",
+    )
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from posapp.config import ConfigError, load_settings
+    from posapp.paths import app_dirs
+
+    dirs = app_dirs(getattr(args, "data_dir", None))
+    if not dirs.settings_file.exists():
+        return None
+    try:
+        return load_settings(dirs.settings_file)
+    except ConfigError as exc:
+        raise DoctorFailure(EXIT_USAGE, f"the settings cannot be used: {exc}") from None
+
+
+def _configured(settings: Any, args: argparse.Namespace) -> _Target:
+    """Gateway and client id from the settings, keys from the OS keyring (if any)."""
+    env = settings.environment.value
+    private: str = ""
+    public: str = ""
+    client_id: str = settings.client_id
+    if env != "training" and (args.private_key is None or args.antom_public_key is None):
+        try:
+            from posapp.core.services.secrets import KeyringSecretStore
+
+            creds = KeyringSecretStore().load(env)
+        except Exception as exc:  # noqa: BLE001 - any keyring failure is one line for the user
+            raise DoctorFailure(
+                EXIT_KEY,
+                f"the keys cannot be read from the OS keyring ({exc}); "
+                "give --private-key and --antom-public-key",
+            ) from None
+        if creds is not None:
+            private, public = creds.merchant_private_key_pem, creds.antom_public_key_pem
+            client_id = client_id or creds.client_id
+    return _Target(
+        source=f"settings ({env})",
+        gateway=settings.gateway if env != "training" else "",
+        client_id=client_id,
+        private_key=private,
+        public_key=public,
+        private_name="the stored private key",
+        public_name="the stored Antom public key",
+    )
+
+
+@contextmanager
+def _embedded_sandbox(say: Callable[[str], None]) -> Iterator[_Target]:
+    try:
+        from posapp.sandbox import Sandbox  # type: ignore[attr-defined]
+    except ImportError:
+        raise DoctorFailure(
+            EXIT_USAGE,
+            "nothing is configured and the embedded sandbox is not available; "
+            "give --gateway, --client-id, --private-key and --antom-public-key",
+        ) from None
+    say("no production configuration: checking the embedded training sandbox on loopback")
+    with Sandbox() as sandbox:
+        yield _Target(
+            source="embedded sandbox",
+            gateway=sandbox.base_url,
+            client_id=sandbox.client_id,
+            private_key=sandbox.merchant_private_key_pem,
+            public_key=sandbox.antom_public_key_pem,
+            private_name="the sandbox merchant key",
+            public_name="the sandbox Antom public key",
+        )
+
+
+def _check(target: _Target, timeout: float, say: Callable[[str], None]) -> None:
+    import httpx
+
+    from posapp.core.antom import signing
+    from posapp.core.antom.client import AntomClient
+    from posapp.core.antom.errors import (
+        AntomError,
+        GatewayConnectError,
+        GatewayTimeoutError,
+        KeyFormatError,
+        SignatureError,
+        TransportError,
+        UnknownResultCodeError,
+    )
+    from posapp.core.antom.messages import Action, Outcome
+    from posapp.core.antom.retry import NO_RETRY
+
+    say(f"configuration from {target.source}")
+    say(f"[1/4] merchant private key ({target.private_name})")
+    try:
+        private = signing.load_private_key(target.private_key, target.private_name)
+    except KeyFormatError as exc:
+        raise DoctorFailure(EXIT_KEY, f"unusable merchant private key: {exc.message}") from None
+    probe = b"posapp doctor self-check"
+    if not signing.verify(private.public_key(), probe, signing.sign(private, probe)):
+        raise DoctorFailure(EXIT_KEY, f"{target.private_name}: the key cannot sign")
+    say(f"      ok: RSA {private.key_size} bits, signs and verifies with its public half")
+
+    say(f"[2/4] Antom public key ({target.public_name})")
+    try:
+        public = signing.load_public_key(target.public_key, target.public_name)
+    except KeyFormatError as exc:
+        raise DoctorFailure(EXIT_KEY, f"unusable Antom public key: {exc.message}") from None
+    if signing.keys_match(private, public):
+        raise DoctorFailure(
+            EXIT_KEY,
+            f"{target.public_name} is the merchant's own public key, not Antom's: "
+            "copy the Antom public key from the dashboard",
+        )
+    say(f"      ok: RSA {public.key_size} bits, distinct from the merchant key")
+
+    if not target.gateway:
+        raise DoctorFailure(EXIT_USAGE, "no gateway URL: give --gateway")
+    if not target.client_id:
+        raise DoctorFailure(EXIT_USAGE, "no client id: give --client-id")
+    request_id = f"posapp-doctor-{secrets.token_hex(8)}"
+    path = signing.sandbox_path(target.client_id, "/ams/api/v1/payments/inquiryPayment")
+    say(f"[3/4] signed inquiryPayment for {request_id} to {target.gateway}{path}")
+    try:
+        client = AntomClient(
+            target.gateway, target.client_id, private, public, timeout=timeout, retry=NO_RETRY
+        )
+    except ValueError as exc:
+        raise DoctorFailure(EXIT_USAGE, str(exc)) from None
+    try:
+        with client:
+            answer = client.inquiry_payment(request_id)
+    except SignatureError as exc:
+        raise DoctorFailure(
+            EXIT_SIGNATURE,
+            f"the answer's signature does not verify ({exc.message}): "
+            "check the Antom public key and the gateway",
+        ) from None
+    except GatewayConnectError as exc:
+        raise DoctorFailure(EXIT_CONNECT, f"connection failed: {exc.message}") from None
+    except GatewayTimeoutError as exc:
+        raise DoctorFailure(EXIT_CONNECT, exc.message) from None
+    except TransportError as exc:
+        raise DoctorFailure(EXIT_CONNECT, exc.message) from None
+    except UnknownResultCodeError as exc:
+        raise DoctorFailure(EXIT_ANSWER, f"verified, but refused: {exc.result_code}") from None
+    except AntomError as exc:
+        raise DoctorFailure(EXIT_ANSWER, f"unusable answer: {exc}") from None
+    except httpx.InvalidURL as exc:
+        raise DoctorFailure(EXIT_USAGE, f"the gateway URL is not valid: {exc}") from None
+    result = answer.result
+    say(f"      answered {result.status.value} {result.code}: {result.message[:80]}")
+    say("[4/4] answer signature verified with the Antom public key")
+    if answer.classification.action is Action.FIX_CONFIG:
+        raise DoctorFailure(
+            EXIT_ANSWER,
+            f"the gateway refused the request: {result.code} ({answer.classification.reason})",
+        )
+    if answer.classification.outcome is Outcome.FAILED and not answer.not_found:
+        raise DoctorFailure(EXIT_ANSWER, f"the gateway answered {result.code}")
+    if answer.classification.outcome is Outcome.UNKNOWN:
+        raise DoctorFailure(EXIT_ANSWER, f"the gateway answered {result.code} (try again)")

@@ -133,6 +133,12 @@ class AntomClient:
     ) -> None:
         if not client_id or not client_id.isprintable() or len(client_id) > 128:
             raise ValueError("client_id must be 1 to 128 printable characters")
+        try:
+            url = httpx.URL(base_url)
+        except (httpx.InvalidURL, TypeError):
+            raise ValueError(f"{base_url!r} is not a URL") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"{base_url!r} is not an http(s) URL")
         self.base_url = base_url.rstrip("/")
         self.client_id = client_id
         self._private_key: rsa.RSAPrivateKey = _key(
