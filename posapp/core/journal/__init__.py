@@ -1,0 +1,1 @@
+"""The local SQLite journal: every payment, capture, refund and audit event, durable first."""

@@ -1,0 +1,181 @@
+"""The journal's schema, as numbered sqlite-utils migrations.
+
+Rules: a step that has shipped is never edited; change the schema by appending a step.
+Each step runs inside the caller's write transaction together with the record that it ran
+(sqlite-utils' ``_sqlite_migrations`` table) and ``PRAGMA user_version`` = the step number,
+so a crash mid-migration leaves the journal at the previous version, never half-way.
+
+Times are integer milliseconds since the Unix epoch (UTC): they index and sort cheaply and
+never depend on a time zone. Amounts are integer minor units plus a currency code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "posapp.journal"
+
+migrations = Migrations(MIGRATION_SET)
+
+# Statuses whose outcome is still unknown. The partial indexes of step 0001 spell them out
+# literally; repository queries use these same texts so that SQLite picks those indexes.
+UNSETTLED_SQL = "('INTENT','PENDING','NEEDS_3DS','CAPTURE_PENDING','CANCEL_PENDING')"
+UNSETTLED_OPERATION_SQL = "('INTENT','PENDING')"
+
+_STEP_0001 = """
+CREATE TABLE payments (
+    id INTEGER PRIMARY KEY,
+    payment_request_id TEXT NOT NULL UNIQUE,
+    reference_order_id TEXT NOT NULL,
+    payment_id TEXT UNIQUE,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency TEXT NOT NULL CHECK (length(currency) = 3),
+    capture_mode TEXT NOT NULL CHECK (capture_mode IN ('MANUAL', 'AUTOMATIC')),
+    -- never a full card number: at most the first six and the last four digits
+    card_brand TEXT NOT NULL,
+    card_bin6 TEXT NOT NULL CHECK (length(card_bin6) <= 6),
+    card_last4 TEXT NOT NULL CHECK (length(card_last4) <= 4),
+    card_fingerprint TEXT,
+    status TEXT NOT NULL,
+    order_description TEXT NOT NULL DEFAULT '',
+    result_code TEXT,
+    result_status TEXT,
+    result_message TEXT,
+    avs_result TEXT,
+    cvv_result TEXT,
+    network_transaction_id TEXT,
+    auth_code TEXT,
+    three_ds_url TEXT,
+    authorised_ms INTEGER,
+    capture_deadline_ms INTEGER,
+    expires_ms INTEGER,
+    captured_minor INTEGER NOT NULL DEFAULT 0,
+    refunded_minor INTEGER NOT NULL DEFAULT 0,
+    operator TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+-- order list, newest first; the rowid (= id) rides along as the keyset tie-breaker
+CREATE INDEX ix_payments_created ON payments (created_ms);
+CREATE INDEX ix_payments_status_created ON payments (status, created_ms);
+CREATE INDEX ix_payments_last4_created ON payments (card_last4, created_ms);
+CREATE INDEX ix_payments_order ON payments (reference_order_id COLLATE NOCASE, created_ms);
+-- held authorisations by time left
+CREATE INDEX ix_payments_held ON payments (capture_deadline_ms) WHERE status = 'AUTHORISED';
+CREATE INDEX ix_payments_unsettled ON payments (status, id) WHERE status IN ('INTENT','PENDING','NEEDS_3DS','CAPTURE_PENDING','CANCEL_PENDING');
+
+-- counts by status without scanning a million rows: kept by triggers, in the same
+-- transaction as the change, so it can never drift
+CREATE TABLE status_counts (
+    status TEXT PRIMARY KEY,
+    n INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER payments_count_insert AFTER INSERT ON payments BEGIN
+    INSERT INTO status_counts (status, n) VALUES (NEW.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER payments_count_update AFTER UPDATE OF status ON payments
+WHEN OLD.status IS NOT NEW.status BEGIN
+    UPDATE status_counts SET n = n - 1 WHERE status = OLD.status;
+    INSERT INTO status_counts (status, n) VALUES (NEW.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER payments_count_delete AFTER DELETE ON payments BEGIN
+    UPDATE status_counts SET n = n - 1 WHERE status = OLD.status;
+END;
+
+CREATE TABLE captures (
+    id INTEGER PRIMARY KEY,
+    payment INTEGER NOT NULL REFERENCES payments (id),
+    capture_request_id TEXT NOT NULL UNIQUE,
+    capture_id TEXT,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result_code TEXT,
+    result_status TEXT,
+    result_message TEXT,
+    operator TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    completed_ms INTEGER
+);
+CREATE INDEX ix_captures_payment ON captures (payment);
+CREATE INDEX ix_captures_unsettled ON captures (status, id)
+    WHERE status IN ('INTENT','PENDING');
+
+CREATE TABLE refunds (
+    id INTEGER PRIMARY KEY,
+    payment INTEGER NOT NULL REFERENCES payments (id),
+    refund_request_id TEXT NOT NULL UNIQUE,
+    refund_id TEXT,
+    amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    result_code TEXT,
+    result_status TEXT,
+    result_message TEXT,
+    operator TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    completed_ms INTEGER
+);
+CREATE INDEX ix_refunds_payment ON refunds (payment);
+CREATE INDEX ix_refunds_unsettled ON refunds (status, id)
+    WHERE status IN ('INTENT','PENDING');
+
+-- the append-only audit log; each row carries sha256(prev_hash + canonical row)
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at_ms INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    payment INTEGER REFERENCES payments (id),
+    api TEXT,
+    request_id TEXT,
+    from_status TEXT,
+    to_status TEXT,
+    operator TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX ix_events_payment ON events (payment, id);
+CREATE INDEX ix_events_at ON events (at_ms);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+-- the chain's head: makes a deleted last row detectable
+CREATE TABLE chain_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    last_id INTEGER NOT NULL,
+    last_hash TEXT NOT NULL,
+    count INTEGER NOT NULL
+);
+"""
+
+
+def _run(db: Database, script: str) -> None:
+    db.executescript(script)
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Any) -> None:
+    _run(db, _STEP_0001)
+
+
+# Append new steps here, named "000N_what", and never edit the ones above.
+
+STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
+SCHEMA_VERSION = len(STEP_NAMES)

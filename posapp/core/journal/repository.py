@@ -1,0 +1,1419 @@
+"""The journal's repository: the only code that writes SQL for the journal.
+
+Writers (the services) record an intent before the network, every request and answer
+(sanitised), and every state change; each write is one ``BEGIN IMMEDIATE`` transaction, so
+two processes on one journal see each other's changes whole and never interleave a
+read-check-write. Every state change goes through the state machine in
+``posapp.core.domain`` and appends a hash-chained audit event in the same transaction.
+
+Readers (the screens) get keyset-paginated order lists, held authorisations by time left,
+counts by status, settlement work lists, duplicate checks and event timelines; each is
+served by an index (see migrations.py) so that it stays fast at a million payments.
+
+Derived facts kept here, in the same transaction as their cause:
+- a capture that succeeds sets the payment's captured amount and moves it to CAPTURED;
+  one that fails (or was never sent) puts a CAPTURE_PENDING payment back to AUTHORISED;
+- a refund that succeeds adds to the refunded total and moves the payment to
+  PARTIALLY_REFUNDED or REFUNDED;
+- entering CAPTURED with nothing recorded as captured (automatic capture, notifications)
+  records the full amount as captured.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from posapp.core.cards import MaskedCard
+from posapp.core.clock import Clock, SystemClock
+from posapp.core.domain import (
+    Capture,
+    CaptureMode,
+    DomainError,
+    Event,
+    EventKind,
+    NewPayment,
+    OperationStatus,
+    OperationUpdate,
+    Payment,
+    PaymentStatus,
+    PaymentUpdate,
+    Refund,
+    capture_deadline,
+)
+from posapp.core.journal.audit import GENESIS, VerifyResult, canonical_json, row_hash
+from posapp.core.journal.db import Journal, JournalOptions, open_journal
+from posapp.core.journal.errors import translating
+from posapp.core.journal.migrations import UNSETTLED_OPERATION_SQL, UNSETTLED_SQL
+from posapp.core.journal.sanitise import sanitise
+from posapp.core.money import Money
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+DUPLICATE_CARD_WINDOW = timedelta(minutes=10)
+
+
+class PaymentNotFound(DomainError, LookupError):
+    """No payment (capture, refund) with that id in the journal."""
+
+
+class StaleRecord(DomainError):
+    """The row changed since the caller read it (another window acted first)."""
+
+
+# -- time ---------------------------------------------------------------------------------
+def to_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch; naive datetimes are refused (they hide time zones)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass a timezone-aware time")
+    return int(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _opt_ms(moment: datetime | None) -> int | None:
+    return None if moment is None else to_ms(moment)
+
+
+def _opt_dt(ms: int | None) -> datetime | None:
+    return None if ms is None else from_ms(ms)
+
+
+# -- queries ------------------------------------------------------------------------------
+class PageDirection(StrEnum):
+    FIRST = "FIRST"  # newest page
+    OLDER = "OLDER"  # the page after ``cursor`` going back in time
+    NEWER = "NEWER"  # the page before ``cursor`` going forward in time
+    LAST = "LAST"  # oldest page ("jump to end")
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in the order list: (created time, local id) of a row."""
+
+    created_ms: int
+    id: int
+
+    @classmethod
+    def of(cls, payment: Payment) -> Cursor:
+        return cls(to_ms(payment.created_at), payment.id)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    """Order-list filter. Empty ``statuses`` means all; ``text`` searches (see below).
+
+    ``text``: four digits match the card's last 4; any text matches the start of the
+    order reference (case-insensitive), of Antom's paymentId and of the paymentRequestId.
+    """
+
+    statuses: frozenset[PaymentStatus] = frozenset()
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    direction: PageDirection = PageDirection.FIRST
+    cursor: Cursor | None = None
+    size: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the order list, newest first, with what lies on either side."""
+
+    rows: tuple[Payment, ...]
+    has_newer: bool
+    has_older: bool
+    size: int = DEFAULT_PAGE_SIZE
+
+    def older(self) -> PageRequest | None:
+        if not self.rows or not self.has_older:
+            return None
+        return PageRequest(PageDirection.OLDER, Cursor.of(self.rows[-1]), self.size)
+
+    def newer(self) -> PageRequest | None:
+        if not self.rows or not self.has_newer:
+            return None
+        return PageRequest(PageDirection.NEWER, Cursor.of(self.rows[0]), self.size)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCursor:
+    """Position in the held-authorisations list: (capture deadline, local id)."""
+
+    deadline_ms: int
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One payment as accountants see it: no card data beyond brand and last 4."""
+
+    created_at: datetime
+    reference_order_id: str
+    payment_request_id: str
+    payment_id: str
+    status: str
+    currency: str
+    amount: str
+    captured: str
+    refunded: str
+    capture_mode: str
+    card_brand: str
+    card_last4: str
+    authorised_at: datetime | None
+    result_code: str
+    operator: str
+    terminal_id: str
+
+
+EXPORT_COLUMNS: tuple[str, ...] = tuple(ExportRow.__dataclass_fields__)
+
+_PAYMENT_UPDATE_COLUMNS = (
+    ("payment_id", "payment_id"),
+    ("result_code", "result_code"),
+    ("result_status", "result_status"),
+    ("result_message", "result_message"),
+    ("avs_result", "avs_result"),
+    ("cvv_result", "cvv_result"),
+    ("network_transaction_id", "network_transaction_id"),
+    ("auth_code", "auth_code"),
+    ("three_ds_url", "three_ds_url"),
+)
+
+
+class JournalRepository:
+    """Reads and writes payments, captures, refunds and audit events in one journal."""
+
+    def __init__(self, journal: Journal, clock: Clock | None = None) -> None:
+        self.journal = journal
+        self.clock: Clock = clock or SystemClock()
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        clock: Clock | None = None,
+        create: bool = True,
+        options: JournalOptions | None = None,
+    ) -> JournalRepository:
+        return cls(open_journal(path, create=create, options=options), clock)
+
+    def close(self) -> None:
+        self.journal.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[JournalRepository]:
+        """Group several writes into one atomic transaction (nests as savepoints)."""
+        with self.journal.write():
+            yield self
+
+    def data_version(self) -> int:
+        """Changes when another connection (window, process) commits: cheap refresh check."""
+        return self.journal.data_version()
+
+    # -- low level ------------------------------------------------------------------------
+    def _now_ms(self) -> int:
+        return to_ms(self.clock.now())
+
+    def _rows(self, db: Database, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        cursor = db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return list(cursor.execute(sql, params))
+
+    def _one(self, db: Database, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        cursor = db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        row: sqlite3.Row | None = cursor.execute(sql, params).fetchone()
+        return row
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with translating(self.journal.path):
+            return self._rows(self.journal.db(), sql, params)
+
+    def _append_event(
+        self,
+        db: Database,
+        kind: EventKind,
+        *,
+        operator: str,
+        terminal_id: str,
+        payment: int | None = None,
+        api: str | None = None,
+        request_id: str | None = None,
+        from_status: str | None = None,
+        to_status: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+        at_ms: int | None = None,
+    ) -> Event:
+        """Append one chained audit row; the caller holds the write transaction."""
+        head = self._one(db, "SELECT last_id, last_hash, count FROM chain_head WHERE id = 1")
+        prev_hash = head["last_hash"] if head else GENESIS
+        count = head["count"] if head else 0
+        top = db.conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        clean = sanitise(dict(detail or {}))
+        row: dict[str, Any] = {
+            "id": int(top) + 1,
+            "at_ms": self._now_ms() if at_ms is None else at_ms,
+            "kind": kind.value,
+            "payment": payment,
+            "api": api,
+            "request_id": request_id,
+            "from_status": from_status,
+            "to_status": to_status,
+            "operator": operator,
+            "terminal_id": terminal_id,
+            "detail": canonical_json(clean),
+        }
+        row["prev_hash"] = prev_hash
+        row["hash"] = row_hash(prev_hash, row)
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        db.conn.execute(f"INSERT INTO events ({names}) VALUES ({marks})", list(row.values()))  # noqa: S608 - column names are ours
+        db.conn.execute(
+            "INSERT INTO chain_head (id, last_id, last_hash, count) VALUES (1, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, "
+            "last_hash = excluded.last_hash, count = excluded.count",
+            (row["id"], row["hash"], count + 1),
+        )
+        return _event(row)
+
+    # -- payments: writes -----------------------------------------------------------------
+    def record_intent(self, new: NewPayment) -> Payment:
+        """Journal a payment as INTENT, before the pay request may leave.
+
+        A reused paymentRequestId is a bug in the caller and raises sqlite3.IntegrityError.
+        """
+        new.amount.check_antom()
+        if new.amount.minor <= 0:
+            raise DomainError(
+                "amount must be above zero", user_message="Enter an amount above zero"
+            )
+        now = self._now_ms()
+        with self.journal.write() as db:
+            cur = db.conn.execute(
+                "INSERT INTO payments (payment_request_id, reference_order_id, amount_minor, "
+                "currency, capture_mode, card_brand, card_bin6, card_last4, card_fingerprint, "
+                "status, order_description, expires_ms, operator, terminal_id, created_ms, "
+                "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    new.payment_request_id,
+                    new.reference_order_id,
+                    new.amount.minor,
+                    new.amount.currency,
+                    new.capture_mode.value,
+                    new.card.brand,
+                    new.card.bin6[:6],
+                    new.card.last4[-4:],
+                    new.card_fingerprint,
+                    PaymentStatus.INTENT.value,
+                    new.order_description,
+                    _opt_ms(new.expires_at),
+                    new.operator,
+                    new.terminal_id,
+                    now,
+                    now,
+                ),
+            )
+            local_id = int(cur.lastrowid or 0)
+            self._append_event(
+                db,
+                EventKind.STATE_CHANGE,
+                operator=new.operator,
+                terminal_id=new.terminal_id,
+                payment=local_id,
+                api="pay",
+                request_id=new.payment_request_id,
+                to_status=PaymentStatus.INTENT.value,
+                detail={
+                    "reference_order_id": new.reference_order_id,
+                    "amount": new.amount.to_antom(),
+                    "capture_mode": new.capture_mode.value,
+                    "card": {"brand": new.card.brand, "last4": new.card.last4},
+                },
+                at_ms=now,
+            )
+            return self._payment_in(db, local_id)
+
+    def transition(
+        self,
+        payment: int,
+        status: PaymentStatus,
+        *,
+        operator: str,
+        terminal_id: str,
+        update: PaymentUpdate | None = None,
+        reason: str = "",
+        expected_version: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Payment:
+        """Move a payment to ``status`` (state machine checked) and apply ``update``.
+
+        Staying in the same state with new facts is allowed and journaled; staying in the
+        same state with nothing new writes nothing. Raises IllegalTransition, StaleRecord
+        (``expected_version`` given and the row moved on) or PaymentNotFound.
+        """
+        with self.journal.write() as db:
+            return self._transition_in(
+                db,
+                payment,
+                status,
+                operator=operator,
+                terminal_id=terminal_id,
+                update=update or PaymentUpdate(),
+                reason=reason,
+                expected_version=expected_version,
+                detail=detail,
+            )
+
+    def _transition_in(
+        self,
+        db: Database,
+        payment: int,
+        status: PaymentStatus,
+        *,
+        operator: str,
+        terminal_id: str,
+        update: PaymentUpdate,
+        reason: str = "",
+        expected_version: int | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Payment:
+        row = self._one(db, "SELECT * FROM payments WHERE id = ?", (payment,))
+        if row is None:
+            raise PaymentNotFound(f"no payment with local id {payment}")
+        current = PaymentStatus(row["status"])
+        if expected_version is not None and row["version"] != expected_version:
+            raise StaleRecord(
+                f"payment {payment} is at version {row['version']}, not {expected_version}",
+                user_message="This payment changed in another window; refresh and try again.",
+            )
+        current.check_transition(status)
+        changes: dict[str, Any] = {}
+        for attr, column in _PAYMENT_UPDATE_COLUMNS:
+            value = getattr(update, attr)
+            if value is not None and value != row[column]:
+                changes[column] = value
+        if update.card is not None:
+            for column, value in (
+                ("card_brand", update.card.brand),
+                ("card_bin6", update.card.bin6[:6]),
+                ("card_last4", update.card.last4[-4:]),
+            ):
+                if value and value != row[column]:
+                    changes[column] = value
+        if update.authorised_at is not None:
+            auth_ms = to_ms(update.authorised_at)
+            deadline = update.auth_expiry or capture_deadline(update.authorised_at)
+            if auth_ms != row["authorised_ms"]:
+                changes["authorised_ms"] = auth_ms
+            if to_ms(deadline) != row["capture_deadline_ms"]:
+                changes["capture_deadline_ms"] = to_ms(deadline)
+        elif (
+            update.auth_expiry is not None
+            and to_ms(update.auth_expiry) != row["capture_deadline_ms"]
+        ):
+            changes["capture_deadline_ms"] = to_ms(update.auth_expiry)
+        if update.expires_at is not None and to_ms(update.expires_at) != row["expires_ms"]:
+            changes["expires_ms"] = to_ms(update.expires_at)
+        if status is PaymentStatus.CAPTURED and not row["captured_minor"]:
+            changes["captured_minor"] = row["amount_minor"]
+        if status is not current:
+            changes["status"] = status.value
+        if not changes:
+            return _payment(row)
+        now = self._now_ms()
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        db.conn.execute(
+            f"UPDATE payments SET {assignments}, updated_ms = ?, version = version + 1 "  # noqa: S608 - column names are ours
+            "WHERE id = ?",
+            [*changes.values(), now, payment],
+        )
+        info: dict[str, Any] = {k: v for k, v in changes.items() if k != "status"}
+        payload: dict[str, Any] = {"changes": info}
+        if reason:
+            payload["reason"] = reason
+        if detail:
+            payload["detail"] = dict(detail)
+        self._append_event(
+            db,
+            EventKind.STATE_CHANGE,
+            operator=operator,
+            terminal_id=terminal_id,
+            payment=payment,
+            request_id=row["payment_request_id"],
+            from_status=current.value,
+            to_status=status.value,
+            detail=payload,
+            at_ms=now,
+        )
+        return self._payment_in(db, payment)
+
+    # -- audit events ---------------------------------------------------------------------
+    def record_event(
+        self,
+        kind: EventKind,
+        *,
+        operator: str,
+        terminal_id: str,
+        payment: int | None = None,
+        api: str | None = None,
+        request_id: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Append any audit event (approvals, security events, notes). ``detail`` is sanitised."""
+        with self.journal.write() as db:
+            return self._append_event(
+                db,
+                kind,
+                operator=operator,
+                terminal_id=terminal_id,
+                payment=payment,
+                api=api,
+                request_id=request_id,
+                detail=detail,
+            )
+
+    def record_request(
+        self,
+        api: str,
+        body: Mapping[str, Any],
+        *,
+        operator: str,
+        terminal_id: str,
+        request_id: str | None = None,
+        payment: int | None = None,
+    ) -> Event:
+        """Journal a request about to be sent to Antom (card number and CVV stripped)."""
+        return self.record_event(
+            EventKind.REQUEST_SENT,
+            operator=operator,
+            terminal_id=terminal_id,
+            payment=payment,
+            api=api,
+            request_id=request_id,
+            detail={"body": body},
+        )
+
+    def record_response(
+        self,
+        api: str,
+        body: Mapping[str, Any] | None,
+        *,
+        operator: str,
+        terminal_id: str,
+        request_id: str | None = None,
+        payment: int | None = None,
+        http_status: int | None = None,
+        outcome: str | None = None,
+        error: str | None = None,
+    ) -> Event:
+        """Journal an answer from Antom, or the lack of one (``error``: timeout, reset...)."""
+        detail: dict[str, Any] = {"body": body}
+        if http_status is not None:
+            detail["http_status"] = http_status
+        if outcome is not None:
+            detail["outcome"] = outcome
+        if error is not None:
+            detail["error"] = error
+        return self.record_event(
+            EventKind.RESPONSE_RECEIVED,
+            operator=operator,
+            terminal_id=terminal_id,
+            payment=payment,
+            api=api,
+            request_id=request_id,
+            detail=detail,
+        )
+
+    def record_notification(
+        self,
+        api: str,
+        body: Mapping[str, Any],
+        *,
+        verified: bool,
+        operator: str,
+        terminal_id: str,
+        request_id: str | None = None,
+        payment: int | None = None,
+    ) -> Event:
+        """Journal an incoming notification; an unverified one is a SECURITY event."""
+        return self.record_event(
+            EventKind.NOTIFICATION if verified else EventKind.SECURITY,
+            operator=operator,
+            terminal_id=terminal_id,
+            payment=payment,
+            api=api,
+            request_id=request_id,
+            detail={"body": body, "signature_ok": verified},
+        )
+
+    # -- captures -------------------------------------------------------------------------
+    def record_capture_intent(
+        self,
+        payment: int,
+        capture_request_id: str,
+        *,
+        operator: str,
+        terminal_id: str,
+        amount: Money | None = None,
+    ) -> Capture:
+        """Journal a capture (full amount) before sending it; the payment -> CAPTURE_PENDING.
+
+        Raises DomainError (with a user message) when the payment is not held or its
+        7-day window has passed.
+        """
+        now = self.clock.now()
+        with self.journal.write() as db:
+            row = self._payment_row(db, payment)
+            pay = _payment(row)
+            amount = amount or pay.amount
+            if pay.status is not PaymentStatus.AUTHORISED:
+                raise DomainError(
+                    f"payment {payment} is {pay.status.value}, not AUTHORISED",
+                    user_message=f"Only a held payment can be captured (this one is {pay.status.label.lower()}).",
+                )
+            if pay.capture_deadline is not None and now >= pay.capture_deadline:
+                raise DomainError(
+                    f"capture window of payment {payment} ended at {pay.capture_deadline}",
+                    user_message="The 7-day window to capture this payment has passed "
+                    f"(it ended {pay.capture_deadline:%Y-%m-%d %H:%M} UTC); the hold is released.",
+                )
+            if amount != pay.amount:
+                raise DomainError(
+                    "only full captures are supported",
+                    user_message=f"Capture the full amount ({pay.amount}).",
+                )
+            now_ms = to_ms(now)
+            cur = db.conn.execute(
+                "INSERT INTO captures (payment, capture_request_id, amount_minor, currency, "
+                "status, operator, terminal_id, created_ms, updated_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    payment,
+                    capture_request_id,
+                    amount.minor,
+                    amount.currency,
+                    OperationStatus.INTENT.value,
+                    operator,
+                    terminal_id,
+                    now_ms,
+                    now_ms,
+                ),
+            )
+            self._append_event(
+                db,
+                EventKind.STATE_CHANGE,
+                operator=operator,
+                terminal_id=terminal_id,
+                payment=payment,
+                api="capture",
+                request_id=capture_request_id,
+                to_status=OperationStatus.INTENT.value,
+                detail={"operation": "capture", "amount": amount.to_antom()},
+                at_ms=now_ms,
+            )
+            self._transition_in(
+                db,
+                payment,
+                PaymentStatus.CAPTURE_PENDING,
+                operator=operator,
+                terminal_id=terminal_id,
+                update=PaymentUpdate(),
+                reason=f"capture {capture_request_id} requested",
+            )
+            return self._capture_in(db, "id = ?", int(cur.lastrowid or 0))
+
+    def update_capture(
+        self,
+        capture_request_id: str,
+        status: OperationStatus,
+        *,
+        operator: str,
+        terminal_id: str,
+        update: OperationUpdate | None = None,
+    ) -> Capture:
+        """Record a capture's outcome; the payment follows (CAPTURED, or back to AUTHORISED)."""
+        update = update or OperationUpdate()
+        with self.journal.write() as db:
+            before = self._capture_in(db, "capture_request_id = ?", capture_request_id)
+            changed = self._update_operation(
+                db,
+                "captures",
+                "capture_id",
+                before.id,
+                before.status,
+                status,
+                update,
+                payment=before.payment,
+                request_id=capture_request_id,
+                operator=operator,
+                terminal_id=terminal_id,
+            )
+            after = self._capture_in(db, "id = ?", before.id)
+            if changed and status is not before.status:
+                pay = _payment(self._payment_row(db, before.payment))
+                if status is OperationStatus.SUCCEEDED:
+                    db.conn.execute(
+                        "UPDATE payments SET captured_minor = ? WHERE id = ?",
+                        (before.amount.minor, before.payment),
+                    )
+                    if pay.status.can_become(PaymentStatus.CAPTURED):
+                        self._transition_in(
+                            db,
+                            before.payment,
+                            PaymentStatus.CAPTURED,
+                            operator=operator,
+                            terminal_id=terminal_id,
+                            update=PaymentUpdate(),
+                            reason=f"capture {capture_request_id} succeeded",
+                        )
+                elif (
+                    status in (OperationStatus.FAILED, OperationStatus.NOT_SENT)
+                    and pay.status is PaymentStatus.CAPTURE_PENDING
+                ):
+                    self._transition_in(
+                        db,
+                        before.payment,
+                        PaymentStatus.AUTHORISED,
+                        operator=operator,
+                        terminal_id=terminal_id,
+                        update=PaymentUpdate(),
+                        reason=f"capture {capture_request_id} {status.value.lower()}",
+                    )
+            return after
+
+    # -- refunds --------------------------------------------------------------------------
+    def record_refund_intent(
+        self,
+        payment: int,
+        refund_request_id: str,
+        amount: Money,
+        *,
+        operator: str,
+        terminal_id: str,
+        reason: str = "",
+    ) -> Refund:
+        """Journal a refund before sending it.
+
+        Raises DomainError (with a user message) unless the payment is captured and
+        ``amount`` fits in what is left (captured - refunded - refunds still pending).
+        """
+        now_ms = self._now_ms()
+        with self.journal.write() as db:
+            pay = _payment(self._payment_row(db, payment))
+            if pay.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+                raise DomainError(
+                    f"payment {payment} is {pay.status.value}: not refundable",
+                    user_message="Only a paid (captured) payment can be refunded.",
+                )
+            if amount.currency != pay.amount.currency:
+                raise DomainError(
+                    "refund currency differs from the payment's",
+                    user_message=f"Refund in {pay.amount.currency}.",
+                )
+            if amount.minor <= 0:
+                raise DomainError(
+                    "refund amount must be above zero", user_message="Enter an amount above zero."
+                )
+            pending = db.conn.execute(
+                "SELECT coalesce(sum(amount_minor), 0) FROM refunds "  # noqa: S608 - constant
+                f"WHERE payment = ? AND status IN {UNSETTLED_OPERATION_SQL}",
+                (payment,),
+            ).fetchone()[0]
+            left = pay.captured.minor - pay.refunded.minor - int(pending)
+            if amount.minor > left:
+                available = Money(max(left, 0), pay.amount.currency)
+                raise DomainError(
+                    f"refund {amount} exceeds the refundable {available}",
+                    user_message=f"At most {available} can be refunded"
+                    + (" (other refunds are still being processed)." if pending else "."),
+                )
+            cur = db.conn.execute(
+                "INSERT INTO refunds (payment, refund_request_id, amount_minor, currency, status, "
+                "reason, operator, terminal_id, created_ms, updated_ms) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    payment,
+                    refund_request_id,
+                    amount.minor,
+                    amount.currency,
+                    OperationStatus.INTENT.value,
+                    reason,
+                    operator,
+                    terminal_id,
+                    now_ms,
+                    now_ms,
+                ),
+            )
+            self._append_event(
+                db,
+                EventKind.STATE_CHANGE,
+                operator=operator,
+                terminal_id=terminal_id,
+                payment=payment,
+                api="refund",
+                request_id=refund_request_id,
+                to_status=OperationStatus.INTENT.value,
+                detail={"operation": "refund", "amount": amount.to_antom(), "reason": reason},
+                at_ms=now_ms,
+            )
+            return self._refund_in(db, "id = ?", int(cur.lastrowid or 0))
+
+    def update_refund(
+        self,
+        refund_request_id: str,
+        status: OperationStatus,
+        *,
+        operator: str,
+        terminal_id: str,
+        update: OperationUpdate | None = None,
+    ) -> Refund:
+        """Record a refund's outcome; a success adds to the payment's refunded total."""
+        update = update or OperationUpdate()
+        with self.journal.write() as db:
+            before = self._refund_in(db, "refund_request_id = ?", refund_request_id)
+            changed = self._update_operation(
+                db,
+                "refunds",
+                "refund_id",
+                before.id,
+                before.status,
+                status,
+                update,
+                payment=before.payment,
+                request_id=refund_request_id,
+                operator=operator,
+                terminal_id=terminal_id,
+            )
+            if changed and status is OperationStatus.SUCCEEDED and before.status is not status:
+                row = self._payment_row(db, before.payment)
+                refunded = int(row["refunded_minor"]) + before.amount.minor
+                db.conn.execute(
+                    "UPDATE payments SET refunded_minor = ? WHERE id = ?",
+                    (refunded, before.payment),
+                )
+                current = PaymentStatus(row["status"])
+                target = (
+                    PaymentStatus.REFUNDED
+                    if refunded >= int(row["captured_minor"] or row["amount_minor"])
+                    else PaymentStatus.PARTIALLY_REFUNDED
+                )
+                if current.can_become(target):
+                    self._transition_in(
+                        db,
+                        before.payment,
+                        target,
+                        operator=operator,
+                        terminal_id=terminal_id,
+                        update=PaymentUpdate(),
+                        reason=f"refund {refund_request_id} succeeded",
+                    )
+            return self._refund_in(db, "id = ?", before.id)
+
+    def _update_operation(
+        self,
+        db: Database,
+        table: str,
+        antom_column: str,
+        op_id: int,
+        current: OperationStatus,
+        status: OperationStatus,
+        update: OperationUpdate,
+        *,
+        payment: int,
+        request_id: str,
+        operator: str,
+        terminal_id: str,
+    ) -> bool:
+        current.check_transition(status)
+        row = self._one(db, f"SELECT * FROM {table} WHERE id = ?", (op_id,))  # noqa: S608 - table is ours
+        assert row is not None
+        changes: dict[str, Any] = {}
+        for attr, column in (
+            ("antom_id", antom_column),
+            ("result_code", "result_code"),
+            ("result_status", "result_status"),
+            ("result_message", "result_message"),
+        ):
+            value = getattr(update, attr)
+            if value is not None and value != row[column]:
+                changes[column] = value
+        if status is not current:
+            changes["status"] = status.value
+            if status.is_final and row["completed_ms"] is None:
+                changes["completed_ms"] = _opt_ms(update.completed_at) or self._now_ms()
+        if not changes:
+            return False
+        now = self._now_ms()
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        db.conn.execute(
+            f"UPDATE {table} SET {assignments}, updated_ms = ? WHERE id = ?",  # noqa: S608 - names are ours
+            [*changes.values(), now, op_id],
+        )
+        self._append_event(
+            db,
+            EventKind.STATE_CHANGE,
+            operator=operator,
+            terminal_id=terminal_id,
+            payment=payment,
+            api="capture" if table == "captures" else "refund",
+            request_id=request_id,
+            from_status=current.value,
+            to_status=status.value,
+            detail={
+                "operation": table[:-1],
+                "changes": {k: v for k, v in changes.items() if k != "status"},
+            },
+            at_ms=now,
+        )
+        return True
+
+    # -- single lookups -------------------------------------------------------------------
+    def _payment_row(self, db: Database, payment: int) -> sqlite3.Row:
+        row = self._one(db, "SELECT * FROM payments WHERE id = ?", (payment,))
+        if row is None:
+            raise PaymentNotFound(f"no payment with local id {payment}")
+        return row
+
+    def _payment_in(self, db: Database, payment: int) -> Payment:
+        return _payment(self._payment_row(db, payment))
+
+    def _capture_in(self, db: Database, where: str, value: Any) -> Capture:
+        row = self._one(db, f"SELECT * FROM captures WHERE {where}", (value,))  # noqa: S608 - where is ours
+        if row is None:
+            raise PaymentNotFound(f"no capture where {where} {value!r}")
+        return _capture(row)
+
+    def _refund_in(self, db: Database, where: str, value: Any) -> Refund:
+        row = self._one(db, f"SELECT * FROM refunds WHERE {where}", (value,))  # noqa: S608 - where is ours
+        if row is None:
+            raise PaymentNotFound(f"no refund where {where} {value!r}")
+        return _refund(row)
+
+    def get_payment(self, payment: int) -> Payment | None:
+        rows = self._read("SELECT * FROM payments WHERE id = ?", (payment,))
+        return _payment(rows[0]) if rows else None
+
+    def payment_by_request_id(self, payment_request_id: str) -> Payment | None:
+        rows = self._read(
+            "SELECT * FROM payments WHERE payment_request_id = ?", (payment_request_id,)
+        )
+        return _payment(rows[0]) if rows else None
+
+    def payment_by_payment_id(self, payment_id: str) -> Payment | None:
+        rows = self._read("SELECT * FROM payments WHERE payment_id = ?", (payment_id,))
+        return _payment(rows[0]) if rows else None
+
+    def get_capture(self, capture_request_id: str) -> Capture | None:
+        rows = self._read(
+            "SELECT * FROM captures WHERE capture_request_id = ?", (capture_request_id,)
+        )
+        return _capture(rows[0]) if rows else None
+
+    def get_refund(self, refund_request_id: str) -> Refund | None:
+        rows = self._read("SELECT * FROM refunds WHERE refund_request_id = ?", (refund_request_id,))
+        return _refund(rows[0]) if rows else None
+
+    def captures_for(self, payment: int) -> list[Capture]:
+        rows = self._read("SELECT * FROM captures WHERE payment = ? ORDER BY id", (payment,))
+        return [_capture(r) for r in rows]
+
+    def refunds_for(self, payment: int) -> list[Refund]:
+        rows = self._read("SELECT * FROM refunds WHERE payment = ? ORDER BY id", (payment,))
+        return [_refund(r) for r in rows]
+
+    # -- order list -----------------------------------------------------------------------
+    def list_payments(
+        self, filter: PaymentFilter | None = None, page: PageRequest | None = None
+    ) -> Page:
+        """One page of the order list (newest first), keyset-paginated both ways.
+
+        FIRST is the newest page, LAST the oldest ("jump to end"); OLDER/NEWER continue
+        from ``page.cursor`` (use ``Page.older()`` / ``Page.newer()``).
+        """
+        filter = filter or PaymentFilter()
+        page = page or PageRequest()
+        size = max(1, min(int(page.size), MAX_PAGE_SIZE))
+        direction = page.direction
+        if direction in (PageDirection.OLDER, PageDirection.NEWER) and page.cursor is None:
+            direction = (
+                PageDirection.FIRST if direction is PageDirection.OLDER else PageDirection.LAST
+            )
+        descending = direction in (PageDirection.FIRST, PageDirection.OLDER)
+        sql, params = _list_sql(filter, direction, page.cursor, size + 1, descending)
+        with translating(self.journal.path):
+            rows = self._rows(self.journal.db(), sql, params)
+        more = len(rows) > size
+        rows = rows[:size]
+        payments = [_payment(r) for r in rows]
+        if not descending:
+            payments.reverse()
+        came_from_cursor = page.cursor is not None and direction in (
+            PageDirection.OLDER,
+            PageDirection.NEWER,
+        )
+        if direction is PageDirection.FIRST:
+            has_newer, has_older = False, more
+        elif direction is PageDirection.LAST:
+            has_newer, has_older = more, False
+        elif direction is PageDirection.OLDER:
+            has_newer, has_older = came_from_cursor, more
+        else:
+            has_newer, has_older = more, came_from_cursor
+        return Page(tuple(payments), has_newer=has_newer, has_older=has_older, size=size)
+
+    def held_authorisations(
+        self, *, limit: int = DEFAULT_PAGE_SIZE, after: HeldCursor | None = None
+    ) -> list[Payment]:
+        """AUTHORISED payments, the one with the least time left to capture first."""
+        limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+        if after is None:
+            rows = self._read(
+                "SELECT * FROM payments WHERE status = 'AUTHORISED' "
+                "ORDER BY capture_deadline_ms, id LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self._read(
+                "SELECT * FROM payments WHERE status = 'AUTHORISED' "
+                "AND capture_deadline_ms >= ? "
+                "AND (capture_deadline_ms > ? OR id > ?) "
+                "ORDER BY capture_deadline_ms, id LIMIT ?",
+                (after.deadline_ms, after.deadline_ms, after.id, limit),
+            )
+        return [_payment(r) for r in rows]
+
+    def count_by_status(self, filter: PaymentFilter | None = None) -> dict[PaymentStatus, int]:
+        """Payments per status: instant without a date range (kept by triggers)."""
+        if filter is None or (filter.created_from is None and filter.created_to is None):
+            rows = self._read("SELECT status, n FROM status_counts WHERE n > 0")
+        else:
+            where, params = _date_conditions(filter)
+            rows = self._read(
+                f"SELECT status, count(*) AS n FROM payments WHERE {' AND '.join(where)} "  # noqa: S608 - built from constants
+                "GROUP BY status",
+                params,
+            )
+        counts = {status: 0 for status in PaymentStatus}
+        for row in rows:
+            counts[PaymentStatus(row["status"])] = int(row["n"])
+        if filter is not None and filter.statuses:
+            counts = {s: n for s, n in counts.items() if s in filter.statuses}
+        return counts
+
+    # -- settlement work ------------------------------------------------------------------
+    def payments_needing_settlement(self, *, limit: int | None = None) -> list[Payment]:
+        """Payments whose outcome is unknown (INTENT, PENDING, NEEDS_3DS, *_PENDING), oldest first."""
+        sql = f"SELECT * FROM payments WHERE status IN {UNSETTLED_SQL} ORDER BY id"  # noqa: S608 - constant
+        params: tuple[Any, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (int(limit),)
+        return [_payment(r) for r in self._read(sql, params)]
+
+    def captures_needing_settlement(self) -> list[Capture]:
+        rows = self._read(
+            f"SELECT * FROM captures WHERE status IN {UNSETTLED_OPERATION_SQL} ORDER BY id"  # noqa: S608 - constant
+        )
+        return [_capture(r) for r in rows]
+
+    def refunds_needing_settlement(self) -> list[Refund]:
+        rows = self._read(
+            f"SELECT * FROM refunds WHERE status IN {UNSETTLED_OPERATION_SQL} ORDER BY id"  # noqa: S608 - constant
+        )
+        return [_refund(r) for r in rows]
+
+    def expired_holds(self, now: datetime | None = None) -> list[Payment]:
+        """AUTHORISED payments whose capture deadline has passed (to be marked RELEASED)."""
+        moment = to_ms(now or self.clock.now())
+        rows = self._read(
+            "SELECT * FROM payments WHERE status = 'AUTHORISED' AND capture_deadline_ms <= ? "
+            "ORDER BY capture_deadline_ms, id",
+            (moment,),
+        )
+        return [_payment(r) for r in rows]
+
+    # -- duplicates -----------------------------------------------------------------------
+    def successful_payments_for_order(self, reference_order_id: str) -> list[Payment]:
+        """Payments for this order that hold money (AUTHORISED ... PARTIALLY_REFUNDED)."""
+        rows = self._read(
+            "SELECT * FROM payments WHERE reference_order_id COLLATE NOCASE = ? "
+            "AND reference_order_id = ? ORDER BY id",
+            (reference_order_id, reference_order_id),
+        )
+        return [p for p in map(_payment, rows) if p.status.holds_money]
+
+    def payments_for_order(self, reference_order_id: str) -> list[Payment]:
+        rows = self._read(
+            "SELECT * FROM payments WHERE reference_order_id COLLATE NOCASE = ? "
+            "AND reference_order_id = ? ORDER BY id",
+            (reference_order_id, reference_order_id),
+        )
+        return [_payment(r) for r in rows]
+
+    def duplicate_orders(self, reference_order_ids: Iterable[str]) -> set[str]:
+        """Which of these orders have more than one payment holding money (for the list)."""
+        ids = sorted(set(reference_order_ids))
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._read(
+                "SELECT reference_order_id, status FROM payments "  # noqa: S608 - placeholders
+                f"WHERE reference_order_id COLLATE NOCASE IN ({marks})",
+                chunk,
+            )
+            counts: dict[str, int] = {}
+            for row in rows:
+                ref = row["reference_order_id"]
+                if ref in chunk and PaymentStatus(row["status"]).holds_money:
+                    counts[ref] = counts.get(ref, 0) + 1
+            found.update(ref for ref, n in counts.items() if n > 1)
+        return found
+
+    def recent_same_card(
+        self,
+        card: MaskedCard,
+        amount: Money,
+        *,
+        now: datetime | None = None,
+        window: timedelta = DUPLICATE_CARD_WINDOW,
+    ) -> list[Payment]:
+        """Payments with the same brand + last 4 and amount, authorised (or still in doubt)
+        within ``window``: the cashier is warned before sending another."""
+        moment = now or self.clock.now()
+        since = to_ms(moment - window)
+        rows = self._read(
+            "SELECT * FROM payments WHERE card_last4 = ? AND created_ms >= ? "
+            "AND card_brand = ? AND amount_minor = ? AND currency = ? ORDER BY created_ms DESC",
+            (card.last4, since, card.brand, amount.minor, amount.currency),
+        )
+        return [
+            p
+            for p in map(_payment, rows)
+            if p.status.holds_money
+            or p.status.needs_settlement
+            or (p.authorised_at is not None and to_ms(p.authorised_at) >= since)
+        ]
+
+    # -- events ---------------------------------------------------------------------------
+    def events_for_payment(self, payment: int) -> list[Event]:
+        rows = self._read("SELECT * FROM events WHERE payment = ? ORDER BY id", (payment,))
+        return [_event(r) for r in rows]
+
+    def events(self, *, after_id: int = 0, limit: int = 1000) -> list[Event]:
+        rows = self._read(
+            "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (after_id, int(limit))
+        )
+        return [_event(r) for r in rows]
+
+    # -- verification and export ----------------------------------------------------------
+    def verify(self, *, integrity: bool = True, batch: int = 5000) -> VerifyResult:
+        """Check the audit chain row by row (and SQLite's own integrity, and that each
+        payment's status matches the last state change its audit trail records)."""
+        with self.journal.read() as db:
+            if integrity:
+                problems = [r[0] for r in db.conn.execute("PRAGMA quick_check")]
+                if problems != ["ok"]:
+                    return VerifyResult(
+                        False, 0, None, "SQLite integrity: " + "; ".join(problems[:3])
+                    )
+            prev_hash = GENESIS
+            expected_id = 1
+            count = 0
+            last_id = 0
+            while True:
+                rows = self._rows(
+                    db,
+                    "SELECT * FROM events WHERE id >= ? ORDER BY id LIMIT ?",
+                    (expected_id, batch),
+                )
+                if not rows:
+                    break
+                for row in rows:
+                    rid = int(row["id"])
+                    if rid != expected_id:
+                        missing = (
+                            f"row {expected_id} is missing (deleted)"
+                            if rid == expected_id + 1
+                            else f"rows {expected_id} to {rid - 1} are missing (deleted)"
+                        )
+                        return VerifyResult(False, count, expected_id, missing)
+                    if row["prev_hash"] != prev_hash:
+                        return VerifyResult(
+                            False,
+                            count,
+                            rid,
+                            "its link to the previous row is broken (rows reordered, replaced or deleted)",
+                        )
+                    if row_hash(prev_hash, row) != row["hash"]:
+                        return VerifyResult(
+                            False, count, rid, "its content does not match its hash (edited)"
+                        )
+                    prev_hash = row["hash"]
+                    count += 1
+                    last_id = rid
+                    expected_id = rid + 1
+            head = self._one(db, "SELECT last_id, last_hash, count FROM chain_head WHERE id = 1")
+            if head is None:
+                if count:
+                    return VerifyResult(False, count, None, "the chain head is missing")
+            elif (
+                int(head["last_id"]) != last_id
+                or head["last_hash"] != prev_hash
+                or int(head["count"]) != count
+            ):
+                if int(head["last_id"]) > last_id:
+                    return VerifyResult(
+                        False,
+                        count,
+                        last_id + 1,
+                        f"rows {last_id + 1} to {head['last_id']} are missing (deleted from the end)",
+                    )
+                return VerifyResult(
+                    False, count, None, "the chain head does not match the last row"
+                )
+            mismatch = self._one(
+                db,
+                "SELECT p.id, p.status, e.to_status FROM payments AS p "
+                "LEFT JOIN (SELECT payment, to_status, max(id) FROM events "
+                "WHERE kind = 'STATE_CHANGE' AND payment IS NOT NULL "
+                "AND (api IS NULL OR api = 'pay') GROUP BY payment) AS e ON e.payment = p.id "
+                "WHERE e.to_status IS NOT p.status ORDER BY p.id LIMIT 1",
+            )
+            if mismatch is not None:
+                return VerifyResult(
+                    False,
+                    count,
+                    None,
+                    f"payment {mismatch['id']} is {mismatch['status']} but its audit trail "
+                    f"ends at {mismatch['to_status']} (edited outside posapp)",
+                )
+        return VerifyResult(True, count)
+
+    def export_rows(
+        self, *, created_from: datetime | None = None, created_to: datetime | None = None
+    ) -> Iterator[ExportRow]:
+        """Payments created in [from, to), oldest first, streamed (constant memory)."""
+        where, params = _date_conditions(
+            PaymentFilter(created_from=created_from, created_to=created_to)
+        )
+        sql = (
+            "SELECT * FROM payments"  # noqa: S608 - built from constants
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY created_ms, id"
+        )
+        with translating(self.journal.path):
+            cursor = self.journal.db().conn.cursor()
+            cursor.row_factory = sqlite3.Row
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(1000):
+                for row in batch:
+                    p = _payment(row)
+                    yield ExportRow(
+                        created_at=p.created_at,
+                        reference_order_id=p.reference_order_id,
+                        payment_request_id=p.payment_request_id,
+                        payment_id=p.payment_id or "",
+                        status=p.status.value,
+                        currency=p.amount.currency,
+                        amount=p.amount.format(),
+                        captured=p.captured.format(),
+                        refunded=p.refunded.format(),
+                        capture_mode=p.capture_mode.value,
+                        card_brand=p.card.brand,
+                        card_last4=p.card.last4,
+                        authorised_at=p.authorised_at,
+                        result_code=p.result_code or "",
+                        operator=p.operator,
+                        terminal_id=p.terminal_id,
+                    )
+
+
+# -- SQL building (order list) ------------------------------------------------------------
+def _date_conditions(filter: PaymentFilter) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filter.created_from is not None:
+        where.append("created_ms >= ?")
+        params.append(to_ms(filter.created_from))
+    if filter.created_to is not None:
+        where.append("created_ms < ?")
+        params.append(to_ms(filter.created_to))
+    return where, params
+
+
+def _text_arms(text: str) -> list[tuple[str, list[Any]]]:
+    """One indexed condition per searched column (combined with UNION, never OR)."""
+    text = text.strip()
+    if not text:
+        return [("", [])]
+    # U+10FFFF sorts after every character, so [text, text + U+10FFFF) is "starts with".
+    upper = text + "\U0010ffff"
+    arms: list[tuple[str, list[Any]]] = [
+        (
+            "reference_order_id COLLATE NOCASE >= ? AND reference_order_id COLLATE NOCASE < ?",
+            [text, upper],
+        ),
+        ("payment_id >= ? AND payment_id < ?", [text, upper]),
+        ("payment_request_id >= ? AND payment_request_id < ?", [text, upper]),
+    ]
+    if len(text) == 4 and text.isdigit():
+        arms.insert(0, ("card_last4 = ?", [text]))
+    return arms
+
+
+def _list_sql(
+    filter: PaymentFilter,
+    direction: PageDirection,
+    cursor: Cursor | None,
+    limit: int,
+    descending: bool,
+) -> tuple[str, list[Any]]:
+    order = "DESC" if descending else "ASC"
+    base, base_params = _date_conditions(filter)
+    if cursor is not None and direction is PageDirection.OLDER:
+        # (created, id) < cursor, written so the created_ms index bounds the scan
+        base.append("created_ms <= ? AND (created_ms < ? OR id < ?)")
+        base_params += [cursor.created_ms, cursor.created_ms, cursor.id]
+    elif cursor is not None and direction is PageDirection.NEWER:
+        base.append("created_ms >= ? AND (created_ms > ? OR id > ?)")
+        base_params += [cursor.created_ms, cursor.created_ms, cursor.id]
+    statuses: list[str | None] = [s.value for s in sorted(filter.statuses)] or [None]
+    arms: list[tuple[str, list[Any]]] = []
+    for text_sql, text_params in _text_arms(filter.text):
+        for status in statuses:
+            where = list(base)
+            params = list(base_params)
+            if status is not None:
+                where.insert(0, "status = ?")
+                params.insert(0, status)
+            if text_sql:
+                where.append(text_sql)
+                params += text_params
+            clause = f" WHERE {' AND '.join(where)}" if where else ""
+            arms.append((clause, params))
+    ordering = f"ORDER BY created_ms {order}, id {order}"
+    if len(arms) == 1:
+        clause, params = arms[0]
+        return f"SELECT * FROM payments{clause} {ordering} LIMIT ?", [*params, limit]  # noqa: S608 - built from constants
+    # Each arm walks its own index and stops after ``limit`` rows; the outer query merges.
+    union = " UNION " if filter.text.strip() else " UNION ALL "
+    parts = []
+    all_params: list[Any] = []
+    for clause, params in arms:
+        parts.append(f"SELECT * FROM (SELECT * FROM payments{clause} {ordering} LIMIT ?)")  # noqa: S608 - built from constants
+        all_params += [*params, limit]
+    sql = f"SELECT * FROM ({union.join(parts)}) {ordering} LIMIT ?"  # noqa: S608 - built from constants
+    return sql, [*all_params, limit]
+
+
+# -- row -> domain ------------------------------------------------------------------------
+def _money(minor: int | None, currency: str) -> Money | None:
+    return None if not minor else Money(int(minor), currency)
+
+
+def _payment(row: sqlite3.Row) -> Payment:
+    currency = row["currency"]
+    return Payment(
+        id=int(row["id"]),
+        reference_order_id=row["reference_order_id"],
+        payment_request_id=row["payment_request_id"],
+        amount=Money(int(row["amount_minor"]), currency),
+        capture_mode=CaptureMode(row["capture_mode"]),
+        card=MaskedCard(row["card_brand"], row["card_bin6"], row["card_last4"]),
+        status=PaymentStatus(row["status"]),
+        created_at=from_ms(row["created_ms"]),
+        updated_at=from_ms(row["updated_ms"]),
+        operator=row["operator"],
+        terminal_id=row["terminal_id"],
+        payment_id=row["payment_id"],
+        order_description=row["order_description"],
+        card_fingerprint=row["card_fingerprint"],
+        result_code=row["result_code"],
+        result_status=row["result_status"],
+        result_message=row["result_message"],
+        avs_result=row["avs_result"],
+        cvv_result=row["cvv_result"],
+        network_transaction_id=row["network_transaction_id"],
+        auth_code=row["auth_code"],
+        three_ds_url=row["three_ds_url"],
+        authorised_at=_opt_dt(row["authorised_ms"]),
+        capture_deadline=_opt_dt(row["capture_deadline_ms"]),
+        expires_at=_opt_dt(row["expires_ms"]),
+        captured_amount=_money(row["captured_minor"], currency),
+        refunded_amount=_money(row["refunded_minor"], currency),
+        version=int(row["version"]),
+    )
+
+
+def _capture(row: sqlite3.Row) -> Capture:
+    return Capture(
+        id=int(row["id"]),
+        payment=int(row["payment"]),
+        capture_request_id=row["capture_request_id"],
+        amount=Money(int(row["amount_minor"]), row["currency"]),
+        status=OperationStatus(row["status"]),
+        created_at=from_ms(row["created_ms"]),
+        updated_at=from_ms(row["updated_ms"]),
+        operator=row["operator"],
+        terminal_id=row["terminal_id"],
+        capture_id=row["capture_id"],
+        result_code=row["result_code"],
+        result_status=row["result_status"],
+        result_message=row["result_message"],
+        completed_at=_opt_dt(row["completed_ms"]),
+    )
+
+
+def _refund(row: sqlite3.Row) -> Refund:
+    return Refund(
+        id=int(row["id"]),
+        payment=int(row["payment"]),
+        refund_request_id=row["refund_request_id"],
+        amount=Money(int(row["amount_minor"]), row["currency"]),
+        status=OperationStatus(row["status"]),
+        created_at=from_ms(row["created_ms"]),
+        updated_at=from_ms(row["updated_ms"]),
+        operator=row["operator"],
+        terminal_id=row["terminal_id"],
+        reason=row["reason"],
+        refund_id=row["refund_id"],
+        result_code=row["result_code"],
+        result_status=row["result_status"],
+        result_message=row["result_message"],
+        completed_at=_opt_dt(row["completed_ms"]),
+    )
+
+
+def _event(row: Mapping[str, Any] | sqlite3.Row) -> Event:
+    return Event(
+        id=int(row["id"]),
+        at=from_ms(row["at_ms"]),
+        kind=EventKind(row["kind"]),
+        operator=row["operator"],
+        terminal_id=row["terminal_id"],
+        payment=row["payment"],
+        api=row["api"],
+        request_id=row["request_id"],
+        from_status=row["from_status"],
+        to_status=row["to_status"],
+        detail=json.loads(row["detail"]),
+        hash=row["hash"],
+    )
