@@ -1,17 +1,155 @@
-"""`posapp journal`."""
+"""`posapp journal verify|export`: check the audit chain, export payments for accountants."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import os
 import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from posapp.cli import UsageError
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("journal", help="(not built yet)")
-    parser.set_defaults(func=run)
+    parser = sub.add_parser(
+        "journal",
+        help="check or export the payment journal",
+        description="Check the payment journal's audit chain, or export payments to CSV.",
+    )
+    jsub = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        dest="journal_data_dir",
+        type=Path,
+        metavar="DIR",
+        help="the data folder holding journal.sqlite3 (default: the per-user folder)",
+    )
+    verify = jsub.add_parser(
+        "verify",
+        parents=[common],
+        help="check the hash chain and the database; exit 1 naming the first bad row",
+    )
+    verify.set_defaults(func=run_verify)
+    export = jsub.add_parser(
+        "export",
+        parents=[common],
+        help="write payments to a CSV file (card data limited to brand and last 4)",
+    )
+    export.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD, UTC), inclusive"
+    )
+    export.add_argument(
+        "--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD, UTC), inclusive"
+    )
+    export.set_defaults(func=run_export)
 
 
-def run(args: argparse.Namespace) -> int:
-    print("posapp journal: not built yet", file=sys.stderr)
-    return 2
+def _journal_path(args: argparse.Namespace) -> Path:
+    from posapp.paths import app_dirs
+
+    data_dir = getattr(args, "journal_data_dir", None) or getattr(args, "data_dir", None)
+    return app_dirs(data_dir).journal
+
+
+def parse_date(text: str, option: str, *, end: bool = False) -> datetime:
+    """YYYY-MM-DD (a UTC day) or an ISO date-time with offset; ``end`` moves a bare day
+    to the start of the next day, so ``--to`` includes that whole day."""
+    raw = text.strip()
+    try:
+        if len(raw) == 10:
+            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day + timedelta(days=1) if end else day
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from posapp.core.journal.repository import JournalRepository
+
+    path = _journal_path(args)
+    if not path.is_file():
+        raise UsageError(f"there is no journal at {path}")
+    return JournalRepository.open(path, create=False)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from posapp.core.journal.db import open_journal
+    from posapp.core.journal.errors import JournalError
+    from posapp.core.journal.repository import JournalRepository
+
+    path = _journal_path(args)
+    if not path.is_file():
+        raise UsageError(f"there is no journal at {path}")
+    try:
+        repo = JournalRepository(open_journal(path, create=False, migrate=False))
+        try:
+            result = repo.verify()
+        finally:
+            repo.close()
+    except JournalError as exc:
+        print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
+        return 1
+    print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
+    return 0 if result.ok else 1
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from posapp.core.journal.errors import JournalError
+    from posapp.core.journal.repository import EXPORT_COLUMNS
+
+    start = parse_date(args.date_from, "--from") if args.date_from else None
+    stop = parse_date(args.date_to, "--to", end=True) if args.date_to else None
+    if start and stop and start >= stop:
+        raise UsageError("--from must be on or before --to")
+    target: Path = args.csv_file.expanduser()
+    if target.is_dir():
+        raise UsageError(f"--csv: {target} is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise UsageError(f"--csv: the folder {target.parent} does not exist")
+    try:
+        repo = _open(args)
+    except JournalError as exc:
+        print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
+        return 1
+    count = 0
+    try:
+        # write beside the target, then rename: a failed export never leaves half a file
+        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=target.parent)
+    except OSError as exc:
+        repo.close()
+        raise UsageError(f"--csv: cannot write in {target.parent}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(EXPORT_COLUMNS)
+            for row in repo.export_rows(created_from=start, created_to=stop):
+                values = []
+                for name in EXPORT_COLUMNS:
+                    value = getattr(row, name)
+                    if isinstance(value, datetime):
+                        value = value.isoformat().replace("+00:00", "Z")
+                    values.append("" if value is None else value)
+                writer.writerow(values)
+                count += 1
+        os.replace(tmp, target)
+    except JournalError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"--csv: cannot write {target}: {exc.strerror}") from None
+    finally:
+        repo.close()
+    print(f"exported {count} payments to {target}")
+    return 0

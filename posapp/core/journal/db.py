@@ -182,6 +182,19 @@ class Journal:
         with translating(self.path):
             return int(self.db().conn.execute("PRAGMA user_version").fetchone()[0])
 
+    def check_version(self) -> int:
+        """The schema version; JournalTooNew if a newer posapp wrote this journal."""
+        found = self.schema_version()
+        if found > mig.SCHEMA_VERSION:
+            raise JournalTooNew(
+                f"the journal has schema version {found}; this posapp knows up to "
+                f"version {mig.SCHEMA_VERSION}",
+                path=self.path,
+            )
+        if found == 0:
+            raise JournalUnavailable("this file is not a posapp journal", path=self.path)
+        return found
+
     def migrate(self) -> int:
         """Bring the schema up to date; refuse a journal written by a newer posapp."""
         with self.write() as db:
@@ -226,9 +239,13 @@ def open_journal(
     path: Path | str,
     *,
     create: bool = True,
+    migrate: bool = True,
     options: JournalOptions | None = None,
 ) -> Journal:
     """Open (and with ``create``, create) the journal at ``path`` and migrate it.
+
+    With ``migrate=False`` nothing is written: the schema is only checked (for tools that
+    inspect a journal, such as ``posapp journal verify``).
 
     Raises a JournalError subclass with a ``user_message`` when the machine is at fault:
     missing folder, locked, read-only, full, corrupt, or a journal from a newer posapp.
@@ -240,7 +257,10 @@ def open_journal(
         raise JournalUnavailable(f"the folder {path.parent} does not exist", path=path)
     journal = Journal(path, options)
     try:
-        journal.migrate()
+        if migrate:
+            journal.migrate()
+        else:
+            journal.check_version()
     except BaseException:
         journal.close()
         raise
