@@ -1,0 +1,91 @@
+"""A scripted CashierPort for view tests: records calls, answers what the test set up.
+
+The end-to-end flows against the real sandbox and services live in test_cashier_flows.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+from posapp.core.cards import MaskedCard
+from posapp.core.money import Money
+from posapp.ui.ports import BrandOption, Outcome, PaymentOrder, PaymentResult, TillStatus
+
+
+class ScriptedCashier:
+    def __init__(self) -> None:
+        self.orders: list[PaymentOrder] = []
+        self.answer: Callable[[PaymentOrder], PaymentResult] = self.approve
+        self.duplicate: str | None = None
+        self.brands = [
+            BrandOption("VISA", "Visa"),
+            BrandOption("MASTERCARD", "Mastercard"),
+            BrandOption("AMEX", "American Express"),
+        ]
+        self.stored: dict[str, PaymentResult] = {}
+        self.gate: threading.Event | None = None  # when set, pay waits for it
+        self.refreshes = 0
+        self.status = TillStatus(True, "Connected to the training sandbox", 0)
+
+    def accepted_brands(self) -> list[BrandOption]:
+        return list(self.brands)
+
+    def find_duplicate(self, card: MaskedCard, amount: Money) -> str | None:
+        return self.duplicate
+
+    def pay(self, order: PaymentOrder) -> PaymentResult:
+        if self.gate is not None:
+            self.gate.wait(10)
+        self.orders.append(order)
+        result = self.answer(order)
+        self.stored[result.payment_request_id] = result
+        return result
+
+    def refresh(self, payment_request_id: str) -> PaymentResult:
+        self.refreshes += 1
+        return self.stored[payment_request_id]
+
+    def till_status(self) -> TillStatus:
+        return self.status
+
+    def settle(self, payment_request_id: str, outcome: Outcome, **changes: object) -> None:
+        self.stored[payment_request_id] = replace(
+            self.stored[payment_request_id], outcome=outcome, **changes
+        )
+
+    # answers
+    def _base(self, order: PaymentOrder, outcome: Outcome, **kw: object) -> PaymentResult:
+        return PaymentResult(
+            outcome=outcome,
+            payment_request_id=f"req-{len(self.orders)}",
+            amount=order.amount,
+            reference=order.reference,
+            card=order.card.masked(),
+            held=order.hold,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def approve(self, order: PaymentOrder) -> PaymentResult:
+        return self._base(
+            order,
+            Outcome.APPROVED,
+            payment_id=f"pay-{len(self.orders)}",
+            avs_result="Y",
+            cvv_result="M",
+        )
+
+    def decline(self, order: PaymentOrder) -> PaymentResult:
+        return self._base(order, Outcome.DECLINED, result_code="DO_NOT_HONOR")
+
+    def pending(self, order: PaymentOrder) -> PaymentResult:
+        return self._base(order, Outcome.PENDING)
+
+    def three_ds(self, order: PaymentOrder) -> PaymentResult:
+        return self._base(
+            order,
+            Outcome.NEEDS_3DS,
+            payment_id="pay-3ds",
+            redirect_url="http://127.0.0.1:9/3ds/challenge?id=pay-3ds",
+        )
