@@ -30,8 +30,8 @@ from posapp.core.antom.messages import (
     CaptureRequest,
     ConsultRequest,
     Outcome,
-    PayRequest,
     PaymentStatus,
+    PayRequest,
     RefundRequest,
 )
 from posapp.core.antom.retry import RetryPolicy, no_jitter
@@ -413,7 +413,7 @@ def test_keys_given_as_text_or_files(tmp_path) -> None:
     assert client.pay(pay_request()).outcome is Outcome.SUCCEEDED
     bad = tmp_path / "bad.pem"
     bad.write_text("nonsense")
-    with pytest.raises(KeyFormatError, match="bad.pem"):
+    with pytest.raises(KeyFormatError, match=r"bad\.pem"):
         AntomClient("https://g.test", CLIENT_ID, bad, pub_text)
 
 
