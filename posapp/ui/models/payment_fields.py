@@ -97,22 +97,29 @@ def label_for_status(value: PaymentStatus) -> str:
     """The status in the user's language (the English words are the domain's labels)."""
     if not _LABELS:
         # Literal strings, so that lupdate finds them; built once, after the translator loads.
-        tr = QCoreApplication.translate
         _LABELS.update(
             {
-                PaymentStatus.INTENT: tr("PaymentStatus", "Not sent yet"),
-                PaymentStatus.PENDING: tr("PaymentStatus", "Checking"),
-                PaymentStatus.NEEDS_3DS: tr("PaymentStatus", "Waiting for 3-D Secure"),
-                PaymentStatus.AUTHORISED: tr("PaymentStatus", "Held"),
-                PaymentStatus.CAPTURE_PENDING: tr("PaymentStatus", "Capturing"),
-                PaymentStatus.CANCEL_PENDING: tr("PaymentStatus", "Cancelling"),
-                PaymentStatus.CAPTURED: tr("PaymentStatus", "Paid"),
-                PaymentStatus.PARTIALLY_REFUNDED: tr("PaymentStatus", "Partly refunded"),
-                PaymentStatus.REFUNDED: tr("PaymentStatus", "Refunded"),
-                PaymentStatus.DECLINED: tr("PaymentStatus", "Declined"),
-                PaymentStatus.CANCELLED: tr("PaymentStatus", "Cancelled"),
-                PaymentStatus.RELEASED: tr("PaymentStatus", "Hold expired"),
-                PaymentStatus.NOT_SENT: tr("PaymentStatus", "Never sent"),
+                PaymentStatus.INTENT: QCoreApplication.translate("PaymentStatus", "Not sent yet"),
+                PaymentStatus.PENDING: QCoreApplication.translate("PaymentStatus", "Checking"),
+                PaymentStatus.NEEDS_3DS: QCoreApplication.translate(
+                    "PaymentStatus", "Waiting for 3-D Secure"
+                ),
+                PaymentStatus.AUTHORISED: QCoreApplication.translate("PaymentStatus", "Held"),
+                PaymentStatus.CAPTURE_PENDING: QCoreApplication.translate(
+                    "PaymentStatus", "Capturing"
+                ),
+                PaymentStatus.CANCEL_PENDING: QCoreApplication.translate(
+                    "PaymentStatus", "Cancelling"
+                ),
+                PaymentStatus.CAPTURED: QCoreApplication.translate("PaymentStatus", "Paid"),
+                PaymentStatus.PARTIALLY_REFUNDED: QCoreApplication.translate(
+                    "PaymentStatus", "Partly refunded"
+                ),
+                PaymentStatus.REFUNDED: QCoreApplication.translate("PaymentStatus", "Refunded"),
+                PaymentStatus.DECLINED: QCoreApplication.translate("PaymentStatus", "Declined"),
+                PaymentStatus.CANCELLED: QCoreApplication.translate("PaymentStatus", "Cancelled"),
+                PaymentStatus.RELEASED: QCoreApplication.translate("PaymentStatus", "Hold expired"),
+                PaymentStatus.NOT_SENT: QCoreApplication.translate("PaymentStatus", "Never sent"),
             }
         )
     return _LABELS.get(value, value.label)

@@ -219,34 +219,54 @@ def describe_event(event: Event) -> str:
     """One line for a timeline entry, in the user's language."""
     from PySide6.QtCore import QCoreApplication
 
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("PaymentDetails", text)
-
+    # Direct QCoreApplication.translate calls, no local alias: lupdate only recognises those.
     detail = event.detail or {}
     api = event.api or ""
     result = detail.get("result") if isinstance(detail.get("result"), Mapping) else None
     code = (result or {}).get("resultCode") or detail.get("result_code") or ""
     status = (result or {}).get("resultStatus") or detail.get("result_status") or ""
     if event.kind is EventKind.REQUEST_SENT:
-        return tr("Sent {0} to Antom").format(api or tr("a request"))
+        return QCoreApplication.translate("PaymentDetails", "Sent {0} to Antom").format(
+            api or QCoreApplication.translate("PaymentDetails", "a request")
+        )
     if event.kind is EventKind.RESPONSE_RECEIVED:
         if code:
-            return tr("Antom answered {0}: {1} ({2})").format(api, code, status or "?")
-        error = detail.get("error") or detail.get("outcome") or tr("no answer")
-        return tr("{0}: {1}").format(api or tr("Answer"), error)
+            return QCoreApplication.translate(
+                "PaymentDetails", "Antom answered {0}: {1} ({2})"
+            ).format(api, code, status or "?")
+        error = (
+            detail.get("error")
+            or detail.get("outcome")
+            or QCoreApplication.translate("PaymentDetails", "no answer")
+        )
+        return QCoreApplication.translate("PaymentDetails", "{0}: {1}").format(
+            api or QCoreApplication.translate("PaymentDetails", "Answer"), error
+        )
     if event.kind is EventKind.NOTIFICATION:
-        return tr("Notification {0}: {1}").format(api, code or status or "")
+        return QCoreApplication.translate("PaymentDetails", "Notification {0}: {1}").format(
+            api, code or status or ""
+        )
     if event.kind is EventKind.STATE_CHANGE:
-        return tr("{0} → {1}").format(
+        return QCoreApplication.translate("PaymentDetails", "{0} → {1}").format(
             _status_words(event.from_status), _status_words(event.to_status)
         )
     if event.kind is EventKind.APPROVAL:
         what = detail.get("action") or api or ""
         if detail.get("approved") is False:
-            return tr("Manager approval refused {0}").format(what).strip()
-        return tr("Approved by a manager: {0}").format(what).strip()
+            return (
+                QCoreApplication.translate("PaymentDetails", "Manager approval refused {0}")
+                .format(what)
+                .strip()
+            )
+        return (
+            QCoreApplication.translate("PaymentDetails", "Approved by a manager: {0}")
+            .format(what)
+            .strip()
+        )
     if event.kind is EventKind.SECURITY:
-        return tr("Security: {0}").format(detail.get("message") or detail.get("reason") or api)
+        return QCoreApplication.translate("PaymentDetails", "Security: {0}").format(
+            detail.get("message") or detail.get("reason") or api
+        )
     return str(detail.get("message") or detail.get("note") or api or event.kind.value)
 
 

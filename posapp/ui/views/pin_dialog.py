@@ -102,13 +102,18 @@ def pin_message(exc: PinError) -> str:
     """The user-facing text of a PIN refusal, through the translator."""
     from PySide6.QtCore import QCoreApplication
 
-    tr = QCoreApplication.translate
     if isinstance(exc, WrongPin):
         if exc.attempts_left > 0:
-            return tr("PinEntry", "Wrong PIN: %n attempt(s) left", "", exc.attempts_left)
-        return tr("PinEntry", "Wrong PIN: approvals are now locked for a few minutes")
+            return QCoreApplication.translate(
+                "PinEntry", "Wrong PIN: %n attempt(s) left", "", exc.attempts_left
+            )
+        return QCoreApplication.translate(
+            "PinEntry", "Wrong PIN: approvals are now locked for a few minutes"
+        )
     if isinstance(exc, PinLocked):
-        return tr("PinEntry", "Too many wrong PINs: approvals are locked. {0}").format(exc.message)
+        return QCoreApplication.translate(
+            "PinEntry", "Too many wrong PINs: approvals are locked. {0}"
+        ).format(exc.message)
     return exc.message
 
 
