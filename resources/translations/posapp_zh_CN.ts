@@ -1,69 +1,1468 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
-<context>
-    <name>BrandIcon</name>
-    <message>
-        <source>Card brand not known yet</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>ExpiryEdit</name>
-    <message>
-        <source>MM/YY</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>OrderTableModel</name>
-    <message>
-        <source>Time</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Order</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Card</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Time left</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Payment ID</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Capture before {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>released</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{0} d {1} h</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{0} h {1} min</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The order list could not be loaded: {0}</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
+    <context>
+        <name>Application</name>
+        <message>
+            <source>Something went wrong inside posapp. Payments already sent are safe in the journal; the details were written to the log.</source>
+            <translation>posapp 内部出错。已发送的付款都已安全记入日志库；详细信息已写入日志。</translation>
+        </message>
+        <message>
+            <source>Something went wrong (%1). The details are in the log.</source>
+            <translation>出错了（%1）。详细信息见日志。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ApprovedActionDialog</name>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>Confirm</source>
+            <translation>确认</translation>
+        </message>
+        <message>
+            <source>Checking the PIN…</source>
+            <translation>正在核对 PIN 码…</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>This did not work: {0}</source>
+            <translation>操作未成功：{0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>BatchDialog</name>
+        <message numerus="yes">
+            <source>Capture %n payment(s)</source>
+            <translation>
+                <numerusform>请款 %n 笔付款</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Capture the held amount of these %n payment(s)?</source>
+            <translation>
+                <numerusform>对这 %n 笔付款请款已冻结的金额？</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Capture all</source>
+            <translation>全部请款</translation>
+        </message>
+        <message numerus="yes">
+            <source>Cancel %n payment(s)</source>
+            <translation>
+                <numerusform>撤销 %n 笔付款</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Release the hold of these %n payment(s)? Nothing is charged.</source>
+            <translation>
+                <numerusform>解除这 %n 笔付款的冻结？不会扣款。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Cancel all</source>
+            <translation>全部撤销</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Card</source>
+            <translation>卡</translation>
+        </message>
+        <message>
+            <source>Result</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <source>Waiting</source>
+            <translation>等待中</translation>
+        </message>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>%v of %m</source>
+            <translation>%v / %m</translation>
+        </message>
+        <message>
+            <source>Retry failed</source>
+            <translation>重试失败项</translation>
+        </message>
+        <message>
+            <source>Working…</source>
+            <translation>处理中…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n done</source>
+            <translation>
+                <numerusform>%n 笔完成</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n failed</source>
+            <translation>
+                <numerusform>%n 笔失败</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n still being checked</source>
+            <translation>
+                <numerusform>%n 笔仍在核实</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Retry failed (%n)</source>
+            <translation>
+                <numerusform>重试失败项（%n）</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>BrandIcon</name>
+        <message>
+            <source>Card brand not known yet</source>
+            <translation>尚未识别卡组织</translation>
+        </message>
+    </context>
+    <context>
+        <name>CancelDialog</name>
+        <message>
+            <source>Cancel payment</source>
+            <translation>撤销付款</translation>
+        </message>
+        <message>
+            <source>Keep the payment</source>
+            <translation>保留付款</translation>
+        </message>
+        <message>
+            <source>Release the hold</source>
+            <translation>解除冻结</translation>
+        </message>
+        <message>
+            <source>Release the hold of {0} on {1}?</source>
+            <translation>解除 {1} 上 {0} 的冻结？</translation>
+        </message>
+        <message>
+            <source>Nothing is charged; the cardholder's bank frees the money. This cannot be undone.</source>
+            <translation>不会扣款；持卡人的银行将释放这笔资金。此操作无法撤回。</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>Payment ID</source>
+            <translation>支付 ID</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+    </context>
+    <context>
+        <name>CaptureDialog</name>
+        <message>
+            <source>Capture payment</source>
+            <translation>请款</translation>
+        </message>
+        <message>
+            <source>Capture</source>
+            <translation>请款</translation>
+        </message>
+        <message>
+            <source>Capture {0} from {1}?</source>
+            <translation>从 {1} 请款 {0}？</translation>
+        </message>
+        <message>
+            <source>Authorised amount</source>
+            <translation>授权金额</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>Payment ID</source>
+            <translation>支付 ID</translation>
+        </message>
+        <message>
+            <source>unknown</source>
+            <translation>未知</translation>
+        </message>
+        <message>
+            <source>{0} — passed: the hold has been released</source>
+            <translation>{0} — 已过期：冻结已解除</translation>
+        </message>
+        <message>
+            <source>{0} — less than a day left</source>
+            <translation>{0} — 剩余不足一天</translation>
+        </message>
+        <message>
+            <source>Capture before</source>
+            <translation>请款截止</translation>
+        </message>
+    </context>
+    <context>
+        <name>ExpiryEdit</name>
+        <message>
+            <source>MM/YY</source>
+            <translation>月/年</translation>
+        </message>
+    </context>
+    <context>
+        <name>MainWindow</name>
+        <message>
+            <source>posapp — point of sale</source>
+            <translation>posapp — 收银台</translation>
+        </message>
+        <message>
+            <source>New payment</source>
+            <translation>新建付款</translation>
+        </message>
+        <message>
+            <source>Orders</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>New payment (Ctrl+N)</source>
+            <translation>新建付款（Ctrl+N）</translation>
+        </message>
+        <message>
+            <source>Orders (Ctrl+O)</source>
+            <translation>订单（Ctrl+O）</translation>
+        </message>
+        <message>
+            <source>The payment service is not connected.</source>
+            <translation>支付服务未连接。</translation>
+        </message>
+        <message>
+            <source>The order list could not be opened.</source>
+            <translation>无法打开订单列表。</translation>
+        </message>
+        <message>
+            <source>The order list is not available in this build.</source>
+            <translation>此版本不提供订单列表。</translation>
+        </message>
+        <message>
+            <source>&amp;Till</source>
+            <translation>收银台(&amp;T)</translation>
+        </message>
+        <message>
+            <source>&amp;New payment</source>
+            <translation>新建付款(&amp;N)</translation>
+        </message>
+        <message>
+            <source>&amp;Orders</source>
+            <translation>订单(&amp;O)</translation>
+        </message>
+        <message>
+            <source>&amp;Search orders</source>
+            <translation>搜索订单(&amp;S)</translation>
+        </message>
+        <message>
+            <source>S&amp;ettings…</source>
+            <translation>设置(&amp;E)…</translation>
+        </message>
+        <message>
+            <source>&amp;Quit</source>
+            <translation>退出(&amp;Q)</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>正在连接…</translation>
+        </message>
+        <message>
+            <source>TRAINING MODE — payments go to the embedded Antom sandbox; no real money moves</source>
+            <translation>培训模式 — 付款发往内置的 Antom 沙箱；不涉及真实资金</translation>
+        </message>
+        <message>
+            <source> · manager PIN %1</source>
+            <translation> · 经理 PIN 码 %1</translation>
+        </message>
+        <message>
+            <source>ANTOM SANDBOX — test cards only · client id %1</source>
+            <translation>ANTOM 沙箱 — 仅限测试卡 · 客户端 ID %1</translation>
+        </message>
+        <message>
+            <source>%1 — LIVE payments · client id %2</source>
+            <translation>%1 — 真实付款 · 客户端 ID %2</translation>
+        </message>
+        <message>
+            <source>Terminal %1 · %2</source>
+            <translation>终端 %1 · %2</translation>
+        </message>
+        <message>
+            <source>Settings</source>
+            <translation>设置</translation>
+        </message>
+        <message>
+            <source>Settings are not available in this build.</source>
+            <translation>此版本不提供设置。</translation>
+        </message>
+        <message>
+            <source>Settings saved</source>
+            <translation>设置已保存</translation>
+        </message>
+        <message>
+            <source>Restart posapp to switch to the new environment.</source>
+            <translation>请重新启动 posapp 以切换到新环境。</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n payment(s) being settled</source>
+            <translation>
+                <numerusform>%n 笔付款正在结算</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>All payments settled</source>
+            <translation>所有付款均已结算</translation>
+        </message>
+        <message>
+            <source>Status unknown</source>
+            <translation>状态未知</translation>
+        </message>
+        <message>
+            <source>A payment is being sent</source>
+            <translation>有一笔付款正在发送</translation>
+        </message>
+        <message>
+            <source>A payment is still being sent. It is safe in the journal and will be settled on the next start. Quit anyway?</source>
+            <translation>仍有一笔付款正在发送。它已安全记入日志库，下次启动时会完成结算。仍要退出吗？</translation>
+        </message>
+    </context>
+    <context>
+        <name>NewPaymentView</name>
+        <message>
+            <source>What is being paid for</source>
+            <translation>付款内容</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>&amp;Amount</source>
+            <translation>金额(&amp;A)</translation>
+        </message>
+        <message>
+            <source>Order &amp;reference</source>
+            <translation>订单号(&amp;R)</translation>
+        </message>
+        <message>
+            <source>&amp;Description</source>
+            <translation>说明(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Card</source>
+            <translation>卡</translation>
+        </message>
+        <message>
+            <source>Card &amp;number</source>
+            <translation>卡号(&amp;N)</translation>
+        </message>
+        <message>
+            <source>C&amp;VV</source>
+            <translation>安全码(&amp;V)</translation>
+        </message>
+        <message>
+            <source>E&amp;xpiry</source>
+            <translation>有效期(&amp;X)</translation>
+        </message>
+        <message>
+            <source>First name</source>
+            <translation>名</translation>
+        </message>
+        <message>
+            <source>Last name</source>
+            <translation>姓</translation>
+        </message>
+        <message>
+            <source>Card&amp;holder</source>
+            <translation>持卡人(&amp;H)</translation>
+        </message>
+        <message>
+            <source>Add a &amp;billing address (for the address check)</source>
+            <translation>添加账单地址(&amp;B)（用于地址核验）</translation>
+        </message>
+        <message>
+            <source>Billing address</source>
+            <translation>账单地址</translation>
+        </message>
+        <message>
+            <source>SG</source>
+            <translation>SG</translation>
+        </message>
+        <message>
+            <source>Street</source>
+            <translation>街道</translation>
+        </message>
+        <message>
+            <source>City</source>
+            <translation>城市</translation>
+        </message>
+        <message>
+            <source>State</source>
+            <translation>州/省</translation>
+        </message>
+        <message>
+            <source>City / state</source>
+            <translation>城市 / 州省</translation>
+        </message>
+        <message>
+            <source>Postcode</source>
+            <translation>邮编</translation>
+        </message>
+        <message>
+            <source>Postcode / country</source>
+            <translation>邮编 / 国家</translation>
+        </message>
+        <message>
+            <source>Authorise and capture</source>
+            <translation>授权并请款</translation>
+        </message>
+        <message>
+            <source>Authorise only (hold, capture later)</source>
+            <translation>仅授权（冻结，稍后请款）</translation>
+        </message>
+        <message>
+            <source>Capture mode</source>
+            <translation>请款方式</translation>
+        </message>
+        <message>
+            <source>Ask for &amp;3-D Secure</source>
+            <translation>要求 3-D Secure 验证(&amp;3)</translation>
+        </message>
+        <message>
+            <source>Capture &amp;mode</source>
+            <translation>请款方式(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Charge card</source>
+            <translation>扣款</translation>
+        </message>
+        <message>
+            <source>Send the payment (Enter)</source>
+            <translation>发送付款（Enter）</translation>
+        </message>
+        <message>
+            <source>Clear</source>
+            <translation>清空</translation>
+        </message>
+        <message>
+            <source>Clear the form (Esc)</source>
+            <translation>清空表单（Esc）</translation>
+        </message>
+        <message>
+            <source>Sending the payment</source>
+            <translation>正在发送付款</translation>
+        </message>
+        <message>
+            <source>Accepted cards</source>
+            <translation>受理的卡</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>加载中…</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Order reference</source>
+            <translation>订单号</translation>
+        </message>
+        <message>
+            <source>Description</source>
+            <translation>说明</translation>
+        </message>
+        <message>
+            <source>Card number</source>
+            <translation>卡号</translation>
+        </message>
+        <message>
+            <source>Expiry date, month and year</source>
+            <translation>有效期（月和年）</translation>
+        </message>
+        <message>
+            <source>Security code</source>
+            <translation>安全码</translation>
+        </message>
+        <message>
+            <source>Cardholder first name</source>
+            <translation>持卡人名</translation>
+        </message>
+        <message>
+            <source>Cardholder last name</source>
+            <translation>持卡人姓</translation>
+        </message>
+        <message>
+            <source>Billing street</source>
+            <translation>账单地址街道</translation>
+        </message>
+        <message>
+            <source>Billing city</source>
+            <translation>账单地址城市</translation>
+        </message>
+        <message>
+            <source>Billing state</source>
+            <translation>账单地址州/省</translation>
+        </message>
+        <message>
+            <source>Billing postcode</source>
+            <translation>账单地址邮编</translation>
+        </message>
+        <message>
+            <source>Billing country code</source>
+            <translation>账单地址国家代码</translation>
+        </message>
+        <message>
+            <source>Ask for 3-D Secure</source>
+            <translation>要求 3-D Secure 验证</translation>
+        </message>
+        <message>
+            <source>Add a billing address</source>
+            <translation>添加账单地址</translation>
+        </message>
+        <message>
+            <source>Clear the form</source>
+            <translation>清空表单</translation>
+        </message>
+        <message>
+            <source>Enter an order reference</source>
+            <translation>请输入订单号</translation>
+        </message>
+        <message>
+            <source>Use letters, digits and dashes only in the order reference</source>
+            <translation>订单号只能包含字母、数字和短横线</translation>
+        </message>
+        <message>
+            <source>Purchase at %1</source>
+            <translation>在 %1 消费</translation>
+        </message>
+        <message>
+            <source>%1 cards are not accepted here</source>
+            <translation>此处不受理 %1 卡</translation>
+        </message>
+        <message>
+            <source>Enter the postcode for the address check</source>
+            <translation>请输入邮编以进行地址核验</translation>
+        </message>
+        <message>
+            <source>The country is a two-letter code, e.g. SG</source>
+            <translation>国家为两位字母代码，例如 SG</translation>
+        </message>
+        <message>
+            <source>The same card was charged the same amount less than 10 minutes ago:
+%1
+
+Charge it again?</source>
+            <translation>同一张卡在不到 10 分钟前已被扣除相同金额：
+%1
+
+要再次扣款吗？</translation>
+        </message>
+        <message>
+            <source>Possible duplicate payment</source>
+            <translation>可能重复付款</translation>
+        </message>
+        <message>
+            <source>Not sent: the possible duplicate was not charged.</source>
+            <translation>未发送：可能重复的付款未扣款。</translation>
+        </message>
+        <message>
+            <source>The payment service did not answer.</source>
+            <translation>支付服务没有响应。</translation>
+        </message>
+        <message>
+            <source>%1 Check the Orders list before charging again.</source>
+            <translation>%1 再次扣款前请先查看订单列表。</translation>
+        </message>
+        <message>
+            <source>No card brands enabled</source>
+            <translation>未启用任何卡组织</translation>
+        </message>
+        <message>
+            <source>Accepted cards could not be loaded; all brands tried.</source>
+            <translation>无法加载受理的卡种；将尝试所有卡组织。</translation>
+        </message>
+        <message>
+            <source>Charge again</source>
+            <translation>再次扣款</translation>
+        </message>
+        <message>
+            <source>Do not charge</source>
+            <translation>不扣款</translation>
+        </message>
+    </context>
+    <context>
+        <name>OrderTableModel</name>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Card</source>
+            <translation>卡</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Time left</source>
+            <translation>剩余时间</translation>
+        </message>
+        <message>
+            <source>Payment ID</source>
+            <translation>支付 ID</translation>
+        </message>
+        <message>
+            <source>Capture before {0}</source>
+            <translation>请在 {0} 前请款</translation>
+        </message>
+        <message>
+            <source>released</source>
+            <translation>已解除</translation>
+        </message>
+        <message>
+            <source>{0} d {1} h</source>
+            <translation>{0} 天 {1} 小时</translation>
+        </message>
+        <message>
+            <source>{0} h {1} min</source>
+            <translation>{0} 小时 {1} 分钟</translation>
+        </message>
+        <message>
+            <source>The order list could not be loaded: {0}</source>
+            <translation>无法加载订单列表：{0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>OrdersView</name>
+        <message>
+            <source>All orders</source>
+            <translation>全部订单</translation>
+        </message>
+        <message>
+            <source>Held</source>
+            <translation>已冻结</translation>
+        </message>
+        <message>
+            <source>Authorised payments waiting for a capture, the least time left first</source>
+            <translation>等待请款的已授权付款，剩余时间最少的在前</translation>
+        </message>
+        <message>
+            <source>Order list</source>
+            <translation>订单列表</translation>
+        </message>
+        <message>
+            <source>Search: order reference, last 4 digits or payment ID</source>
+            <translation>搜索：订单号、卡号后 4 位或支付 ID</translation>
+        </message>
+        <message>
+            <source>Search orders</source>
+            <translation>搜索订单</translation>
+        </message>
+        <message>
+            <source>Status filter</source>
+            <translation>状态筛选</translation>
+        </message>
+        <message>
+            <source>All statuses</source>
+            <translation>全部状态</translation>
+        </message>
+        <message>
+            <source>Period</source>
+            <translation>时间段</translation>
+        </message>
+        <message>
+            <source>Any time</source>
+            <translation>任意时间</translation>
+        </message>
+        <message>
+            <source>Today</source>
+            <translation>今天</translation>
+        </message>
+        <message>
+            <source>Last 7 days</source>
+            <translation>最近 7 天</translation>
+        </message>
+        <message>
+            <source>Last 30 days</source>
+            <translation>最近 30 天</translation>
+        </message>
+        <message>
+            <source>Dates…</source>
+            <translation>日期…</translation>
+        </message>
+        <message>
+            <source>From date</source>
+            <translation>开始日期</translation>
+        </message>
+        <message>
+            <source>To date</source>
+            <translation>结束日期</translation>
+        </message>
+        <message>
+            <source>Orders</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>&amp;Capture…</source>
+            <translation>请款(&amp;C)…</translation>
+        </message>
+        <message>
+            <source>Capture the held amount (manager PIN)</source>
+            <translation>请款已冻结的金额（需经理 PIN 码）</translation>
+        </message>
+        <message>
+            <source>Ca&amp;ncel…</source>
+            <translation>撤销(&amp;N)…</translation>
+        </message>
+        <message>
+            <source>Release the hold (manager PIN)</source>
+            <translation>解除冻结（需经理 PIN 码）</translation>
+        </message>
+        <message>
+            <source>&amp;Refund…</source>
+            <translation>退款(&amp;R)…</translation>
+        </message>
+        <message>
+            <source>Give money back (manager PIN)</source>
+            <translation>退还款项（需经理 PIN 码）</translation>
+        </message>
+        <message>
+            <source>Recei&amp;pt</source>
+            <translation>小票(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Print or save the receipt</source>
+            <translation>打印或保存小票</translation>
+        </message>
+        <message>
+            <source>Print…</source>
+            <translation>打印…</translation>
+        </message>
+        <message>
+            <source>Save as PDF…</source>
+            <translation>另存为 PDF…</translation>
+        </message>
+        <message>
+            <source>&amp;Export CSV…</source>
+            <translation>导出 CSV(&amp;E)…</translation>
+        </message>
+        <message>
+            <source>Export the rows of this view to a CSV file</source>
+            <translation>将此视图中的行导出为 CSV 文件</translation>
+        </message>
+        <message>
+            <source>Oldest ↓</source>
+            <translation>最早 ↓</translation>
+        </message>
+        <message>
+            <source>Jump to the end of the list (Ctrl+End)</source>
+            <translation>跳到列表末尾（Ctrl+End）</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>加载中…</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n held authorisation(s)</source>
+            <translation>
+                <numerusform>%n 笔冻结中的授权</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n order(s)</source>
+            <translation>
+                <numerusform>%n 个订单</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Export orders</source>
+            <translation>导出订单</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV 文件 (*.csv)</translation>
+        </message>
+        <message>
+            <source>Exporting…</source>
+            <translation>正在导出…</translation>
+        </message>
+        <message numerus="yes">
+            <source>Exporting… %n row(s)</source>
+            <translation>
+                <numerusform>正在导出… %n 行</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n row(s) exported to {0}</source>
+            <translation>
+                <numerusform>已导出 %n 行到 {0}</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The export failed: {0}</source>
+            <translation>导出失败：{0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentDetails</name>
+        <message>
+            <source>Select a payment to see its details</source>
+            <translation>选择一笔付款以查看详情</translation>
+        </message>
+        <message>
+            <source>Card</source>
+            <translation>卡</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Payment ID</source>
+            <translation>支付 ID</translation>
+        </message>
+        <message>
+            <source>Request ID</source>
+            <translation>请求 ID</translation>
+        </message>
+        <message>
+            <source>Network transaction</source>
+            <translation>卡组织交易号</translation>
+        </message>
+        <message>
+            <source>Approval code</source>
+            <translation>授权码</translation>
+        </message>
+        <message>
+            <source>AVS / CVV</source>
+            <translation>AVS / CVV</translation>
+        </message>
+        <message>
+            <source>Capture before</source>
+            <translation>请款截止</translation>
+        </message>
+        <message>
+            <source>Captured</source>
+            <translation>已请款</translation>
+        </message>
+        <message>
+            <source>Refunded</source>
+            <translation>已退款</translation>
+        </message>
+        <message>
+            <source>Last answer</source>
+            <translation>最近应答</translation>
+        </message>
+        <message>
+            <source>Terminal / operator</source>
+            <translation>终端 / 操作员</translation>
+        </message>
+        <message>
+            <source>Timeline</source>
+            <translation>时间线</translation>
+        </message>
+        <message>
+            <source>What</source>
+            <translation>事件</translation>
+        </message>
+        <message>
+            <source>Who</source>
+            <translation>操作人</translation>
+        </message>
+        <message>
+            <source>Payment timeline</source>
+            <translation>付款时间线</translation>
+        </message>
+        <message>
+            <source>not known yet</source>
+            <translation>尚未知晓</translation>
+        </message>
+        <message>
+            <source>Loading…</source>
+            <translation>加载中…</translation>
+        </message>
+        <message>
+            <source>No events yet</source>
+            <translation>暂无事件</translation>
+        </message>
+        <message>
+            <source>The timeline could not be read: {0}</source>
+            <translation>无法读取时间线：{0}</translation>
+        </message>
+        <message>
+            <source>Sent {0} to Antom</source>
+            <translation>已向 Antom 发送 {0}</translation>
+        </message>
+        <message>
+            <source>a request</source>
+            <translation>一个请求</translation>
+        </message>
+        <message>
+            <source>Antom answered {0}: {1} ({2})</source>
+            <translation>Antom 对 {0} 的应答：{1}（{2}）</translation>
+        </message>
+        <message>
+            <source>no answer</source>
+            <translation>无应答</translation>
+        </message>
+        <message>
+            <source>{0}: {1}</source>
+            <translation>{0}：{1}</translation>
+        </message>
+        <message>
+            <source>Answer</source>
+            <translation>应答</translation>
+        </message>
+        <message>
+            <source>Notification {0}: {1}</source>
+            <translation>通知 {0}：{1}</translation>
+        </message>
+        <message>
+            <source>{0} → {1}</source>
+            <translation>{0} → {1}</translation>
+        </message>
+        <message>
+            <source>Manager approval refused {0}</source>
+            <translation>经理拒绝批准 {0}</translation>
+        </message>
+        <message>
+            <source>Approved by a manager: {0}</source>
+            <translation>经理已批准：{0}</translation>
+        </message>
+        <message>
+            <source>Security: {0}</source>
+            <translation>安全：{0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentStatus</name>
+        <message>
+            <source>Not sent yet</source>
+            <translation>尚未发送</translation>
+        </message>
+        <message>
+            <source>Checking</source>
+            <translation>核实中</translation>
+        </message>
+        <message>
+            <source>Waiting for 3-D Secure</source>
+            <translation>等待 3-D Secure 验证</translation>
+        </message>
+        <message>
+            <source>Held</source>
+            <translation>已冻结</translation>
+        </message>
+        <message>
+            <source>Capturing</source>
+            <translation>请款中</translation>
+        </message>
+        <message>
+            <source>Cancelling</source>
+            <translation>撤销中</translation>
+        </message>
+        <message>
+            <source>Paid</source>
+            <translation>已付款</translation>
+        </message>
+        <message>
+            <source>Partly refunded</source>
+            <translation>部分退款</translation>
+        </message>
+        <message>
+            <source>Refunded</source>
+            <translation>已退款</translation>
+        </message>
+        <message>
+            <source>Declined</source>
+            <translation>已拒绝</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>已撤销</translation>
+        </message>
+        <message>
+            <source>Hold expired</source>
+            <translation>冻结已过期</translation>
+        </message>
+        <message>
+            <source>Never sent</source>
+            <translation>从未发送</translation>
+        </message>
+    </context>
+    <context>
+        <name>PinDialog</name>
+        <message>
+            <source>Approve</source>
+            <translation>批准</translation>
+        </message>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+    </context>
+    <context>
+        <name>PinEntry</name>
+        <message>
+            <source>{0} to {1} digits</source>
+            <translation>{0} 至 {1} 位数字</translation>
+        </message>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>Enter the manager PIN ({0} to {1} digits)</source>
+            <translation>请输入经理 PIN 码（{0} 至 {1} 位数字）</translation>
+        </message>
+        <message numerus="yes">
+            <source>Wrong PIN: %n attempt(s) left</source>
+            <translation>
+                <numerusform>PIN 码错误：还剩 %n 次机会</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>Wrong PIN: approvals are now locked for a few minutes</source>
+            <translation>PIN 码错误：批准功能已锁定几分钟</translation>
+        </message>
+        <message>
+            <source>Too many wrong PINs: approvals are locked. {0}</source>
+            <translation>PIN 码错误次数过多：批准功能已锁定。{0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>RefundDialog</name>
+        <message>
+            <source>Refund payment</source>
+            <translation>退款</translation>
+        </message>
+        <message>
+            <source>Refund</source>
+            <translation>退款</translation>
+        </message>
+        <message>
+            <source>Refund to {0} (order {1})</source>
+            <translation>退款至 {0}（订单 {1}）</translation>
+        </message>
+        <message>
+            <source>Paid</source>
+            <translation>已付款</translation>
+        </message>
+        <message>
+            <source>Already refunded</source>
+            <translation>已退款金额</translation>
+        </message>
+        <message>
+            <source>Refundable</source>
+            <translation>可退款金额</translation>
+        </message>
+        <message>
+            <source>Refund amount in {0}</source>
+            <translation>退款金额（{0}）</translation>
+        </message>
+        <message>
+            <source>Amount ({0})</source>
+            <translation>金额（{0}）</translation>
+        </message>
+        <message>
+            <source>Returned goods</source>
+            <translation>退货</translation>
+        </message>
+        <message>
+            <source>Customer request</source>
+            <translation>顾客要求</translation>
+        </message>
+        <message>
+            <source>Charged twice</source>
+            <translation>重复扣款</translation>
+        </message>
+        <message>
+            <source>Wrong amount</source>
+            <translation>金额错误</translation>
+        </message>
+        <message>
+            <source>Why is the money given back?</source>
+            <translation>退款原因是什么？</translation>
+        </message>
+        <message>
+            <source>Refund reason</source>
+            <translation>退款原因</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+        <message>
+            <source>Enter an amount above zero</source>
+            <translation>请输入大于零的金额</translation>
+        </message>
+        <message>
+            <source>At most {0} can be refunded</source>
+            <translation>最多可退款 {0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>ResultPanel</name>
+        <message>
+            <source>Payment ID</source>
+            <translation>支付 ID</translation>
+        </message>
+        <message>
+            <source>Order reference</source>
+            <translation>订单号</translation>
+        </message>
+        <message>
+            <source>Address check (AVS)</source>
+            <translation>地址核验（AVS）</translation>
+        </message>
+        <message>
+            <source>Security code check</source>
+            <translation>安全码核验</translation>
+        </message>
+        <message>
+            <source>Capture before</source>
+            <translation>请款截止</translation>
+        </message>
+        <message>
+            <source>No payment yet</source>
+            <translation>尚无付款</translation>
+        </message>
+        <message>
+            <source>Key in the amount and the card, then press Enter to send the payment.</source>
+            <translation>输入金额和卡信息，然后按 Enter 发送付款。</translation>
+        </message>
+        <message>
+            <source>Sending…</source>
+            <translation>正在发送…</translation>
+        </message>
+        <message>
+            <source>In progress</source>
+            <translation>处理中</translation>
+        </message>
+        <message>
+            <source>Sending %1 to Antom. Keep the card ready.</source>
+            <translation>正在向 Antom 发送 %1。请备好卡片。</translation>
+        </message>
+        <message>
+            <source>Approved</source>
+            <translation>已批准</translation>
+        </message>
+        <message>
+            <source>Declined</source>
+            <translation>已拒绝</translation>
+        </message>
+        <message>
+            <source>Pending</source>
+            <translation>待定</translation>
+        </message>
+        <message>
+            <source>Needs 3DS</source>
+            <translation>需要 3DS 验证</translation>
+        </message>
+        <message>
+            <source>Held — capture later</source>
+            <translation>已冻结 — 稍后请款</translation>
+        </message>
+        <message>
+            <source>Captured</source>
+            <translation>已请款</translation>
+        </message>
+        <message>
+            <source>Being settled</source>
+            <translation>正在结算</translation>
+        </message>
+        <message>
+            <source>Waiting for cardholder</source>
+            <translation>等待持卡人</translation>
+        </message>
+        <message>
+            <source>Not charged</source>
+            <translation>未扣款</translation>
+        </message>
+        <message>
+            <source>Not known yet. Do not charge the card again: this updates by itself as soon as Antom confirms the result.</source>
+            <translation>结果尚未知晓。请勿再次扣款：Antom 确认结果后此处会自动更新。</translation>
+        </message>
+        <message>
+            <source>The cardholder must confirm the payment on the 3-D Secure page that has opened in the browser. This panel updates when they are done.</source>
+            <translation>持卡人须在浏览器中打开的 3-D Secure 页面上确认付款。完成后此面板会自动更新。</translation>
+        </message>
+        <message>
+            <source>Open the 3DS page again: %1</source>
+            <translation>重新打开 3DS 页面：%1</translation>
+        </message>
+        <message>
+            <source>(not assigned yet)</source>
+            <translation>（尚未分配）</translation>
+        </message>
+    </context>
+    <context>
+        <name>SettingsDialog</name>
+        <message>
+            <source>Settings</source>
+            <translation>设置</translation>
+        </message>
+        <message>
+            <source>Connection</source>
+            <translation>连接</translation>
+        </message>
+        <message>
+            <source>Till</source>
+            <translation>收银台</translation>
+        </message>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>Training (embedded sandbox, no real money)</source>
+            <translation>培训（内置沙箱，无真实资金）</translation>
+        </message>
+        <message>
+            <source>Antom sandbox (test account)</source>
+            <translation>Antom 沙箱（测试账户）</translation>
+        </message>
+        <message>
+            <source>Production (live payments)</source>
+            <translation>生产（真实付款）</translation>
+        </message>
+        <message>
+            <source>Environment</source>
+            <translation>环境</translation>
+        </message>
+        <message>
+            <source>&amp;Environment</source>
+            <translation>环境(&amp;E)</translation>
+        </message>
+        <message>
+            <source>Asia</source>
+            <translation>亚洲</translation>
+        </message>
+        <message>
+            <source>North America</source>
+            <translation>北美</translation>
+        </message>
+        <message>
+            <source>United States merchants</source>
+            <translation>美国商户</translation>
+        </message>
+        <message>
+            <source>Europe</source>
+            <translation>欧洲</translation>
+        </message>
+        <message>
+            <source>Custom URL</source>
+            <translation>自定义 URL</translation>
+        </message>
+        <message>
+            <source>Gateway region</source>
+            <translation>网关区域</translation>
+        </message>
+        <message>
+            <source>&amp;Gateway</source>
+            <translation>网关(&amp;G)</translation>
+        </message>
+        <message>
+            <source>Custom gateway URL</source>
+            <translation>自定义网关 URL</translation>
+        </message>
+        <message>
+            <source>Custom &amp;URL</source>
+            <translation>自定义 URL(&amp;U)</translation>
+        </message>
+        <message>
+            <source>Client id</source>
+            <translation>客户端 ID</translation>
+        </message>
+        <message>
+            <source>&amp;Client id</source>
+            <translation>客户端 ID(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Merchant private key file</source>
+            <translation>商户私钥文件</translation>
+        </message>
+        <message>
+            <source>Antom public key file</source>
+            <translation>Antom 公钥文件</translation>
+        </message>
+        <message>
+            <source>Merchant &amp;private key</source>
+            <translation>商户私钥(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Antom p&amp;ublic key</source>
+            <translation>Antom 公钥(&amp;U)</translation>
+        </message>
+        <message>
+            <source>Browse…</source>
+            <translation>浏览…</translation>
+        </message>
+        <message>
+            <source>Browse for %1</source>
+            <translation>浏览%1</translation>
+        </message>
+        <message>
+            <source>&amp;Import keys into the keyring</source>
+            <translation>将密钥导入密钥环(&amp;I)</translation>
+        </message>
+        <message>
+            <source>&amp;Test connection</source>
+            <translation>测试连接(&amp;T)</translation>
+        </message>
+        <message>
+            <source>Connection test results</source>
+            <translation>连接测试结果</translation>
+        </message>
+        <message>
+            <source>Terminal id</source>
+            <translation>终端 ID</translation>
+        </message>
+        <message>
+            <source>&amp;Terminal id</source>
+            <translation>终端 ID(&amp;T)</translation>
+        </message>
+        <message>
+            <source>Store name on receipts</source>
+            <translation>小票上的店名</translation>
+        </message>
+        <message>
+            <source>&amp;Store name</source>
+            <translation>店名(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Currency</source>
+            <translation>币种</translation>
+        </message>
+        <message>
+            <source>C&amp;urrency</source>
+            <translation>币种(&amp;U)</translation>
+        </message>
+        <message>
+            <source>&amp;Current PIN</source>
+            <translation>当前 PIN 码(&amp;C)</translation>
+        </message>
+        <message>
+            <source>Current manager PIN</source>
+            <translation>当前经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>&amp;New PIN</source>
+            <translation>新 PIN 码(&amp;N)</translation>
+        </message>
+        <message>
+            <source>New manager PIN</source>
+            <translation>新经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>&amp;Repeat new PIN</source>
+            <translation>再次输入新 PIN 码(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Repeat the new PIN</source>
+            <translation>再次输入新 PIN 码</translation>
+        </message>
+        <message>
+            <source>Change &amp;PIN</source>
+            <translation>修改 PIN 码(&amp;P)</translation>
+        </message>
+        <message>
+            <source>A PIN has 4 to 8 digits. It approves captures, cancels and refunds.</source>
+            <translation>PIN 码为 4 至 8 位数字，用于批准请款、撤销和退款。</translation>
+        </message>
+        <message>
+            <source>Key files (*.pem *.key *.txt);;All files (*)</source>
+            <translation>密钥文件 (*.pem *.key *.txt);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>Training mode uses the embedded sandbox's own keys.</source>
+            <translation>培训模式使用内置沙箱自带的密钥。</translation>
+        </message>
+        <message>
+            <source>Keys are stored in the keyring.</source>
+            <translation>密钥已保存在密钥环中。</translation>
+        </message>
+        <message>
+            <source>No keys stored for this environment yet.</source>
+            <translation>此环境尚未保存密钥。</translation>
+        </message>
+        <message>
+            <source>Enter the client id from the Antom dashboard</source>
+            <translation>请输入 Antom 控制台中的客户端 ID</translation>
+        </message>
+        <message>
+            <source>Checking the keys…</source>
+            <translation>正在检查密钥…</translation>
+        </message>
+        <message>
+            <source>Keys checked (sign and verify) and stored in the keyring.</source>
+            <translation>密钥已检查（签名和验签）并保存到密钥环。</translation>
+        </message>
+        <message>
+            <source>Not stored: %1</source>
+            <translation>未保存：%1</translation>
+        </message>
+        <message>
+            <source>Testing…</source>
+            <translation>正在测试…</translation>
+        </message>
+        <message>
+            <source>No checks ran.</source>
+            <translation>未运行任何检查。</translation>
+        </message>
+        <message>
+            <source>A PIN has 4 to 8 digits</source>
+            <translation>PIN 码为 4 至 8 位数字</translation>
+        </message>
+        <message>
+            <source>The two new PINs are not the same</source>
+            <translation>两次输入的新 PIN 码不一致</translation>
+        </message>
+        <message>
+            <source>Changing…</source>
+            <translation>正在修改…</translation>
+        </message>
+        <message>
+            <source>The manager PIN was changed.</source>
+            <translation>经理 PIN 码已修改。</translation>
+        </message>
+        <message>
+            <source>The settings could not be saved: %1</source>
+            <translation>无法保存设置：%1</translation>
+        </message>
+    </context>
 </TS>
