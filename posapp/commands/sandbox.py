@@ -1,17 +1,82 @@
-"""`posapp sandbox`."""
+"""`posapp sandbox`: run the Antom sandbox on its own until Ctrl-C or SIGTERM.
+
+The first line on stdout is the base URL; the state dir keeps keys, payments and the clock.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("sandbox", help="(not built yet)")
+    parser = sub.add_parser(
+        "sandbox",
+        help="run the embedded Antom sandbox on its own (prints its base URL first)",
+        description="Run the Antom sandbox (a protocol-faithful simulator) until Ctrl-C. "
+        "The first line printed is its base URL. Keys, payments and the sandbox clock "
+        "are kept in the state dir (created on first start).",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="port (default 0: a free port)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--state-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep keys, payments and the clock in DIR (default: the training sandbox's folder)",
+    )
+    where.add_argument("--in-memory", action="store_true", help="keep nothing on disk")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("posapp sandbox: not built yet", file=sys.stderr)
-    return 2
+    from posapp.cli import UsageError
+    from posapp.paths import app_dirs
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: a port is 0 to 65535")
+    if args.in_memory:
+        state_dir = None
+    elif args.state_dir is not None:
+        state_dir = args.state_dir.expanduser()
+    else:
+        state_dir = app_dirs(getattr(args, "data_dir", None)).sandbox_state
+    if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
+        raise UsageError(f"--state-dir {state_dir}: not a folder")
+
+    from posapp.sandbox import Sandbox
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    try:
+        sandbox = Sandbox(state_dir, host=args.host, port=args.port)
+        sandbox.start()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot start the sandbox on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
+    except ValueError as exc:
+        raise UsageError(f"cannot start the sandbox: {exc}") from None
+    try:
+        print(sandbox.base_url, flush=True)
+        print(f"client id: {sandbox.client_id}", flush=True)
+        if state_dir is not None:
+            print(f"state and keys: {state_dir}", flush=True)
+        print("Ctrl-C stops the sandbox.", file=sys.stderr, flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    return 0

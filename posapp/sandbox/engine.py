@@ -1,0 +1,1056 @@
+"""The simulated Antom: pay, capture, cancel, refund, inquiries and consult, with their rules.
+
+Every API takes the parsed request body and returns the response body (a dict); refusals are
+``ApiError``s that the server turns into a signed ``result``. State lives in the ``Store``;
+each call is one short transaction. Time-driven rules (slow authorisations, the 14-minute
+payment expiry, the 7-day authorisation release, captures/refunds "in process") are applied
+by ``tick``, which runs before every call, from a background ticker and after a clock jump.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from posapp.core import cards
+from posapp.core.money import EXPONENTS, Money
+from posapp.sandbox import scenarios, validation
+from posapp.sandbox.clock import SandboxClock, iso, to_us
+from posapp.sandbox.keys import SandboxKeys
+from posapp.sandbox.scenarios import Outcome, Scenario
+from posapp.sandbox.store import Store
+from posapp.sandbox.validation import ApiError, Json
+
+log = logging.getLogger("posapp.sandbox")
+
+US_PER_S = 1_000_000
+PAYMENT_EXPIRY = timedelta(minutes=14)
+AUTH_HOLD = timedelta(days=7)
+NOTIFY_SCHEDULE = (
+    timedelta(0),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=15),
+)
+SUPPORTED_BRANDS = (
+    cards.CardBrand.VISA,
+    cards.CardBrand.MASTERCARD,
+    cards.CardBrand.AMEX,
+    cards.CardBrand.JCB,
+    cards.CardBrand.DISCOVER,
+    cards.CardBrand.DINERS,
+    cards.CardBrand.CUP,
+    cards.CardBrand.MAESTRO,
+    cards.CardBrand.HYUNDAI,
+)
+_META = "paymentMethod.paymentMethodMetaData"
+
+
+def result(code: str = "SUCCESS", status: str = "S", message: str = "success") -> Json:
+    return {"resultCode": code, "resultStatus": status, "resultMessage": message}
+
+
+def _amount_json(currency: str, minor: int) -> Json:
+    return {"currency": currency, "value": str(minor)}
+
+
+def _new_id(now_us: int, prefix: str = "") -> str:
+    # Antom ids are long digit strings that start with the date.
+    stamp = iso(now_us)[:10].replace("-", "")
+    return f"{prefix}{stamp}{uuid.uuid4().int % 10**20:020d}"
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class Engine:
+    """The sandbox's business rules over the store. Thread-safe (the store serialises)."""
+
+    def __init__(self, store: Store, clock: SandboxClock, keys: SandboxKeys) -> None:
+        self.store = store
+        self.clock = clock
+        self.keys = keys
+        self.base_url = "http://127.0.0.1"
+        self.on_notification: Callable[[], None] = lambda: None
+        self._next_due_us: int | None = 0  # 0: unknown, look at the store
+        self._due_lock = threading.Lock()
+        self.apis: dict[str, Callable[[Json], Json]] = {
+            "pay": self.pay,
+            "inquiryPayment": self.inquiry_payment,
+            "capture": self.capture,
+            "cancel": self.cancel,
+            "refund": self.refund,
+            "inquiryRefund": self.inquiry_refund,
+            "consult": self.consult,
+        }
+
+    # -- time-driven rules ------------------------------------------------------------------
+    def _due(self, when_us: int | None) -> None:
+        if when_us is None:
+            return
+        with self._due_lock:
+            if self._next_due_us is None or when_us < self._next_due_us:
+                self._next_due_us = when_us
+
+    def tick(self, *, force: bool = False) -> None:
+        """Apply every time-driven rule that is due on the sandbox clock."""
+        now = self.clock.now_us()
+        with self._due_lock:
+            due = self._next_due_us
+        if not force and (due is None or due > now):
+            return
+        notified = False
+        with self.store.tx() as db:
+            for row in db.execute(
+                "SELECT * FROM payments WHERE status='PROCESSING' AND settle_us <= ?", (now,)
+            ).fetchall():
+                notified |= self._settle_slow(db, row, now)
+            for row in db.execute(
+                "SELECT * FROM payments WHERE status='PROCESSING' AND expires_us <= ?", (now,)
+            ).fetchall():
+                notified |= self._expire(db, row, now)
+            db.execute(
+                "UPDATE payments SET status='CANCELLED', released_us=auth_expiry_us "
+                "WHERE status='SUCCESS' AND capture_mode='MANUAL' AND auth_expiry_us <= ? "
+                "AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.payment_id=payments.payment_id)",
+                (now,),
+            )
+            for cap in db.execute(
+                "SELECT * FROM captures WHERE status='PROCESSING' AND settle_us <= ?", (now,)
+            ).fetchall():
+                db.execute(
+                    "UPDATE captures SET status='SUCCESS', capture_us=?, settle_us=NULL "
+                    "WHERE capture_id=?",
+                    (cap["settle_us"], cap["capture_id"]),
+                )
+                notified |= self._notify_capture(db, cap["capture_id"], now)
+            for ref in db.execute(
+                "SELECT * FROM refunds WHERE status='PROCESSING' AND settle_us <= ?", (now,)
+            ).fetchall():
+                db.execute(
+                    "UPDATE refunds SET status='SUCCESS', refund_us=?, settle_us=NULL "
+                    "WHERE refund_id=?",
+                    (ref["settle_us"], ref["refund_id"]),
+                )
+                notified |= self._notify_refund(db, ref["refund_id"], now)
+            nxt = db.execute(
+                "SELECT MIN(t) FROM ("
+                " SELECT MIN(settle_us) AS t FROM payments WHERE status='PROCESSING'"
+                " UNION ALL SELECT MIN(expires_us) FROM payments WHERE status='PROCESSING'"
+                " UNION ALL SELECT MIN(auth_expiry_us) FROM payments"
+                "   WHERE status='SUCCESS' AND capture_mode='MANUAL'"
+                " UNION ALL SELECT MIN(settle_us) FROM captures WHERE status='PROCESSING'"
+                " UNION ALL SELECT MIN(settle_us) FROM refunds WHERE status='PROCESSING')"
+            ).fetchone()[0]
+        with self._due_lock:
+            self._next_due_us = None if nxt is None else int(nxt)
+        if notified:
+            self.on_notification()
+
+    def _settle_slow(self, db: sqlite3.Connection, row: sqlite3.Row, now: int) -> bool:
+        at = int(row["settle_us"])
+        info = json.loads(row["result_info"])
+        if row["settle_outcome"] == "SUCCESS":
+            return self._approve(db, row["payment_id"], at, info)
+        scenario = _scenario_named(row["scenario"])
+        return self._decline(
+            db, row["payment_id"], scenario.result_code, scenario.result_message, info
+        )
+
+    def _expire(self, db: sqlite3.Connection, row: sqlite3.Row, now: int) -> bool:
+        info = json.loads(row["result_info"])
+        return self._decline(
+            db,
+            row["payment_id"],
+            "ORDER_IS_CLOSED",
+            f"The payment expired at {iso(int(row['expires_us']))} without a result.",
+            info,
+        )
+
+    # -- state changes ------------------------------------------------------------------------
+    def _approve(self, db: sqlite3.Connection, payment_id: str, at: int, info: Json) -> bool:
+        """Authorise (and with AUTOMATIC capture, capture) a payment. True if notifications."""
+        row = db.execute("SELECT * FROM payments WHERE payment_id=?", (payment_id,)).fetchone()
+        info.setdefault("networkTransactionId", f"{secrets.randbelow(10**15):015d}")
+        info.setdefault("authorizationCode", f"{secrets.randbelow(10**6):06d}")
+        auth_expiry = at + int(AUTH_HOLD.total_seconds()) * US_PER_S
+        db.execute(
+            "UPDATE payments SET status='SUCCESS', result_code='SUCCESS', result_message='success',"
+            " paid_us=?, auth_expiry_us=?, settle_us=NULL, settle_outcome=NULL, result_info=?"
+            " WHERE payment_id=?",
+            (at, auth_expiry, json.dumps(info), payment_id),
+        )
+        self._due(auth_expiry)
+        notified = self._notify_payment(db, payment_id, at)
+        if row["capture_mode"] == "AUTOMATIC":
+            scenario = _scenario_named(row["scenario"])
+            capture_id = _new_id(at, "C")
+            if scenario.capture_in_process:
+                settle = at + scenarios.IN_PROCESS_SECONDS * US_PER_S
+                db.execute(
+                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
+                    " amount, status, created_us, settle_us, request_hash)"
+                    " VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, '')",
+                    (
+                        capture_id,
+                        "AUTO-" + payment_id,
+                        payment_id,
+                        row["currency"],
+                        row["amount"],
+                        at,
+                        settle,
+                    ),
+                )
+                self._due(settle)
+            else:
+                db.execute(
+                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
+                    " amount, status, created_us, capture_us, request_hash)"
+                    " VALUES (?, ?, ?, ?, ?, 'SUCCESS', ?, ?, '')",
+                    (
+                        capture_id,
+                        "AUTO-" + payment_id,
+                        payment_id,
+                        row["currency"],
+                        row["amount"],
+                        at,
+                        at,
+                    ),
+                )
+                notified |= self._notify_capture(db, capture_id, at)
+        return notified
+
+    def _decline(
+        self, db: sqlite3.Connection, payment_id: str, code: str, message: str, info: Json
+    ) -> bool:
+        db.execute(
+            "UPDATE payments SET status='FAIL', result_code=?, result_message=?, settle_us=NULL,"
+            " settle_outcome=NULL, challenge_token=NULL, result_info=? WHERE payment_id=?",
+            (code, message, json.dumps(info), payment_id),
+        )
+        now = self.clock.now_us()
+        return self._notify_payment(db, payment_id, now)
+
+    # -- notifications ------------------------------------------------------------------------
+    def _enqueue(
+        self, db: sqlite3.Connection, kind: str, url: str | None, body: Json, at: int
+    ) -> bool:
+        if not url:
+            return False
+        db.execute(
+            "INSERT INTO notifications(kind, url, body, created_us, next_us) VALUES (?, ?, ?, ?, ?)",
+            (kind, url, json.dumps(body, separators=(",", ":")), at, at),
+        )
+        return True
+
+    def _notify_payment(self, db: sqlite3.Connection, payment_id: str, at: int) -> bool:
+        row = db.execute("SELECT * FROM payments WHERE payment_id=?", (payment_id,)).fetchone()
+        if not row["notify_url"]:
+            return False
+        status = "S" if row["status"] == "SUCCESS" else "F"
+        body: Json = {
+            "notifyType": "PAYMENT_RESULT",
+            "result": result(row["result_code"], status, row["result_message"]),
+            "paymentRequestId": row["payment_request_id"],
+            "paymentId": row["payment_id"],
+            "paymentAmount": _amount_json(row["currency"], row["amount"]),
+            "paymentCreateTime": iso(row["created_us"]),
+            "paymentMethodType": "CARD",
+            "paymentResultInfo": json.loads(row["result_info"]),
+        }
+        if row["status"] == "SUCCESS":
+            body["paymentTime"] = iso(row["paid_us"])
+            if row["capture_mode"] == "MANUAL":
+                body["authExpiryTime"] = iso(row["auth_expiry_us"])
+        return self._enqueue(db, "notifyPayment", row["notify_url"], body, at)
+
+    def _notify_capture(self, db: sqlite3.Connection, capture_id: str, at: int) -> bool:
+        cap = db.execute("SELECT * FROM captures WHERE capture_id=?", (capture_id,)).fetchone()
+        pay = db.execute(
+            "SELECT notify_url FROM payments WHERE payment_id=?", (cap["payment_id"],)
+        ).fetchone()
+        body: Json = {
+            "notifyType": "CAPTURE_RESULT",
+            "result": result(),
+            "captureRequestId": cap["capture_request_id"],
+            "paymentId": cap["payment_id"],
+            "captureId": cap["capture_id"],
+            "captureAmount": _amount_json(cap["currency"], cap["amount"]),
+            "captureTime": iso(cap["capture_us"]),
+        }
+        return self._enqueue(db, "notifyCapture", pay["notify_url"], body, at)
+
+    def _notify_refund(self, db: sqlite3.Connection, refund_id: str, at: int) -> bool:
+        ref = db.execute("SELECT * FROM refunds WHERE refund_id=?", (refund_id,)).fetchone()
+        body: Json = {
+            "notifyType": "REFUND_RESULT",
+            "result": result(),
+            "refundStatus": "SUCCESS",
+            "refundRequestId": ref["refund_request_id"],
+            "refundId": ref["refund_id"],
+            "paymentId": ref["payment_id"],
+            "refundAmount": _amount_json(ref["currency"], ref["amount"]),
+            "refundTime": iso(ref["refund_us"]),
+        }
+        url = ref["notify_url"]
+        if not url:
+            pay = db.execute(
+                "SELECT notify_url FROM payments WHERE payment_id=?", (ref["payment_id"],)
+            ).fetchone()
+            url = pay["notify_url"]
+        return self._enqueue(db, "notifyRefund", url, body, at)
+
+    # -- pay ----------------------------------------------------------------------------------
+    def pay(self, req: Json) -> Json:
+        prid = validation.req_text(req, "paymentRequestId", "paymentRequestId", 64)
+        product = validation.req_text(req, "productCode", "productCode", 64)
+        if product != "CASHIER_PAYMENT":
+            raise validation.illegal("productCode", "must be CASHIER_PAYMENT")
+        amount = validation.amount(req, "paymentAmount", "paymentAmount")
+        order = validation.req_obj(req, "order", "order")
+        ref = validation.req_text(order, "referenceOrderId", "order.referenceOrderId", 64)
+        validation.req_text(order, "orderDescription", "order.orderDescription", 256)
+        validation.amount(order, "orderAmount", "order.orderAmount")
+        buyer = validation.obj(order, "buyer", "order.buyer", required=False)
+        if buyer is not None:
+            validation.text(
+                buyer, "referenceBuyerId", "order.buyer.referenceBuyerId", 64, required=False
+            )
+            validation.text(buyer, "buyerEmail", "order.buyer.buyerEmail", 64, required=False)
+            validation.text(buyer, "buyerPhoneNo", "order.buyer.buyerPhoneNo", 24, required=False)
+        method = validation.req_obj(req, "paymentMethod", "paymentMethod")
+        method_type = validation.req_text(
+            method, "paymentMethodType", "paymentMethod.paymentMethodType", 64
+        )
+        if method_type != "CARD":
+            raise ApiError(
+                "PAYMENT_METHOD_NOT_SUPPORTED",
+                "paymentMethod.paymentMethodType: the sandbox simulates CARD only",
+            )
+        meta = validation.req_obj(method, "paymentMethodMetaData", _META)
+        card_no = validation.req_text(meta, "cardNo", f"{_META}.cardNo", 32)
+        if not card_no.isdigit() or not card_no.isascii():
+            raise validation.illegal(f"{_META}.cardNo", "must be digits only")
+        brand = cards.detect_brand(card_no)
+        if not cards.PAN_MIN <= len(card_no) <= cards.PAN_MAX or not cards.luhn_ok(card_no):
+            raise ApiError("INVALID_CARD_NUMBER", f"{_META}.cardNo: not a valid card number")
+        if brand is None or brand not in SUPPORTED_BRANDS:
+            raise ApiError(
+                "CARD_NOT_SUPPORTED", f"{_META}.cardNo: this card brand is not supported"
+            )
+        if len(card_no) not in cards.pan_lengths(brand):
+            raise ApiError(
+                "INVALID_CARD_NUMBER", f"{_META}.cardNo: wrong length for a {brand.label} card"
+            )
+        month = validation.req_text(meta, "expiryMonth", f"{_META}.expiryMonth", 2)
+        year = validation.req_text(meta, "expiryYear", f"{_META}.expiryYear", 2)
+        if not (len(month) == 2 and month.isdigit() and 1 <= int(month) <= 12):
+            raise ApiError(
+                "INVALID_EXPIRATION_DATE", f"{_META}.expiryMonth: must be two digits, 01 to 12"
+            )
+        if not (len(year) == 2 and year.isdigit()):
+            raise ApiError("INVALID_EXPIRATION_DATE", f"{_META}.expiryYear: must be two digits")
+        today = self.clock.now()
+        if (2000 + int(year), int(month)) < (today.year, today.month):
+            raise ApiError("INVALID_EXPIRATION_DATE", f"{_META}.expiryYear: the card has expired")
+        cvv = validation.text(meta, "cvv", f"{_META}.cvv", 4, required=False)
+        if cvv is not None:
+            need = cards.cvv_length(brand)
+            if not cvv.isdigit() or not cvv.isascii() or len(cvv) != need:
+                raise ApiError("INVALID_CVV", f"{_META}.cvv: must be {need} digits")
+        holder = validation.obj(meta, "cardholderName", f"{_META}.cardholderName", required=False)
+        holder_name = ""
+        if holder is not None:
+            names = {}
+            for key, limit in (
+                ("firstName", 32),
+                ("middleName", 32),
+                ("lastName", 32),
+                ("fullName", 128),
+            ):
+                value = validation.text(
+                    holder, key, f"{_META}.cardholderName.{key}", limit, required=False
+                )
+                if value:
+                    names[key] = value.strip()
+            if not names:
+                raise validation.illegal(f"{_META}.cardholderName", "has no name in it")
+            holder_name = names.get("fullName") or " ".join(
+                names[k] for k in ("firstName", "middleName", "lastName") if k in names
+            )
+        billing = validation.obj(meta, "billingAddress", f"{_META}.billingAddress", required=False)
+        zip_code = None
+        if billing is not None:
+            for key, limit in (
+                ("region", 2),
+                ("state", 8),
+                ("city", 32),
+                ("address1", 256),
+                ("address2", 256),
+                ("zipCode", 32),
+            ):
+                validation.text(
+                    billing, key, f"{_META}.billingAddress.{key}", limit, required=False
+                )
+            zip_code = billing.get("zipCode") or None
+        wants_3ds = bool(
+            validation.flag(meta, "is3DSAuthentication", f"{_META}.is3DSAuthentication")
+        )
+        validation.flag(meta, "tokenize", f"{_META}.tokenize")
+        validation.text(
+            meta, "networkTransactionId", f"{_META}.networkTransactionId", 256, required=False
+        )
+        factor = validation.obj(req, "paymentFactor", "paymentFactor", required=False) or {}
+        validation.flag(factor, "isAuthorization", "paymentFactor.isAuthorization")
+        capture_mode = validation.one_of(
+            factor, "captureMode", "paymentFactor.captureMode", ("AUTOMATIC", "MANUAL"), "AUTOMATIC"
+        )
+        notify_url = validation.url(req, "paymentNotifyUrl", "paymentNotifyUrl", 2048)
+        redirect_url = validation.url(req, "paymentRedirectUrl", "paymentRedirectUrl", 2048)
+        env = validation.obj(req, "env", "env", required=False)
+        if env is not None:
+            validation.one_of(
+                env, "terminalType", "env.terminalType", ("WEB", "WAP", "APP", "MINI_APP"), "WEB"
+            )
+            validation.text(env, "clientIp", "env.clientIp", 64, required=False)
+        validation.text(req, "merchantRegion", "merchantRegion", 2, required=False)
+        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
+        expiry_at = validation.moment(req, "paymentExpiryTime", "paymentExpiryTime")
+
+        fingerprint = cards.fingerprint(card_no, self.keys.fingerprint_key)
+        masked = cards.mask(card_no, brand)
+        scenario = scenarios.scenario_for(card_no, str(amount.minor))
+        slow = scenarios.slow_seconds(cvv)
+        request_hash = _hash(
+            amount.currency, amount.minor, fingerprint, month, year, ref, capture_mode
+        )
+        info: Json = {
+            "cardNo": masked.masked,
+            "cardBrand": brand.value,
+            "cardBin": masked.bin6,
+            "lastFour": masked.last4,
+            "expiryMonth": month,
+            "expiryYear": year,
+            "funding": "CREDIT",
+            "issuingCountry": scenario.issuing_country,
+            "paymentMethodRegion": scenario.issuing_country,
+            "cardCategory": "CONSUMER",
+            "fingerprint": fingerprint,
+            "avsResultRaw": scenario.avs or ("Y" if zip_code else "U"),
+            "cvvResultRaw": scenario.cvv or ("M" if cvv else "P"),
+        }
+        if holder_name:
+            info["cardholderName"] = holder_name[:64]
+        del card_no, cvv  # the PAN and CVV go no further than this function
+
+        now = self.clock.now_us()
+        expires = (
+            to_us(expiry_at) if expiry_at else now + int(PAYMENT_EXPIRY.total_seconds()) * US_PER_S
+        )
+        notified = False
+        with self.store.tx() as db:
+            existing = db.execute(
+                "SELECT * FROM payments WHERE payment_request_id=?", (prid,)
+            ).fetchone()
+            if existing is not None:
+                if existing["request_hash"] != request_hash:
+                    raise ApiError(
+                        "REPEAT_REQ_INCONSISTENT",
+                        "paymentRequestId was used before with a different amount, card or order",
+                    )
+                return self._pay_response(existing)
+            payment_id = _new_id(now)
+            db.execute(
+                "INSERT INTO payments(payment_id, payment_request_id, reference_order_id, currency,"
+                " amount, status, result_code, result_message, capture_mode, scenario, created_us,"
+                " expires_us, card_fingerprint, card_masked, card_brand, request_hash, notify_url,"
+                " redirect_url, result_info)"
+                " VALUES (?, ?, ?, ?, ?, 'PROCESSING', 'PAYMENT_IN_PROCESS', 'payment in process',"
+                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    payment_id,
+                    prid,
+                    ref,
+                    amount.currency,
+                    amount.minor,
+                    capture_mode,
+                    scenario.name,
+                    now,
+                    expires,
+                    fingerprint,
+                    masked.masked,
+                    brand.value,
+                    request_hash,
+                    notify_url,
+                    redirect_url,
+                    json.dumps(info),
+                ),
+            )
+            self._due(expires)
+            outcome = scenario.outcome
+            if outcome is Outcome.CHALLENGE:
+                if not wants_3ds and not scenario.challenge_even_without_3ds:
+                    notified = self._decline(
+                        db,
+                        payment_id,
+                        "AUTHENTICATION_REQUIRED",
+                        "The issuer requires 3D Secure: send is3DSAuthentication=true.",
+                        {**info, "threeDSResult": {"threeDSOffered": False}},
+                    )
+                else:
+                    self._start_challenge(db, payment_id)
+            elif outcome is Outcome.APPROVE and wants_3ds:
+                self._start_challenge(db, payment_id)
+            elif outcome in (Outcome.APPROVE, Outcome.FRICTIONLESS):
+                if outcome is Outcome.FRICTIONLESS:
+                    info["threeDSResult"] = _three_ds(
+                        brand, challenged=False, ok=True, exemption=scenario.three_ds_exemption
+                    )
+                notified = self._approve(db, payment_id, now, info)
+            elif outcome is Outcome.DECLINE:
+                notified = self._decline(
+                    db, payment_id, scenario.result_code, scenario.result_message, info
+                )
+            else:  # slow authorisation
+                settle = now + slow * US_PER_S
+                db.execute(
+                    "UPDATE payments SET settle_us=?, settle_outcome=? WHERE payment_id=?",
+                    (settle, "SUCCESS" if outcome is Outcome.SLOW_APPROVE else "FAIL", payment_id),
+                )
+                self._due(settle)
+            row = db.execute("SELECT * FROM payments WHERE payment_id=?", (payment_id,)).fetchone()
+            response = self._pay_response(row)
+        if notified:
+            self.on_notification()
+        return response
+
+    def _start_challenge(self, db: sqlite3.Connection, payment_id: str) -> None:
+        db.execute(
+            "UPDATE payments SET challenge_token=? WHERE payment_id=?",
+            (secrets.token_urlsafe(18), payment_id),
+        )
+
+    def challenge_url(self, token: str) -> str:
+        return f"{self.base_url}/sandbox/3ds/{token}"
+
+    def _pay_response(self, row: sqlite3.Row) -> Json:
+        status = row["status"]
+        body: Json = {}
+        if status == "PROCESSING":
+            body["result"] = result("PAYMENT_IN_PROCESS", "U", "payment in process")
+        elif status == "FAIL":
+            body["result"] = result(row["result_code"], "F", row["result_message"])
+        elif status == "CANCELLED" and row["paid_us"] is None:
+            body["result"] = result("ORDER_IS_CANCELED", "F", "the payment was cancelled")
+        else:
+            body["result"] = result()
+        body.update(
+            paymentRequestId=row["payment_request_id"],
+            paymentId=row["payment_id"],
+            paymentAmount=_amount_json(row["currency"], row["amount"]),
+            paymentCreateTime=iso(row["created_us"]),
+            paymentMethodType="CARD",
+        )
+        if row["paid_us"] is not None:
+            body["paymentTime"] = iso(row["paid_us"])
+            if row["capture_mode"] == "MANUAL":
+                body["authExpiryTime"] = iso(row["auth_expiry_us"])
+        if status == "PROCESSING" and row["challenge_token"]:
+            link = self.challenge_url(row["challenge_token"])
+            body["normalUrl"] = link
+            body["redirectActionForm"] = {
+                "method": "GET",
+                "redirectUrl": link,
+                "actionFormType": "RedirectActionForm",
+            }
+        body["paymentResultInfo"] = json.loads(row["result_info"])
+        return body
+
+    # -- 3DS page ------------------------------------------------------------------------------
+    def challenge(self, token: str) -> sqlite3.Row | None:
+        with self.store.tx() as db:
+            row: sqlite3.Row | None = db.execute(
+                "SELECT * FROM payments WHERE challenge_token=?", (token,)
+            ).fetchone()
+        return row
+
+    def answer_challenge(self, token: str, otp: str | None) -> tuple[bool, sqlite3.Row | None]:
+        """The buyer typed ``otp`` (None: cancelled). (succeeded, payment) or (False, None)."""
+        self.tick()
+        notified = False
+        with self.store.tx() as db:
+            row = db.execute(
+                "SELECT * FROM payments WHERE challenge_token=? AND status='PROCESSING'", (token,)
+            ).fetchone()
+            if row is None:
+                return False, None
+            info = json.loads(row["result_info"])
+            brand = cards.CardBrand(row["card_brand"])
+            now = self.clock.now_us()
+            ok = otp is not None and secrets.compare_digest(otp.strip(), scenarios.OTP)
+            info["threeDSResult"] = _three_ds(brand, challenged=True, ok=ok, cancelled=otp is None)
+            if ok:
+                db.execute(
+                    "UPDATE payments SET challenge_token=NULL WHERE payment_id=?",
+                    (row["payment_id"],),
+                )
+                notified = self._approve(db, row["payment_id"], now, info)
+            else:
+                notified = self._decline(
+                    db,
+                    row["payment_id"],
+                    "USER_PAYMENT_VERIFICATION_FAILED",
+                    "3D Secure verification failed."
+                    if otp is not None
+                    else "The cardholder cancelled 3D Secure.",
+                    info,
+                )
+            row = db.execute(
+                "SELECT * FROM payments WHERE payment_id=?", (row["payment_id"],)
+            ).fetchone()
+        if notified:
+            self.on_notification()
+        return ok, row
+
+    # -- inquiryPayment -----------------------------------------------------------------------
+    def _find_payment(self, db: sqlite3.Connection, req: Json, *, paths: str = "") -> sqlite3.Row:
+        pid = validation.text(req, "paymentId", "paymentId", 64, required=False)
+        prid = validation.text(req, "paymentRequestId", "paymentRequestId", 64, required=False)
+        if not pid and not prid:
+            raise validation.illegal("paymentId", "paymentId or paymentRequestId is required")
+        if pid:
+            row = db.execute("SELECT * FROM payments WHERE payment_id=?", (pid,)).fetchone()
+        else:
+            row = db.execute(
+                "SELECT * FROM payments WHERE payment_request_id=?", (prid,)
+            ).fetchone()
+        if row is None:
+            raise ApiError("ORDER_NOT_EXIST", "no payment with this id")
+        return row  # type: ignore[no-any-return]
+
+    def inquiry_payment(self, req: Json) -> Json:
+        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
+        with self.store.tx() as db:
+            row = self._find_payment(db, req)
+            captures = db.execute(
+                "SELECT * FROM captures WHERE payment_id=? ORDER BY created_us",
+                (row["payment_id"],),
+            ).fetchall()
+            refunds = db.execute(
+                "SELECT * FROM refunds WHERE payment_id=? ORDER BY created_us", (row["payment_id"],)
+            ).fetchall()
+        body: Json = {
+            "result": result(),
+            "paymentStatus": row["status"],
+            "paymentResultCode": row["result_code"],
+            "paymentResultMessage": row["result_message"],
+            "paymentRequestId": row["payment_request_id"],
+            "paymentId": row["payment_id"],
+            "paymentAmount": _amount_json(row["currency"], row["amount"]),
+            "paymentCreateTime": iso(row["created_us"]),
+            "paymentMethodType": "CARD",
+            "paymentResultInfo": json.loads(row["result_info"]),
+        }
+        if row["status"] == "CANCELLED":
+            body["paymentResultCode"] = "ORDER_IS_CANCELED"
+            body["paymentResultMessage"] = (
+                "the authorisation expired and was released"
+                if row["released_us"] is not None
+                else "the payment was cancelled"
+            )
+        if row["paid_us"] is not None:
+            body["paymentTime"] = iso(row["paid_us"])
+            if row["capture_mode"] == "MANUAL":
+                body["authExpiryTime"] = iso(row["auth_expiry_us"])
+        if row["status"] == "PROCESSING" and row["challenge_token"]:
+            body["normalUrl"] = self.challenge_url(row["challenge_token"])
+        transactions: list[Json] = []
+        for cap in captures:
+            done = cap["status"] == "SUCCESS"
+            transactions.append(
+                {
+                    "transactionType": "CAPTURE",
+                    "transactionStatus": cap["status"],
+                    "transactionResult": result()
+                    if done
+                    else result("CAPTURE_IN_PROCESS", "U", "capture in process"),
+                    "transactionId": cap["capture_id"],
+                    "transactionRequestId": cap["capture_request_id"],
+                    "transactionAmount": _amount_json(cap["currency"], cap["amount"]),
+                    "transactionTime": iso(cap["capture_us"] if done else cap["created_us"]),
+                }
+            )
+        if row["cancelled_us"] is not None or row["released_us"] is not None:
+            at = row["cancelled_us"] if row["cancelled_us"] is not None else row["released_us"]
+            transactions.append(
+                {
+                    "transactionType": "CANCEL",
+                    "transactionStatus": "SUCCESS",
+                    "transactionResult": result()
+                    if row["released_us"] is None
+                    else result("SUCCESS", "S", "authorisation released after 7 days"),
+                    "transactionId": row["payment_id"],
+                    "transactionAmount": _amount_json(row["currency"], row["amount"]),
+                    "transactionTime": iso(at),
+                }
+            )
+        for ref in refunds:
+            done = ref["status"] == "SUCCESS"
+            transactions.append(
+                {
+                    "transactionType": "REFUND",
+                    "transactionStatus": ref["status"],
+                    "transactionResult": result()
+                    if done
+                    else result("REFUND_IN_PROCESS", "U", "refund in process"),
+                    "transactionId": ref["refund_id"],
+                    "transactionRequestId": ref["refund_request_id"],
+                    "transactionAmount": _amount_json(ref["currency"], ref["amount"]),
+                    "transactionTime": iso(ref["refund_us"] if done else ref["created_us"]),
+                }
+            )
+        if transactions:
+            body["transactions"] = transactions
+        return body
+
+    # -- capture ------------------------------------------------------------------------------
+    def capture(self, req: Json) -> Json:
+        crid = validation.req_text(req, "captureRequestId", "captureRequestId", 64)
+        pid = validation.req_text(req, "paymentId", "paymentId", 64)
+        amount = validation.amount(req, "captureAmount", "captureAmount")
+        request_hash = _hash(pid, amount.currency, amount.minor)
+        notified = False
+        with self.store.tx() as db:
+            existing = db.execute(
+                "SELECT * FROM captures WHERE capture_request_id=?", (crid,)
+            ).fetchone()
+            if existing is not None:
+                if existing["request_hash"] != request_hash:
+                    raise ApiError(
+                        "REPEAT_REQ_INCONSISTENT",
+                        "captureRequestId was used before with a different payment or amount",
+                    )
+                return self._capture_response(existing)
+            pay = db.execute("SELECT * FROM payments WHERE payment_id=?", (pid,)).fetchone()
+            if pay is None:
+                raise ApiError("ORDER_NOT_EXIST", "paymentId: no such payment")
+            if pay["released_us"] is not None:
+                raise ApiError(
+                    "ORDER_STATUS_INVALID",
+                    f"the authorisation expired at {iso(pay['released_us'])} and was released",
+                )
+            if pay["status"] == "CANCELLED":
+                raise ApiError("ORDER_STATUS_INVALID", "the payment was cancelled")
+            if pay["status"] != "SUCCESS":
+                raise ApiError("ORDER_STATUS_INVALID", "the payment is not authorised")
+            if db.execute("SELECT 1 FROM captures WHERE payment_id=?", (pid,)).fetchone():
+                if pay["capture_mode"] == "AUTOMATIC":
+                    raise ApiError("ORDER_STATUS_INVALID", "the payment is captured automatically")
+                raise ApiError("MULTI_CAPTURE_NOT_SUPPORTED", "the payment is already captured")
+            if amount.currency != pay["currency"]:
+                raise validation.illegal("captureAmount.currency", "must be the payment's currency")
+            if amount.minor > pay["amount"]:
+                raise ApiError(
+                    "CAPTURE_AMOUNT_EXCEED_AUTH_LIMIT",
+                    "captureAmount is more than the authorised amount",
+                )
+            if amount.minor != pay["amount"]:
+                raise validation.illegal(
+                    "captureAmount.value", "must be the full authorised amount (no partial capture)"
+                )
+            now = self.clock.now_us()
+            capture_id = _new_id(now, "C")
+            scenario = _scenario_named(pay["scenario"])
+            if scenario.capture_in_process:
+                settle = now + scenarios.IN_PROCESS_SECONDS * US_PER_S
+                db.execute(
+                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
+                    " amount, status, created_us, settle_us, request_hash)"
+                    " VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, ?)",
+                    (
+                        capture_id,
+                        crid,
+                        pid,
+                        amount.currency,
+                        amount.minor,
+                        now,
+                        settle,
+                        request_hash,
+                    ),
+                )
+                self._due(settle)
+            else:
+                db.execute(
+                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
+                    " amount, status, created_us, capture_us, request_hash)"
+                    " VALUES (?, ?, ?, ?, ?, 'SUCCESS', ?, ?, ?)",
+                    (capture_id, crid, pid, amount.currency, amount.minor, now, now, request_hash),
+                )
+                notified = self._notify_capture(db, capture_id, now)
+            row = db.execute("SELECT * FROM captures WHERE capture_id=?", (capture_id,)).fetchone()
+            response = self._capture_response(row)
+        if notified:
+            self.on_notification()
+        return response
+
+    def _capture_response(self, cap: sqlite3.Row) -> Json:
+        body: Json = {
+            "result": result()
+            if cap["status"] == "SUCCESS"
+            else result("CAPTURE_IN_PROCESS", "U", "capture in process"),
+            "captureRequestId": cap["capture_request_id"],
+            "captureId": cap["capture_id"],
+            "paymentId": cap["payment_id"],
+            "captureAmount": _amount_json(cap["currency"], cap["amount"]),
+        }
+        if cap["capture_us"] is not None:
+            body["captureTime"] = iso(cap["capture_us"])
+        return body
+
+    # -- cancel -------------------------------------------------------------------------------
+    def cancel(self, req: Json) -> Json:
+        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
+        with self.store.tx() as db:
+            pay = self._find_payment(db, req)
+            pid = pay["payment_id"]
+            if pay["status"] == "FAIL":
+                raise ApiError("ORDER_STATUS_INVALID", "the payment failed; nothing to cancel")
+            if pay["status"] in ("SUCCESS", "PROCESSING"):
+                if db.execute("SELECT 1 FROM captures WHERE payment_id=?", (pid,)).fetchone():
+                    raise ApiError(
+                        "ORDER_STATUS_INVALID", "the payment is captured: refund it instead"
+                    )
+                now = self.clock.now_us()
+                db.execute(
+                    "UPDATE payments SET status='CANCELLED', cancelled_us=?, challenge_token=NULL,"
+                    " settle_us=NULL, settle_outcome=NULL WHERE payment_id=?",
+                    (now, pid),
+                )
+                pay = db.execute("SELECT * FROM payments WHERE payment_id=?", (pid,)).fetchone()
+        at = pay["cancelled_us"] if pay["cancelled_us"] is not None else pay["released_us"]
+        return {
+            "result": result(),
+            "paymentId": pay["payment_id"],
+            "paymentRequestId": pay["payment_request_id"],
+            "cancelTime": iso(at),
+        }
+
+    # -- refund -------------------------------------------------------------------------------
+    def refund(self, req: Json) -> Json:
+        rrid = validation.req_text(req, "refundRequestId", "refundRequestId", 64)
+        pid = validation.req_text(req, "paymentId", "paymentId", 64)
+        amount = validation.amount(req, "refundAmount", "refundAmount")
+        validation.text(req, "referenceRefundId", "referenceRefundId", 64, required=False)
+        reason = validation.text(req, "refundReason", "refundReason", 256, required=False)
+        notify_url = validation.url(req, "refundNotifyUrl", "refundNotifyUrl", 1024)
+        request_hash = _hash(pid, amount.currency, amount.minor)
+        notified = False
+        with self.store.tx() as db:
+            existing = db.execute(
+                "SELECT * FROM refunds WHERE refund_request_id=?", (rrid,)
+            ).fetchone()
+            if existing is not None:
+                if existing["request_hash"] != request_hash:
+                    raise ApiError(
+                        "REPEAT_REQ_INCONSISTENT",
+                        "refundRequestId was used before with a different payment or amount",
+                    )
+                return self._refund_response(existing)
+            pay = db.execute("SELECT * FROM payments WHERE payment_id=?", (pid,)).fetchone()
+            if pay is None:
+                raise ApiError("ORDER_NOT_EXIST", "paymentId: no such payment")
+            if pay["status"] == "CANCELLED":
+                raise ApiError("ORDER_IS_CANCELED", "the payment was cancelled")
+            if pay["status"] != "SUCCESS":
+                raise ApiError("ORDER_STATUS_INVALID", "the payment did not succeed")
+            captured = db.execute(
+                "SELECT COALESCE(SUM(amount), 0) FROM captures WHERE payment_id=? AND status='SUCCESS'",
+                (pid,),
+            ).fetchone()[0]
+            if not captured:
+                raise ApiError(
+                    "ORDER_STATUS_INVALID", "the payment is not captured yet: cancel it instead"
+                )
+            if amount.currency != pay["currency"]:
+                raise validation.illegal("refundAmount.currency", "must be the payment's currency")
+            refunded = db.execute(
+                "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE payment_id=?", (pid,)
+            ).fetchone()[0]
+            if refunded + amount.minor > captured:
+                left = Money(captured - refunded, pay["currency"])
+                raise ApiError(
+                    "REFUND_AMOUNT_EXCEED",
+                    f"refundAmount is more than what is left to refund ({left})",
+                )
+            now = self.clock.now_us()
+            refund_id = _new_id(now, "R")
+            scenario = _scenario_named(pay["scenario"])
+            settle = (
+                now + scenarios.IN_PROCESS_SECONDS * US_PER_S
+                if scenario.refund_in_process
+                else None
+            )
+            db.execute(
+                "INSERT INTO refunds(refund_id, refund_request_id, payment_id, currency, amount,"
+                " status, created_us, refund_us, settle_us, request_hash, notify_url, reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    refund_id,
+                    rrid,
+                    pid,
+                    amount.currency,
+                    amount.minor,
+                    "PROCESSING" if settle else "SUCCESS",
+                    now,
+                    None if settle else now,
+                    settle,
+                    request_hash,
+                    notify_url,
+                    reason,
+                ),
+            )
+            if settle:
+                self._due(settle)
+            else:
+                notified = self._notify_refund(db, refund_id, now)
+            row = db.execute("SELECT * FROM refunds WHERE refund_id=?", (refund_id,)).fetchone()
+            response = self._refund_response(row)
+        if notified:
+            self.on_notification()
+        return response
+
+    def _refund_response(self, ref: sqlite3.Row) -> Json:
+        body: Json = {
+            "result": result()
+            if ref["status"] == "SUCCESS"
+            else result("REFUND_IN_PROCESS", "U", "refund in process"),
+            "refundRequestId": ref["refund_request_id"],
+            "refundId": ref["refund_id"],
+            "paymentId": ref["payment_id"],
+            "refundAmount": _amount_json(ref["currency"], ref["amount"]),
+        }
+        if ref["refund_us"] is not None:
+            body["refundTime"] = iso(ref["refund_us"])
+        return body
+
+    def inquiry_refund(self, req: Json) -> Json:
+        refund_id = validation.text(req, "refundId", "refundId", 64, required=False)
+        rrid = validation.text(req, "refundRequestId", "refundRequestId", 64, required=False)
+        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
+        if not refund_id and not rrid:
+            raise validation.illegal("refundId", "refundId or refundRequestId is required")
+        with self.store.tx() as db:
+            if refund_id:
+                ref = db.execute("SELECT * FROM refunds WHERE refund_id=?", (refund_id,)).fetchone()
+            else:
+                ref = db.execute(
+                    "SELECT * FROM refunds WHERE refund_request_id=?", (rrid,)
+                ).fetchone()
+        if ref is None:
+            raise ApiError("ORDER_NOT_EXIST", "no refund with this id")
+        body = self._refund_response(ref)
+        body["result"] = result()
+        body["refundStatus"] = ref["status"]
+        return body
+
+    # -- consult ------------------------------------------------------------------------------
+    def consult(self, req: Json) -> Json:
+        product = validation.req_text(req, "productCode", "productCode", 64)
+        if product != "CASHIER_PAYMENT":
+            raise validation.illegal("productCode", "must be CASHIER_PAYMENT")
+        amount = validation.amount(req, "paymentAmount", "paymentAmount", positive=False)
+        env = validation.obj(req, "env", "env", required=False)
+        if env is not None:
+            validation.one_of(
+                env, "terminalType", "env.terminalType", ("WEB", "WAP", "APP", "MINI_APP"), "WEB"
+            )
+        brands = [
+            {
+                "cardBrand": b.value,
+                "logo": {"logoName": b.value[:12], "logoUrl": self.logo_url(b.value)},
+            }
+            for b in SUPPORTED_BRANDS
+        ]
+        return {
+            "result": result(),
+            "paymentOptions": [
+                {
+                    "paymentMethodType": "CARD",
+                    "paymentMethodCategory": "CARD",
+                    "paymentMethodRegion": ["GLOBAL"],
+                    "enabled": True,
+                    "preferred": True,
+                    "logo": {"logoName": "CARD", "logoUrl": self.logo_url("CARD")},
+                    "paymentOptionDetail": {
+                        "supportCardBrands": brands,
+                        "funding": ["CREDIT", "DEBIT"],
+                    },
+                    "supportedCurrencies": sorted(EXPONENTS),
+                }
+            ],
+            "paymentAmount": amount.to_antom(),
+        }
+
+    def logo_url(self, name: str) -> str:
+        return f"{self.base_url}/sandbox/logos/{name}.svg"
+
+
+def _scenario_named(name: str) -> Scenario:
+    for table in (scenarios.PUBLISHED, scenarios.MAGIC):
+        for scenario in table.values():
+            if scenario.name == name:
+                return scenario
+    if name == scenarios.RISK_REJECT.name:
+        return scenarios.RISK_REJECT
+    return scenarios.SUCCESS
+
+
+def _three_ds(
+    brand: cards.CardBrand,
+    *,
+    challenged: bool,
+    ok: bool,
+    cancelled: bool = False,
+    exemption: bool = False,
+) -> Json:
+    mastercard = brand is cards.CardBrand.MASTERCARD
+    out: Json = {
+        "threeDSVersion": "2.2.0",
+        "threeDSOffered": True,
+        "challenged": challenged,
+        "dsTransactionId": str(uuid.uuid4()),
+    }
+    if ok:
+        out.update(
+            eci="02" if mastercard else "05",
+            cavv=base64.b64encode(secrets.token_bytes(20)).decode("ascii"),
+            paResStatus="Y",
+            liabilityShift="1",
+        )
+        if exemption:
+            out.update(
+                exemptionType="lowValue", eci="07" if not mastercard else "00", liabilityShift="0"
+            )
+    else:
+        out.update(
+            eci="00" if mastercard else "07",
+            paResStatus="N",
+            liabilityShift="0",
+            threeDStransactionStatusReason="01",
+        )
+        if cancelled:
+            out["challengeCancel"] = "01"
+    return out

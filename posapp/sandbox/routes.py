@@ -1,0 +1,277 @@
+"""Routes: the Antom API (signed), the 3DS OTP page, card logos and the admin endpoints.
+
+- ``POST /ams/api/v1/payments/<api>`` and ``POST /ams/sandbox/api/v1/payments/<api>``:
+  verified with the merchant public key, answered with a signed JSON body (also for errors).
+- ``GET/POST /sandbox/3ds/<token>``: the OTP page a 3DS challenge sends the buyer to.
+- ``GET /sandbox/logos/<BRAND>.svg``: the logos consult points at.
+- ``/sandbox-admin/...`` (unsigned JSON, loopback tooling): ``GET clock``,
+  ``POST clock/advance`` ``{"seconds": N}``, ``GET ledger``, ``GET notifications``,
+  ``GET|POST|DELETE faults`` (``{"pattern", "kind", "status", "seconds", "times"}``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import string
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from posapp import paths
+from posapp.core.antom import signing
+from posapp.core.antom.errors import SignatureError
+from posapp.sandbox.clock import SandboxClock
+from posapp.sandbox.engine import Engine, result
+from posapp.sandbox.faults import FaultKind, FaultRegistry
+from posapp.sandbox.httpserver import Reply, Request, text_reply
+from posapp.sandbox.keys import SandboxKeys
+from posapp.sandbox.validation import ApiError
+
+log = logging.getLogger("posapp.sandbox")
+
+_API = re.compile(r"/ams/(?:sandbox/)?api/v1/payments/([A-Za-z]+)")
+_LOGO = re.compile(r"/sandbox/logos/([A-Z_]{1,20})\.svg")
+_THREE_DS = re.compile(r"/sandbox/3ds/([A-Za-z0-9_-]{10,64})")
+_OK = "SUCCESS"
+
+
+class Routes:
+    """Turns a parsed HTTP request into a reply."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        keys: SandboxKeys,
+        clock: SandboxClock,
+        faults: FaultRegistry,
+        admin: dict[str, Callable[[Request], Any]],
+    ) -> None:
+        self.engine = engine
+        self.keys = keys
+        self.clock = clock
+        self.faults = faults
+        self.admin = admin
+        self._client_id_header = ("client-id", keys.client_id)
+        self._logos: dict[str, bytes] = {}
+        self._otp_template: string.Template | None = None
+
+    def handle(self, request: Request) -> Reply:
+        route = request.route
+        if route.startswith("/ams/"):
+            return self._api(request)
+        if route.startswith("/sandbox-admin/"):
+            return self._admin(request)
+        if route.startswith("/sandbox/logos/"):
+            return self._logo(request)
+        if route.startswith("/sandbox/3ds/"):
+            return self._three_ds(request)
+        if route == "/" and request.method == "GET":
+            return text_reply(200, "posapp Antom sandbox")
+        return text_reply(404, "no such page")
+
+    # -- the signed API -----------------------------------------------------------------------
+    def _api(self, request: Request) -> Reply:
+        fired = self.faults.take(request.route)
+        after: set[FaultKind] = set()
+        for fault in fired:
+            if fault.kind is FaultKind.LATENCY:
+                time.sleep(fault.seconds)
+            elif fault.kind is FaultKind.HTTP_ERROR:
+                return text_reply(fault.status, f"simulated HTTP {fault.status}")
+            elif fault.kind is FaultKind.RESET_BEFORE:
+                return Reply(reset=True)
+            else:
+                after.add(fault.kind)
+        if request.method != "POST":
+            return text_reply(405, "the Antom API takes POST only")
+        match = _API.fullmatch(request.route)
+        api = match.group(1) if match else None
+        handler = self.engine.apis.get(api) if api else None
+        status = 200
+        if handler is None:
+            body: dict[str, Any] = {
+                "result": result("NO_INTERFACE_DEF", "F", f"no API at {request.route[:100]}")
+            }
+        else:
+            problem = self._verify(request)
+            if problem is not None:
+                body = {"result": result(problem.code, problem.status, problem.message)}
+            else:
+                try:
+                    data = _json_object(request.body)
+                    self.engine.tick()
+                    body = handler(data)
+                except ApiError as exc:
+                    body = {"result": result(exc.code, exc.status, exc.message)}
+                except Exception:  # answer "unknown", the state is safe
+                    log.exception("sandbox: %s failed", api)
+                    status = 500
+                    body = {"result": result("UNKNOWN_EXCEPTION", "U", "internal error")}
+        if api:
+            log.debug("sandbox %s -> %s", api, body["result"]["resultCode"])
+        if FaultKind.RESET_AFTER in after:
+            return Reply(reset=True)
+        return self._signed(request, status, body, after)
+
+    def _verify(self, request: Request) -> ApiError | None:
+        headers = request.headers
+        client_id = headers.get("client-id")
+        if not client_id:
+            return ApiError("INVALID_CLIENT", "the client-id header is missing")
+        if client_id != self.keys.client_id:
+            return ApiError("INVALID_CLIENT", "unknown client-id")
+        request_time = headers.get("request-time")
+        try:
+            signing.parse_time_header(request_time)
+        except SignatureError as exc:
+            return ApiError("PARAM_ILLEGAL", f"request-time header: {exc.message}")
+        assert request_time is not None
+        try:
+            parsed = signing.parse_signature_header(headers.get("signature"))
+        except SignatureError as exc:
+            return ApiError("INVALID_SIGNATURE", f"signature header: {exc.message}")
+        if parsed.key_version not in ("1", ""):
+            return ApiError("KEY_NOT_FOUND", f"no key with keyVersion {parsed.key_version[:10]}")
+        content = signing.content_to_sign(
+            request.method, request.path, client_id, request_time, request.body
+        )
+        if not signing.verify(self.keys.merchant_public, content, parsed.signature):
+            return ApiError("INVALID_SIGNATURE", "the request signature does not verify")
+        return None
+
+    def _signed(
+        self, request: Request, status: int, body: dict[str, Any], faults: set[FaultKind]
+    ) -> Reply:
+        raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        response_time = self.clock.now().isoformat(timespec="milliseconds")
+        content = signing.content_to_sign(
+            "POST", request.path, self.keys.client_id, response_time, raw
+        )
+        if FaultKind.BAD_SIGNATURE in faults:
+            content += b" "  # a well-formed signature over something else
+        headers = [self._client_id_header, ("response-time", response_time)]
+        if FaultKind.MISSING_SIGNATURE not in faults:
+            signature = signing.sign(self.keys.antom_private, content)
+            headers.append(("signature", signing.build_signature_header(signature)))
+        if FaultKind.GARBLED_BODY in faults:
+            raw = raw[: len(raw) // 2] + b"\x00\xff<garbled>"
+        return Reply(status, raw, headers)
+
+    # -- admin --------------------------------------------------------------------------------
+    def _admin(self, request: Request) -> Reply:
+        name = request.route.removeprefix("/sandbox-admin/").strip("/")
+        key = f"{request.method} {name}"
+        action = self.admin.get(key)
+        if action is None:
+            return _json_reply(404, {"error": f"no admin endpoint {key[:80]}"})
+        try:
+            return _json_reply(200, action(request))
+        except ApiError as exc:
+            return _json_reply(400, {"error": exc.message})
+        except (ValueError, TypeError, KeyError) as exc:
+            return _json_reply(400, {"error": str(exc)[:300]})
+
+    # -- logos --------------------------------------------------------------------------------
+    def _logo(self, request: Request) -> Reply:
+        match = _LOGO.fullmatch(request.route)
+        if request.method != "GET" or match is None:
+            return text_reply(404, "no such logo")
+        name = match.group(1)
+        data = self._logos.get(name)
+        if data is None:
+            try:
+                data = paths.resource("sandbox", "logos", f"{name}.svg").read_bytes()
+            except OSError:
+                return text_reply(404, "no such logo")
+            self._logos[name] = data
+        return Reply(200, data, [("Cache-Control", "max-age=86400")], content_type="image/svg+xml")
+
+    # -- 3DS OTP page -------------------------------------------------------------------------
+    def _three_ds(self, request: Request) -> Reply:
+        match = _THREE_DS.fullmatch(request.route)
+        if match is None:
+            return text_reply(404, "no such challenge")
+        token = match.group(1)
+        if request.method == "GET":
+            row = self.engine.challenge(token)
+            if row is None or row["status"] != "PROCESSING":
+                return self._page(
+                    "Verification closed", "This verification is no longer open.", "", 404
+                )
+            card = html.escape(row["card_masked"])
+            amount = html.escape(f"{row['currency']} {row['amount']} (minor units)")
+            form = (
+                f'<form method="post" action="/sandbox/3ds/{token}">'
+                '<label for="otp">One-time password</label>'
+                '<input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" autofocus>'
+                '<button type="submit" name="action" value="verify">Verify</button>'
+                '<button type="submit" name="action" value="cancel" class="secondary">Cancel</button>'
+                "</form>"
+            )
+            text = f"Card {card}, amount {amount}. Sandbox one-time password: 123456."
+            return self._page("Verify your payment", text, form, 200)
+        if request.method != "POST":
+            return text_reply(405, "GET or POST")
+        try:
+            form_data = parse_qs(request.body.decode("utf-8"), max_num_fields=10)
+        except (UnicodeDecodeError, ValueError):
+            return text_reply(400, "bad form")
+        action = (form_data.get("action") or ["verify"])[0]
+        otp = None if action == "cancel" else (form_data.get("otp") or [""])[0]
+        ok, row = self.engine.answer_challenge(token, otp)
+        if row is None:
+            return self._page(
+                "Verification closed", "This verification is no longer open.", "", 404
+            )
+        back = ""
+        if row["redirect_url"]:
+            back = f'<p><a href="{html.escape(row["redirect_url"], quote=True)}">Return to the shop</a></p>'
+        if ok:
+            return self._page("Payment verified", "The payment is verified.", back, 200)
+        return self._page("Verification failed", "The payment was not verified.", back, 200)
+
+    def _page(self, title: str, message: str, body: str, status: int) -> Reply:
+        if self._otp_template is None:
+            raw = paths.resource("sandbox", "otp.html").read_text("utf-8")
+            self._otp_template = string.Template(raw)
+        page = self._otp_template.safe_substitute(
+            title=html.escape(title), message=html.escape(message), body=body
+        )
+        return Reply(status, page.encode("utf-8"), content_type="text/html; charset=UTF-8")
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError("PARAM_ILLEGAL", "the body is not UTF-8") from None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ApiError("PARAM_ILLEGAL", "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ApiError("PARAM_ILLEGAL", "the body must be a JSON object")
+    return data
+
+
+def _json_reply(status: int, data: Any) -> Reply:
+    return Reply(status, json.dumps(data, indent=1).encode("utf-8"))
+
+
+def admin_json(request: Request) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    data = _json_object(request.body) if request.body.strip() else {}
+    return data
+
+
+def seconds_of(data: dict[str, Any]) -> timedelta:
+    value = data.get("seconds")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError("seconds must be a non-negative number")
+    return timedelta(seconds=value)

@@ -1,0 +1,158 @@
+"""The sandbox's SQLite state: payments, captures, refunds, notifications and its clock.
+
+One connection guarded by one lock: every API call is a short transaction, and the expensive
+part of a request (RSA) happens outside the lock. Times are integer microseconds on the
+sandbox clock. Cards are kept as a masked number plus a keyed fingerprint only.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+DB_NAME = "sandbox.sqlite3"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS payments (
+    payment_id TEXT PRIMARY KEY,
+    payment_request_id TEXT NOT NULL UNIQUE,
+    reference_order_id TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    status TEXT NOT NULL,             -- PROCESSING / SUCCESS / FAIL / CANCELLED
+    result_code TEXT NOT NULL,
+    result_message TEXT NOT NULL,
+    capture_mode TEXT NOT NULL,       -- AUTOMATIC / MANUAL
+    scenario TEXT NOT NULL,           -- the card's scenario name
+    created_us INTEGER NOT NULL,
+    paid_us INTEGER,                  -- authorised at
+    auth_expiry_us INTEGER,           -- capture deadline (authorised + 7 days)
+    expires_us INTEGER NOT NULL,      -- paymentExpiryTime
+    settle_us INTEGER,                -- a slow authorisation settles then
+    settle_outcome TEXT,              -- SUCCESS / FAIL for slow authorisations
+    challenge_token TEXT UNIQUE,      -- the 3DS OTP page
+    cancelled_us INTEGER,
+    released_us INTEGER,              -- the held authorisation ran out (7 days)
+    card_fingerprint TEXT NOT NULL,
+    card_masked TEXT NOT NULL,
+    card_brand TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    notify_url TEXT,
+    redirect_url TEXT,
+    result_info TEXT NOT NULL         -- paymentResultInfo (JSON, masked card data only)
+);
+CREATE INDEX IF NOT EXISTS payments_order ON payments(reference_order_id);
+CREATE INDEX IF NOT EXISTS payments_card ON payments(card_fingerprint);
+CREATE INDEX IF NOT EXISTS payments_settle ON payments(settle_us) WHERE status = 'PROCESSING';
+CREATE INDEX IF NOT EXISTS payments_expiry ON payments(expires_us) WHERE status = 'PROCESSING';
+CREATE INDEX IF NOT EXISTS payments_auth ON payments(auth_expiry_us) WHERE status = 'SUCCESS';
+CREATE TABLE IF NOT EXISTS captures (
+    capture_id TEXT PRIMARY KEY,
+    capture_request_id TEXT NOT NULL UNIQUE,
+    payment_id TEXT NOT NULL REFERENCES payments(payment_id),
+    currency TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    status TEXT NOT NULL,             -- PROCESSING / SUCCESS
+    created_us INTEGER NOT NULL,
+    capture_us INTEGER,
+    settle_us INTEGER,
+    request_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS captures_payment ON captures(payment_id);
+CREATE TABLE IF NOT EXISTS refunds (
+    refund_id TEXT PRIMARY KEY,
+    refund_request_id TEXT NOT NULL UNIQUE,
+    payment_id TEXT NOT NULL REFERENCES payments(payment_id),
+    currency TEXT NOT NULL,
+    amount INTEGER NOT NULL,
+    status TEXT NOT NULL,             -- PROCESSING / SUCCESS
+    created_us INTEGER NOT NULL,
+    refund_us INTEGER,
+    settle_us INTEGER,
+    request_hash TEXT NOT NULL,
+    notify_url TEXT,
+    reason TEXT
+);
+CREATE INDEX IF NOT EXISTS refunds_payment ON refunds(payment_id);
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,               -- notifyPayment / notifyCapture / notifyRefund
+    url TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_us INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_us INTEGER,                  -- NULL once acknowledged or given up
+    acked_us INTEGER,
+    last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications(next_us) WHERE next_us IS NOT NULL;
+"""
+
+
+class Store:
+    """The connection and its lock. ``tx()`` is the only way in."""
+
+    def __init__(self, state_dir: Path | None) -> None:
+        if state_dir is None:
+            target = ":memory:"
+        else:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            target = str(state_dir / DB_NAME)
+        self.path = None if state_dir is None else state_dir / DB_NAME
+        self._conn = sqlite3.connect(
+            target, check_same_thread=False, isolation_level=None, timeout=10.0
+        )
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        with self._lock:
+            if state_dir is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: a commit survives a crash of the process; an OS crash may lose
+                # the last moments, which a simulator can live with.
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+            row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self._conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                )
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise RuntimeError(f"{target}: written by a newer posapp (sandbox schema {row[0]})")
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction under the store lock (nested calls join the outer one)."""
+        with self._lock:
+            if self._conn.in_transaction:
+                yield self._conn
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.tx() as db:
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
