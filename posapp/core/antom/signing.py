@@ -114,7 +114,7 @@ def parse_time_header(value: str | None) -> datetime:
     if not value or not isinstance(value, str):
         raise SignatureError("the time header is missing")
     text = value.strip()
-    if text.isdigit() and 10 <= len(text) <= 14:
+    if text.isascii() and text.isdigit() and 10 <= len(text) <= 14:
         return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
