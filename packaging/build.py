@@ -31,7 +31,8 @@ DIST = ROOT / "dist"
 BUILD = ROOT / "build"
 BUNDLE = DIST / "posapp"
 TRANSLATIONS = ROOT / "resources" / "translations"
-LANGUAGES = ("zh_CN",)  # English is the source language: no catalogue needed
+# English is the source language; its catalogue only carries plural forms ("%n order(s)").
+LANGUAGES = ("en", "zh_CN")
 SELF_TEST_TIMEOUT = 180  # seconds; a healthy run takes a few
 
 
@@ -79,10 +80,12 @@ def update_translations() -> None:
     sources = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "posapp" / "ui").rglob("*.py"))
     for language in LANGUAGES:
         ts = TRANSLATIONS / f"posapp_{language}.ts"
+        plural_only = ("-pluralonly",) if language == "en" else ()
         proc = subprocess.run(
             [
                 str(lupdate),
                 *("-no-obsolete", "-locations", "none", "-target-language", language),
+                *plural_only,
                 *sources,
                 *("-ts", str(ts.relative_to(ROOT))),
             ],

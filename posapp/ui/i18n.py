@@ -1,7 +1,8 @@
 """Translations: pick the language, load posapp's and Qt's catalogues into the application.
 
-English is the source language (the strings in the code); Simplified Chinese comes from
-``resources/translations/posapp_zh_CN.ts``, compiled to ``.qm`` by ``packaging/build.py`` for
+English is the source language (the strings in the code; ``posapp_en.ts`` only carries the
+plural forms of the ``%n`` strings); Simplified Chinese comes from
+``resources/translations/posapp_zh_CN.ts``. Both are compiled to ``.qm`` by ``packaging/build.py`` for
 the bundle and on first use in a checkout (``*.qm`` is not committed: a binary that must be
 rebuilt whenever the ``.ts`` changes would go stale in review).
 
@@ -105,16 +106,15 @@ def install_translators(app: QCoreApplication, setting: str) -> str:
 
     A missing catalogue falls back to English with a log line; it never stops the till.
     """
-    for old in app.findChildren(QTranslator, "posapp-translator"):
-        app.removeTranslator(old)
-        old.deleteLater()
+    remove_translators(app)
     language = resolve_language(setting)
-    if language == "en":
-        return "en"  # the source strings; Qt's own are English too
-    loaded = False
     qm = catalogue_path(language)
-    if qm is not None:
-        loaded = _install(app, str(qm.parent), qm.stem)
+    loaded = qm is not None and _install(app, str(qm.parent), qm.stem)
+    if language == "en":
+        # English is the source text; its small catalogue only adds plural forms.
+        if not loaded:
+            log.warning("no English plural catalogue found; plurals read '(s)'")
+        return "en"
     # Qt's own strings (standard buttons, dialogs): from the bundle or the PySide6 wheel.
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     _install(app, qt_dir, f"qtbase_{language}")
@@ -122,6 +122,14 @@ def install_translators(app: QCoreApplication, setting: str) -> str:
         log.warning("no %s catalogue found; showing English", language)
         return "en"
     return language
+
+
+def remove_translators(app: QCoreApplication) -> None:
+    """Take out every catalogue ``install_translators`` put in (tests, a language switch)."""
+    for old in app.findChildren(QTranslator, "posapp-translator"):
+        app.removeTranslator(old)
+        old.setParent(None)
+        old.deleteLater()
 
 
 def _install(app: QCoreApplication, folder: str, name: str) -> bool:

@@ -37,33 +37,37 @@
     </context>
     <context>
         <name>BatchDialog</name>
-        <message numerus="yes">
-            <source>Capture %n payment(s)</source>
-            <translation>
-                <numerusform>请款 %n 笔付款</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>Capture the held amount of these %n payment(s)?</source>
-            <translation>
-                <numerusform>对这 %n 笔付款请款已冻结的金额？</numerusform>
-            </translation>
-        </message>
         <message>
             <source>Capture all</source>
             <translation>全部请款</translation>
         </message>
-        <message numerus="yes">
-            <source>Cancel %n payment(s)</source>
-            <translation>
-                <numerusform>撤销 %n 笔付款</numerusform>
-            </translation>
+        <message>
+            <source>Capture 1 payment</source>
+            <translation>请款 1 笔付款</translation>
         </message>
-        <message numerus="yes">
-            <source>Release the hold of these %n payment(s)? Nothing is charged.</source>
-            <translation>
-                <numerusform>解除这 %n 笔付款的冻结？不会扣款。</numerusform>
-            </translation>
+        <message>
+            <source>Capture {0} payments</source>
+            <translation>请款 {0} 笔付款</translation>
+        </message>
+        <message>
+            <source>Capture the held amount of this payment?</source>
+            <translation>对这笔付款请款已冻结的金额？</translation>
+        </message>
+        <message>
+            <source>Capture the held amount of these {0} payments?</source>
+            <translation>对这 {0} 笔付款请款已冻结的金额？</translation>
+        </message>
+        <message>
+            <source>Cancel 1 payment</source>
+            <translation>撤销 1 笔付款</translation>
+        </message>
+        <message>
+            <source>Cancel {0} payments</source>
+            <translation>撤销 {0} 笔付款</translation>
+        </message>
+        <message>
+            <source>Release the hold of these {0} payments? Nothing is charged.</source>
+            <translation>解除这 {0} 笔付款的冻结？不会扣款。</translation>
         </message>
         <message>
             <source>Cancel all</source>
@@ -105,29 +109,21 @@
             <source>Working…</source>
             <translation>处理中…</translation>
         </message>
-        <message numerus="yes">
-            <source>%n done</source>
-            <translation>
-                <numerusform>%n 笔完成</numerusform>
-            </translation>
+        <message>
+            <source>{0} done</source>
+            <translation>{0} 笔完成</translation>
         </message>
-        <message numerus="yes">
-            <source>%n failed</source>
-            <translation>
-                <numerusform>%n 笔失败</numerusform>
-            </translation>
+        <message>
+            <source>{0} failed</source>
+            <translation>{0} 笔失败</translation>
         </message>
-        <message numerus="yes">
-            <source>%n still being checked</source>
-            <translation>
-                <numerusform>%n 笔仍在核实</numerusform>
-            </translation>
+        <message>
+            <source>{0} still being checked</source>
+            <translation>{0} 笔仍在核实</translation>
         </message>
-        <message numerus="yes">
-            <source>Retry failed (%n)</source>
-            <translation>
-                <numerusform>重试失败项（%n）</numerusform>
-            </translation>
+        <message>
+            <source>Retry failed ({0})</source>
+            <translation>重试失败项（{0}）</translation>
         </message>
     </context>
     <context>
@@ -793,17 +789,29 @@ Charge it again?</source>
             <source>Loading…</source>
             <translation>加载中…</translation>
         </message>
-        <message numerus="yes">
-            <source>%n held authorisation(s)</source>
-            <translation>
-                <numerusform>%n 笔冻结中的授权</numerusform>
-            </translation>
+        <message>
+            <source>1 held authorisation</source>
+            <translation>1 笔冻结中的授权</translation>
         </message>
-        <message numerus="yes">
-            <source>%n order(s)</source>
-            <translation>
-                <numerusform>%n 个订单</numerusform>
-            </translation>
+        <message>
+            <source>{0} held authorisations</source>
+            <translation>{0} 笔冻结中的授权</translation>
+        </message>
+        <message>
+            <source>1 order</source>
+            <translation>1 个订单</translation>
+        </message>
+        <message>
+            <source>{0} orders</source>
+            <translation>{0} 个订单</translation>
+        </message>
+        <message>
+            <source>Exporting… {0} rows</source>
+            <translation>正在导出… {0} 行</translation>
+        </message>
+        <message>
+            <source>{0} rows exported to {1}</source>
+            <translation>已导出 {0} 行到 {1}</translation>
         </message>
         <message>
             <source>Export orders</source>
@@ -816,18 +824,6 @@ Charge it again?</source>
         <message>
             <source>Exporting…</source>
             <translation>正在导出…</translation>
-        </message>
-        <message numerus="yes">
-            <source>Exporting… %n row(s)</source>
-            <translation>
-                <numerusform>正在导出… %n 行</numerusform>
-            </translation>
-        </message>
-        <message numerus="yes">
-            <source>%n row(s) exported to {0}</source>
-            <translation>
-                <numerusform>已导出 %n 行到 {0}</numerusform>
-            </translation>
         </message>
         <message>
             <source>The export failed: {0}</source>
@@ -1049,11 +1045,13 @@ Charge it again?</source>
             <source>Enter the manager PIN ({0} to {1} digits)</source>
             <translation>请输入经理 PIN 码（{0} 至 {1} 位数字）</translation>
         </message>
-        <message numerus="yes">
-            <source>Wrong PIN: %n attempt(s) left</source>
-            <translation>
-                <numerusform>PIN 码错误：还剩 %n 次机会</numerusform>
-            </translation>
+        <message>
+            <source>Wrong PIN: 1 attempt left</source>
+            <translation>PIN 码错误：还剩 1 次机会</translation>
+        </message>
+        <message>
+            <source>Wrong PIN: {0} attempts left</source>
+            <translation>PIN 码错误：还剩 {0} 次机会</translation>
         </message>
         <message>
             <source>Wrong PIN: approvals are now locked for a few minutes</source>

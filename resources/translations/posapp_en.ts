@@ -1,0 +1,14 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+    <context>
+        <name>MainWindow</name>
+        <message numerus="yes">
+            <source>%n payment(s) being settled</source>
+            <translation>
+                <numerusform>%n payment being settled</numerusform>
+                <numerusform>%n payments being settled</numerusform>
+            </translation>
+        </message>
+    </context>
+</TS>
