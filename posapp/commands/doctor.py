@@ -170,7 +170,7 @@ def _configured(settings: Any, args: argparse.Namespace) -> _Target:
 @contextmanager
 def _embedded_sandbox(say: Callable[[str], None]) -> Iterator[_Target]:
     try:
-        from posapp.sandbox import Sandbox  # type: ignore[attr-defined]
+        from posapp.sandbox import Sandbox
     except ImportError:
         raise DoctorFailure(
             EXIT_USAGE,
