@@ -119,7 +119,7 @@ class PinManager:
         self._n = n
         self._lock = threading.Lock()
         self._state: dict[str, Any] = self._read()
-        self._issued: dict[str, Approval] = {}
+        self._issued: dict[str, list[Any]] = {}  # token -> [approval, uses left]
         if default_pin is not None and "hash" not in self._state:
             self._state.update(self._hash(_check_format(default_pin)))
             self._state["default"] = True
@@ -208,22 +208,29 @@ class PinManager:
             self._state = self._hash(new_pin)
             self._write()
 
-    def approve(self, pin: str, manager: str = "manager") -> Approval:
-        """An Approval for the right PIN; WrongPin / PinLocked / PinNotSet otherwise."""
+    def approve(self, pin: str, manager: str = "manager", *, uses: int = 1) -> Approval:
+        """An Approval for the right PIN, good for ``uses`` actions (a batch capture needs
+        one PIN entry for all its rows); WrongPin / PinLocked / PinNotSet otherwise."""
+        if uses < 1:
+            raise ValueError("uses must be at least 1")
         with self._lock:
             self._verify_locked(pin)
             approval = Approval(uuid.uuid4().hex, self._clock.now(), manager)
-            self._issued[approval.token] = approval
+            self._issued[approval.token] = [approval, uses]
             return approval
 
     def consume(self, approval: Approval) -> None:
         """Accept ``approval`` once; ApprovalInvalid when unknown, used or stale."""
         with self._lock:
-            issued = self._issued.pop(approval.token, None)
-            if issued is None or issued != approval:
+            entry = self._issued.get(approval.token)
+            if entry is None or entry[0] != approval:
                 raise ApprovalInvalid("This approval is not valid: enter the manager PIN again")
-            if self._clock.now() - issued.granted_at > APPROVAL_TTL:
+            if self._clock.now() - approval.granted_at > APPROVAL_TTL:
+                del self._issued[approval.token]
                 raise ApprovalInvalid("The approval has expired: enter the manager PIN again")
+            entry[1] -= 1
+            if entry[1] <= 0:
+                del self._issued[approval.token]
 
     def _attempts_left(self) -> int:
         return max(0, MAX_ATTEMPTS - int(self._state.get("failures", 0)))

@@ -1,0 +1,299 @@
+"""Back office: capture, cancel and refund, each with a manager's approval.
+
+Every action: check what can be checked locally (state, 7-day window, refundable amount)
+with a clear message -> take the manager's approval (PIN, journaled) -> journal the
+operation with its request id (captureRequestId / refundRequestId) -> send -> journal the
+answer. An answer that does not come leaves the operation PENDING; the poller settles it
+and re-sends it under the same id if Antom never saw it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from posapp.core.clock import Clock
+from posapp.core.domain import (
+    DomainError,
+    EventKind,
+    OperationStatus,
+    Payment,
+    PaymentStatus,
+)
+from posapp.core.journal.repository import JournalRepository
+from posapp.core.money import Money
+from posapp.core.services.checkout import new_request_id
+from posapp.core.services.pin import Approval, PinError, PinManager
+from posapp.core.services.settle import Settler
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+class BackOfficeError(Exception):
+    """An action refused before anything was sent; ``message`` is fit for the manager."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class OperationResult:
+    """What happened: ``ok`` True (done), False (refused by Antom), None (still checking)."""
+
+    payment: Payment
+    ok: bool | None
+    message: str
+    request_id: str | None = None
+    result_code: str | None = None
+
+
+class BackOfficeService:
+    """Capture / cancel / refund with manager approval. Synchronous (worker threads)."""
+
+    def __init__(
+        self,
+        repo: JournalRepository,
+        settler: Settler,
+        pins: PinManager,
+        clock: Clock,
+        terminal_id: str,
+        *,
+        on_pending: Callable[[Payment], None] | None = None,
+    ) -> None:
+        self.repo = repo
+        self.settler = settler
+        self.pins = pins
+        self.clock = clock
+        self.terminal_id = terminal_id
+        self._on_pending = on_pending
+
+    # -- approvals ------------------------------------------------------------------------
+    def approve(self, pin: str, *, manager: str = "manager", uses: int = 1) -> Approval:
+        """Check the manager PIN; the attempt (granted or refused) is journaled."""
+        try:
+            approval = self.pins.approve(pin, manager, uses=uses)
+        except PinError as exc:
+            self.repo.record_event(
+                EventKind.SECURITY,
+                operator=manager,
+                terminal_id=self.terminal_id,
+                detail={"approval": "refused", "reason": exc.message},
+            )
+            raise
+        self.repo.record_event(
+            EventKind.APPROVAL,
+            operator=manager,
+            terminal_id=self.terminal_id,
+            detail={"approval": "granted", "uses": uses},
+        )
+        return approval
+
+    def _consume(self, approval: Approval, action: str, payment: Payment) -> None:
+        try:
+            self.pins.consume(approval)
+        except PinError as exc:
+            raise BackOfficeError(exc.message) from None
+        self.repo.record_event(
+            EventKind.APPROVAL,
+            operator=approval.manager,
+            terminal_id=self.terminal_id,
+            payment=payment.id,
+            request_id=payment.payment_request_id,
+            detail={"action": action, "approved_at": approval.granted_at.isoformat()},
+        )
+
+    def _load(self, payment: Payment | int) -> Payment:
+        pid = payment if isinstance(payment, int) else payment.id
+        found = self.repo.get_payment(pid)
+        if found is None:
+            raise BackOfficeError("This payment is not in the journal")
+        return found
+
+    def _pending(self, payment: Payment) -> None:
+        if self._on_pending is not None:
+            self._on_pending(payment)
+
+    # -- capture --------------------------------------------------------------------------
+    def check_capture(self, payment: Payment | int) -> Payment:
+        """The payment, or BackOfficeError saying why it cannot be captured."""
+        p = self._load(payment)
+        if p.status is not PaymentStatus.AUTHORISED:
+            raise BackOfficeError(
+                f"Only a held payment can be captured; this one is {p.status.label.lower()}."
+            )
+        now = self.clock.now()
+        if p.capture_deadline is not None and now >= p.capture_deadline:
+            raise BackOfficeError(
+                "The 7-day window to capture this payment has passed (it ended "
+                f"{p.capture_deadline:%Y-%m-%d %H:%M} UTC); the hold is released. "
+                "Take a new payment instead."
+            )
+        if not p.payment_id:
+            raise BackOfficeError("This payment has no Antom payment id yet; try again shortly.")
+        return p
+
+    def capture(
+        self,
+        payment: Payment | int,
+        approval: Approval,
+        *,
+        operator: str = "manager",
+        progress: Progress | None = None,
+    ) -> OperationResult:
+        """Capture the full authorised amount."""
+        say = progress or (lambda _stage: None)
+        p = self.check_capture(payment)
+        self._consume(approval, "capture", p)
+        request_id = new_request_id("CAP")
+        say("journaling")
+        try:
+            capture = self.repo.record_capture_intent(
+                p.id, request_id, operator=operator, terminal_id=self.terminal_id
+            )
+        except DomainError as exc:
+            raise BackOfficeError(exc.user_message) from None
+        say("sending")
+        capture = self.settler.send_capture(capture, p, operator=operator)
+        after = self._load(p)
+        say("done")
+        if capture.status is OperationStatus.SUCCEEDED:
+            return OperationResult(after, True, f"Captured {capture.amount}.", request_id)
+        if capture.status is OperationStatus.FAILED:
+            return OperationResult(
+                after,
+                False,
+                f"Antom refused the capture: {capture.result_message or capture.result_code}.",
+                request_id,
+                capture.result_code,
+            )
+        self._pending(after)
+        return OperationResult(
+            after, None, "The capture is being confirmed with Antom.", request_id
+        )
+
+    # -- cancel ---------------------------------------------------------------------------
+    def check_cancel(self, payment: Payment | int) -> Payment:
+        p = self._load(payment)
+        if p.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+            raise BackOfficeError("A captured payment cannot be cancelled: refund it instead.")
+        if p.status not in (
+            PaymentStatus.AUTHORISED,
+            PaymentStatus.PENDING,
+            PaymentStatus.NEEDS_3DS,
+        ):
+            raise BackOfficeError(f"This payment is {p.status.label.lower()}: nothing to cancel.")
+        return p
+
+    def cancel(
+        self,
+        payment: Payment | int,
+        approval: Approval,
+        *,
+        operator: str = "manager",
+        progress: Progress | None = None,
+    ) -> OperationResult:
+        """Void a hold (or close a payment whose result never came)."""
+        say = progress or (lambda _stage: None)
+        p = self.check_cancel(payment)
+        self._consume(approval, "cancel", p)
+        say("journaling")
+        if p.status is PaymentStatus.AUTHORISED:
+            p = self.settler.move(
+                p, PaymentStatus.CANCEL_PENDING, reason="cancel requested", operator=operator
+            )
+            if p.status is not PaymentStatus.CANCEL_PENDING:
+                raise BackOfficeError(
+                    f"This payment changed meanwhile (now {p.status.label.lower()})."
+                )
+        say("sending")
+        after = self.settler.resend_cancel(p, operator=operator)
+        say("done")
+        if after.status is PaymentStatus.CANCELLED:
+            return OperationResult(after, True, "Cancelled: the hold is released.")
+        if after.status is PaymentStatus.CANCEL_PENDING:
+            self._pending(after)
+            return OperationResult(after, None, "The cancellation is being confirmed with Antom.")
+        return OperationResult(
+            after,
+            False,
+            f"Antom refused the cancellation ({after.result_code or 'no reason given'}).",
+            result_code=after.result_code,
+        )
+
+    # -- refund ---------------------------------------------------------------------------
+    def check_refund(self, payment: Payment | int, amount: Money) -> Payment:
+        p = self._load(payment)
+        if p.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+            raise BackOfficeError("Only a paid (captured) payment can be refunded.")
+        if amount.currency != p.amount.currency:
+            raise BackOfficeError(f"Refund in {p.amount.currency}.")
+        if amount.minor <= 0:
+            raise BackOfficeError("Enter a refund amount above zero.")
+        pending = sum(r.amount.minor for r in self.repo.refunds_for(p.id) if not r.status.is_final)
+        left = p.refundable.minor - pending
+        if amount.minor > left:
+            raise BackOfficeError(
+                f"At most {Money(max(left, 0), p.amount.currency)} can be refunded"
+                + (" (other refunds are still being processed)." if pending else ".")
+            )
+        return p
+
+    def refund(
+        self,
+        payment: Payment | int,
+        amount: Money,
+        approval: Approval,
+        *,
+        reason: str = "",
+        operator: str = "manager",
+        progress: Progress | None = None,
+    ) -> OperationResult:
+        """Refund part or all of what was captured (several refunds may follow)."""
+        say = progress or (lambda _stage: None)
+        if len(reason) > 256:
+            raise BackOfficeError("The refund reason has at most 256 characters.")
+        p = self.check_refund(payment, amount)
+        self._consume(approval, "refund", p)
+        request_id = new_request_id("RFD")
+        say("journaling")
+        try:
+            refund = self.repo.record_refund_intent(
+                p.id,
+                request_id,
+                amount,
+                operator=operator,
+                terminal_id=self.terminal_id,
+                reason=reason,
+            )
+        except DomainError as exc:
+            raise BackOfficeError(exc.user_message) from None
+        say("sending")
+        refund = self.settler.send_refund(refund, p, operator=operator)
+        after = self._load(p)
+        say("done")
+        if refund.status is OperationStatus.SUCCEEDED:
+            return OperationResult(after, True, f"Refunded {refund.amount}.", request_id)
+        if refund.status is OperationStatus.FAILED:
+            return OperationResult(
+                after,
+                False,
+                f"Antom refused the refund: {refund.result_message or refund.result_code}.",
+                request_id,
+                refund.result_code,
+            )
+        self._pending(after)
+        return OperationResult(after, None, "The refund is being confirmed with Antom.", request_id)
+
+    # -- queries --------------------------------------------------------------------------
+    def held(self, limit: int = 50) -> list[Payment]:
+        """Held authorisations, least time left to capture first."""
+        return self.repo.held_authorisations(limit=limit)
+
+    def duplicates_for(self, reference_order_id: str) -> list[Payment]:
+        """Payments of one order that hold money: more than one is a double charge to cancel
+        or refund."""
+        return self.repo.successful_payments_for_order(reference_order_id)

@@ -1,0 +1,387 @@
+"""Checkout: validate -> mint paymentRequestId -> journal the intent -> pay -> journal the answer.
+
+The order of those steps is the whole point: the intent (with its paymentRequestId) is in
+the journal before a byte leaves, so a crash at any moment leaves something recovery can ask
+Antom about. The client re-sends the identical request under the same id when the answer is
+lost; an outcome that stays ambiguous (timeout, reset, U, bad signature) becomes PENDING,
+goes to the poller and is shown as "checking", never as failed.
+
+A declined (or never sent) payment is tried again under the same referenceOrderId with a
+NEW paymentRequestId: that is a new attempt, decided by the cashier.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+from posapp.core.antom.client import AntomClient
+from posapp.core.antom.errors import (
+    AntomError,
+    InvalidRequestError,
+    RepeatRequestInconsistentError,
+)
+from posapp.core.antom.messages import Address, Env, PayRequest, TerminalType
+from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
+from posapp.core.cards import CardDetails, MaskedCard, fingerprint
+from posapp.core.clock import Clock
+from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
+from posapp.core.journal.repository import JournalRepository
+from posapp.core.money import Money
+from posapp.core.services.settle import Settler
+from posapp.core.services.validation import (
+    Billing,
+    CheckoutInputError,
+    InputWarning,
+    check_amount,
+    check_billing,
+    check_card,
+    check_reference,
+    latin_warnings,
+)
+
+log = logging.getLogger(__name__)
+
+PAYMENT_EXPIRY = timedelta(minutes=14)  # Antom closes an unpaid payment after ~14 min
+Progress = Callable[[str], None]
+
+
+def new_request_id(prefix: str) -> str:
+    """An idempotency key: prefix + 32 random hex digits (Antom allows 64 characters)."""
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+class CheckoutOutcome(StrEnum):
+    APPROVED = "approved"  # authorised (held) or authorised for automatic capture
+    DECLINED = "declined"  # final refusal for this attempt; retry with a new attempt
+    PENDING = "pending"  # not known yet: the poller settles it; never "failed"
+    NEEDS_3DS = "needs_3ds"  # the cardholder must authenticate at ``payment.three_ds_url``
+    NOT_SENT = "not_sent"  # never reached Antom; nothing was charged
+    CLOSED = "closed"  # cancelled, released or refunded since
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutRequest:
+    """One payment as the cashier keyed it in. The card exists in memory only."""
+
+    amount: Money
+    reference_order_id: str
+    description: str
+    card: CardDetails
+    hold: bool = True  # True: authorise only (capture later); False: automatic capture
+    three_ds: bool = False
+    billing: Billing | None = None
+    operator: str = "cashier"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutResult:
+    payment: Payment
+    outcome: CheckoutOutcome
+    message: str  # one sentence for the cashier
+    warnings: tuple[InputWarning, ...] = ()
+
+    @property
+    def payment_request_id(self) -> str:
+        return self.payment.payment_request_id
+
+
+class DuplicateSuspected(Exception):
+    """The same card and amount (or the same order) was paid moments ago: ask the cashier,
+    then call ``pay(..., confirm_duplicate=True)`` to go on."""
+
+    def __init__(self, message: str, payments: Iterable[Payment]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.payments = tuple(payments)
+
+
+@dataclass(slots=True)
+class InFlight:
+    """Payments whose pay request is on the wire in this process: the poller leaves them be."""
+
+    _ids: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, payment: int) -> None:
+        with self._lock:
+            self._ids.add(payment)
+
+    def discard(self, payment: int) -> None:
+        with self._lock:
+            self._ids.discard(payment)
+
+    def __contains__(self, payment: object) -> bool:
+        with self._lock:
+            return payment in self._ids
+
+
+def describe(payment: Payment) -> tuple[CheckoutOutcome, str]:
+    """The outcome and the cashier's sentence for a payment as the journal knows it."""
+    s = payment.status
+    code = f" ({payment.result_code})" if payment.result_code else ""
+    if s in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_PENDING, PaymentStatus.CAPTURED):
+        if payment.capture_mode is CaptureMode.MANUAL and s is PaymentStatus.AUTHORISED:
+            until = (
+                f" until {payment.capture_deadline:%Y-%m-%d %H:%M} UTC"
+                if payment.capture_deadline
+                else ""
+            )
+            return CheckoutOutcome.APPROVED, f"Approved: {payment.amount} held{until}."
+        return CheckoutOutcome.APPROVED, f"Approved: {payment.amount}."
+    if s is PaymentStatus.DECLINED:
+        reason = payment.result_message or "the payment was refused"
+        return CheckoutOutcome.DECLINED, f"Declined: {reason}{code}."
+    if s is PaymentStatus.NEEDS_3DS:
+        return (
+            CheckoutOutcome.NEEDS_3DS,
+            "The cardholder must confirm the payment with their bank (3-D Secure).",
+        )
+    if s is PaymentStatus.NOT_SENT:
+        return (
+            CheckoutOutcome.NOT_SENT,
+            "This payment never reached Antom; nothing was charged. Try again if needed.",
+        )
+    if s in (PaymentStatus.INTENT, PaymentStatus.PENDING, PaymentStatus.CANCEL_PENDING):
+        return (
+            CheckoutOutcome.PENDING,
+            "Checking the result with Antom. Do not charge the card again.",
+        )
+    return CheckoutOutcome.CLOSED, f"{s.label}."
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutConfig:
+    terminal_id: str
+    currency: str
+    fingerprint_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+    notify_url: str | None = None
+    redirect_url: str | None = None
+    merchant_region: str | None = None
+
+
+class CheckoutService:
+    """Takes card payments. Synchronous: the UI calls it from a worker thread."""
+
+    def __init__(
+        self,
+        repo: JournalRepository,
+        client: AntomClient,
+        settler: Settler,
+        clock: Clock,
+        config: CheckoutConfig,
+        *,
+        in_flight: InFlight | None = None,
+        on_pending: Callable[[Payment], None] | None = None,
+    ) -> None:
+        self.repo = repo
+        self.client = client
+        self.settler = settler
+        self.clock = clock
+        self.config = config
+        self.in_flight = in_flight or InFlight()
+        self._on_pending = on_pending
+
+    # -- helpers for the screen -----------------------------------------------------------
+    def new_reference(self) -> str:
+        now = self.clock.now()
+        return f"ORD-{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2).upper()}"
+
+    def validate(self, request: CheckoutRequest) -> list[InputWarning]:
+        """CheckoutInputError (naming the field) or the warnings to show."""
+        check_amount(request.amount, self.config.currency)
+        check_reference(request.reference_order_id)
+        description = request.description.strip()
+        if not description:
+            raise CheckoutInputError("description", "Enter what is being paid for")
+        if len(description) > 256:
+            raise CheckoutInputError("description", "The description has at most 256 characters")
+        check_card(request.card, self.clock.now().date())
+        check_billing(request.billing)
+        billing = request.billing or Billing()
+        return latin_warnings(
+            {
+                "description": request.description,
+                "first_name": request.card.first_name,
+                "last_name": request.card.last_name,
+                "address1": billing.address1,
+                "city": billing.city,
+            }
+        )
+
+    def find_duplicates(
+        self, card: MaskedCard, amount: Money, reference_order_id: str = ""
+    ) -> list[Payment]:
+        """Payments that make a new one look like a double charge: the same card and amount
+        authorised (or still in doubt) in the last 10 minutes, or a payment for the same
+        order that holds money or is still being checked."""
+        found = {p.id: p for p in self.repo.recent_same_card(card, amount)}
+        if reference_order_id:
+            for p in self.repo.payments_for_order(reference_order_id):
+                if p.status.holds_money or p.status.needs_settlement:
+                    found[p.id] = p
+        return sorted(found.values(), key=lambda p: p.id)
+
+    def duplicate_message(self, payments: list[Payment]) -> str:
+        first = payments[-1]
+        when = f"{first.created_at:%H:%M}"
+        return (
+            f"{first.card.display} was charged {first.amount} at {when} "
+            f"(order {first.reference_order_id}, {first.status.label.lower()}). "
+            "Charge it again?"
+        )
+
+    def refresh(self, payment_request_id: str) -> CheckoutResult:
+        payment = self.repo.payment_by_request_id(payment_request_id)
+        if payment is None:
+            raise LookupError(f"no payment {payment_request_id}")
+        outcome, message = describe(payment)
+        return CheckoutResult(payment, outcome, message)
+
+    # -- paying ---------------------------------------------------------------------------
+    def pay(
+        self,
+        request: CheckoutRequest,
+        *,
+        confirm_duplicate: bool = False,
+        progress: Progress | None = None,
+    ) -> CheckoutResult:
+        say = progress or (lambda _stage: None)
+        say("checking")
+        warnings = self.validate(request)
+        masked = request.card.masked()
+        if not confirm_duplicate:
+            dups = self.find_duplicates(masked, request.amount, request.reference_order_id)
+            if dups:
+                raise DuplicateSuspected(self.duplicate_message(dups), dups)
+        now = self.clock.now()
+        mode = CaptureMode.MANUAL if request.hold else CaptureMode.AUTOMATIC
+        payment_request_id = new_request_id("PAY")
+        say("journaling")
+        payment = self.repo.record_intent(
+            NewPayment(
+                reference_order_id=request.reference_order_id,
+                payment_request_id=payment_request_id,
+                amount=request.amount,
+                capture_mode=mode,
+                card=masked,
+                operator=request.operator,
+                terminal_id=self.config.terminal_id,
+                order_description=request.description.strip(),
+                card_fingerprint=fingerprint(request.card.pan, self.config.fingerprint_key),
+                expires_at=now + PAYMENT_EXPIRY,
+            )
+        )
+        self.in_flight.add(payment.id)
+        try:
+            payment = self._send(payment, request, mode, say)
+        finally:
+            self.in_flight.discard(payment.id)
+        if payment.status.needs_settlement and self._on_pending is not None:
+            self._on_pending(payment)
+        outcome, message = describe(payment)
+        say("done")
+        return CheckoutResult(payment, outcome, message, tuple(warnings))
+
+    def _send(
+        self, payment: Payment, request: CheckoutRequest, mode: CaptureMode, say: Progress
+    ) -> Payment:
+        billing = request.billing
+        address = None
+        if billing is not None and not billing.is_empty() and billing.region:
+            address = Address(
+                region=billing.region,
+                state=billing.state or None,
+                city=billing.city or None,
+                address1=billing.address1 or None,
+                zip_code=billing.zip_code or None,
+            )
+        pay = PayRequest(
+            payment_request_id=payment.payment_request_id,
+            amount=request.amount,
+            card=request.card,
+            reference_order_id=request.reference_order_id,
+            order_description=request.description.strip(),
+            capture_mode=AntomCaptureMode(mode.value),
+            is_authorization=True,
+            three_ds=request.three_ds,
+            env=Env(terminal_type=TerminalType.WEB),
+            billing_address=address,
+            notify_url=self.config.notify_url,
+            redirect_url=self.config.redirect_url,
+            merchant_region=self.config.merchant_region,
+        )
+        operator = request.operator
+        try:
+            body = pay.to_body()
+        except InvalidRequestError as exc:
+            self.settler.move(
+                payment,
+                PaymentStatus.NOT_SENT,
+                PaymentUpdate(result_code="INVALID_INPUT", result_message=exc.message[:200]),
+                reason="refused before sending",
+                operator=operator,
+            )
+            raise CheckoutInputError(_field_of(exc.field), exc.message) from None
+        self.settler.journal_request(
+            "pay",
+            body,
+            payment=payment.id,
+            request_id=payment.payment_request_id,
+            operator=operator,
+        )
+        del body
+        say("sending")
+        try:
+            response = self.client.pay(pay)
+        except RepeatRequestInconsistentError as exc:
+            # Our ids are random per attempt: this means Antom holds something else under
+            # it. Never a decline: the poller finds out what Antom has.
+            self.settler.journal_error(
+                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+            )
+            return self.settler.move(
+                payment, PaymentStatus.PENDING, reason="REPEAT_REQ_INCONSISTENT", operator=operator
+            )
+        except AntomError as exc:
+            self.settler.journal_error(
+                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+            )
+            if exc.ambiguous:
+                return self.settler.move(
+                    payment, PaymentStatus.PENDING, reason=str(exc), operator=operator
+                )
+            # Certain that nothing happened (unusable key, input refused by the client).
+            self.settler.move(
+                payment,
+                PaymentStatus.NOT_SENT,
+                PaymentUpdate(result_message=exc.user_message[:200]),
+                reason=f"not sent: {type(exc).__name__}",
+                operator=operator,
+            )
+            raise
+        say("recording")
+        return self.settler.apply_pay(payment, response, operator=operator)
+
+
+def _field_of(antom_field: str) -> str:
+    lowered = antom_field.lower()
+    if "cardno" in lowered:
+        return "card_number"
+    if "cvv" in lowered:
+        return "cvv"
+    if "expiry" in lowered:
+        return "expiry"
+    if "amount" in lowered:
+        return "amount"
+    if "referenceorderid" in lowered:
+        return "reference"
+    if "description" in lowered:
+        return "description"
+    return antom_field

@@ -1,0 +1,812 @@
+"""What Antom says, applied to the journal: the one place that maps answers to local states.
+
+Checkout (pay answers), the poller (inquiries), recovery (inquiries at start-up) and the
+notification listener all go through ``Settler``, so one observation always means the same
+thing whoever made it. Every observation is journaled (sanitised) before it changes a state;
+a state change the domain's state machine does not allow (a late or stale observation) is
+journaled as a note and otherwise ignored, never forced.
+
+Re-sending: an operation whose request id Antom does not know is sent again under the SAME
+id (captureRequestId, refundRequestId; a cancel has no id and is idempotent). Nothing is
+ever re-sent under a new id here: a payment that never reached Antom becomes NOT_SENT and
+waits for the cashier.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from posapp.core.antom.client import AntomClient
+from posapp.core.antom.errors import AntomError
+from posapp.core.antom.messages import (
+    CancelRequest,
+    CancelResponse,
+    CaptureRequest,
+    CaptureResponse,
+    CardResult,
+    InquiryPaymentResponse,
+    InquiryRefundResponse,
+    Outcome,
+    PayResponse,
+    RefundRequest,
+    RefundResponse,
+    RefundStatus,
+    Transaction,
+    TransactionStatus,
+)
+from posapp.core.antom.messages import PaymentStatus as AntomStatus
+from posapp.core.cards import MaskedCard
+from posapp.core.clock import Clock
+from posapp.core.domain import (
+    Capture,
+    CaptureMode,
+    DomainError,
+    EventKind,
+    IllegalTransition,
+    OperationStatus,
+    OperationUpdate,
+    Payment,
+    PaymentStatus,
+    PaymentUpdate,
+    Refund,
+)
+from posapp.core.journal.repository import JournalRepository
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "system"
+_P = PaymentStatus
+_O = OperationStatus
+
+ChangeCallback = Callable[[Payment], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What one settlement step saw, for logs, recovery reports and tests."""
+
+    payment: Payment
+    before: PaymentStatus
+    detail: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.payment.status is not self.before
+
+
+def _result_json(result: Any) -> dict[str, str] | None:
+    if result is None:
+        return None
+    return {
+        "resultCode": result.code,
+        "resultStatus": result.status.value,
+        "resultMessage": result.message,
+    }
+
+
+def _money(value: Any) -> dict[str, str] | None:
+    return None if value is None else {"currency": value.currency, "value": str(value.minor)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _card_summary(card: CardResult | None) -> dict[str, Any] | None:
+    if card is None:
+        return None
+    return _drop_none(
+        {
+            "cardBrand": card.brand,
+            "lastFour": card.last_four,
+            "funding": card.funding,
+            "issuingCountry": card.issuing_country,
+            "avsResultRaw": card.avs_result,
+            "cvvResultRaw": card.cvv_result,
+            "authorizationCode": card.authorization_code,
+        }
+    )
+
+
+def summarise(response: Any) -> dict[str, Any]:
+    """A journal-safe summary of a parsed Antom answer (never card numbers: only what the
+    parsers keep, which is already masked, plus ids, amounts, states and times)."""
+    out: dict[str, Any] = {"result": _result_json(getattr(response, "result", None))}
+    for attr, key in (
+        ("payment_request_id", "paymentRequestId"),
+        ("payment_id", "paymentId"),
+        ("capture_request_id", "captureRequestId"),
+        ("capture_id", "captureId"),
+        ("refund_request_id", "refundRequestId"),
+        ("refund_id", "refundId"),
+        ("redirect_url", "normalUrl"),
+        ("payment_result_code", "paymentResultCode"),
+        ("payment_result_message", "paymentResultMessage"),
+    ):
+        value = getattr(response, attr, None)
+        if value is not None:
+            out[key] = value
+    for attr, key in (("payment_status", "paymentStatus"), ("refund_status", "refundStatus")):
+        value = getattr(response, attr, None)
+        if value is not None:
+            out[key] = value.value
+    amount = getattr(response, "amount", None)
+    if amount is not None:
+        out["amount"] = _money(amount)
+    for attr in ("payment_time", "auth_expiry_time", "capture_time", "refund_time"):
+        value = getattr(response, attr, None)
+        if value is not None:
+            out[attr] = _iso(value)
+    card = _card_summary(getattr(response, "card", None))
+    if card:
+        out["paymentResultInfo"] = card
+    transactions = getattr(response, "transactions", ())
+    if transactions:
+        out["transactions"] = [
+            _drop_none(
+                {
+                    "type": t.type.value,
+                    "status": t.status.value,
+                    "requestId": t.request_id,
+                    "id": t.transaction_id,
+                    "amount": _money(t.amount),
+                }
+            )
+            for t in transactions
+        ]
+    classification = getattr(response, "classification", None)
+    if classification is not None:
+        out["classification"] = {
+            "outcome": classification.outcome.value,
+            "action": classification.action.value,
+        }
+    error = getattr(response, "error", None)
+    if error is not None:
+        out["error"] = f"{type(error).__name__}: {error}"
+    return out
+
+
+def card_update(card: CardResult | None, ours: MaskedCard) -> dict[str, Any]:
+    """PaymentUpdate fields from Antom's paymentResultInfo (masked data only)."""
+    if card is None:
+        return {}
+    return {
+        "avs_result": card.avs_result,
+        "cvv_result": card.cvv_result,
+        "network_transaction_id": card.network_transaction_id,
+        "auth_code": card.authorization_code,
+    }
+
+
+class Settler:
+    """Applies Antom's answers, inquiries and notifications to the journal; thread-safe.
+
+    ``on_change`` is called (from the calling thread) with the payment after every change
+    of its state or facts; the UI turns it into a signal.
+    """
+
+    def __init__(
+        self,
+        repo: JournalRepository,
+        client: AntomClient,
+        clock: Clock,
+        terminal_id: str,
+        *,
+        on_change: ChangeCallback | None = None,
+    ) -> None:
+        self.repo = repo
+        self.client = client
+        self.clock = clock
+        self.terminal_id = terminal_id
+        self._listeners: list[ChangeCallback] = [on_change] if on_change else []
+        self._listeners_lock = threading.Lock()
+
+    # -- change listeners ------------------------------------------------------------------
+    def subscribe(self, callback: ChangeCallback) -> Callable[[], None]:
+        with self._listeners_lock:
+            self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def notify(self, payment: Payment) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for callback in listeners:
+            try:
+                callback(payment)
+            except Exception:
+                log.exception("a payment-change listener failed")
+
+    # -- journal helpers -------------------------------------------------------------------
+    def journal_request(
+        self,
+        api: str,
+        body: Mapping[str, Any],
+        *,
+        payment: int,
+        request_id: str | None,
+        operator: str = SYSTEM,
+    ) -> None:
+        self.repo.record_request(
+            api,
+            body,
+            operator=operator,
+            terminal_id=self.terminal_id,
+            request_id=request_id,
+            payment=payment,
+        )
+
+    def journal_response(
+        self,
+        api: str,
+        response: Any,
+        *,
+        payment: int,
+        request_id: str | None,
+        operator: str = SYSTEM,
+    ) -> None:
+        error = getattr(response, "error", None)
+        classification = getattr(response, "classification", None)
+        self.repo.record_response(
+            api,
+            summarise(response),
+            operator=operator,
+            terminal_id=self.terminal_id,
+            request_id=request_id,
+            payment=payment,
+            outcome=classification.outcome.value if classification is not None else None,
+            error=f"{type(error).__name__}: {error}" if error is not None else None,
+        )
+
+    def journal_error(
+        self,
+        api: str,
+        error: Exception,
+        *,
+        payment: int,
+        request_id: str | None,
+        operator: str = SYSTEM,
+    ) -> None:
+        self.repo.record_response(
+            api,
+            None,
+            operator=operator,
+            terminal_id=self.terminal_id,
+            request_id=request_id,
+            payment=payment,
+            outcome="unknown",
+            error=f"{type(error).__name__}: {error}",
+        )
+
+    def note(self, payment: int | None, text: str, *, operator: str = SYSTEM, **extra: Any) -> None:
+        self.repo.record_event(
+            EventKind.NOTE,
+            operator=operator,
+            terminal_id=self.terminal_id,
+            payment=payment,
+            detail={"note": text, **extra},
+        )
+
+    # -- state moves -----------------------------------------------------------------------
+    def move(
+        self,
+        payment: Payment,
+        target: PaymentStatus,
+        update: PaymentUpdate | None = None,
+        *,
+        reason: str,
+        operator: str = SYSTEM,
+    ) -> Payment:
+        """Move ``payment`` to ``target`` if the state machine allows it from where the
+        payment is NOW (re-read inside the write); otherwise journal a note and keep it."""
+        current = self.repo.get_payment(payment.id) or payment
+        if not current.status.can_become(target):
+            if current.status is not target:
+                self.note(
+                    payment.id,
+                    f"observed {target.value} while {current.status.value}: kept",
+                    reason=reason,
+                )
+            return current
+        try:
+            moved = self.repo.transition(
+                payment.id,
+                target,
+                operator=operator,
+                terminal_id=self.terminal_id,
+                update=update,
+                reason=reason,
+            )
+        except IllegalTransition:
+            # another window or process moved it between our read and our write
+            return self.repo.get_payment(payment.id) or current
+        if moved.version != current.version:
+            self.notify(moved)
+        return moved
+
+    def _op_update(
+        self,
+        kind: str,
+        request_id: str,
+        status: OperationStatus,
+        update: OperationUpdate,
+        *,
+        operator: str = SYSTEM,
+    ) -> None:
+        getter = self.repo.get_capture if kind == "capture" else self.repo.get_refund
+        before = getter(request_id)
+        if before is None:
+            return
+        if not before.status.can_become(status):
+            if before.status is not status:
+                self.note(
+                    before.payment,
+                    f"{kind} {request_id}: observed {status.value} while {before.status.value}",
+                )
+            return
+        writer = self.repo.update_capture if kind == "capture" else self.repo.update_refund
+        try:
+            writer(
+                request_id,
+                status,
+                operator=operator,
+                terminal_id=self.terminal_id,
+                update=update,
+            )
+        except IllegalTransition:
+            return
+        after = self.repo.get_payment(before.payment)
+        if after is not None:
+            self.notify(after)
+
+    # -- pay -------------------------------------------------------------------------------
+    def apply_pay(self, payment: Payment, response: PayResponse, *, operator: str) -> Payment:
+        """Apply the answer to our own pay request (or the lack of one)."""
+        self.journal_response(
+            "pay",
+            response,
+            payment=payment.id,
+            request_id=payment.payment_request_id,
+            operator=operator,
+        )
+        result = response.result
+        now = self.clock.now()
+        facts: dict[str, Any] = {
+            "payment_id": response.payment_id,
+            "result_code": result.code if result else None,
+            "result_status": result.status.value if result else None,
+            "result_message": result.message if result else None,
+            **card_update(response.card, payment.card),
+        }
+        if result is None:
+            return self.move(
+                payment,
+                _P.PENDING,
+                PaymentUpdate(**facts),
+                reason=f"no verified answer: {response.classification.reason}",
+                operator=operator,
+            )
+        outcome = response.outcome
+        if outcome is Outcome.SUCCEEDED:
+            authorised_at = response.payment_time or now
+            update = PaymentUpdate(
+                **facts, authorised_at=authorised_at, auth_expiry=response.auth_expiry_time
+            )
+            target = (
+                _P.AUTHORISED if payment.capture_mode is CaptureMode.MANUAL else _P.CAPTURE_PENDING
+            )
+            return self.move(payment, target, update, reason="authorised", operator=operator)
+        if outcome is Outcome.UNKNOWN:
+            if response.redirect_url:
+                return self.move(
+                    payment,
+                    _P.NEEDS_3DS,
+                    PaymentUpdate(**facts, three_ds_url=response.redirect_url),
+                    reason="3-D Secure challenge",
+                    operator=operator,
+                )
+            return self.move(
+                payment,
+                _P.PENDING,
+                PaymentUpdate(**facts),
+                reason=response.classification.reason,
+                operator=operator,
+            )
+        return self.move(
+            payment,
+            _P.DECLINED,
+            PaymentUpdate(**facts),
+            reason=response.classification.reason,
+            operator=operator,
+        )
+
+    # -- inquiry ---------------------------------------------------------------------------
+    def inquire(self, payment: Payment) -> InquiryPaymentResponse | None:
+        """inquiryPayment by paymentRequestId; journaled. None when there was no answer."""
+        try:
+            inq = self.client.inquiry_payment(payment.payment_request_id)
+        except AntomError as exc:
+            self.journal_error(
+                "inquiryPayment", exc, payment=payment.id, request_id=payment.payment_request_id
+            )
+            return None
+        self.journal_response(
+            "inquiryPayment", inq, payment=payment.id, request_id=payment.payment_request_id
+        )
+        return inq
+
+    def apply_inquiry(
+        self, payment: Payment, inq: InquiryPaymentResponse, *, not_found_means_not_sent: bool
+    ) -> Payment:
+        """Apply an inquiryPayment answer: the payment's state, and its captures and refunds
+        found in ``transactions[]``."""
+        if inq.not_found:
+            if not_found_means_not_sent and payment.status in (_P.INTENT, _P.PENDING):
+                return self.move(
+                    payment,
+                    _P.NOT_SENT,
+                    PaymentUpdate(result_code="ORDER_NOT_EXIST", result_status="F"),
+                    reason="Antom does not know this paymentRequestId",
+                )
+            return payment
+        status = inq.payment_status
+        if status is None:
+            return payment
+        facts: dict[str, Any] = {
+            "payment_id": inq.payment_id,
+            "result_code": inq.payment_result_code,
+            "result_message": inq.payment_result_message,
+            **card_update(inq.card, payment.card),
+        }
+        self._apply_transactions(payment, inq.transactions)
+        current = self.repo.get_payment(payment.id) or payment
+        if status is AntomStatus.SUCCESS:
+            authorised_at = inq.payment_time or current.authorised_at or self.clock.now()
+            update = PaymentUpdate(
+                **facts,
+                result_status="S",
+                authorised_at=current.authorised_at or authorised_at,
+                auth_expiry=inq.auth_expiry_time,
+            )
+            captures = inq.captures()
+            if any(t.status is TransactionStatus.SUCCESS for t in captures):
+                return self.move(current, _P.CAPTURED, update, reason="captured (inquiry)")
+            if any(t.status is TransactionStatus.PROCESSING for t in captures):
+                return self.move(current, _P.CAPTURE_PENDING, update, reason="capture in process")
+            if current.status in (_P.INTENT, _P.PENDING, _P.NEEDS_3DS, _P.NOT_SENT):
+                target = (
+                    _P.AUTHORISED
+                    if current.capture_mode is CaptureMode.MANUAL
+                    else _P.CAPTURE_PENDING
+                )
+                return self.move(current, target, update, reason="authorised (inquiry)")
+            # Same state with new facts (payment id, auth expiry) is still worth keeping.
+            return self.move(current, current.status, update, reason="inquiry")
+        if status is AntomStatus.FAIL:
+            return self.move(
+                current,
+                _P.DECLINED,
+                PaymentUpdate(**facts, result_status="F"),
+                reason="payment failed (inquiry)",
+            )
+        if status is AntomStatus.CANCELLED:
+            lapsed = (
+                current.status in (_P.AUTHORISED, _P.CAPTURE_PENDING)
+                and current.capture_deadline is not None
+                and self.clock.now() >= current.capture_deadline
+            )
+            target = _P.RELEASED if lapsed else _P.CANCELLED
+            return self.move(current, target, PaymentUpdate(**facts), reason="cancelled (inquiry)")
+        # PROCESSING / PENDING: sent and known, outcome not yet
+        if current.status in (_P.INTENT, _P.NOT_SENT):
+            return self.move(current, _P.PENDING, PaymentUpdate(**facts), reason="processing")
+        return self.move(current, current.status, PaymentUpdate(**facts), reason="processing")
+
+    def _apply_transactions(self, payment: Payment, transactions: tuple[Transaction, ...]) -> None:
+        for t in transactions:
+            if not t.request_id:
+                continue
+            if t.type.value == "CAPTURE" and self.repo.get_capture(t.request_id) is not None:
+                self._op_update("capture", t.request_id, *_op_from_transaction(t))
+            elif t.type.value == "REFUND" and self.repo.get_refund(t.request_id) is not None:
+                self._op_update("refund", t.request_id, *_op_from_transaction(t))
+
+    # -- settling one payment (poller and recovery) ----------------------------------------
+    def settle_payment(self, payment: Payment, *, not_found_means_not_sent: bool) -> Observation:
+        """One settlement step for a payment whose outcome is not known."""
+        before = payment.status
+        inq = self.inquire(payment)
+        if inq is None:
+            return Observation(payment, before, "no answer")
+        after = self.apply_inquiry(payment, inq, not_found_means_not_sent=not_found_means_not_sent)
+        if after.status is _P.CANCEL_PENDING and inq.payment_status is AntomStatus.SUCCESS:
+            after = self.resend_cancel(after)
+        elif after.status is _P.CAPTURE_PENDING and after.capture_mode is CaptureMode.MANUAL:
+            for capture in self.repo.captures_for(after.id):
+                if capture.status in (_O.INTENT, _O.PENDING, _O.NOT_SENT):
+                    self.settle_capture(capture, inq)
+            after = self.repo.get_payment(after.id) or after
+        return Observation(after, before, inq.result.code)
+
+    # -- captures --------------------------------------------------------------------------
+    def send_capture(self, capture: Capture, payment: Payment, *, operator: str) -> Capture:
+        """Send (or re-send, same id) a capture that is journaled; apply the answer."""
+        if not payment.payment_id:
+            raise DomainError(
+                f"payment {payment.id} has no Antom paymentId yet",
+                user_message="This payment is still being checked; capture it in a moment.",
+            )
+        request = CaptureRequest(capture.capture_request_id, payment.payment_id, capture.amount)
+        self.journal_request(
+            "capture",
+            request.to_body(),
+            payment=payment.id,
+            request_id=capture.capture_request_id,
+            operator=operator,
+        )
+        if capture.status in (_O.INTENT, _O.NOT_SENT):
+            self._op_update("capture", capture.capture_request_id, _O.PENDING, OperationUpdate())
+        try:
+            response = self.client.capture(request)
+        except AntomError as exc:
+            self.journal_error(
+                "capture", exc, payment=payment.id, request_id=capture.capture_request_id
+            )
+            return self.repo.get_capture(capture.capture_request_id) or capture
+        self.apply_capture(capture, response, operator=operator)
+        return self.repo.get_capture(capture.capture_request_id) or capture
+
+    def apply_capture(self, capture: Capture, response: CaptureResponse, *, operator: str) -> None:
+        self.journal_response(
+            "capture",
+            response,
+            payment=capture.payment,
+            request_id=capture.capture_request_id,
+            operator=operator,
+        )
+        result = response.result
+        update = OperationUpdate(
+            antom_id=response.capture_id,
+            result_code=result.code if result else None,
+            result_status=result.status.value if result else None,
+            result_message=result.message if result else None,
+            completed_at=response.capture_time,
+        )
+        if response.outcome is Outcome.SUCCEEDED:
+            self._op_update(
+                "capture", capture.capture_request_id, _O.SUCCEEDED, update, operator=operator
+            )
+        elif response.outcome is Outcome.FAILED:
+            self._op_update(
+                "capture", capture.capture_request_id, _O.FAILED, update, operator=operator
+            )
+            if result is not None and result.code in ("AUTH_EXPIRED", "AUTH_CANCELLED"):
+                payment = self.repo.get_payment(capture.payment)
+                if payment is not None:
+                    target = _P.RELEASED if result.code == "AUTH_EXPIRED" else _P.CANCELLED
+                    self.move(payment, target, reason=f"capture refused: {result.code}")
+        else:
+            self._op_update(
+                "capture", capture.capture_request_id, _O.PENDING, update, operator=operator
+            )
+
+    def settle_capture(
+        self, capture: Capture, inq: InquiryPaymentResponse | None = None
+    ) -> Capture:
+        """Find out what happened to a capture; re-send it (same id) if Antom never saw it."""
+        payment = self.repo.get_payment(capture.payment)
+        if payment is None:
+            return capture
+        if inq is None:
+            inq = self.inquire(payment)
+            if inq is None:
+                return capture
+            payment = self.apply_inquiry(payment, inq, not_found_means_not_sent=False)
+        current = self.repo.get_capture(capture.capture_request_id) or capture
+        if current.status.is_final and current.status is not _O.NOT_SENT:
+            return current
+        seen = any(t.request_id == capture.capture_request_id for t in inq.captures())
+        if seen:
+            return current
+        if inq.payment_status is AntomStatus.SUCCESS and payment.payment_id:
+            log.info("capture %s unknown to Antom: re-sending it", capture.capture_request_id)
+            return self.send_capture(current, payment, operator=SYSTEM)
+        if inq.payment_status in (AntomStatus.CANCELLED, AntomStatus.FAIL) or inq.not_found:
+            self._op_update(
+                "capture",
+                capture.capture_request_id,
+                _O.NOT_SENT if current.status is _O.INTENT else _O.FAILED,
+                OperationUpdate(result_code="ORDER_STATUS_INVALID", result_status="F"),
+            )
+        return self.repo.get_capture(capture.capture_request_id) or current
+
+    # -- cancel ----------------------------------------------------------------------------
+    def resend_cancel(self, payment: Payment, *, operator: str = SYSTEM) -> Payment:
+        request = CancelRequest(
+            payment_id=payment.payment_id,
+            payment_request_id=None if payment.payment_id else payment.payment_request_id,
+        )
+        self.journal_request(
+            "cancel",
+            request.to_body(),
+            payment=payment.id,
+            request_id=payment.payment_request_id,
+            operator=operator,
+        )
+        try:
+            response = self.client.cancel(request)
+        except AntomError as exc:
+            self.journal_error(
+                "cancel", exc, payment=payment.id, request_id=payment.payment_request_id
+            )
+            return self.repo.get_payment(payment.id) or payment
+        return self.apply_cancel(payment, response, operator=operator)
+
+    def apply_cancel(self, payment: Payment, response: CancelResponse, *, operator: str) -> Payment:
+        self.journal_response(
+            "cancel",
+            response,
+            payment=payment.id,
+            request_id=payment.payment_request_id,
+            operator=operator,
+        )
+        result = response.result
+        update = PaymentUpdate(
+            result_code=result.code if result else None,
+            result_message=result.message if result else None,
+        )
+        if response.outcome is Outcome.SUCCEEDED:
+            return self.move(payment, _P.CANCELLED, update, reason="cancelled", operator=operator)
+        if response.outcome is Outcome.FAILED:
+            # Refused (captured meanwhile, window passed): the poller's next inquiry tells
+            # where it really is; until then it is still held.
+            current = self.repo.get_payment(payment.id) or payment
+            if current.status is _P.CANCEL_PENDING:
+                return self.move(
+                    current,
+                    _P.AUTHORISED,
+                    update,
+                    reason=f"cancel refused: {result.code if result else '?'}",
+                    operator=operator,
+                )
+            return current
+        return self.repo.get_payment(payment.id) or payment
+
+    # -- refunds ---------------------------------------------------------------------------
+    def send_refund(self, refund: Refund, payment: Payment, *, operator: str) -> Refund:
+        if not payment.payment_id:
+            raise DomainError(
+                f"payment {payment.id} has no Antom paymentId",
+                user_message="This payment cannot be refunded yet.",
+            )
+        request = RefundRequest(
+            refund.refund_request_id,
+            payment.payment_id,
+            refund.amount,
+            reason=refund.reason or None,
+        )
+        self.journal_request(
+            "refund",
+            request.to_body(),
+            payment=payment.id,
+            request_id=refund.refund_request_id,
+            operator=operator,
+        )
+        if refund.status in (_O.INTENT, _O.NOT_SENT):
+            self._op_update("refund", refund.refund_request_id, _O.PENDING, OperationUpdate())
+        try:
+            response = self.client.refund(request)
+        except AntomError as exc:
+            self.journal_error(
+                "refund", exc, payment=payment.id, request_id=refund.refund_request_id
+            )
+            return self.repo.get_refund(refund.refund_request_id) or refund
+        self.apply_refund(refund, response, operator=operator)
+        return self.repo.get_refund(refund.refund_request_id) or refund
+
+    def apply_refund(self, refund: Refund, response: RefundResponse, *, operator: str) -> None:
+        self.journal_response(
+            "refund",
+            response,
+            payment=refund.payment,
+            request_id=refund.refund_request_id,
+            operator=operator,
+        )
+        result = response.result
+        update = OperationUpdate(
+            antom_id=response.refund_id,
+            result_code=result.code if result else None,
+            result_status=result.status.value if result else None,
+            result_message=result.message if result else None,
+            completed_at=response.refund_time,
+        )
+        target = {
+            Outcome.SUCCEEDED: _O.SUCCEEDED,
+            Outcome.FAILED: _O.FAILED,
+            Outcome.UNKNOWN: _O.PENDING,
+        }[response.outcome]
+        self._op_update("refund", refund.refund_request_id, target, update, operator=operator)
+
+    def settle_refund(self, refund: Refund) -> Refund:
+        """inquiryRefund; re-send under the same refundRequestId if Antom never saw it."""
+        try:
+            inq = self.client.inquiry_refund(refund.refund_request_id)
+        except AntomError as exc:
+            self.journal_error(
+                "inquiryRefund", exc, payment=refund.payment, request_id=refund.refund_request_id
+            )
+            return refund
+        self.journal_response(
+            "inquiryRefund", inq, payment=refund.payment, request_id=refund.refund_request_id
+        )
+        if inq.found:
+            self.apply_refund_inquiry(refund, inq)
+        elif inq.classification.outcome is Outcome.FAILED:
+            payment = self.repo.get_payment(refund.payment)
+            if payment is not None and payment.payment_id:
+                log.info("refund %s unknown to Antom: re-sending it", refund.refund_request_id)
+                return self.send_refund(refund, payment, operator=SYSTEM)
+        return self.repo.get_refund(refund.refund_request_id) or refund
+
+    def apply_refund_inquiry(self, refund: Refund, inq: InquiryRefundResponse) -> None:
+        status = {
+            RefundStatus.SUCCESS: _O.SUCCEEDED,
+            RefundStatus.FAIL: _O.FAILED,
+            RefundStatus.PROCESSING: _O.PENDING,
+        }[inq.refund_status or RefundStatus.PROCESSING]
+        self._op_update(
+            "refund",
+            refund.refund_request_id,
+            status,
+            OperationUpdate(antom_id=inq.refund_id, completed_at=inq.refund_time),
+        )
+
+    # -- holds -----------------------------------------------------------------------------
+    def release_expired_holds(self) -> list[Payment]:
+        """AUTHORISED payments past their capture deadline: ask Antom, then mark RELEASED."""
+        released = []
+        for payment in self.repo.expired_holds(self.clock.now()):
+            inq = self.inquire(payment)
+            if inq is not None:
+                payment = self.apply_inquiry(payment, inq, not_found_means_not_sent=False)
+            if payment.status is _P.AUTHORISED:
+                payment = self.move(payment, _P.RELEASED, reason="7-day capture window passed")
+            released.append(payment)
+        return released
+
+
+def _op_from_transaction(t: Transaction) -> tuple[OperationStatus, OperationUpdate]:
+    status = {
+        TransactionStatus.SUCCESS: _O.SUCCEEDED,
+        TransactionStatus.FAIL: _O.FAILED,
+        TransactionStatus.CANCELLED: _O.FAILED,
+        TransactionStatus.PROCESSING: _O.PENDING,
+        TransactionStatus.PENDING: _O.PENDING,
+    }[t.status]
+    result = t.result
+    update = OperationUpdate(
+        antom_id=t.transaction_id,
+        result_code=result.code if result else None,
+        result_status=result.status.value if result else None,
+        result_message=result.message if result else None,
+        completed_at=t.time,
+    )
+    return status, update
+
+
+def not_found_grace_passed(payment: Payment, now: datetime, grace: timedelta) -> bool:
+    return now - payment.created_at >= grace
