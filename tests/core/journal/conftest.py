@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from posapp.core.cards import MaskedCard
-from posapp.core.clock import FakeClock
+from posapp.core.clock import Clock, FakeClock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
@@ -57,7 +57,7 @@ def new_payment(
     )
 
 
-def authorised(repo: JournalRepository, clock: FakeClock, **kwargs: object) -> Payment:
+def authorised(repo: JournalRepository, clock: Clock, **kwargs: object) -> Payment:
     p = repo.record_intent(new_payment(**kwargs))  # type: ignore[arg-type]
     return repo.transition(
         p.id,

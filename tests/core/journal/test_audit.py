@@ -1,0 +1,154 @@
+"""The hash-chained audit log and `posapp journal verify`."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from posapp.core.clock import FakeClock
+from posapp.core.domain import EventKind, PaymentStatus
+from posapp.core.journal.audit import GENESIS, row_hash
+from posapp.core.journal.repository import JournalRepository
+
+from .conftest import OP, authorised, new_payment
+
+
+@pytest.fixture
+def filled(data_dir: Path, clock: FakeClock) -> Path:
+    """A journal with a dozen audit rows, closed; returns the data dir."""
+    path = data_dir / "journal.sqlite3"
+    repo = JournalRepository.open(path, clock=clock)
+    for _ in range(3):
+        p = authorised(repo, clock)
+        repo.record_request("capture", {"paymentId": p.payment_id}, payment=p.id, **OP)
+        clock.advance(1)
+    repo.record_event(EventKind.NOTE, detail={"what": "recovery run"}, **OP)
+    assert len(repo.events()) == 10
+    repo.close()
+    return data_dir
+
+
+def _tamper(path: Path, *statements: str) -> None:
+    """Edit the file the way someone with a SQLite tool would (triggers dropped first)."""
+    raw = sqlite3.connect(path)
+    raw.execute("DROP TRIGGER events_no_update")
+    raw.execute("DROP TRIGGER events_no_delete")
+    for sql in statements:
+        raw.execute(sql)
+    raw.commit()
+    raw.close()
+
+
+def _verify(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "posapp", "journal", "verify", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_rows_chain_from_genesis(repo: JournalRepository, clock: FakeClock) -> None:
+    authorised(repo, clock)
+    events = repo.events()
+    raw = repo.journal.db().conn
+    raw.row_factory = sqlite3.Row
+    rows = list(raw.execute("SELECT * FROM events ORDER BY id"))
+    raw.row_factory = None
+    prev = GENESIS
+    for row, event in zip(rows, events, strict=True):
+        assert row["prev_hash"] == prev
+        assert row_hash(prev, row) == row["hash"] == event.hash
+        prev = row["hash"]
+
+
+def test_audit_rows_cannot_be_changed_through_sqlite(repo: JournalRepository) -> None:
+    repo.record_intent(new_payment())
+    conn = repo.journal.db().conn
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE events SET operator = 'mallory'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM events")
+
+
+def test_intact_journal_verifies(filled: Path) -> None:
+    result = _verify(filled)
+    assert result.returncode == 0, result.stderr
+    assert "10 audit rows" in result.stdout and "intact" in result.stdout
+
+
+def test_edited_row_is_named(filled: Path) -> None:
+    _tamper(filled / "journal.sqlite3", "UPDATE events SET operator = 'mallory' WHERE id = 4")
+    result = _verify(filled)
+    assert result.returncode == 1
+    assert "row 4" in result.stderr and "edited" in result.stderr
+
+
+def test_edited_detail_is_named(filled: Path) -> None:
+    _tamper(
+        filled / "journal.sqlite3",
+        "UPDATE events SET detail = replace(detail, 'recovery', 'nothing') WHERE id = 10",
+    )
+    result = _verify(filled)
+    assert result.returncode == 1 and "row 10" in result.stderr
+
+
+def test_deleted_row_is_named(filled: Path) -> None:
+    _tamper(filled / "journal.sqlite3", "DELETE FROM events WHERE id = 6")
+    result = _verify(filled)
+    assert result.returncode == 1
+    assert "row 6" in result.stderr and "deleted" in result.stderr
+
+
+def test_deleted_last_rows_are_named(filled: Path) -> None:
+    _tamper(filled / "journal.sqlite3", "DELETE FROM events WHERE id >= 9")
+    result = _verify(filled)
+    assert result.returncode == 1
+    assert "row 9" in result.stderr and "deleted" in result.stderr
+
+
+def test_reordered_rows_are_named(filled: Path) -> None:
+    # swap the contents of rows 3 and 5, keeping each row's hash with its content
+    _tamper(
+        filled / "journal.sqlite3",
+        "CREATE TEMP TABLE swap AS SELECT * FROM events WHERE id IN (3, 5)",
+        "DELETE FROM events WHERE id IN (3, 5)",
+        "INSERT INTO events SELECT CASE id WHEN 3 THEN 5 ELSE 3 END, at_ms, kind, payment, api, "
+        "request_id, from_status, to_status, operator, terminal_id, detail, prev_hash, hash FROM swap",
+    )
+    result = _verify(filled)
+    assert result.returncode == 1 and "row 3" in result.stderr
+
+
+def test_payment_edited_behind_the_log_is_caught(filled: Path) -> None:
+    raw = sqlite3.connect(filled / "journal.sqlite3")
+    raw.execute("UPDATE payments SET status = 'CAPTURED' WHERE id = 2")
+    raw.commit()
+    raw.close()
+    result = _verify(filled)
+    assert result.returncode == 1
+    assert "payment 2" in result.stderr and "AUTHORISED" in result.stderr
+
+
+def test_verify_does_not_write(filled: Path) -> None:
+    before = (filled / "journal.sqlite3").read_bytes()
+    assert _verify(filled).returncode == 0
+    assert (filled / "journal.sqlite3").read_bytes() == before
+
+
+def test_verify_without_a_journal_is_one_line(tmp_path: Path) -> None:
+    result = _verify(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "no journal" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verify_in_process(repo: JournalRepository, clock: FakeClock) -> None:
+    p = authorised(repo, clock)
+    repo.transition(p.id, PaymentStatus.CANCELLED, **OP)
+    result = repo.verify()
+    assert result.ok and result.rows == 3 and result.bad_row is None
