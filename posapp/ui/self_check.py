@@ -46,6 +46,7 @@ def check_gui(settings: Settings, backend: Any | None = None, *, timeout: float 
         _step("style sheet", _check_style_sheet),
         _step("translations", _check_translations),
         _step("sandbox pages", _check_sandbox_pages),
+        _step("keyring backends", _check_keyring_backends),
         _step("main window", lambda: _check_main_window(app, settings, backend, timeout)),
     ]
     return ", ".join(p for p in parts if p)
@@ -123,6 +124,24 @@ def _check_sandbox_pages() -> str:
             except UnicodeDecodeError:
                 raise GuiCheckFailed("sandbox pages", f"{_rel(page)} is not UTF-8") from None
     return f"{len(files)} sandbox files"
+
+
+def _check_keyring_backends() -> str:
+    """keyring finds backends through entry points: the bundle must carry its metadata."""
+    import importlib
+    import sys
+    from importlib.metadata import entry_points
+
+    found = {ep.name for ep in entry_points(group="keyring.backends")}
+    missing = {"SecretService", "Windows", "macOS"} - found
+    if missing:
+        raise GuiCheckFailed("keyring backends", f"not discoverable: {', '.join(sorted(missing))}")
+    native = {"linux": "keyring.backends.SecretService", "win32": "keyring.backends.Windows"}
+    module = native.get(sys.platform, "keyring.backends.macOS")
+    importlib.import_module(module)
+    if sys.platform == "linux":
+        importlib.import_module("secretstorage")  # SecretService is unusable without it
+    return "keyring backends"
 
 
 def _check_main_window(app: Any, settings: Settings, backend: Any | None, timeout: float) -> str:
