@@ -226,12 +226,19 @@ class MainWindow(QMainWindow):
 
     def _on_settings_saved(self, settings: Settings) -> None:
         environment_changed = settings.environment is not self._settings.environment
+        language_changed = settings.language != self._settings.language
         self.apply_settings(settings)
         if environment_changed:
             QMessageBox.information(
                 self,
                 self.tr("Settings saved"),
                 self.tr("Restart posapp to switch to the new environment."),
+            )
+        elif language_changed:
+            QMessageBox.information(
+                self,
+                self.tr("Settings saved"),
+                self.tr("Restart posapp to show it in the new language."),
             )
 
     # -- status bar -----------------------------------------------------------------------

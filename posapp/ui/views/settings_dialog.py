@@ -209,7 +209,14 @@ class SettingsDialog(QDialog):
             self.currency.addItem(code, code)
         self.currency.setAccessibleName(self.tr("Currency"))
         self._row(grid, 4, self.tr("C&urrency"), self.currency, "currency")
-        grid.setRowStretch(6, 1)
+        # Language (H7): each name in its own language, so anyone can find theirs.
+        self.language = QComboBox(self)
+        self.language.addItem(self.tr("Follow the computer"), "system")
+        self.language.addItem("English", "en")
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.setAccessibleName(self.tr("Language"))
+        self._row(grid, 6, self.tr("&Language"), self.language, "language")
+        grid.setRowStretch(8, 1)
         return page
 
     def _build_pin_tab(self) -> QWidget:
@@ -255,6 +262,7 @@ class SettingsDialog(QDialog):
         self.terminal_id.setText(s.terminal_id)
         self.merchant_name.setText(s.merchant_name)
         self.currency.setCurrentIndex(max(0, self.currency.findData(s.currency)))
+        self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self._on_environment_changed()
         self._on_region_changed()
 
@@ -269,6 +277,7 @@ class SettingsDialog(QDialog):
             terminal_id=self.terminal_id.text().strip(),
             merchant_name=self.merchant_name.text().strip() or self._settings.merchant_name,
             currency=str(self.currency.currentData()),
+            language=str(self.language.currentData()),
         )
 
     def _validated(self) -> Settings | None:
