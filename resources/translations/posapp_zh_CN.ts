@@ -320,6 +320,10 @@
             <source>Restart posapp to switch to the new environment.</source>
             <translation>请重新启动 posapp 以切换到新环境。</translation>
         </message>
+        <message>
+            <source>Restart posapp to show it in the new language.</source>
+            <translation>请重新启动 posapp 以使用新语言显示。</translation>
+        </message>
         <message numerus="yes">
             <source>%n payment(s) being settled</source>
             <translation>
@@ -1369,6 +1373,18 @@ Charge it again?</source>
         <message>
             <source>C&amp;urrency</source>
             <translation>币种(&amp;U)</translation>
+        </message>
+        <message>
+            <source>Follow the computer</source>
+            <translation>跟随系统</translation>
+        </message>
+        <message>
+            <source>Language</source>
+            <translation>语言</translation>
+        </message>
+        <message>
+            <source>&amp;Language</source>
+            <translation>语言(&amp;L)</translation>
         </message>
         <message>
             <source>&amp;Current PIN</source>
