@@ -7,11 +7,38 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import secrets
 import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from posapp.config import ConfigError, load_settings
+from posapp.config import ConfigError, Environment, Settings, load_settings
+from posapp.core.antom.client import AntomClient
+from posapp.core.antom.errors import AntomError
+from posapp.core.antom.retry import RetryPolicy
+from posapp.core.clock import Clock, SystemClock
+from posapp.core.domain import Payment
+from posapp.core.journal.errors import JournalError
+from posapp.core.journal.repository import JournalRepository
+from posapp.core.services.backoffice import BackOfficeService
+from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.notifications import NotificationListener
+from posapp.core.services.pin import PIN_FILE, TRAINING_PIN, PinManager
+from posapp.core.services.poller import Poller
+from posapp.core.services.recovery import Recovery, RecoveryReport
+from posapp.core.services.schedule import PollSchedule
+from posapp.core.services.secrets import (
+    KeyringSecretStore,
+    SecretStore,
+    SecretStoreError,
+    SecretStoreUnavailable,
+)
+from posapp.core.services.settle import Settler
 from posapp.logs import setup_logging
-from posapp.paths import app_dirs
+from posapp.paths import AppDirs, app_dirs
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +52,321 @@ def run_gui(args: argparse.Namespace) -> int:
         print(f"posapp: the settings file cannot be used: {exc}", file=sys.stderr)
         return 2
     log.info("starting posapp GUI in %s mode, data in %s", settings.environment, dirs.data)
+    try:
+        backend = build_backend(dirs, settings, start=True)
+    except BackendError as exc:
+        print(f"posapp: {exc.message}", file=sys.stderr)
+        return 2
+    except JournalError as exc:
+        print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
+        return 2
 
     from posapp.ui.application import run_application
 
-    return run_application(dirs, settings)
+    try:
+        return run_application(dirs, settings, backend)
+    finally:
+        backend.close()
+
+
+# -- the Backend: what the UI (and the self-test) get -------------------------------------
+
+
+class BackendError(Exception):
+    """The services cannot be built (no keyring, no keys, bad journal); one clear sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.user_message = message
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentInfo:
+    """What the status bar and the settings screen show about where payments go."""
+
+    environment: Environment
+    gateway: str  # base URL requests go to (the embedded sandbox's in training mode)
+    client_id: str
+    terminal_id: str
+    currency: str
+    listener_url: str | None  # the notification listener, when it runs
+    secrets: str  # where keys live ("system keyring (...)", "embedded sandbox")
+
+    @property
+    def training(self) -> bool:
+        return self.environment is Environment.TRAINING
+
+
+@dataclass(eq=False)
+class Backend:
+    """Everything the UI needs, built and wired by ``build_backend``. Thread-safe services;
+    every method may block on the journal or the network, so the UI calls them from worker
+    threads (posapp.ui.tasks.TaskRunner) and never from the GUI thread.
+
+    Services:
+      ``checkout``    CheckoutService: ``validate(req)``, ``find_duplicates(card, amount, ref)``,
+                      ``pay(CheckoutRequest, confirm_duplicate=False, progress=cb)`` ->
+                      CheckoutResult (raises CheckoutInputError(field, message) or
+                      DuplicateSuspected), ``refresh(payment_request_id)``, ``new_reference()``
+      ``backoffice``  BackOfficeService: ``approve(pin, uses=1)`` -> Approval,
+                      ``capture(payment, approval)``, ``cancel(payment, approval)``,
+                      ``refund(payment, Money, approval, reason=)`` -> OperationResult
+                      (BackOfficeError with a message when refused before sending),
+                      ``check_capture/check_cancel/check_refund`` (enable buttons),
+                      ``held()``, ``duplicates_for(ref)``
+      ``poller``      Poller: ``watch(payment)``, ``unsettled()``, ``running``
+      ``repo``        JournalRepository: order list (``list_payments(filter, page)``),
+                      ``held_authorisations``, ``count_by_status``, ``get_payment``,
+                      ``captures_for``, ``refunds_for``, ``events_for_payment``,
+                      ``duplicate_orders``, ``data_version``, ``verify``
+      ``pins``        PinManager: ``set_pin(new, current)``, ``uses_default()``
+      ``secrets``     SecretStore (keyring) for the settings screen's key import
+      ``settings`` / ``dirs`` / ``info()`` (EnvironmentInfo) / ``sandbox`` (training only)
+
+    Changes: ``subscribe(callback)`` -> unsubscribe; ``callback(Payment)`` runs on the thread
+    that saw the change (poller, listener, worker): the UI re-emits it as a Qt signal.
+    Life cycle: ``start()`` (listener, then recovery + poller on a background thread),
+    ``recover()`` (synchronous), ``close()`` (stops everything cleanly; idempotent).
+    """
+
+    settings: Settings
+    dirs: AppDirs
+    clock: Clock
+    repo: JournalRepository
+    client: AntomClient
+    settler: Settler
+    checkout: CheckoutService
+    backoffice: BackOfficeService
+    poller: Poller
+    recovery: Recovery
+    pins: PinManager
+    secrets: SecretStore
+    listener: NotificationListener | None = None
+    sandbox: Any = None  # posapp.sandbox.Sandbox in training mode
+    last_recovery: RecoveryReport | None = None
+    recovered: threading.Event = field(default_factory=threading.Event)
+    _closed: bool = False
+    _recovery_thread: threading.Thread | None = None
+
+    @property
+    def environment(self) -> Environment:
+        return self.settings.environment
+
+    def info(self) -> EnvironmentInfo:
+        return EnvironmentInfo(
+            environment=self.settings.environment,
+            gateway=self.client.base_url,
+            client_id=self.client.client_id,
+            terminal_id=self.settings.terminal_id,
+            currency=self.settings.currency,
+            listener_url=self.listener.url if self.listener and self.listener.running else None,
+            secrets="embedded sandbox" if self.sandbox is not None else self.secrets.describe(),
+        )
+
+    def subscribe(self, callback: Callable[[Payment], None]) -> Callable[[], None]:
+        return self.settler.subscribe(callback)
+
+    def recover(self, progress: Callable[[int, int], None] | None = None) -> RecoveryReport:
+        """Re-inquire everything not final (synchronous)."""
+        report = self.recovery.run(progress)
+        self.last_recovery = report
+        self.recovered.set()
+        return report
+
+    def start(self, *, recover: bool = True) -> Backend:
+        """Listener now; recovery then the poller on a background thread."""
+        if self.listener is not None:
+            self.listener.start()
+
+        def run() -> None:
+            try:
+                if recover:
+                    self.recover()
+            except Exception:
+                log.exception("start-up recovery failed")
+            finally:
+                self.recovered.set()
+                if not self._closed:
+                    self.poller.start()
+
+        self._recovery_thread = threading.Thread(target=run, name="posapp-recovery", daemon=True)
+        self._recovery_thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop the poller, the listener, the sandbox; close the client and the journal."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._recovery_thread is not None:
+            self._recovery_thread.join(30)
+        self.poller.close()
+        if self.listener is not None:
+            self.listener.stop()
+        self.client.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+        self.repo.close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+FINGERPRINT_KEY_FILE = "card-fingerprint.key"
+
+
+def _fingerprint_key(dirs: AppDirs) -> bytes:
+    """A per-install key for card fingerprints (HMAC), created on first use."""
+    path = dirs.data / FINGERPRINT_KEY_FILE
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    except FileNotFoundError:
+        pass
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return key
+
+
+def build_backend(
+    dirs: AppDirs,
+    settings: Settings,
+    *,
+    secret_store: SecretStore | None = None,
+    clock: Clock | None = None,
+    client_timeout: float = 10.0,
+    client_retry: RetryPolicy | None = None,
+    poll_schedule: PollSchedule | None = None,
+    poll_concurrency: int = 4,
+    pin_cost: int | None = None,
+    start: bool = False,
+) -> Backend:
+    """The composition root of the services.
+
+    Training: starts the embedded ``posapp.sandbox.Sandbox`` (state in ``dirs.sandbox_state``)
+    and talks to it with the sandbox's own keys. Sandbox/production: the client id and keys
+    come from the keyring (``secret_store``, default the OS keyring); no usable keyring or no
+    keys -> BackendError with a clear message, and nothing is started.
+    """
+    settings = settings.validate()
+    dirs.create()
+    clock = clock or SystemClock()
+    store: SecretStore = secret_store or KeyringSecretStore()
+    sandbox: Any = None
+    if settings.environment is Environment.TRAINING:
+        from posapp.sandbox import Sandbox
+
+        sandbox = Sandbox(dirs.sandbox_state).start()
+        base_url, client_id = sandbox.base_url, sandbox.client_id
+        private_pem, public_pem = sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+    else:
+        env = settings.environment.value
+        try:
+            creds = store.load(env)
+        except SecretStoreUnavailable as exc:
+            raise BackendError(
+                f"{settings.environment.value.capitalize()} mode needs the system keyring: {exc}"
+            ) from None
+        except SecretStoreError as exc:
+            raise BackendError(str(exc)) from None
+        if creds is None:
+            raise BackendError(
+                f"No Antom keys are stored for {env} mode: import them with `posapp keys "
+                "import --private-key FILE --antom-public-key FILE --client-id ID`"
+            )
+        if settings.client_id and settings.client_id != creds.client_id:
+            raise BackendError(
+                f"The settings name client id {settings.client_id} but the keyring holds keys "
+                f"for {creds.client_id}: import the right keys or fix the settings"
+            )
+        base_url, client_id = settings.gateway, creds.client_id
+        private_pem, public_pem = creds.merchant_private_key_pem, creds.antom_public_key_pem
+    try:
+        client = AntomClient(
+            base_url,
+            client_id,
+            private_pem,
+            public_pem,
+            timeout=client_timeout,
+            retry=client_retry,
+        )
+    except (AntomError, ValueError) as exc:
+        if sandbox is not None:
+            sandbox.stop()
+        raise BackendError(f"The Antom keys cannot be used: {exc}") from None
+    try:
+        repo = JournalRepository.open(dirs.journal, clock=clock)
+    except JournalError:
+        client.close()
+        if sandbox is not None:
+            sandbox.stop()
+        raise
+    terminal = settings.terminal_id
+    settler = Settler(repo, client, clock, terminal)
+    pins = PinManager(
+        dirs.config / PIN_FILE,
+        clock=clock,
+        default_pin=TRAINING_PIN if settings.environment is Environment.TRAINING else None,
+        **({"n": pin_cost} if pin_cost else {}),
+    )
+    in_flight = InFlight()
+    poller = Poller(
+        repo,
+        settler,
+        clock,
+        schedule=poll_schedule,
+        concurrency=poll_concurrency,
+        in_flight=in_flight,
+    )
+    listener = None
+    if settings.listener_enabled:
+        listener = NotificationListener(
+            settler, client.public_key, client_id, port=settings.notify_port
+        ).start()
+    notify_url = listener.url if listener is not None else None
+    public_url = settings.extra.get("notify_public_url")
+    if isinstance(public_url, str) and public_url:
+        notify_url = public_url  # a store that exposes its listener through a proxy
+    checkout = CheckoutService(
+        repo,
+        client,
+        settler,
+        clock,
+        CheckoutConfig(
+            terminal_id=terminal,
+            currency=settings.currency,
+            fingerprint_key=_fingerprint_key(dirs),
+            notify_url=notify_url,
+        ),
+        in_flight=in_flight,
+        on_pending=poller.watch,
+    )
+    backoffice = BackOfficeService(repo, settler, pins, clock, terminal, on_pending=poller.watch)
+    backend = Backend(
+        settings=settings,
+        dirs=dirs,
+        clock=clock,
+        repo=repo,
+        client=client,
+        settler=settler,
+        checkout=checkout,
+        backoffice=backoffice,
+        poller=poller,
+        recovery=Recovery(repo, settler, clock),
+        pins=pins,
+        secrets=store,
+        listener=listener,
+        sandbox=sandbox,
+    )
+    if start:
+        backend.start()
+    return backend

@@ -40,6 +40,11 @@ from posapp.core.antom.messages import (
     TransactionStatus,
 )
 from posapp.core.antom.messages import PaymentStatus as AntomStatus
+from posapp.core.antom.notifications import (
+    CaptureNotification,
+    Notification,
+    PaymentNotification,
+)
 from posapp.core.cards import MaskedCard
 from posapp.core.clock import Clock
 from posapp.core.domain import (
@@ -810,3 +815,76 @@ def _op_from_transaction(t: Transaction) -> tuple[OperationStatus, OperationUpda
 
 def not_found_grace_passed(payment: Payment, now: datetime, grace: timedelta) -> bool:
     return now - payment.created_at >= grace
+
+
+def apply_notification(settler: Settler, note: Notification) -> Payment | None:
+    """Apply a VERIFIED notification; the payment it concerns (None if unknown here)."""
+    repo = settler.repo
+    if isinstance(note, PaymentNotification):
+        payment = repo.payment_by_request_id(note.payment_request_id)
+        if payment is None:
+            return None
+        result = note.result
+        facts: dict[str, Any] = {
+            "payment_id": note.payment_id,
+            "result_code": result.code,
+            "result_status": result.status.value,
+            "result_message": result.message,
+            **card_update(note.card, payment.card),
+        }
+        if not note.final:
+            if payment.status in (_P.INTENT, _P.NOT_SENT):
+                return settler.move(payment, _P.PENDING, PaymentUpdate(**facts), reason="notify")
+            return payment
+        if note.succeeded:
+            update = PaymentUpdate(
+                **facts,
+                authorised_at=note.payment_time or settler.clock.now(),
+                auth_expiry=note.auth_expiry_time,
+            )
+            if payment.status in (_P.INTENT, _P.PENDING, _P.NEEDS_3DS, _P.NOT_SENT):
+                target = (
+                    _P.AUTHORISED
+                    if payment.capture_mode is CaptureMode.MANUAL
+                    else _P.CAPTURE_PENDING
+                )
+                return settler.move(payment, target, update, reason="notifyPayment")
+            return settler.move(payment, payment.status, update, reason="notifyPayment")
+        return settler.move(
+            payment, _P.DECLINED, PaymentUpdate(**facts), reason="notifyPayment: failed"
+        )
+    if isinstance(note, CaptureNotification):
+        op_update = OperationUpdate(
+            antom_id=note.capture_id,
+            result_code=note.result.code,
+            result_status=note.result.status.value,
+            result_message=note.result.message,
+            completed_at=note.capture_time,
+        )
+        status = _O.SUCCEEDED if note.succeeded else _O.FAILED
+        capture = repo.get_capture(note.capture_request_id)
+        if capture is not None:
+            settler._op_update("capture", note.capture_request_id, status, op_update)
+            return repo.get_payment(capture.payment)
+        payment = repo.payment_by_payment_id(note.payment_id)
+        if payment is None:
+            return None
+        if note.succeeded and payment.capture_mode is CaptureMode.AUTOMATIC:
+            return settler.move(payment, _P.CAPTURED, reason="notifyCapture (automatic)")
+        return payment
+    refund = repo.get_refund(note.refund_request_id)
+    if refund is None:
+        return None if note.payment_id is None else repo.payment_by_payment_id(note.payment_id)
+    settler._op_update(
+        "refund",
+        note.refund_request_id,
+        _O.SUCCEEDED if note.succeeded else _O.FAILED,
+        OperationUpdate(
+            antom_id=note.refund_id,
+            result_code=note.result.code,
+            result_status=note.result.status.value,
+            result_message=note.result.message,
+            completed_at=note.refund_time,
+        ),
+    )
+    return repo.get_payment(refund.payment)
