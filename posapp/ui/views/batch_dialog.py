@@ -95,12 +95,24 @@ class BatchDialog(QDialog):
         self._running = False
         n = len(self.payments)
         if action is BatchAction.CAPTURE:
-            self.setWindowTitle(self.tr("Capture %n payment(s)", "", n))
-            heading = self.tr("Capture the held amount of these %n payment(s)?", "", n)
+            self.setWindowTitle(
+                self.tr("Capture 1 payment")
+                if n == 1
+                else self.tr("Capture {0} payments").format(n)
+            )
+            heading = (
+                self.tr("Capture the held amount of this payment?")
+                if n == 1
+                else self.tr("Capture the held amount of these {0} payments?").format(n)
+            )
             go = self.tr("Capture all")
         else:
-            self.setWindowTitle(self.tr("Cancel %n payment(s)", "", n))
-            heading = self.tr("Release the hold of these %n payment(s)? Nothing is charged.", "", n)
+            self.setWindowTitle(
+                self.tr("Cancel 1 payment") if n == 1 else self.tr("Cancel {0} payments").format(n)
+            )
+            heading = self.tr("Release the hold of these {0} payments? Nothing is charged.").format(
+                n
+            )
             go = self.tr("Cancel all")
         self.setMinimumSize(560, 380)
 
@@ -258,11 +270,11 @@ class BatchDialog(QDialog):
         done = self.states.count(RowState.DONE)
         failed = len(self.failed_rows())
         pending = self.states.count(RowState.PENDING)
-        parts = [self.tr("%n done", "", done)]
+        parts = [self.tr("{0} done").format(done)]
         if failed:
-            parts.append(self.tr("%n failed", "", failed))
+            parts.append(self.tr("{0} failed").format(failed))
         if pending:
-            parts.append(self.tr("%n still being checked", "", pending))
+            parts.append(self.tr("{0} still being checked").format(pending))
         self.summary.setText(", ".join(parts))
         self._set_controls()
         self.batch_finished.emit()
@@ -273,7 +285,7 @@ class BatchDialog(QDialog):
         self.go_button.setVisible(waiting)
         self.go_button.setEnabled(not self._running and not self.pin.locked)
         self.retry_button.setVisible(failed > 0 and not waiting)
-        self.retry_button.setText(self.tr("Retry failed (%n)", "", failed))
+        self.retry_button.setText(self.tr("Retry failed ({0})").format(failed))
         self.retry_button.setEnabled(not self._running and not self.pin.locked)
         self.close_button.setEnabled(not self._running)
         self.pin.field.setEnabled(not self._running and not self.pin.locked)

@@ -104,8 +104,10 @@ def pin_message(exc: PinError) -> str:
 
     if isinstance(exc, WrongPin):
         if exc.attempts_left > 0:
-            return QCoreApplication.translate(
-                "PinEntry", "Wrong PIN: %n attempt(s) left", "", exc.attempts_left
+            if exc.attempts_left == 1:
+                return QCoreApplication.translate("PinEntry", "Wrong PIN: 1 attempt left")
+            return QCoreApplication.translate("PinEntry", "Wrong PIN: {0} attempts left").format(
+                exc.attempts_left
             )
         return QCoreApplication.translate(
             "PinEntry", "Wrong PIN: approvals are now locked for a few minutes"

@@ -53,17 +53,19 @@ def receipt_html(data: ReceiptData) -> str:
         (_tr("AVS result"), data.avs_result or "—"),
         (_tr("CVV result"), data.cvv_result or "—"),
     ]
+    # Label above value: long identifiers (a paymentId has up to 64 characters) get the
+    # whole width of a slip instead of half a table column.
     body = "".join(
-        f"<tr><td style='padding-right:12px'>{html.escape(k)}</td>"
-        f"<td><b>{html.escape(v)}</b></td></tr>"
+        f"<p style='margin-top:4px; margin-bottom:0'><span style='font-size:7pt'>"
+        f"{html.escape(k)}</span><br/><b>{html.escape(v)}</b></p>"
         for k, v in rows
         if v
     )
     return (
         f"<h2 align='center'>{html.escape(data.merchant)}</h2>"
         f"<p align='center' style='font-size:18pt'><b>{html.escape(data.amount)}</b></p>"
-        f"<table>{body}</table>"
-        f"<p align='center'>{html.escape(_tr('Thank you'))}</p>"
+        f"{body}"
+        f"<p align='center' style='margin-top:10px'>{html.escape(_tr('Thank you'))}</p>"
     )
 
 

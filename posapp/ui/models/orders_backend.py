@@ -1,0 +1,221 @@
+"""What the back-office screens need from the journal and the services, in one adapter.
+
+``JournalOrderSource`` answers the order model's queries with the journal repository's
+keyset pages (and a position query for scroll-bar jumps); ``OrdersBackend`` adds the
+timeline, live following of changes, receipts and the manager-approved actions. Every method
+here may block: views call them only through the TaskRunner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
+from posapp.core.journal.repository import (
+    MAX_PAGE_SIZE,
+    Cursor,
+    HeldCursor,
+    JournalRepository,
+    PageDirection,
+    PageRequest,
+    PaymentFilter,
+    to_ms,
+)
+from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.order_model import OrderQuery
+from posapp.ui.views.receipt import ReceiptData
+
+HELD_LIMIT = 200_000  # far more holds than a till can have open within 7 days
+
+
+def to_filter(query: OrderQuery) -> PaymentFilter:
+    return PaymentFilter(
+        statuses=frozenset(query.statuses),
+        created_from=query.since,
+        created_to=query.until,
+        text=query.text.strip(),
+    )
+
+
+class JournalOrderSource:
+    """The order model's queries over the journal (thread-safe: one connection per thread)."""
+
+    def __init__(self, repo: JournalRepository) -> None:
+        self.repo = repo
+
+    # The Held list is small (holds lapse after 7 days): it is read whole and filtered here.
+    def _held(self, query: OrderQuery) -> list[Payment]:
+        rows: list[Payment] = []
+        after: HeldCursor | None = None
+        while len(rows) < HELD_LIMIT:
+            page = self.repo.held_authorisations(limit=MAX_PAGE_SIZE, after=after)
+            rows.extend(page)
+            if len(page) < MAX_PAGE_SIZE:
+                break
+            last = page[-1]
+            after = HeldCursor(to_ms(last.capture_deadline or last.created_at), last.id)
+        plain = OrderQuery(since=query.since, until=query.until, text=query.text)
+        return [p for p in rows if pf.matches(p, plain)]
+
+    def count(self, query: OrderQuery) -> int:
+        if query.held:
+            return len(self._held(query))
+        return self.repo.count_payments(to_filter(query))
+
+    def key_of(self, query: OrderQuery, payment: Payment) -> Any:
+        return payment.id if query.held else Cursor.of(payment)
+
+    def window(
+        self,
+        query: OrderQuery,
+        *,
+        offset: int,
+        limit: int,
+        total: int,
+        after: Any = None,
+        before: Any = None,
+    ) -> list[Payment]:
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        if query.held:
+            rows = self._held(query)
+            ids = [p.id for p in rows]
+            if after is not None and after in ids:
+                start = ids.index(after) + 1
+                return rows[start : start + limit]
+            if before is not None and before in ids:
+                end = ids.index(before)
+                return rows[max(0, end - limit) : end]
+            return rows[offset : offset + limit]
+        flt = to_filter(query)
+        if after is not None:
+            return list(
+                self.repo.list_payments(flt, PageRequest(PageDirection.OLDER, after, limit)).rows
+            )
+        if before is not None:
+            return list(
+                self.repo.list_payments(flt, PageRequest(PageDirection.NEWER, before, limit)).rows
+            )
+        if total and offset > total // 2:
+            # Near the end: walk the index from the oldest row rather than skip most of it.
+            from_oldest = total - offset - limit
+            if from_oldest < 0:
+                limit += from_oldest
+                from_oldest = 0
+            return self.repo.payments_at(flt, from_oldest, limit, from_oldest=True)
+        return self.repo.payments_at(flt, offset, limit)
+
+    def get(self, key: int) -> Payment | None:
+        return self.repo.get_payment(key)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What happened in the journal since the last look."""
+
+    payments: list[Payment]
+    last_event_id: int
+
+
+class OrdersBackend:
+    """The journal reads and the service calls behind the Orders screen.
+
+    ``actions`` is the back-office service (capture / cancel / refund with manager approval);
+    ``merchant`` names the store on receipts.
+    """
+
+    def __init__(
+        self,
+        repo: JournalRepository,
+        actions: Any = None,
+        *,
+        merchant: str = "",
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.repo = repo
+        self.source = JournalOrderSource(repo)
+        self.actions = actions
+        self.merchant = merchant
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self._now()
+
+    # -- reads --------------------------------------------------------------------------
+    def events(self, payment: Payment) -> list[Event]:
+        return self.repo.events_for_payment(payment.id)
+
+    def get(self, key: int) -> Payment | None:
+        return self.repo.get_payment(key)
+
+    def last_event_id(self) -> int:
+        return self.repo.last_event_id()
+
+    def changes_since(self, event_id: int, limit: int = 1000) -> Changes:
+        """Payments touched by audit events after ``event_id`` (each read once, fresh)."""
+        events = self.repo.events(after_id=event_id, limit=limit)
+        last = events[-1].id if events else event_id
+        keys: list[int] = []
+        for event in events:
+            if event.payment is not None and event.payment not in keys:
+                if event.kind in (
+                    EventKind.STATE_CHANGE,
+                    EventKind.RESPONSE_RECEIVED,
+                    EventKind.NOTIFICATION,
+                ):
+                    keys.append(event.payment)
+        payments = [p for p in (self.repo.get_payment(k) for k in keys) if p is not None]
+        return Changes(payments, last)
+
+    def receipt(self, payment: Payment) -> ReceiptData:
+        return ReceiptData(
+            merchant=self.merchant or "posapp",
+            time=pf.format_time(payment.authorised_at or payment.created_at),
+            card=pf.card_text(payment),
+            amount=pf.amount_text(payment),
+            status=pf.status_label(payment),
+            payment_id=pf.payment_id(payment),
+            order_reference=payment.reference_order_id,
+            terminal_id=payment.terminal_id,
+            network_transaction_id=payment.network_transaction_id or "",
+            avs_result=payment.avs_result or "",
+            cvv_result=payment.cvv_result or "",
+            auth_code=payment.auth_code or "",
+        )
+
+    # -- actions (manager approved) -----------------------------------------------------
+    def capture(
+        self, payment: Payment, pin: str, progress: Callable[[str], None] | None = None
+    ) -> Any:
+        return self.actions.capture(payment, pin, progress=progress)
+
+    def cancel(
+        self, payment: Payment, pin: str, progress: Callable[[str], None] | None = None
+    ) -> Any:
+        return self.actions.cancel(payment, pin, progress=progress)
+
+    def refund(
+        self,
+        payment: Payment,
+        amount: Any,
+        reason: str,
+        pin: str,
+        progress: Callable[[str], None] | None = None,
+    ) -> Any:
+        return self.actions.refund(payment, amount, reason, pin, progress=progress)
+
+
+def can_capture(payment: Payment, now: datetime) -> bool:
+    return payment.can_capture(now)
+
+
+def can_cancel(payment: Payment) -> bool:
+    return payment.status is PaymentStatus.AUTHORISED
+
+
+def can_refund(payment: Payment) -> bool:
+    return payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED) and (
+        payment.refundable.minor > 0
+    )

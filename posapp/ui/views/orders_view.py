@@ -1,0 +1,702 @@
+"""The back office: the order list (all orders, or the Held authorisations), its filters, the
+details pane, and the manager actions (capture, cancel, refund, batches, receipts, CSV export).
+
+The list is an OrderTableModel over the journal; every query and every service call runs
+through the TaskRunner. A light timer follows the audit log so rows change as the poller
+settles payments, and new payments appear without reloading the list.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QDate,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTabBar,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from posapp.core.domain import PaymentStatus
+from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.csv_export import export_csv
+from posapp.ui.models.order_model import Column, OrderQuery, OrderTableModel, Role
+from posapp.ui.models.orders_backend import OrdersBackend, can_cancel, can_capture, can_refund
+from posapp.ui.tasks import Lane, TaskRunner
+from posapp.ui.views import receipt as receipts
+from posapp.ui.views.batch_dialog import BatchAction, BatchDialog
+from posapp.ui.views.cancel_dialog import CancelDialog
+from posapp.ui.views.capture_dialog import CaptureDialog
+from posapp.ui.views.payment_details import PaymentDetails
+from posapp.ui.views.pin_dialog import ActionResult
+from posapp.ui.views.refund_dialog import RefundDialog
+from posapp.ui.widgets.status_pill import TONE_COLOURS, Tone
+
+log = logging.getLogger(__name__)
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class StatusPillDelegate(QStyledItemDelegate):
+    """Paints the status column as a rounded, coloured pill with white text."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        status = index.data(Role.STATUS)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if not status or not text:
+            super().paint(painter, option, index)
+            return
+        # Selection background first, so a selected row still reads as selected.
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            plain = QStyleOptionViewItem(option)
+            self.initStyleOption(plain, index)
+            plain.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, option.widget)
+        try:
+            tone = Tone(pf.TONES.get(PaymentStatus(status), "neutral"))
+        except ValueError:
+            tone = Tone.NEUTRAL
+        bg, fg = TONE_COLOURS[tone]
+        metrics = option.fontMetrics
+        width = min(metrics.horizontalAdvance(text) + 18, option.rect.width() - 6)
+        height = min(metrics.height() + 4, option.rect.height() - 4)
+        rect = QRectF(
+            option.rect.x() + 4,
+            option.rect.y() + (option.rect.height() - height) / 2,
+            width,
+            height,
+        )
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(bg))
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setPen(QPen(QColor(fg)))
+        font = option.font
+        font.setBold(True)
+        painter.setFont(font)
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 12)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, elided)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width() + 24, hint.height())
+
+
+PERIODS = ("all", "today", "7d", "30d", "custom")
+
+
+class OrdersView(QWidget):
+    """The Orders work area: filters, the order table, the details pane, the actions.
+
+    Signals: ``action_finished(object)`` after a capture / cancel / refund (ActionResult);
+    ``exported(str, int)`` after a CSV export (path, rows).
+    """
+
+    action_finished = Signal(object)
+    exported = Signal(str, int)
+
+    FOLLOW_MS = 1000  # how often the audit log is checked for changes
+    FILTER_DELAY_MS = 250
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        backend: Any,
+        *,
+        parent: QWidget | None = None,
+        follow: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("ordersView")
+        self._runner = runner
+        self.backend: OrdersBackend = (
+            backend if isinstance(backend, OrdersBackend) else orders_backend_from(backend)
+        )
+        self._last_event_id: int | None = None
+        self._following = False
+
+        self.model = OrderTableModel(
+            self.backend.source, submit=self._submit, now=self.backend.now, parent=self
+        )
+        self.model.count_changed.connect(self._on_count_changed)
+        self.model.rows_loaded.connect(self._on_rows_loaded)
+        self.model.load_failed.connect(self._on_load_failed)
+
+        self._build_filters()
+        self._build_table()
+        self._build_actions()
+        self.details = PaymentDetails(self._runner, self.backend.events, self)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        left = QWidget(splitter)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(self.action_bar)
+        left_layout.addWidget(self.table, 1)
+        splitter.addWidget(left)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([700, 380])
+        self.splitter = splitter
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.view_tabs)
+        layout.addLayout(self.filter_bar)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status_line)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(self.FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.apply_filters)
+        self._follow_timer = QTimer(self)
+        self._follow_timer.setInterval(self.FOLLOW_MS)
+        self._follow_timer.timeout.connect(self.follow_changes)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(30_000)
+        self._clock_timer.timeout.connect(self.model.refresh_times)
+        self._clock_timer.start()
+
+        self.apply_filters()
+        if follow:
+            self._runner.run(
+                self.backend.last_event_id,
+                on_done=self._on_last_event_id,
+                owner=self,
+                label="follow journal",
+            )
+        self._update_actions()
+
+    # -- building -----------------------------------------------------------------------
+    def _build_filters(self) -> None:
+        self.view_tabs = QTabBar(self)
+        self.view_tabs.setObjectName("ordersViewTabs")
+        self.view_tabs.addTab(self.tr("All orders"))
+        self.view_tabs.addTab(self.tr("Held"))
+        self.view_tabs.setTabToolTip(
+            1, self.tr("Authorised payments waiting for a capture, the least time left first")
+        )
+        self.view_tabs.setAccessibleName(self.tr("Order list"))
+        self.view_tabs.currentChanged.connect(lambda _i: self.apply_filters())
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("ordersSearch")
+        self.search.setPlaceholderText(
+            self.tr("Search: order reference, last 4 digits or payment ID")
+        )
+        self.search.setAccessibleName(self.tr("Search orders"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.search.returnPressed.connect(self.apply_filters)
+
+        self.status_filter = QComboBox(self)
+        self.status_filter.setObjectName("statusFilter")
+        self.status_filter.setAccessibleName(self.tr("Status filter"))
+        self.status_filter.addItem(self.tr("All statuses"), None)
+        for status in PaymentStatus:
+            self.status_filter.addItem(pf.label_for_status(status), status.value)
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
+
+        self.period = QComboBox(self)
+        self.period.setObjectName("periodFilter")
+        self.period.setAccessibleName(self.tr("Period"))
+        for key, label in zip(
+            PERIODS,
+            (
+                self.tr("Any time"),
+                self.tr("Today"),
+                self.tr("Last 7 days"),
+                self.tr("Last 30 days"),
+                self.tr("Dates…"),
+            ),
+            strict=True,
+        ):
+            self.period.addItem(label, key)
+        self.period.currentIndexChanged.connect(self._on_period_changed)
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addDays(-7), self)
+        self.date_to = QDateEdit(today, self)
+        for edit, name in (
+            (self.date_from, self.tr("From date")),
+            (self.date_to, self.tr("To date")),
+        ):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setAccessibleName(name)
+            edit.setVisible(False)
+            edit.dateChanged.connect(lambda _d: self._filter_timer.start())
+
+        self.filter_bar = QHBoxLayout()
+        self.filter_bar.addWidget(self.search, 3)
+        self.filter_bar.addWidget(self.status_filter, 1)
+        self.filter_bar.addWidget(self.period, 1)
+        self.filter_bar.addWidget(self.date_from)
+        self.filter_bar.addWidget(self.date_to)
+
+        self.status_line = QLabel(self)
+        self.status_line.setObjectName("ordersStatus")
+
+    def _build_table(self) -> None:
+        table = QTableView(self)
+        table.setObjectName("ordersTable")
+        table.setAccessibleName(self.tr("Orders"))
+        table.setModel(self.model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setWordWrap(False)
+        table.setCornerButtonEnabled(False)
+        table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.verticalHeader().setVisible(False)
+        # Fixed row heights: a million rows must not be measured one by one.
+        vheader = table.verticalHeader()
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vheader.setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        metrics = table.fontMetrics()
+        widths = {
+            Column.TIME: metrics.horizontalAdvance("2026-11-25 19:00") + 16,
+            Column.ORDER: metrics.horizontalAdvance("ORD-20261125-0001") + 12,
+            Column.AMOUNT: metrics.horizontalAdvance("SGD 12,345.00") + 12,
+            Column.CARD: metrics.horizontalAdvance("Mastercard •••• 0000") + 12,
+            Column.STATUS: metrics.horizontalAdvance("Partly refunded") + 34,
+            Column.TIME_LEFT: metrics.horizontalAdvance("6 d 23 h") + 16,
+        }
+        for column, width in widths.items():
+            header.resizeSection(column, width)
+        table.setItemDelegateForColumn(Column.STATUS, StatusPillDelegate(table))
+        table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection_changed())
+        table.doubleClicked.connect(lambda _i: self.primary_action())
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._on_context_menu)
+        self.table = table
+
+    def _build_actions(self) -> None:
+        def button(text: str, tip: str, slot: Any, name: str) -> QToolButton:
+            b = QToolButton(self)
+            b.setText(text)
+            b.setToolTip(tip)
+            b.setObjectName(name)
+            b.setAccessibleName(text.replace("&", "").rstrip("…"))
+            b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            b.clicked.connect(slot)
+            return b
+
+        self.capture_button = button(
+            self.tr("&Capture…"),
+            self.tr("Capture the held amount (manager PIN)"),
+            self.capture_selected,
+            "captureButton",
+        )
+        self.cancel_button = button(
+            self.tr("Ca&ncel…"),
+            self.tr("Release the hold (manager PIN)"),
+            self.cancel_selected,
+            "cancelButton",
+        )
+        self.refund_button = button(
+            self.tr("&Refund…"),
+            self.tr("Give money back (manager PIN)"),
+            self.refund_selected,
+            "refundButton",
+        )
+        self.receipt_button = button(
+            self.tr("Recei&pt"),
+            self.tr("Print or save the receipt"),
+            self.print_selected,
+            "receiptButton",
+        )
+        menu = QMenu(self.receipt_button)
+        self.action_print = QAction(self.tr("Print…"), self)
+        self.action_print.triggered.connect(self.print_selected)
+        self.action_pdf = QAction(self.tr("Save as PDF…"), self)
+        self.action_pdf.triggered.connect(self.save_selected_pdf)
+        menu.addAction(self.action_print)
+        menu.addAction(self.action_pdf)
+        self.receipt_button.setMenu(menu)
+        self.receipt_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.export_button = button(
+            self.tr("&Export CSV…"),
+            self.tr("Export the rows of this view to a CSV file"),
+            self.export_current_view,
+            "exportButton",
+        )
+        self.end_button = button(
+            self.tr("Oldest ↓"),
+            self.tr("Jump to the end of the list (Ctrl+End)"),
+            self.jump_to_end,
+            "endButton",
+        )
+        self.action_bar = QHBoxLayout()
+        for b in (self.capture_button, self.cancel_button, self.refund_button, self.receipt_button):
+            self.action_bar.addWidget(b)
+        self.action_bar.addStretch(1)
+        self.action_bar.addWidget(self.end_button)
+        self.action_bar.addWidget(self.export_button)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.focus_search)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_selected)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload)
+
+    # -- queries ------------------------------------------------------------------------
+    def _submit(self, fn: Any, done: Any, failed: Any) -> None:
+        # Reads run on the parallel lane: they must never queue behind journal writes.
+        self._runner.run(
+            fn, lane=Lane.NETWORK, on_done=done, on_error=failed, owner=self, label="load orders"
+        )
+
+    @property
+    def held_view(self) -> bool:
+        return self.view_tabs.currentIndex() == 1
+
+    def current_query(self) -> OrderQuery:
+        status = self.status_filter.currentData()
+        since = until = None
+        period = self.period.currentData()
+        now = datetime.now().astimezone()
+        midnight = datetime.combine(now.date(), time(), tzinfo=now.tzinfo)
+        if period == "today":
+            since = midnight
+        elif period == "7d":
+            since = midnight - timedelta(days=6)
+        elif period == "30d":
+            since = midnight - timedelta(days=29)
+        elif period == "custom":
+            start, end = self.date_from.date(), self.date_to.date()
+            if end < start:
+                start, end = end, start
+            since = datetime.combine(start.toPython(), time(), tzinfo=now.tzinfo)
+            until = datetime.combine(end.toPython(), time(), tzinfo=now.tzinfo) + timedelta(days=1)
+        held = self.held_view
+        return OrderQuery(
+            statuses=frozenset()
+            if (status is None or held)
+            else frozenset({PaymentStatus(status)}),
+            since=since.astimezone(UTC) if since else None,
+            until=until.astimezone(UTC) if until else None,
+            text=self.search.text().strip(),
+            held=held,
+        )
+
+    def apply_filters(self) -> None:
+        self._filter_timer.stop()
+        self.status_filter.setEnabled(not self.held_view)
+        query = self.current_query()
+        if query == self.model.query and self.model.total:
+            return
+        self.status_line.setText(self.tr("Loading…"))
+        self.details.clear()
+        self.model.set_query(query)
+        self._update_actions()
+
+    def reload(self) -> None:
+        self.details.clear()
+        self.model.reload()
+
+    def _on_period_changed(self, _index: int) -> None:
+        custom = self.period.currentData() == "custom"
+        self.date_from.setVisible(custom)
+        self.date_to.setVisible(custom)
+        self.apply_filters()
+
+    def _on_count_changed(self, n: int) -> None:
+        if self.held_view:
+            text = (
+                self.tr("1 held authorisation")
+                if n == 1
+                else self.tr("{0} held authorisations").format(f"{n:,}")
+            )
+        else:
+            text = self.tr("1 order") if n == 1 else self.tr("{0} orders").format(f"{n:,}")
+        self.status_line.setText(text)
+
+    def _on_rows_loaded(self, first: int, count: int) -> None:
+        # A payment shown in the details pane may just have been read again.
+        current = self.details.payment
+        if current is not None:
+            row = self.model.row_of(current.id)
+            if row is not None and first <= row < first + count:
+                fresh = self.model.payment_at(row)
+                if fresh is not None and fresh.version != current.version:
+                    self.details.show_payment(fresh)
+
+    def _on_load_failed(self, message: str) -> None:
+        self.status_line.setText(message)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def jump_to_end(self) -> None:
+        if self.model.rowCount() == 0:
+            return
+        last = self.model.index(self.model.rowCount() - 1, 0)
+        self.table.scrollTo(last, QAbstractItemView.ScrollHint.PositionAtBottom)
+        self.table.setCurrentIndex(last)
+
+    # -- following the journal ----------------------------------------------------------
+    def _on_last_event_id(self, event_id: int) -> None:
+        self._last_event_id = event_id
+        self._follow_timer.start()
+
+    def follow_changes(self) -> None:
+        """Ask the worker what changed since the last look (cheap: the events' primary key)."""
+        if self._following or self._last_event_id is None:
+            return
+        self._following = True
+        self._runner.run(
+            self.backend.changes_since,
+            self._last_event_id,
+            lane=Lane.NETWORK,
+            on_done=self._on_changes,
+            on_error=self._on_follow_failed,
+            owner=self,
+            label="follow journal",
+        )
+
+    def _on_changes(self, changes: Any) -> None:
+        self._following = False
+        self._last_event_id = changes.last_event_id
+        if changes.payments:
+            self.apply_changes(changes.payments)
+
+    def _on_follow_failed(self, exc: BaseException) -> None:
+        self._following = False
+        log.warning("following the journal failed: %s", exc)
+
+    def apply_changes(self, payments: list[Any]) -> None:
+        """Newer versions of payments: update rows in place, add new ones, refresh details."""
+        known = [p for p in payments if self.model.row_of(p.id) is not None]
+        self.model.update_payments(known)
+        for payment in payments:
+            if self.model.row_of(payment.id) is None and payment.created_at >= self._newest_shown():
+                self.model.insert_new(payment)
+        current = self.details.payment
+        if current is not None:
+            for payment in payments:
+                if payment.id == current.id:
+                    self.details.show_payment(payment)
+        self._update_actions()
+
+    def _newest_shown(self) -> datetime:
+        """Only payments newer than the top row are inserted live (older ones are off screen
+        or filtered out, and come with the next reload)."""
+        if self.held_view:
+            return datetime.min.replace(tzinfo=UTC)
+        top = self.model.payment_at(0)
+        return top.created_at if top is not None else datetime.min.replace(tzinfo=UTC)
+
+    # -- selection and actions ----------------------------------------------------------
+    def selected_payments(self) -> list[Any]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return self.model.loaded_payments(rows)
+
+    def select_rows(self, rows: list[int]) -> None:
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        for row in rows:
+            selection.select(self.model.index(row, 0), flags)
+        if rows:
+            self.table.setCurrentIndex(self.model.index(rows[0], 0))
+            selection.select(self.model.index(rows[0], 0), flags)
+
+    def _on_selection_changed(self) -> None:
+        selected = self.selected_payments()
+        if len(selected) == 1:
+            self.details.show_payment(selected[0])
+        elif not selected:
+            self.details.clear()
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        selected = self.selected_payments()
+        now = self.backend.now()
+        self.capture_button.setEnabled(
+            bool(selected) and all(can_capture(p, now) for p in selected)
+        )
+        self.cancel_button.setEnabled(bool(selected) and all(can_cancel(p) for p in selected))
+        self.refund_button.setEnabled(len(selected) == 1 and can_refund(selected[0]))
+        self.receipt_button.setEnabled(len(selected) == 1 and bool(pf.payment_id(selected[0])))
+        self.export_button.setEnabled(self.model.rowCount() > 0)
+
+    def primary_action(self) -> None:
+        selected = self.selected_payments()
+        if len(selected) != 1:
+            return
+        p = selected[0]
+        if can_capture(p, self.backend.now()):
+            self.capture_selected()
+        elif can_refund(p):
+            self.refund_selected()
+
+    def _on_context_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for b in (self.capture_button, self.cancel_button, self.refund_button):
+            action = menu.addAction(b.text().replace("&", ""), b.click)
+            action.setEnabled(b.isEnabled())
+        menu.addSeparator()
+        for action in (self.action_print, self.action_pdf):
+            action.setEnabled(self.receipt_button.isEnabled())
+            menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _open(self, dialog: Any) -> Any:
+        dialog.action_finished.connect(self._on_action_finished)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    def capture_selected(self) -> Any:
+        selected = self.selected_payments()
+        if len(selected) > 1:
+            return self.batch(BatchAction.CAPTURE, selected)
+        if len(selected) != 1 or not can_capture(selected[0], self.backend.now()):
+            return None
+        return self._open(
+            CaptureDialog(selected[0], self.backend, self._runner, self.backend.now(), self)
+        )
+
+    def cancel_selected(self) -> Any:
+        selected = self.selected_payments()
+        if len(selected) > 1:
+            return self.batch(BatchAction.CANCEL, selected)
+        if len(selected) != 1 or not can_cancel(selected[0]):
+            return None
+        return self._open(CancelDialog(selected[0], self.backend, self._runner, self))
+
+    def refund_selected(self) -> Any:
+        selected = self.selected_payments()
+        if len(selected) != 1 or not can_refund(selected[0]):
+            return None
+        return self._open(RefundDialog(selected[0], self.backend, self._runner, self))
+
+    def batch(self, action: BatchAction, payments: list[Any]) -> BatchDialog:
+        dialog = BatchDialog(action, payments, self.backend, self._runner, self)
+        dialog.row_finished.connect(lambda _row, result: self._on_action_finished(result))
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
+    def _on_action_finished(self, result: Any) -> None:
+        if isinstance(result, ActionResult) and result.payment is not None:
+            self.apply_changes([result.payment])
+        self.follow_changes()
+        self.action_finished.emit(result)
+
+    # -- receipts and export ------------------------------------------------------------
+    def _single(self) -> Any | None:
+        selected = self.selected_payments()
+        return selected[0] if len(selected) == 1 else None
+
+    def print_selected(self) -> bool:
+        payment = self._single()
+        if payment is None:
+            return False
+        return receipts.print_receipt(self.backend.receipt(payment), self)
+
+    def save_selected_pdf(self, path: Path | None = None) -> Path | None:
+        payment = self._single()
+        if payment is None:
+            return None
+        data = self.backend.receipt(payment)
+        if path is None:
+            return receipts.ask_and_save_pdf(data, self)
+        return receipts.save_pdf(data, path)
+
+    def export_current_view(self, path: Path | None = None) -> None:
+        if path is None:
+            name, _f = QFileDialog.getSaveFileName(
+                self,
+                self.tr("Export orders"),
+                f"orders-{datetime.now():%Y%m%d-%H%M}.csv",
+                self.tr("CSV files (*.csv)"),
+            )
+            if not name:
+                return
+            path = Path(name)
+        query, source = self.model.query, self.backend.source
+        self.export_button.setEnabled(False)
+        self.status_line.setText(self.tr("Exporting…"))
+        self._runner.run(
+            export_csv,
+            source,
+            query,
+            path,
+            lane=Lane.NETWORK,
+            on_done=lambda n: self._on_exported(path, n),
+            on_error=self._on_export_failed,
+            on_progress=lambda n: self.status_line.setText(
+                self.tr("Exporting… {0} rows").format(n)
+            ),
+            owner=self,
+            label="export CSV",
+        )
+
+    def _on_exported(self, path: Path, rows: int) -> None:
+        self.export_button.setEnabled(True)
+        self.status_line.setText(self.tr("{0} rows exported to {1}").format(rows, path))
+        self.exported.emit(str(path), rows)
+
+    def _on_export_failed(self, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        message = getattr(exc, "user_message", None) or str(exc)
+        self.status_line.setText(self.tr("The export failed: {0}").format(message))
+        QMessageBox.warning(self, self.tr("Export orders"), self.status_line.text())
+
+
+def orders_backend_from(backend: Any) -> OrdersBackend:
+    """Build the adapter from the application's Backend (``posapp.app.build_backend``)."""
+    repo = (
+        getattr(backend, "repository", None)
+        or getattr(backend, "repo", None)
+        or getattr(backend, "journal", None)
+    )
+    actions = getattr(backend, "backoffice", None) or getattr(backend, "back_office", None)
+    settings = getattr(backend, "settings", None)
+    clock = getattr(backend, "clock", None)
+    return OrdersBackend(
+        repo,
+        actions,
+        merchant=getattr(settings, "merchant_name", "") if settings is not None else "",
+        now=clock.now if clock is not None else None,
+    )
