@@ -1017,6 +1017,46 @@ class JournalRepository:
             counts = {s: n for s, n in counts.items() if s in filter.statuses}
         return counts
 
+    # -- order list by position (added for the Orders view's windowed table model, H6) -------
+    def count_payments(self, filter: PaymentFilter | None = None) -> int:
+        """How many payments ``list_payments`` would walk through with ``filter``."""
+        filter = filter or PaymentFilter()
+        if not filter.text.strip() and filter.created_from is None and filter.created_to is None:
+            counts = self.count_by_status(filter)
+            return sum(counts.values())
+        sql, params = _list_sql(filter, PageDirection.FIRST, None, -1, True)
+        rows = self._read(f"SELECT count(*) AS n FROM ({sql})", params)  # noqa: S608 - built from constants
+        return int(rows[0]["n"]) if rows else 0
+
+    def payments_at(
+        self,
+        filter: PaymentFilter | None,
+        offset: int,
+        size: int,
+        *,
+        from_oldest: bool = False,
+    ) -> list[Payment]:
+        """Rows at a position of the order list, newest first (what a scroll bar jump needs).
+
+        ``offset`` counts from the newest row, or with ``from_oldest`` from the oldest one
+        (a jump near the end walks the index from that end instead of skipping most of it).
+        """
+        filter = filter or PaymentFilter()
+        offset, size = max(0, int(offset)), max(1, min(int(size), MAX_PAGE_SIZE))
+        direction = PageDirection.LAST if from_oldest else PageDirection.FIRST
+        sql, params = _list_sql(filter, direction, None, offset + size, not from_oldest)
+        params[-1] = size  # the outer LIMIT; the inner arms keep offset + size rows each
+        rows = self._read(f"{sql} OFFSET ?", [*params, offset])
+        payments = [_payment(r) for r in rows]
+        if from_oldest:
+            payments.reverse()
+        return payments
+
+    def last_event_id(self) -> int:
+        """The newest audit event's id (0 when empty): where a live view starts following."""
+        rows = self._read("SELECT max(id) AS n FROM events")
+        return int(rows[0]["n"] or 0) if rows else 0
+
     # -- settlement work ------------------------------------------------------------------
     def payments_needing_settlement(self, *, limit: int | None = None) -> list[Payment]:
         """Payments whose outcome is unknown (INTENT, PENDING, NEEDS_3DS, *_PENDING), oldest first."""
