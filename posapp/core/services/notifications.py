@@ -116,7 +116,10 @@ class NotificationListener:
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="posapp-notify", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms
+            name="posapp-notify",
+            daemon=True,
         )
         self._thread.start()
         log.info("notification listener on %s", self.url)
