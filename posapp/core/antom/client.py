@@ -61,6 +61,7 @@ from posapp.core.antom.signing import (
     DEFAULT_KEY_VERSION,
     load_private_key,
     load_public_key,
+    sandbox_path,
     verify_message,
 )
 
@@ -147,6 +148,10 @@ class AntomClient:
         self._public_key: rsa.RSAPublicKey = _key(
             antom_public_key, load_public_key, rsa.RSAPublicKey, "the Antom public key"
         )
+        # URLs parsed once, already on the sandbox path for SANDBOX_ ids (as the SDKs send)
+        self._urls = {
+            api: httpx.URL(self.base_url + sandbox_path(client_id, api.path)) for api in Api
+        }
         self._auth = AntomAuth(client_id, self._private_key, key_version=key_version, now_ms=now_ms)
         self._owns_http = http is None
         # One client for the life of the till: its pool keeps the TLS connection alive.
@@ -283,7 +288,7 @@ class AntomClient:
         """One signed exchange: the decoded, verified JSON answer and its HTTP status."""
         http_request = self._http.build_request(
             "POST",
-            self.base_url + api.path,
+            self._urls[api],
             content=body,
             headers={"Content-Type": CONTENT_TYPE, "User-Agent": f"posapp/{__version__}"},
             timeout=self._timeout,
