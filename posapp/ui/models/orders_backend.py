@@ -24,9 +24,13 @@ from posapp.core.journal.repository import (
     PaymentFilter,
     to_ms,
 )
+from posapp.core.money import Money
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import OrderQuery
+from posapp.ui.views.pin_dialog import ActionResult, Outcome
 from posapp.ui.views.receipt import ReceiptData
+
+Progress = Callable[[str], None]
 
 HELD_LIMIT = 200_000  # far more holds than a till can have open within 7 days
 
@@ -186,25 +190,39 @@ class OrdersBackend:
         )
 
     # -- actions (manager approved) -----------------------------------------------------
-    def capture(
-        self, payment: Payment, pin: str, progress: Callable[[str], None] | None = None
-    ) -> Any:
-        return self.actions.capture(payment, pin, progress=progress)
+    # ``pin`` is the typed PIN (checked here, on the worker: scrypt is slow on purpose) or an
+    # Approval already granted for several uses (a batch asks for the PIN once).
+    def approve(self, pin: str, uses: int = 1) -> Any:
+        return self.actions.approve(pin, uses=uses)
 
-    def cancel(
-        self, payment: Payment, pin: str, progress: Callable[[str], None] | None = None
-    ) -> Any:
-        return self.actions.cancel(payment, pin, progress=progress)
+    def _approval(self, pin: Any) -> Any:
+        return self.actions.approve(pin) if isinstance(pin, str) else pin
+
+    def capture(self, payment: Payment, pin: Any, progress: Progress | None = None) -> ActionResult:
+        approval = self._approval(pin)
+        return as_action_result(self.actions.capture(payment, approval, progress=progress))
+
+    def cancel(self, payment: Payment, pin: Any, progress: Progress | None = None) -> ActionResult:
+        approval = self._approval(pin)
+        return as_action_result(self.actions.cancel(payment, approval, progress=progress))
 
     def refund(
         self,
         payment: Payment,
-        amount: Any,
+        amount: Money,
         reason: str,
-        pin: str,
-        progress: Callable[[str], None] | None = None,
-    ) -> Any:
-        return self.actions.refund(payment, amount, reason, pin, progress=progress)
+        pin: Any,
+        progress: Progress | None = None,
+    ) -> ActionResult:
+        approval = self._approval(pin)
+        result = self.actions.refund(payment, amount, approval, reason=reason, progress=progress)
+        return as_action_result(result)
+
+
+def as_action_result(result: Any) -> ActionResult:
+    """The back-office service's OperationResult (ok True / False / None) as shown."""
+    outcome = {True: Outcome.DONE, False: Outcome.REFUSED}.get(result.ok, Outcome.PENDING)
+    return ActionResult(outcome, str(result.message), result.payment)
 
 
 def can_capture(payment: Payment, now: datetime) -> bool:

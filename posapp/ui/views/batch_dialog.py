@@ -215,19 +215,19 @@ class BatchDialog(QDialog):
         )
 
     def _work(self, rows: list[int], pin: str) -> Callable[..., int]:
-        action = (
-            self._actions.capture if self.action is BatchAction.CAPTURE else self._actions.cancel
-        )
+        actions = self._actions
+        action = actions.capture if self.action is BatchAction.CAPTURE else actions.cancel
         payments = [self.payments[r] for r in rows]
 
         def run(progress: Callable[[Any], None]) -> int:
-            for n, (row, payment) in enumerate(zip(rows, payments, strict=True)):
+            # One PIN check for the whole batch: an approval good for one use per row.
+            try:
+                approval = actions.approve(pin, uses=len(payments))
+            except PinError as exc:
+                raise _PinRefused(exc) from exc
+            for row, payment in zip(rows, payments, strict=True):
                 try:
-                    result: Any = action(payment, pin)
-                except PinError as exc:
-                    if n == 0:
-                        raise _PinRefused(exc) from exc
-                    result = exc  # the PIN cannot change mid-batch, but a lockout can
+                    result: Any = action(payment, approval)
                 except Exception as exc:  # noqa: BLE001 - shown on its row, the batch goes on
                     result = exc
                 progress((row, result))

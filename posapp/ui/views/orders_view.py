@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (
@@ -127,6 +128,7 @@ class OrdersView(QWidget):
 
     action_finished = Signal(object)
     exported = Signal(str, int)
+    payment_changed = Signal(object)
 
     FOLLOW_MS = 1000  # how often the audit log is checked for changes
     FILTER_DELAY_MS = 250
@@ -194,6 +196,15 @@ class OrdersView(QWidget):
         self._clock_timer.start()
 
         self.apply_filters()
+        # Changes seen by the poller, the listener or a worker arrive at once through the
+        # backend's subscription (on their own thread, re-emitted here as a queued signal);
+        # the journal follower catches everything else (another window, a restart).
+        subscribe = getattr(backend, "subscribe", None)
+        if follow and callable(subscribe):
+            unsubscribe = subscribe(self.payment_changed.emit)
+            self.destroyed.connect(lambda *_: unsubscribe())
+        # A bound slot of this object: delivered on the GUI thread whoever emits.
+        self.payment_changed.connect(self._on_payment_changed)
         if follow:
             self._runner.run(
                 self.backend.last_event_id,
@@ -503,6 +514,10 @@ class OrdersView(QWidget):
         self._following = False
         log.warning("following the journal failed: %s", exc)
 
+    @Slot(object)
+    def _on_payment_changed(self, payment: Any) -> None:
+        self.apply_changes([payment])
+
     def apply_changes(self, payments: list[Any]) -> None:
         """Newer versions of payments: update rows in place, add new ones, refresh details."""
         known = [p for p in payments if self.model.row_of(p.id) is not None]
@@ -685,18 +700,10 @@ class OrdersView(QWidget):
 
 
 def orders_backend_from(backend: Any) -> OrdersBackend:
-    """Build the adapter from the application's Backend (``posapp.app.build_backend``)."""
-    repo = (
-        getattr(backend, "repository", None)
-        or getattr(backend, "repo", None)
-        or getattr(backend, "journal", None)
-    )
-    actions = getattr(backend, "backoffice", None) or getattr(backend, "back_office", None)
-    settings = getattr(backend, "settings", None)
-    clock = getattr(backend, "clock", None)
+    """The adapter over the application's Backend (``posapp.app.build_backend``)."""
     return OrdersBackend(
-        repo,
-        actions,
-        merchant=getattr(settings, "merchant_name", "") if settings is not None else "",
-        now=clock.now if clock is not None else None,
+        backend.repo,
+        backend.backoffice,
+        merchant=backend.settings.merchant_name,
+        now=backend.clock.now,
     )
