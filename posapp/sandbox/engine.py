@@ -336,9 +336,8 @@ class Engine:
             method, "paymentMethodType", "paymentMethod.paymentMethodType", 64
         )
         if method_type != "CARD":
-            raise ApiError(
-                "PAYMENT_METHOD_NOT_SUPPORTED",
-                "paymentMethod.paymentMethodType: the sandbox simulates CARD only",
+            raise validation.illegal(
+                "paymentMethod.paymentMethodType", "the sandbox simulates CARD only"
             )
         meta = validation.req_obj(method, "paymentMethodMetaData", _META)
         card_no = validation.req_text(meta, "cardNo", f"{_META}.cardNo", 32)
@@ -749,11 +748,11 @@ class Engine:
                 raise ApiError("ORDER_NOT_EXIST", "paymentId: no such payment")
             if pay["released_us"] is not None:
                 raise ApiError(
-                    "ORDER_STATUS_INVALID",
+                    "AUTH_EXPIRED",
                     f"the authorisation expired at {iso(pay['released_us'])} and was released",
                 )
             if pay["status"] == "CANCELLED":
-                raise ApiError("ORDER_STATUS_INVALID", "the payment was cancelled")
+                raise ApiError("ORDER_IS_CANCELED", "the payment was cancelled")
             if pay["status"] != "SUCCESS":
                 raise ApiError("ORDER_STATUS_INVALID", "the payment is not authorised")
             if db.execute("SELECT 1 FROM captures WHERE payment_id=?", (pid,)).fetchone():

@@ -100,6 +100,11 @@ class HttpServer:
 
     def stop(self) -> None:
         self._running.clear()
+        try:
+            # wakes a blocked accept() at once on Linux (the timeout covers other systems)
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         if self._accept_thread is not None:
             self._accept_thread.join(timeout=5)
         self._listener.close()

@@ -122,3 +122,47 @@ def pay_body(
         body["paymentNotifyUrl"] = notify_url
     body.update(extra)
     return copy.deepcopy(body)
+
+
+class NotifyReceiver:
+    """A merchant's notification endpoint on loopback: records every POST, answers ``ack``."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.received: list[tuple[str, dict[str, str], bytes]] = []
+        self.ack: bytes = ACK
+        self.status = 200
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                receiver.received.append((self.path, headers, body))
+                self.send_response(receiver.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(receiver.ack)))
+                self.end_headers()
+                self.wfile.write(receiver.ack)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/antom/notify?till=1"
+
+    def bodies(self, notify_type: str | None = None) -> list[dict[str, Any]]:
+        out = [json.loads(body) for _path, _headers, body in self.received]
+        return [b for b in out if notify_type is None or b.get("notifyType") == notify_type]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+ACK = b'{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"}}'
