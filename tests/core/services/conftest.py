@@ -1,0 +1,130 @@
+"""A real services stack for tests: build_backend in training mode (the embedded sandbox on
+loopback, a journal file under tmp_path), cheap PIN hashing, fast client retries."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from posapp.app import Backend, build_backend
+from posapp.config import Settings
+from posapp.core.antom.retry import RetryPolicy, no_jitter
+from posapp.core.cards import CardDetails
+from posapp.core.domain import Payment
+from posapp.core.money import Money
+from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
+from posapp.core.services.pin import TRAINING_PIN
+from posapp.core.services.schedule import PollSchedule
+from posapp.core.services.validation import read_card
+from posapp.paths import app_dirs
+
+VISA_OK = "4054695723100768"
+VISA_DECLINE = "4054692760174822"
+MAGIC_3DS = "4000020000000604"
+MAGIC_SLOW = "4000020000000901"
+MAGIC_SLOW_DECLINE = "4000020000000919"
+MAGIC_CAPTURE_SLOW = "4000020000001008"
+MAGIC_REFUND_SLOW = "4000020000001206"
+FAST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02, jitter=no_jitter)
+
+
+def make_backend(
+    data: Path, settings: Settings | None = None, *, timeout: float = 3.0, **kwargs: object
+) -> Backend:
+    return build_backend(
+        app_dirs(data),
+        settings or Settings(),
+        client_timeout=timeout,
+        client_retry=FAST_RETRY,
+        poll_schedule=PollSchedule(jitter=0),
+        pin_cost=2**10,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def backend(data_dir: Path) -> Iterator[Backend]:
+    b = make_backend(data_dir)
+    # tests drive the poller by hand; no grace for intents left by "another window"
+    b.poller.intent_grace = timedelta(0)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def card(pan: str = VISA_OK, cvv: str = "123", today: date | None = None) -> CardDetails:
+    return read_card(pan, "12/40", cvv, today or date.today(), first_name="Ann", last_name="Lee")
+
+
+def pay(
+    backend: Backend,
+    pan: str = VISA_OK,
+    minor: int = 1250,
+    *,
+    hold: bool = True,
+    reference: str | None = None,
+    cvv: str = "123",
+    confirm: bool = True,
+    three_ds: bool = False,
+) -> CheckoutResult:
+    checkout = backend.checkout
+    return checkout.pay(
+        CheckoutRequest(
+            amount=Money(minor, backend.settings.currency),
+            reference_order_id=reference or checkout.new_reference(),
+            description="two coffees",
+            card=card(pan, cvv),
+            hold=hold,
+            three_ds=three_ds,
+        ),
+        confirm_duplicate=confirm,
+    )
+
+
+def approval(backend: Backend, uses: int = 1):  # type: ignore[no-untyped-def]
+    return backend.backoffice.approve(TRAINING_PIN, uses=uses)
+
+
+def drain(backend: Backend, timeout: float = 15.0) -> list[Payment]:
+    """Run poller passes (everything due at once) until nothing is unsettled."""
+    deadline = time.monotonic() + timeout
+    while True:
+        open_ = backend.repo.payments_needing_settlement()
+        refunds = backend.repo.refunds_needing_settlement()
+        if not open_ and not refunds:
+            return []
+        if time.monotonic() > deadline:
+            return open_
+        for p in open_:
+            backend.poller.watch(p)
+        for r in refunds:
+            backend.poller._tracks.pop(("refund", r.refund_request_id), None)
+        backend.poller.poll_once()
+        time.sleep(0.05)
+
+
+def fresh(backend: Backend, payment: Payment) -> Payment:
+    found = backend.repo.get_payment(payment.id)
+    assert found is not None
+    return found
+
+
+def with_settings(**changes: object) -> Settings:
+    return replace(Settings(), **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def polled_backend(data_dir: Path) -> Iterator[Backend]:
+    """No notification listener: only the poller can settle what checkout left open."""
+    b = make_backend(data_dir, with_settings(notify_listener=False))
+    b.poller.intent_grace = timedelta(0)
+    try:
+        yield b
+    finally:
+        b.close()
