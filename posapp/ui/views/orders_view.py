@@ -547,13 +547,14 @@ class OrdersView(QWidget):
 
     def select_rows(self, rows: list[int]) -> None:
         selection = self.table.selectionModel()
-        selection.clearSelection()
         flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+        if rows:
+            selection.setCurrentIndex(
+                self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+        selection.clearSelection()
         for row in rows:
             selection.select(self.model.index(row, 0), flags)
-        if rows:
-            self.table.setCurrentIndex(self.model.index(rows[0], 0))
-            selection.select(self.model.index(rows[0], 0), flags)
 
     def _on_selection_changed(self) -> None:
         selected = self.selected_payments()
