@@ -1,0 +1,169 @@
+"""Recovery at start-up: what a crash left behind is asked about, never re-sent as new."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from posapp.app import Backend
+from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
+from posapp.core.antom.messages import CaptureRequest, PayRequest, RefundRequest
+from posapp.core.domain import (
+    CaptureMode,
+    EventKind,
+    NewPayment,
+    OperationStatus,
+    Payment,
+    PaymentStatus,
+)
+from posapp.core.money import Money
+from posapp.core.services.checkout import new_request_id
+
+from .conftest import approval, card, fresh, pay
+
+
+def _intent(backend: Backend, minor: int = 1500) -> Payment:
+    c = card()
+    return backend.repo.record_intent(
+        NewPayment(
+            reference_order_id=backend.checkout.new_reference(),
+            payment_request_id=new_request_id("PAY"),
+            amount=Money(minor, "SGD"),
+            capture_mode=CaptureMode.MANUAL,
+            card=c.masked(),
+            operator="cashier",
+            terminal_id="TILL-01",
+            order_description="crash test",
+            expires_at=datetime.now(UTC) + timedelta(minutes=14),
+        )
+    )
+
+
+def _send_pay(backend: Backend, p: Payment) -> None:
+    """What the till did before it died: the request left, the answer was never journaled."""
+    response = backend.client.pay(
+        PayRequest(
+            payment_request_id=p.payment_request_id,
+            amount=p.amount,
+            card=card(),
+            reference_order_id=p.reference_order_id,
+            order_description=p.order_description,
+            capture_mode=AntomCaptureMode.MANUAL,
+        )
+    )
+    assert response.result is not None and response.result.code == "SUCCESS"
+
+
+def _pay_requests(backend: Backend, p: Payment) -> int:
+    return sum(
+        1
+        for e in backend.repo.events_for_payment(p.id)
+        if e.kind is EventKind.REQUEST_SENT and e.api == "pay"
+    )
+
+
+def test_intent_never_sent_becomes_not_sent_and_is_not_resent(backend: Backend) -> None:
+    p = _intent(backend)
+    report = backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.NOT_SENT
+    assert report.checked == 1 and report.unresolved == 0
+    assert _pay_requests(backend, p) == 0
+    assert backend.sandbox.ledger().order(p.reference_order_id).payments == 0
+
+
+def test_intent_that_reached_antom_is_recovered(backend: Backend) -> None:
+    p = _intent(backend)
+    _send_pay(backend, p)
+    backend.recover()
+    after = fresh(backend, p)
+    assert after.status is PaymentStatus.AUTHORISED and after.payment_id
+    assert backend.sandbox.ledger().order(p.reference_order_id).authorised == p.amount.minor
+
+
+def test_not_sent_that_arrived_later_is_found_by_the_next_recovery(backend: Backend) -> None:
+    p = _intent(backend)
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.NOT_SENT
+    _send_pay(backend, p)  # the request was still in flight during the first recovery
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.AUTHORISED
+
+
+def test_capture_journaled_but_never_sent_is_sent_with_the_same_id(backend: Backend) -> None:
+    p = pay(backend).payment
+    capture_id = new_request_id("CAP")
+    backend.repo.record_capture_intent(p.id, capture_id, operator="m", terminal_id="TILL-01")
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.CAPTURED
+    captures = backend.repo.captures_for(p.id)
+    assert [(c.capture_request_id, c.status) for c in captures] == [
+        (capture_id, OperationStatus.SUCCEEDED)
+    ]
+    assert backend.sandbox.ledger().order(p.reference_order_id).captured == p.amount.minor
+
+
+def test_capture_sent_but_answer_lost_is_not_captured_twice(backend: Backend) -> None:
+    p = pay(backend).payment
+    capture_id = new_request_id("CAP")
+    backend.repo.record_capture_intent(p.id, capture_id, operator="m", terminal_id="TILL-01")
+    assert p.payment_id
+    backend.client.capture(CaptureRequest(capture_id, p.payment_id, p.amount))
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.CAPTURED
+    entry = backend.sandbox.ledger().order(p.reference_order_id)
+    assert (entry.captured, entry.held) == (p.amount.minor, 0)
+
+
+def test_refund_journaled_but_never_sent_is_sent_with_the_same_id(backend: Backend) -> None:
+    p = pay(backend).payment
+    backend.backoffice.capture(p, approval(backend))
+    refund_id = new_request_id("RFD")
+    backend.repo.record_refund_intent(
+        p.id, refund_id, Money(400, "SGD"), operator="m", terminal_id="TILL-01"
+    )
+    report = backend.recover()
+    assert report.refunds_checked == 1
+    assert [(r.refund_request_id, r.status) for r in backend.repo.refunds_for(p.id)] == [
+        (refund_id, OperationStatus.SUCCEEDED)
+    ]
+    assert backend.sandbox.ledger().order(p.reference_order_id).refunded == 400
+
+
+def test_refund_sent_but_answer_lost(backend: Backend) -> None:
+    p = pay(backend).payment
+    backend.backoffice.capture(p, approval(backend))
+    refund_id = new_request_id("RFD")
+    backend.repo.record_refund_intent(
+        p.id, refund_id, Money(400, "SGD"), operator="m", terminal_id="TILL-01"
+    )
+    assert p.payment_id
+    backend.client.refund(RefundRequest(refund_id, p.payment_id, Money(400, "SGD")))
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.PARTIALLY_REFUNDED
+    assert backend.sandbox.ledger().order(p.reference_order_id).refunded == 400
+
+
+def test_antom_unreachable_leaves_things_open_for_the_poller(backend: Backend) -> None:
+    p = _intent(backend)
+    _send_pay(backend, p)
+    backend.sandbox.faults.add("*/inquiryPayment", "http_error", status=503)
+    report = backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.INTENT
+    assert report.unresolved == 1
+    backend.sandbox.faults.clear()
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.AUTHORISED
+
+
+def test_start_runs_recovery_then_the_poller(backend: Backend) -> None:
+    p = _intent(backend)
+    backend.start()
+    assert backend.recovered.wait(10)
+    assert fresh(backend, p).status is PaymentStatus.NOT_SENT
+    assert backend.last_recovery is not None
+    deadline = time.monotonic() + 10
+    while not backend.poller.running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert backend.poller.running
+    backend.close()
+    assert not backend.poller.running
