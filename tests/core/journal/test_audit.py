@@ -152,3 +152,13 @@ def test_verify_in_process(repo: JournalRepository, clock: FakeClock) -> None:
     repo.transition(p.id, PaymentStatus.CANCELLED, **OP)
     result = repo.verify()
     assert result.ok and result.rows == 3 and result.bad_row is None
+
+
+def test_verify_refuses_a_journal_from_a_newer_posapp(filled: Path) -> None:
+    raw = sqlite3.connect(filled / "journal.sqlite3")
+    raw.execute("PRAGMA user_version = 999")
+    raw.commit()
+    raw.close()
+    result = _verify(filled)
+    assert result.returncode == 1
+    assert "newer version of posapp" in result.stderr and "Traceback" not in result.stderr

@@ -188,3 +188,21 @@ def test_settlement_list_holds_only_unknown_outcomes(
     expected = {p.id for p in made if repo.get_payment(p.id).status.needs_settlement}  # type: ignore[union-attr]
     assert unsettled == expected and unsettled
     assert len(repo.payments_needing_settlement(limit=1)) == 1
+
+
+def test_position_queries_agree_with_the_pages(repo: JournalRepository, clock: FakeClock) -> None:
+    made = _fill(repo, clock, [(i % 3 == 0, i % len(STATUSES)) for i in range(30)])
+    wanted = _newest_first(made)
+    assert repo.count_payments() == 30
+    assert repo.payments_at(None, 10, 5) == list(
+        repo.list_payments(page=PageRequest(size=30)).rows[10:15]
+    )
+    assert [p.id for p in repo.payments_at(None, 0, 7, from_oldest=True)] == wanted[-7:]
+    f = PaymentFilter(text="REF-001")
+    assert repo.count_payments(f) == 10
+    assert [p.id for p in repo.payments_at(f, 0, 100)] == [
+        i
+        for i in wanted
+        if repo.get_payment(i).reference_order_id.startswith("REF-001")  # type: ignore[union-attr]
+    ]
+    assert repo.last_event_id() == len(repo.events(limit=10_000))
