@@ -159,6 +159,12 @@ def _configured(settings: Any, args: argparse.Namespace) -> _Target:
         if creds is not None:
             private, public = creds.merchant_private_key_pem, creds.antom_public_key_pem
             client_id = client_id or creds.client_id
+        elif args.private_key is None and args.antom_public_key is None:
+            raise DoctorFailure(
+                EXIT_KEY,
+                f"no {env} keys are stored: import them with `posapp keys import` "
+                "or give --private-key and --antom-public-key",
+            )
     return _Target(
         source=f"settings ({env})",
         gateway=settings.gateway if env != "training" else "",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,3 +206,37 @@ def test_partial_flags_without_settings(capsys, data_dir, keyfiles) -> None:
     assert code == doctor.EXIT_USAGE
     line = one_failure_line(err)
     assert "--gateway" in line and "--client-id" in line and "--antom-public-key" in line
+
+
+@pytest.mark.keyring
+@pytest.mark.skipif(
+    not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="run through tests/run.sh"
+)
+def test_no_flags_uses_settings_and_the_keyring(capsys, sandbox, data_dir) -> None:
+    from posapp.core.services.secrets import Credentials, KeyringSecretStore
+
+    store = KeyringSecretStore()
+    settings = Settings(
+        environment=Environment.SANDBOX,
+        region="custom",
+        gateway_url=sandbox.base_url,
+        client_id=sandbox.client_id,
+    )
+    save_settings(app_dirs(data_dir).settings_file, settings)
+    store.delete("sandbox")
+    code = main(["--data-dir", str(data_dir), "doctor"])
+    _, err = capsys.readouterr()
+    assert code == doctor.EXIT_KEY and "no sandbox keys are stored" in one_failure_line(err)
+    store.save(
+        "sandbox",
+        Credentials(
+            sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+        ),
+    )
+    try:
+        code = main(["--data-dir", str(data_dir), "doctor"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "settings (sandbox)" in out and sandbox.base_url in out
+    finally:
+        store.delete("sandbox")
