@@ -8,6 +8,8 @@ here may block: views call them only through the TaskRunner.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +35,7 @@ from posapp.ui.views.receipt import ReceiptData
 Progress = Callable[[str], None]
 
 HELD_LIMIT = 200_000  # far more holds than a till can have open within 7 days
+HELD_CACHE_SECONDS = 2.0
 
 
 def to_filter(query: OrderQuery) -> PaymentFilter:
@@ -45,13 +48,35 @@ def to_filter(query: OrderQuery) -> PaymentFilter:
 
 
 class JournalOrderSource:
-    """The order model's queries over the journal (thread-safe: one connection per thread)."""
+    """The order model's queries over the journal (thread-safe: one connection per thread).
+
+    The Held list comes from the journal's held index (least time left first). Without text
+    or date filters it is paged by keyset like the order list; with them, or for a jump by
+    position, the whole held list (holds lapse after 7 days, so it stays small) is read once
+    and kept until the journal changes.
+    """
 
     def __init__(self, repo: JournalRepository) -> None:
         self.repo = repo
+        self._lock = threading.Lock()
+        self._held_cache: tuple[OrderQuery, int, float, list[Payment]] | None = None
 
-    # The Held list is small (holds lapse after 7 days): it is read whole and filtered here.
+    @staticmethod
+    def _plain_held(query: OrderQuery) -> bool:
+        return not query.text.strip() and query.since is None and query.until is None
+
     def _held(self, query: OrderQuery) -> list[Payment]:
+        # data_version only sees other connections' commits; the age limit covers our own.
+        version, now = self.repo.data_version(), time.monotonic()
+        with self._lock:
+            cached = self._held_cache
+            if (
+                cached is not None
+                and cached[0] == query
+                and cached[1] == version
+                and now - cached[2] < HELD_CACHE_SECONDS
+            ):
+                return cached[3]
         rows: list[Payment] = []
         after: HeldCursor | None = None
         while len(rows) < HELD_LIMIT:
@@ -59,18 +84,22 @@ class JournalOrderSource:
             rows.extend(page)
             if len(page) < MAX_PAGE_SIZE:
                 break
-            last = page[-1]
-            after = HeldCursor(to_ms(last.capture_deadline or last.created_at), last.id)
+            after = held_cursor(page[-1])
         plain = OrderQuery(since=query.since, until=query.until, text=query.text)
-        return [p for p in rows if pf.matches(p, plain)]
+        rows = [p for p in rows if pf.matches(p, plain)]
+        with self._lock:
+            self._held_cache = (query, version, now, rows)
+        return rows
 
     def count(self, query: OrderQuery) -> int:
         if query.held:
+            if self._plain_held(query):
+                return self.repo.count_by_status().get(PaymentStatus.AUTHORISED, 0)
             return len(self._held(query))
         return self.repo.count_payments(to_filter(query))
 
     def key_of(self, query: OrderQuery, payment: Payment) -> Any:
-        return payment.id if query.held else Cursor.of(payment)
+        return held_cursor(payment) if query.held else Cursor.of(payment)
 
     def window(
         self,
@@ -84,35 +113,47 @@ class JournalOrderSource:
     ) -> list[Payment]:
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         if query.held:
-            rows = self._held(query)
-            ids = [p.id for p in rows]
-            if after is not None and after in ids:
-                start = ids.index(after) + 1
-                return rows[start : start + limit]
-            if before is not None and before in ids:
-                end = ids.index(before)
-                return rows[max(0, end - limit) : end]
-            return rows[offset : offset + limit]
+            return self._held_window(query, offset, limit, after, before)
         flt = to_filter(query)
         if after is not None:
-            return list(
-                self.repo.list_payments(flt, PageRequest(PageDirection.OLDER, after, limit)).rows
-            )
+            page = self.repo.list_payments(flt, PageRequest(PageDirection.OLDER, after, limit))
+            return list(page.rows)
         if before is not None:
-            return list(
-                self.repo.list_payments(flt, PageRequest(PageDirection.NEWER, before, limit)).rows
-            )
+            page = self.repo.list_payments(flt, PageRequest(PageDirection.NEWER, before, limit))
+            return list(page.rows)
         if total and offset > total // 2:
             # Near the end: walk the index from the oldest row rather than skip most of it.
             from_oldest = total - offset - limit
             if from_oldest < 0:
                 limit += from_oldest
                 from_oldest = 0
-            return self.repo.payments_at(flt, from_oldest, limit, from_oldest=True)
+            return self.repo.payments_at(flt, from_oldest, max(1, limit), from_oldest=True)
         return self.repo.payments_at(flt, offset, limit)
+
+    def _held_window(
+        self, query: OrderQuery, offset: int, limit: int, after: Any, before: Any
+    ) -> list[Payment]:
+        if self._plain_held(query):
+            if after is not None:
+                return self.repo.held_authorisations(limit=limit, after=after)
+            if offset == 0 and before is None:
+                return self.repo.held_authorisations(limit=limit)
+        rows = self._held(query)
+        keys = {p.id: i for i, p in enumerate(rows)}
+        if after is not None and after.id in keys:
+            start = keys[after.id] + 1
+            return rows[start : start + limit]
+        if before is not None and before.id in keys:
+            end = keys[before.id]
+            return rows[max(0, end - limit) : end]
+        return rows[offset : offset + limit]
 
     def get(self, key: int) -> Payment | None:
         return self.repo.get_payment(key)
+
+
+def held_cursor(payment: Payment) -> HeldCursor:
+    return HeldCursor(to_ms(payment.capture_deadline or payment.created_at), payment.id)
 
 
 @dataclass(frozen=True, slots=True)

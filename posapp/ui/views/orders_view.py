@@ -218,6 +218,8 @@ class OrdersView(QWidget):
     def _build_filters(self) -> None:
         self.view_tabs = QTabBar(self)
         self.view_tabs.setObjectName("ordersViewTabs")
+        self.view_tabs.setExpanding(False)
+        self.view_tabs.setDocumentMode(True)
         self.view_tabs.addTab(self.tr("All orders"))
         self.view_tabs.addTab(self.tr("Held"))
         self.view_tabs.setTabToolTip(
@@ -293,6 +295,8 @@ class OrdersView(QWidget):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
+        # References and ids differ at their ends: keep both ends visible when squeezed.
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         table.setCornerButtonEnabled(False)
         table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         table.verticalHeader().setVisible(False)
@@ -306,8 +310,8 @@ class OrdersView(QWidget):
         header.setStretchLastSection(True)
         metrics = table.fontMetrics()
         widths = {
-            Column.TIME: metrics.horizontalAdvance("2026-11-25 19:00") + 16,
-            Column.ORDER: metrics.horizontalAdvance("ORD-20261125-0001") + 12,
+            Column.TIME: metrics.horizontalAdvance("2026-11-25 19:00") + 14,
+            Column.ORDER: metrics.horizontalAdvance("ORD-20261125-191415-FD3A") + 12,
             Column.AMOUNT: metrics.horizontalAdvance("SGD 12,345.00") + 12,
             Column.CARD: metrics.horizontalAdvance("Mastercard •••• 0000") + 12,
             Column.STATUS: metrics.horizontalAdvance("Partly refunded") + 34,
