@@ -57,6 +57,8 @@ class Journal:
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._closed = False
+        # PRAGMA optimize may write statistics: only for journals opened to work in
+        self.optimize_on_close = True
 
     # -- connections ----------------------------------------------------------------------
     def db(self) -> Database:
@@ -103,10 +105,11 @@ class Journal:
             self._closed = True
             conns, self._all = self._all, []
         for conn in conns:
-            try:
-                conn.execute("PRAGMA optimize")
-            except sqlite3.Error:  # best effort: the journal may be locked or gone
-                pass
+            if self.optimize_on_close:
+                try:
+                    conn.execute("PRAGMA optimize")
+                except sqlite3.Error:  # best effort: the journal may be locked or gone
+                    pass
             conn.close()
         self._local = _ThreadState()
 
@@ -260,6 +263,7 @@ def open_journal(
         if migrate:
             journal.migrate()
         else:
+            journal.optimize_on_close = False
             journal.check_version()
     except BaseException:
         journal.close()

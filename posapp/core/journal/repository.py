@@ -75,11 +75,17 @@ def to_ms(moment: datetime) -> int:
     """Milliseconds since the epoch; naive datetimes are refused (they hide time zones)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass a timezone-aware time")
-    return int(moment.timestamp() * 1000)
+    # integer arithmetic: a float round trip can move a time by 1 ms, and a keyset
+    # cursor built from a row's time must find that very row again
+    return (moment - _EPOCH) // _MS
 
 
 def from_ms(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 def _opt_ms(moment: datetime | None) -> int | None:
@@ -1246,6 +1252,39 @@ class JournalRepository:
                     None,
                     f"payment {mismatch['id']} is {mismatch['status']} but its audit trail "
                     f"ends at {mismatch['to_status']} (edited outside posapp)",
+                )
+            # the amount and order of each payment as journaled with its intent
+            changed = self._one(
+                db,
+                "SELECT p.id FROM payments AS p JOIN events AS e ON e.payment = p.id "
+                "AND e.kind = 'STATE_CHANGE' AND e.api = 'pay' AND e.from_status IS NULL "
+                "WHERE json_extract(e.detail, '$.amount.value') IS NOT CAST(p.amount_minor AS TEXT) "
+                "OR json_extract(e.detail, '$.amount.currency') IS NOT p.currency "
+                "OR json_extract(e.detail, '$.reference_order_id') IS NOT p.reference_order_id "
+                "ORDER BY p.id LIMIT 1",
+            )
+            if changed is not None:
+                return VerifyResult(
+                    False,
+                    count,
+                    None,
+                    f"payment {changed['id']}: amount or order differs from its journaled "
+                    "intent (edited outside posapp)",
+                )
+            refunds = self._one(
+                db,
+                "SELECT p.id FROM payments AS p LEFT JOIN (SELECT payment, sum(amount_minor) AS s "
+                "FROM refunds WHERE status = 'SUCCEEDED' GROUP BY payment) AS r "
+                "ON r.payment = p.id WHERE p.refunded_minor != coalesce(r.s, 0) "
+                "ORDER BY p.id LIMIT 1",
+            )
+            if refunds is not None:
+                return VerifyResult(
+                    False,
+                    count,
+                    None,
+                    f"payment {refunds['id']}: refunded total differs from its refunds "
+                    "(edited outside posapp)",
                 )
         return VerifyResult(True, count)
 

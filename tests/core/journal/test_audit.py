@@ -162,3 +162,22 @@ def test_verify_refuses_a_journal_from_a_newer_posapp(filled: Path) -> None:
     result = _verify(filled)
     assert result.returncode == 1
     assert "newer version of posapp" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_amount_edited_behind_the_log_is_caught(filled: Path) -> None:
+    raw = sqlite3.connect(filled / "journal.sqlite3")
+    raw.execute("UPDATE payments SET amount_minor = 1 WHERE id = 3")
+    raw.commit()
+    raw.close()
+    result = _verify(filled)
+    assert result.returncode == 1 and "payment 3" in result.stderr and "amount" in result.stderr
+
+
+def test_refunded_total_edited_behind_the_log_is_caught(
+    repo: JournalRepository, clock: FakeClock
+) -> None:
+    p = repo.record_intent(new_payment())
+    repo.transition(p.id, PaymentStatus.CAPTURED, **OP)
+    repo.journal.db().conn.execute("UPDATE payments SET refunded_minor = 5 WHERE id = ?", (p.id,))
+    result = repo.verify()
+    assert not result.ok and f"payment {p.id}" in result.problem and "refunded" in result.problem

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +20,8 @@ from posapp.core.journal.repository import (
     PageDirection,
     PageRequest,
     PaymentFilter,
+    from_ms,
+    to_ms,
 )
 
 from .conftest import OP, new_payment
@@ -206,3 +208,10 @@ def test_position_queries_agree_with_the_pages(repo: JournalRepository, clock: F
         if repo.get_payment(i).reference_order_id.startswith("REF-001")  # type: ignore[union-attr]
     ]
     assert repo.last_event_id() == len(repo.events(limit=10_000))
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_times_round_trip_exactly_to_the_millisecond(moment: datetime) -> None:
+    ms = to_ms(moment)
+    assert to_ms(from_ms(ms)) == ms
+    assert from_ms(ms) <= moment < from_ms(ms) + timedelta(milliseconds=1)
