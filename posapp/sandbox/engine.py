@@ -17,8 +17,9 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from posapp.core import cards
 from posapp.core.money import EXPONENTS, Money
@@ -34,6 +35,8 @@ log = logging.getLogger("posapp.sandbox")
 US_PER_S = 1_000_000
 PAYMENT_EXPIRY = timedelta(minutes=14)
 AUTH_HOLD = timedelta(days=7)
+AUTH_HOLD_US = AUTH_HOLD // timedelta(microseconds=1)
+PAYMENT_EXPIRY_US = PAYMENT_EXPIRY // timedelta(microseconds=1)
 NOTIFY_SCHEDULE = (
     timedelta(0),
     timedelta(minutes=2),
@@ -117,35 +120,56 @@ class Engine:
             for row in db.execute(
                 "SELECT * FROM payments WHERE status='PROCESSING' AND settle_us <= ?", (now,)
             ).fetchall():
-                notified |= self._settle_slow(db, row, now)
+                p = dict(row)
+                info = json.loads(p["result_info"])
+                if p["settle_outcome"] == "SUCCESS":
+                    self._set_approved(p, int(p["settle_us"]), info)
+                else:
+                    scenario = _scenario_named(p["scenario"])
+                    self._set_declined(p, scenario.result_code, scenario.result_message, info)
+                _save(db, p)
+                notified |= self._after_final(db, p, now)
             for row in db.execute(
                 "SELECT * FROM payments WHERE status='PROCESSING' AND expires_us <= ?", (now,)
             ).fetchall():
-                notified |= self._expire(db, row, now)
+                p = dict(row)
+                message = f"The payment expired at {iso(int(p['expires_us']))} without a result."
+                self._set_declined(p, "ORDER_IS_CLOSED", message, json.loads(p["result_info"]))
+                _save(db, p)
+                notified |= self._after_final(db, p, now)
             db.execute(
                 "UPDATE payments SET status='CANCELLED', released_us=auth_expiry_us "
                 "WHERE status='SUCCESS' AND capture_mode='MANUAL' AND auth_expiry_us <= ? "
                 "AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.payment_id=payments.payment_id)",
                 (now,),
             )
-            for cap in db.execute(
-                "SELECT * FROM captures WHERE status='PROCESSING' AND settle_us <= ?", (now,)
+            for row in db.execute(
+                "SELECT c.*, p.notify_url FROM captures c JOIN payments p USING (payment_id)"
+                " WHERE c.status='PROCESSING' AND c.settle_us <= ?",
+                (now,),
             ).fetchall():
+                cap = dict(row)
+                cap.update(status="SUCCESS", capture_us=cap["settle_us"], settle_us=None)
                 db.execute(
                     "UPDATE captures SET status='SUCCESS', capture_us=?, settle_us=NULL "
                     "WHERE capture_id=?",
-                    (cap["settle_us"], cap["capture_id"]),
+                    (cap["capture_us"], cap["capture_id"]),
                 )
-                notified |= self._notify_capture(db, cap["capture_id"], now)
-            for ref in db.execute(
-                "SELECT * FROM refunds WHERE status='PROCESSING' AND settle_us <= ?", (now,)
+                notified |= self._notify_capture(db, cap, cap["notify_url"], now)
+            for row in db.execute(
+                "SELECT r.*, p.notify_url AS payment_notify_url FROM refunds r"
+                " JOIN payments p USING (payment_id)"
+                " WHERE r.status='PROCESSING' AND r.settle_us <= ?",
+                (now,),
             ).fetchall():
+                ref = dict(row)
+                ref.update(status="SUCCESS", refund_us=ref["settle_us"], settle_us=None)
                 db.execute(
                     "UPDATE refunds SET status='SUCCESS', refund_us=?, settle_us=NULL "
                     "WHERE refund_id=?",
-                    (ref["settle_us"], ref["refund_id"]),
+                    (ref["refund_us"], ref["refund_id"]),
                 )
-                notified |= self._notify_refund(db, ref["refund_id"], now)
+                notified |= self._notify_refund(db, ref, ref["payment_notify_url"], now)
             nxt = db.execute(
                 "SELECT MIN(t) FROM ("
                 " SELECT MIN(settle_us) AS t FROM payments WHERE status='PROCESSING'"
@@ -160,94 +184,65 @@ class Engine:
         if notified:
             self.on_notification()
 
-    def _settle_slow(self, db: sqlite3.Connection, row: sqlite3.Row, now: int) -> bool:
-        at = int(row["settle_us"])
-        info = json.loads(row["result_info"])
-        if row["settle_outcome"] == "SUCCESS":
-            return self._approve(db, row["payment_id"], at, info)
-        scenario = _scenario_named(row["scenario"])
-        return self._decline(
-            db, row["payment_id"], scenario.result_code, scenario.result_message, info
-        )
-
-    def _expire(self, db: sqlite3.Connection, row: sqlite3.Row, now: int) -> bool:
-        info = json.loads(row["result_info"])
-        return self._decline(
-            db,
-            row["payment_id"],
-            "ORDER_IS_CLOSED",
-            f"The payment expired at {iso(int(row['expires_us']))} without a result.",
-            info,
-        )
-
-    # -- state changes ------------------------------------------------------------------------
-    def _approve(self, db: sqlite3.Connection, payment_id: str, at: int, info: Json) -> bool:
-        """Authorise (and with AUTOMATIC capture, capture) a payment. True if notifications."""
-        row = db.execute("SELECT * FROM payments WHERE payment_id=?", (payment_id,)).fetchone()
+    # -- state changes (on a payment dict; callers write it with _save or an INSERT) -----------
+    def _set_approved(self, p: Json, at: int, info: Json) -> None:
         info.setdefault("networkTransactionId", f"{secrets.randbelow(10**15):015d}")
         info.setdefault("authorizationCode", f"{secrets.randbelow(10**6):06d}")
-        auth_expiry = at + int(AUTH_HOLD.total_seconds()) * US_PER_S
-        db.execute(
-            "UPDATE payments SET status='SUCCESS', result_code='SUCCESS', result_message='success',"
-            " paid_us=?, auth_expiry_us=?, settle_us=NULL, settle_outcome=NULL, result_info=?"
-            " WHERE payment_id=?",
-            (at, auth_expiry, json.dumps(info), payment_id),
+        p.update(
+            status="SUCCESS",
+            result_code="SUCCESS",
+            result_message="success",
+            paid_us=at,
+            auth_expiry_us=at + AUTH_HOLD_US,
+            settle_us=None,
+            settle_outcome=None,
+            challenge_token=None,
+            result_info=json.dumps(info),
         )
-        self._due(auth_expiry)
-        notified = self._notify_payment(db, payment_id, at)
-        if row["capture_mode"] == "AUTOMATIC":
-            scenario = _scenario_named(row["scenario"])
-            capture_id = _new_id(at, "C")
-            if scenario.capture_in_process:
-                settle = at + scenarios.IN_PROCESS_SECONDS * US_PER_S
-                db.execute(
-                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
-                    " amount, status, created_us, settle_us, request_hash)"
-                    " VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, '')",
-                    (
-                        capture_id,
-                        "AUTO-" + payment_id,
-                        payment_id,
-                        row["currency"],
-                        row["amount"],
-                        at,
-                        settle,
-                    ),
-                )
-                self._due(settle)
-            else:
-                db.execute(
-                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
-                    " amount, status, created_us, capture_us, request_hash)"
-                    " VALUES (?, ?, ?, ?, ?, 'SUCCESS', ?, ?, '')",
-                    (
-                        capture_id,
-                        "AUTO-" + payment_id,
-                        payment_id,
-                        row["currency"],
-                        row["amount"],
-                        at,
-                        at,
-                    ),
-                )
-                notified |= self._notify_capture(db, capture_id, at)
-        return notified
+        if p["capture_mode"] == "MANUAL":
+            self._due(p["auth_expiry_us"])
 
-    def _decline(
-        self, db: sqlite3.Connection, payment_id: str, code: str, message: str, info: Json
-    ) -> bool:
-        db.execute(
-            "UPDATE payments SET status='FAIL', result_code=?, result_message=?, settle_us=NULL,"
-            " settle_outcome=NULL, challenge_token=NULL, result_info=? WHERE payment_id=?",
-            (code, message, json.dumps(info), payment_id),
+    @staticmethod
+    def _set_declined(p: Json, code: str, message: str, info: Json) -> None:
+        p.update(
+            status="FAIL",
+            result_code=code,
+            result_message=message,
+            settle_us=None,
+            settle_outcome=None,
+            challenge_token=None,
+            result_info=json.dumps(info),
         )
-        now = self.clock.now_us()
-        return self._notify_payment(db, payment_id, now)
+
+    def _after_final(self, db: sqlite3.Connection, p: Json, at: int) -> bool:
+        """What follows a final pay outcome (already written): notifyPayment and, with
+        AUTOMATIC capture, the capture. True if a notification was queued."""
+        notified = self._notify_payment(db, p, at)
+        if p["status"] != "SUCCESS" or p["capture_mode"] != "AUTOMATIC":
+            return notified
+        scenario = _scenario_named(p["scenario"])
+        settle = at + scenarios.IN_PROCESS_SECONDS * US_PER_S
+        cap: Json = {
+            "capture_id": _new_id(at, "C"),
+            "capture_request_id": "AUTO-" + p["payment_id"],
+            "payment_id": p["payment_id"],
+            "currency": p["currency"],
+            "amount": p["amount"],
+            "status": "PROCESSING" if scenario.capture_in_process else "SUCCESS",
+            "created_us": at,
+            "capture_us": None if scenario.capture_in_process else at,
+            "settle_us": settle if scenario.capture_in_process else None,
+            "request_hash": "",
+        }
+        _insert(db, "captures", cap)
+        if scenario.capture_in_process:
+            self._due(settle)
+            return notified
+        return self._notify_capture(db, cap, p["notify_url"], at) or notified
 
     # -- notifications ------------------------------------------------------------------------
-    def _enqueue(
-        self, db: sqlite3.Connection, kind: str, url: str | None, body: Json, at: int
-    ) -> bool:
+    @staticmethod
+    def _enqueue(db: sqlite3.Connection, kind: str, url: str | None, body: Json, at: int) -> bool:
         if not url:
             return False
         db.execute(
@@ -256,32 +251,29 @@ class Engine:
         )
         return True
 
-    def _notify_payment(self, db: sqlite3.Connection, payment_id: str, at: int) -> bool:
-        row = db.execute("SELECT * FROM payments WHERE payment_id=?", (payment_id,)).fetchone()
-        if not row["notify_url"]:
+    def _notify_payment(self, db: sqlite3.Connection, p: Json, at: int) -> bool:
+        if not p["notify_url"]:
             return False
-        status = "S" if row["status"] == "SUCCESS" else "F"
+        status = "S" if p["status"] == "SUCCESS" else "F"
         body: Json = {
             "notifyType": "PAYMENT_RESULT",
-            "result": result(row["result_code"], status, row["result_message"]),
-            "paymentRequestId": row["payment_request_id"],
-            "paymentId": row["payment_id"],
-            "paymentAmount": _amount_json(row["currency"], row["amount"]),
-            "paymentCreateTime": iso(row["created_us"]),
+            "result": result(p["result_code"], status, p["result_message"]),
+            "paymentRequestId": p["payment_request_id"],
+            "paymentId": p["payment_id"],
+            "paymentAmount": _amount_json(p["currency"], p["amount"]),
+            "paymentCreateTime": iso(p["created_us"]),
             "paymentMethodType": "CARD",
-            "paymentResultInfo": json.loads(row["result_info"]),
+            "paymentResultInfo": json.loads(p["result_info"]),
         }
-        if row["status"] == "SUCCESS":
-            body["paymentTime"] = iso(row["paid_us"])
-            if row["capture_mode"] == "MANUAL":
-                body["authExpiryTime"] = iso(row["auth_expiry_us"])
-        return self._enqueue(db, "notifyPayment", row["notify_url"], body, at)
+        if p["status"] == "SUCCESS":
+            body["paymentTime"] = iso(p["paid_us"])
+            if p["capture_mode"] == "MANUAL":
+                body["authExpiryTime"] = iso(p["auth_expiry_us"])
+        return self._enqueue(db, "notifyPayment", p["notify_url"], body, at)
 
-    def _notify_capture(self, db: sqlite3.Connection, capture_id: str, at: int) -> bool:
-        cap = db.execute("SELECT * FROM captures WHERE capture_id=?", (capture_id,)).fetchone()
-        pay = db.execute(
-            "SELECT notify_url FROM payments WHERE payment_id=?", (cap["payment_id"],)
-        ).fetchone()
+    def _notify_capture(
+        self, db: sqlite3.Connection, cap: Json, notify_url: str | None, at: int
+    ) -> bool:
         body: Json = {
             "notifyType": "CAPTURE_RESULT",
             "result": result(),
@@ -291,10 +283,11 @@ class Engine:
             "captureAmount": _amount_json(cap["currency"], cap["amount"]),
             "captureTime": iso(cap["capture_us"]),
         }
-        return self._enqueue(db, "notifyCapture", pay["notify_url"], body, at)
+        return self._enqueue(db, "notifyCapture", notify_url, body, at)
 
-    def _notify_refund(self, db: sqlite3.Connection, refund_id: str, at: int) -> bool:
-        ref = db.execute("SELECT * FROM refunds WHERE refund_id=?", (refund_id,)).fetchone()
+    def _notify_refund(
+        self, db: sqlite3.Connection, ref: Json, payment_notify_url: str | None, at: int
+    ) -> bool:
         body: Json = {
             "notifyType": "REFUND_RESULT",
             "result": result(),
@@ -305,12 +298,8 @@ class Engine:
             "refundAmount": _amount_json(ref["currency"], ref["amount"]),
             "refundTime": iso(ref["refund_us"]),
         }
-        url = ref["notify_url"]
-        if not url:
-            pay = db.execute(
-                "SELECT notify_url FROM payments WHERE payment_id=?", (ref["payment_id"],)
-            ).fetchone()
-            url = pay["notify_url"]
+        # refundNotifyUrl wins; without one the payment's notify URL is used
+        url = ref["notify_url"] or payment_notify_url
         return self._enqueue(db, "notifyRefund", url, body, at)
 
     # -- pay ----------------------------------------------------------------------------------
@@ -456,96 +445,86 @@ class Engine:
         del card_no, cvv  # the PAN and CVV go no further than this function
 
         now = self.clock.now_us()
-        expires = (
-            to_us(expiry_at) if expiry_at else now + int(PAYMENT_EXPIRY.total_seconds()) * US_PER_S
-        )
+        expires = to_us(expiry_at) if expiry_at else now + PAYMENT_EXPIRY_US
+        p: Json = {
+            "payment_id": _new_id(now),
+            "payment_request_id": prid,
+            "reference_order_id": ref,
+            "currency": amount.currency,
+            "amount": amount.minor,
+            "status": "PROCESSING",
+            "result_code": "PAYMENT_IN_PROCESS",
+            "result_message": "payment in process",
+            "capture_mode": capture_mode,
+            "scenario": scenario.name,
+            "created_us": now,
+            "paid_us": None,
+            "auth_expiry_us": None,
+            "expires_us": expires,
+            "settle_us": None,
+            "settle_outcome": None,
+            "challenge_token": None,
+            "cancelled_us": None,
+            "released_us": None,
+            "card_fingerprint": fingerprint,
+            "card_masked": masked.masked,
+            "card_brand": brand.value,
+            "request_hash": request_hash,
+            "notify_url": notify_url,
+            "redirect_url": redirect_url,
+            "result_info": json.dumps(info),
+        }
+        # Decide the outcome first, then write the payment in one INSERT.
+        outcome = scenario.outcome
+        if (
+            outcome is Outcome.CHALLENGE
+            and not wants_3ds
+            and not scenario.challenge_even_without_3ds
+        ):
+            self._set_declined(
+                p,
+                "AUTHENTICATION_REQUIRED",
+                "The issuer requires 3D Secure: send is3DSAuthentication=true.",
+                {**info, "threeDSResult": {"threeDSOffered": False}},
+            )
+        elif outcome is Outcome.CHALLENGE or (outcome is Outcome.APPROVE and wants_3ds):
+            p["challenge_token"] = secrets.token_urlsafe(18)
+        elif outcome in (Outcome.APPROVE, Outcome.FRICTIONLESS):
+            if outcome is Outcome.FRICTIONLESS:
+                info["threeDSResult"] = _three_ds(
+                    brand, challenged=False, ok=True, exemption=scenario.three_ds_exemption
+                )
+            self._set_approved(p, now, info)
+        elif outcome is Outcome.DECLINE:
+            self._set_declined(p, scenario.result_code, scenario.result_message, info)
+        else:  # slow authorisation
+            p["settle_us"] = now + slow * US_PER_S
+            p["settle_outcome"] = "SUCCESS" if outcome is Outcome.SLOW_APPROVE else "FAIL"
         notified = False
         with self.store.tx() as db:
-            existing = db.execute(
-                "SELECT * FROM payments WHERE payment_request_id=?", (prid,)
-            ).fetchone()
-            if existing is not None:
+            if not _insert(db, "payments", p, ignore_conflict=True):
+                existing = db.execute(
+                    "SELECT * FROM payments WHERE payment_request_id=?", (prid,)
+                ).fetchone()
                 if existing["request_hash"] != request_hash:
                     raise ApiError(
                         "REPEAT_REQ_INCONSISTENT",
                         "paymentRequestId was used before with a different amount, card or order",
                     )
                 return self._pay_response(existing)
-            payment_id = _new_id(now)
-            db.execute(
-                "INSERT INTO payments(payment_id, payment_request_id, reference_order_id, currency,"
-                " amount, status, result_code, result_message, capture_mode, scenario, created_us,"
-                " expires_us, card_fingerprint, card_masked, card_brand, request_hash, notify_url,"
-                " redirect_url, result_info)"
-                " VALUES (?, ?, ?, ?, ?, 'PROCESSING', 'PAYMENT_IN_PROCESS', 'payment in process',"
-                " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    payment_id,
-                    prid,
-                    ref,
-                    amount.currency,
-                    amount.minor,
-                    capture_mode,
-                    scenario.name,
-                    now,
-                    expires,
-                    fingerprint,
-                    masked.masked,
-                    brand.value,
-                    request_hash,
-                    notify_url,
-                    redirect_url,
-                    json.dumps(info),
-                ),
-            )
-            self._due(expires)
-            outcome = scenario.outcome
-            if outcome is Outcome.CHALLENGE:
-                if not wants_3ds and not scenario.challenge_even_without_3ds:
-                    notified = self._decline(
-                        db,
-                        payment_id,
-                        "AUTHENTICATION_REQUIRED",
-                        "The issuer requires 3D Secure: send is3DSAuthentication=true.",
-                        {**info, "threeDSResult": {"threeDSOffered": False}},
-                    )
-                else:
-                    self._start_challenge(db, payment_id)
-            elif outcome is Outcome.APPROVE and wants_3ds:
-                self._start_challenge(db, payment_id)
-            elif outcome in (Outcome.APPROVE, Outcome.FRICTIONLESS):
-                if outcome is Outcome.FRICTIONLESS:
-                    info["threeDSResult"] = _three_ds(
-                        brand, challenged=False, ok=True, exemption=scenario.three_ds_exemption
-                    )
-                notified = self._approve(db, payment_id, now, info)
-            elif outcome is Outcome.DECLINE:
-                notified = self._decline(
-                    db, payment_id, scenario.result_code, scenario.result_message, info
-                )
-            else:  # slow authorisation
-                settle = now + slow * US_PER_S
-                db.execute(
-                    "UPDATE payments SET settle_us=?, settle_outcome=? WHERE payment_id=?",
-                    (settle, "SUCCESS" if outcome is Outcome.SLOW_APPROVE else "FAIL", payment_id),
-                )
-                self._due(settle)
-            row = db.execute("SELECT * FROM payments WHERE payment_id=?", (payment_id,)).fetchone()
-            response = self._pay_response(row)
+            if p["status"] == "PROCESSING":
+                self._due(p["settle_us"] or expires)
+                self._due(expires)
+            else:
+                notified = self._after_final(db, p, now)
         if notified:
             self.on_notification()
-        return response
-
-    def _start_challenge(self, db: sqlite3.Connection, payment_id: str) -> None:
-        db.execute(
-            "UPDATE payments SET challenge_token=? WHERE payment_id=?",
-            (secrets.token_urlsafe(18), payment_id),
-        )
+        return self._pay_response(p)
 
     def challenge_url(self, token: str) -> str:
         return f"{self.base_url}/sandbox/3ds/{token}"
 
-    def _pay_response(self, row: sqlite3.Row) -> Json:
+    def _pay_response(self, row: Mapping[str, Any]) -> Json:
         status = row["status"]
         body: Json = {}
         if status == "PROCESSING":
@@ -579,50 +558,41 @@ class Engine:
         return body
 
     # -- 3DS page ------------------------------------------------------------------------------
-    def challenge(self, token: str) -> sqlite3.Row | None:
+    def challenge(self, token: str) -> Json | None:
+        self.tick()
         with self.store.tx() as db:
-            row: sqlite3.Row | None = db.execute(
-                "SELECT * FROM payments WHERE challenge_token=?", (token,)
-            ).fetchone()
-        return row
+            row = db.execute("SELECT * FROM payments WHERE challenge_token=?", (token,)).fetchone()
+        return None if row is None else dict(row)
 
-    def answer_challenge(self, token: str, otp: str | None) -> tuple[bool, sqlite3.Row | None]:
+    def answer_challenge(self, token: str, otp: str | None) -> tuple[bool, Json | None]:
         """The buyer typed ``otp`` (None: cancelled). (succeeded, payment) or (False, None)."""
         self.tick()
-        notified = False
         with self.store.tx() as db:
             row = db.execute(
                 "SELECT * FROM payments WHERE challenge_token=? AND status='PROCESSING'", (token,)
             ).fetchone()
             if row is None:
                 return False, None
-            info = json.loads(row["result_info"])
-            brand = cards.CardBrand(row["card_brand"])
+            p = dict(row)
+            info = json.loads(p["result_info"])
+            brand = cards.CardBrand(p["card_brand"])
             now = self.clock.now_us()
             ok = otp is not None and secrets.compare_digest(otp.strip(), scenarios.OTP)
             info["threeDSResult"] = _three_ds(brand, challenged=True, ok=ok, cancelled=otp is None)
             if ok:
-                db.execute(
-                    "UPDATE payments SET challenge_token=NULL WHERE payment_id=?",
-                    (row["payment_id"],),
-                )
-                notified = self._approve(db, row["payment_id"], now, info)
+                self._set_approved(p, now, info)
             else:
-                notified = self._decline(
-                    db,
-                    row["payment_id"],
-                    "USER_PAYMENT_VERIFICATION_FAILED",
+                message = (
                     "3D Secure verification failed."
                     if otp is not None
-                    else "The cardholder cancelled 3D Secure.",
-                    info,
+                    else "The cardholder cancelled 3D Secure."
                 )
-            row = db.execute(
-                "SELECT * FROM payments WHERE payment_id=?", (row["payment_id"],)
-            ).fetchone()
+                self._set_declined(p, "USER_PAYMENT_VERIFICATION_FAILED", message, info)
+            _save(db, p)
+            notified = self._after_final(db, p, now)
         if notified:
             self.on_notification()
-        return ok, row
+        return ok, p
 
     # -- inquiryPayment -----------------------------------------------------------------------
     def _find_payment(self, db: sqlite3.Connection, req: Json, *, paths: str = "") -> sqlite3.Row:
@@ -642,15 +612,20 @@ class Engine:
 
     def inquiry_payment(self, req: Json) -> Json:
         validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
-        with self.store.tx() as db:
+        transactions_rows: list[sqlite3.Row] = []
+        with self.store.read() as db:
             row = self._find_payment(db, req)
-            captures = db.execute(
-                "SELECT * FROM captures WHERE payment_id=? ORDER BY created_us",
-                (row["payment_id"],),
-            ).fetchall()
-            refunds = db.execute(
-                "SELECT * FROM refunds WHERE payment_id=? ORDER BY created_us", (row["payment_id"],)
-            ).fetchall()
+            # captures and refunds only ever exist on a payment that succeeded
+            if row["status"] == "SUCCESS":
+                transactions_rows = db.execute(
+                    "SELECT 'CAPTURE' AS kind, capture_id AS id, capture_request_id AS request_id,"
+                    " currency, amount, status, created_us, capture_us AS done_us"
+                    " FROM captures WHERE payment_id=:p"
+                    " UNION ALL SELECT 'REFUND', refund_id, refund_request_id, currency, amount,"
+                    " status, created_us, refund_us FROM refunds WHERE payment_id=:p"
+                    " ORDER BY 1, 7",
+                    {"p": row["payment_id"]},
+                ).fetchall()
         body: Json = {
             "result": result(),
             "paymentStatus": row["status"],
@@ -676,22 +651,7 @@ class Engine:
                 body["authExpiryTime"] = iso(row["auth_expiry_us"])
         if row["status"] == "PROCESSING" and row["challenge_token"]:
             body["normalUrl"] = self.challenge_url(row["challenge_token"])
-        transactions: list[Json] = []
-        for cap in captures:
-            done = cap["status"] == "SUCCESS"
-            transactions.append(
-                {
-                    "transactionType": "CAPTURE",
-                    "transactionStatus": cap["status"],
-                    "transactionResult": result()
-                    if done
-                    else result("CAPTURE_IN_PROCESS", "U", "capture in process"),
-                    "transactionId": cap["capture_id"],
-                    "transactionRequestId": cap["capture_request_id"],
-                    "transactionAmount": _amount_json(cap["currency"], cap["amount"]),
-                    "transactionTime": iso(cap["capture_us"] if done else cap["created_us"]),
-                }
-            )
+        transactions: list[Json] = [_transaction(t) for t in transactions_rows]
         if row["cancelled_us"] is not None or row["released_us"] is not None:
             at = row["cancelled_us"] if row["cancelled_us"] is not None else row["released_us"]
             transactions.append(
@@ -704,21 +664,6 @@ class Engine:
                     "transactionId": row["payment_id"],
                     "transactionAmount": _amount_json(row["currency"], row["amount"]),
                     "transactionTime": iso(at),
-                }
-            )
-        for ref in refunds:
-            done = ref["status"] == "SUCCESS"
-            transactions.append(
-                {
-                    "transactionType": "REFUND",
-                    "transactionStatus": ref["status"],
-                    "transactionResult": result()
-                    if done
-                    else result("REFUND_IN_PROCESS", "U", "refund in process"),
-                    "transactionId": ref["refund_id"],
-                    "transactionRequestId": ref["refund_request_id"],
-                    "transactionAmount": _amount_json(ref["currency"], ref["amount"]),
-                    "transactionTime": iso(ref["refund_us"] if done else ref["created_us"]),
                 }
             )
         if transactions:
@@ -771,41 +716,31 @@ class Engine:
                     "captureAmount.value", "must be the full authorised amount (no partial capture)"
                 )
             now = self.clock.now_us()
-            capture_id = _new_id(now, "C")
             scenario = _scenario_named(pay["scenario"])
+            settle = now + scenarios.IN_PROCESS_SECONDS * US_PER_S
+            cap: Json = {
+                "capture_id": _new_id(now, "C"),
+                "capture_request_id": crid,
+                "payment_id": pid,
+                "currency": amount.currency,
+                "amount": amount.minor,
+                "status": "PROCESSING" if scenario.capture_in_process else "SUCCESS",
+                "created_us": now,
+                "capture_us": None if scenario.capture_in_process else now,
+                "settle_us": settle if scenario.capture_in_process else None,
+                "request_hash": request_hash,
+            }
+            _insert(db, "captures", cap)
             if scenario.capture_in_process:
-                settle = now + scenarios.IN_PROCESS_SECONDS * US_PER_S
-                db.execute(
-                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
-                    " amount, status, created_us, settle_us, request_hash)"
-                    " VALUES (?, ?, ?, ?, ?, 'PROCESSING', ?, ?, ?)",
-                    (
-                        capture_id,
-                        crid,
-                        pid,
-                        amount.currency,
-                        amount.minor,
-                        now,
-                        settle,
-                        request_hash,
-                    ),
-                )
                 self._due(settle)
             else:
-                db.execute(
-                    "INSERT INTO captures(capture_id, capture_request_id, payment_id, currency,"
-                    " amount, status, created_us, capture_us, request_hash)"
-                    " VALUES (?, ?, ?, ?, ?, 'SUCCESS', ?, ?, ?)",
-                    (capture_id, crid, pid, amount.currency, amount.minor, now, now, request_hash),
-                )
-                notified = self._notify_capture(db, capture_id, now)
-            row = db.execute("SELECT * FROM captures WHERE capture_id=?", (capture_id,)).fetchone()
-            response = self._capture_response(row)
+                notified = self._notify_capture(db, cap, pay["notify_url"], now)
+            response = self._capture_response(cap)
         if notified:
             self.on_notification()
         return response
 
-    def _capture_response(self, cap: sqlite3.Row) -> Json:
+    def _capture_response(self, cap: Mapping[str, Any]) -> Json:
         body: Json = {
             "result": result()
             if cap["status"] == "SUCCESS"
@@ -895,43 +830,33 @@ class Engine:
                     f"refundAmount is more than what is left to refund ({left})",
                 )
             now = self.clock.now_us()
-            refund_id = _new_id(now, "R")
             scenario = _scenario_named(pay["scenario"])
-            settle = (
-                now + scenarios.IN_PROCESS_SECONDS * US_PER_S
-                if scenario.refund_in_process
-                else None
-            )
-            db.execute(
-                "INSERT INTO refunds(refund_id, refund_request_id, payment_id, currency, amount,"
-                " status, created_us, refund_us, settle_us, request_hash, notify_url, reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    refund_id,
-                    rrid,
-                    pid,
-                    amount.currency,
-                    amount.minor,
-                    "PROCESSING" if settle else "SUCCESS",
-                    now,
-                    None if settle else now,
-                    settle,
-                    request_hash,
-                    notify_url,
-                    reason,
-                ),
-            )
-            if settle:
+            settle = now + scenarios.IN_PROCESS_SECONDS * US_PER_S
+            ref: Json = {
+                "refund_id": _new_id(now, "R"),
+                "refund_request_id": rrid,
+                "payment_id": pid,
+                "currency": amount.currency,
+                "amount": amount.minor,
+                "status": "PROCESSING" if scenario.refund_in_process else "SUCCESS",
+                "created_us": now,
+                "refund_us": None if scenario.refund_in_process else now,
+                "settle_us": settle if scenario.refund_in_process else None,
+                "request_hash": request_hash,
+                "notify_url": notify_url,
+                "reason": reason,
+            }
+            _insert(db, "refunds", ref)
+            if scenario.refund_in_process:
                 self._due(settle)
             else:
-                notified = self._notify_refund(db, refund_id, now)
-            row = db.execute("SELECT * FROM refunds WHERE refund_id=?", (refund_id,)).fetchone()
-            response = self._refund_response(row)
+                notified = self._notify_refund(db, ref, pay["notify_url"], now)
+            response = self._refund_response(ref)
         if notified:
             self.on_notification()
         return response
 
-    def _refund_response(self, ref: sqlite3.Row) -> Json:
+    def _refund_response(self, ref: Mapping[str, Any]) -> Json:
         body: Json = {
             "result": result()
             if ref["status"] == "SUCCESS"
@@ -1053,3 +978,57 @@ def _three_ds(
         if cancelled:
             out["challengeCancel"] = "01"
     return out
+
+
+def _insert(
+    db: sqlite3.Connection, table: str, row: Mapping[str, Any], *, ignore_conflict: bool = False
+) -> bool:
+    """INSERT ``row`` (column -> value); False if ignore_conflict and the key already exists."""
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflict else ""
+    cursor = db.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}){tail}",  # noqa: S608 - our columns
+        tuple(row.values()),
+    )
+    return cursor.rowcount == 1
+
+
+_MUTABLE = (
+    "status",
+    "result_code",
+    "result_message",
+    "paid_us",
+    "auth_expiry_us",
+    "settle_us",
+    "settle_outcome",
+    "challenge_token",
+    "cancelled_us",
+    "released_us",
+    "result_info",
+)
+_SAVE_SQL = "UPDATE payments SET " + ", ".join(f"{c}=?" for c in _MUTABLE) + " WHERE payment_id=?"  # noqa: S608
+
+
+def _save(db: sqlite3.Connection, p: Mapping[str, Any]) -> None:
+    db.execute(_SAVE_SQL, (*(p[c] for c in _MUTABLE), p["payment_id"]))
+
+
+_IN_PROCESS = {
+    "CAPTURE": result("CAPTURE_IN_PROCESS", "U", "capture in process"),
+    "REFUND": result("REFUND_IN_PROCESS", "U", "refund in process"),
+}
+
+
+def _transaction(t: sqlite3.Row) -> Json:
+    """A capture or refund row as an inquiryPayment ``transactions[]`` entry."""
+    done = t["status"] == "SUCCESS"
+    return {
+        "transactionType": t["kind"],
+        "transactionStatus": t["status"],
+        "transactionResult": result() if done else dict(_IN_PROCESS[t["kind"]]),
+        "transactionId": t["id"],
+        "transactionRequestId": t["request_id"],
+        "transactionAmount": _amount_json(t["currency"], t["amount"]),
+        "transactionTime": iso(t["done_us"] if done else t["created_us"]),
+    }

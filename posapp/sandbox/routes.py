@@ -132,15 +132,15 @@ class Routes:
             return ApiError("PARAM_ILLEGAL", f"request-time header: {exc.message}")
         assert request_time is not None
         try:
-            parsed = signing.parse_signature_header(headers.get("signature"))
+            key_version, signature = _parse_signature(headers.get("signature"))
         except SignatureError as exc:
             return ApiError("INVALID_SIGNATURE", f"signature header: {exc.message}")
-        if parsed.key_version not in ("1", ""):
-            return ApiError("KEY_NOT_FOUND", f"no key with keyVersion {parsed.key_version[:10]}")
+        if key_version not in ("1", ""):
+            return ApiError("KEY_NOT_FOUND", f"no key with keyVersion {key_version[:10]}")
         content = signing.content_to_sign(
             request.method, request.path, client_id, request_time, request.body
         )
-        if not signing.verify(self.keys.merchant_public, content, parsed.signature):
+        if not signing.verify(self.keys.merchant_public, content, signature):
             return ApiError("INVALID_SIGNATURE", "the request signature does not verify")
         return None
 
@@ -157,7 +157,7 @@ class Routes:
         headers = [self._client_id_header, ("response-time", response_time)]
         if FaultKind.MISSING_SIGNATURE not in faults:
             signature = signing.sign(self.keys.antom_private, content)
-            headers.append(("signature", signing.build_signature_header(signature)))
+            headers.append(("signature", _SIGNATURE_HEAD + _form_encode(signature)))
         if FaultKind.GARBLED_BODY in faults:
             raw = raw[: len(raw) // 2] + b"\x00\xff<garbled>"
         return Reply(status, raw, headers)
@@ -223,14 +223,15 @@ class Routes:
             return text_reply(400, "bad form")
         action = (form_data.get("action") or ["verify"])[0]
         otp = None if action == "cancel" else (form_data.get("otp") or [""])[0]
-        ok, row = self.engine.answer_challenge(token, otp)
-        if row is None:
+        ok, payment = self.engine.answer_challenge(token, otp)
+        if payment is None:
             return self._page(
                 "Verification closed", "This verification is no longer open.", "", 404
             )
         back = ""
-        if row["redirect_url"]:
-            back = f'<p><a href="{html.escape(row["redirect_url"], quote=True)}">Return to the shop</a></p>'
+        if payment["redirect_url"]:
+            link = html.escape(payment["redirect_url"], quote=True)
+            back = f'<p><a href="{link}">Return to the shop</a></p>'
         if ok:
             return self._page("Payment verified", "The payment is verified.", back, 200)
         return self._page("Verification failed", "The payment was not verified.", back, 200)
@@ -243,6 +244,31 @@ class Routes:
             title=html.escape(title), message=html.escape(message), body=body
         )
         return Reply(status, page.encode("utf-8"), content_type="text/html; charset=UTF-8")
+
+
+_SIGNATURE_HEAD = (
+    f"algorithm={signing.ALGORITHM},keyVersion={signing.DEFAULT_KEY_VERSION},signature="
+)
+# The header as both SDKs write it; anything else goes through the general parser.
+_CANONICAL = re.compile(r"algorithm=RSA256, ?keyVersion=(\d{1,4}), ?signature=([A-Za-z0-9%]+)")
+
+
+def _form_encode(b64: str) -> str:
+    """``quote_plus`` for the Base64 alphabet, without its per-byte Python loop."""
+    return b64.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+
+
+def _parse_signature(value: str | None) -> tuple[str, str]:
+    """(keyVersion, Base64 signature); SignatureError when the header is unusable."""
+    if value:
+        match = _CANONICAL.fullmatch(value)
+        if match:
+            encoded = match.group(2)
+            decoded = encoded.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
+            if "%" not in decoded:
+                return match.group(1), decoded
+    parsed = signing.parse_signature_header(value)
+    return parsed.key_version, parsed.signature
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:

@@ -140,6 +140,12 @@ class Store:
                 raise
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Consistent reads without a transaction: every write holds the same lock."""
+        with self._lock:
+            yield self._conn
+
     def get_meta(self, key: str) -> str | None:
         with self._lock:
             row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

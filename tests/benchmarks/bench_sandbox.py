@@ -1,0 +1,255 @@
+"""Benchmark: the sandbox's signed pay + inquiryPayment throughput vs the machine's RSA limit.
+
+Run as a script: ``python tests/benchmarks/bench_sandbox.py [--calls N] [--in-memory]``.
+
+Every call costs the sandbox one RSA verify (the request) and one RSA sign (the answer), so
+the physical limit is the rate at which this machine can do (verify + sign) pairs, measured in
+the same run with 1 thread and with one thread per core (cryptography releases the GIL while
+it signs, so threads do scale as far as the cores do). The sandbox is measured with 1, 4 and
+16 concurrent keep-alive clients. The clients run in a separate process and send requests
+they signed before the clock starts (and verify the answers after it stops), so the figure is
+the sandbox's own throughput. Goal: at least 70% of the limit. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from posapp.core.antom import signing
+from posapp.sandbox import Sandbox
+
+PREFIX = "/ams/sandbox/api/v1/payments/"
+CONCURRENCY = (1, 4, 16)
+
+
+# -- the limit ---------------------------------------------------------------------------------
+def rsa_pairs_per_second(threads: int, seconds: float = 1.5) -> float:
+    """(verify + sign) pairs per second with ``threads`` threads on a 2048-bit key."""
+    key = signing.generate_private_key()
+    public = key.public_key()
+    message = b"POST /ams/sandbox/api/v1/payments/pay\nSANDBOX_X.1700000000000." + b"x" * 700
+    signature = signing.sign(key, message)
+    counts = [0] * threads
+    stop = threading.Event()
+
+    def work(i: int) -> None:
+        while not stop.is_set():
+            signing.verify(public, message, signature)
+            signing.sign(key, message)
+            counts[i] += 1
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    started = time.perf_counter()
+    for w in workers:
+        w.start()
+    time.sleep(seconds)
+    stop.set()
+    for w in workers:
+        w.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+# -- the client process --------------------------------------------------------------------------
+def _pay_body(request_id: str) -> dict[str, Any]:
+    return {
+        "productCode": "CASHIER_PAYMENT",
+        "paymentRequestId": request_id,
+        "paymentAmount": {"currency": "USD", "value": "1250"},
+        "order": {
+            "referenceOrderId": "bench-" + request_id,
+            "orderDescription": "Benchmark sale",
+            "orderAmount": {"currency": "USD", "value": "1250"},
+        },
+        "paymentMethod": {
+            "paymentMethodType": "CARD",
+            "paymentMethodMetaData": {
+                "cardNo": "4054695723100768",
+                "cvv": "123",
+                "expiryMonth": "12",
+                "expiryYear": "30",
+                "cardholderName": {"firstName": "Bench", "lastName": "Mark"},
+                "is3DSAuthentication": False,
+            },
+        },
+        "paymentFactor": {"isAuthorization": True, "captureMode": "MANUAL"},
+        "env": {"terminalType": "WEB", "clientIp": "127.0.0.1"},
+    }
+
+
+def _request_bytes(
+    host: str, key: Any, client_id: str, api: str, body: dict[str, Any]
+) -> tuple[str, bytes]:
+    path = PREFIX + api
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    request_time = signing.request_time_now()
+    content = signing.content_to_sign("POST", path, client_id, request_time, raw)
+    header = signing.build_signature_header(signing.sign(key, content))
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: application/json; charset=UTF-8\r\n"
+        f"Content-Length: {len(raw)}\r\nclient-id: {client_id}\r\n"
+        f"request-time: {request_time}\r\nsignature: {header}\r\n\r\n"
+    )
+    return path, head.encode() + raw
+
+
+def _read_response(sock: socket.socket, buf: bytearray) -> tuple[dict[str, str], bytes]:
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    end = buf.index(b"\r\n\r\n")
+    lines = bytes(buf[:end]).decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.lower()] = value.strip()
+    length = int(headers["content-length"])
+    del buf[: end + 4]
+    while len(buf) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        buf += chunk
+    body = bytes(buf[:length])
+    del buf[:length]
+    if not lines[0].startswith("HTTP/1.1 200"):
+        raise RuntimeError(lines[0])
+    return headers, body
+
+
+def client_process(
+    conn: Any, base_url: str, client_id: str, merchant_pem: str, antom_pem: str
+) -> None:
+    """Receives (tag, clients, pairs); signs, fires, verifies; sends back timings."""
+    key = signing.load_private_key(merchant_pem)
+    antom = signing.load_public_key(antom_pem)
+    host_port = base_url.removeprefix("http://")
+    host, port = host_port.rsplit(":", 1)
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        tag, clients, pairs = job
+        plans: list[list[tuple[str, bytes]]] = []
+        for c in range(clients):
+            plan = []
+            for i in range(pairs):
+                rid = f"{tag}-{c}-{i}"
+                plan.append(_request_bytes(host_port, key, client_id, "pay", _pay_body(rid)))
+                plan.append(
+                    _request_bytes(
+                        host_port, key, client_id, "inquiryPayment", {"paymentRequestId": rid}
+                    )
+                )
+            plans.append(plan)
+        answers: list[list[tuple[str, dict[str, str], bytes]]] = [[] for _ in range(clients)]
+        sockets = [socket.create_connection((host, int(port))) for _ in range(clients)]
+        for s in sockets:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        barrier = threading.Barrier(clients + 1)
+        errors: list[str] = []
+
+        def run(c: int) -> None:
+            sock, buf = sockets[c], bytearray()
+            barrier.wait()
+            try:
+                for path, data in plans[c]:
+                    sock.sendall(data)
+                    headers, body = _read_response(sock, buf)
+                    answers[c].append((path, headers, body))
+            except Exception as exc:
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        started = time.perf_counter()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        for s in sockets:
+            s.close()
+        # after the clock: every answer must verify and be a success
+        bad = 0
+        for per_client in answers:
+            for path, headers, body in per_client:
+                parsed = signing.parse_signature_header(headers.get("signature"))
+                content = signing.content_to_sign(
+                    "POST", path, headers["client-id"], headers["response-time"], body
+                )
+                ok = signing.verify(antom, content, parsed.signature)
+                if not ok or json.loads(body)["result"]["resultStatus"] != "S":
+                    bad += 1
+        calls = sum(len(a) for a in answers)
+        conn.send((calls, elapsed, bad, errors[:3]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=3000, help="calls per concurrency level")
+    parser.add_argument("--in-memory", action="store_true", help="no SQLite file (default: file)")
+    args = parser.parse_args()
+
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} cores, Python {sys.version.split()[0]}")
+    limit_1 = rsa_pairs_per_second(1)
+    limit_n = rsa_pairs_per_second(cores)
+    limit = max(limit_1, limit_n)
+    print(f"RSA-2048 verify+sign pairs/s: 1 thread {limit_1:,.0f}; {cores} threads {limit_n:,.0f}")
+    print(f"limit (each sandbox call = 1 verify + 1 sign): {limit:,.0f} calls/s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        state = None if args.in_memory else Path(tmp) / "sandbox"
+        with Sandbox(state) as sandbox:
+            parent, child = mp.get_context("spawn").Pipe()
+            proc = mp.get_context("spawn").Process(
+                target=client_process,
+                args=(
+                    child,
+                    sandbox.base_url,
+                    sandbox.client_id,
+                    sandbox.merchant_private_key_pem,
+                    sandbox.antom_public_key_pem,
+                ),
+            )
+            proc.start()
+            # warm-up: connections, SQLite pages, code paths
+            parent.send(("warm", 2, 50))
+            parent.recv()
+            results = []
+            for clients in CONCURRENCY:
+                pairs = max(1, args.calls // (2 * clients))
+                parent.send((f"c{clients}", clients, pairs))
+                calls, elapsed, bad, errors = parent.recv()
+                rate = calls / elapsed
+                results.append((clients, rate))
+                note = f"; {bad} answers bad, errors {errors}" if bad or errors else ""
+                print(
+                    f"sandbox {'in-memory' if state is None else 'SQLite file'}, "
+                    f"{clients:2d} clients: {calls} calls in {elapsed:.2f} s = {rate:,.0f} calls/s "
+                    f"= {rate / limit:.0%} of the RSA limit{note}"
+                )
+            parent.send(None)
+            proc.join(timeout=30)
+    best = max(rate for _c, rate in results)
+    print(f"best: {best:,.0f} calls/s = {best / limit:.0%} of the limit (goal: 70%)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
