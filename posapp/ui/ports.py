@@ -24,6 +24,7 @@ class Outcome(StrEnum):
     DECLINED = "declined"  # final refusal; a new attempt needs a new card or new data
     PENDING = "pending"  # not known yet (network fault, processing): the poller settles it
     NEEDS_3DS = "needs_3ds"  # the cardholder must authenticate at the redirect URL
+    CLOSED = "closed"  # cancelled, released or refunded since
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class PaymentResult:
     avs_result: str = ""
     cvv_result: str = ""
     redirect_url: str = ""
+    warnings: tuple[str, ...] = ()  # e.g. non-Latin characters Antom may not show
     auth_expiry: datetime | None = None
 
 
@@ -107,9 +109,9 @@ class InputError(ValueError):
 class CashierPort(Protocol):
     def accepted_brands(self) -> Sequence[BrandOption]: ...
 
-    def find_duplicate(self, card: MaskedCard, amount: Money) -> str | None:
+    def find_duplicate(self, card: MaskedCard, amount: Money, reference: str) -> str | None:
         """A one-line description of a payment with the same card and amount in the last 10
-        minutes, or None."""
+        minutes (or one for the same order still holding money), or None."""
         ...
 
     def pay(self, order: PaymentOrder) -> PaymentResult: ...

@@ -94,9 +94,9 @@ class _Job(QRunnable):
         try:
             result = self._fn(*self._args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
-            bridge.finished.emit(task_id, False, exc)
+            bridge.finished.emit(task_id, (False, exc))
         else:
-            bridge.finished.emit(task_id, True, result)
+            bridge.finished.emit(task_id, (True, result))
         finally:
             # Drop references on the worker thread so nothing keeps big results alive.
             self._fn = None  # type: ignore[assignment]
@@ -107,7 +107,9 @@ class _Job(QRunnable):
 class _Bridge(QObject):
     """Lives on the GUI thread: signals emitted by workers are queued to its slots."""
 
-    finished = Signal(int, bool, object)
+    # (ok, value) travels as one object: PySide6 mis-counts references to bool arguments
+    # of queued cross-thread signals (a Fatal bool_dealloc at exit).
+    finished = Signal(int, object)
     progressed = Signal(int, object)
 
 
@@ -162,9 +164,11 @@ class TaskRunner(QObject):
         With ``on_progress``, ``fn`` also receives ``progress=callable``: each call is
         delivered to ``on_progress`` on the GUI thread.
         """
-        if self._closed:
-            raise RuntimeError("the task runner is shut down")
         task_id = next(self._ids)
+        if self._closed:
+            # shutting down (window closing): late timers may still ask; nothing runs
+            log.debug("task %s dropped: the runner is shut down", label)
+            return TaskHandle(self, task_id)
         self._pending[task_id] = _Pending(
             label or getattr(fn, "__name__", "task"), on_done, on_error, on_progress, owner
         )
@@ -174,6 +178,10 @@ class TaskRunner(QObject):
             self.busy_changed.emit(True)
         pool.start(job)
         return TaskHandle(self, task_id)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def in_flight(self) -> int:
@@ -202,8 +210,9 @@ class TaskRunner(QObject):
             log.exception("the error presenter failed")
 
     # -- delivery on the GUI thread -----------------------------------------------------
-    @Slot(int, bool, object)
-    def _on_bridge_finished(self, task_id: int, ok: bool, value: object) -> None:
+    @Slot(int, object)
+    def _on_bridge_finished(self, task_id: int, outcome: tuple[bool, object]) -> None:
+        ok, value = outcome
         pending = self._pending.pop(task_id, None)
         if not self._pending:
             self.busy_changed.emit(False)

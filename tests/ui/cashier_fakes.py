@@ -32,7 +32,7 @@ class ScriptedCashier:
     def accepted_brands(self) -> list[BrandOption]:
         return list(self.brands)
 
-    def find_duplicate(self, card: MaskedCard, amount: Money) -> str | None:
+    def find_duplicate(self, card: MaskedCard, amount: Money, reference: str) -> str | None:
         return self.duplicate
 
     def pay(self, order: PaymentOrder) -> PaymentResult:

@@ -23,3 +23,55 @@ def test_production_banner_names_the_client_id(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     assert "2188120012345678" in window.banner.text()
     assert "TRAINING" not in window.banner.text()
+
+
+def test_shortcuts_switch_work_areas_and_status_bar_counts_unsettled(qtbot: QtBot) -> None:
+    from PySide6.QtCore import Qt
+
+    from posapp.ui.ports import TillStatus
+    from posapp.ui.tasks import TaskRunner
+
+    from .cashier_fakes import ScriptedCashier
+
+    cashier = ScriptedCashier()
+    cashier.status = TillStatus(True, "Connected to the training sandbox", 3)
+    runner = TaskRunner()
+    window = MainWindow(
+        Settings(), runner=runner, cashier=cashier, status_interval_ms=20, training_pin_hint="1234"
+    )
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert "1234" in window.banner.text()
+    qtbot.waitUntil(lambda: "3 payment(s) being settled" in window.unsettled_label.text())
+    assert window.connection_label.text() == "Connected to the training sandbox"
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 0
+    cashier.status = TillStatus(False, "Gateway unreachable", 0)
+    qtbot.waitUntil(lambda: window.connection_label.text() == "Gateway unreachable")
+    assert window.unsettled_label.text() == "All payments settled"
+    window.close()
+    runner.shutdown()
+
+
+def test_window_is_usable_at_1024x700(qtbot: QtBot) -> None:
+    from posapp.ui.tasks import TaskRunner
+
+    from .cashier_fakes import ScriptedCashier
+
+    runner = TaskRunner()
+    window = MainWindow(Settings(), runner=runner, cashier=ScriptedCashier())
+    qtbot.addWidget(window)
+    window.resize(1024, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    view = window.new_payment
+    # the send button and the card number field are on screen without scrolling
+    for widget in (view.submit_button, view.card_number, view.result_panel):
+        top_left = widget.mapTo(window, widget.rect().topLeft())
+        bottom = top_left.y() + widget.height()
+        assert 0 <= top_left.y() and bottom <= window.height(), widget.objectName()
+        assert top_left.x() + widget.width() <= window.width()
+    runner.shutdown()

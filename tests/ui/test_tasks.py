@@ -148,3 +148,12 @@ def _valid(obj: QObject) -> bool:
     import shiboken6
 
     return shiboken6.isValid(obj)
+
+
+def test_after_shutdown_nothing_runs(qtbot: QtBot) -> None:
+    r = TaskRunner()
+    r.shutdown()
+    ran: list[int] = []
+    handle = r.run(lambda: ran.append(1))
+    qtbot.wait(50)
+    assert ran == [] and not handle.running and r.closed

@@ -56,7 +56,7 @@ from posapp.ui.widgets.result_panel import ResultPanel
 
 log = logging.getLogger(__name__)
 
-FINAL = (Outcome.APPROVED, Outcome.DECLINED)
+FINAL = (Outcome.APPROVED, Outcome.DECLINED, Outcome.CLOSED)
 Confirm = Callable[[str, str], bool]
 
 
@@ -560,6 +560,7 @@ class NewPaymentView(QWidget):
             self._cashier.find_duplicate,
             order.card.masked(),
             order.amount,
+            order.reference,
             lane=Lane.JOURNAL,
             on_done=lambda dup: self._on_duplicate_checked(order, dup),
             on_error=lambda exc: self._on_duplicate_checked(order, None),
@@ -593,6 +594,8 @@ class NewPaymentView(QWidget):
     def _on_paid(self, result: PaymentResult) -> None:
         self._set_in_flight(False)
         self._show(result)
+        if result.warnings:
+            self.form_error.show_error(" ".join(result.warnings))
         if result.outcome is Outcome.NEEDS_3DS and result.redirect_url:
             self._open_link(result.redirect_url)
         if result.outcome is Outcome.APPROVED:

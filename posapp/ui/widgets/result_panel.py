@@ -25,7 +25,7 @@ def _t(text: str) -> str:
 
 
 # Decline codes in words a cashier can say to a customer (protocol reference §4.8).
-def decline_reason(code: str) -> str:
+def decline_reason(code: str, fallback: str = "") -> str:
     reasons = {
         "DO_NOT_HONOR": _t("The card issuer declined the payment. Ask for another card."),
         "USER_BALANCE_NOT_ENOUGH": _t("Not enough funds on the card."),
@@ -53,7 +53,7 @@ def decline_reason(code: str) -> str:
         "ORDER_IS_CANCELED": _t("This payment was cancelled."),
         "NOT_SENT": _t("The payment never reached Antom; nothing was charged."),
     }
-    return reasons.get(code, _t("The payment was declined."))
+    return reasons.get(code, fallback or _t("The payment was declined."))
 
 
 def avs_words(code: str) -> str:
@@ -186,6 +186,7 @@ class ResultPanel(QFrame):
             Outcome.DECLINED: (self.tr("Declined"), Tone.BAD, "declined"),
             Outcome.PENDING: (self.tr("Pending"), Tone.WARN, "pending"),
             Outcome.NEEDS_3DS: (self.tr("Needs 3DS"), Tone.INFO, "needs_3ds"),
+            Outcome.CLOSED: (self.tr("Closed"), Tone.NEUTRAL, "declined"),
         }
         title, tone, icon_name = titles[result.outcome]
         self.icon.setPixmap(icon(icon_name).pixmap(QSize(40, 40), self.devicePixelRatioF()))
@@ -199,8 +200,10 @@ class ResultPanel(QFrame):
             pill = self.tr("Being settled")
         elif result.outcome is Outcome.NEEDS_3DS:
             pill = self.tr("Waiting for cardholder")
+        elif result.outcome is Outcome.CLOSED:
+            pill = self.tr("No money held")
         else:
-            pill = result.result_code or self.tr("Declined")
+            pill = self.tr("Not charged")
         self.pill.set_status(pill, tone)
         self.pill.show()
 
@@ -211,9 +214,12 @@ class ResultPanel(QFrame):
         self.reason.hide()
         self.link.hide()
         if result.outcome is Outcome.DECLINED:
-            words = decline_reason(result.result_code)
+            words = decline_reason(result.result_code, result.result_message)
             code = f" ({escape(result.result_code)})" if result.result_code else ""
             self.reason.setText(f"{words}{code}")
+            self.reason.show()
+        elif result.outcome is Outcome.CLOSED:
+            self.reason.setText(result.result_message)
             self.reason.show()
         elif result.outcome is Outcome.PENDING:
             self.reason.setText(

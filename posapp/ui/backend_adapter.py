@@ -1,0 +1,255 @@
+"""BackendAdapter: the Backend built by ``posapp.app.build_backend`` seen through the UI ports.
+
+It translates between the services' types (CheckoutRequest / CheckoutResult / Payment) and the
+plain values the cashier screens show, and nothing more: all rules live in the services. Every
+method blocks (journal, network, keyring, scrypt): views call them through the TaskRunner.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from posapp.config import Environment, Settings, save_settings
+from posapp.core.cards import CardBrand, CardError, MaskedCard
+from posapp.core.domain import CaptureMode, Payment
+from posapp.core.money import Money, MoneyError
+from posapp.ui.ports import (
+    BrandOption,
+    CheckResult,
+    InputError,
+    Outcome,
+    PaymentOrder,
+    PaymentResult,
+    TillStatus,
+)
+
+log = logging.getLogger(__name__)
+
+_OUTCOMES = {
+    "approved": Outcome.APPROVED,
+    "declined": Outcome.DECLINED,
+    "pending": Outcome.PENDING,
+    "needs_3ds": Outcome.NEEDS_3DS,
+    "not_sent": Outcome.DECLINED,  # nothing was charged; shown with the NOT_SENT reason
+    "closed": Outcome.CLOSED,
+}
+
+
+class BackendAdapter:
+    """CashierPort and SettingsPort over one Backend (thread-safe: the services are)."""
+
+    def __init__(self, backend: Any, settings: Settings | None = None) -> None:
+        self.backend = backend
+        self._settings = settings or backend.settings
+        self._brands: list[BrandOption] | None = None
+        self._brands_lock = threading.Lock()
+
+    # -- CashierPort ------------------------------------------------------------------------
+    def accepted_brands(self) -> list[BrandOption]:
+        """Card brands from consult (asked once per run: they change with the contract)."""
+        with self._brands_lock:
+            if self._brands is not None:
+                return list(self._brands)
+        from posapp.core.antom.messages import ConsultRequest
+
+        currency = self._settings.currency
+        # any amount Antom accepts; the brand list does not depend on it for cards
+        amount = Money(100 if Money(1, currency).exponent else 1, currency)
+        answer = self.backend.client.consult(ConsultRequest(amount=amount))
+        brands = []
+        for info in answer.card_brands():
+            label = (
+                CardBrand(info.brand).label if info.brand in CardBrand.__members__ else info.brand
+            )
+            url = info.logo.url if info.logo is not None and info.logo.url else ""
+            brands.append(BrandOption(info.brand, label, url or ""))
+        if not brands and answer.result.status.value != "S":
+            raise RuntimeError(f"consult answered {answer.result.code}")
+        with self._brands_lock:
+            self._brands = brands
+        return list(brands)
+
+    def find_duplicate(self, card: MaskedCard, amount: Money, reference: str) -> str | None:
+        checkout = self.backend.checkout
+        found = checkout.find_duplicates(card, amount, reference)
+        return checkout.duplicate_message(found) if found else None
+
+    def pay(self, order: PaymentOrder) -> PaymentResult:
+        from posapp.core.services.checkout import CheckoutRequest
+        from posapp.core.services.validation import Billing, CheckoutInputError
+
+        billing = None
+        if order.billing is not None and not order.billing.is_empty():
+            b = order.billing
+            billing = Billing(
+                address1=b.address1,
+                city=b.city,
+                state=b.state,
+                zip_code=b.zip_code,
+                region=b.region,
+            )
+        request = CheckoutRequest(
+            amount=order.amount,
+            reference_order_id=order.reference,
+            description=order.description,
+            card=order.card,
+            hold=order.hold,
+            three_ds=order.three_ds,
+            billing=billing,
+        )
+        try:
+            # The view has already asked about duplicates (find_duplicate) before sending.
+            result = self.backend.checkout.pay(request, confirm_duplicate=True)
+        except CheckoutInputError as exc:
+            raise InputError(exc.field, exc.message) from None
+        except CardError as exc:
+            raise InputError(exc.field, exc.message) from None
+        except MoneyError as exc:
+            raise InputError("amount", str(exc)) from None
+        warnings = tuple(getattr(w, "message", str(w)) for w in result.warnings)
+        return self._result(result.payment, result.outcome.value, result.message, warnings)
+
+    def refresh(self, payment_request_id: str) -> PaymentResult:
+        result = self.backend.checkout.refresh(payment_request_id)
+        return self._result(result.payment, result.outcome.value, result.message)
+
+    def till_status(self) -> TillStatus:
+        backend = self.backend
+        info = backend.info()
+        poller = backend.poller
+        running = bool(getattr(poller, "running", True))
+        if info.training:
+            detail = f"Training sandbox at {info.gateway}"
+        else:
+            detail = f"Antom {info.environment.value} · {info.gateway}"
+        if not running:
+            detail += " · settling paused"
+        return TillStatus(online=running, detail=detail, unsettled=poller.unsettled())
+
+    @staticmethod
+    def _result(
+        payment: Payment, outcome: str, message: str, warnings: tuple[str, ...] = ()
+    ) -> PaymentResult:
+        mapped = _OUTCOMES.get(outcome, Outcome.PENDING)
+        code = payment.result_code or ""
+        if outcome == "not_sent":
+            code = "NOT_SENT"
+        return PaymentResult(
+            outcome=mapped,
+            payment_request_id=payment.payment_request_id,
+            amount=payment.amount,
+            reference=payment.reference_order_id,
+            payment_id=payment.payment_id or "",
+            card=payment.card,
+            held=payment.capture_mode is CaptureMode.MANUAL,
+            result_code=code,
+            result_message=message
+            if mapped is not Outcome.DECLINED
+            else (payment.result_message or message),
+            avs_result=payment.avs_result or "",
+            cvv_result=payment.cvv_result or "",
+            redirect_url=payment.three_ds_url or "",
+            auth_expiry=payment.capture_deadline,
+            warnings=warnings,
+        )
+
+    # -- SettingsPort -----------------------------------------------------------------------
+    def current_settings(self) -> Settings:
+        return self._settings
+
+    def save_settings(self, settings: Settings) -> None:
+        save_settings(self.backend.dirs.settings_file, settings)
+        self._settings = settings
+
+    def has_keys(self, environment: str) -> bool:
+        if environment == Environment.TRAINING.value:
+            return True
+        return self.backend.secrets.load(environment) is not None
+
+    def import_keys(
+        self, environment: str, client_id: str, private_key_pem: str, antom_public_key_pem: str
+    ) -> None:
+        from posapp.core.services.secrets import Credentials, CredentialsError
+
+        creds = Credentials(client_id.strip(), private_key_pem, antom_public_key_pem)
+        try:
+            creds.check()
+        except CredentialsError as exc:
+            raise ValueError(str(exc)) from None
+        self.backend.secrets.save(environment, creds)
+
+    def test_connection(self, settings: Settings) -> list[CheckResult]:
+        """The checks of ``posapp doctor`` for ``settings`` (keys from the keyring)."""
+        from posapp.commands import doctor
+
+        lines: list[str] = []
+        if settings.environment is Environment.TRAINING:
+            sandbox = self.backend.sandbox
+            if sandbox is None:
+                return [CheckResult("Training sandbox", False, "the sandbox is not running")]
+            target = doctor._Target(
+                source="embedded sandbox",
+                gateway=sandbox.base_url,
+                client_id=sandbox.client_id,
+                private_key=sandbox.merchant_private_key_pem,
+                public_key=sandbox.antom_public_key_pem,
+                private_name="the sandbox merchant key",
+                public_name="the sandbox Antom public key",
+            )
+        else:
+            creds = self.backend.secrets.load(settings.environment.value)
+            if creds is None:
+                return [
+                    CheckResult(
+                        "Keys",
+                        False,
+                        f"no {settings.environment.value} keys in the keyring: import them first",
+                    )
+                ]
+            target = doctor._Target(
+                source=f"settings ({settings.environment.value})",
+                gateway=settings.gateway,
+                client_id=settings.client_id or creds.client_id,
+                private_key=creds.merchant_private_key_pem,
+                public_key=creds.antom_public_key_pem,
+                private_name="the stored private key",
+                public_name="the stored Antom public key",
+            )
+        try:
+            doctor._check(target, 10.0, lines.append)
+        except doctor.DoctorFailure as exc:
+            return [*_steps(lines, ok=True), CheckResult("Failed", False, exc.line)]
+        return _steps(lines, ok=True)
+
+    def change_pin(self, old_pin: str, new_pin: str) -> None:
+        from posapp.core.services.pin import PinError
+
+        try:
+            self.backend.pins.set_pin(new_pin, old_pin or None)
+        except PinError as exc:
+            raise ValueError(exc.message) from None
+
+    def training_pin_hint(self) -> str:
+        from posapp.core.services.pin import TRAINING_PIN
+
+        if self._settings.environment is not Environment.TRAINING:
+            return ""
+        return TRAINING_PIN if self.backend.pins.uses_default() else ""
+
+
+def _steps(lines: list[str], *, ok: bool) -> list[CheckResult]:
+    """Doctor's progress lines ("[1/4] what" then "      ok: detail") as check results."""
+    results: list[CheckResult] = []
+    name = ""
+    for line in lines:
+        text = line.strip()
+        if text.startswith("[") and "]" in text:
+            name = text.split("]", 1)[1].strip()
+            results.append(CheckResult(name, ok, ""))
+        elif results and text:
+            last = results[-1]
+            detail = text.removeprefix("ok: ")
+            results[-1] = CheckResult(last.name, last.ok, (last.detail + " " + detail).strip())
+    return results

@@ -1,0 +1,237 @@
+"""The cashier's flows end to end: keyboard -> NewPaymentView -> TaskRunner -> BackendAdapter ->
+the real services -> the embedded sandbox on loopback (a journal file under tmp_path).
+The poller runs on its own thread, as in the app; nothing here settles a payment by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from pytestqt.qtbot import QtBot
+
+from posapp.app import Backend, build_backend
+from posapp.config import Settings
+from posapp.core.antom.retry import RetryPolicy, no_jitter
+from posapp.core.domain import PaymentStatus
+from posapp.core.services.schedule import PollSchedule
+from posapp.paths import app_dirs
+from posapp.ui.application import build_main_window
+from posapp.ui.main_window import MainWindow
+from posapp.ui.ports import Outcome
+from posapp.ui.views.new_payment_view import NewPaymentView
+
+VISA_OK = "4054695723100768"
+VISA_DECLINE = "4054692760174822"
+MAGIC_3DS = "4000020000000604"
+MAGIC_SLOW = "4000020000000901"  # the sandbox answers U and settles after the CVV's seconds
+WAIT = 20000
+
+
+class UrlCatcher(QObject):
+    """Stands in for the system browser: QDesktopServices hands http(s) URLs to us."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url.toString())
+
+
+@pytest.fixture
+def browser() -> Iterator[UrlCatcher]:
+    catcher = UrlCatcher()
+    for scheme in ("http", "https"):
+        QDesktopServices.setUrlHandler(scheme, catcher, "open")
+    yield catcher
+    for scheme in ("http", "https"):
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def _backend(data: Path, **settings: object) -> Backend:
+    return build_backend(
+        app_dirs(data),
+        replace(Settings(), **settings),  # type: ignore[arg-type]
+        client_timeout=3.0,
+        client_retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
+        poll_schedule=PollSchedule(fast_interval=0.2, fast_period=60, cap=0.5, jitter=0),
+        pin_cost=2**10,
+        start=True,
+    )
+
+
+@pytest.fixture
+def backend(data_dir: Path) -> Iterator[Backend]:
+    # no notification listener: only the poller may settle what checkout leaves open
+    b = _backend(data_dir, notify_listener=False)
+    b.recovered.wait(10)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, backend: Backend, browser: UrlCatcher) -> Iterator[MainWindow]:
+    w = build_main_window(backend.settings, backend)
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.runner.shutdown()
+
+
+def view_of(window: MainWindow) -> NewPaymentView:
+    view = window.new_payment
+    assert isinstance(view, NewPaymentView)
+    return view
+
+
+def cashier_types(
+    qtbot: QtBot,
+    view: NewPaymentView,
+    pan: str,
+    *,
+    amount: str = "12.50",
+    cvv: str = "123",
+    three_ds: bool = False,
+    hold: bool = True,
+) -> None:
+    view.amount.setFocus()
+    qtbot.keyClicks(view.amount, amount)
+    qtbot.keyClick(view.amount, Qt.Key.Key_Tab)  # reference (generated)
+    qtbot.keyClick(view.reference, Qt.Key.Key_Tab)  # description
+    qtbot.keyClicks(view.description, "two coffees")
+    qtbot.keyClick(view.description, Qt.Key.Key_Tab)
+    qtbot.keyClicks(view.card_number, pan)
+    qtbot.keyClick(view.card_number, Qt.Key.Key_Tab)
+    qtbot.keyClicks(view.expiry, "1240")
+    qtbot.keyClick(view.expiry, Qt.Key.Key_Tab)
+    qtbot.keyClicks(view.cvv, cvv)
+    qtbot.keyClick(view.cvv, Qt.Key.Key_Tab)
+    qtbot.keyClicks(view.first_name, "Ann")
+    qtbot.keyClick(view.first_name, Qt.Key.Key_Tab)
+    qtbot.keyClicks(view.last_name, "Lee")
+    if hold:
+        view.capture_mode.setCurrentIndex(view.capture_mode.findData(True))
+    if three_ds:
+        view.three_ds.setFocus()
+        qtbot.keyClick(view.three_ds, Qt.Key.Key_Space)
+    qtbot.keyClick(view.last_name, Qt.Key.Key_Return)
+
+
+def journal_status(backend: Backend, payment_request_id: str) -> PaymentStatus:
+    payment = backend.repo.payment_by_request_id(payment_request_id)
+    assert payment is not None
+    return payment.status
+
+
+def wait_title(qtbot: QtBot, view: NewPaymentView, title: str) -> None:
+    qtbot.waitUntil(lambda: view.result_panel.title.text() == title, timeout=WAIT)
+
+
+def test_approved_hold_through_the_real_services(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    qtbot.waitUntil(lambda: "VISA" in view.accepted_brand_codes(), timeout=WAIT)  # consult
+    cashier_types(qtbot, view, VISA_OK)
+    wait_title(qtbot, view, "Approved")
+    result = view.result_panel.result
+    assert result is not None and result.held and result.payment_id
+    assert journal_status(backend, result.payment_request_id) is PaymentStatus.AUTHORISED
+    assert view.result_panel.detail("payment_id") == result.payment_id
+    assert view.result_panel.detail("expiry") != ""  # held: capture deadline shown
+    assert view.card_number.text() == "" and view.cvv.text() == ""
+    assert "Training sandbox" in window.connection_label.text()
+    assert "TRAINING" in window.banner.text() and "1234" in window.banner.text()
+
+
+def test_declined_through_the_real_services(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    cashier_types(qtbot, view, VISA_DECLINE, hold=False)
+    wait_title(qtbot, view, "Declined")
+    result = view.result_panel.result
+    assert result is not None and result.result_code
+    assert result.result_code in view.result_panel.reason.text()
+    assert journal_status(backend, result.payment_request_id) is PaymentStatus.DECLINED
+
+
+def test_3ds_opens_the_browser_and_settles_when_the_cardholder_confirms(
+    qtbot: QtBot, window: MainWindow, backend: Backend, browser: UrlCatcher
+) -> None:
+    view = view_of(window)
+    cashier_types(qtbot, view, MAGIC_3DS, three_ds=True)
+    wait_title(qtbot, view, "Needs 3DS")
+    result = view.result_panel.result
+    assert result is not None and result.redirect_url
+    assert browser.urls == [QUrl(result.redirect_url).toString()]
+    assert view.result_panel.link.isVisible()
+    assert backend.sandbox.answer_challenge(result.redirect_url)
+    wait_title(qtbot, view, "Approved")  # the poller settled it; the panel followed
+    assert journal_status(backend, result.payment_request_id) is PaymentStatus.AUTHORISED
+
+
+def test_pending_is_settled_by_the_poller_and_the_panel_follows(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    cashier_types(qtbot, view, MAGIC_SLOW, cvv="000")
+    wait_title(qtbot, view, "Pending")
+    result = view.result_panel.result
+    assert result is not None
+    qtbot.waitUntil(lambda: "being settled" in window.unsettled_label.text(), timeout=WAIT)
+    backend.sandbox.clock.advance(timedelta(seconds=5))
+    wait_title(qtbot, view, "Approved")
+    assert journal_status(backend, result.payment_request_id) is PaymentStatus.AUTHORISED
+    qtbot.waitUntil(lambda: window.unsettled_label.text() == "All payments settled", timeout=WAIT)
+
+
+def test_network_fault_is_shown_as_pending_never_failed(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    backend.sandbox.faults.add("*/pay", "reset_after", times=10)  # Antom took it; answer lost
+    seen: list[Outcome] = []
+    view.payment_finished.connect(lambda r: seen.append(r.outcome))
+    cashier_types(qtbot, view, VISA_OK)
+    wait_title(qtbot, view, "Pending")
+    assert "Do not charge the card again" in view.result_panel.reason.text()
+    backend.sandbox.faults.clear()
+    wait_title(qtbot, view, "Approved")
+    assert Outcome.DECLINED not in seen
+    ledger = backend.sandbox.ledger().order(view.result_panel.result.reference)
+    assert ledger.payments == 1  # retried under the same paymentRequestId: charged once
+
+
+def test_duplicate_is_asked_before_a_second_charge(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    cashier_types(qtbot, view, VISA_OK)
+    wait_title(qtbot, view, "Approved")
+    asked: list[str] = []
+    view._confirm = lambda title, text: asked.append(text) or False
+    cashier_types(qtbot, view, VISA_OK)
+    qtbot.waitUntil(lambda: "Not sent" in view.form_error.text(), timeout=WAIT)
+    assert asked and "0768" in asked[0]
+    assert backend.repo.count_payments() == 1
+
+
+def test_settings_test_connection_runs_the_doctor_checks(qtbot: QtBot, window: MainWindow) -> None:
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_results.property("all_ok") is not None, timeout=WAIT)
+    assert dialog.test_results.property("all_ok") is True, dialog.test_results.text()
+    assert "signature" in dialog.test_results.text().lower()
+    dialog.reject()
