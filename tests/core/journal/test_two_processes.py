@@ -10,6 +10,7 @@ from pathlib import Path
 
 from posapp.core.clock import FakeClock, SystemClock
 from posapp.core.domain import PaymentStatus
+from posapp.core.journal import migrations as mig
 from posapp.core.journal.repository import JournalRepository
 
 from .conftest import authorised
@@ -71,5 +72,36 @@ def test_two_processes_write_concurrently_without_loss(
         # CAPTURE_PENDING, capture succeeded, payment -> CAPTURED
         assert result.rows == 2 * len(contested) + 2 * N * 3 + 4 * len(contested)
         assert repo.journal.db().conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        repo.close()
+
+
+def test_two_processes_creating_one_journal_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.sqlite3"
+    go = tmp_path / "go"
+    code = (
+        "import sys, time, pathlib\n"
+        "from posapp.core.journal.db import open_journal\n"
+        "go = pathlib.Path(sys.argv[2])\n"
+        "while not go.exists(): time.sleep(0.002)\n"
+        "j = open_journal(sys.argv[1]); print(j.schema_version()); j.close()\n"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    go.touch()
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert out.strip() == str(mig.SCHEMA_VERSION)
+    repo = JournalRepository.open(path)
+    try:
+        assert [m.name for m in mig.migrations.applied(repo.journal.db())] == list(mig.STEP_NAMES)
     finally:
         repo.close()
