@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from posapp.core.journal import migrations as mig
 from posapp.core.journal.errors import (
@@ -198,17 +199,23 @@ class Journal:
             raise JournalUnavailable("this file is not a posapp journal", path=self.path)
         return found
 
-    def migrate(self) -> int:
-        """Bring the schema up to date; refuse a journal written by a newer posapp."""
+    def migrate(self, steps: Migrations | None = None) -> int:
+        """Bring the schema up to date; refuse a journal written by a newer posapp.
+
+        Everything happens in one write transaction: a step that fails (or a crash) leaves
+        the journal exactly at its previous version. ``steps`` is for tests.
+        """
+        steps = steps or mig.migrations
+        known = [m.name for m in steps._migrations]
         with self.write() as db:
             found = int(db.conn.execute("PRAGMA user_version").fetchone()[0])
-            applied = [m.name for m in mig.migrations.applied(db)]
-            unknown = [name for name in applied if name not in mig.STEP_NAMES]
-            if found > mig.SCHEMA_VERSION or unknown:
+            applied = [m.name for m in steps.applied(db)]
+            unknown = [name for name in applied if name not in known]
+            if found > len(known) or unknown:
                 raise JournalTooNew(
                     f"the journal has schema version {found} "
                     f"(steps {', '.join(unknown) or 'unknown'}); this posapp knows up to "
-                    f"version {mig.SCHEMA_VERSION}",
+                    f"version {len(known)}",
                     path=self.path,
                 )
             if found == 0 and not applied and _has_foreign_tables(db):
@@ -216,8 +223,8 @@ class Journal:
                     "this file holds another application's database, not a posapp journal",
                     path=self.path,
                 )
-            mig.migrations.apply(db)
-            version = len(mig.migrations.applied(db))
+            steps.apply(db)
+            version = len(steps.applied(db))
             if version != found:
                 db.conn.execute(f"PRAGMA user_version={version}")
             return version

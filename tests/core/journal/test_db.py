@@ -215,3 +215,59 @@ def test_nested_write_is_a_savepoint(repo: JournalRepository) -> None:
 def test_errors_share_one_root() -> None:
     for cls in (JournalLocked, JournalFull, JournalReadOnly, JournalCorrupt, JournalTooNew):
         assert issubclass(cls, JournalError) and cls.user_message
+
+
+def _with_extra_steps(*extra: tuple[str, str]) -> mig.Migrations:
+    """Today's steps plus ``extra`` (name, SQL), as a later posapp would ship them."""
+    later = mig.Migrations(mig.MIGRATION_SET)
+    for step in mig.migrations._migrations:
+        later(name=step.name)(step.fn)
+    for name, sql in extra:
+
+        def run(db: object, sql: str = sql) -> None:
+            db.executescript(sql)  # type: ignore[attr-defined]
+
+        later(name=name)(run)
+    return later
+
+
+def test_an_older_journal_is_upgraded_in_place(journal_path: Path, clock: FakeClock) -> None:
+    repo = JournalRepository.open(journal_path, clock=clock)
+    kept = repo.record_intent(new_payment())
+    repo.close()
+    later = _with_extra_steps(("0002_add_tip", "ALTER TABLE payments ADD COLUMN tip_minor INTEGER"))
+    journal = Journal(journal_path)
+    try:
+        assert journal.migrate(later) == mig.SCHEMA_VERSION + 1
+        assert journal.schema_version() == mig.SCHEMA_VERSION + 1
+        columns = {c.name for c in journal.db()["payments"].columns}  # type: ignore[union-attr]
+        assert "tip_minor" in columns
+    finally:
+        journal.close()
+    reopened = Journal(journal_path)
+    again = JournalRepository(reopened, clock)
+    try:
+        assert reopened.migrate(later) == mig.SCHEMA_VERSION + 1  # nothing left to apply
+        assert again.get_payment(kept.id) == kept
+    finally:
+        again.close()
+    # and today's posapp now refuses it, naming the step it does not know
+    with pytest.raises(JournalTooNew, match="0002_add_tip"):
+        open_journal(journal_path)
+
+
+def test_a_failing_step_leaves_the_previous_version(journal_path: Path) -> None:
+    open_journal(journal_path).close()
+    later = _with_extra_steps(
+        ("0002_good_part", "CREATE TABLE notes (x TEXT)"),
+        ("0003_broken", "ALTER TABLE no_such_table ADD COLUMN y TEXT"),
+    )
+    journal = Journal(journal_path)
+    try:
+        with pytest.raises(sqlite3.OperationalError):
+            journal.migrate(later)
+        assert journal.schema_version() == mig.SCHEMA_VERSION
+        assert "notes" not in journal.db().table_names()
+        assert [m.name for m in mig.migrations.applied(journal.db())] == list(mig.STEP_NAMES)
+    finally:
+        journal.close()
