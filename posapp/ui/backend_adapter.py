@@ -239,17 +239,28 @@ class BackendAdapter:
         return TRAINING_PIN if self.backend.pins.uses_default() else ""
 
 
+_STEP_NAMES = {
+    "1": "Merchant private key",
+    "2": "Antom public key",
+    "3": "Signed request to the gateway",
+    "4": "Answer signature",
+}
+
+
 def _steps(lines: list[str], *, ok: bool) -> list[CheckResult]:
     """Doctor's progress lines ("[1/4] what" then "      ok: detail") as check results."""
     results: list[CheckResult] = []
-    name = ""
     for line in lines:
         text = line.strip()
         if text.startswith("[") and "]" in text:
-            name = text.split("]", 1)[1].strip()
+            step = text[1:].split("/", 1)[0]
+            name = _STEP_NAMES.get(step, text.split("]", 1)[1].strip())
             results.append(CheckResult(name, ok, ""))
         elif results and text:
             last = results[-1]
             detail = text.removeprefix("ok: ")
             results[-1] = CheckResult(last.name, last.ok, (last.detail + " " + detail).strip())
+    if results and results[-1].name == _STEP_NAMES["4"] and not results[-1].detail:
+        last = results[-1]
+        results[-1] = CheckResult(last.name, last.ok, "verified with the Antom public key")
     return results

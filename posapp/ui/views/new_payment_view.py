@@ -275,7 +275,7 @@ class NewPaymentView(QWidget):
         self.brands_label = QLabel(self.tr("Accepted cards"), self)
         self.brands_label.setObjectName("detailCaption")
         self.brands_row = QHBoxLayout()
-        self.brands_row.setSpacing(6)
+        self.brands_row.setSpacing(4)
         self.brands_note = QLabel(self.tr("Loading…"), self)
         self.brands_row.addWidget(self.brands_note)
         self.brands_row.addStretch(1)
@@ -706,7 +706,7 @@ class NewPaymentView(QWidget):
         for option in brands:
             label = QLabel(self)
             label.setPixmap(
-                brand_icon(option.brand).pixmap(QSize(40, 26), self.devicePixelRatioF())
+                brand_icon(option.brand).pixmap(QSize(33, 22), self.devicePixelRatioF())
             )
             label.setToolTip(option.name)
             label.setAccessibleName(option.name)

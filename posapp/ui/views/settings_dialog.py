@@ -418,7 +418,8 @@ class SettingsDialog(QDialog):
                 if r.ok
                 else '<span style="color:#dc2626">✘</span>'
             )
-            lines.append(f"{mark} <b>{_esc(r.name)}</b> — {_esc(r.detail)}")
+            detail = f" — {_esc(r.detail)}" if r.detail else ""
+            lines.append(f"{mark} <b>{_esc(r.name)}</b>{detail}")
         self.test_results.setText("<br>".join(lines) or self.tr("No checks ran."))
         self.test_results.setProperty("all_ok", all(r.ok for r in results))
 

@@ -97,7 +97,9 @@ class ResultPanel(QFrame):
         head = QHBoxLayout()
         head.addWidget(self.icon)
         head.addWidget(self.title, 1)
-        head.addWidget(self.pill, 0, Qt.AlignmentFlag.AlignVCenter)
+        pill_row = QHBoxLayout()  # its own row: never squeezed by a long title
+        pill_row.addWidget(self.pill)
+        pill_row.addStretch(1)
 
         self.summary = QLabel(self)
         self.summary.setObjectName("resultSummary")
@@ -140,6 +142,7 @@ class ResultPanel(QFrame):
 
         layout = QVBoxLayout(self)
         layout.addLayout(head)
+        layout.addLayout(pill_row)
         layout.addWidget(self.summary)
         layout.addWidget(self.reason)
         layout.addWidget(self.link)
