@@ -132,6 +132,29 @@ def submit_inline(
 @dataclass
 class _Block:
     rows: list[Any] = field(default_factory=list)
+    texts: list[tuple[str, ...] | None] = field(default_factory=list)  # display cache
+
+    def __post_init__(self) -> None:
+        self.texts = [None] * len(self.rows)
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_PAYMENT, _STATUS, _URGENCY, _LOADED, _PAYMENT_ID = (
+    int(Role.PAYMENT),
+    int(Role.STATUS),
+    int(Role.URGENCY),
+    int(Role.LOADED),
+    int(Role.PAYMENT_ID),
+)
+_SERVED = frozenset(
+    {_DISPLAY, _ACCESSIBLE, _BACKGROUND, _TOOLTIP, _ALIGNMENT, _PAYMENT, _STATUS}
+    | {_URGENCY, _LOADED, _PAYMENT_ID}
+)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class OrderTableModel(QAbstractTableModel):
@@ -252,39 +275,48 @@ class OrderTableModel(QAbstractTableModel):
             return None
 
     def _data(self, index: Index, role: int) -> Any:
-        if not index.isValid() or index.parent().isValid():
+        # The view asks for a dozen roles per cell on every repaint: answer the ones we do
+        # not serve first, and keep the rest to dict and list lookups.
+        if role not in _SERVED or not index.isValid():
             return None
         row, col = index.row(), index.column()
         if not 0 <= row < self._total or not 0 <= col < COLUMN_COUNT:
             return None
-        payment = self.payment_at(row)
-        if payment is None:
-            self._want(row // self.BLOCK)
-            if role == Role.LOADED:
-                return False
-            if role == Qt.ItemDataRole.DisplayRole and col == Column.TIME:
-                return PLACEHOLDER
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(payment, col)
-        if role == Role.PAYMENT:
+        block = self._blocks.get(row // self.BLOCK)
+        offset = row % self.BLOCK
+        if block is None or offset >= len(block.rows):
+            if role == _DISPLAY:
+                self._want(row // self.BLOCK)
+                return PLACEHOLDER if col == 0 else None
+            return False if role == _LOADED else None
+        payment = block.rows[offset]
+        if role == _DISPLAY or role == _ACCESSIBLE:
+            if col == Column.TIME_LEFT:
+                return self._time_left_text(payment)  # moves with the clock: never cached
+            texts = block.texts[offset]
+            if texts is None:
+                texts = block.texts[offset] = self._texts(payment)
+            return texts[col]
+        if role == _PAYMENT:
             return payment
-        if role == Role.STATUS:
+        if role == _STATUS:
             return pf.status_name(payment)
-        if role == Role.PAYMENT_ID:
+        if role == _PAYMENT_ID:
             return pf.payment_id(payment)
-        if role == Role.LOADED:
+        if role == _LOADED:
             return True
-        if role == Role.URGENCY:
+        if role == _URGENCY:
             return self._urgency(payment)
-        if role == Qt.ItemDataRole.BackgroundRole and col == Column.TIME_LEFT:
+        if role == _BACKGROUND:
+            if col != Column.TIME_LEFT:
+                return None
             urgency = self._urgency(payment)
             if urgency == Urgency.SOON:
                 return AMBER
             if urgency == Urgency.RELEASED:
                 return RED
             return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             if col == Column.TIME_LEFT:
                 deadline = pf.capture_deadline(payment)
                 if deadline is not None and pf.is_held(payment):
@@ -292,11 +324,12 @@ class OrderTableModel(QAbstractTableModel):
             if col == Column.STATUS:
                 return pf.status_explained(payment)
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == Column.AMOUNT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._display(payment, col)
+        if role == _ALIGNMENT and col == Column.AMOUNT:
+            return _RIGHT
         return None
+
+    def _texts(self, payment: Any) -> tuple[str, ...]:
+        return tuple(self._display(payment, c) for c in range(COLUMN_COUNT))
 
     def _display(self, payment: Any, col: int) -> str:
         if col == Column.TIME:
@@ -372,6 +405,8 @@ class OrderTableModel(QAbstractTableModel):
 
     # -- loading ------------------------------------------------------------------------
     def _want(self, block: int) -> None:
+        if self._wanted and self._wanted[-1] == block:
+            return  # the same block again (every cell of a row asks): nothing new
         if block in self._blocks or block in self._in_flight:
             if block in self._blocks:
                 self._blocks.move_to_end(block)
@@ -508,6 +543,7 @@ class OrderTableModel(QAbstractTableModel):
             if block is None:
                 continue
             block.rows[row % self.BLOCK] = payment
+            block.texts[row % self.BLOCK] = None
             changed += 1
             self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
         return changed
@@ -526,6 +562,7 @@ class OrderTableModel(QAbstractTableModel):
             block = self._blocks.get(last)
             if block is not None and len(block.rows) == row % self.BLOCK:
                 block.rows.append(payment)
+                block.texts.append(None)
                 self._row_of[pf.key(payment)] = row
             self.endInsertRows()
         else:
