@@ -59,6 +59,17 @@ def from_us(us: int) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_last_iso: tuple[int, str] = (-1, "")
+
+
 def iso(us: int) -> str:
     """Antom's date-time form: ISO 8601 with an offset, to the second."""
-    return from_us(us).isoformat(timespec="seconds")
+    global _last_iso
+    seconds = us // 1_000_000
+    cached = _last_iso  # one tuple read: safe without a lock
+    if cached[0] == seconds:
+        return cached[1]
+    text = (_EPOCH + timedelta(seconds=seconds)).isoformat()
+    _last_iso = (seconds, text)
+    return text

@@ -72,7 +72,7 @@ def _amount_json(currency: str, minor: int) -> Json:
 def _new_id(now_us: int, prefix: str = "") -> str:
     # Antom ids are long digit strings that start with the date.
     stamp = iso(now_us)[:10].replace("-", "")
-    return f"{prefix}{stamp}{uuid.uuid4().int % 10**20:020d}"
+    return f"{prefix}{stamp}{secrets.randbits(64) % 10**19:019d}"
 
 
 def _hash(*parts: object) -> str:
@@ -519,12 +519,12 @@ class Engine:
                 notified = self._after_final(db, p, now)
         if notified:
             self.on_notification()
-        return self._pay_response(p)
+        return self._pay_response(p, info)
 
     def challenge_url(self, token: str) -> str:
         return f"{self.base_url}/sandbox/3ds/{token}"
 
-    def _pay_response(self, row: Mapping[str, Any]) -> Json:
+    def _pay_response(self, row: Mapping[str, Any], info: Json | None = None) -> Json:
         status = row["status"]
         body: Json = {}
         if status == "PROCESSING":
@@ -554,7 +554,7 @@ class Engine:
                 "redirectUrl": link,
                 "actionFormType": "RedirectActionForm",
             }
-        body["paymentResultInfo"] = json.loads(row["result_info"])
+        body["paymentResultInfo"] = info if info is not None else json.loads(row["result_info"])
         return body
 
     # -- 3DS page ------------------------------------------------------------------------------

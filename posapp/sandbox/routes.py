@@ -126,10 +126,12 @@ class Routes:
         if client_id != self.keys.client_id:
             return ApiError("INVALID_CLIENT", "unknown client-id")
         request_time = headers.get("request-time")
-        try:
-            signing.parse_time_header(request_time)
-        except SignatureError as exc:
-            return ApiError("PARAM_ILLEGAL", f"request-time header: {exc.message}")
+        if request_time is None or not (request_time.isdigit() and 10 <= len(request_time) <= 14):
+            # not epoch milliseconds (the Java SDK's form): must be ISO 8601 with an offset
+            try:
+                signing.parse_time_header(request_time)
+            except SignatureError as exc:
+                return ApiError("PARAM_ILLEGAL", f"request-time header: {exc.message}")
         assert request_time is not None
         try:
             key_version, signature = _parse_signature(headers.get("signature"))

@@ -7,11 +7,15 @@ sandbox clock. Cards are kept as a masked number plus a keyed fingerprint only.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+log = logging.getLogger("posapp.sandbox")
 
 DB_NAME = "sandbox.sqlite3"
 SCHEMA_VERSION = 1
@@ -94,6 +98,10 @@ CREATE INDEX IF NOT EXISTS notifications_due ON notifications(next_us) WHERE nex
 """
 
 
+class NewerSchemaError(sqlite3.DatabaseError):
+    """The state dir was written by a newer posapp: refuse rather than guess."""
+
+
 class Store:
     """The connection and its lock. ``tx()`` is the only way in."""
 
@@ -104,26 +112,48 @@ class Store:
             state_dir.mkdir(parents=True, exist_ok=True)
             target = str(state_dir / DB_NAME)
         self.path = None if state_dir is None else state_dir / DB_NAME
-        self._conn = sqlite3.connect(
-            target, check_same_thread=False, isolation_level=None, timeout=10.0
-        )
-        self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
-        with self._lock:
-            if state_dir is not None:
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                # WAL + NORMAL: a commit survives a crash of the process; an OS crash may lose
-                # the last moments, which a simulator can live with.
-                self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
-            row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        try:
+            self._conn = self._open(target)
+        except sqlite3.DatabaseError as exc:
+            if self.path is None or isinstance(exc, NewerSchemaError):
+                raise
+            # A damaged simulator database is not worth a dead training mode: keep the file
+            # for a post-mortem and start with an empty one (the keys live in their own files).
+            aside = self.path.with_name(f"{DB_NAME}.damaged-{int(time.time())}")
+            log.warning("sandbox state %s is damaged (%s); moved to %s", self.path, exc, aside)
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(str(self.path) + suffix)
+                if part.exists():
+                    part.replace(Path(str(aside) + suffix))
+            self._conn = self._open(target)
+
+    def _open(self, target: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None, timeout=10.0)
+        try:
+            conn.row_factory = sqlite3.Row
+            if target != ":memory:":
+                conn.execute("PRAGMA journal_mode=WAL")
+                # The sandbox is the only user of its file. synchronous=OFF keeps commits
+                # atomic and durable across a crash of the process (what tests and restarts
+                # need) at a quarter of the cost of NORMAL; an OS crash may damage the file,
+                # which __init__ then moves aside.
+                conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
-                self._conn.execute(
+                conn.execute(
                     "INSERT INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
                 )
             elif int(row[0]) > SCHEMA_VERSION:
-                raise RuntimeError(f"{target}: written by a newer posapp (sandbox schema {row[0]})")
+                raise NewerSchemaError(
+                    f"{target}: written by a newer posapp (sandbox schema {row[0]})"
+                )
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:

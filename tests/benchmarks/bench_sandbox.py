@@ -35,6 +35,18 @@ CONCURRENCY = (1, 4, 16)
 
 
 # -- the limit ---------------------------------------------------------------------------------
+def rsa_pair_cpu_us(pairs: int = 300) -> float:
+    """CPU time (not wall time: the machine is shared) of one verify + one sign."""
+    key = signing.generate_private_key()
+    message = b"POST /ams/sandbox/api/v1/payments/pay\nSANDBOX_X.1700000000000." + b"x" * 700
+    signature = signing.sign(key, message)
+    started = time.thread_time()
+    for _ in range(pairs):
+        signing.verify(key.public_key(), message, signature)
+        signing.sign(key, message)
+    return (time.thread_time() - started) / pairs * 1e6
+
+
 def rsa_pairs_per_second(threads: int, seconds: float = 1.5) -> float:
     """(verify + sign) pairs per second with ``threads`` threads on a 2048-bit key."""
     key = signing.generate_private_key()
@@ -131,6 +143,25 @@ def _read_response(sock: socket.socket, buf: bytearray) -> tuple[dict[str, str],
     return headers, body
 
 
+def _fire(
+    sock: socket.socket,
+    plan: list[tuple[str, bytes]],
+    answers: list[tuple[str, dict[str, str], bytes]],
+    barrier: threading.Barrier,
+    errors: list[str],
+) -> None:
+    """One keep-alive client: send each request, read its answer, next."""
+    buf = bytearray()
+    barrier.wait()
+    try:
+        for path, data in plan:
+            sock.sendall(data)
+            headers, body = _read_response(sock, buf)
+            answers.append((path, headers, body))
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
+        errors.append(repr(exc))
+
+
 def client_process(
     conn: Any, base_url: str, client_id: str, merchant_pem: str, antom_pem: str
 ) -> None:
@@ -162,26 +193,19 @@ def client_process(
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         barrier = threading.Barrier(clients + 1)
         errors: list[str] = []
-
-        def run(c: int) -> None:
-            sock, buf = sockets[c], bytearray()
-            barrier.wait()
-            try:
-                for path, data in plans[c]:
-                    sock.sendall(data)
-                    headers, body = _read_response(sock, buf)
-                    answers[c].append((path, headers, body))
-            except Exception as exc:
-                errors.append(repr(exc))
-
-        threads = [threading.Thread(target=run, args=(c,)) for c in range(clients)]
+        threads = [
+            threading.Thread(target=_fire, args=(sockets[c], plans[c], answers[c], barrier, errors))
+            for c in range(clients)
+        ]
         for t in threads:
             t.start()
         barrier.wait()
         started = time.perf_counter()
+        cpu_started = time.process_time()
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - cpu_started
         for s in sockets:
             s.close()
         # after the clock: every answer must verify and be a success
@@ -196,7 +220,7 @@ def client_process(
                 if not ok or json.loads(body)["result"]["resultStatus"] != "S":
                     bad += 1
         calls = sum(len(a) for a in answers)
-        conn.send((calls, elapsed, bad, errors[:3]))
+        conn.send((calls, elapsed, client_cpu, bad, errors[:3]))
 
 
 def main() -> int:
@@ -211,10 +235,15 @@ def main() -> int:
     limit_n = rsa_pairs_per_second(cores)
     limit = max(limit_1, limit_n)
     print(f"RSA-2048 verify+sign pairs/s: 1 thread {limit_1:,.0f}; {cores} threads {limit_n:,.0f}")
-    print(f"limit (each sandbox call = 1 verify + 1 sign): {limit:,.0f} calls/s")
+    pair_us = rsa_pair_cpu_us()
+    print(
+        f"limit (each sandbox call = 1 verify + 1 sign): {limit:,.0f} calls/s; "
+        f"one pair costs {pair_us:.0f} us of CPU"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         state = None if args.in_memory else Path(tmp) / "sandbox"
+        store = "in-memory" if state is None else "SQLite file"
         with Sandbox(state) as sandbox:
             parent, child = mp.get_context("spawn").Pipe()
             proc = mp.get_context("spawn").Process(
@@ -235,14 +264,20 @@ def main() -> int:
             for clients in CONCURRENCY:
                 pairs = max(1, args.calls // (2 * clients))
                 parent.send((f"c{clients}", clients, pairs))
-                calls, elapsed, bad, errors = parent.recv()
+                # The sandbox's own CPU time: this process runs nothing else meanwhile
+                # (idle while the client signs its requests before its clock starts).
+                cpu_started = time.process_time()
+                calls, elapsed, client_cpu, bad, errors = parent.recv()
+                server_cpu = time.process_time() - cpu_started
                 rate = calls / elapsed
                 results.append((clients, rate))
                 note = f"; {bad} answers bad, errors {errors}" if bad or errors else ""
                 print(
-                    f"sandbox {'in-memory' if state is None else 'SQLite file'}, "
-                    f"{clients:2d} clients: {calls} calls in {elapsed:.2f} s = {rate:,.0f} calls/s "
-                    f"= {rate / limit:.0%} of the RSA limit{note}"
+                    f"sandbox ({store}), {clients:2d} clients: {calls} calls in {elapsed:.2f} s "
+                    f"= {rate:,.0f} calls/s = {rate / limit:.0%} of the limit; "
+                    f"CPU per call: sandbox {server_cpu / calls * 1e6:.0f} us "
+                    f"(RSA share {pair_us / (server_cpu / calls * 1e6):.0%}), "
+                    f"client {client_cpu / calls * 1e6:.0f} us{note}"
                 )
             parent.send(None)
             proc.join(timeout=30)
