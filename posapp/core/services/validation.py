@@ -34,6 +34,7 @@ MAX_CITY = 32
 MAX_STATE = 8
 MAX_ZIP = 32
 _ID_CHARS = re.compile(r"[A-Za-z0-9_.:\-]+")
+_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
 
 
 class CheckoutInputError(ValueError):
@@ -141,11 +142,24 @@ def check_amount(amount: Money, currency: str | None = None) -> None:
         raise CheckoutInputError("amount", str(exc)) from None
 
 
+def looks_like_card_number(text: str) -> bool:
+    """A run of 12-19 digits (spaces or dashes allowed between) that passes Luhn."""
+    for match in _DIGIT_RUN.finditer(text):
+        if luhn_ok(re.sub(r"[ -]", "", match.group(0))):
+            return True
+    return False
+
+
 def check_reference(reference: str) -> None:
     _check_text("reference", reference, MAX_REFERENCE, "order reference", required=True)
     if not _ID_CHARS.fullmatch(reference):
         raise CheckoutInputError(
             "reference", "The order reference may hold letters, digits and - _ . : only"
+        )
+    if looks_like_card_number(reference):
+        # Card numbers never go into fields that are stored and sent in clear.
+        raise CheckoutInputError(
+            "reference", "The order reference looks like a card number: use another one"
         )
 
 

@@ -119,3 +119,12 @@ def test_non_latin_detection() -> None:
     warnings = latin_warnings({"description": "咖啡", "first_name": "Zoë", "last_name": ""})
     assert [w.field for w in warnings] == ["description"]
     assert "Chinese" in warnings[0].message
+
+
+def test_a_reference_that_looks_like_a_card_number_is_refused() -> None:
+    with pytest.raises(CheckoutInputError, match="looks like a card number"):
+        check_reference("ORD-4054695723100768")
+    with pytest.raises(CheckoutInputError, match="looks like a card number"):
+        check_reference("4054-6957-2310-0768")
+    check_reference("ORD-4054695723100769")  # not Luhn-valid: an ordinary number
+    check_reference("ORD261125T191630-AB12")

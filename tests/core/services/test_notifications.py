@@ -1,0 +1,94 @@
+"""The notification listener: verified notifications settle payments, bad ones are refused."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+
+from posapp.app import Backend
+from posapp.core.antom import signing
+from posapp.core.antom.notifications import ACK_BODY
+from posapp.core.domain import EventKind, PaymentStatus
+
+from .conftest import MAGIC_SLOW, fresh, pay
+
+
+def _signed_post(backend: Backend, body: bytes, *, key_pem: str | None = None) -> httpx.Response:
+    url = backend.listener.url  # type: ignore[union-attr]
+    path = httpx.URL(url).raw_path.decode()
+    key = signing.load_private_key(key_pem or backend.sandbox.antom_private_key_pem)
+    when = signing.request_time_now()
+    content = signing.content_to_sign("POST", path, backend.client.client_id, when, body)
+    headers = {
+        "client-id": backend.client.client_id,
+        "request-time": when,
+        "signature": signing.build_signature_header(signing.sign(key, content)),
+        "content-type": "application/json; charset=UTF-8",
+    }
+    return httpx.post(url, content=body, headers=headers, timeout=5)
+
+
+def test_sandbox_notifications_are_verified_journaled_and_acknowledged(backend: Backend) -> None:
+    p = pay(backend).payment
+    assert backend.sandbox.wait_notifications(5)
+    deliveries = backend.sandbox.notifications()
+    assert deliveries and all(d.acknowledged for d in deliveries)
+    kinds = [(e.kind, e.api) for e in backend.repo.events_for_payment(p.id)]
+    assert (EventKind.NOTIFICATION, "notifyPayment") in kinds
+    assert backend.listener is not None and backend.listener.rejected == 0
+
+
+def test_a_notification_settles_a_pending_payment_without_polling(backend: Backend) -> None:
+    result = pay(backend, MAGIC_SLOW, cvv="000")
+    assert result.payment.status is PaymentStatus.PENDING
+    backend.sandbox.clock.advance(timedelta(seconds=5))
+    assert backend.sandbox.wait_notifications(5)
+    assert backend.poller.passes == 0
+    assert fresh(backend, result.payment).status is PaymentStatus.AUTHORISED
+
+
+def test_duplicate_notifications_are_acknowledged_each_time(backend: Backend) -> None:
+    backend.sandbox.faults.add("notify*", "duplicate_notify")
+    p = pay(backend).payment
+    assert backend.sandbox.wait_notifications(5)
+    assert all(d.acknowledged for d in backend.sandbox.notifications())
+    assert fresh(backend, p).status is PaymentStatus.AUTHORISED
+    assert backend.repo.verify().ok
+
+
+def test_bad_signature_is_a_security_event_and_an_error(backend: Backend) -> None:
+    p = pay(backend).payment
+    body = json.dumps(
+        {
+            "notifyType": "PAYMENT_RESULT",
+            "result": {"resultCode": "DO_NOT_HONOR", "resultStatus": "F", "resultMessage": "x"},
+            "paymentRequestId": p.payment_request_id,
+            "paymentId": p.payment_id,
+            "paymentAmount": {"currency": "SGD", "value": "1250"},
+        }
+    ).encode()
+    forged = _signed_post(backend, body, key_pem=backend.sandbox.merchant_private_key_pem)
+    assert forged.status_code == 401
+    assert forged.content != ACK_BODY
+    assert fresh(backend, p).status is PaymentStatus.AUTHORISED  # nothing believed
+    security = [e for e in backend.repo.events() if e.kind is EventKind.SECURITY]
+    assert security and security[-1].detail["body"]["rejected"] == "bad signature"
+
+
+def test_a_verified_notification_gets_the_exact_ack(backend: Backend) -> None:
+    p = pay(backend).payment
+    body = json.dumps(
+        {
+            "notifyType": "PAYMENT_RESULT",
+            "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"},
+            "paymentRequestId": p.payment_request_id,
+            "paymentId": p.payment_id,
+            "paymentAmount": {"currency": "SGD", "value": "1250"},
+        }
+    ).encode()
+    answer = _signed_post(backend, body)
+    assert answer.status_code == 200
+    assert answer.content == ACK_BODY
+    assert httpx.post(backend.listener.url + "x", content=b"{}").status_code == 404  # type: ignore[union-attr]
