@@ -1253,24 +1253,30 @@ class JournalRepository:
                     f"payment {mismatch['id']} is {mismatch['status']} but its audit trail "
                     f"ends at {mismatch['to_status']} (edited outside posapp)",
                 )
-            # the amount and order of each payment as journaled with its intent
-            changed = self._one(
+            # the amount and order of each payment as journaled with its intent (the
+            # journaled reference went through the sanitiser: compare it sanitised too)
+            candidates = self._rows(
                 db,
-                "SELECT p.id FROM payments AS p JOIN events AS e ON e.payment = p.id "
+                "SELECT p.id, p.reference_order_id AS ref, "
+                "json_extract(e.detail, '$.reference_order_id') AS journaled_ref, "
+                "json_extract(e.detail, '$.amount.value') IS NOT CAST(p.amount_minor AS TEXT) "
+                "OR json_extract(e.detail, '$.amount.currency') IS NOT p.currency AS amount_differs "
+                "FROM payments AS p JOIN events AS e ON e.payment = p.id "
                 "AND e.kind = 'STATE_CHANGE' AND e.api = 'pay' AND e.from_status IS NULL "
                 "WHERE json_extract(e.detail, '$.amount.value') IS NOT CAST(p.amount_minor AS TEXT) "
                 "OR json_extract(e.detail, '$.amount.currency') IS NOT p.currency "
                 "OR json_extract(e.detail, '$.reference_order_id') IS NOT p.reference_order_id "
-                "ORDER BY p.id LIMIT 1",
+                "ORDER BY p.id",
             )
-            if changed is not None:
-                return VerifyResult(
-                    False,
-                    count,
-                    None,
-                    f"payment {changed['id']}: amount or order differs from its journaled "
-                    "intent (edited outside posapp)",
-                )
+            for cand in candidates:
+                if cand["amount_differs"] or sanitise(cand["ref"]) != cand["journaled_ref"]:
+                    return VerifyResult(
+                        False,
+                        count,
+                        None,
+                        f"payment {cand['id']}: amount or order differs from its journaled "
+                        "intent (edited outside posapp)",
+                    )
             refunds = self._one(
                 db,
                 "SELECT p.id FROM payments AS p LEFT JOIN (SELECT payment, sum(amount_minor) AS s "

@@ -181,3 +181,15 @@ def test_refunded_total_edited_behind_the_log_is_caught(
     repo.journal.db().conn.execute("UPDATE payments SET refunded_minor = 5 WHERE id = ?", (p.id,))
     result = repo.verify()
     assert not result.ok and f"payment {p.id}" in result.problem and "refunded" in result.problem
+
+
+def test_a_reference_the_sanitiser_masks_still_verifies(repo: JournalRepository) -> None:
+    # brand prefix and 16 digits: masked in the audit row, kept whole in the payment row
+    p = repo.record_intent(new_payment(ref="ORD-4054695723100769"))
+    assert repo.events_for_payment(p.id)[0].detail["reference_order_id"] != p.reference_order_id
+    assert repo.verify().ok
+    repo.journal.db().conn.execute(
+        "UPDATE payments SET reference_order_id = 'ORD-4054695723100760' WHERE id = ?", (p.id,)
+    )
+    result = repo.verify()
+    assert not result.ok and f"payment {p.id}" in result.problem
