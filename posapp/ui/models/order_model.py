@@ -191,6 +191,7 @@ class OrderTableModel(QAbstractTableModel):
         self._blocks: OrderedDict[int, _Block] = OrderedDict()  # LRU order
         self._wanted: list[int] = []  # blocks asked for and not yet requested (LIFO)
         self._in_flight: set[int] = set()
+        self._layout = 0  # bumped when live inserts move rows
         self._row_of: dict[int, int] = {}  # local payment id -> row, for cached rows
         self._headers = [
             self.tr("Time"),
@@ -427,6 +428,7 @@ class OrderTableModel(QAbstractTableModel):
 
     def _request(self, block: int) -> None:
         generation, query, total = self._generation, self._query, self._total
+        layout = self._layout
         start = block * self.BLOCK
         limit = min(self.BLOCK, total - start)
         after = before = None
@@ -447,7 +449,7 @@ class OrderTableModel(QAbstractTableModel):
         self._in_flight.add(block)
         self._submit(
             fetch,
-            lambda rows: self._on_block(generation, block, rows),
+            lambda rows: self._on_block(generation, block, rows, layout),
             lambda exc: self._on_failed(generation, block, exc),
         )
 
@@ -485,8 +487,14 @@ class OrderTableModel(QAbstractTableModel):
         self.count_changed.emit(self._total)
         self._pump()
 
-    def _on_block(self, generation: int, block: int, rows: list[Any]) -> None:
+    def _on_block(
+        self, generation: int, block: int, rows: list[Any], layout: int | None = None
+    ) -> None:
         if generation != self._generation:
+            return
+        if layout is not None and layout != self._layout:
+            # Rows moved while this block was read: it belongs elsewhere now. Ask again.
+            self._pump()
             return
         self._in_flight.discard(block)
         start = block * self.BLOCK
@@ -549,54 +557,74 @@ class OrderTableModel(QAbstractTableModel):
         return changed
 
     def insert_new(self, payment: Any) -> bool:
-        """A payment created after the list was loaded: at the top (newest first) or, in the
-        Held view, at the bottom (the newest hold has the most time left). False when it does
-        not belong here or is already shown."""
-        if pf.key(payment) in self._row_of or not pf.matches(payment, self._query):
-            return False
+        """A payment created after the list was loaded (see ``insert_many``)."""
+        return self.insert_many([payment]) == 1
+
+    def insert_many(self, payments: Sequence[Any]) -> int:
+        """Payments created after the list was loaded: at the top (newest first) or, in the
+        Held view, at the bottom (the newest holds have the most time left). One insert for
+        all of them; those already shown or not matching the filter are skipped."""
+        seen: set[int] = set()
+        fresh = []
+        for p in payments:
+            key = pf.key(p)
+            if key not in self._row_of and key not in seen and pf.matches(p, self._query):
+                seen.add(key)
+                fresh.append(p)
+        if not fresh:
+            return 0
+        k = len(fresh)
+        self._layout += 1  # rows move: blocks still in flight were asked for old positions
+        self._in_flight.clear()
         if self._query.held:
+            fresh.sort(key=lambda p: (pf.capture_deadline(p) or pf.created_at(p), pf.key(p)))
             row = self._total
-            self.beginInsertRows(QModelIndex(), row, row)
-            self._total += 1
-            last = row // self.BLOCK
-            block = self._blocks.get(last)
-            if block is not None and len(block.rows) == row % self.BLOCK:
-                block.rows.append(payment)
+            self.beginInsertRows(QModelIndex(), row, row + k - 1)
+            self._total += k
+            block = self._blocks.get(row // self.BLOCK)
+            for p in fresh:
+                if block is None or len(block.rows) != row % self.BLOCK:
+                    break
+                block.rows.append(p)
                 block.texts.append(None)
-                self._row_of[pf.key(payment)] = row
+                self._row_of[pf.key(p)] = row
+                row += 1
+                if len(block.rows) == self.BLOCK:
+                    block = self._blocks.get(row // self.BLOCK)
             self.endInsertRows()
         else:
-            self.beginInsertRows(QModelIndex(), 0, 0)
-            self._shift_down(payment)
-            self._total += 1
+            fresh.sort(key=lambda p: (pf.created_at(p), pf.key(p)), reverse=True)
+            self.beginInsertRows(QModelIndex(), 0, k - 1)
+            self._shift_down(fresh)
+            self._total += k
             self.endInsertRows()
         self.count_changed.emit(self._total)
-        return True
+        return k
 
-    def _shift_down(self, first: Any) -> None:
-        """Move every cached row one place down and put ``first`` at row 0."""
-        carry: Any = first
-        rebuilt: OrderedDict[int, _Block] = OrderedDict()
-        contiguous = True
-        for b in sorted(self._blocks):
+    def _shift_down(self, first: list[Any]) -> None:
+        """Put ``first`` at the top and move the cached rows down by as many places.
+
+        Only the cached run of blocks from row 0 on can be moved exactly; other cached
+        blocks are dropped and read again when they come into view. Display texts move
+        with their rows.
+        """
+        rows: list[Any] = list(first)
+        texts: list[tuple[str, ...] | None] = [None] * len(first)
+        b = 0
+        while b in self._blocks:
             block = self._blocks[b]
-            if b == 0 or (contiguous and b - 1 in rebuilt):
-                rows = [carry, *block.rows]
-                carry = rows.pop() if len(rows) > self.BLOCK else None
-                rebuilt[b] = _Block(rows)
-                if carry is None:
-                    contiguous = False
-            else:
-                # A block whose predecessor is not cached cannot be shifted exactly: drop it.
-                contiguous = False
-        if 0 not in rebuilt:
-            rebuilt[0] = _Block([first])
-        self._blocks = rebuilt
+            rows += block.rows
+            texts += block.texts
+            if len(block.rows) < self.BLOCK:
+                break
+            b += 1
+        self._blocks = OrderedDict()
+        for start in range(0, len(rows), self.BLOCK):
+            block = _Block(rows[start : start + self.BLOCK])
+            block.texts = texts[start : start + self.BLOCK]
+            self._blocks[start // self.BLOCK] = block
         self._wanted.clear()
-        self._row_of.clear()
-        for b, block in self._blocks.items():
-            for i, p in enumerate(block.rows):
-                self._row_of[pf.key(p)] = b * self.BLOCK + i
+        self._row_of = {pf.key(p): i for i, p in enumerate(rows)}
 
     def refresh_times(self) -> None:
         """Time left moves on its own: repaint that column for the cached rows."""

@@ -84,11 +84,7 @@ class StatusPillDelegate(QStyledItemDelegate):
             self.initStyleOption(plain, index)
             plain.text = ""
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, option.widget)
-        try:
-            tone = Tone(pf.TONES.get(PaymentStatus(status), "neutral"))
-        except ValueError:
-            tone = Tone.NEUTRAL
-        bg, fg = TONE_COLOURS[tone]
+        bg, fg = _pill_colours(status)
         metrics = option.fontMetrics
         width = min(metrics.horizontalAdvance(text) + 18, option.rect.width() - 6)
         height = min(metrics.height() + 4, option.rect.height() - 4)
@@ -101,9 +97,9 @@ class StatusPillDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(bg))
+        painter.setBrush(bg)
         painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(QPen(QColor(fg)))
+        painter.setPen(QPen(fg))
         font = option.font
         font.setBold(True)
         painter.setFont(font)
@@ -114,6 +110,21 @@ class StatusPillDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         hint = super().sizeHint(option, index)
         return QSize(hint.width() + 24, hint.height())
+
+
+_PILLS: dict[str, tuple[QColor, QColor]] = {}
+
+
+def _pill_colours(status: str) -> tuple[QColor, QColor]:
+    colours = _PILLS.get(status)
+    if colours is None:
+        try:
+            tone = Tone(pf.TONES.get(PaymentStatus(status), "neutral"))
+        except ValueError:
+            tone = Tone.NEUTRAL
+        bg, fg = TONE_COLOURS[tone]
+        colours = _PILLS[status] = (QColor(bg), QColor(fg))
+    return colours
 
 
 PERIODS = ("all", "today", "7d", "30d", "custom")
@@ -132,6 +143,7 @@ class OrdersView(QWidget):
 
     FOLLOW_MS = 1000  # how often the audit log is checked for changes
     FILTER_DELAY_MS = 250
+    APPLY_DELAY_MS = 150  # live changes are gathered this long, then applied at once
 
     def __init__(
         self,
@@ -190,6 +202,11 @@ class OrdersView(QWidget):
         self._follow_timer = QTimer(self)
         self._follow_timer.setInterval(self.FOLLOW_MS)
         self._follow_timer.timeout.connect(self.follow_changes)
+        self._pending_changes: dict[int, Any] = {}
+        self._apply_timer = QTimer(self)
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(self.APPLY_DELAY_MS)
+        self._apply_timer.timeout.connect(self.flush_changes)
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(30_000)
         self._clock_timer.timeout.connect(self.model.refresh_times)
@@ -523,16 +540,31 @@ class OrdersView(QWidget):
         self.apply_changes([payment])
 
     def apply_changes(self, payments: list[Any]) -> None:
-        """Newer versions of payments: update rows in place, add new ones, refresh details."""
-        known = [p for p in payments if self.model.row_of(p.id) is not None]
-        self.model.update_payments(known)
+        """Newer versions of payments: queued and applied together a moment later, so a
+        burst (the poller settling 200 payments) repaints the list a few times, not 200."""
         for payment in payments:
-            if self.model.row_of(payment.id) is None and payment.created_at >= self._newest_shown():
-                self.model.insert_new(payment)
+            known = self._pending_changes.get(payment.id)
+            if known is None or known.version <= payment.version:
+                self._pending_changes[payment.id] = payment
+        if not self._apply_timer.isActive():
+            self._apply_timer.start()
+
+    def flush_changes(self) -> None:
+        """Apply the queued changes now: rows in place, new payments inserted, details."""
+        self._apply_timer.stop()
+        payments = list(self._pending_changes.values())
+        self._pending_changes.clear()
+        if not payments:
+            return
+        self.model.update_payments([p for p in payments if self.model.row_of(p.id) is not None])
+        newest = self._newest_shown()
+        self.model.insert_many(
+            [p for p in payments if self.model.row_of(p.id) is None and p.created_at >= newest]
+        )
         current = self.details.payment
         if current is not None:
             for payment in payments:
-                if payment.id == current.id:
+                if payment.id == current.id and payment.version != current.version:
                     self.details.show_payment(payment)
         self._update_actions()
 
@@ -640,6 +672,7 @@ class OrdersView(QWidget):
     def _on_action_finished(self, result: Any) -> None:
         if isinstance(result, ActionResult) and result.payment is not None:
             self.apply_changes([result.payment])
+            self.flush_changes()  # the manager is looking at this row: no delay
         self.follow_changes()
         self.action_finished.emit(result)
 
