@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -61,6 +62,8 @@ class MainWindow(QMainWindow):
         self.banner = QLabel(self)
         self.banner.setObjectName("environmentBanner")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # First run is training mode: the banner's link opens the settings to go live (H7).
+        self.banner.linkActivated.connect(lambda _href: self.open_settings())
         layout.addWidget(self.banner)
 
         self.tabs = QTabWidget(self)
@@ -170,6 +173,7 @@ class MainWindow(QMainWindow):
             )
             if self._pin_hint:
                 text += self.tr(" · manager PIN %1").replace("%1", self._pin_hint)
+            link = self.tr("Set up live payments…")
         elif env is Environment.SANDBOX:
             text = self.tr("ANTOM SANDBOX — test cards only · client id %1").replace(
                 "%1", settings.client_id
@@ -180,7 +184,17 @@ class MainWindow(QMainWindow):
                 .replace("%1", settings.merchant_name)
                 .replace("%2", settings.client_id)
             )
-        self.banner.setText(text)
+        if env is Environment.TRAINING:
+            self.banner.setTextFormat(Qt.TextFormat.RichText)
+            # white like the banner text (the palette's link blue is unreadable on amber)
+            self.banner.setText(
+                f"{html.escape(text)} · <a href='settings' style='color:#ffffff'>"
+                f"{html.escape(link)}</a>"
+            )
+            text = f"{text} · {link}"
+        else:
+            self.banner.setTextFormat(Qt.TextFormat.PlainText)
+            self.banner.setText(text)
         self.banner.setAccessibleName(text)
         self.banner.setProperty("environment", env.value)
         self.banner.style().unpolish(self.banner)
