@@ -11,6 +11,8 @@ import logging
 import threading
 from typing import Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
 from posapp.config import Environment, Settings, save_settings
 from posapp.core.cards import CardBrand, CardError, MaskedCard
 from posapp.core.domain import CaptureMode, Payment
@@ -121,11 +123,13 @@ class BackendAdapter:
         poller = backend.poller
         running = bool(getattr(poller, "running", True))
         if info.training:
-            detail = f"Training sandbox at {info.gateway}"
+            detail = _tr("Training sandbox at %1").replace("%1", info.gateway)
+        elif info.environment is Environment.SANDBOX:
+            detail = _tr("Antom sandbox · %1").replace("%1", info.gateway)
         else:
-            detail = f"Antom {info.environment.value} · {info.gateway}"
+            detail = _tr("Antom production · %1").replace("%1", info.gateway)
         if not running:
-            detail += " · settling paused"
+            detail += _tr(" · settling paused")
         return TillStatus(online=running, detail=detail, unsettled=poller.unsettled())
 
     @staticmethod
@@ -188,7 +192,9 @@ class BackendAdapter:
         if settings.environment is Environment.TRAINING:
             sandbox = self.backend.sandbox
             if sandbox is None:
-                return [CheckResult("Training sandbox", False, "the sandbox is not running")]
+                return [
+                    CheckResult(_tr("Training sandbox"), False, _tr("the sandbox is not running"))
+                ]
             target = doctor._Target(
                 source="embedded sandbox",
                 gateway=sandbox.base_url,
@@ -203,9 +209,11 @@ class BackendAdapter:
             if creds is None:
                 return [
                     CheckResult(
-                        "Keys",
+                        _tr("Keys"),
                         False,
-                        f"no {settings.environment.value} keys in the keyring: import them first",
+                        _tr("no keys for %1 in the keyring: import them first").replace(
+                            "%1", settings.environment.value
+                        ),
                     )
                 ]
             target = doctor._Target(
@@ -220,7 +228,7 @@ class BackendAdapter:
         try:
             doctor._check(target, 10.0, lines.append)
         except doctor.DoctorFailure as exc:
-            return [*_steps(lines, ok=True), CheckResult("Failed", False, exc.line)]
+            return [*_steps(lines, ok=True), CheckResult(_tr("Failed"), False, exc.line)]
         return _steps(lines, ok=True)
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
@@ -239,11 +247,15 @@ class BackendAdapter:
         return TRAINING_PIN if self.backend.pins.uses_default() else ""
 
 
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("BackendAdapter", text)
+
+
 _STEP_NAMES = {
-    "1": "Merchant private key",
-    "2": "Antom public key",
-    "3": "Signed request to the gateway",
-    "4": "Answer signature",
+    "1": QT_TRANSLATE_NOOP("BackendAdapter", "Merchant private key"),
+    "2": QT_TRANSLATE_NOOP("BackendAdapter", "Antom public key"),
+    "3": QT_TRANSLATE_NOOP("BackendAdapter", "Signed request to the gateway"),
+    "4": QT_TRANSLATE_NOOP("BackendAdapter", "Answer signature"),
 }
 
 
@@ -254,13 +266,13 @@ def _steps(lines: list[str], *, ok: bool) -> list[CheckResult]:
         text = line.strip()
         if text.startswith("[") and "]" in text:
             step = text[1:].split("/", 1)[0]
-            name = _STEP_NAMES.get(step, text.split("]", 1)[1].strip())
+            name = _tr(_STEP_NAMES[step]) if step in _STEP_NAMES else text.split("]", 1)[1]
             results.append(CheckResult(name, ok, ""))
         elif results and text:
             last = results[-1]
             detail = text.removeprefix("ok: ")
             results[-1] = CheckResult(last.name, last.ok, (last.detail + " " + detail).strip())
-    if results and results[-1].name == _STEP_NAMES["4"] and not results[-1].detail:
+    if len(results) == len(_STEP_NAMES) and not results[-1].detail:
         last = results[-1]
-        results[-1] = CheckResult(last.name, last.ok, "verified with the Antom public key")
+        results[-1] = CheckResult(last.name, last.ok, _tr("verified with the Antom public key"))
     return results

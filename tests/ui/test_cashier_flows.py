@@ -235,3 +235,16 @@ def test_settings_test_connection_runs_the_doctor_checks(qtbot: QtBot, window: M
     assert dialog.test_results.property("all_ok") is True, dialog.test_results.text()
     assert "signature" in dialog.test_results.text().lower()
     dialog.reject()
+
+
+def test_shortcuts_reach_orders_search_and_back(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    view = view_of(window)
+    qtbot.keyClick(view.amount, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.orders
+    search = getattr(window.orders, "search", None)
+    assert search is not None and QApplication.focusWidget() is search
+    qtbot.keyClick(search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is view
+    assert QApplication.focusWidget() is view.amount

@@ -358,3 +358,17 @@ def test_amex_is_grouped_4_6_5_with_a_4_digit_cvv(view: NewPaymentView, qtbot: Q
     assert view.card_number.text() == "3782 822463 10005"
     assert view.cvv.maxLength() == 4
     assert view.cvv.echoMode() == view.cvv.EchoMode.Password
+
+
+def test_every_control_a_cashier_can_reach_has_an_accessible_name(view: NewPaymentView) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit
+
+    reachable = [
+        w
+        for w in view.findChildren(QWidget)
+        if isinstance(w, (QLineEdit, QAbstractButton, QComboBox))
+        and w.focusPolicy() != Qt.FocusPolicy.NoFocus
+    ]
+    assert len(reachable) >= 15
+    unnamed = [w.objectName() or type(w).__name__ for w in reachable if not w.accessibleName()]
+    assert unnamed == []

@@ -141,11 +141,11 @@ class ExpiryEdit(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._reformatting = False
-        self._previous = ""
         self.setValidator(
             QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,2}/?[0-9]{0,2}"), self)
         )
         self.setMaxLength(5)
+        self._deleting = False
         self.setPlaceholderText(self.tr("MM/YY"))
         self.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
         self.textEdited.connect(self._on_text_edited)
@@ -153,23 +153,30 @@ class ExpiryEdit(QLineEdit):
     def _on_text_edited(self, text: str) -> None:
         if self._reformatting:
             return
+        if self._deleting:
+            return  # leave what the cashier is taking away alone
         digits = "".join(ch for ch in text if ch.isdigit())[:4]
         if len(digits) == 1 and digits > "1":
             digits = "0" + digits  # "4" can only mean April
-        deleting = len(text) < len(self._previous)
         if len(digits) > 2:
             new = f"{digits[:2]}/{digits[2:]}"
-        elif len(digits) == 2 and not deleting:
+        elif len(digits) == 2:
             new = f"{digits}/"
         else:
             new = digits
-        self._previous = new
         if new != text:
             self._reformatting = True
             try:
                 self.setText(new)
             finally:
                 self._reformatting = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self._deleting = event.key() in (Qt.Key.Key_Backspace, Qt.Key.Key_Delete)
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self._deleting = False
 
     def validated(self, today: date) -> tuple[int, int]:
         return parse_expiry(self.text(), today)

@@ -253,7 +253,8 @@ class ResultPanel(QFrame):
             expiry = result.auth_expiry.astimezone().strftime("%Y-%m-%d %H:%M")
         self._set_details(
             {
-                "payment_id": result.payment_id or self.tr("(not assigned yet)"),
+                "payment_id": result.payment_id
+                or (self.tr("(not assigned yet)") if result.outcome is Outcome.PENDING else ""),
                 "reference": result.reference,
                 "avs": avs_words(result.avs_result) if result.avs_result else "",
                 "cvv": cvv_words(result.cvv_result) if result.cvv_result else "",
