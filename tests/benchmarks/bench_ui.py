@@ -353,7 +353,8 @@ def main() -> int:
     app = create_application([sys.argv[0]])
     print(
         f"posapp bench_ui — {os.cpu_count()} CPUs, Qt platform {app.platformName()}, "
-        f"GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms"
+        f"GIL switch interval {sys.getswitchinterval() * 1000:.1f} ms, "
+        f"load average {os.getloadavg()[0]:.2f} (other work on the machine shows as stalls)"
     )
     if not args.skip_million:
         tmp = Path(tempfile.mkdtemp(prefix="posapp-bench-ui-"))

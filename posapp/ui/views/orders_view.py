@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -301,6 +302,9 @@ class OrdersView(QWidget):
 
         self.status_line = QLabel(self)
         self.status_line.setObjectName("ordersStatus")
+        # Its text changes with every live insert: a fixed line must not relayout the view.
+        self.status_line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.status_line.setFixedHeight(self.status_line.fontMetrics().height() + 6)
 
     def _build_table(self) -> None:
         table = QTableView(self)
