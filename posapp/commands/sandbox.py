@@ -53,13 +53,6 @@ def run(args: argparse.Namespace) -> int:
 
     from posapp.sandbox import Sandbox
 
-    stop = threading.Event()
-
-    def _on_signal(signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
     try:
         sandbox = Sandbox(state_dir, host=args.host, port=args.port)
         sandbox.start()
@@ -69,6 +62,13 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     except ValueError as exc:
         raise UsageError(f"cannot start the sandbox: {exc}") from None
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         print(sandbox.base_url, flush=True)
         print(f"client id: {sandbox.client_id}", flush=True)
@@ -78,5 +78,7 @@ def run(args: argparse.Namespace) -> int:
         while not stop.wait(0.5):
             pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sandbox.stop()
     return 0
