@@ -17,10 +17,6 @@ from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPdfWriter,
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Receipt", text)
-
-
 @dataclass(frozen=True, slots=True)
 class ReceiptData:
     """Everything a receipt prints, already formatted for people."""
@@ -42,16 +38,19 @@ class ReceiptData:
 def receipt_html(data: ReceiptData) -> str:
     """The receipt as simple HTML (QTextDocument's subset), every value escaped."""
     rows = [
-        (_tr("Time"), data.time),
-        (_tr("Order"), data.order_reference),
-        (_tr("Terminal"), data.terminal_id),
-        (_tr("Card"), data.card),
-        (_tr("Status"), data.status),
-        (_tr("Payment ID"), data.payment_id),
-        (_tr("Network transaction ID"), data.network_transaction_id or "—"),
-        (_tr("Approval code"), data.auth_code),
-        (_tr("AVS result"), data.avs_result or "—"),
-        (_tr("CVV result"), data.cvv_result or "—"),
+        (QCoreApplication.translate("Receipt", "Time"), data.time),
+        (QCoreApplication.translate("Receipt", "Order"), data.order_reference),
+        (QCoreApplication.translate("Receipt", "Terminal"), data.terminal_id),
+        (QCoreApplication.translate("Receipt", "Card"), data.card),
+        (QCoreApplication.translate("Receipt", "Status"), data.status),
+        (QCoreApplication.translate("Receipt", "Payment ID"), data.payment_id),
+        (
+            QCoreApplication.translate("Receipt", "Network transaction ID"),
+            data.network_transaction_id or "—",
+        ),
+        (QCoreApplication.translate("Receipt", "Approval code"), data.auth_code),
+        (QCoreApplication.translate("Receipt", "AVS result"), data.avs_result or "—"),
+        (QCoreApplication.translate("Receipt", "CVV result"), data.cvv_result or "—"),
     ]
     # Label above value: long identifiers (a paymentId has up to 64 characters) get the
     # whole width of a slip instead of half a table column.
@@ -61,11 +60,12 @@ def receipt_html(data: ReceiptData) -> str:
         for k, v in rows
         if v
     )
+    thanks = QCoreApplication.translate("Receipt", "Thank you")
     return (
         f"<h2 align='center'>{html.escape(data.merchant)}</h2>"
         f"<p align='center' style='font-size:18pt'><b>{html.escape(data.amount)}</b></p>"
         f"{body}"
-        f"<p align='center' style='margin-top:10px'>{html.escape(_tr('Thank you'))}</p>"
+        f"<p align='center' style='margin-top:10px'>{html.escape(thanks)}</p>"
     )
 
 
@@ -90,7 +90,7 @@ def _setup_page(device: QPagedPaintDevice) -> None:
 def save_pdf(data: ReceiptData, path: Path) -> Path:
     """Write the receipt to ``path`` as a PDF (cheap: safe to call on the GUI thread)."""
     writer = QPdfWriter(str(path))
-    writer.setTitle(_tr("Receipt {0}").format(data.payment_id))
+    writer.setTitle(QCoreApplication.translate("Receipt", "Receipt {0}").format(data.payment_id))
     writer.setCreator("posapp")
     _setup_page(writer)
     _document(data).print_(writer)
@@ -105,7 +105,7 @@ def print_receipt(data: ReceiptData, parent: QWidget | None = None) -> bool:
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     _setup_page(printer)
     dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(_tr("Print receipt"))
+    dialog.setWindowTitle(QCoreApplication.translate("Receipt", "Print receipt"))
     if dialog.exec() != QPrintDialog.DialogCode.Accepted:
         return False
     _document(data).print_(printer)
@@ -116,7 +116,10 @@ def ask_and_save_pdf(data: ReceiptData, parent: QWidget | None = None) -> Path |
     """Ask where to save and write the PDF; None when the user cancelled."""
     suggested = f"receipt-{data.payment_id or 'payment'}.pdf"
     name, _filter = QFileDialog.getSaveFileName(
-        parent, _tr("Save receipt as PDF"), suggested, _tr("PDF files (*.pdf)")
+        parent,
+        QCoreApplication.translate("Receipt", "Save receipt as PDF"),
+        suggested,
+        QCoreApplication.translate("Receipt", "PDF files (*.pdf)"),
     )
     if not name:
         return None
