@@ -51,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
         raise UsageError(f"--state-dir {state_dir}: not a folder")
 
+    import sqlite3
+
+    from posapp.core.antom.errors import AntomError
     from posapp.sandbox import Sandbox
 
     try:
@@ -60,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot start the sandbox on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
-    except ValueError as exc:
+    except (ValueError, sqlite3.DatabaseError, AntomError) as exc:
         raise UsageError(f"cannot start the sandbox: {exc}") from None
 
     stop = threading.Event()

@@ -82,3 +82,17 @@ def test_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["sandbox", "--in-memory", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot start the sandbox" in err
+
+
+def test_damaged_key_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    for name in ("merchant_private_key.pem", "antom_private_key.pem"):
+        (state / name).write_text(
+            "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"
+        )
+    (state / "client_id").write_text("SANDBOX_X\n")
+    (state / "fingerprint.key").write_text("00" * 32)
+    assert main(["sandbox", "--state-dir", str(state)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "merchant_private_key.pem" in err
