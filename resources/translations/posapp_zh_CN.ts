@@ -36,6 +36,25 @@
         </message>
     </context>
     <context>
+        <name>BackendAdapter</name>
+        <message>
+            <source>Merchant private key</source>
+            <translation>商户私钥</translation>
+        </message>
+        <message>
+            <source>Antom public key</source>
+            <translation>Antom 公钥</translation>
+        </message>
+        <message>
+            <source>Signed request to the gateway</source>
+            <translation>向网关发送签名请求</translation>
+        </message>
+        <message>
+            <source>Answer signature</source>
+            <translation>应答签名</translation>
+        </message>
+    </context>
+    <context>
         <name>BatchDialog</name>
         <message>
             <source>Capture all</source>
@@ -291,6 +310,10 @@
         <message>
             <source> · manager PIN %1</source>
             <translation> · 经理 PIN 码 %1</translation>
+        </message>
+        <message>
+            <source>Set up live payments…</source>
+            <translation>设置真实收款…</translation>
         </message>
         <message>
             <source>ANTOM SANDBOX — test cards only · client id %1</source>
@@ -1196,6 +1219,10 @@ Charge it again?</source>
             <translation>需要 3DS 验证</translation>
         </message>
         <message>
+            <source>Closed</source>
+            <translation>已关闭</translation>
+        </message>
+        <message>
             <source>Held — capture later</source>
             <translation>已冻结 — 稍后请款</translation>
         </message>
@@ -1210,6 +1237,10 @@ Charge it again?</source>
         <message>
             <source>Waiting for cardholder</source>
             <translation>等待持卡人</translation>
+        </message>
+        <message>
+            <source>No money held</source>
+            <translation>未冻结任何资金</translation>
         </message>
         <message>
             <source>Not charged</source>

@@ -3,6 +3,7 @@ catalogues compile, and switching the language really changes what the window sh
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -172,3 +173,46 @@ def test_english_catalogue_gives_real_plurals(translated_app: QCoreApplication) 
     many = QCoreApplication.translate(context, source, "", 3)
     assert "(s)" not in one and "(s)" not in many
     assert one != many and "3" in many
+
+
+def _wrappers_and_aliases(tree: ast.AST) -> tuple[set[str], list[int]]:
+    """Names of functions that pass a non-literal to translate(), and lines aliasing it."""
+    wrappers: set[str] = set()
+    aliases: list[int] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for call in ast.walk(node):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)
+                    and call.func.attr == "translate"
+                    and len(call.args) >= 2
+                    and not isinstance(call.args[1], ast.Constant)
+                ):
+                    wrappers.add(node.name)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute):
+            if node.value.attr in ("translate", "tr"):
+                aliases.append(node.lineno)
+    return wrappers, aliases
+
+
+def test_no_string_is_hidden_from_lupdate_behind_a_wrapper_or_alias() -> None:
+    """lupdate reads only literal self.tr(...) / QCoreApplication.translate(ctx, ...) calls:
+    a literal passed to a home-made ``_tr(text)`` wrapper is never extracted, never translated."""
+    hidden = []
+    for path in sorted((ROOT / "posapp" / "ui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        wrappers, aliases = _wrappers_and_aliases(tree)
+        rel = path.relative_to(ROOT)
+        hidden += [f"{rel}:{line}: alias of translate" for line in aliases]
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in wrappers
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                hidden.append(f"{rel}:{node.lineno}: {node.func.id}({node.args[0].value!r})")
+    assert not hidden, hidden
