@@ -138,6 +138,32 @@ def test_capture_with_a_wrong_pin_then_the_right_one(qtbot, runner, backend) -> 
     qtbot.waitUntil(lambda: status_of(view, held) == "Paid")
     assert not view.capture_button.isEnabled() and view.refund_button.isEnabled()
 
+    # The details pane tells the story from the audit log: who did what, what went out.
+    qtbot.waitUntil(lambda: "Capturing → Paid" in view.details.timeline_texts())
+    texts = view.details.timeline_texts()
+    for line in (
+        "Recorded: Not sent yet",
+        "Sent pay to Antom",
+        "Not sent yet → Held",
+        "Manager approved: capture",
+        "Held → Capturing",
+        "Sent capture to Antom",
+        "Antom answered capture: SUCCESS (S)",
+    ):
+        assert line in texts, (line, texts)
+    timeline = view.details.timeline
+    who = {
+        timeline.topLevelItem(i).text(1): timeline.topLevelItem(i).text(2)
+        for i in range(timeline.topLevelItemCount())
+    }
+    assert who["Manager approved: capture"] == "manager"
+    assert who["Sent pay to Antom"] == "cashier"
+    assert "4054695723100768" not in " ".join(
+        timeline.topLevelItem(i).child(j).text(1)
+        for i in range(timeline.topLevelItemCount())
+        for j in range(timeline.topLevelItem(i).childCount())
+    )
+
 
 def test_five_wrong_pins_lock_the_approvals(qtbot, runner, backend) -> None:
     held = pay(backend)

@@ -244,7 +244,7 @@ def test_details_pane_shows_the_timeline(qtbot, journal, runner) -> None:
     view.select_rows([0])
     qtbot.waitUntil(lambda: any("→" in t for t in view.details.timeline_texts()))
     texts = view.details.timeline_texts()
-    assert texts[0].endswith("Not sent yet")  # the intent, first
+    assert texts[0] == "Recorded: Not sent yet"  # the intent, first
     assert any("Held → Paid" in t for t in texts)
     assert view.details.fields["network_tx"].text() == "NTX000001"
     assert view.details.fields["checks"].text() == "Y / M"

@@ -219,54 +219,49 @@ def describe_event(event: Event) -> str:
     """One line for a timeline entry, in the user's language."""
     from PySide6.QtCore import QCoreApplication
 
-    # Direct QCoreApplication.translate calls, no local alias: lupdate only recognises those.
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("PaymentDetails", text)
+
     detail = event.detail or {}
+    body = detail.get("body") if isinstance(detail.get("body"), Mapping) else {}
     api = event.api or ""
-    result = detail.get("result") if isinstance(detail.get("result"), Mapping) else None
-    code = (result or {}).get("resultCode") or detail.get("result_code") or ""
-    status = (result or {}).get("resultStatus") or detail.get("result_status") or ""
+    result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
+    code = result.get("resultCode") or ""
+    status = result.get("resultStatus") or ""
+    classification = body.get("classification")
+    outcome = classification.get("outcome", "") if isinstance(classification, Mapping) else ""
     if event.kind is EventKind.REQUEST_SENT:
-        return QCoreApplication.translate("PaymentDetails", "Sent {0} to Antom").format(
-            api or QCoreApplication.translate("PaymentDetails", "a request")
-        )
+        return tr("Sent {0} to Antom").format(api or tr("a request"))
     if event.kind is EventKind.RESPONSE_RECEIVED:
         if code:
-            return QCoreApplication.translate(
-                "PaymentDetails", "Antom answered {0}: {1} ({2})"
-            ).format(api, code, status or "?")
-        error = (
-            detail.get("error")
-            or detail.get("outcome")
-            or QCoreApplication.translate("PaymentDetails", "no answer")
-        )
-        return QCoreApplication.translate("PaymentDetails", "{0}: {1}").format(
-            api or QCoreApplication.translate("PaymentDetails", "Answer"), error
-        )
+            return tr("Antom answered {0}: {1} ({2})").format(api, code, status or "?")
+        if outcome:
+            return tr("Antom answered {0}: {1}").format(api, outcome)
+        error = detail.get("error") or body.get("error") or tr("no answer")
+        return tr("No clear answer to {0}: {1}").format(api, error)
     if event.kind is EventKind.NOTIFICATION:
-        return QCoreApplication.translate("PaymentDetails", "Notification {0}: {1}").format(
-            api, code or status or ""
-        )
+        return tr("Antom notified {0} {1}").format(api, code).strip()
     if event.kind is EventKind.STATE_CHANGE:
-        return QCoreApplication.translate("PaymentDetails", "{0} → {1}").format(
+        operation = detail.get("operation")
+        if operation:
+            words = {
+                "INTENT": tr("recorded"),
+                "PENDING": tr("sent, waiting for the answer"),
+                "SUCCEEDED": tr("succeeded"),
+                "FAILED": tr("failed"),
+                "NOT_SENT": tr("never reached Antom"),
+            }.get(event.to_status or "", event.to_status or "")
+            return tr("{0} {1}").format(str(operation).capitalize(), words)
+        if not event.from_status:
+            return tr("Recorded: {0}").format(_status_words(event.to_status))
+        return tr("{0} → {1}").format(
             _status_words(event.from_status), _status_words(event.to_status)
         )
     if event.kind is EventKind.APPROVAL:
         what = detail.get("action") or api or ""
-        if detail.get("approved") is False:
-            return (
-                QCoreApplication.translate("PaymentDetails", "Manager approval refused {0}")
-                .format(what)
-                .strip()
-            )
-        return (
-            QCoreApplication.translate("PaymentDetails", "Approved by a manager: {0}")
-            .format(what)
-            .strip()
-        )
+        return tr("Manager approved: {0}").format(what).strip()
     if event.kind is EventKind.SECURITY:
-        return QCoreApplication.translate("PaymentDetails", "Security: {0}").format(
-            detail.get("message") or detail.get("reason") or api
-        )
+        return tr("Refused: {0}").format(detail.get("reason") or detail.get("message") or api)
     return str(detail.get("message") or detail.get("note") or api or event.kind.value)
 
 
