@@ -50,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
         data_dir = Path(temp)
     try:
         summary = check_services(data_dir, steps, log_level=getattr(args, "log_level", "INFO"))
+        # H7: bundled resources and the main window, offscreen (posapp/ui/self_check.py)
+        steps("gui")
+        from posapp.ui.self_check import GuiCheckFailed, run_gui_checks
+
+        try:
+            summary += "; " + run_gui_checks(data_dir)
+        except GuiCheckFailed as exc:
+            raise StepFailed(exc.step, exc.message) from exc
     except StepFailed as exc:
         print(f"self-test: FAILED at {exc.step}: {exc.message}")
         return 1

@@ -28,6 +28,31 @@ class GuiCheckFailed(Exception):
         self.message = message
 
 
+def run_gui_checks(data_dir: Path) -> str:
+    """``check_gui`` against a training backend on ``data_dir`` (what --self-test calls)."""
+    from dataclasses import replace
+
+    from posapp.app import build_backend
+    from posapp.config import ConfigError, Environment, load_settings
+    from posapp.paths import app_dirs
+
+    dirs = app_dirs(data_dir).create()
+    try:
+        settings = load_settings(dirs.settings_file)
+    except ConfigError:
+        settings = Settings()
+    # like the services half: always training, never a real gateway
+    settings = replace(settings, environment=Environment.TRAINING)
+    try:
+        backend = build_backend(dirs, settings)
+    except Exception as exc:  # named as this step, like every other failure here
+        raise GuiCheckFailed("gui backend", f"{type(exc).__name__}: {exc}") from exc
+    try:
+        return check_gui(settings, backend)
+    finally:
+        backend.close()
+
+
 def check_gui(settings: Settings, backend: Any | None = None, *, timeout: float = 10.0) -> str:
     """Run every check; returns a short summary for the result line.
 
