@@ -47,6 +47,9 @@ class BackendAdapter:
         self._settings = settings or backend.settings
         self._brands: list[BrandOption] | None = None
         self._brands_lock = threading.Lock()
+        # What the last call that went to Antom tells about the connection: None (no call
+        # yet), True (a verified answer came back) or False (no usable answer).
+        self._reachable: bool | None = None
 
     # -- CashierPort ------------------------------------------------------------------------
     def accepted_brands(self) -> list[BrandOption]:
@@ -59,7 +62,12 @@ class BackendAdapter:
         currency = self._settings.currency
         # any amount Antom accepts; the brand list does not depend on it for cards
         amount = Money(100 if Money(1, currency).exponent else 1, currency)
-        answer = self.backend.client.consult(ConsultRequest(amount=amount))
+        try:
+            answer = self.backend.client.consult(ConsultRequest(amount=amount))
+        except Exception:
+            self._reachable = False
+            raise
+        self._reachable = True
         brands = []
         for info in answer.card_brands():
             label = (
@@ -110,11 +118,17 @@ class BackendAdapter:
             raise InputError(exc.field, exc.message) from None
         except MoneyError as exc:
             raise InputError("amount", str(exc)) from None
+        # a PENDING payment with no result status never got a verified answer
+        self._reachable = not (
+            result.outcome.value == "pending" and result.payment.result_status is None
+        )
         warnings = tuple(getattr(w, "message", str(w)) for w in result.warnings)
         return self._result(result.payment, result.outcome.value, result.message, warnings)
 
     def refresh(self, payment_request_id: str) -> PaymentResult:
         result = self.backend.checkout.refresh(payment_request_id)
+        if result.outcome.value != "pending" and self._reachable is False:
+            self._reachable = True  # the poller got a verified answer since
         return self._result(result.payment, result.outcome.value, result.message)
 
     def till_status(self) -> TillStatus:
@@ -128,9 +142,14 @@ class BackendAdapter:
             detail = _tr("Antom sandbox · %1").replace("%1", info.gateway)
         else:
             detail = _tr("Antom production · %1").replace("%1", info.gateway)
+        online = running and self._reachable is not False
+        if self._reachable is False:
+            detail = _tr("No answer from %1 — payments are settled when it is back").replace(
+                "%1", info.gateway
+            )
         if not running:
             detail += _tr(" · settling paused")
-        return TillStatus(online=running, detail=detail, unsettled=poller.unsettled())
+        return TillStatus(online=online, detail=detail, unsettled=poller.unsettled())
 
     @staticmethod
     def _result(

@@ -150,7 +150,7 @@ def test_approved_hold_through_the_real_services(
     assert view.result_panel.detail("payment_id") == result.payment_id
     assert view.result_panel.detail("expiry") != ""  # held: capture deadline shown
     assert view.card_number.text() == "" and view.cvv.text() == ""
-    assert "Training sandbox" in window.connection_label.text()
+    qtbot.waitUntil(lambda: "Training sandbox" in window.connection_label.text(), timeout=WAIT)
     assert "TRAINING" in window.banner.text() and "1234" in window.banner.text()
 
 
@@ -206,8 +206,10 @@ def test_network_fault_is_shown_as_pending_never_failed(
     cashier_types(qtbot, view, VISA_OK)
     wait_title(qtbot, view, "Pending")
     assert "Do not charge the card again" in view.result_panel.reason.text()
+    qtbot.waitUntil(lambda: "No answer" in window.connection_label.text(), timeout=WAIT)
     backend.sandbox.faults.clear()
     wait_title(qtbot, view, "Approved")
+    qtbot.waitUntil(lambda: "Training sandbox" in window.connection_label.text(), timeout=WAIT)
     assert Outcome.DECLINED not in seen
     ledger = backend.sandbox.ledger().order(view.result_panel.result.reference)
     assert ledger.payments == 1  # retried under the same paymentRequestId: charged once
