@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self._settings_port = settings_port
         self._pin_hint = training_pin_hint
         self._status_busy = False
+        self.pending_settings: Settings | None = None  # saved, applied at the next start
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -233,27 +235,31 @@ class MainWindow(QMainWindow):
             return
         from posapp.ui.views.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self._runner, self._settings_port, self._settings, self)
+        dialog = SettingsDialog(
+            self._runner, self._settings_port, self.pending_settings or self._settings, self
+        )
         dialog.settings_saved.connect(self._on_settings_saved)
         dialog.open()
         self.settings_dialog = dialog
 
     def _on_settings_saved(self, settings: Settings) -> None:
-        environment_changed = settings.environment is not self._settings.environment
-        language_changed = settings.language != self._settings.language
-        self.apply_settings(settings)
-        if environment_changed:
-            QMessageBox.information(
-                self,
-                self.tr("Settings saved"),
-                self.tr("Restart posapp to switch to the new environment."),
-            )
-        elif language_changed:
-            QMessageBox.information(
-                self,
-                self.tr("Settings saved"),
-                self.tr("Restart posapp to show it in the new language."),
-            )
+        # The services were built from the settings at start-up (gateway, keys, currency,
+        # terminal id...): only a restart applies those. The window keeps showing what the
+        # running services really use until then.
+        old = self._settings
+        if settings == old:
+            return
+        if settings.language != old.language and settings == replace(
+            old, language=settings.language
+        ):
+            message = self.tr("Restart posapp to show it in the new language.")
+        elif settings.environment is not old.environment:
+            message = self.tr("Restart posapp to switch to the new environment.")
+        else:
+            message = self.tr("Saved. Restart posapp to use the new settings.")
+        self.pending_settings = settings
+        self.statusBar().showMessage(message)
+        QMessageBox.information(self, self.tr("Settings saved"), message)
 
     # -- status bar -----------------------------------------------------------------------
     def refresh_status(self) -> None:

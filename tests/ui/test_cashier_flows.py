@@ -250,3 +250,26 @@ def test_shortcuts_reach_orders_search_and_back(qtbot: QtBot, window: MainWindow
     qtbot.keyClick(search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is view
     assert QApplication.focusWidget() is view.amount
+
+
+def test_saved_settings_wait_for_a_restart_and_keep_secrets_out(
+    qtbot: QtBot, window: MainWindow, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.tabs.setCurrentIndex(1)
+    dialog.currency.setCurrentIndex(dialog.currency.findData("JPY"))
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=WAIT)
+    assert "Restart" in shown[0]
+    saved = backend.dirs.settings_file.read_text()
+    assert '"currency": "JPY"' in saved and "PRIVATE KEY" not in saved
+    # the running services still take SGD: the till keeps showing SGD until the restart
+    assert view_of(window).currency_label.text() == "SGD"
+    window.open_settings()
+    assert window.settings_dialog.currency.currentData() == "JPY"
+    window.settings_dialog.reject()
