@@ -324,6 +324,8 @@ class OrderTableModel(QAbstractTableModel):
                     return self.tr("Capture before {0}").format(pf.format_time(deadline))
             if col == Column.STATUS:
                 return pf.status_explained(payment)
+            if col == Column.TIME:
+                return pf.format_time(pf.created_at(payment))
             return None
         if role == _ALIGNMENT and col == Column.AMOUNT:
             return _RIGHT
@@ -334,7 +336,7 @@ class OrderTableModel(QAbstractTableModel):
 
     def _display(self, payment: Any, col: int) -> str:
         if col == Column.TIME:
-            return pf.format_time(pf.created_at(payment))
+            return pf.format_time_short(pf.created_at(payment))
         if col == Column.ORDER:
             return pf.order_reference(payment)
         if col == Column.AMOUNT:

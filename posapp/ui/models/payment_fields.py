@@ -213,6 +213,15 @@ def matches(payment: Any, query: OrderQuery) -> bool:
     return True
 
 
+def format_time_short(value: datetime | None) -> str:
+    """Month, day and time: the order list's column (the tooltip has the year)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone().strftime("%m-%d %H:%M")
+
+
 def format_time_seconds(value: datetime | None) -> str:
     """Local time with seconds, for timelines where the order of events matters."""
     if value is None:

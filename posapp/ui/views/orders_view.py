@@ -25,7 +25,15 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -116,6 +124,12 @@ class StatusPillDelegate(QStyledItemDelegate):
 _PILLS: dict[str, tuple[QColor, QColor]] = {}
 
 
+def _bold_metrics(widget: QWidget) -> QFontMetrics:
+    font = widget.font()
+    font.setBold(True)
+    return QFontMetrics(font)
+
+
 def _pill_colours(status: str) -> tuple[QColor, QColor]:
     colours = _PILLS.get(status)
     if colours is None:
@@ -186,7 +200,7 @@ class OrdersView(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([700, 380])
+        splitter.setSizes([640, 400])
         self.splitter = splitter
 
         layout = QVBoxLayout(self)
@@ -331,11 +345,14 @@ class OrdersView(QWidget):
         header.setStretchLastSection(True)
         metrics = table.fontMetrics()
         widths = {
-            Column.TIME: metrics.horizontalAdvance("2026-11-25 19:00") + 14,
-            Column.ORDER: metrics.horizontalAdvance("ORD-20261125-191415-FD3A") + 12,
+            Column.TIME: metrics.horizontalAdvance("11-25 19:00") + 14,
+            Column.ORDER: metrics.horizontalAdvance("ORD261125T192349-D3DC") + 14,
             Column.AMOUNT: metrics.horizontalAdvance("SGD 12,345.00") + 12,
             Column.CARD: metrics.horizontalAdvance("Mastercard •••• 0000") + 12,
-            Column.STATUS: metrics.horizontalAdvance("Partly refunded") + 34,
+            Column.STATUS: _bold_metrics(table).horizontalAdvance(
+                max((pf.label_for_status(st) for st in PaymentStatus), key=len)
+            )
+            + 30,
             Column.TIME_LEFT: metrics.horizontalAdvance("6 d 23 h") + 16,
         }
         for column, width in widths.items():

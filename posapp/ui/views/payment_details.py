@@ -43,7 +43,7 @@ class PaymentDetails(QWidget):
         self._load_events = load_events
         self._payment: Any = None
         self._generation = 0
-        self.setMinimumWidth(300)
+        self.setMinimumWidth(340)
 
         self.placeholder = QLabel(self.tr("Select a payment to see its details"), self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -97,10 +97,11 @@ class PaymentDetails(QWidget):
         self.timeline.setAccessibleName(self.tr("Payment timeline"))
         self.timeline.setUniformRowHeights(True)
         self.timeline.setAlternatingRowColors(True)
-        self.timeline.header().setStretchLastSection(False)
-        self.timeline.header().resizeSection(0, 130)
-        self.timeline.header().setSectionResizeMode(1, self.timeline.header().ResizeMode.Stretch)
-        self.timeline.header().resizeSection(2, 80)
+        header = self.timeline.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, header.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, header.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, header.ResizeMode.ResizeToContents)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.placeholder)
@@ -240,7 +241,8 @@ def describe_event(event: Event) -> str:
         error = detail.get("error") or body.get("error") or tr("no answer")
         return tr("No clear answer to {0}: {1}").format(api, error)
     if event.kind is EventKind.NOTIFICATION:
-        return tr("Antom notified {0} {1}").format(api, code).strip()
+        kind = api.removeprefix("notify") or api
+        return tr("Antom notified: {0} {1}").format(kind.lower(), code or outcome).strip()
     if event.kind is EventKind.STATE_CHANGE:
         operation = detail.get("operation")
         if operation:
