@@ -473,6 +473,11 @@ class OrdersView(QWidget):
     def apply_filters(self) -> None:
         self._filter_timer.stop()
         self.status_filter.setEnabled(not self.held_view)
+        # In the Held list the time left is what matters: show it next to the time.
+        header = self.table.horizontalHeader()
+        header.moveSection(
+            header.visualIndex(Column.TIME_LEFT), 1 if self.held_view else Column.TIME_LEFT
+        )
         query = self.current_query()
         if query == self.model.query and self.model.total:
             return
@@ -492,6 +497,7 @@ class OrdersView(QWidget):
         self.apply_filters()
 
     def _on_count_changed(self, n: int) -> None:
+        self.export_button.setEnabled(n > 0)
         if self.held_view:
             text = (
                 self.tr("1 held authorisation")

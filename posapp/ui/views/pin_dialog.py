@@ -294,6 +294,7 @@ class ApprovedActionDialog(QDialog):
         if self.busy or self.result is not None or self.pin.locked:
             return
         if not self.validate() or not self.pin.check_format():
+            self._fit()
             return
         fn = self.work(self.pin.pin())
         self._set_busy(True, self.tr("Checking the PIN…"))
@@ -320,7 +321,12 @@ class ApprovedActionDialog(QDialog):
                 widget.setReadOnly(busy)
 
     def _on_progress(self, value: Any) -> None:
-        self.stage.setText(str(value))
+        stages = {
+            "journaling": self.tr("Writing it to the journal…"),
+            "sending": self.tr("Sending to Antom…"),
+            "done": self.tr("Reading the answer…"),
+        }
+        self.stage.setText(stages.get(str(value), str(value)))
         self.stage.setVisible(True)
 
     def _on_done(self, result: ActionResult) -> None:
@@ -339,6 +345,7 @@ class ApprovedActionDialog(QDialog):
         self.close_button.setEnabled(True)
         self.close_button.setFocus()
         self.pin.field.setEnabled(False)
+        self._fit()
         self.action_finished.emit(result)
 
     def _on_error(self, exc: BaseException) -> None:
@@ -347,13 +354,23 @@ class ApprovedActionDialog(QDialog):
             self.pin.show_pin_error(exc)
             if self.pin.locked:
                 self.confirm_button.setEnabled(False)
+            self._fit()
             return
         # Anything else: a message for people, never a traceback.
         message = getattr(exc, "user_message", None) or getattr(exc, "message", None)
         self.show_error(str(message) if message else self.tr("This did not work: {0}").format(exc))
+
+    def _fit(self) -> None:
+        """Grow to show a message that just appeared (never shrink under the user)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        hint = self.sizeHint()
+        self.resize(max(self.width(), hint.width()), max(self.height(), hint.height()))
 
     def show_error(self, message: str) -> None:
         self.result_label.setText(message)
         self.result_label.setStyleSheet(RESULT_STYLES[Outcome.REFUSED])
         self.result_label.setProperty("outcome", "error")
         self.result_label.show()
+        self._fit()
