@@ -317,6 +317,10 @@ class SettingsDialog(QDialog):
             self.import_button,
         ):
             widget.setEnabled(not training)
+        self.client_id.setPlaceholderText("" if training else "SANDBOX_5Y0566SG25J004124")
+        self.gateway_url.setPlaceholderText(
+            "" if training else "https://open-sea-global.alipay.com"
+        )
         if not training:
             self._on_region_changed()
         self._refresh_key_state()

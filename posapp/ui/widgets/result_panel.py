@@ -160,19 +160,27 @@ class ResultPanel(QFrame):
     def show_empty(self) -> None:
         self._result = None
         self.icon.clear()
-        self.title.setText(self.tr("No payment yet"))
+        self.icon.hide()
+        self._set_title(self.tr("No payment yet"), "")
         self.pill.hide()
         self.summary.setText(
             self.tr("Key in the amount and the card, then press Enter to send the payment.")
         )
-        self.reason.hide()
+        self.reason.setText(
+            self.tr(
+                "Tab moves to the next field · Enter sends · Esc clears · "
+                "Ctrl+O opens the orders · Ctrl+F searches them"
+            )
+        )
+        self.reason.show()
         self.link.hide()
         self._set_details({})
 
     def show_sending(self, amount_text: str) -> None:
         self._result = None
         self.icon.setPixmap(icon("pending").pixmap(QSize(40, 40), self.devicePixelRatioF()))
-        self.title.setText(self.tr("Sending…"))
+        self.icon.show()
+        self._set_title(self.tr("Sending…"), Tone.INFO.value)
         self.pill.set_status(self.tr("In progress"), Tone.INFO)
         self.pill.show()
         self.summary.setText(
@@ -193,10 +201,8 @@ class ResultPanel(QFrame):
         }
         title, tone, icon_name = titles[result.outcome]
         self.icon.setPixmap(icon(icon_name).pixmap(QSize(40, 40), self.devicePixelRatioF()))
-        self.title.setText(title)
-        self.title.setProperty("tone", tone.value)
-        self.title.style().unpolish(self.title)
-        self.title.style().polish(self.title)
+        self.icon.show()
+        self._set_title(title, tone.value)
         if result.outcome is Outcome.APPROVED:
             pill = self.tr("Held — capture later") if result.held else self.tr("Captured")
         elif result.outcome is Outcome.PENDING:
@@ -261,6 +267,14 @@ class ResultPanel(QFrame):
                 "expiry": expiry,
             }
         )
+
+    def _set_title(self, text: str, tone: str) -> None:
+        self.title.setText(text)
+        self.title.setAccessibleName(text)
+        self.title.setProperty("tone", tone)
+        # a dynamic property only restyles after a re-polish
+        self.title.style().unpolish(self.title)
+        self.title.style().polish(self.title)
 
     def _set_details(self, values: dict[str, str]) -> None:
         for key in ("payment_id", "reference", "avs", "cvv", "expiry"):
