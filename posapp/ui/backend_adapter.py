@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -86,7 +87,9 @@ class BackendAdapter:
         found = checkout.find_duplicates(card, amount, reference)
         return checkout.duplicate_message(found) if found else None
 
-    def pay(self, order: PaymentOrder) -> PaymentResult:
+    def pay(
+        self, order: PaymentOrder, progress: Callable[[str], None] | None = None
+    ) -> PaymentResult:
         from posapp.core.services.checkout import CheckoutRequest
         from posapp.core.services.validation import Billing, CheckoutInputError
 
@@ -111,7 +114,7 @@ class BackendAdapter:
         )
         try:
             # The view has already asked about duplicates (find_duplicate) before sending.
-            result = self.backend.checkout.pay(request, confirm_duplicate=True)
+            result = self.backend.checkout.pay(request, confirm_duplicate=True, progress=progress)
         except CheckoutInputError as exc:
             raise InputError(exc.field, exc.message) from None
         except CardError as exc:

@@ -8,7 +8,7 @@ them only through the TaskRunner.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -114,7 +114,12 @@ class CashierPort(Protocol):
         minutes (or one for the same order still holding money), or None."""
         ...
 
-    def pay(self, order: PaymentOrder) -> PaymentResult: ...
+    def pay(
+        self, order: PaymentOrder, progress: Callable[[str], None] | None = None
+    ) -> PaymentResult:
+        """Send the payment; ``progress`` hears the stages (checking, journaling, sending,
+        recording, done)."""
+        ...
 
     def refresh(self, payment_request_id: str) -> PaymentResult:
         """The payment as the journal knows it now (the poller keeps it current)."""

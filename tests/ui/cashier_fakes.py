@@ -35,7 +35,9 @@ class ScriptedCashier:
     def find_duplicate(self, card: MaskedCard, amount: Money, reference: str) -> str | None:
         return self.duplicate
 
-    def pay(self, order: PaymentOrder) -> PaymentResult:
+    def pay(self, order: PaymentOrder, progress=None) -> PaymentResult:  # type: ignore[no-untyped-def]
+        if progress is not None:
+            progress("sending")
         if self.gate is not None:
             self.gate.wait(10)
         self.orders.append(order)

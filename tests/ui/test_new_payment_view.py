@@ -236,6 +236,7 @@ def test_submit_is_disabled_while_in_flight_and_enter_does_not_send_twice(
     assert not view.submit_button.isEnabled()
     assert view.progress.isVisible()
     assert view.result_panel.title.text() == "Sending…"
+    qtbot.waitUntil(lambda: view.result_panel.reason.text() == "Waiting for Antom…")
     press_enter(qtbot, view.amount)
     qtbot.keyClick(view, Qt.Key.Key_Escape)  # Esc does not clear mid-flight
     cashier.gate.set()

@@ -585,11 +585,23 @@ class NewPaymentView(QWidget):
         self._runner.run(
             self._cashier.pay,
             order,
+            on_progress=self._on_pay_progress,
             on_done=self._on_paid,
             on_error=lambda exc: self._on_pay_failed(order, exc),
             owner=self,
             label="pay",
         )
+
+    def _on_pay_progress(self, stage: object) -> None:
+        words = {
+            "checking": self.tr("Checking the details…"),
+            "journaling": self.tr("Recording the payment in the journal…"),
+            "sending": self.tr("Waiting for Antom…"),
+            "recording": self.tr("Recording the answer…"),
+        }
+        text = words.get(str(stage))
+        if text and self._in_flight:
+            self.result_panel.set_stage(text)
 
     def _on_paid(self, result: PaymentResult) -> None:
         self._set_in_flight(False)

@@ -190,6 +190,11 @@ class ResultPanel(QFrame):
         self.link.hide()
         self._set_details({})
 
+    def set_stage(self, text: str) -> None:
+        """While sending: what is happening now (journaling, waiting for Antom...)."""
+        self.reason.setText(text)
+        self.reason.show()
+
     def show_result(self, result: PaymentResult) -> None:
         self._result = result
         titles = {
