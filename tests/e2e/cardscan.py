@@ -1,0 +1,74 @@
+"""Scan files for card data: test card numbers (plain or grouped) and CVVs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from posapp.sandbox import scenarios
+
+# Every card number the test suite types: Antom's published cards and the sandbox's magic
+# ones, plus the few extra brand samples used by validation tests.
+TEST_PANS: tuple[str, ...] = tuple(
+    sorted({*scenarios.PUBLISHED, *scenarios.MAGIC, "378282246310005", "4111111111111111"})
+)
+# A CVV written next to its field name in JSON, a form or a log line.
+_CVV_FIELD = re.compile(
+    rb"""(?ix)(?:cvv2?|cvc2?|cid|security[ _-]?code)\\?["']?\s*[:=]\s*\\?["']?(\d{3,4})(?!\d)"""
+)
+SCANNED_SUFFIXES = (
+    ".sqlite3",
+    ".sqlite3-wal",
+    ".sqlite3-shm",
+    ".db",
+    ".db-wal",
+    ".log",
+    ".json",
+    ".ini",
+    ".txt",
+)
+
+
+def _forms(pan: str) -> list[bytes]:
+    grouped = " ".join(pan[i : i + 4] for i in range(0, len(pan), 4))
+    dashed = grouped.replace(" ", "-")
+    return [pan.encode(), grouped.encode(), dashed.encode()]
+
+
+def candidate_files(root: Path) -> list[Path]:
+    files = []
+    for path in root.rglob("*"):
+        name = path.name
+        if not path.is_file():
+            continue
+        if (
+            name.endswith(SCANNED_SUFFIXES)
+            or re.search(r"\.log\.\d+$", name)
+            or name.endswith("-wal")
+        ):
+            files.append(path)
+    return sorted(files)
+
+
+def scan(
+    files: Iterable[Path], pans: Iterable[str] = TEST_PANS, cvvs: Iterable[str] = ()
+) -> list[str]:
+    """Findings as ``"<file>: <what>"``; empty when clean."""
+    needles = [(pan, form) for pan in pans for form in _forms(pan)]
+    quoted_cvvs = [(c, f'"{c}"'.encode()) for c in cvvs]
+    findings: list[str] = []
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for pan, form in needles:
+            if form in data:
+                findings.append(f"{path}: card number …{pan[-4:]} ({form.decode()})")
+        for cvv, quoted in quoted_cvvs:
+            if quoted in data:
+                findings.append(f"{path}: CVV {cvv} as a JSON string")
+        for match in _CVV_FIELD.finditer(data):
+            findings.append(f"{path}: a CVV next to its field name ({match.group(0)[:40]!r})")
+    return findings

@@ -1,0 +1,80 @@
+"""The real services stack for e2e tests (training backend on the embedded sandbox)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from posapp.app import Backend, build_backend
+from posapp.config import Settings
+from posapp.core.antom.retry import RetryPolicy, no_jitter
+from posapp.core.domain import Payment
+from posapp.core.money import Money
+from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
+from posapp.core.services.pin import TRAINING_PIN, Approval
+from posapp.core.services.schedule import PollSchedule
+from posapp.core.services.validation import read_card
+from posapp.paths import app_dirs
+
+VISA_OK = "4054695723100768"
+CVV = "737"
+
+
+def make_backend(data: Path, *, listener: bool = False, timeout: float = 3.0) -> Backend:
+    backend = build_backend(
+        app_dirs(data),
+        replace(Settings(), notify_listener=listener),
+        client_timeout=timeout,
+        client_retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
+        poll_schedule=PollSchedule(jitter=0),
+        pin_cost=2**10,
+    )
+    backend.poller.intent_grace = timedelta(0)
+    backend.poller.not_found_grace = timedelta(0)
+    return backend
+
+
+def pay(
+    backend: Backend, pan: str = VISA_OK, minor: int = 1250, *, cvv: str = CVV, hold: bool = True
+) -> CheckoutResult:
+    checkout = backend.checkout
+    return checkout.pay(
+        CheckoutRequest(
+            amount=Money(minor, backend.settings.currency),
+            reference_order_id=checkout.new_reference(),
+            description="fault matrix",
+            card=read_card(pan, "12/40", cvv, date.today()),
+            hold=hold,
+        ),
+        confirm_duplicate=True,
+    )
+
+
+def approve(backend: Backend) -> Approval:
+    return backend.backoffice.approve(TRAINING_PIN)
+
+
+def drain(backend: Backend, timeout: float = 20.0) -> list[Payment]:
+    """Poller passes, everything due at once, until nothing is unsettled (or timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        open_ = backend.repo.payments_needing_settlement()
+        refunds = backend.repo.refunds_needing_settlement()
+        if not open_ and not refunds:
+            return []
+        if time.monotonic() > deadline:
+            return open_
+        for p in open_:
+            backend.poller.watch(p)
+        for r in refunds:
+            backend.poller._tracks.pop(("refund", r.refund_request_id), None)
+        backend.poller.poll_once()
+        time.sleep(0.05)
+
+
+def fresh(backend: Backend, payment: Payment) -> Payment:
+    found = backend.repo.get_payment(payment.id)
+    assert found is not None
+    return found

@@ -1,0 +1,86 @@
+"""Card-data scan: run every flow that touches a card, then read every file it left.
+
+The journal, its WAL, the logs (at DEBUG), the settings/config files and the sandbox's own
+state must hold no card number (plain, grouped or dashed) and no CVV.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+from posapp.cli import main
+from posapp.config import save_settings
+from posapp.core.money import Money
+from posapp.core.services.checkout import CheckoutRequest
+from posapp.core.services.validation import Billing, read_card
+from posapp.logs import setup_logging
+from posapp.paths import app_dirs
+
+from .cardscan import candidate_files, scan
+from .stack import approve, drain, make_backend
+
+# Distinctive CVVs so that a leak cannot hide among ordinary numbers.
+FLOWS = [
+    ("4054695723100768", "842"),  # success
+    ("5162774114974622", "842"),  # success, Mastercard
+    ("4054692760174822", "842"),  # decline
+    ("4000020000000604", "842"),  # 3DS challenge
+    ("4000020000000505", "842"),  # AVS mismatch
+    ("340002000000005", "4719"),  # Amex, 4-digit CID
+    ("4000020000000901", "003"),  # slow, then approved (CVV = seconds)
+]
+
+
+def test_no_card_number_or_cvv_anywhere_on_disk(data_dir: Path) -> None:
+    dirs = app_dirs(data_dir).create()
+    setup_logging(dirs.logs, logging.DEBUG)
+    backend = make_backend(data_dir, listener=True)
+    save_settings(dirs.settings_file, replace(backend.settings, merchant_name="Scan test"))
+    try:
+        sandbox = backend.sandbox
+        sandbox.faults.add("*/pay", "bad_signature", times=1)  # an ambiguous answer logged too
+        for i, (pan, cvv) in enumerate(FLOWS):
+            request = CheckoutRequest(
+                amount=Money(1000 + i, "SGD"),
+                reference_order_id=backend.checkout.new_reference(),
+                description=f"scan {i}",
+                card=read_card(pan, "12/40", cvv, date.today(), first_name="Scan"),
+                hold=i % 2 == 0,
+                three_ds=pan == "4000020000000604",
+                billing=Billing("1 Main St", "Singapore", "", "018989", "SG"),
+            )
+            result = backend.checkout.pay(request, confirm_duplicate=True)
+            if result.payment.three_ds_url:
+                sandbox.answer_challenge(result.payment.three_ds_url)
+        sandbox.clock.advance(timedelta(seconds=5))
+        drain(backend)
+        for p in backend.repo.held_authorisations():
+            backend.backoffice.capture(p, approve(backend))
+            p2 = backend.repo.get_payment(p.id)
+            assert p2 is not None
+            backend.backoffice.refund(p2, Money(100, "SGD"), approve(backend))
+        backend.recover()
+        sandbox.wait_notifications(5)
+        # while the journal is open its WAL holds the recent pages: scan it now
+        wal = dirs.journal.with_name(dirs.journal.name + "-wal")
+        assert wal.exists() and wal.stat().st_size > 0
+        open_files = [dirs.journal, wal]
+        assert not scan(open_files, [pan for pan, _ in FLOWS], [cvv for _, cvv in FLOWS])
+    finally:
+        backend.close()
+    assert main(["--self-test", "--data-dir", str(data_dir)]) == 0
+    logging.getLogger().handlers.clear()
+
+    files = candidate_files(data_dir)
+    names = {f.name for f in files}
+    assert {"journal.sqlite3", "posapp.log", "settings.json"} <= names, names
+    findings = scan(files, [pan for pan, _ in FLOWS], [cvv for _, cvv in FLOWS] + ["737"])
+    assert not findings, "\n".join(findings)
+    # and the scanner does find what it looks for
+    leak = data_dir / "logs" / "leak.log"
+    leak.write_text('{"cardNo":"4054695723100768","cvv":"842"}')
+    assert len(scan([leak], ["4054695723100768"], ["842"])) == 3
+    leak.unlink()

@@ -1,0 +1,177 @@
+"""Fault matrix: every sandbox fault on every money-moving call, and slow settlement.
+
+For each case the fault stays on while the operation runs (the client's own retries meet it
+too), then it is cleared and the poller settles. What the cashier saw in between must never
+be a failure that did not happen, and the end state must be the truth: a request the
+sandbox committed is never lost, one it never saw never charges, a capture / refund / cancel
+whose answer was lost is completed under the same request id, and the journal agrees with
+the sandbox's ledger.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from posapp.app import Backend
+from posapp.core.domain import OperationStatus, PaymentStatus
+from posapp.core.money import Money
+from posapp.core.services.checkout import CheckoutOutcome
+from posapp.sandbox import FaultKind
+
+from .agreement import compare
+from .stack import approve, drain, fresh, make_backend, pay
+
+# Faults after which the sandbox HAS committed the change (only the answer is bad or late).
+COMMITTED = {
+    FaultKind.RESET_AFTER: {},
+    FaultKind.GARBLED_BODY: {},
+    FaultKind.BAD_SIGNATURE: {},
+    FaultKind.MISSING_SIGNATURE: {},
+    FaultKind.LATENCY: {"seconds": 1.0},  # longer than the client's timeout below
+}
+# Faults after which nothing happened at the sandbox.
+NOT_COMMITTED = {
+    FaultKind.RESET_BEFORE: {},
+    FaultKind.HTTP_ERROR: {"status": 503},
+}
+ALL = {**COMMITTED, **NOT_COMMITTED}
+CLIENT_TIMEOUT = 0.5
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    b = make_backend(tmp_path_factory.mktemp("faults"), timeout=CLIENT_TIMEOUT)
+    try:
+        yield b
+    finally:
+        agreement = compare(b.repo, b.sandbox.ledger())
+        b.close()
+        assert agreement.ok, agreement.problems
+
+
+@pytest.fixture(autouse=True)
+def _clear_faults(backend: Backend) -> Iterator[None]:
+    backend.sandbox.faults.clear()
+    yield
+    backend.sandbox.faults.clear()
+
+
+def _fault(backend: Backend, api: str, kind: FaultKind) -> None:
+    backend.sandbox.faults.add(f"*/{api}", kind, **ALL[kind])  # type: ignore[arg-type]
+
+
+def _clear(backend: Backend, kind: FaultKind) -> None:
+    backend.sandbox.faults.clear()
+    # a delayed request is still being handled by the sandbox: let it land first, as it
+    # would long before a real till's next inquiry
+    time.sleep(float(ALL[kind].get("seconds", 0.0)))
+
+
+def _agree(backend: Backend, reference: str) -> None:
+    ledger = backend.sandbox.ledger()
+    agreement = compare(backend.repo, ledger)
+    problems = [p for p in agreement.problems if p.startswith(reference)]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("kind", list(ALL), ids=str)
+def test_pay(backend: Backend, kind: FaultKind) -> None:
+    _fault(backend, "pay", kind)
+    result = pay(backend)
+    assert result.outcome is CheckoutOutcome.PENDING  # never "declined"
+    _clear(backend, kind)
+    assert drain(backend) == []
+    final = fresh(backend, result.payment).status
+    assert final is (PaymentStatus.AUTHORISED if kind in COMMITTED else PaymentStatus.NOT_SENT)
+    _agree(backend, result.payment.reference_order_id)
+
+
+@pytest.mark.parametrize("kind", list(ALL), ids=str)
+def test_capture(backend: Backend, kind: FaultKind) -> None:
+    p = pay(backend).payment
+    _fault(backend, "capture", kind)
+    result = backend.backoffice.capture(p, approve(backend))
+    assert result.ok is None and result.payment.status is PaymentStatus.CAPTURE_PENDING
+    _clear(backend, kind)
+    assert drain(backend) == []
+    assert fresh(backend, p).status is PaymentStatus.CAPTURED
+    captures = backend.repo.captures_for(p.id)
+    assert [c.status for c in captures] == [OperationStatus.SUCCEEDED]  # one id, completed
+    _agree(backend, p.reference_order_id)
+
+
+@pytest.mark.parametrize("kind", list(ALL), ids=str)
+def test_refund(backend: Backend, kind: FaultKind) -> None:
+    p = pay(backend).payment
+    backend.backoffice.capture(p, approve(backend))
+    _fault(backend, "refund", kind)
+    result = backend.backoffice.refund(p, Money(500, "SGD"), approve(backend))
+    assert result.ok is None
+    _clear(backend, kind)
+    assert drain(backend) == []
+    assert [r.status for r in backend.repo.refunds_for(p.id)] == [OperationStatus.SUCCEEDED]
+    assert fresh(backend, p).status is PaymentStatus.PARTIALLY_REFUNDED
+    _agree(backend, p.reference_order_id)
+
+
+@pytest.mark.parametrize("kind", list(ALL), ids=str)
+def test_cancel(backend: Backend, kind: FaultKind) -> None:
+    p = pay(backend).payment
+    _fault(backend, "cancel", kind)
+    result = backend.backoffice.cancel(p, approve(backend))
+    assert result.ok is None and result.payment.status is PaymentStatus.CANCEL_PENDING
+    _clear(backend, kind)
+    assert drain(backend) == []
+    assert fresh(backend, p).status is PaymentStatus.CANCELLED
+    _agree(backend, p.reference_order_id)
+
+
+@pytest.mark.parametrize("kind", list(ALL), ids=str)
+def test_inquiries_failing_while_a_slow_payment_settles(backend: Backend, kind: FaultKind) -> None:
+    result = pay(backend, "4000020000000901", cvv="000")  # PROCESSING for 3 s, then SUCCESS
+    assert result.outcome is CheckoutOutcome.PENDING
+    _fault(backend, "inquiryPayment", kind)
+    backend.sandbox.clock.advance(timedelta(seconds=5))
+    backend.poller.watch(result.payment)
+    backend.poller.poll_once()
+    assert fresh(backend, result.payment).status is PaymentStatus.PENDING  # nothing believed
+    _clear(backend, kind)
+    assert drain(backend) == []
+    assert fresh(backend, result.payment).status is PaymentStatus.AUTHORISED
+    _agree(backend, result.payment.reference_order_id)
+
+
+@pytest.mark.parametrize(
+    ("pan", "final"),
+    [
+        ("4000020000000901", PaymentStatus.AUTHORISED),  # slow, then approved
+        ("4000020000000919", PaymentStatus.DECLINED),  # slow, then declined
+    ],
+)
+def test_slow_authorisations(backend: Backend, pan: str, final: PaymentStatus) -> None:
+    result = pay(backend, pan, cvv="000")
+    assert result.outcome is CheckoutOutcome.PENDING
+    backend.sandbox.clock.advance(timedelta(seconds=5))
+    assert drain(backend) == []
+    assert fresh(backend, result.payment).status is final
+    _agree(backend, result.payment.reference_order_id)
+
+
+def test_slow_capture_and_slow_refund(backend: Backend) -> None:
+    p = pay(backend, "4000020000001008").payment  # capture in process for 5 s
+    assert backend.backoffice.capture(p, approve(backend)).ok is None
+    backend.sandbox.clock.advance(timedelta(seconds=6))
+    assert drain(backend) == []
+    assert fresh(backend, p).status is PaymentStatus.CAPTURED
+    q = pay(backend, "4000020000001206").payment  # refund in process for 5 s
+    backend.backoffice.capture(q, approve(backend))
+    assert backend.backoffice.refund(q, Money(1250, "SGD"), approve(backend)).ok is None
+    backend.sandbox.clock.advance(timedelta(seconds=6))
+    assert drain(backend) == []
+    assert fresh(backend, q).status is PaymentStatus.REFUNDED
+    _agree(backend, p.reference_order_id)
+    _agree(backend, q.reference_order_id)
