@@ -28,10 +28,12 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAction,
     QColor,
+    QFont,
     QFontMetrics,
     QKeySequence,
     QPainter,
     QPen,
+    QPixmap,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -78,7 +80,15 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class StatusPillDelegate(QStyledItemDelegate):
-    """Paints the status column as a rounded, coloured pill with white text."""
+    """Paints the status column as a rounded, coloured pill with white text.
+
+    Each pill is drawn once per (status, label, size) into a pixmap and reused: the column is
+    repainted with every live change and must cost next to nothing.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._cache: dict[tuple[str, str, int, int, float], QPixmap] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         status = index.data(Role.STATUS)
@@ -86,35 +96,47 @@ class StatusPillDelegate(QStyledItemDelegate):
         if not status or not text:
             super().paint(painter, option, index)
             return
-        # Selection background first, so a selected row still reads as selected.
-        style = option.widget.style() if option.widget else None
-        if style is not None:
-            plain = QStyleOptionViewItem(option)
-            self.initStyleOption(plain, index)
-            plain.text = ""
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, plain, painter, option.widget)
-        bg, fg = _pill_colours(status)
-        metrics = option.fontMetrics
-        width = min(metrics.horizontalAdvance(text) + 18, option.rect.width() - 6)
-        height = min(metrics.height() + 4, option.rect.height() - 4)
-        rect = QRectF(
-            option.rect.x() + 4,
-            option.rect.y() + (option.rect.height() - height) / 2,
-            width,
-            height,
-        )
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(bg)
-        painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(QPen(fg))
-        font = option.font
+        # The cell background the style would paint: selection, else the alternate row tint.
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        elif option.features & QStyleOptionViewItem.ViewItemFeature.Alternate:
+            painter.fillRect(option.rect, option.palette.alternateBase())
+        pixmap = self._pill(status, text, option)
+        ratio = pixmap.devicePixelRatio() or 1.0
+        y = option.rect.y() + (option.rect.height() - pixmap.height() / ratio) / 2
+        painter.drawPixmap(int(option.rect.x() + 4), int(y), pixmap)
+
+    def _pill(self, status: str, text: str, option: QStyleOptionViewItem) -> QPixmap:
+        font = QFont(option.font)
         font.setBold(True)
-        painter.setFont(font)
-        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 12)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, elided)
-        painter.restore()
+        metrics = QFontMetrics(font)
+        width = max(8, min(metrics.horizontalAdvance(text) + 18, option.rect.width() - 6))
+        height = max(8, min(metrics.height() + 4, option.rect.height() - 4))
+        widget = option.widget
+        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
+        key = (status, text, width, height, ratio)
+        pixmap = self._cache.get(key)
+        if pixmap is not None:
+            return pixmap
+        pixmap = QPixmap(int(width * ratio), int(height * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        bg, fg = _pill_colours(status)
+        pill = QPainter(pixmap)
+        pill.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pill.setPen(Qt.PenStyle.NoPen)
+        pill.setBrush(bg)
+        rect = QRectF(0, 0, width, height)
+        pill.drawRoundedRect(rect, height / 2, height / 2)
+        pill.setPen(QPen(fg))
+        pill.setFont(font)
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 10)
+        pill.drawText(rect, Qt.AlignmentFlag.AlignCenter, elided)
+        pill.end()
+        if len(self._cache) > 200:
+            self._cache.clear()
+        self._cache[key] = pixmap
+        return pixmap
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         hint = super().sizeHint(option, index)
@@ -158,7 +180,7 @@ class OrdersView(QWidget):
 
     FOLLOW_MS = 1000  # how often the audit log is checked for changes
     FILTER_DELAY_MS = 250
-    APPLY_DELAY_MS = 150  # live changes are gathered this long, then applied at once
+    APPLY_DELAY_MS = 250  # live changes are gathered this long, then applied at once
 
     def __init__(
         self,
