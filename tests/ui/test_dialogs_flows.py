@@ -338,3 +338,19 @@ def test_rows_follow_the_poller_live(qtbot, runner, backend) -> None:
     newest = pay(backend)
     qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=5000)
     assert view.model.data(view.model.index(0, Column.PAYMENT_ID)) == newest.payment_id
+
+
+def test_keyboard_enter_on_a_held_row_opens_the_capture_dialog(qtbot, runner, backend) -> None:
+    from posapp.ui.views.capture_dialog import CaptureDialog
+
+    held = pay(backend)
+    view = open_view(qtbot, runner, backend, 1)
+    view.table.setFocus()
+    select(view, held)
+    view.table.setCurrentIndex(view.model.index(view.model.row_of(held.id), 0))
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    dialogs = view.findChildren(CaptureDialog)
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    qtbot.keyClick(dialogs[0], Qt.Key.Key_Escape)  # Esc leaves without doing anything
+    assert not dialogs[0].isVisible()
+    assert backend.repo.get_payment(held.id).status is PaymentStatus.AUTHORISED

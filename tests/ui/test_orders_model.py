@@ -233,3 +233,14 @@ def test_sizes_around_the_block_edge(qtbot: QtBot, n: int) -> None:
         qtbot.waitUntil(lambda: model.is_loaded(n - 1))
     if n:
         assert model.data(model.index(n - 1, Column.PAYMENT_ID)) == f"PID{n - 1:07d}"
+
+
+def test_csv_rows_defuse_formulas_and_carry_no_card_digits_beyond_the_last_four() -> None:
+    from posapp.ui.models.csv_export import HEADER, csv_row
+
+    p = replace(make(7), reference_order_id='=HYPERLINK("http://x")')
+    row = dict(zip(HEADER, csv_row(p), strict=True))
+    assert row["order_reference"].startswith("'=")
+    assert row["card_brand"] == "VISA" and row["card_last4"] == "0007"
+    assert "405469" not in ",".join(csv_row(p))
+    assert row["amount"] == "1.07" and row["currency"] == "SGD"

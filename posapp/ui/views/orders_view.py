@@ -381,7 +381,8 @@ class OrdersView(QWidget):
             header.resizeSection(column, width)
         table.setItemDelegateForColumn(Column.STATUS, StatusPillDelegate(table))
         table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection_changed())
-        table.doubleClicked.connect(lambda _i: self.primary_action())
+        # Enter or a double click: capture a hold, or refund a paid payment.
+        table.activated.connect(lambda _i: self.primary_action())
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._on_context_menu)
         self.table = table
