@@ -271,6 +271,26 @@ def test_receipt_pdf_has_the_facts(qtbot, journal, runner, tmp_path: Path) -> No
     assert "405469" not in text  # never more than the last four digits
 
 
+def test_receipt_goes_through_qt_print_support(qtbot, journal, runner, tmp_path: Path) -> None:
+    from PySide6.QtPrintSupport import QPrinter
+
+    from posapp.ui.views.receipt import print_receipt
+
+    journal.pay(PaymentStatus.AUTHORISED, last4="4242")
+    view = open_view(qtbot, runner, journal)
+    view.select_rows([0])
+    # Reprint from the list, on a printer that writes a file (no print server here).
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert print_receipt(
+        view.backend.receipt(view.selected_payments()[0]), view, printer, ask=False
+    )
+    del printer
+    text = " ".join(pypdf.PdfReader(str(tmp_path / "printed.pdf")).pages[0].extract_text().split())
+    assert "Visa •••• 4242" in text and "Held" in text and "AVS result Y" in text
+
+
 def test_csv_export_of_the_current_view(qtbot, journal, runner, tmp_path: Path) -> None:
     journal.pay(PaymentStatus.CAPTURED, last4="1111")
     journal.pay(PaymentStatus.AUTHORISED, last4="2222")

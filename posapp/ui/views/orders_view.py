@@ -371,8 +371,9 @@ class OrdersView(QWidget):
             Column.ORDER: metrics.horizontalAdvance("ORD261125T192349-D3DC") + 14,
             Column.AMOUNT: metrics.horizontalAdvance("SGD 12,345.00") + 12,
             Column.CARD: metrics.horizontalAdvance("Mastercard •••• 0000") + 12,
+            # Wide enough for the common labels; a rare long one is elided (full in the tooltip).
             Column.STATUS: _bold_metrics(table).horizontalAdvance(
-                max((pf.label_for_status(st) for st in PaymentStatus), key=len)
+                pf.label_for_status(PaymentStatus.PARTIALLY_REFUNDED)
             )
             + 30,
             Column.TIME_LEFT: metrics.horizontalAdvance("6 d 23 h") + 16,

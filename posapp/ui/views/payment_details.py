@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -218,11 +218,6 @@ def _status_words(value: str | None) -> str:
 
 def describe_event(event: Event) -> str:
     """One line for a timeline entry, in the user's language."""
-    from PySide6.QtCore import QCoreApplication
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("PaymentDetails", text)
-
     detail = event.detail or {}
     body = detail.get("body") if isinstance(detail.get("body"), Mapping) else {}
     api = event.api or ""
@@ -232,38 +227,66 @@ def describe_event(event: Event) -> str:
     classification = body.get("classification")
     outcome = classification.get("outcome", "") if isinstance(classification, Mapping) else ""
     if event.kind is EventKind.REQUEST_SENT:
-        return tr("Sent {0} to Antom").format(api or tr("a request"))
+        return QCoreApplication.translate("PaymentDetails", "Sent {0} to Antom").format(
+            api or QCoreApplication.translate("PaymentDetails", "a request")
+        )
     if event.kind is EventKind.RESPONSE_RECEIVED:
         if code:
-            return tr("Antom answered {0}: {1} ({2})").format(api, code, status or "?")
+            return QCoreApplication.translate(
+                "PaymentDetails", "Antom answered {0}: {1} ({2})"
+            ).format(api, code, status or "?")
         if outcome:
-            return tr("Antom answered {0}: {1}").format(api, outcome)
-        error = detail.get("error") or body.get("error") or tr("no answer")
-        return tr("No clear answer to {0}: {1}").format(api, error)
+            return QCoreApplication.translate("PaymentDetails", "Antom answered {0}: {1}").format(
+                api, outcome
+            )
+        error = (
+            detail.get("error")
+            or body.get("error")
+            or QCoreApplication.translate("PaymentDetails", "no answer")
+        )
+        return QCoreApplication.translate("PaymentDetails", "No clear answer to {0}: {1}").format(
+            api, error
+        )
     if event.kind is EventKind.NOTIFICATION:
         kind = api.removeprefix("notify") or api
-        return tr("Antom notified: {0} {1}").format(kind.lower(), code or outcome).strip()
+        return (
+            QCoreApplication.translate("PaymentDetails", "Antom notified: {0} {1}")
+            .format(kind.lower(), code or outcome)
+            .strip()
+        )
     if event.kind is EventKind.STATE_CHANGE:
         operation = detail.get("operation")
         if operation:
             words = {
-                "INTENT": tr("recorded"),
-                "PENDING": tr("sent, waiting for the answer"),
-                "SUCCEEDED": tr("succeeded"),
-                "FAILED": tr("failed"),
-                "NOT_SENT": tr("never reached Antom"),
+                "INTENT": QCoreApplication.translate("PaymentDetails", "recorded"),
+                "PENDING": QCoreApplication.translate(
+                    "PaymentDetails", "sent, waiting for the answer"
+                ),
+                "SUCCEEDED": QCoreApplication.translate("PaymentDetails", "succeeded"),
+                "FAILED": QCoreApplication.translate("PaymentDetails", "failed"),
+                "NOT_SENT": QCoreApplication.translate("PaymentDetails", "never reached Antom"),
             }.get(event.to_status or "", event.to_status or "")
-            return tr("{0} {1}").format(str(operation).capitalize(), words)
+            return QCoreApplication.translate("PaymentDetails", "{0} {1}").format(
+                str(operation).capitalize(), words
+            )
         if not event.from_status:
-            return tr("Recorded: {0}").format(_status_words(event.to_status))
-        return tr("{0} → {1}").format(
+            return QCoreApplication.translate("PaymentDetails", "Recorded: {0}").format(
+                _status_words(event.to_status)
+            )
+        return QCoreApplication.translate("PaymentDetails", "{0} → {1}").format(
             _status_words(event.from_status), _status_words(event.to_status)
         )
     if event.kind is EventKind.APPROVAL:
         what = detail.get("action") or api or ""
-        return tr("Manager approved: {0}").format(what).strip()
+        return (
+            QCoreApplication.translate("PaymentDetails", "Manager approved: {0}")
+            .format(what)
+            .strip()
+        )
     if event.kind is EventKind.SECURITY:
-        return tr("Refused: {0}").format(detail.get("reason") or detail.get("message") or api)
+        return QCoreApplication.translate("PaymentDetails", "Refused: {0}").format(
+            detail.get("reason") or detail.get("message") or api
+        )
     return str(detail.get("message") or detail.get("note") or api or event.kind.value)
 
 

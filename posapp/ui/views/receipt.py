@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPdfWriter, QTextDocument
@@ -98,16 +99,21 @@ def save_pdf(data: ReceiptData, path: Path) -> Path:
     return path
 
 
-def print_receipt(data: ReceiptData, parent: QWidget | None = None) -> bool:
-    """Show the system print dialog and print; False when the user cancelled."""
+def print_receipt(
+    data: ReceiptData, parent: QWidget | None = None, printer: Any = None, *, ask: bool = True
+) -> bool:
+    """Print on ``printer`` (default: the system's), after the print dialog when ``ask``;
+    False when the user cancelled."""
     from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    if printer is None:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     _setup_page(printer)
-    dialog = QPrintDialog(printer, parent)
-    dialog.setWindowTitle(QCoreApplication.translate("Receipt", "Print receipt"))
-    if dialog.exec() != QPrintDialog.DialogCode.Accepted:
-        return False
+    if ask:
+        dialog = QPrintDialog(printer, parent)
+        dialog.setWindowTitle(QCoreApplication.translate("Receipt", "Print receipt"))
+        if dialog.exec() != QPrintDialog.DialogCode.Accepted:
+            return False
     _document(data).print_(printer)
     return True
 
