@@ -350,7 +350,9 @@ def build_backend(
         in_flight=in_flight,
         on_pending=poller.watch,
     )
-    backoffice = BackOfficeService(repo, settler, pins, clock, terminal, on_pending=poller.watch)
+    backoffice = BackOfficeService(
+        repo, settler, pins, clock, terminal, on_pending=poller.watch, in_flight=in_flight
+    )
     backend = Backend(
         settings=settings,
         dirs=dirs,

@@ -23,7 +23,7 @@ from posapp.core.domain import (
 )
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
-from posapp.core.services.checkout import new_request_id
+from posapp.core.services.checkout import InFlight, new_request_id
 from posapp.core.services.pin import Approval, PinError, PinManager
 from posapp.core.services.settle import Settler
 
@@ -63,6 +63,7 @@ class BackOfficeService:
         terminal_id: str,
         *,
         on_pending: Callable[[Payment], None] | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.repo = repo
         self.settler = settler
@@ -70,6 +71,8 @@ class BackOfficeService:
         self.clock = clock
         self.terminal_id = terminal_id
         self._on_pending = on_pending
+        # while our own request is on the wire the poller leaves the payment alone
+        self.in_flight = in_flight or InFlight()
 
     # -- approvals ------------------------------------------------------------------------
     def approve(self, pin: str, *, manager: str = "manager", uses: int = 1) -> Approval:
@@ -157,7 +160,11 @@ class BackOfficeService:
         except DomainError as exc:
             raise BackOfficeError(exc.user_message) from None
         say("sending")
-        capture = self.settler.send_capture(capture, p, operator=operator)
+        self.in_flight.add(p.id)
+        try:
+            capture = self.settler.send_capture(capture, p, operator=operator)
+        finally:
+            self.in_flight.discard(p.id)
         after = self._load(p)
         say("done")
         if capture.status is OperationStatus.SUCCEEDED:
@@ -201,16 +208,20 @@ class BackOfficeService:
         p = self.check_cancel(payment)
         self._consume(approval, "cancel", p)
         say("journaling")
-        if p.status is PaymentStatus.AUTHORISED:
-            p = self.settler.move(
-                p, PaymentStatus.CANCEL_PENDING, reason="cancel requested", operator=operator
-            )
-            if p.status is not PaymentStatus.CANCEL_PENDING:
-                raise BackOfficeError(
-                    f"This payment changed meanwhile (now {p.status.label.lower()})."
+        self.in_flight.add(p.id)
+        try:
+            if p.status is PaymentStatus.AUTHORISED:
+                p = self.settler.move(
+                    p, PaymentStatus.CANCEL_PENDING, reason="cancel requested", operator=operator
                 )
-        say("sending")
-        after = self.settler.resend_cancel(p, operator=operator)
+                if p.status is not PaymentStatus.CANCEL_PENDING:
+                    raise BackOfficeError(
+                        f"This payment changed meanwhile (now {p.status.label.lower()})."
+                    )
+            say("sending")
+            after = self.settler.resend_cancel(p, operator=operator)
+        finally:
+            self.in_flight.discard(p.id)
         say("done")
         if after.status is PaymentStatus.CANCELLED:
             return OperationResult(after, True, "Cancelled: the hold is released.")
@@ -272,7 +283,11 @@ class BackOfficeService:
         except DomainError as exc:
             raise BackOfficeError(exc.user_message) from None
         say("sending")
-        refund = self.settler.send_refund(refund, p, operator=operator)
+        self.in_flight.add(p.id)
+        try:
+            refund = self.settler.send_refund(refund, p, operator=operator)
+        finally:
+            self.in_flight.discard(p.id)
         after = self._load(p)
         say("done")
         if refund.status is OperationStatus.SUCCEEDED:

@@ -192,6 +192,8 @@ class Poller:
                 due_payments.append(payment)
         due_refunds: list[Refund] = []
         for refund in self.repo.refunds_needing_settlement():
+            if refund.payment in self.in_flight:
+                continue
             rkey: tuple[str, int | str] = ("refund", refund.refund_request_id)
             live.add(rkey)
             if self._due(rkey, now):
