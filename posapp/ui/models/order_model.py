@@ -172,6 +172,7 @@ class OrderTableModel(QAbstractTableModel):
     BLOCK = 100
     MAX_BLOCKS = 60  # about 6,000 rows cached
     MAX_IN_FLIGHT = 2
+    NARROW_LIMIT = 8  # more changed rows than this at once: one dataChanged over their span
 
     def __init__(
         self,
@@ -541,10 +542,12 @@ class OrderTableModel(QAbstractTableModel):
     def update_payments(self, payments: Sequence[Any]) -> int:
         """Replace cached rows with newer versions; returns how many rows changed.
 
-        Each changed row gets its own narrow ``dataChanged`` so the view repaints one line.
-        A payment not cached is ignored: it is read fresh when it scrolls into view.
+        A changed row gets its own narrow ``dataChanged`` so the view repaints one line; a
+        burst (more than ``NARROW_LIMIT`` rows) gets one signal over the rows it spans, which
+        the view repaints once. A payment not cached is ignored: it is read fresh when it
+        scrolls into view.
         """
-        changed = 0
+        rows: list[int] = []
         for payment in payments:
             row = self._row_of.get(pf.key(payment))
             if row is None:
@@ -554,9 +557,14 @@ class OrderTableModel(QAbstractTableModel):
                 continue
             block.rows[row % self.BLOCK] = payment
             block.texts[row % self.BLOCK] = None
-            changed += 1
-            self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
-        return changed
+            rows.append(row)
+        last = COLUMN_COUNT - 1
+        if len(rows) > self.NARROW_LIMIT:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), last))
+        else:
+            for row in rows:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        return len(rows)
 
     def insert_new(self, payment: Any) -> bool:
         """A payment created after the list was loaded (see ``insert_many``)."""
