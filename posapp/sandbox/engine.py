@@ -175,12 +175,14 @@ class Engine:
                 " SELECT MIN(settle_us) AS t FROM payments WHERE status='PROCESSING'"
                 " UNION ALL SELECT MIN(expires_us) FROM payments WHERE status='PROCESSING'"
                 " UNION ALL SELECT MIN(auth_expiry_us) FROM payments"
-                "   WHERE status='SUCCESS' AND capture_mode='MANUAL'"
+                "   WHERE status='SUCCESS' AND capture_mode='MANUAL' AND NOT EXISTS"
+                "   (SELECT 1 FROM captures c WHERE c.payment_id = payments.payment_id)"
                 " UNION ALL SELECT MIN(settle_us) FROM captures WHERE status='PROCESSING'"
                 " UNION ALL SELECT MIN(settle_us) FROM refunds WHERE status='PROCESSING')"
             ).fetchone()[0]
-        with self._due_lock:
-            self._next_due_us = None if nxt is None else int(nxt)
+            # still under the store lock: a write that adds a due time cannot slip in between
+            with self._due_lock:
+                self._next_due_us = None if nxt is None else int(nxt)
         if notified:
             self.on_notification()
 
@@ -199,8 +201,6 @@ class Engine:
             challenge_token=None,
             result_info=json.dumps(info),
         )
-        if p["capture_mode"] == "MANUAL":
-            self._due(p["auth_expiry_us"])
 
     @staticmethod
     def _set_declined(p: Json, code: str, message: str, info: Json) -> None:
@@ -218,6 +218,8 @@ class Engine:
         """What follows a final pay outcome (already written): notifyPayment and, with
         AUTOMATIC capture, the capture. True if a notification was queued."""
         notified = self._notify_payment(db, p, at)
+        if p["status"] == "SUCCESS" and p["capture_mode"] == "MANUAL":
+            self._due(p["auth_expiry_us"])  # the 7-day release
         if p["status"] != "SUCCESS" or p["capture_mode"] != "AUTOMATIC":
             return notified
         scenario = _scenario_named(p["scenario"])

@@ -542,3 +542,18 @@ def test_restart_with_the_same_dir_keeps_payments_and_clock(tmp_path: Path) -> N
             assert inquiry.auth_expiry_time is not None
             second.clock.advance(timedelta(days=5, minutes=1))
             assert antom.inquiry_payment("persist").payment_status is PaymentStatus.CANCELLED
+
+
+def test_time_rules_stay_cheap_after_captured_holds_pass(
+    client: AntomClient, sandbox: Sandbox
+) -> None:
+    """A captured authorisation's 7-day mark must not keep the rule runner busy for ever."""
+    paid = pay(client, "cheap")
+    assert paid.payment_id
+    client.capture(CaptureRequest("cheap-c", paid.payment_id, Money(1250, "USD")))
+    sandbox.clock.advance(timedelta(days=8))
+    client.inquiry_payment("cheap")
+    assert sandbox.engine._next_due_us is None
+    slow = pay(client, "cheap-slow", pan="4000020000000901", cvv="002")
+    assert slow.outcome is Outcome.UNKNOWN
+    assert sandbox.engine._next_due_us is not None
