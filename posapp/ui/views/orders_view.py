@@ -171,7 +171,8 @@ class OrdersView(QWidget):
     """The Orders work area: filters, the order table, the details pane, the actions.
 
     Signals: ``action_finished(object)`` after a capture / cancel / refund (ActionResult);
-    ``exported(str, int)`` after a CSV export (path, rows).
+    ``exported(str, int)`` after a CSV export (path, rows); ``payment_changed(object)``
+    carries a newer Payment from any thread (the backend's subscription) to the GUI thread.
     """
 
     action_finished = Signal(object)
