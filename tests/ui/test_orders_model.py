@@ -244,3 +244,16 @@ def test_csv_rows_defuse_formulas_and_carry_no_card_digits_beyond_the_last_four(
     assert row["card_brand"] == "VISA" and row["card_last4"] == "0007"
     assert "405469" not in ",".join(csv_row(p))
     assert row["amount"] == "1.07" and row["currency"] == "SGD"
+
+
+def test_a_failing_query_is_reported_not_raised(qtbot: QtBot) -> None:
+    class Locked(ListSource):
+        def count(self, query: OrderQuery) -> int:
+            raise OSError("database is locked")
+
+    model = OrderTableModel(Locked([make(1), make(2)]), submit=queued_submit)
+    with qtbot.waitSignal(model.load_failed) as failed:
+        model.set_query(OrderQuery())
+    assert "database is locked" in failed.args[0]
+    qtbot.waitUntil(lambda: model.rowCount() == 2)  # the first rows still show
+    assert model.data(model.index(1, Column.ORDER)) == "ORD-0000002"
