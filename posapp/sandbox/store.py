@@ -171,8 +171,9 @@ class Store:
             self._conn.execute("COMMIT")
 
     @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """Consistent reads without a transaction: every write holds the same lock."""
+    def locked(self) -> Iterator[sqlite3.Connection]:
+        """The connection under the store lock, with no explicit transaction: for reads
+        (consistent, since every write holds the same lock) and single autocommit writes."""
         with self._lock:
             yield self._conn
 
