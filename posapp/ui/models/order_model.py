@@ -332,6 +332,37 @@ class OrderTableModel(QAbstractTableModel):
             return _RIGHT
         return None
 
+    def cell(self, row: int, col: int) -> tuple[str, QColor | None]:
+        """The text and tint of one cell, for the view's own delegate (no role round trips).
+
+        An unloaded row asks for its block and shows the placeholder, like ``data()``.
+        """
+        block = self._blocks.get(row // self.BLOCK)
+        offset = row % self.BLOCK
+        if block is None or offset >= len(block.rows) or not 0 <= row < self._total:
+            if 0 <= row < self._total:
+                self._want(row // self.BLOCK)
+            return (PLACEHOLDER if col == 0 else ""), None
+        payment = block.rows[offset]
+        try:
+            if col == Column.TIME_LEFT:
+                urgency = self._urgency(payment)
+                tint = (
+                    AMBER
+                    if urgency == Urgency.SOON
+                    else RED
+                    if urgency == Urgency.RELEASED
+                    else None
+                )
+                return self._time_left_text(payment), tint
+            texts = block.texts[offset]
+            if texts is None:
+                texts = block.texts[offset] = self._texts(payment)
+            return texts[col], None
+        except Exception:  # like data(): a bad row shows blank
+            log.exception("order model cell() failed for row %s", row)
+            return "", None
+
     def _texts(self, payment: Any) -> tuple[str, ...]:
         return tuple(self._display(payment, c) for c in range(COLUMN_COUNT))
 
