@@ -129,6 +129,17 @@ def render_icons() -> None:
     step(f"icon rendered: build/icons/posapp.{wanted}")
 
 
+def check_version() -> None:
+    """The one version: posapp.__version__ must match pyproject's, which pip records."""
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+    if declared != __version__:
+        raise BuildError(
+            f"pyproject.toml says version {declared} but posapp/__init__.py says {__version__}"
+        )
+
+
 def write_build_info() -> None:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -256,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         if args.no_excludes:
             os.environ["POSAPP_BUILD_NO_EXCLUDES"] = "1"
+        check_version()
         compile_translations()
         render_icons()
         write_build_info()
