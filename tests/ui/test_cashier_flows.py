@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from pytestqt.exceptions import TimeoutError
 from pytestqt.qtbot import QtBot
 
 from posapp.app import Backend, build_backend
@@ -58,7 +59,7 @@ def _backend(data: Path, **settings: object) -> Backend:
     return build_backend(
         app_dirs(data),
         replace(Settings(), **settings),  # type: ignore[arg-type]
-        client_timeout=3.0,
+        client_timeout=10.0,  # a loaded CI machine must not turn answers into timeouts
         client_retry=RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
         poll_schedule=PollSchedule(fast_interval=0.2, fast_period=60, cap=0.5, jitter=0),
         pin_cost=2**10,
@@ -134,7 +135,14 @@ def journal_status(backend: Backend, payment_request_id: str) -> PaymentStatus:
 
 
 def wait_title(qtbot: QtBot, view: NewPaymentView, title: str) -> None:
-    qtbot.waitUntil(lambda: view.result_panel.title.text() == title, timeout=WAIT)
+    try:
+        qtbot.waitUntil(lambda: view.result_panel.title.text() == title, timeout=WAIT)
+    except TimeoutError:
+        errors = {k: e.text() for k, e in view.errors.items() if e.text()}
+        shown = view.result_panel.title.text(), view.result_panel.reason.text()
+        raise AssertionError(
+            f"wanted {title!r}; the panel shows {shown}, errors {errors}"
+        ) from None
 
 
 def test_approved_hold_through_the_real_services(

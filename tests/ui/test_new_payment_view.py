@@ -373,3 +373,12 @@ def test_every_control_a_cashier_can_reach_has_an_accessible_name(view: NewPayme
     assert len(reachable) >= 15
     unnamed = [w.objectName() or type(w).__name__ for w in reachable if not w.accessibleName()]
     assert unnamed == []
+
+
+@pytest.mark.parametrize("terminal", ["TILL-01", "123456789012", "till 7 / front", "T" * 40])
+def test_generated_references_pass_the_service_checks(terminal: str) -> None:
+    from posapp.core.services.validation import check_reference
+    from posapp.ui.views.new_payment_view import new_reference
+
+    for _ in range(3000):
+        check_reference(new_reference(terminal))  # raises on a card-number look-alike

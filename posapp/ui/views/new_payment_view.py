@@ -8,6 +8,7 @@ through the TaskRunner; the card fields are emptied as soon as a payment is hand
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -60,10 +61,21 @@ FINAL = (Outcome.APPROVED, Outcome.DECLINED, Outcome.CLOSED)
 Confirm = Callable[[str, str], bool]
 
 
+_REF_FIRST = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud without doubt
+_REF_REST = "23456789" + _REF_FIRST
+
+
 def new_reference(terminal_id: str, now: datetime | None = None) -> str:
-    """An order reference a person can read out: TILL-01-20261125-7F3A9C."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d")
-    return f"{terminal_id}-{stamp}-{secrets.token_hex(3).upper()}"
+    """An order reference a person can read out: ``TILL-01-R261125K7F3A9``.
+
+    Letters break every digit run (the "R" after the terminal, the first random character),
+    so a reference can never look like a card number to the checks that keep PANs out of
+    stored fields; characters Antom does not take in ids become dashes.
+    """
+    terminal = re.sub(r"[^A-Za-z0-9_.:-]", "-", terminal_id.strip())[:32] or "TILL"
+    stamp = (now or datetime.now()).strftime("%y%m%d")
+    rand = secrets.choice(_REF_FIRST) + "".join(secrets.choice(_REF_REST) for _ in range(5))
+    return f"{terminal}-R{stamp}{rand}"
 
 
 class NewPaymentView(QWidget):
