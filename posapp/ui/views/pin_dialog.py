@@ -1,4 +1,4 @@
-"""The manager PIN: a masked entry with its own error line, and a small dialog around it.
+"""The manager PIN entry, and the base of every dialog that needs a manager's approval.
 
 Checking a PIN is slow on purpose (scrypt), so the check itself always runs on a worker; these
 widgets only collect the digits and show what the check said: a wrong PIN (with the attempts
@@ -117,78 +117,6 @@ def pin_message(exc: PinError) -> str:
             "PinEntry", "Too many wrong PINs: approvals are locked. {0}"
         ).format(exc.message)
     return exc.message
-
-
-class PinDialog(QDialog):
-    """Ask for the manager PIN and check it on a worker before closing.
-
-    ``check(pin)`` runs on a worker through the TaskRunner; its return value becomes
-    ``result_value`` and the dialog is accepted.
-    """
-
-    def __init__(
-        self,
-        title: str,
-        prompt: str,
-        check: Callable[[str], Any],
-        runner: TaskRunner,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self._check = check
-        self._runner = runner
-        self.result_value: Any = None
-        self.prompt = QLabel(prompt, self)
-        self.prompt.setWordWrap(True)
-        self.entry = PinEntry(self)
-        self.progress = QProgressBar(self)
-        self.progress.setRange(0, 0)
-        self.progress.setTextVisible(False)
-        self.progress.setMaximumHeight(6)
-        self.progress.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Approve"))
-        self.buttons.accepted.connect(self._on_approve)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout()
-        form.addRow(self.tr("Manager PIN"), self.entry)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.prompt)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.buttons)
-        self.entry.field.setFocus()
-
-    def _on_approve(self) -> None:
-        if self.entry.locked or not self.entry.check_format():
-            return
-        pin = self.entry.pin()
-        self._busy(True)
-        self._runner.run(
-            self._check, pin, on_done=self._on_done, on_error=self._on_error, owner=self
-        )
-
-    def _busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.buttons.setEnabled(not busy)
-        self.entry.field.setEnabled(not busy and not self.entry.locked)
-
-    def _on_done(self, value: Any) -> None:
-        self._busy(False)
-        self.result_value = value
-        self.accept()
-
-    def _on_error(self, exc: BaseException) -> None:
-        self._busy(False)
-        if isinstance(exc, PinError):
-            self.entry.show_pin_error(exc)
-            if self.entry.locked:
-                self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
-        else:
-            self.entry.show_error(str(exc))
 
 
 class Outcome(StrEnum):
