@@ -281,3 +281,95 @@ def test_saved_settings_wait_for_a_restart_and_keep_secrets_out(
     window.open_settings()
     assert window.settings_dialog.currency.currentData() == "JPY"
     window.settings_dialog.reject()
+
+
+@pytest.mark.parametrize(
+    ("pan", "expiry", "cvv", "field", "words"),
+    [
+        ("4054695723100769", "1240", "123", "card_number", "not valid"),
+        (VISA_OK, "0125", "123", "expiry", "expired"),
+        (VISA_OK, "1340", "123", "expiry", "01 to 12"),
+        (VISA_OK, "1240", "12", "cvv", "3 digits"),
+    ],
+)
+def test_bad_card_input_never_reaches_the_journal(
+    qtbot: QtBot, window: MainWindow, backend: Backend, pan, expiry, cvv, field, words
+) -> None:
+    view = view_of(window)
+    view.amount.setFocus()
+    qtbot.keyClicks(view.amount, "5")
+    for widget, text in ((view.card_number, pan), (view.expiry, expiry), (view.cvv, cvv)):
+        widget.setFocus()
+        qtbot.keyClicks(widget, text)
+    qtbot.keyClick(view.cvv, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.errors[field].text() != "", timeout=WAIT)
+    assert words in view.errors[field].text()
+    qtbot.wait(200)
+    assert backend.repo.count_payments() == 0
+    assert not view.in_flight
+
+
+def test_service_side_checks_show_next_to_their_field(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    view.billing_check.setChecked(True)
+    view.address1.setText("1 Raffles Place")
+    view.zip_code.setText("048616")
+    view.region.setText("S1")  # not a country code: the service refuses it
+    cashier_types(qtbot, view, VISA_OK)
+    qtbot.waitUntil(lambda: view.errors["zip_code"].text() != "", timeout=WAIT)
+    assert "two-letter" in view.errors["zip_code"].text()
+    assert backend.repo.count_payments() == 0
+
+
+def test_non_latin_description_is_sent_with_a_warning(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    view.description.setText("两杯咖啡")
+    view.amount.setFocus()
+    qtbot.keyClicks(view.amount, "8")
+    for widget, text in ((view.card_number, VISA_OK), (view.expiry, "1240"), (view.cvv, "123")):
+        widget.setFocus()
+        qtbot.keyClicks(widget, text)
+    qtbot.keyClick(view.cvv, Qt.Key.Key_Return)
+    wait_title(qtbot, view, "Approved")
+    assert view.form_error.text() != ""
+    assert backend.repo.count_payments() == 1
+
+
+def test_3ds_cancelled_by_the_cardholder_ends_declined(
+    qtbot: QtBot, window: MainWindow, backend: Backend, browser: UrlCatcher
+) -> None:
+    view = view_of(window)
+    cashier_types(qtbot, view, MAGIC_3DS, three_ds=True)
+    wait_title(qtbot, view, "Needs 3DS")
+    result = view.result_panel.result
+    assert result is not None
+    backend.sandbox.answer_challenge(result.redirect_url, None)  # the buyer cancelled
+    wait_title(qtbot, view, "Declined")
+    assert journal_status(backend, result.payment_request_id) is PaymentStatus.DECLINED
+
+
+def test_a_failure_nobody_handles_reaches_the_shared_presenter(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    class Broken(Exception):
+        user_message = "The journal disk is full."
+
+    def fail() -> None:
+        raise Broken("disk full")
+
+    window.runner.run(fail, label="save")
+    qtbot.waitUntil(
+        lambda: any(
+            box.isVisible() and "disk is full" in box.text()
+            for box in window.findChildren(QMessageBox)
+        ),
+        timeout=WAIT,
+    )
+    for box in window.findChildren(QMessageBox):
+        box.close()

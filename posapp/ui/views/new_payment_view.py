@@ -57,6 +57,8 @@ from posapp.ui.widgets.result_panel import ResultPanel
 
 log = logging.getLogger(__name__)
 
+# fields that share a row with another: their errors show under that row
+_ERROR_ROWS = {"region": "zip_code", "state": "city", "reference_order_id": "reference"}
 FINAL = (Outcome.APPROVED, Outcome.DECLINED, Outcome.CLOSED)
 Confirm = Callable[[str, str], bool]
 
@@ -423,6 +425,7 @@ class NewPaymentView(QWidget):
         return error.text() if error.isVisible() or not error.isHidden() else ""
 
     def show_field_error(self, field: str, message: str) -> None:
+        field = _ERROR_ROWS.get(field, field)
         target = self.errors.get(field) or self.form_error
         target.show_error(message)
 
