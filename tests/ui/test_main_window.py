@@ -75,3 +75,42 @@ def test_window_is_usable_at_1024x700(qtbot: QtBot) -> None:
         assert 0 <= top_left.y() and bottom <= window.height(), widget.objectName()
         assert top_left.x() + widget.width() <= window.width()
     runner.shutdown()
+
+
+def test_closing_mid_payment_asks_first(qtbot: QtBot, monkeypatch) -> None:
+    import threading
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from posapp.ui.tasks import TaskRunner
+
+    from .cashier_fakes import ScriptedCashier
+
+    cashier = ScriptedCashier()
+    cashier.gate = threading.Event()
+    runner = TaskRunner()
+    window = MainWindow(Settings(), runner=runner, cashier=cashier)
+    qtbot.addWidget(window)
+    window.show()
+    view = window.new_payment
+    view.amount.setText("5")
+    view.card_number.setText("4054695723100768")
+    view.expiry.setText("12/40")
+    view.cvv.setText("123")
+    view.submit()
+    qtbot.waitUntil(lambda: view.in_flight)
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    asked: list[str] = []
+
+    def question(_parent, _title, text, *args):  # type: ignore[no-untyped-def]
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    window.close()
+    assert window.isVisible() and len(asked) == 1  # "No": the till stays open
+    window.close()
+    assert not window.isVisible()
+    assert "safe in the journal" in asked[0]
+    cashier.gate.set()
+    runner.shutdown()
