@@ -239,8 +239,14 @@ class MainWindow(QMainWindow):
             self._runner, self._settings_port, self.pending_settings or self._settings, self
         )
         dialog.settings_saved.connect(self._on_settings_saved)
+        dialog.pin_changed.connect(self._on_pin_changed)
         dialog.open()
         self.settings_dialog = dialog
+
+    def _on_pin_changed(self) -> None:
+        # the first-run PIN on the training banner is no longer the PIN
+        self._pin_hint = ""
+        self.apply_settings(self._settings)
 
     def _on_settings_saved(self, settings: Settings) -> None:
         # The services were built from the settings at start-up (gateway, keys, currency,

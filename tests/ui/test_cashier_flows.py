@@ -373,3 +373,61 @@ def test_a_failure_nobody_handles_reaches_the_shared_presenter(
     )
     for box in window.findChildren(QMessageBox):
         box.close()
+
+
+@pytest.fixture
+def memory_backend(tmp_path: Path) -> Iterator[Backend]:
+    from posapp.core.services.secrets import MemorySecretStore
+
+    b = build_backend(
+        app_dirs(tmp_path / "till"),
+        Settings(),
+        secret_store=MemorySecretStore(),
+        pin_cost=2**10,
+    )
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+def test_settings_import_keys_and_change_pin_through_the_services(
+    qtbot: QtBot, memory_backend: Backend, tmp_path: Path
+) -> None:
+    from posapp.core.services.pin import WrongPin
+
+    from .test_settings_dialog import _keypair
+
+    backend = memory_backend
+    window = build_main_window(backend.settings, backend)
+    qtbot.addWidget(window)
+    window.show()
+    assert "1234" in window.banner.text()
+    window.open_settings()
+    dialog = window.settings_dialog
+    private, public, _garbage = _keypair(tmp_path)
+    dialog.environment.setCurrentIndex(dialog.environment.findData("sandbox"))
+    qtbot.keyClicks(dialog.client_id, "SANDBOX_5Y0566SG25J004124")
+    dialog.private_key_path.setText(str(public))  # the wrong file: a public key
+    dialog.public_key_path.setText(str(public))
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: "Not stored" in dialog.keys_error.text(), timeout=WAIT)
+    assert backend.secrets.load("sandbox") is None
+    dialog.private_key_path.setText(str(private))
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: "stored in the keyring" in dialog.key_state.text(), timeout=WAIT)
+    stored = backend.secrets.load("sandbox")
+    assert stored is not None and stored.client_id == "SANDBOX_5Y0566SG25J004124"
+
+    dialog.tabs.setCurrentIndex(2)
+    qtbot.keyClicks(dialog.pin_current, "1234")  # training's first-run PIN
+    qtbot.keyClicks(dialog.pin_new, "4321")
+    qtbot.keyClicks(dialog.pin_repeat, "4321")
+    dialog.pin_button.click()
+    qtbot.waitUntil(lambda: "changed" in dialog.pin_state.text(), timeout=WAIT)
+    assert backend.pins.approve("4321") is not None
+    assert "1234" not in window.banner.text() and "TRAINING" in window.banner.text()
+    with pytest.raises(WrongPin):
+        backend.pins.approve("1234")
+    dialog.reject()
+    window.runner.shutdown()

@@ -63,10 +63,11 @@ def read_key_file(path: str, what: str) -> str:
 class SettingsDialog(QDialog):
     """Edits the settings; each slow step (keyring, doctor checks, PIN hash) runs on a worker.
 
-    Signals: ``settings_saved(object)`` with the saved Settings.
+    Signals: ``settings_saved(object)`` with the saved Settings; ``pin_changed()``.
     """
 
     settings_saved = Signal(object)
+    pin_changed = Signal()
 
     def __init__(
         self,
@@ -470,6 +471,7 @@ class SettingsDialog(QDialog):
         for edit in (self.pin_current, self.pin_new, self.pin_repeat):
             edit.clear()
         self.pin_state.setText(self.tr("The manager PIN was changed."))
+        self.pin_changed.emit()
 
     def _on_pin_failed(self, exc: BaseException) -> None:
         self.pin_button.setEnabled(True)
