@@ -1060,6 +1060,16 @@ class JournalRepository:
             payments.reverse()
         return payments
 
+    def payments_touched_since(self, after_id: int, limit: int = 5000) -> tuple[list[int], int]:
+        """Local ids of the payments that audit events after ``after_id`` are about, and the
+        last event id read: a cheap "what changed" for a live view (no detail parsing)."""
+        rows = self._read(
+            "SELECT id, payment FROM events WHERE id > ? ORDER BY id LIMIT ?",
+            (int(after_id), int(limit)),
+        )
+        ids = list(dict.fromkeys(int(r["payment"]) for r in rows if r["payment"] is not None))
+        return ids, (int(rows[-1]["id"]) if rows else int(after_id))
+
     def last_event_id(self) -> int:
         """The newest audit event's id (0 when empty): where a live view starts following."""
         rows = self._read("SELECT max(id) AS n FROM events")
