@@ -27,6 +27,18 @@
             <translation>正在核对 PIN 码…</translation>
         </message>
         <message>
+            <source>Writing it to the journal…</source>
+            <translation>正在写入日志库…</translation>
+        </message>
+        <message>
+            <source>Sending to Antom…</source>
+            <translation>正在发送给 Antom…</translation>
+        </message>
+        <message>
+            <source>Reading the answer…</source>
+            <translation>正在读取应答…</translation>
+        </message>
+        <message>
             <source>Close</source>
             <translation>关闭</translation>
         </message>
@@ -336,6 +348,10 @@
             <translation>此版本不提供设置。</translation>
         </message>
         <message>
+            <source>Saved. Restart posapp to use the new settings.</source>
+            <translation>已保存。请重新启动 posapp 以使用新设置。</translation>
+        </message>
+        <message>
             <source>Settings saved</source>
             <translation>设置已保存</translation>
         </message>
@@ -609,6 +625,22 @@ Charge it again?</source>
         <message>
             <source>Not sent: the possible duplicate was not charged.</source>
             <translation>未发送：可能重复的付款未扣款。</translation>
+        </message>
+        <message>
+            <source>Checking the details…</source>
+            <translation>正在核对信息…</translation>
+        </message>
+        <message>
+            <source>Recording the payment in the journal…</source>
+            <translation>正在将付款记入日志库…</translation>
+        </message>
+        <message>
+            <source>Waiting for Antom…</source>
+            <translation>正在等待 Antom…</translation>
+        </message>
+        <message>
+            <source>Recording the answer…</source>
+            <translation>正在记录应答…</translation>
         </message>
         <message>
             <source>The payment service did not answer.</source>
@@ -960,36 +992,60 @@ Charge it again?</source>
             <translation>Antom 对 {0} 的应答：{1}（{2}）</translation>
         </message>
         <message>
+            <source>Antom answered {0}: {1}</source>
+            <translation>Antom 对 {0} 的应答：{1}</translation>
+        </message>
+        <message>
             <source>no answer</source>
             <translation>无应答</translation>
         </message>
         <message>
-            <source>{0}: {1}</source>
-            <translation>{0}：{1}</translation>
+            <source>No clear answer to {0}: {1}</source>
+            <translation>{0} 未得到明确应答：{1}</translation>
         </message>
         <message>
-            <source>Answer</source>
-            <translation>应答</translation>
+            <source>Antom notified: {0} {1}</source>
+            <translation>Antom 通知：{0} {1}</translation>
         </message>
         <message>
-            <source>Notification {0}: {1}</source>
-            <translation>通知 {0}：{1}</translation>
+            <source>recorded</source>
+            <translation>已记录</translation>
+        </message>
+        <message>
+            <source>sent, waiting for the answer</source>
+            <translation>已发送，等待应答</translation>
+        </message>
+        <message>
+            <source>succeeded</source>
+            <translation>成功</translation>
+        </message>
+        <message>
+            <source>failed</source>
+            <translation>失败</translation>
+        </message>
+        <message>
+            <source>never reached Antom</source>
+            <translation>未送达 Antom</translation>
+        </message>
+        <message>
+            <source>{0} {1}</source>
+            <translation>{0} {1}</translation>
+        </message>
+        <message>
+            <source>Recorded: {0}</source>
+            <translation>已记录：{0}</translation>
+        </message>
+        <message>
+            <source>Manager approved: {0}</source>
+            <translation>经理已批准：{0}</translation>
+        </message>
+        <message>
+            <source>Refused: {0}</source>
+            <translation>已拒绝：{0}</translation>
         </message>
         <message>
             <source>{0} → {1}</source>
             <translation>{0} → {1}</translation>
-        </message>
-        <message>
-            <source>Manager approval refused {0}</source>
-            <translation>经理拒绝批准 {0}</translation>
-        </message>
-        <message>
-            <source>Approved by a manager: {0}</source>
-            <translation>经理已批准：{0}</translation>
-        </message>
-        <message>
-            <source>Security: {0}</source>
-            <translation>安全：{0}</translation>
         </message>
     </context>
     <context>
@@ -1048,17 +1104,6 @@ Charge it again?</source>
         </message>
     </context>
     <context>
-        <name>PinDialog</name>
-        <message>
-            <source>Approve</source>
-            <translation>批准</translation>
-        </message>
-        <message>
-            <source>Manager PIN</source>
-            <translation>经理 PIN 码</translation>
-        </message>
-    </context>
-    <context>
         <name>PinEntry</name>
         <message>
             <source>{0} to {1} digits</source>
@@ -1087,6 +1132,69 @@ Charge it again?</source>
         <message>
             <source>Too many wrong PINs: approvals are locked. {0}</source>
             <translation>PIN 码错误次数过多：批准功能已锁定。{0}</translation>
+        </message>
+    </context>
+    <context>
+        <name>Receipt</name>
+        <message>
+            <source>Time</source>
+            <translation>时间</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>Terminal</source>
+            <translation>终端</translation>
+        </message>
+        <message>
+            <source>Card</source>
+            <translation>卡</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Payment ID</source>
+            <translation>支付 ID</translation>
+        </message>
+        <message>
+            <source>Network transaction ID</source>
+            <translation>卡组织交易号</translation>
+        </message>
+        <message>
+            <source>Approval code</source>
+            <translation>授权码</translation>
+        </message>
+        <message>
+            <source>AVS result</source>
+            <translation>AVS 结果</translation>
+        </message>
+        <message>
+            <source>CVV result</source>
+            <translation>CVV 结果</translation>
+        </message>
+        <message>
+            <source>Thank you</source>
+            <translation>谢谢惠顾</translation>
+        </message>
+        <message>
+            <source>Receipt {0}</source>
+            <translation>小票 {0}</translation>
+        </message>
+        <message>
+            <source>Print receipt</source>
+            <translation>打印小票</translation>
+        </message>
+        <message>
+            <source>Save receipt as PDF</source>
+            <translation>将小票另存为 PDF</translation>
+        </message>
+        <message>
+            <source>PDF files (*.pdf)</source>
+            <translation>PDF 文件 (*.pdf)</translation>
         </message>
     </context>
     <context>
@@ -1189,6 +1297,10 @@ Charge it again?</source>
         <message>
             <source>Key in the amount and the card, then press Enter to send the payment.</source>
             <translation>输入金额和卡信息，然后按 Enter 发送付款。</translation>
+        </message>
+        <message>
+            <source>Tab moves to the next field · Enter sends · Esc clears · Ctrl+O opens the orders · Ctrl+F searches them</source>
+            <translation>Tab 跳到下一栏 · Enter 发送 · Esc 清空 · Ctrl+O 打开订单 · Ctrl+F 搜索订单</translation>
         </message>
         <message>
             <source>Sending…</source>
