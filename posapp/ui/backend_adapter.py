@@ -140,18 +140,24 @@ class BackendAdapter:
         poller = backend.poller
         running = bool(getattr(poller, "running", True))
         if info.training:
-            detail = _tr("Training sandbox at %1").replace("%1", info.gateway)
-        elif info.environment is Environment.SANDBOX:
-            detail = _tr("Antom sandbox · %1").replace("%1", info.gateway)
-        else:
-            detail = _tr("Antom production · %1").replace("%1", info.gateway)
-        online = running and self._reachable is not False
-        if self._reachable is False:
-            detail = _tr("No answer from %1 — payments are settled when it is back").replace(
+            detail = QCoreApplication.translate("BackendAdapter", "Training sandbox at %1").replace(
                 "%1", info.gateway
             )
+        elif info.environment is Environment.SANDBOX:
+            detail = QCoreApplication.translate("BackendAdapter", "Antom sandbox · %1").replace(
+                "%1", info.gateway
+            )
+        else:
+            detail = QCoreApplication.translate("BackendAdapter", "Antom production · %1").replace(
+                "%1", info.gateway
+            )
+        online = running and self._reachable is not False
+        if self._reachable is False:
+            detail = QCoreApplication.translate(
+                "BackendAdapter", "No answer from %1 — payments are settled when it is back"
+            ).replace("%1", info.gateway)
         if not running:
-            detail += _tr(" · settling paused")
+            detail += QCoreApplication.translate("BackendAdapter", " · settling paused")
         return TillStatus(online=online, detail=detail, unsettled=poller.unsettled())
 
     @staticmethod
@@ -215,7 +221,11 @@ class BackendAdapter:
             sandbox = self.backend.sandbox
             if sandbox is None:
                 return [
-                    CheckResult(_tr("Training sandbox"), False, _tr("the sandbox is not running"))
+                    CheckResult(
+                        QCoreApplication.translate("BackendAdapter", "Training sandbox"),
+                        False,
+                        QCoreApplication.translate("BackendAdapter", "the sandbox is not running"),
+                    )
                 ]
             target = doctor._Target(
                 source="embedded sandbox",
@@ -231,11 +241,11 @@ class BackendAdapter:
             if creds is None:
                 return [
                     CheckResult(
-                        _tr("Keys"),
+                        QCoreApplication.translate("BackendAdapter", "Keys"),
                         False,
-                        _tr("no keys for %1 in the keyring: import them first").replace(
-                            "%1", settings.environment.value
-                        ),
+                        QCoreApplication.translate(
+                            "BackendAdapter", "no keys for %1 in the keyring: import them first"
+                        ).replace("%1", settings.environment.value),
                     )
                 ]
             target = doctor._Target(
@@ -250,7 +260,12 @@ class BackendAdapter:
         try:
             doctor._check(target, 10.0, lines.append)
         except doctor.DoctorFailure as exc:
-            return [*_steps(lines, ok=True), CheckResult(_tr("Failed"), False, exc.line)]
+            return [
+                *_steps(lines, ok=True),
+                CheckResult(
+                    QCoreApplication.translate("BackendAdapter", "Failed"), False, exc.line
+                ),
+            ]
         return _steps(lines, ok=True)
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
@@ -296,5 +311,9 @@ def _steps(lines: list[str], *, ok: bool) -> list[CheckResult]:
             results[-1] = CheckResult(last.name, last.ok, (last.detail + " " + detail).strip())
     if len(results) == len(_STEP_NAMES) and not results[-1].detail:
         last = results[-1]
-        results[-1] = CheckResult(last.name, last.ok, _tr("verified with the Antom public key"))
+        results[-1] = CheckResult(
+            last.name,
+            last.ok,
+            QCoreApplication.translate("BackendAdapter", "verified with the Antom public key"),
+        )
     return results
