@@ -37,26 +37,36 @@ log = logging.getLogger(__name__)
 MAX_KEY_FILE = 64 * 1024  # a PEM key is a few KB; anything larger is the wrong file
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("SettingsDialog", text)
-
-
 def read_key_file(path: str, what: str) -> str:
     """The text of a key file, with a message fit for a user when it cannot be read."""
     if not path.strip():
-        raise ValueError(_t("Choose the %1 file").replace("%1", what))
+        raise ValueError(
+            QCoreApplication.translate("SettingsDialog", "Choose the %1 file").replace("%1", what)
+        )
     p = Path(path.strip()).expanduser()
     try:
         if p.stat().st_size > MAX_KEY_FILE:
-            raise ValueError(_t("%1 is too large to be a key file").replace("%1", p.name))
+            raise ValueError(
+                QCoreApplication.translate(
+                    "SettingsDialog", "%1 is too large to be a key file"
+                ).replace("%1", p.name)
+            )
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ValueError(_t("%1 does not exist").replace("%1", str(p))) from None
+        raise ValueError(
+            QCoreApplication.translate("SettingsDialog", "%1 does not exist").replace("%1", str(p))
+        ) from None
     except UnicodeDecodeError:
-        raise ValueError(_t("%1 is not a text (PEM) key file").replace("%1", p.name)) from None
+        raise ValueError(
+            QCoreApplication.translate("SettingsDialog", "%1 is not a text (PEM) key file").replace(
+                "%1", p.name
+            )
+        ) from None
     except OSError as exc:
         raise ValueError(
-            _t("cannot read %1: %2").replace("%1", str(p)).replace("%2", exc.strerror or "")
+            QCoreApplication.translate("SettingsDialog", "cannot read %1: %2")
+            .replace("%1", str(p))
+            .replace("%2", exc.strerror or "")
         ) from None
 
 
@@ -377,8 +387,12 @@ class SettingsDialog(QDialog):
         port = self._port
 
         def work() -> None:
-            private = read_key_file(private_path, _t("merchant private key"))
-            public = read_key_file(public_path, _t("Antom public key"))
+            private = read_key_file(
+                private_path, QCoreApplication.translate("SettingsDialog", "merchant private key")
+            )
+            public = read_key_file(
+                public_path, QCoreApplication.translate("SettingsDialog", "Antom public key")
+            )
             port.import_keys(env, client_id, private, public)
 
         self.import_button.setEnabled(False)
