@@ -185,6 +185,7 @@ class NewPaymentView(QWidget):
         self._add_row(card_form, 2, self.tr("E&xpiry"), dates, self.expiry, "expiry")
         cvv_error = FieldError(self)
         self.errors["cvv"] = cvv_error
+        self.cvv.setProperty("field", "cvv")
         card_form.addWidget(cvv_error, 3, 1)
         names = QHBoxLayout()
         names.addWidget(self.first_name, 1)
@@ -194,6 +195,7 @@ class NewPaymentView(QWidget):
         self._add_row(card_form, 4, self.tr("Card&holder"), names, self.first_name, "first_name")
         last_error = FieldError(self)
         self.errors["last_name"] = last_error
+        self.last_name.setProperty("field", "last_name")
         card_form.addWidget(last_error, 6, 1)
 
         # Billing address (optional, sent for AVS)
@@ -210,6 +212,8 @@ class NewPaymentView(QWidget):
         self.region = QLineEdit(self)
         self.region.setMaxLength(2)
         self.region.setPlaceholderText(self.tr("SG"))
+        self.state.setProperty("field", "state")
+        self.region.setProperty("field", "region")
         billing_form = QGridLayout(self.billing_box)
         self._add_row(billing_form, 0, self.tr("Street"), self.address1, self.address1, "address1")
         place = QHBoxLayout()
@@ -420,10 +424,6 @@ class NewPaymentView(QWidget):
         for error in self.errors.values():
             error.clear_error()
 
-    def error_text(self, field: str) -> str:
-        error = self.errors[field]
-        return error.text() if error.isVisible() or not error.isHidden() else ""
-
     def show_field_error(self, field: str, message: str) -> None:
         field = _ERROR_ROWS.get(field, field)
         target = self.errors.get(field) or self.form_error
@@ -431,12 +431,10 @@ class NewPaymentView(QWidget):
 
     def _clear_error_for(self, edit: QWidget) -> None:
         field = edit.property("field")
-        if isinstance(field, str) and field in self.errors:
-            self.errors[field].clear_error()
-        if edit is self.cvv:
-            self.errors["cvv"].clear_error()
-        if edit is self.last_name:
-            self.errors["last_name"].clear_error()
+        if isinstance(field, str):
+            field = _ERROR_ROWS.get(field, field)
+            if field in self.errors:
+                self.errors[field].clear_error()
 
     def set_settings(self, settings: Settings) -> None:
         self._settings = settings
