@@ -20,64 +20,110 @@ from posapp.ui.widgets.icons import icon
 from posapp.ui.widgets.status_pill import StatusPill, Tone
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("ResultPanel", text)
-
-
 # Decline codes in words a cashier can say to a customer (protocol reference §4.8).
 def decline_reason(code: str, fallback: str = "") -> str:
     reasons = {
-        "DO_NOT_HONOR": _t("The card issuer declined the payment. Ask for another card."),
-        "USER_BALANCE_NOT_ENOUGH": _t("Not enough funds on the card."),
-        "INVALID_CARD_NUMBER": _t("The card number is not valid."),
-        "INVALID_CARD": _t("The card is not valid."),
-        "INVALID_EXPIRATION_DATE": _t("The expiry date is wrong or the card has expired."),
-        "CARD_EXPIRED": _t("The card has expired."),
-        "INVALID_CVV": _t("The security code is wrong."),
-        "CARD_NOT_SUPPORTED": _t("This kind of card is not accepted here."),
-        "SELECTED_CARD_BRAND_NOT_AVAILABLE": _t("This card brand is not accepted here."),
-        "AUTHENTICATION_REQUIRED": _t("The issuer requires 3-D Secure: pay again with 3DS on."),
-        "USER_PAYMENT_VERIFICATION_FAILED": _t("The cardholder could not be verified (3DS)."),
-        "RISK_REJECT": _t("Refused by fraud screening. Do not retry with this card."),
-        "FRAUD_REJECT": _t("Refused by fraud screening. Do not retry with this card."),
-        "SUSPECTED_CARD": _t("Refused by fraud screening. Do not retry with this card."),
-        "SUSPECTED_RISK": _t("Refused by fraud screening. Do not retry with this card."),
-        "ISSUER_REJECTS_TRANSACTION": _t("The card issuer declined the payment."),
-        "INVALID_AMOUNT": _t("The amount is not acceptable for this payment."),
-        "PAYMENT_AMOUNT_EXCEED_LIMIT": _t("The amount is above the allowed limit."),
-        "USER_AMOUNT_EXCEED_LIMIT": _t("The amount is above the card's limit."),
-        "PAYMENT_COUNT_EXCEED_LIMIT": _t("Too many payments on this card; try later."),
-        "CURRENCY_NOT_SUPPORT": _t("This currency is not enabled for the store."),
-        "PAYMENT_TIMEOUT": _t("The payment timed out before the cardholder finished."),
-        "ORDER_IS_CLOSED": _t("This payment was closed; start a new one."),
-        "ORDER_IS_CANCELED": _t("This payment was cancelled."),
-        "NOT_SENT": _t("The payment never reached Antom; nothing was charged."),
+        "DO_NOT_HONOR": QCoreApplication.translate(
+            "ResultPanel", "The card issuer declined the payment. Ask for another card."
+        ),
+        "USER_BALANCE_NOT_ENOUGH": QCoreApplication.translate(
+            "ResultPanel", "Not enough funds on the card."
+        ),
+        "INVALID_CARD_NUMBER": QCoreApplication.translate(
+            "ResultPanel", "The card number is not valid."
+        ),
+        "INVALID_CARD": QCoreApplication.translate("ResultPanel", "The card is not valid."),
+        "INVALID_EXPIRATION_DATE": QCoreApplication.translate(
+            "ResultPanel", "The expiry date is wrong or the card has expired."
+        ),
+        "CARD_EXPIRED": QCoreApplication.translate("ResultPanel", "The card has expired."),
+        "INVALID_CVV": QCoreApplication.translate("ResultPanel", "The security code is wrong."),
+        "CARD_NOT_SUPPORTED": QCoreApplication.translate(
+            "ResultPanel", "This kind of card is not accepted here."
+        ),
+        "SELECTED_CARD_BRAND_NOT_AVAILABLE": QCoreApplication.translate(
+            "ResultPanel", "This card brand is not accepted here."
+        ),
+        "AUTHENTICATION_REQUIRED": QCoreApplication.translate(
+            "ResultPanel", "The issuer requires 3-D Secure: pay again with 3DS on."
+        ),
+        "USER_PAYMENT_VERIFICATION_FAILED": QCoreApplication.translate(
+            "ResultPanel", "The cardholder could not be verified (3DS)."
+        ),
+        "RISK_REJECT": QCoreApplication.translate(
+            "ResultPanel", "Refused by fraud screening. Do not retry with this card."
+        ),
+        "FRAUD_REJECT": QCoreApplication.translate(
+            "ResultPanel", "Refused by fraud screening. Do not retry with this card."
+        ),
+        "SUSPECTED_CARD": QCoreApplication.translate(
+            "ResultPanel", "Refused by fraud screening. Do not retry with this card."
+        ),
+        "SUSPECTED_RISK": QCoreApplication.translate(
+            "ResultPanel", "Refused by fraud screening. Do not retry with this card."
+        ),
+        "ISSUER_REJECTS_TRANSACTION": QCoreApplication.translate(
+            "ResultPanel", "The card issuer declined the payment."
+        ),
+        "INVALID_AMOUNT": QCoreApplication.translate(
+            "ResultPanel", "The amount is not acceptable for this payment."
+        ),
+        "PAYMENT_AMOUNT_EXCEED_LIMIT": QCoreApplication.translate(
+            "ResultPanel", "The amount is above the allowed limit."
+        ),
+        "USER_AMOUNT_EXCEED_LIMIT": QCoreApplication.translate(
+            "ResultPanel", "The amount is above the card's limit."
+        ),
+        "PAYMENT_COUNT_EXCEED_LIMIT": QCoreApplication.translate(
+            "ResultPanel", "Too many payments on this card; try later."
+        ),
+        "CURRENCY_NOT_SUPPORT": QCoreApplication.translate(
+            "ResultPanel", "This currency is not enabled for the store."
+        ),
+        "PAYMENT_TIMEOUT": QCoreApplication.translate(
+            "ResultPanel", "The payment timed out before the cardholder finished."
+        ),
+        "ORDER_IS_CLOSED": QCoreApplication.translate(
+            "ResultPanel", "This payment was closed; start a new one."
+        ),
+        "ORDER_IS_CANCELED": QCoreApplication.translate(
+            "ResultPanel", "This payment was cancelled."
+        ),
+        "NOT_SENT": QCoreApplication.translate(
+            "ResultPanel", "The payment never reached Antom; nothing was charged."
+        ),
     }
-    return reasons.get(code, fallback or _t("The payment was declined."))
+    return reasons.get(
+        code, fallback or QCoreApplication.translate("ResultPanel", "The payment was declined.")
+    )
 
 
 def avs_words(code: str) -> str:
     words = {
-        "Y": _t("address and postcode match"),
-        "A": _t("address matches, postcode does not"),
-        "Z": _t("postcode matches, address does not"),
-        "N": _t("neither address nor postcode match"),
-        "U": _t("not available"),
-        "R": _t("issuer unavailable, retry"),
-        "S": _t("not supported"),
+        "Y": QCoreApplication.translate("ResultPanel", "address and postcode match"),
+        "A": QCoreApplication.translate("ResultPanel", "address matches, postcode does not"),
+        "Z": QCoreApplication.translate("ResultPanel", "postcode matches, address does not"),
+        "N": QCoreApplication.translate("ResultPanel", "neither address nor postcode match"),
+        "U": QCoreApplication.translate("ResultPanel", "not available"),
+        "R": QCoreApplication.translate("ResultPanel", "issuer unavailable, retry"),
+        "S": QCoreApplication.translate("ResultPanel", "not supported"),
     }
-    return words.get(code.upper(), _t("code %1")).replace("%1", code)
+    return words.get(code.upper(), QCoreApplication.translate("ResultPanel", "code %1")).replace(
+        "%1", code
+    )
 
 
 def cvv_words(code: str) -> str:
     words = {
-        "M": _t("matches"),
-        "N": _t("does not match"),
-        "P": _t("not processed"),
-        "U": _t("not available"),
-        "S": _t("should be on the card"),
+        "M": QCoreApplication.translate("ResultPanel", "matches"),
+        "N": QCoreApplication.translate("ResultPanel", "does not match"),
+        "P": QCoreApplication.translate("ResultPanel", "not processed"),
+        "U": QCoreApplication.translate("ResultPanel", "not available"),
+        "S": QCoreApplication.translate("ResultPanel", "should be on the card"),
     }
-    return words.get(code.upper(), _t("code %1")).replace("%1", code)
+    return words.get(code.upper(), QCoreApplication.translate("ResultPanel", "code %1")).replace(
+        "%1", code
+    )
 
 
 class ResultPanel(QFrame):
