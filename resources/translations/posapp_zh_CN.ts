@@ -50,6 +50,46 @@
     <context>
         <name>BackendAdapter</name>
         <message>
+            <source>Training sandbox at %1</source>
+            <translation>培训沙箱位于 %1</translation>
+        </message>
+        <message>
+            <source>Antom sandbox · %1</source>
+            <translation>Antom 沙箱 · %1</translation>
+        </message>
+        <message>
+            <source>Antom production · %1</source>
+            <translation>Antom 生产环境 · %1</translation>
+        </message>
+        <message>
+            <source>No answer from %1 — payments are settled when it is back</source>
+            <translation>%1 无响应 — 恢复后将自动结算付款</translation>
+        </message>
+        <message>
+            <source> · settling paused</source>
+            <translation> · 结算已暂停</translation>
+        </message>
+        <message>
+            <source>Training sandbox</source>
+            <translation>培训沙箱</translation>
+        </message>
+        <message>
+            <source>the sandbox is not running</source>
+            <translation>沙箱未运行</translation>
+        </message>
+        <message>
+            <source>Keys</source>
+            <translation>密钥</translation>
+        </message>
+        <message>
+            <source>no keys for %1 in the keyring: import them first</source>
+            <translation>密钥环中没有 %1 的密钥：请先导入</translation>
+        </message>
+        <message>
+            <source>Failed</source>
+            <translation>失败</translation>
+        </message>
+        <message>
             <source>Merchant private key</source>
             <translation>商户私钥</translation>
         </message>
@@ -64,6 +104,10 @@
         <message>
             <source>Answer signature</source>
             <translation>应答签名</translation>
+        </message>
+        <message>
+            <source>verified with the Antom public key</source>
+            <translation>已用 Antom 公钥验证</translation>
         </message>
     </context>
     <context>
@@ -1271,6 +1315,146 @@ Charge it again?</source>
     <context>
         <name>ResultPanel</name>
         <message>
+            <source>The card issuer declined the payment. Ask for another card.</source>
+            <translation>发卡行拒绝了这笔付款。请顾客换一张卡。</translation>
+        </message>
+        <message>
+            <source>Not enough funds on the card.</source>
+            <translation>卡内余额不足。</translation>
+        </message>
+        <message>
+            <source>The card number is not valid.</source>
+            <translation>卡号无效。</translation>
+        </message>
+        <message>
+            <source>The card is not valid.</source>
+            <translation>此卡无效。</translation>
+        </message>
+        <message>
+            <source>The expiry date is wrong or the card has expired.</source>
+            <translation>有效期有误或卡已过期。</translation>
+        </message>
+        <message>
+            <source>The card has expired.</source>
+            <translation>卡已过期。</translation>
+        </message>
+        <message>
+            <source>The security code is wrong.</source>
+            <translation>安全码错误。</translation>
+        </message>
+        <message>
+            <source>This kind of card is not accepted here.</source>
+            <translation>此处不受理这类卡。</translation>
+        </message>
+        <message>
+            <source>This card brand is not accepted here.</source>
+            <translation>此处不受理该卡组织的卡。</translation>
+        </message>
+        <message>
+            <source>The issuer requires 3-D Secure: pay again with 3DS on.</source>
+            <translation>发卡行要求 3-D Secure 验证：请开启 3DS 后重新付款。</translation>
+        </message>
+        <message>
+            <source>The cardholder could not be verified (3DS).</source>
+            <translation>无法验证持卡人身份（3DS）。</translation>
+        </message>
+        <message>
+            <source>Refused by fraud screening. Do not retry with this card.</source>
+            <translation>被风控拒绝。请勿用此卡重试。</translation>
+        </message>
+        <message>
+            <source>The card issuer declined the payment.</source>
+            <translation>发卡行拒绝了这笔付款。</translation>
+        </message>
+        <message>
+            <source>The amount is not acceptable for this payment.</source>
+            <translation>此付款金额不可接受。</translation>
+        </message>
+        <message>
+            <source>The amount is above the allowed limit.</source>
+            <translation>金额超出允许的上限。</translation>
+        </message>
+        <message>
+            <source>The amount is above the card's limit.</source>
+            <translation>金额超出此卡的限额。</translation>
+        </message>
+        <message>
+            <source>Too many payments on this card; try later.</source>
+            <translation>此卡付款次数过多；请稍后再试。</translation>
+        </message>
+        <message>
+            <source>This currency is not enabled for the store.</source>
+            <translation>本店未开通此币种。</translation>
+        </message>
+        <message>
+            <source>The payment timed out before the cardholder finished.</source>
+            <translation>持卡人完成操作前付款已超时。</translation>
+        </message>
+        <message>
+            <source>This payment was closed; start a new one.</source>
+            <translation>此付款已关闭；请新建一笔付款。</translation>
+        </message>
+        <message>
+            <source>This payment was cancelled.</source>
+            <translation>此付款已撤销。</translation>
+        </message>
+        <message>
+            <source>The payment never reached Antom; nothing was charged.</source>
+            <translation>付款未送达 Antom；没有扣款。</translation>
+        </message>
+        <message>
+            <source>The payment was declined.</source>
+            <translation>付款被拒绝。</translation>
+        </message>
+        <message>
+            <source>address and postcode match</source>
+            <translation>地址和邮编均匹配</translation>
+        </message>
+        <message>
+            <source>address matches, postcode does not</source>
+            <translation>地址匹配，邮编不匹配</translation>
+        </message>
+        <message>
+            <source>postcode matches, address does not</source>
+            <translation>邮编匹配，地址不匹配</translation>
+        </message>
+        <message>
+            <source>neither address nor postcode match</source>
+            <translation>地址和邮编均不匹配</translation>
+        </message>
+        <message>
+            <source>not available</source>
+            <translation>不可用</translation>
+        </message>
+        <message>
+            <source>issuer unavailable, retry</source>
+            <translation>发卡行不可用，请重试</translation>
+        </message>
+        <message>
+            <source>not supported</source>
+            <translation>不支持</translation>
+        </message>
+        <message>
+            <source>code %1</source>
+            <translation>代码 %1</translation>
+        </message>
+        <message>
+            <source>matches</source>
+            <translation>匹配</translation>
+        </message>
+        <message>
+            <source>does not match</source>
+            <translation>不匹配</translation>
+        </message>
+        <message>
+            <source>not processed</source>
+            <translation>未处理</translation>
+        </message>
+        <message>
+            <source>should be on the card</source>
+            <translation>应在卡上</translation>
+        </message>
+        <message>
             <source>Payment ID</source>
             <translation>支付 ID</translation>
         </message>
@@ -1377,6 +1561,26 @@ Charge it again?</source>
     </context>
     <context>
         <name>SettingsDialog</name>
+        <message>
+            <source>Choose the %1 file</source>
+            <translation>请选择%1文件</translation>
+        </message>
+        <message>
+            <source>%1 is too large to be a key file</source>
+            <translation>%1 太大，不可能是密钥文件</translation>
+        </message>
+        <message>
+            <source>%1 does not exist</source>
+            <translation>%1 不存在</translation>
+        </message>
+        <message>
+            <source>%1 is not a text (PEM) key file</source>
+            <translation>%1 不是文本（PEM）密钥文件</translation>
+        </message>
+        <message>
+            <source>cannot read %1: %2</source>
+            <translation>无法读取 %1：%2</translation>
+        </message>
         <message>
             <source>Settings</source>
             <translation>设置</translation>
@@ -1580,6 +1784,14 @@ Charge it again?</source>
         <message>
             <source>Enter the client id from the Antom dashboard</source>
             <translation>请输入 Antom 控制台中的客户端 ID</translation>
+        </message>
+        <message>
+            <source>merchant private key</source>
+            <translation>商户私钥</translation>
+        </message>
+        <message>
+            <source>Antom public key</source>
+            <translation>Antom 公钥</translation>
         </message>
         <message>
             <source>Checking the keys…</source>
