@@ -15,13 +15,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from posapp.core.antom import signing
-from posapp.sandbox.clock import SandboxClock, iso, to_us
+from posapp.sandbox.clock import SandboxClock, iso
 from posapp.sandbox.engine import NOTIFY_SCHEDULE, US_PER_S
 from posapp.sandbox.faults import FaultRegistry
 from posapp.sandbox.keys import SandboxKeys
@@ -163,7 +164,8 @@ class Notifier:
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
-        request_time = iso(to_us(self._clock.now()))
+        # wall time (see routes: the sandbox clock may be days ahead)
+        request_time = datetime.now(UTC).isoformat(timespec="milliseconds")
         content = signing.content_to_sign(
             "POST", path, self._keys.client_id, request_time, body.encode()
         )

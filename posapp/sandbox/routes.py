@@ -18,7 +18,7 @@ import re
 import string
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -150,7 +150,9 @@ class Routes:
         self, request: Request, status: int, body: dict[str, Any], faults: set[FaultKind]
     ) -> Reply:
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        response_time = self.clock.now().isoformat(timespec="milliseconds")
+        # Wall time, not the sandbox clock: a client may compare it with its own clock, and a
+        # test that jumps the sandbox a week ahead must not look like a replayed answer.
+        response_time = datetime.now(UTC).isoformat(timespec="milliseconds")
         content = signing.content_to_sign(
             "POST", request.path, self.keys.client_id, response_time, raw
         )

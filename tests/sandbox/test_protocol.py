@@ -192,3 +192,15 @@ def test_every_answer_verifies_with_the_published_public_key_file(
     )
     assert signing.verify(key, content, parsed.signature)
     assert answer.verified
+
+
+def test_response_time_is_wall_time_even_when_the_clock_jumped(
+    raw: RawClient, sandbox: Sandbox
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    sandbox.clock.advance(timedelta(days=8))
+    answer = raw.call("inquiryPayment", {"paymentRequestId": "x"})
+    sent = signing.parse_time_header(answer.headers["response-time"])
+    assert abs(sent - datetime.now(UTC)) < timedelta(minutes=1)
+    assert answer.verified
