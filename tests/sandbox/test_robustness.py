@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -64,7 +65,7 @@ def _mutated_pay() -> st.SearchStrategy[dict[str, Any]]:
 
 
 @settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("SANDBOX_FUZZ_EXAMPLES", "150")),  # more: set the variable
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
