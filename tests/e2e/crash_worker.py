@@ -1,6 +1,7 @@
 """A till that takes payments until it is killed: the subprocess of the crash test.
 
     python -m tests.e2e.crash_worker --data-dir DIR --conf FILE --seed N --lane L
+    python -m tests.e2e.crash_worker --zygote      (a fork server: see ``zygote``)
 
 It builds the services exactly as the app does (journal file, signed client, settler,
 checkout, back office), runs start-up recovery, prints ``READY`` and then loops: authorise
@@ -19,9 +20,13 @@ import random
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.retry import RetryPolicy, no_jitter
+from posapp.core.antom.signing import load_private_key, load_public_key
 from posapp.core.clock import SystemClock
 from posapp.core.domain import PaymentStatus
 from posapp.core.journal.repository import JournalRepository, PageRequest, PaymentFilter
@@ -51,6 +56,17 @@ CARDS = [
 CVV = "737"
 
 
+# Filled by the zygote before it forks: loading an RSA key (~130 ms) and building an SSL
+# context (~60 ms) once, instead of in every till. No connection is opened before the fork.
+PRELOADED: dict[str, Any] = {}
+
+
+def preload(conf: dict[str, str]) -> None:
+    PRELOADED["private_key"] = load_private_key(conf["private_key"])
+    PRELOADED["public_key"] = load_public_key(conf["public_key"])
+    PRELOADED["http"] = httpx.Client(timeout=5.0)
+
+
 def build(
     data_dir: Path, conf: dict[str, str]
 ) -> tuple[JournalRepository, CheckoutService, BackOfficeService, Recovery]:
@@ -59,8 +75,9 @@ def build(
     client = AntomClient(
         conf["base_url"],
         conf["client_id"],
-        conf["private_key"],
-        conf["public_key"],
+        PRELOADED.get("private_key", conf["private_key"]),
+        PRELOADED.get("public_key", conf["public_key"]),
+        http=PRELOADED.get("http"),
         timeout=5.0,
         retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
     )
@@ -100,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     repo, checkout, backoffice, recovery = build(args.data_dir, conf)
     recovery.run()
     retries = retry_candidates(repo)
-    print("READY", flush=True)
+    print(f"READY {os.getpid()}", flush=True)
     today = date.today()
     run_id = f"{args.lane}{os.getpid():x}"
     for n in range(1, args.max_payments + 1):
@@ -139,5 +156,43 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def zygote() -> int:
+    """A fork server: the imports are paid once, each till is a fresh ``fork()``.
+
+    Commands on stdin, one JSON object per line: ``{"op": "fork", "argv": [...]}`` answers
+    ``PID <pid>`` (the child prints ``READY <pid>`` once recovered); ``{"op": "reap",
+    "pid": N}`` waits for that child and answers ``DEAD <pid> <status>``. The zygote has
+    no threads and opens nothing, so a child starts as clean as a new interpreter would,
+    minus the 0.4 s of imports.
+    """
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["op"] == "preload":
+            preload(json.loads(Path(command["conf"]).read_text()))
+            print("PRELOADED", flush=True)
+            continue
+        if command["op"] == "fork":
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    code = main(command["argv"])
+                except BaseException:  # noqa: BLE001 - report and leave, never back into the loop
+                    import traceback
+
+                    traceback.print_exc()
+                finally:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+            print(f"PID {pid}", flush=True)
+        elif command["op"] == "reap":
+            _, status = os.waitpid(int(command["pid"]), 0)
+            print(f"DEAD {command['pid']} {status}", flush=True)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(zygote() if sys.argv[1:] == ["--zygote"] else main())
