@@ -61,7 +61,9 @@ class DoctorFailure(Exception):
 
 
 @dataclass
-class _Target:
+class DoctorTarget:
+    """What `doctor` checks: a gateway, a client id and the two keys (with names for messages)."""
+
     source: str
     gateway: str
     client_id: str
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 
     try:
         with _target(args, say) as target:
-            _check(target, args.timeout, say)
+            check_connection(target, args.timeout, say)
     except DoctorFailure as exc:
         print(f"posapp doctor: FAILED: {exc.line}", file=err)
         return exc.code
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 
 
 @contextmanager
-def _target(args: argparse.Namespace, say: Callable[[str], None]) -> Iterator[_Target]:
+def _target(args: argparse.Namespace, say: Callable[[str], None]) -> Iterator[DoctorTarget]:
     given = [args.gateway, args.client_id, args.private_key, args.antom_public_key]
     if all(v is None for v in given):
         settings = _settings(args)
@@ -113,7 +115,7 @@ def _target(args: argparse.Namespace, say: Callable[[str], None]) -> Iterator[_T
     ]
     if missing:
         raise DoctorFailure(EXIT_USAGE, f"also give {', '.join(missing)} (nothing configured)")
-    yield _Target(
+    yield DoctorTarget(
         source="command line" if configured is None else "command line and settings",
         gateway=args.gateway or (configured.gateway if configured else ""),
         client_id=args.client_id or (configured.client_id if configured else ""),
@@ -139,7 +141,7 @@ def _settings(args: argparse.Namespace) -> Any:
         raise DoctorFailure(EXIT_USAGE, f"the settings cannot be used: {exc}") from None
 
 
-def _configured(settings: Any, args: argparse.Namespace) -> _Target:
+def _configured(settings: Any, args: argparse.Namespace) -> DoctorTarget:
     """Gateway and client id from the settings, keys from the OS keyring (if any)."""
     env = settings.environment.value
     private: str = ""
@@ -165,7 +167,7 @@ def _configured(settings: Any, args: argparse.Namespace) -> _Target:
                 f"no {env} keys are stored: import them with `posapp keys import` "
                 "or give --private-key and --antom-public-key",
             )
-    return _Target(
+    return DoctorTarget(
         source=f"settings ({env})",
         gateway=settings.gateway if env != "training" else "",
         client_id=client_id,
@@ -177,7 +179,7 @@ def _configured(settings: Any, args: argparse.Namespace) -> _Target:
 
 
 @contextmanager
-def _embedded_sandbox(say: Callable[[str], None]) -> Iterator[_Target]:
+def _embedded_sandbox(say: Callable[[str], None]) -> Iterator[DoctorTarget]:
     try:
         from posapp.sandbox import Sandbox
     except ImportError:
@@ -188,7 +190,7 @@ def _embedded_sandbox(say: Callable[[str], None]) -> Iterator[_Target]:
         ) from None
     say("no production configuration: checking the embedded training sandbox on loopback")
     with Sandbox() as sandbox:
-        yield _Target(
+        yield DoctorTarget(
             source="embedded sandbox",
             gateway=sandbox.base_url,
             client_id=sandbox.client_id,
@@ -199,7 +201,7 @@ def _embedded_sandbox(say: Callable[[str], None]) -> Iterator[_Target]:
         )
 
 
-def _check(target: _Target, timeout: float, say: Callable[[str], None]) -> None:
+def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], None]) -> None:
     import httpx
 
     from posapp.core.antom import signing

@@ -227,7 +227,7 @@ class BackendAdapter:
                         QCoreApplication.translate("BackendAdapter", "the sandbox is not running"),
                     )
                 ]
-            target = doctor._Target(
+            target = doctor.DoctorTarget(
                 source="embedded sandbox",
                 gateway=sandbox.base_url,
                 client_id=sandbox.client_id,
@@ -248,7 +248,7 @@ class BackendAdapter:
                         ).replace("%1", settings.environment.value),
                     )
                 ]
-            target = doctor._Target(
+            target = doctor.DoctorTarget(
                 source=f"settings ({settings.environment.value})",
                 gateway=settings.gateway,
                 client_id=settings.client_id or creds.client_id,
@@ -258,7 +258,7 @@ class BackendAdapter:
                 public_name="the stored Antom public key",
             )
         try:
-            doctor._check(target, 10.0, lines.append)
+            doctor.check_connection(target, 10.0, lines.append)
         except doctor.DoctorFailure as exc:
             return [
                 *_steps(lines, ok=True),
