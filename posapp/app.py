@@ -363,7 +363,7 @@ def build_backend(
         checkout=checkout,
         backoffice=backoffice,
         poller=poller,
-        recovery=Recovery(repo, settler, clock),
+        recovery=Recovery(repo, settler, clock, in_flight=in_flight),
         pins=pins,
         secrets=store,
         listener=listener,

@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from posapp.core.antom.client import AntomClient
@@ -106,20 +106,25 @@ class DuplicateSuspected(Exception):
 class InFlight:
     """Payments whose pay request is on the wire in this process: the poller leaves them be."""
 
-    _ids: set[int] = field(default_factory=set)
+    _ids: set[int | str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, payment: int) -> None:
+    def add(self, key: int | str) -> None:
+        """A local payment id, or a paymentRequestId (known before the intent is written)."""
         with self._lock:
-            self._ids.add(payment)
+            self._ids.add(key)
 
-    def discard(self, payment: int) -> None:
+    def discard(self, key: int | str) -> None:
         with self._lock:
-            self._ids.discard(payment)
+            self._ids.discard(key)
 
-    def __contains__(self, payment: object) -> bool:
+    def __contains__(self, key: object) -> bool:
         with self._lock:
-            return payment in self._ids
+            return key in self._ids
+
+    def holds(self, payment: Payment) -> bool:
+        with self._lock:
+            return payment.id in self._ids or payment.payment_request_id in self._ids
 
 
 def describe(payment: Payment) -> tuple[CheckoutOutcome, str]:
@@ -266,6 +271,27 @@ class CheckoutService:
         mode = CaptureMode.MANUAL if request.hold else CaptureMode.AUTOMATIC
         payment_request_id = new_request_id("PAY")
         say("journaling")
+        # on the wire from now on, for this till's poller and recovery
+        self.in_flight.add(payment_request_id)
+        try:
+            payment = self._journal_and_send(request, payment_request_id, mode, masked, now, say)
+        finally:
+            self.in_flight.discard(payment_request_id)
+        if payment.status.needs_settlement and self._on_pending is not None:
+            self._on_pending(payment)
+        outcome, message = describe(payment)
+        say("done")
+        return CheckoutResult(payment, outcome, message, tuple(warnings))
+
+    def _journal_and_send(
+        self,
+        request: CheckoutRequest,
+        payment_request_id: str,
+        mode: CaptureMode,
+        masked: MaskedCard,
+        now: datetime,
+        say: Progress,
+    ) -> Payment:
         payment = self.repo.record_intent(
             NewPayment(
                 reference_order_id=request.reference_order_id,
@@ -280,16 +306,7 @@ class CheckoutService:
                 expires_at=now + PAYMENT_EXPIRY,
             )
         )
-        self.in_flight.add(payment.id)
-        try:
-            payment = self._send(payment, request, mode, say)
-        finally:
-            self.in_flight.discard(payment.id)
-        if payment.status.needs_settlement and self._on_pending is not None:
-            self._on_pending(payment)
-        outcome, message = describe(payment)
-        say("done")
-        return CheckoutResult(payment, outcome, message, tuple(warnings))
+        return self._send(payment, request, mode, say)
 
     def _send(
         self, payment: Payment, request: CheckoutRequest, mode: CaptureMode, say: Progress

@@ -177,7 +177,7 @@ class Poller:
         due_payments: list[Payment] = []
         live: set[tuple[str, int | str]] = set()
         for payment in self.repo.payments_needing_settlement():
-            if payment.id in self.in_flight:
+            if self.in_flight.holds(payment):
                 continue
             if (
                 payment.status is PaymentStatus.INTENT
@@ -261,7 +261,7 @@ class Poller:
         try:
             # re-read: another window, a notification or the previous pass may have moved it
             current = self.repo.get_payment(payment.id) or payment
-            if not current.status.needs_settlement or current.id in self.in_flight:
+            if not current.status.needs_settlement or self.in_flight.holds(current):
                 return None
             self.inquiries += 1
             observation = self.settler.settle_payment(

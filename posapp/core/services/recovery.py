@@ -30,6 +30,7 @@ from posapp.core.journal.repository import (
     PageRequest,
     PaymentFilter,
 )
+from posapp.core.services.checkout import InFlight
 from posapp.core.services.settle import SYSTEM, Observation, Settler
 
 log = logging.getLogger(__name__)
@@ -61,21 +62,31 @@ class Recovery:
         clock: Clock,
         *,
         recheck_not_sent: timedelta = RECHECK_NOT_SENT,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.repo = repo
         self.settler = settler
         self.clock = clock
         self.recheck_not_sent = recheck_not_sent
+        # recovery runs in the background while the till already takes payments: what this
+        # till has on the wire, or started after recovery began, is not a crash's leftover
+        self.in_flight = in_flight or InFlight()
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> RecoveryReport:
         report = RecoveryReport()
         now = self.clock.now()
-        work = self.repo.payments_needing_settlement()
+        work = [
+            p
+            for p in self.repo.payments_needing_settlement()
+            if p.created_at <= now and not self.in_flight.holds(p)
+        ]
         recent_not_sent = self._recent_not_sent(now - self.recheck_not_sent)
         total = len(work) + len(recent_not_sent)
         done = 0
         for payment in [*work, *recent_not_sent]:
             current = self.repo.get_payment(payment.id) or payment
+            if self.in_flight.holds(current):
+                continue
             try:
                 seen = self.settler.settle_payment(current, not_found_means_not_sent=True)
             except Exception:
@@ -90,6 +101,8 @@ class Recovery:
             if progress is not None:
                 progress(done, total)
         for refund in self.repo.refunds_needing_settlement():
+            if refund.payment in self.in_flight or refund.created_at > now:
+                continue
             try:
                 self.settler.settle_refund(refund)
             except Exception:

@@ -167,3 +167,16 @@ def test_start_runs_recovery_then_the_poller(backend: Backend) -> None:
     assert backend.poller.running
     backend.close()
     assert not backend.poller.running
+
+
+def test_recovery_leaves_this_tills_payment_on_the_wire_alone(backend: Backend) -> None:
+    p = _intent(backend)
+    backend.checkout.in_flight.add(p.payment_request_id)  # checkout is sending it right now
+    try:
+        report = backend.recover()
+    finally:
+        backend.checkout.in_flight.discard(p.payment_request_id)
+    assert report.checked == 0
+    assert fresh(backend, p).status is PaymentStatus.INTENT
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.NOT_SENT
