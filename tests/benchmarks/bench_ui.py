@@ -320,31 +320,47 @@ def bench_live(app: QApplication, payments: int, polled: int) -> None:
     line("  peer: same work, view hidden, p99", bare_p99, "ms")
     line("  peer: same work, view hidden, max", bare_max, "ms")
 
-    # 2. the poller settling pending payments (the sandbox holds slow cards for 3 s)
-    for _ in range(polled):
-        backend.checkout.pay(request("4000020000000901", "003"), confirm_duplicate=True)
-    pending = len(backend.repo.payments_needing_settlement())
-    pump_until(app, lambda: view.model.total >= 2 * payments + polled, timeout=15)
+    # 2. the poller settling pending payments (the sandbox holds these slow cards for 15 s)
     backend.poller.intent_grace = timedelta(0)
-    monitor.start()
-    t = time.perf_counter()
-    backend.poller.start()
-    settled = pump_until(app, lambda: not backend.repo.payments_needing_settlement(), timeout=120)
-    seconds = time.perf_counter() - t
-    # The view gathers live changes for a moment before it applies them.
-    quiet = time.monotonic() + 3 * view.APPLY_DELAY_MS / 1000
-    pump_until(app, lambda: time.monotonic() > quiet)
-    monitor.stop()
+
+    def poll_all(count: int) -> tuple[int, bool, float]:
+        for _ in range(count):
+            backend.checkout.pay(request("4000020000000901", "015"), confirm_duplicate=True)
+        pending = len(backend.repo.payments_needing_settlement())
+        monitor.start()
+        t = time.perf_counter()
+        if not backend.poller.running:
+            backend.poller.start()
+        for p in backend.repo.payments_needing_settlement():
+            backend.poller.watch(p)
+        settled = pump_until(
+            app, lambda: not backend.repo.payments_needing_settlement(), timeout=120
+        )
+        seconds = time.perf_counter() - t
+        # The view gathers live changes for a moment before it applies them.
+        quiet = time.monotonic() + 3 * view.APPLY_DELAY_MS / 1000
+        pump_until(app, lambda: time.monotonic() > quiet)
+        monitor.stop()
+        return pending, settled, seconds
+
+    view.hide()  # peer: the same polling with nothing to paint
+    poll_all(polled)
+    _m, bare_p99, bare_max, _n = monitor.stats()
+    view.show()
+    pump_until(app, lambda: view.model.total >= 2 * payments + polled, timeout=15)
+    pending, settled, seconds = poll_all(polled)
     _m, p99, worst, _n = monitor.stats()
     shown = [p for p in map(view.model.payment_at, range(view.model.rowCount())) if p]
     stale = sum(1 for p in shown if p.status.needs_settlement)
     print(
-        f"  {pending} pending payments polled: {'all settled' if settled else 'NOT all settled'}"
-        f" in {seconds:.1f} s; rows on screen still showing a pending status: {stale}"
-        f" of {len(shown)} loaded"
+        f"  {pending} pending payments polled, Orders view open: "
+        f"{'all settled' if settled else 'NOT all settled'} in {seconds:.1f} s; rows on "
+        f"screen still showing a pending status: {stale} of {len(shown)} loaded"
     )
-    line("  stall p99", p99, "ms", GOAL_P99_MS, idle_p99)
-    line("  stall max", worst, "ms", GOAL_MAX_MS, idle_max)
+    line("  stall p99", p99, "ms", GOAL_P99_MS, bare_p99)
+    line("  stall max", worst, "ms", GOAL_MAX_MS, bare_max)
+    line("  peer: same polling, view hidden, p99", bare_p99, "ms")
+    line("  peer: same polling, view hidden, max", bare_max, "ms")
     print("  peer for all: the same timer, window open, nothing happening")
     line("  peer: idle event loop p99", idle_p99, "ms")
     line("  peer: idle event loop max", idle_max, "ms")

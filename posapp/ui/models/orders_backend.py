@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
+from posapp.core.domain import Event, Payment, PaymentStatus
 from posapp.core.journal.repository import (
     MAX_PAGE_SIZE,
     Cursor,
@@ -198,19 +198,9 @@ class OrdersBackend:
     def last_event_id(self) -> int:
         return self.repo.last_event_id()
 
-    def changes_since(self, event_id: int, limit: int = 1000) -> Changes:
+    def changes_since(self, event_id: int, limit: int = 5000) -> Changes:
         """Payments touched by audit events after ``event_id`` (each read once, fresh)."""
-        events = self.repo.events(after_id=event_id, limit=limit)
-        last = events[-1].id if events else event_id
-        keys: list[int] = []
-        for event in events:
-            if event.payment is not None and event.payment not in keys:
-                if event.kind in (
-                    EventKind.STATE_CHANGE,
-                    EventKind.RESPONSE_RECEIVED,
-                    EventKind.NOTIFICATION,
-                ):
-                    keys.append(event.payment)
+        keys, last = self.repo.payments_touched_since(event_id, limit)
         payments = [p for p in (self.repo.get_payment(k) for k in keys) if p is not None]
         return Changes(payments, last)
 

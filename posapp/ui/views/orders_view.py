@@ -235,8 +235,9 @@ class OrdersView(QWidget):
     payment_changed = Signal(object)
 
     FOLLOW_MS = 1000  # how often the audit log is checked for changes
+    FOLLOW_SUBSCRIBED_MS = 4000  # ... when the backend also tells us of its own changes
     FILTER_DELAY_MS = 250
-    APPLY_DELAY_MS = 250  # live changes are gathered this long, then applied at once
+    APPLY_DELAY_MS = 400  # live changes are gathered this long, then applied at once
 
     def __init__(
         self,
@@ -313,6 +314,9 @@ class OrdersView(QWidget):
         if follow and callable(subscribe):
             unsubscribe = subscribe(self.payment_changed.emit)
             self.destroyed.connect(lambda *_: unsubscribe())
+            # The subscription brings this process's changes at once; the journal is read
+            # only for the rest (new payments, another window), so less often.
+            self._follow_timer.setInterval(self.FOLLOW_SUBSCRIBED_MS)
         # A bound slot of this object: delivered on the GUI thread whoever emits.
         self.payment_changed.connect(self._on_payment_changed)
         if follow:
