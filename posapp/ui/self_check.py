@@ -70,7 +70,7 @@ def check_gui(settings: Settings, backend: Any | None = None, *, timeout: float 
         _step("icons", _check_icons),
         _step("style sheet", _check_style_sheet),
         _step("translations", _check_translations),
-        _step("sandbox pages", _check_sandbox_pages),
+        _step("sandbox pages", lambda: _check_sandbox_pages(backend)),
         _step("keyring backends", _check_keyring_backends),
         _step("main window", lambda: _check_main_window(app, settings, backend, timeout)),
     ]
@@ -134,10 +134,10 @@ def _check_translations() -> str:
     return "translations " + "+".join(loaded)
 
 
-def _check_sandbox_pages() -> str:
+def _check_sandbox_pages(backend: Any | None) -> str:
     folder = resource("sandbox")
     if not folder.is_dir():
-        return ""  # the sandbox ships no pages of its own (yet)
+        raise GuiCheckFailed("sandbox pages", f"{folder} is missing")
     files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
     for page in files:
         data = page.read_bytes()
@@ -148,7 +148,22 @@ def _check_sandbox_pages() -> str:
                 data.decode("utf-8")
             except UnicodeDecodeError:
                 raise GuiCheckFailed("sandbox pages", f"{_rel(page)} is not UTF-8") from None
-    return f"{len(files)} sandbox files"
+    sandbox = getattr(backend, "sandbox", None)
+    base_url = getattr(sandbox, "base_url", None)
+    if not base_url:
+        return f"{len(files)} sandbox files"
+    # As a browser would get them from the running sandbox: a card logo and the 3DS page
+    # (an unknown challenge still renders the page template).
+    import httpx
+
+    with httpx.Client(base_url=base_url, timeout=5.0) as http:
+        logo = http.get("/sandbox/logos/VISA.svg")
+        if logo.status_code != 200 or b"<svg" not in logo.content:
+            raise GuiCheckFailed("sandbox pages", f"logo served as HTTP {logo.status_code}")
+        page = http.get("/sandbox/3ds/selfTestNoSuchChallenge")
+        if page.status_code != 404 or "<html" not in page.text.lower():
+            raise GuiCheckFailed("sandbox pages", f"3DS page served as HTTP {page.status_code}")
+    return f"{len(files)} sandbox files served"
 
 
 def _check_keyring_backends() -> str:

@@ -41,8 +41,17 @@ def test_healthy_checkout_passes_every_step(qapp: QCoreApplication) -> None:
         ),
         (lambda r: (r / "styles" / "posapp.qss").unlink(), "style sheet"),
         (lambda r: [p.unlink() for p in (r / "translations").glob("*_zh_CN.*")], "translations"),
+        (lambda r: shutil.rmtree(r / "sandbox"), "sandbox pages"),
+        (lambda r: (r / "sandbox" / "otp.html").write_bytes(b""), "sandbox pages"),
     ],
-    ids=["no icons", "broken svg", "no style sheet", "no zh_CN catalogue"],
+    ids=[
+        "no icons",
+        "broken svg",
+        "no style sheet",
+        "no zh_CN catalogue",
+        "no sandbox pages",
+        "empty 3DS page",
+    ],
 )
 def test_a_damaged_bundle_names_the_failing_step(
     qapp: QCoreApplication, resources_copy: Path, damage, step: str
@@ -52,3 +61,13 @@ def test_a_damaged_bundle_names_the_failing_step(
         check_gui(Settings())
     assert failed.value.step == step
     assert step in str(failed.value)
+
+
+def test_the_running_sandbox_serves_its_pages_from_the_resources(
+    qapp: QCoreApplication, tmp_path: Path
+) -> None:
+    from posapp.ui.self_check import run_gui_checks
+
+    summary = run_gui_checks(tmp_path / "data")
+    i18n.remove_translators(qapp)
+    assert "sandbox files served" in summary
