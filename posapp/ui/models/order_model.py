@@ -363,6 +363,19 @@ class OrderTableModel(QAbstractTableModel):
             log.exception("order model cell() failed for row %s", row)
             return "", None
 
+    def status_cell(self, row: int) -> tuple[str, str]:
+        """(status name, label) of a loaded row, ("", "") otherwise: for the pill delegate."""
+        block = self._blocks.get(row // self.BLOCK)
+        offset = row % self.BLOCK
+        if block is None or offset >= len(block.rows):
+            return "", ""
+        text, _tint = self.cell(row, Column.STATUS)
+        try:
+            return pf.status_name(block.rows[offset]), text
+        except Exception:  # like data(): a bad row shows blank
+            log.exception("order model status_cell() failed for row %s", row)
+            return "", ""
+
     def _texts(self, payment: Any) -> tuple[str, ...]:
         return tuple(self._display(payment, c) for c in range(COLUMN_COUNT))
 

@@ -64,7 +64,7 @@ from PySide6.QtWidgets import (
 from posapp.core.domain import PaymentStatus
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.csv_export import export_csv
-from posapp.ui.models.order_model import Column, OrderQuery, OrderTableModel, Role
+from posapp.ui.models.order_model import Column, OrderQuery, OrderTableModel
 from posapp.ui.models.orders_backend import OrdersBackend, can_cancel, can_capture, can_refund
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.views import receipt as receipts
@@ -141,13 +141,13 @@ class StatusPillDelegate(QStyledItemDelegate):
     repainted with every live change and must cost next to nothing.
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: OrderTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._model = model
         self._cache: dict[tuple[str, str, int, int, float], QPixmap] = {}
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        status = index.data(Role.STATUS)
-        text = index.data(Qt.ItemDataRole.DisplayRole)
+        status, text = self._model.status_cell(index.row())
         if not status or not text:
             super().paint(painter, option, index)
             return
@@ -441,7 +441,7 @@ class OrdersView(QWidget):
         for column, width in widths.items():
             header.resizeSection(column, width)
         table.setItemDelegate(OrderCellDelegate(self.model, table))
-        table.setItemDelegateForColumn(Column.STATUS, StatusPillDelegate(table))
+        table.setItemDelegateForColumn(Column.STATUS, StatusPillDelegate(self.model, table))
         table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection_changed())
         # Enter or a double click: capture a hold, or refund a paid payment.
         table.activated.connect(lambda _i: self.primary_action())
