@@ -150,7 +150,9 @@ class Zygote:
             self.proc.stdout.close()
 
 
-def _check(data: Path, sandbox: Sandbox, client: AntomClient, lane: str, stats: LaneStats) -> None:
+def _restart_and_compare(
+    data: Path, sandbox: Sandbox, client: AntomClient, lane: str, stats: LaneStats
+) -> None:
     """The restart: recovery, then journal verify, integrity and agreement with the ledger."""
     journal = data / "journal.sqlite3"
     if not journal.exists():
@@ -224,7 +226,7 @@ def _lane(
             # what the sandbox was handling when the till died finishes in milliseconds
             time.sleep(0.1)
             checked = time.monotonic()
-            _check(data, sandbox, client, lane, stats)
+            _restart_and_compare(data, sandbox, client, lane, stats)
             stats.check_s += time.monotonic() - checked
             if len(stats.failures) > 10:
                 return
@@ -233,7 +235,7 @@ def _lane(
         status = zygote.reap(pid)
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
             stats.failures.append(f"the final clean run ended with status {status}")
-        _check(data, sandbox, client, lane, stats)
+        _restart_and_compare(data, sandbox, client, lane, stats)
         repo = JournalRepository.open(data / "journal.sqlite3")
         try:
             stats.statuses.update(p.status.value for p in all_payments(repo))
