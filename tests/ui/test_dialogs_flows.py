@@ -225,6 +225,11 @@ def test_refund_checks_the_amount_then_refunds_part(qtbot, runner, backend) -> N
 
     dialog.amount.clear()
     qtbot.keyClicks(dialog.amount, "5.5")
+    enter_pin(qtbot, dialog, TRAINING_PIN)
+    qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
+    assert dialog.reason_error.isVisible()  # a refund always says why
+    assert dialog.reason_error.text() == "Say why the money is given back"
+    assert not dialog.busy and backend.repo.refunds_for(paid_.id) == []
     qtbot.keyClicks(dialog.reason.lineEdit(), "Returned one cup")
     enter_pin(qtbot, dialog, TRAINING_PIN)
     with qtbot.waitSignal(dialog.action_finished, timeout=10_000) as done:
@@ -242,6 +247,7 @@ def test_refund_with_a_wrong_pin_sends_nothing(qtbot, runner, backend) -> None:
     select(view, paid_)
     dialog = view.refund_selected()
     qtbot.addWidget(dialog)
+    dialog.reason.setCurrentIndex(0)  # "Returned goods"
     enter_pin(qtbot, dialog, "4321")
     qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.pin.error.isVisible())

@@ -73,7 +73,18 @@ class RefundDialog(ApprovedActionDialog):
         self.reason.lineEdit().setMaxLength(REASON_MAX)
         self.reason.lineEdit().setPlaceholderText(self.tr("Why is the money given back?"))
         self.reason.setAccessibleName(self.tr("Refund reason"))
-        self.form.addRow(self.tr("Reason"), self.reason)
+        reason_box = QWidget(self)
+        reason_column = QVBoxLayout(reason_box)
+        reason_column.setContentsMargins(0, 0, 0, 0)
+        reason_column.setSpacing(2)
+        self.reason_error = QLabel(reason_box)
+        self.reason_error.setObjectName("refundReasonError")
+        self.reason_error.setStyleSheet(ERROR_STYLE)
+        self.reason_error.setWordWrap(True)
+        self.reason_error.hide()
+        reason_column.addWidget(self.reason)
+        reason_column.addWidget(self.reason_error)
+        self.form.addRow(self.tr("Reason"), reason_box)
         self.amount.setFocus()
 
     def parsed_amount(self) -> Money:
@@ -86,6 +97,15 @@ class RefundDialog(ApprovedActionDialog):
         return money
 
     def validate(self) -> bool:
+        ok = True
+        # The reason goes to Antom and into the audit log: a refund always says why.
+        if not self.reason.currentText().strip():
+            self.reason_error.setText(self.tr("Say why the money is given back"))
+            self.reason_error.show()
+            self.reason.setFocus()
+            ok = False
+        else:
+            self.reason_error.hide()
         try:
             self.parsed_amount()
         except MoneyError as exc:
@@ -95,7 +115,7 @@ class RefundDialog(ApprovedActionDialog):
             self.amount.selectAll()
             return False
         self.amount_error.hide()
-        return True
+        return ok
 
     def work(self, pin: str):  # type: ignore[no-untyped-def]
         actions, payment = self._actions, self.payment
