@@ -270,3 +270,32 @@ def test_keys_import_missing_file_is_one_line(
     assert rc == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and err.count("\n") == 1
+
+
+def test_keys_import_without_a_keyring_is_one_clear_line(
+    pair: tuple[str, str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    (tmp_path / "m.pem").write_text(pair[0])
+    (tmp_path / "a.pem").write_text(pair[2])
+    rc = main(
+        [
+            "keys",
+            "import",
+            "--private-key",
+            str(tmp_path / "m.pem"),
+            "--antom-public-key",
+            str(tmp_path / "a.pem"),
+            "--client-id",
+            "LIVE_CLIENT",
+        ]
+    )
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "no system keyring" in err and err.count("\n") == 1
