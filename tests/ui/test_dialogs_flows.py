@@ -266,6 +266,7 @@ def test_batch_capture_with_one_failure_then_retry_only_the_failed(qtbot, runner
     assert isinstance(dialog, BatchDialog)
     qtbot.addWidget(dialog)
     rows = {p.id: i for i, p in enumerate(dialog.payments)}
+    assert dialog.go_button.isVisible() and not dialog.retry_button.isVisible()
 
     enter_pin(qtbot, dialog, TRAINING_PIN)
     with qtbot.waitSignal(dialog.batch_finished, timeout=20_000):

@@ -65,6 +65,11 @@ def card_text(payment: Any) -> str:
     return masked.display if masked is not None else ""
 
 
+def card_text_unbroken(payment: Any) -> str:
+    """The masked card with no-break spaces: a wrapped heading never splits "•••• 4622"."""
+    return card_text(payment).replace(" ", "\u00a0")
+
+
 def card_brand(payment: Any) -> str:
     masked = card(payment)
     return masked.brand if masked is not None else ""

@@ -171,6 +171,7 @@ class BatchDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
+        self._set_controls()
         self.pin.field.setFocus()
 
     # -- state --------------------------------------------------------------------------

@@ -29,7 +29,9 @@ class CancelDialog(ApprovedActionDialog):
     def build(self) -> None:
         p = self.payment
         self.heading.setText(
-            self.tr("Release the hold of {0} on {1}?").format(pf.amount_text(p), pf.card_text(p))
+            self.tr("Release the hold of {0} on {1}?").format(
+                pf.amount_text(p), pf.card_text_unbroken(p)
+            )
         )
         note = QLabel(
             self.tr(

@@ -35,7 +35,7 @@ class CaptureDialog(ApprovedActionDialog):
     def build(self) -> None:
         p = self.payment
         self.heading.setText(
-            self.tr("Capture {0} from {1}?").format(pf.amount_text(p), pf.card_text(p))
+            self.tr("Capture {0} from {1}?").format(pf.amount_text(p), pf.card_text_unbroken(p))
         )
         self.amount_label = QLabel(pf.amount_text(p), self)
         self.amount_label.setObjectName("authorisedAmount")

@@ -35,7 +35,9 @@ class RefundDialog(ApprovedActionDialog):
         p = self.payment
         refundable = self.refundable()
         self.heading.setText(
-            self.tr("Refund to {0} (order {1})").format(pf.card_text(p), pf.order_reference(p))
+            self.tr("Refund to {0} (order {1})").format(
+                pf.card_text_unbroken(p), pf.order_reference(p)
+            )
         )
         self.form.addRow(self.tr("Paid"), QLabel(str(p.captured), self))
         self.form.addRow(self.tr("Already refunded"), QLabel(str(p.refunded), self))
