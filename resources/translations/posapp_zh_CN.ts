@@ -1311,6 +1311,10 @@ Charge it again?</source>
             <source>At most {0} can be refunded</source>
             <translation>最多可退款 {0}</translation>
         </message>
+        <message>
+            <source>Say why the money is given back</source>
+            <translation>请说明退款原因</translation>
+        </message>
     </context>
     <context>
         <name>ResultPanel</name>
