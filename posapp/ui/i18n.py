@@ -22,7 +22,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
@@ -83,7 +82,7 @@ def catalogue_path(language: str) -> Path | None:
     """The compiled catalogue for ``language``; compiles it from the .ts in a checkout.
 
     In the bundle the .qm files are already there. From source a missing or stale .qm is
-    compiled next to the .ts when that folder is writable, else in the temp dir.
+    compiled next to the .ts when that folder is writable, else in the user's cache dir.
     """
     folder = resource("translations")
     qm = folder / f"{CATALOGUE}_{language}.qm"
@@ -92,7 +91,15 @@ def catalogue_path(language: str) -> Path | None:
         return qm if qm.is_file() else None
     if qm.is_file() and qm.stat().st_mtime >= ts.stat().st_mtime:
         return qm
-    target = qm if os.access(folder, os.W_OK) else Path(tempfile.gettempdir()) / qm.name
+    if os.access(folder, os.W_OK):
+        target = qm
+    else:
+        # the user's own cache, never a shared temp dir another account could plant a file in
+        import platformdirs
+
+        target = platformdirs.user_cache_path("posapp", "posapp") / "translations" / qm.name
+        if target.is_file() and target.stat().st_mtime >= ts.stat().st_mtime:
+            return target
     try:
         compile_catalogue(ts, target)
     except (RuntimeError, OSError) as exc:

@@ -4,6 +4,7 @@ catalogues compile, and switching the language really changes what the window sh
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shutil
 import subprocess
@@ -216,3 +217,23 @@ def test_no_string_is_hidden_from_lupdate_behind_a_wrapper_or_alias() -> None:
             ):
                 hidden.append(f"{rel}:{node.lineno}: {node.func.id}({node.args[0].value!r})")
     assert not hidden, hidden
+
+
+def test_a_read_only_checkout_compiles_into_the_users_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from posapp import paths
+
+    resources = tmp_path / "resources"
+    (resources / "translations").mkdir(parents=True)
+    shutil.copy(TRANSLATIONS / "posapp_zh_CN.ts", resources / "translations")
+    monkeypatch.setattr(paths, "resources_root", lambda: resources)
+    monkeypatch.setattr(i18n.os, "access", lambda path, mode: False)  # as a non-owner sees it
+    qm = i18n.catalogue_path("zh_CN")
+    assert qm is not None and qm.is_file()
+    assert not (resources / "translations" / "posapp_zh_CN.qm").exists()
+    assert str(qm).startswith(os.environ["XDG_CACHE_HOME"])  # per user, not a shared /tmp
+    translator = QTranslator()
+    assert translator.load(str(qm))
+    assert translator.translate("MainWindow", "Orders") == "订单"
+    assert i18n.catalogue_path("zh_CN") == qm  # compiled once, then reused
