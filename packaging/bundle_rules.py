@@ -68,6 +68,8 @@ def keep(dest: str) -> bool:
     if UNUSED_PLUGINS.search(dest):
         return False
     path = PurePath(dest.replace("\\", "/"))
+    if path.suffix == ".ts" and path.parent.name == "translations":
+        return False  # Linguist sources: the bundle carries the compiled .qm
     if path.suffix == ".qm" and "PySide6" in path.parts and path.parent.name == "translations":
         return any(
             path.stem == f"{catalogue}_{language}"

@@ -49,6 +49,7 @@ def test_keeps_what_the_till_uses(dest: str) -> None:
         f"{QT}/translations/qt_help_zh_CN.qm",
         f"{QT}/translations/qtdeclarative_zh_CN.qm",
         "PySide6\\Qt\\plugins\\imageformats\\qpdf.dll",
+        "resources/translations/posapp_zh_CN.ts",
     ],
 )
 def test_leaves_out_what_it_does_not(dest: str) -> None:
