@@ -121,7 +121,10 @@ class PinManager:
         self._state: dict[str, Any] = self._read()
         self._issued: dict[str, list[Any]] = {}  # token -> [approval, uses left]
         if default_pin is not None and "hash" not in self._state:
-            self._state.update(self._hash(_check_format(default_pin)))
+            # The default PIN is public (documented, shown in the training banner): a slow
+            # hash of it protects nothing and cost every start ~0.2 s. PINs a manager sets
+            # (set_pin) keep the full cost; the default state is never written to disk.
+            self._state.update(self._hash(_check_format(default_pin), n=2**4))
             self._state["default"] = True
 
     # -- storage ---------------------------------------------------------------------------
@@ -153,10 +156,11 @@ class PinManager:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def _hash(self, pin: str, salt: bytes | None = None) -> dict[str, Any]:
+    def _hash(self, pin: str, salt: bytes | None = None, n: int | None = None) -> dict[str, Any]:
         salt = salt or secrets.token_bytes(16)
-        digest = Scrypt(salt=salt, length=_LEN, n=self._n, r=_R, p=_P).derive(pin.encode())
-        return {"salt": _b64(salt), "n": self._n, "r": _R, "p": _P, "hash": _b64(digest)}
+        n = n or self._n
+        digest = Scrypt(salt=salt, length=_LEN, n=n, r=_R, p=_P).derive(pin.encode())
+        return {"salt": _b64(salt), "n": n, "r": _R, "p": _P, "hash": _b64(digest)}
 
     def _matches(self, pin: str) -> bool:
         try:
