@@ -5,11 +5,11 @@
         <name>Application</name>
         <message>
             <source>Something went wrong inside posapp. Payments already sent are safe in the journal; the details were written to the log.</source>
-            <translation>posapp 内部出错。已发送的付款都已安全记入日志库；详细信息已写入日志。</translation>
+            <translation>posapp 内部出错。已发送的付款都已安全记入交易日志；详细信息已写入运行日志。</translation>
         </message>
         <message>
             <source>Something went wrong (%1). The details are in the log.</source>
-            <translation>出错了（%1）。详细信息见日志。</translation>
+            <translation>出错了（%1）。详细信息见运行日志。</translation>
         </message>
     </context>
     <context>
@@ -28,7 +28,7 @@
         </message>
         <message>
             <source>Writing it to the journal…</source>
-            <translation>正在写入日志库…</translation>
+            <translation>正在写入交易日志…</translation>
         </message>
         <message>
             <source>Sending to Antom…</source>
@@ -427,7 +427,7 @@
         </message>
         <message>
             <source>A payment is still being sent. It is safe in the journal and will be settled on the next start. Quit anyway?</source>
-            <translation>仍有一笔付款正在发送。它已安全记入日志库，下次启动时会完成结算。仍要退出吗？</translation>
+            <translation>仍有一笔付款正在发送。它已安全记入交易日志，下次启动时会完成结算。仍要退出吗？</translation>
         </message>
     </context>
     <context>
@@ -676,7 +676,7 @@ Charge it again?</source>
         </message>
         <message>
             <source>Recording the payment in the journal…</source>
-            <translation>正在将付款记入日志库…</translation>
+            <translation>正在将付款记入交易日志…</translation>
         </message>
         <message>
             <source>Waiting for Antom…</source>
@@ -1512,7 +1512,7 @@ Charge it again?</source>
         </message>
         <message>
             <source>Pending</source>
-            <translation>待定</translation>
+            <translation>结果待定</translation>
         </message>
         <message>
             <source>Needs 3DS</source>
