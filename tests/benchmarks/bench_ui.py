@@ -93,15 +93,21 @@ class StallMonitor:
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
         self._last = 0.0
+        self._cpu0 = self._wall0 = 0.0
+        self.busy = 0.0
 
     def start(self) -> None:
         self.samples.clear()
         self._clock.start()
         self._last = 0.0
+        self._cpu0, self._wall0 = time.thread_time(), time.perf_counter()
         self._timer.start()
 
     def stop(self) -> None:
         self._timer.stop()
+        # How much of the time the GUI thread itself computed (the rest it slept or waited
+        # for the GIL / a CPU): tells our own work apart from contention.
+        self.busy = (time.thread_time() - self._cpu0) / max(1e-9, time.perf_counter() - self._wall0)
 
     def _tick(self) -> None:
         now = self._clock.nsecsElapsed() / 1e6
@@ -149,7 +155,7 @@ def timed_ms(fn: Callable[[], Any], runs: int = 5) -> float:
     return best
 
 
-def bench_million(app: QApplication, journal: Path, rows: int) -> None:
+def bench_million(app: QApplication, journal: Path, rows: int, repeats: int = 5) -> None:
     print(f"\n== Orders view on a {rows:,}-row journal ==")
     if not journal.exists():
         generate_journal(journal, rows)
@@ -165,30 +171,44 @@ def bench_million(app: QApplication, journal: Path, rows: int) -> None:
     backend = OrdersBackend(repo, None, merchant="bench")
     monitor = StallMonitor()
 
-    t = time.perf_counter()
-    view = OrdersView(runner, backend, follow=False)
-    view.resize(1200, 800)
-    view.show()
-    visible = lambda: view.table.rowAt(view.table.viewport().height() - 2)  # noqa: E731
-    pump_until(app, lambda: view.model.is_loaded(0) and view.model.rowCount() > 0)
-    first_ms = (time.perf_counter() - t) * 1000
-    pump_until(app, lambda: view.model.rowCount() == view.model.total and view.model.total >= rows)
-    counted_ms = (time.perf_counter() - t) * 1000
-    assert view.model.total == rows, view.model.total
-    # From here on the view is open: the GUI thread must stay responsive while it moves.
-    monitor.start()
-
-    t = time.perf_counter()
-    view.jump_to_end()
-    pump_until(
-        app,
-        lambda: (
-            view.model.is_loaded(rows - 1)
-            and view.model.is_loaded(max(0, rows - 1 - max(visible(), 0)))
-        ),
-    )
-    end_ms = (time.perf_counter() - t) * 1000
-    assert view.model.data(view.model.index(rows - 1, 1))
+    # Opening and jumping are repeated (a fresh view each time): the machine is shared, one
+    # run can land on someone else's busy moment. Median and worst are printed.
+    firsts: list[float] = []
+    counts: list[float] = []
+    ends: list[float] = []
+    view: OrdersView | None = None
+    for attempt in range(repeats):
+        if view is not None:
+            view.close()
+            view.deleteLater()
+            app.processEvents()
+        t = time.perf_counter()
+        view = OrdersView(runner, backend, follow=False)
+        view.resize(1200, 800)
+        view.show()
+        v = view
+        pump_until(app, lambda v=v: v.model.is_loaded(0) and v.model.rowCount() > 0)
+        firsts.append((time.perf_counter() - t) * 1000)
+        pump_until(app, lambda v=v: v.model.rowCount() == v.model.total >= rows)
+        counts.append((time.perf_counter() - t) * 1000)
+        assert view.model.total == rows, view.model.total
+        if attempt == repeats - 1:
+            # From here on the view is open: the GUI thread must stay responsive.
+            monitor.start()
+        t = time.perf_counter()
+        view.jump_to_end()
+        bottom_rows = max(view.table.rowAt(view.table.viewport().height() - 2), 0)
+        pump_until(
+            app,
+            lambda v=v, b=bottom_rows: (
+                v.model.is_loaded(rows - 1) and v.model.is_loaded(max(0, rows - 1 - b))
+            ),
+        )
+        ends.append((time.perf_counter() - t) * 1000)
+        assert view.model.data(view.model.index(rows - 1, 1))
+    assert view is not None
+    first_ms, end_ms = statistics.median(firsts), statistics.median(ends)
+    counted_ms = statistics.median(counts)
 
     jumps: list[float] = []
     bar = view.table.verticalScrollBar()
@@ -211,11 +231,14 @@ def bench_million(app: QApplication, journal: Path, rows: int) -> None:
     monitor.stop()
     med, p99, worst, n = monitor.stats()
 
+    print(f"  ({repeats} openings; median, then worst)")
     line("first rows shown after the view opens", first_ms, "ms", GOAL_FIRST_MS, first_q)
+    line("  worst opening", max(firsts), "ms", GOAL_FIRST_MS)
     line("  peer: bare first-page query (100 rows)", first_q, "ms")
     line("row count known (scroll bar to scale)", counted_ms, "ms", None, count_q)
     line("  peer: bare count query", count_q, "ms")
     line("jump to the end (last rows shown)", end_ms, "ms", GOAL_END_MS, last_q)
+    line("  worst jump to the end", max(ends), "ms", GOAL_END_MS)
     line("  peer: bare last-page query (100 rows)", last_q, "ms")
     line("scroll-bar jump into the middle, median", statistics.median(jumps), "ms")
     line("scroll-bar jump into the middle, worst", max(jumps), "ms")
@@ -223,6 +246,7 @@ def bench_million(app: QApplication, journal: Path, rows: int) -> None:
     line("GUI stall during the jumps and the Held view, p99", p99, "ms", GOAL_P99_MS)
     line("GUI stall during the jumps and the Held view, max", worst, "ms", GOAL_MAX_MS)
     print("  worst stalls (ms):", ", ".join(f"{x:.0f}" for x in sorted(monitor.samples)[-5:]))
+    print(f"  GUI thread computing {monitor.busy:.0%} of that time (the rest: waiting)")
     peak = rss_mb()
     line("peak memory of the process (ru_maxrss)", peak, "MB", GOAL_MB, base_peak)
     line("  peer: the process before opening the journal", base_peak, "MB")
@@ -315,27 +339,40 @@ def bench_live(app: QApplication, payments: int, polled: int) -> None:
         f"  {payments} authorisations back to back, Orders view open: {seconds:.1f} s "
         f"({payments / seconds:.1f}/s), rows shown {view.model.total}"
     )
+    busy = monitor.busy
     line("  stall p99", p99, "ms", GOAL_P99_MS, bare_p99)
     line("  stall max", worst, "ms", GOAL_MAX_MS, bare_max)
+    print(f"    GUI thread computing {busy:.0%} of the time")
     line("  peer: same work, view hidden, p99", bare_p99, "ms")
     line("  peer: same work, view hidden, max", bare_max, "ms")
 
     # 2. the poller settling pending payments (the sandbox holds these slow cards for 15 s)
     backend.poller.intent_grace = timedelta(0)
+    from posapp.core.domain import UNSETTLED_PAYMENT_STATUSES
+
+    checked = [0.0, 1]
+
+    def unsettled() -> int:
+        # The harness asks at most 4 times a second, from the status counts (no rows read):
+        # the measuring must not be what stalls the GUI thread.
+        if time.monotonic() - checked[0] >= 0.25:
+            counts = backend.repo.count_by_status()
+            checked[:] = [time.monotonic(), sum(counts[s] for s in UNSETTLED_PAYMENT_STATUSES)]
+        return int(checked[1])
 
     def poll_all(count: int) -> tuple[int, bool, float]:
         for _ in range(count):
             backend.checkout.pay(request("4000020000000901", "015"), confirm_duplicate=True)
-        pending = len(backend.repo.payments_needing_settlement())
+        waiting = backend.repo.payments_needing_settlement()
+        pending = len(waiting)
+        checked[:] = [0.0, pending]
         monitor.start()
         t = time.perf_counter()
         if not backend.poller.running:
             backend.poller.start()
-        for p in backend.repo.payments_needing_settlement():
+        for p in waiting:
             backend.poller.watch(p)
-        settled = pump_until(
-            app, lambda: not backend.repo.payments_needing_settlement(), timeout=120
-        )
+        settled = pump_until(app, lambda: unsettled() == 0, timeout=120)
         seconds = time.perf_counter() - t
         # The view gathers live changes for a moment before it applies them.
         quiet = time.monotonic() + 3 * view.APPLY_DELAY_MS / 1000
@@ -350,6 +387,7 @@ def bench_live(app: QApplication, payments: int, polled: int) -> None:
     pump_until(app, lambda: view.model.total >= 2 * payments + polled, timeout=15)
     pending, settled, seconds = poll_all(polled)
     _m, p99, worst, _n = monitor.stats()
+    busy = monitor.busy
     shown = [p for p in map(view.model.payment_at, range(view.model.rowCount())) if p]
     stale = sum(1 for p in shown if p.status.needs_settlement)
     print(
@@ -359,6 +397,7 @@ def bench_live(app: QApplication, payments: int, polled: int) -> None:
     )
     line("  stall p99", p99, "ms", GOAL_P99_MS, bare_p99)
     line("  stall max", worst, "ms", GOAL_MAX_MS, bare_max)
+    print(f"    GUI thread computing {busy:.0%} of the time")
     line("  peer: same polling, view hidden, p99", bare_p99, "ms")
     line("  peer: same polling, view hidden, max", bare_max, "ms")
     print("  peer for all: the same timer, window open, nothing happening")
