@@ -36,11 +36,21 @@ def _forms(pan: str) -> list[bytes]:
     return [pan.encode(), grouped.encode(), dashed.encode()]
 
 
-def candidate_files(root: Path) -> list[Path]:
+def candidate_files(root: Path, *, include_sandbox: bool = True) -> list[Path]:
+    """Journals and their WAL, logs, settings and other config files under ``root``.
+
+    ``include_sandbox=False`` leaves out the sandbox's own state (a folder or database named
+    sandbox*): the sandbox tests choose their own order ids and may put a card number in
+    them on purpose; the sandbox's storage rules are tested by the sandbox's own tests and
+    by test_card_data.py."""
     files = []
     for path in root.rglob("*"):
         name = path.name
         if not path.is_file():
+            continue
+        if not include_sandbox and any(
+            part.startswith("sandbox") for part in path.relative_to(root).parts
+        ):
             continue
         if (
             name.endswith(SCANNED_SUFFIXES)
