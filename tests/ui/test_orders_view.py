@@ -208,6 +208,23 @@ def test_held_view_sorted_by_time_left_with_colours(qtbot, journal, runner) -> N
     assert "3 held" in view.status_line.text()
 
 
+def test_held_view_keeps_holds_that_lapsed_today_on_top_in_red(qtbot, journal, runner) -> None:
+    who = {"operator": "poller", "terminal_id": "TILL-01"}
+    lapsed = journal.pay(PaymentStatus.AUTHORISED, authorised_ago=timedelta(days=7, hours=2))
+    journal.repo.transition(lapsed.id, PaymentStatus.RELEASED, **who)
+    old = journal.pay(PaymentStatus.AUTHORISED, authorised_ago=timedelta(days=9))
+    journal.repo.transition(old.id, PaymentStatus.RELEASED, **who)
+    journal.pay(PaymentStatus.AUTHORISED)  # 7 days left
+    journal.pay(PaymentStatus.AUTHORISED, authorised_ago=timedelta(days=6, hours=22))  # 2 h
+    view = open_view(qtbot, runner, journal)
+    with qtbot.waitSignal(view.model.count_changed):
+        view.view_tabs.setCurrentIndex(1)
+    # The hold released two hours ago is on top in red; the one from two days ago is gone.
+    assert col(view, Column.ORDER) == ["ORD-00001", "ORD-00004", "ORD-00003"]
+    assert col(view, Column.STATUS) == ["Hold expired", "Held", "Held"]
+    assert col(view, Column.TIME_LEFT, Qt.ItemDataRole.BackgroundRole) == [RED, AMBER, None]
+
+
 def test_rows_update_live_when_a_payment_settles(qtbot, journal, runner) -> None:
     pending = journal.pay(PaymentStatus.PENDING)
     journal.pay(PaymentStatus.CAPTURED)

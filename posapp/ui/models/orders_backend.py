@@ -12,10 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from posapp.core.domain import Event, Payment, PaymentStatus
+from posapp.core.domain import CAPTURE_WINDOW, Event, Payment, PaymentStatus
 from posapp.core.journal.repository import (
     MAX_PAGE_SIZE,
     Cursor,
@@ -36,6 +36,7 @@ Progress = Callable[[str], None]
 
 HELD_LIMIT = 200_000  # far more holds than a till can have open within 7 days
 HELD_CACHE_SECONDS = 2.0
+RELEASED_SHOWN = timedelta(hours=24)  # lapsed holds stay on the Held list this long, in red
 
 
 def to_filter(query: OrderQuery) -> PaymentFilter:
@@ -50,16 +51,50 @@ def to_filter(query: OrderQuery) -> PaymentFilter:
 class JournalOrderSource:
     """The order model's queries over the journal (thread-safe: one connection per thread).
 
-    The Held list comes from the journal's held index (least time left first). Without text
-    or date filters it is paged by keyset like the order list; with them, or for a jump by
-    position, the whole held list (holds lapse after 7 days, so it stays small) is read once
-    and kept until the journal changes.
+    The Held list comes from the journal's held index (least time left first), with the holds
+    that lapsed in the last day on top (shown red, so nobody wonders where they went).
+    Without text or date filters it is paged by keyset like the order list (the few lapsed
+    holds merged in); with them, or for a jump by position, the whole held list (holds lapse
+    after 7 days, so it stays small) is read once and kept until the journal changes.
     """
 
-    def __init__(self, repo: JournalRepository) -> None:
+    def __init__(self, repo: JournalRepository, now: Callable[[], datetime] | None = None) -> None:
         self.repo = repo
+        self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._held_cache: tuple[OrderQuery, int, float, list[Payment]] | None = None
+        self._released_cache: tuple[int, float, list[Payment]] | None = None
+
+    def _recently_released(self) -> list[Payment]:
+        """Holds that lapsed within RELEASED_SHOWN, by deadline (a short, cached list)."""
+        version, clock = self.repo.data_version(), time.monotonic()
+        with self._lock:
+            cached = self._released_cache
+            if (
+                cached is not None
+                and cached[0] == version
+                and clock - cached[1] < HELD_CACHE_SECONDS
+            ):
+                return cached[2]
+        now = self._now()
+        page = self.repo.list_payments(
+            PaymentFilter(
+                statuses=frozenset({PaymentStatus.RELEASED}),
+                created_from=now - CAPTURE_WINDOW - RELEASED_SHOWN,
+            ),
+            PageRequest(PageDirection.FIRST, None, MAX_PAGE_SIZE),
+        )
+        rows = sorted(
+            (
+                p
+                for p in page.rows
+                if p.capture_deadline is not None and p.capture_deadline >= now - RELEASED_SHOWN
+            ),
+            key=held_order,
+        )
+        with self._lock:
+            self._released_cache = (version, clock, rows)
+        return rows
 
     @staticmethod
     def _plain_held(query: OrderQuery) -> bool:
@@ -85,6 +120,7 @@ class JournalOrderSource:
             if len(page) < MAX_PAGE_SIZE:
                 break
             after = held_cursor(page[-1])
+        rows = sorted([*rows, *self._recently_released()], key=held_order)
         plain = OrderQuery(since=query.since, until=query.until, text=query.text)
         rows = [p for p in rows if pf.matches(p, plain)]
         with self._lock:
@@ -94,7 +130,8 @@ class JournalOrderSource:
     def count(self, query: OrderQuery) -> int:
         if query.held:
             if self._plain_held(query):
-                return self.repo.count_by_status().get(PaymentStatus.AUTHORISED, 0)
+                held = self.repo.count_by_status().get(PaymentStatus.AUTHORISED, 0)
+                return held + len(self._recently_released())
             return len(self._held(query))
         return self.repo.count_payments(to_filter(query))
 
@@ -133,11 +170,12 @@ class JournalOrderSource:
     def _held_window(
         self, query: OrderQuery, offset: int, limit: int, after: Any, before: Any
     ) -> list[Payment]:
-        if self._plain_held(query):
-            if after is not None:
-                return self.repo.held_authorisations(limit=limit, after=after)
-            if offset == 0 and before is None:
-                return self.repo.held_authorisations(limit=limit)
+        if self._plain_held(query) and before is None and (after is not None or offset == 0):
+            # Keyset over the held index, merged with the lapsed holds after the same key.
+            held = self.repo.held_authorisations(limit=limit, after=after)
+            start = (-1, -1) if after is None else (after.deadline_ms, after.id)
+            lapsed = [p for p in self._recently_released() if held_order(p) > start]
+            return sorted([*held, *lapsed], key=held_order)[:limit]
         rows = self._held(query)
         keys = {p.id: i for i, p in enumerate(rows)}
         if after is not None and after.id in keys:
@@ -153,7 +191,12 @@ class JournalOrderSource:
 
 
 def held_cursor(payment: Payment) -> HeldCursor:
-    return HeldCursor(to_ms(payment.capture_deadline or payment.created_at), payment.id)
+    return HeldCursor(*held_order(payment))
+
+
+def held_order(payment: Payment) -> tuple[int, int]:
+    """The Held list's sort key: capture deadline, then local id (the index's order)."""
+    return to_ms(payment.capture_deadline or payment.created_at), payment.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +223,10 @@ class OrdersBackend:
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.repo = repo
-        self.source = JournalOrderSource(repo)
+        self._now = now or (lambda: datetime.now(UTC))
+        self.source = JournalOrderSource(repo, self._now)
         self.actions = actions
         self.merchant = merchant
-        self._now = now or (lambda: datetime.now(UTC))
 
     def now(self) -> datetime:
         return self._now()
