@@ -47,7 +47,34 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMANDS:
         importlib.import_module(f"posapp.commands.{name}").register(sub)
+    for command in sub.choices.values():
+        _accept_data_dir(command)
     return parser
+
+
+def _accept_data_dir(parser: argparse.ArgumentParser) -> None:
+    """Let ``--data-dir`` stand after the command too (``posapp screenshot --data-dir D``).
+
+    SUPPRESS keeps the global value when the command-level option is not given.
+    """
+    children = [
+        action.choices
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+    ]
+    if children:
+        for choices in children:
+            for child in choices.values():
+                _accept_data_dir(child)
+        return
+    if "--data-dir" not in parser._option_string_actions:
+        parser.add_argument(
+            "--data-dir",
+            type=Path,
+            metavar="DIR",
+            default=argparse.SUPPRESS,
+            help="as the global --data-dir",
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -62,3 +62,17 @@ def test_data_dir_holds_logs_and_settings(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (data / "logs" / "posapp.log").exists()
     assert (data / "config").is_dir()
+
+
+def test_data_dir_is_accepted_after_a_command_too(tmp_path: Path) -> None:
+    from posapp.cli import build_parser
+
+    parser = build_parser()
+    for argv in (
+        ["screenshot", "--out", str(tmp_path), "--data-dir", str(tmp_path / "d")],
+        ["--data-dir", str(tmp_path / "d"), "screenshot", "--out", str(tmp_path)],
+    ):
+        assert parser.parse_args(argv).data_dir == tmp_path / "d"
+    assert parser.parse_args(["screenshot", "--out", str(tmp_path)]).data_dir is None
+    keys = parser.parse_args(["keys", "status", "--data-dir", str(tmp_path)])
+    assert keys.data_dir == tmp_path
