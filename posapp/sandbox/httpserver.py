@@ -1,15 +1,31 @@
-"""A small HTTP/1.1 server: one thread per keep-alive connection, bounded and time-limited.
+"""A small HTTP/1.1 server: one event-loop thread for all connections, worker threads for
+the expensive part of a reply (the RSA signature).
 
-Why not ``http.server``: it parses headers with the email package (slow enough to matter
-when each request also costs an RSA signature), cannot send a TCP reset on purpose, and
-has no body cap. This one reads a request with a byte cap and deadlines (slow clients are
-cut off), hands it to a handler, and writes the reply in one ``sendall``. Requests on one
-connection are handled in order; connections run in parallel (RSA releases the GIL).
+Why this shape: every call costs an RSA sign, and ``cryptography`` releases the GIL while it
+signs. Python work (parsing, the engine, JSON) runs on the loop thread only, so it never
+fights other threads for the GIL; the signatures run on the workers, in parallel on the
+other cores. A thread per connection measured a quarter slower (its threads spent their time
+waiting to get the GIL back after each socket call), and ``http.server`` also parses headers
+slowly, cannot send a TCP reset on purpose and has no body cap.
+
+Requests on one connection are answered in order; a request must arrive within
+``REQUEST_TIMEOUT`` (slow clients are cut off with 408), an idle keep-alive connection is
+closed after ``IDLE_TIMEOUT``, bodies are capped at ``MAX_BODY_BYTES``.
+
+A handler returns a ``Reply``. ``Reply.work`` (if set) runs on a worker thread before the
+reply is sent (it may add headers); ``Reply.then`` (if set) is called on the loop after
+``Reply.after`` seconds and its reply is used instead (simulated latency, without blocking
+other connections); ``Reply.reset`` drops the connection with a TCP RST.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
+import os
+import queue
+import selectors
 import socket
 import struct
 import threading
@@ -65,207 +81,15 @@ class Reply:
     content_type: str = "application/json; charset=UTF-8"
     reset: bool = False  # drop the connection with a TCP RST instead of answering
     close: bool = False
+    work: Callable[[], None] | None = None  # run on a worker thread before sending
+    after: float = 0.0  # with ``then``: wait this long, then use then()'s reply
+    then: Callable[[], Reply] | None = None
 
 
 def text_reply(status: int, message: str, *, close: bool = False) -> Reply:
     return Reply(
         status, (message + "\n").encode(), content_type="text/plain; charset=UTF-8", close=close
     )
-
-
-class _ClientGone(Exception):
-    pass
-
-
-class HttpServer:
-    """Serves ``handler`` on ``host:port`` (port 0: a free one) until ``stop``."""
-
-    def __init__(self, host: str, port: int, handler: Callable[[Request], Reply]) -> None:
-        self._handler = handler
-        self._listener = socket.create_server((host, port), backlog=256)
-        self._listener.settimeout(0.25)
-        self.host, self.port = self._listener.getsockname()[:2]
-        self._running = threading.Event()
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
-        self._threads: set[threading.Thread] = set()
-        self._accept_thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._running.set()
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"sandbox-http-{self.port}", daemon=True
-        )
-        self._accept_thread.start()
-
-    def stop(self) -> None:
-        self._running.clear()
-        try:
-            # wakes a blocked accept() at once on Linux (the timeout covers other systems)
-            self._listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        if self._accept_thread is not None:
-            self._accept_thread.join(timeout=5)
-        self._listener.close()
-        with self._conns_lock:
-            conns = list(self._conns)
-            threads = list(self._threads)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        for thread in threads:
-            thread.join(timeout=5)
-
-    # -- connections --------------------------------------------------------------------------
-    def _accept_loop(self) -> None:
-        while self._running.is_set():
-            try:
-                conn, addr = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                if self._running.is_set():
-                    log.exception("sandbox: accept failed")
-                    time.sleep(0.05)
-                continue
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            with self._conns_lock:
-                busy = len(self._conns) >= MAX_CONNECTIONS
-                if not busy:
-                    self._conns.add(conn)
-            if busy:
-                self._refuse(conn)
-                continue
-            thread = threading.Thread(
-                target=self._serve,
-                args=(conn, f"{addr[0]}:{addr[1]}"),
-                daemon=True,
-                name="sandbox-conn",
-            )
-            with self._conns_lock:
-                self._threads.add(thread)
-            thread.start()
-
-    def _refuse(self, conn: socket.socket) -> None:
-        try:
-            conn.settimeout(1.0)
-            conn.sendall(_encode(text_reply(503, "too many connections", close=True)))
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def _serve(self, conn: socket.socket, client: str) -> None:
-        buffer = bytearray()
-        try:
-            while self._running.is_set():
-                try:
-                    request, keep_alive = self._read_request(conn, buffer)
-                except _ClientGone:
-                    return
-                except _HttpError as exc:
-                    self._send(conn, text_reply(exc.status, exc.message, close=True))
-                    return
-                request.client = client
-                try:
-                    reply = self._handler(request)
-                except Exception:  # a handler bug answers 500, never kills us
-                    log.exception("sandbox: handler failed on %s", request.route)
-                    reply = text_reply(500, "internal error", close=True)
-                if reply.reset:
-                    _reset(conn)
-                    return
-                self._send(conn, reply, keep_alive=keep_alive and not reply.close)
-                if not keep_alive or reply.close:
-                    return
-        except OSError:
-            return
-        finally:
-            with self._conns_lock:
-                self._conns.discard(conn)
-                self._threads.discard(threading.current_thread())
-            try:
-                conn.close()
-            except OSError:
-                pass
-
-    def _send(self, conn: socket.socket, reply: Reply, *, keep_alive: bool = False) -> None:
-        try:
-            conn.settimeout(REQUEST_TIMEOUT)
-            conn.sendall(_encode(reply, keep_alive=keep_alive))
-        except OSError:
-            raise _ClientGoneOS from None
-
-    def _read_request(self, conn: socket.socket, buffer: bytearray) -> tuple[Request, bool]:
-        # Wait (idle) for the first byte of the next request, then give the whole request a
-        # deadline: a client that trickles bytes cannot hold a thread for ever.
-        deadline: float | None = None
-        while True:
-            end = buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                break
-            if len(buffer) > MAX_HEADER_BYTES:
-                raise _HttpError(431, "request head too large")
-            chunk = _recv(conn, deadline, idle=not buffer)
-            if not chunk:
-                if buffer:
-                    raise _HttpError(400, "incomplete request")
-                raise _ClientGone
-            if deadline is None:
-                deadline = time.monotonic() + REQUEST_TIMEOUT
-            buffer += chunk
-        if end > MAX_HEADER_BYTES:
-            raise _HttpError(431, "request head too large")
-        head = bytes(buffer[:end]).decode("latin-1")
-        del buffer[: end + 4]
-        lines = head.split("\r\n")
-        parts = lines[0].split(" ")
-        if len(parts) != 3:
-            raise _HttpError(400, "malformed request line")
-        method, target, version = parts
-        if version not in ("HTTP/1.1", "HTTP/1.0"):
-            raise _HttpError(505, "HTTP/1.1 only")
-        headers: dict[str, str] = {}
-        for line in lines[1:]:
-            name, sep, value = line.partition(":")
-            if not sep or not name or name != name.strip():
-                raise _HttpError(400, "malformed header line")
-            headers[name.lower()] = value.strip()
-        if "transfer-encoding" in headers:
-            raise _HttpError(411, "send a Content-Length (chunked bodies are not accepted)")
-        length_text = headers.get("content-length", "0")
-        if not length_text.isdigit():
-            raise _HttpError(400, "bad Content-Length")
-        length = int(length_text)
-        if length > MAX_BODY_BYTES:
-            raise _HttpError(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
-        if headers.get("expect", "").lower() == "100-continue" and len(buffer) < length:
-            conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-        if deadline is None:
-            deadline = time.monotonic() + REQUEST_TIMEOUT
-        while len(buffer) < length:
-            chunk = _recv(conn, deadline, idle=False)
-            if not chunk:
-                raise _ClientGone
-            buffer += chunk
-        body = bytes(buffer[:length])
-        del buffer[:length]
-        path = target
-        if not target.startswith("/"):
-            # absolute form (the official Python SDK): POST http://host/ams/... HTTP/1.1
-            split = urlsplit(target)
-            if split.scheme not in ("http", "https") or not split.netloc:
-                raise _HttpError(400, "malformed request target")
-            path = (split.path or "/") + (f"?{split.query}" if split.query else "")
-        route, _, query = path.partition("?")
-        connection = headers.get("connection", "").lower()
-        keep_alive = (
-            "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-        )
-        return Request(method, target, path, route, query, headers, body), keep_alive
 
 
 class _HttpError(Exception):
@@ -275,31 +99,392 @@ class _HttpError(Exception):
         self.message = message
 
 
-class _ClientGoneOS(_ClientGone, OSError):
-    pass
+class _Conn:
+    """One client connection; touched by the loop thread only."""
+
+    __slots__ = (
+        "busy",
+        "client",
+        "close_after",
+        "closed",
+        "continued",
+        "inbuf",
+        "last_active",
+        "outbuf",
+        "sock",
+        "started",
+        "writing",
+    )
+
+    def __init__(self, sock: socket.socket, client: str) -> None:
+        self.sock = sock
+        self.client = client
+        self.inbuf = bytearray()
+        self.outbuf = bytearray()
+        self.busy = False  # a request is being answered (delayed or on a worker)
+        self.close_after = False
+        self.closed = False
+        self.continued = False  # "100 Continue" sent for the current request
+        self.started: float | None = None  # first byte of the current request
+        self.last_active = time.monotonic()
+        self.writing = False
 
 
-def _recv(conn: socket.socket, deadline: float | None, *, idle: bool) -> bytes:
-    if idle or deadline is None:
-        conn.settimeout(IDLE_TIMEOUT)
-    else:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise _HttpError(408, "the request took too long to arrive")
-        conn.settimeout(left)
+class HttpServer:
+    """Serves ``handler`` on ``host:port`` (port 0: a free one) until ``stop``."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        handler: Callable[[Request], Reply],
+        *,
+        workers: int | None = None,
+    ) -> None:
+        self._handler = handler
+        self._listener = socket.create_server((host, port), backlog=256)
+        self._listener.setblocking(False)
+        self.host, self.port = self._listener.getsockname()[:2]
+        self._workers = workers or max(2, os.cpu_count() or 2)
+        self._running = threading.Event()
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._jobs: queue.SimpleQueue[tuple[_Conn, Reply, bool] | None] = queue.SimpleQueue()
+        self._done: queue.SimpleQueue[tuple[_Conn, Reply, bool]] = queue.SimpleQueue()
+        self._timers: list[tuple[float, int, _Conn, Callable[[], Reply], bool]] = []
+        self._timer_ids = itertools.count()
+        self._conns: set[_Conn] = set()
+        self._threads: list[threading.Thread] = []
+        self._last_sweep = 0.0
+        self._inflight = 0  # replies on the workers (loop thread only)
+
+    def start(self) -> None:
+        self._running.set()
+        self._selector.register(self._listener, selectors.EVENT_READ, None)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
+        loop = threading.Thread(target=self._loop, name=f"sandbox-http-{self.port}", daemon=True)
+        self._threads.append(loop)
+        for i in range(self._workers):
+            self._threads.append(
+                threading.Thread(target=self._work, name=f"sandbox-sign-{i}", daemon=True)
+            )
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        if not self._running.is_set():
+            self._listener.close()
+            return
+        self._running.clear()
+        self._wake()
+        for _ in range(self._workers):
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for conn in list(self._conns):
+            self._close(conn)
+        for sock in (self._listener, self._wake_r, self._wake_w):
+            sock.close()
+        self._selector.close()
+
+    # -- worker threads -----------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            conn, reply, keep_alive = job
+            try:
+                assert reply.work is not None
+                reply.work()
+            except Exception:  # a failed signature answers 500, never kills the worker
+                log.exception("sandbox: reply work failed")
+                reply = text_reply(500, "internal error", close=True)
+            self._done.put((conn, reply, keep_alive))
+            self._wake()
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"x")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full (the loop will look anyway) or closed (stopping)
+
+    # -- the loop -----------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while self._running.is_set():
+            timeout = 0.25
+            if self._timers:
+                timeout = max(0.0, min(timeout, self._timers[0][0] - time.monotonic()))
+            try:
+                events = self._selector.select(timeout)
+            except OSError:
+                log.exception("sandbox: select failed")
+                time.sleep(0.05)
+                continue
+            for key, mask in events:
+                try:
+                    if key.data is None:
+                        self._accept()
+                    elif key.data == "wake":
+                        self._drain_done()
+                    else:
+                        conn: _Conn = key.data
+                        if mask & selectors.EVENT_WRITE:
+                            self._flush(conn)
+                        if mask & selectors.EVENT_READ and not conn.closed:
+                            self._read(conn)
+                except Exception:  # one connection's trouble must not stop the loop
+                    log.exception("sandbox: connection handling failed")
+                    if isinstance(key.data, _Conn):
+                        self._close(key.data)
+            self._run_timers()
+            self._sweep()
+
+    def _accept(self) -> None:
+        for _ in range(64):
+            try:
+                sock, addr = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if len(self._conns) >= MAX_CONNECTIONS:
+                try:
+                    sock.send(_encode(text_reply(503, "too many connections", close=True)))
+                except OSError:
+                    pass
+                sock.close()
+                continue
+            conn = _Conn(sock, f"{addr[0]}:{addr[1]}")
+            self._conns.add(conn)
+            self._selector.register(sock, selectors.EVENT_READ, conn)
+
+    def _read(self, conn: _Conn) -> None:
+        try:
+            chunk = conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._close(conn)
+            return
+        if not chunk:
+            self._close(conn)
+            return
+        conn.last_active = time.monotonic()
+        if conn.started is None:
+            conn.started = conn.last_active
+        conn.inbuf += chunk
+        if not conn.busy:
+            self._next_request(conn)
+
+    def _next_request(self, conn: _Conn) -> None:
+        """Answer the next complete request in the buffer, if there is one."""
+        if conn.closed or conn.busy or not conn.inbuf:
+            if not conn.inbuf:
+                conn.started = None
+            return
+        try:
+            parsed = _parse(conn.inbuf)
+        except _HttpError as exc:
+            self._emit(conn, text_reply(exc.status, exc.message, close=True), False)
+            return
+        if parsed is None:
+            if conn.started is None:
+                conn.started = time.monotonic()
+            if (
+                not conn.continued
+                and b"\r\n\r\n" in conn.inbuf
+                and b"100-continue" in conn.inbuf[: conn.inbuf.find(b"\r\n\r\n")].lower()
+            ):
+                conn.continued = True
+                conn.outbuf += b"HTTP/1.1 100 Continue\r\n\r\n"
+                self._flush(conn)
+            return
+        request, keep_alive, used = parsed
+        del conn.inbuf[:used]
+        conn.started = time.monotonic() if conn.inbuf else None
+        conn.continued = False
+        conn.busy = True
+        request.client = conn.client
+        self._dispatch(conn, self._call(lambda: self._handler(request)), keep_alive)
+
+    @staticmethod
+    def _call(make: Callable[[], Reply]) -> Reply:
+        try:
+            return make()
+        except Exception:  # a handler bug answers 500, never kills the loop
+            log.exception("sandbox: handler failed")
+            return text_reply(500, "internal error", close=True)
+
+    def _dispatch(self, conn: _Conn, reply: Reply, keep_alive: bool) -> None:
+        if conn.closed:
+            return
+        if reply.reset:
+            _reset(conn.sock)
+            self._close(conn)
+            return
+        if reply.then is not None:
+            due = time.monotonic() + reply.after
+            heapq.heappush(self._timers, (due, next(self._timer_ids), conn, reply.then, keep_alive))
+            return
+        if reply.work is not None:
+            if self._inflight or len(self._conns) > 1 or self._selector.select(0):
+                # other clients may be waiting: sign on a worker, keep the loop serving them
+                self._inflight += 1
+                self._jobs.put((conn, reply, keep_alive))
+                return
+            # a lone client: sign here and save two thread hand-offs
+            reply = self._call(lambda: _run_work(reply))
+        self._emit(conn, reply, keep_alive)
+
+    def _emit(self, conn: _Conn, reply: Reply, keep_alive: bool) -> None:
+        if conn.closed:
+            return
+        keep = keep_alive and not reply.close
+        conn.outbuf += _encode(reply, keep_alive=keep)
+        conn.close_after = not keep
+        conn.busy = False
+        conn.last_active = time.monotonic()
+        self._flush(conn)
+
+    def _flush(self, conn: _Conn) -> None:
+        while conn.outbuf and not conn.closed:
+            try:
+                sent = conn.sock.send(conn.outbuf)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self._close(conn)
+                return
+            del conn.outbuf[:sent]
+        if conn.closed:
+            return
+        want_write = bool(conn.outbuf)
+        if want_write != conn.writing:
+            conn.writing = want_write
+            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if want_write else 0)
+            self._selector.modify(conn.sock, events, conn)
+        if not conn.outbuf:
+            if conn.close_after and not conn.busy:
+                self._close(conn)
+            elif not conn.busy and conn.inbuf:
+                self._next_request(conn)  # a pipelined request was waiting
+
+    def _drain_done(self) -> None:
+        try:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError, OSError):
+            pass
+        while True:
+            try:
+                conn, reply, keep_alive = self._done.get_nowait()
+            except queue.Empty:
+                return
+            self._inflight -= 1
+            self._emit(conn, reply, keep_alive)
+
+    def _run_timers(self) -> None:
+        now = time.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            _due, _n, conn, then, keep_alive = heapq.heappop(self._timers)
+            # A request that arrived is handled even if its client gave up meanwhile (as a
+            # real gateway would): the state changes, only the answer has nowhere to go.
+            self._dispatch(conn, self._call(then), keep_alive)
+
+    def _sweep(self) -> None:
+        """Cut off slow requests (408) and long-idle connections, a few times a second."""
+        now = time.monotonic()
+        if now - self._last_sweep < 0.1:
+            return
+        self._last_sweep = now
+        for conn in list(self._conns):
+            if conn.busy or conn.closed:
+                continue
+            if conn.started is not None and now - conn.started > REQUEST_TIMEOUT:
+                self._emit(
+                    conn, text_reply(408, "the request took too long to arrive", close=True), False
+                )
+            elif not conn.inbuf and not conn.outbuf and now - conn.last_active > IDLE_TIMEOUT:
+                self._close(conn)
+
+    def _close(self, conn: _Conn) -> None:
+        if conn.closed:
+            return
+        conn.closed = True
+        self._conns.discard(conn)
+        try:
+            self._selector.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+        try:
+            conn.sock.close()
+        except OSError:
+            pass
+
+
+def _parse(buffer: bytearray) -> tuple[Request, bool, int] | None:
+    """The first complete request in ``buffer`` with its keep-alive flag and size, or None."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buffer) > MAX_HEADER_BYTES:
+            raise _HttpError(431, "request head too large")
+        return None
+    if end > MAX_HEADER_BYTES:
+        raise _HttpError(431, "request head too large")
+    head = bytes(buffer[:end]).decode("latin-1")
+    lines = head.split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        raise _HttpError(400, "malformed request line")
+    method, target, version = parts
+    if version not in ("HTTP/1.1", "HTTP/1.0"):
+        raise _HttpError(505, "HTTP/1.1 only")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep or not name or name != name.strip():
+            raise _HttpError(400, "malformed header line")
+        headers[name.lower()] = value.strip()
+    if "transfer-encoding" in headers:
+        raise _HttpError(411, "send a Content-Length (chunked bodies are not accepted)")
+    length_text = headers.get("content-length", "0")
+    if not length_text.isdigit():
+        raise _HttpError(400, "bad Content-Length")
+    length = int(length_text)
+    if length > MAX_BODY_BYTES:
+        raise _HttpError(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    total = end + 4 + length
+    if len(buffer) < total:
+        return None
+    body = bytes(buffer[end + 4 : total])
+    path = target
+    if not target.startswith("/"):
+        # absolute form (the official Python SDK): POST http://host/ams/... HTTP/1.1
+        split = urlsplit(target)
+        if split.scheme not in ("http", "https") or not split.netloc:
+            raise _HttpError(400, "malformed request target")
+        path = (split.path or "/") + (f"?{split.query}" if split.query else "")
+    route, _, query = path.partition("?")
+    connection = headers.get("connection", "").lower()
+    keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
+    return Request(method, target, path, route, query, headers, body), keep_alive, total
+
+
+def _run_work(reply: Reply) -> Reply:
+    work, reply.work = reply.work, None
+    if work is not None:
+        work()
+    return reply
+
+
+def _reset(sock: socket.socket) -> None:
     try:
-        return conn.recv(65536)
-    except TimeoutError:
-        if idle:
-            raise _ClientGone from None
-        raise _HttpError(408, "the request took too long to arrive") from None
-    except OSError:
-        raise _ClientGone from None
-
-
-def _reset(conn: socket.socket) -> None:
-    try:
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     except OSError:
         pass
 

@@ -16,8 +16,6 @@ import json
 import logging
 import re
 import string
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,7 +58,6 @@ class Routes:
         self._client_id_header = ("client-id", keys.client_id)
         self._logos: dict[str, bytes] = {}
         self._otp_template: string.Template | None = None
-        self._python = threading.Lock()
 
     def handle(self, request: Request) -> Reply:
         route = request.route
@@ -80,31 +77,35 @@ class Routes:
     def _api(self, request: Request) -> Reply:
         fired = self.faults.take(request.route)
         after: set[FaultKind] = set()
+        delay = 0.0
         for fault in fired:
             if fault.kind is FaultKind.LATENCY:
-                time.sleep(fault.seconds)
+                delay += fault.seconds
             elif fault.kind is FaultKind.HTTP_ERROR:
                 return text_reply(fault.status, f"simulated HTTP {fault.status}")
             elif fault.kind is FaultKind.RESET_BEFORE:
                 return Reply(reset=True)
             else:
                 after.add(fault.kind)
+        if delay:
+            # the server holds the request (other connections carry on), then handles it
+            return Reply(after=delay, then=lambda: self._api_now(request, after))
+        return self._api_now(request, after)
+
+    def _api_now(self, request: Request, after: set[FaultKind]) -> Reply:
         if request.method != "POST":
             return text_reply(405, "the Antom API takes POST only")
         match = _API.fullmatch(request.route)
         api = match.group(1) if match else None
         handler = self.engine.apis.get(api) if api else None
         status = 200
-        problem = None if handler is None else self._verify(request)  # RSA: outside the lock
-        # One thread at a time in the engine and JSON work: the Python parts would only
-        # fight over the GIL anyway, and waiting on this lock (not the GIL) lets the
-        # other threads' RSA run undisturbed on the other cores.
-        with self._python:
-            if handler is None:
-                body: dict[str, Any] = {
-                    "result": result("NO_INTERFACE_DEF", "F", f"no API at {request.route[:100]}")
-                }
-            elif problem is not None:
+        if handler is None:
+            body: dict[str, Any] = {
+                "result": result("NO_INTERFACE_DEF", "F", f"no API at {request.route[:100]}")
+            }
+        else:
+            problem = self._verify(request)
+            if problem is not None:
                 body = {"result": result(problem.code, problem.status, problem.message)}
             else:
                 try:
@@ -117,15 +118,21 @@ class Routes:
                     log.exception("sandbox: %s failed", api)
                     status = 500
                     body = {"result": result("UNKNOWN_EXCEPTION", "U", "internal error")}
-            if api:
-                log.debug("sandbox %s -> %s", api, body["result"]["resultCode"])
-            if FaultKind.RESET_AFTER in after:
-                return Reply(reset=True)
-            raw, headers, content = self._answer(request, body, after)
-        if content is not None:  # RSA again: outside the lock, in parallel with other work
-            signature = signing.sign(self.keys.antom_private, content)
-            headers.append(("signature", _SIGNATURE_HEAD + _form_encode(signature)))
-        return Reply(status, raw, headers)
+        if api:
+            log.debug("sandbox %s -> %s", api, body["result"]["resultCode"])
+        if FaultKind.RESET_AFTER in after:
+            return Reply(reset=True)
+        raw, headers, content = self._answer(request, body, after)
+        reply = Reply(status, raw, headers)
+        if content is not None:
+            key = self.keys.antom_private
+
+            def sign() -> None:  # on a server worker thread: RSA runs without the GIL
+                signature = signing.sign(key, content)
+                reply.headers.append(("signature", _SIGNATURE_HEAD + _form_encode(signature)))
+
+            reply.work = sign
+        return reply
 
     def _verify(self, request: Request) -> ApiError | None:
         headers = request.headers
