@@ -30,6 +30,7 @@ import socket
 import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -108,6 +109,8 @@ class _Conn:
         "close_after",
         "closed",
         "continued",
+        "eof",
+        "events",
         "inbuf",
         "last_active",
         "outbuf",
@@ -128,6 +131,8 @@ class _Conn:
         self.started: float | None = None  # first byte of the current request
         self.last_active = time.monotonic()
         self.writing = False
+        self.eof = False  # the client shut down its side: answer what was sent, then close
+        self.events = selectors.EVENT_READ  # what the selector watches for
 
 
 class HttpServer:
@@ -159,6 +164,7 @@ class HttpServer:
         self._threads: list[threading.Thread] = []
         self._last_sweep = 0.0
         self._inflight = 0  # replies on the workers (loop thread only)
+        self._ready: deque[_Conn] = deque()  # connections with a request waiting in inbuf
 
     def start(self) -> None:
         self._running.set()
@@ -239,8 +245,13 @@ class HttpServer:
                     log.exception("sandbox: connection handling failed")
                     if isinstance(key.data, _Conn):
                         self._close(key.data)
-            self._run_timers()
-            self._sweep()
+            try:
+                while self._ready:
+                    self._next_request(self._ready.popleft())
+                self._run_timers()
+                self._sweep()
+            except Exception:  # the loop must survive anything one request does
+                log.exception("sandbox: the server loop hit an error")
 
     def _accept(self) -> None:
         for _ in range(64):
@@ -272,7 +283,11 @@ class HttpServer:
             self._close(conn)
             return
         if not chunk:
-            self._close(conn)
+            # Half-close: the requests already received are still answered, in order.
+            conn.eof = True
+            self._watch(conn)
+            if not conn.busy and not conn.outbuf:
+                self._ready.append(conn)
             return
         conn.last_active = time.monotonic()
         if conn.started is None:
@@ -283,9 +298,12 @@ class HttpServer:
 
     def _next_request(self, conn: _Conn) -> None:
         """Answer the next complete request in the buffer, if there is one."""
-        if conn.closed or conn.busy or not conn.inbuf:
-            if not conn.inbuf:
-                conn.started = None
+        if conn.closed or conn.busy:
+            return
+        if not conn.inbuf:
+            conn.started = None
+            if conn.eof and not conn.outbuf:
+                self._close(conn)
             return
         try:
             parsed = _parse(conn.inbuf)
@@ -293,6 +311,9 @@ class HttpServer:
             self._emit(conn, text_reply(exc.status, exc.message, close=True), False)
             return
         if parsed is None:
+            if conn.eof:  # the rest of this request will never come
+                self._close(conn)
+                return
             if conn.started is None:
                 conn.started = time.monotonic()
             if (
@@ -363,16 +384,29 @@ class HttpServer:
             del conn.outbuf[:sent]
         if conn.closed:
             return
-        want_write = bool(conn.outbuf)
-        if want_write != conn.writing:
-            conn.writing = want_write
-            events = selectors.EVENT_READ | (selectors.EVENT_WRITE if want_write else 0)
-            self._selector.modify(conn.sock, events, conn)
-        if not conn.outbuf:
-            if conn.close_after and not conn.busy:
+        conn.writing = bool(conn.outbuf)
+        self._watch(conn)
+        if not conn.outbuf and not conn.busy:
+            if conn.close_after:
                 self._close(conn)
-            elif not conn.busy and conn.inbuf:
-                self._next_request(conn)  # a pipelined request was waiting
+            elif conn.inbuf or conn.eof:
+                self._ready.append(conn)  # a pipelined request is waiting (handled by the loop)
+
+    def _watch(self, conn: _Conn) -> None:
+        """Point the selector at what ``conn`` needs now: reading unless the client shut its
+        side (a closed side always reads as ready), writing while output is pending."""
+        events = (0 if conn.eof else selectors.EVENT_READ) | (
+            selectors.EVENT_WRITE if conn.writing else 0
+        )
+        if events == conn.events:
+            return
+        if conn.events and events:
+            self._selector.modify(conn.sock, events, conn)
+        elif events:
+            self._selector.register(conn.sock, events, conn)
+        else:
+            self._selector.unregister(conn.sock)
+        conn.events = events
 
     def _drain_done(self) -> None:
         try:
@@ -417,10 +451,12 @@ class HttpServer:
             return
         conn.closed = True
         self._conns.discard(conn)
-        try:
-            self._selector.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
+        if conn.events:
+            try:
+                self._selector.unregister(conn.sock)
+            except (KeyError, ValueError, OSError):
+                pass
+            conn.events = 0
         try:
             conn.sock.close()
         except OSError:

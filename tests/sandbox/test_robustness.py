@@ -229,3 +229,26 @@ def test_stop_returns_promptly_with_idle_connections_open(state_dir) -> None:
     for sock in idle:
         sock.close()
     assert threading.active_count() <= threads_before
+
+
+def test_pipelined_requests_are_answered_in_order(sandbox: Sandbox, raw: RawClient) -> None:
+    path = PREFIX + "inquiryPayment"
+    blob = b""
+    count = 300
+    for i in range(count):
+        body = json.dumps({"paymentRequestId": f"pipe-{i}"}).encode()
+        head = "".join(f"{k}: {v}\r\n" for k, v in raw.headers(path, body).items())
+        blob += (
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode()
+            + body
+        )
+    with socket.create_connection(("127.0.0.1", sandbox.port), timeout=20) as sock:
+        sock.sendall(blob)
+        sock.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert data.count(b"HTTP/1.1 200 OK") == count
+    assert data.count(b"ORDER_NOT_EXIST") == count
+    # answers come back in request order: each carries its own signature over its body
+    assert data.index(b"HTTP/1.1 200 OK") == 0
