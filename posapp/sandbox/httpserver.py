@@ -220,7 +220,7 @@ class HttpServer:
     # -- the loop -----------------------------------------------------------------------------
     def _loop(self) -> None:
         while self._running.is_set():
-            timeout = 0.25
+            timeout = 0.0 if self._ready else 0.25
             if self._timers:
                 timeout = max(0.0, min(timeout, self._timers[0][0] - time.monotonic()))
             try:
