@@ -32,6 +32,7 @@ from posapp.core.money import Money, MoneyError
 API_PREFIX = "/ams/api/v1/payments/"
 
 E = TypeVar("E", bound=StrEnum)
+V = TypeVar("V")
 
 
 class Api(StrEnum):
@@ -452,6 +453,16 @@ def _time(name: str, value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds")
 
 
+def _one_of_ids(first: tuple[str, str | None], second: tuple[str, str | None]) -> dict[str, Any]:
+    """The body of a request naming its target by either of two ids (at least one given)."""
+    if not first[1] and not second[1]:
+        raise InvalidRequestError(first[0], f"{first[0]} or {second[0]} is required")
+    for name, value in (first, second):
+        if value is not None:
+            _check_id(name, value)
+    return _drop_none(dict((first, second)))
+
+
 def _drop_none(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if v is not None}
 
@@ -678,14 +689,8 @@ class CancelRequest:
         return self.payment_request_id or self.payment_id or ""
 
     def to_body(self) -> dict[str, Any]:
-        if not self.payment_id and not self.payment_request_id:
-            raise InvalidRequestError("paymentId", "paymentId or paymentRequestId is required")
-        if self.payment_id is not None:
-            _check_id("paymentId", self.payment_id)
-        if self.payment_request_id is not None:
-            _check_id("paymentRequestId", self.payment_request_id)
-        return _drop_none(
-            {"paymentId": self.payment_id, "paymentRequestId": self.payment_request_id}
+        return _one_of_ids(
+            ("paymentId", self.payment_id), ("paymentRequestId", self.payment_request_id)
         )
 
 
@@ -737,16 +742,8 @@ class InquiryPaymentRequest:
         return self.payment_request_id or self.payment_id or ""
 
     def to_body(self) -> dict[str, Any]:
-        if not self.payment_id and not self.payment_request_id:
-            raise InvalidRequestError(
-                "paymentRequestId", "paymentRequestId or paymentId is required"
-            )
-        if self.payment_request_id is not None:
-            _check_id("paymentRequestId", self.payment_request_id)
-        if self.payment_id is not None:
-            _check_id("paymentId", self.payment_id)
-        return _drop_none(
-            {"paymentRequestId": self.payment_request_id, "paymentId": self.payment_id}
+        return _one_of_ids(
+            ("paymentRequestId", self.payment_request_id), ("paymentId", self.payment_id)
         )
 
 
@@ -762,13 +759,9 @@ class InquiryRefundRequest:
         return self.refund_request_id or self.refund_id or ""
 
     def to_body(self) -> dict[str, Any]:
-        if not self.refund_id and not self.refund_request_id:
-            raise InvalidRequestError("refundRequestId", "refundRequestId or refundId is required")
-        if self.refund_request_id is not None:
-            _check_id("refundRequestId", self.refund_request_id)
-        if self.refund_id is not None:
-            _check_id("refundId", self.refund_id)
-        return _drop_none({"refundRequestId": self.refund_request_id, "refundId": self.refund_id})
+        return _one_of_ids(
+            ("refundRequestId", self.refund_request_id), ("refundId", self.refund_id)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -866,13 +859,35 @@ class CardResult:
         )
 
 
+class _Answer:
+    """What every answer to an action (pay, capture, cancel, refund) tells the caller."""
+
+    __slots__ = ()
+    classification: Classification
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.classification.outcome
+
+    @property
+    def action(self) -> Action:
+        return self.classification.action
+
+
+def _required(result: Result, value: V | None, key: str, answer: str) -> V | None:
+    """``key`` must be present in a successful ``answer``."""
+    if result.status is ResultStatus.SUCCESS and value is None:
+        raise ProtocolError(f"{key} is missing from a successful {answer} answer")
+    return value
+
+
 def _no_answer(api: Api, error: AntomError) -> Classification:
     reason = f"no verified answer ({type(error).__name__})"
     return Classification(Outcome.UNKNOWN, Action.INQUIRE, reason)
 
 
 @dataclass(frozen=True, slots=True)
-class PayResponse:
+class PayResponse(_Answer):
     """The pay answer. ``result is None`` when no verified answer came (``error`` says why):
     the outcome is then UNKNOWN and the caller must inquire, never assume a failure."""
 
@@ -888,14 +903,6 @@ class PayResponse:
     card: CardResult | None = None
     error: AntomError | None = None
 
-    @property
-    def outcome(self) -> Outcome:
-        return self.classification.outcome
-
-    @property
-    def action(self) -> Action:
-        return self.classification.action
-
     @classmethod
     def unknown(cls, request_id: str, error: AntomError) -> PayResponse:
         return cls(None, _no_answer(Api.PAY, error), payment_request_id=request_id, error=error)
@@ -905,9 +912,7 @@ class PayResponse:
         r = _Reader(data)
         result = r.result()
         classification = classify(Api.PAY, result)
-        payment_id = r.str_opt("paymentId", 64)
-        if result.status is ResultStatus.SUCCESS and payment_id is None:
-            raise ProtocolError("paymentId is missing from a successful pay answer")
+        payment_id = _required(result, r.str_opt("paymentId", 64), "paymentId", "pay")
         redirect = r.str_opt("normalUrl", 2048)
         form = r.obj_opt("redirectActionForm")
         if redirect is None and form is not None:
@@ -927,7 +932,7 @@ class PayResponse:
 
 
 @dataclass(frozen=True, slots=True)
-class CaptureResponse:
+class CaptureResponse(_Answer):
     result: Result | None
     classification: Classification
     capture_request_id: str | None = None
@@ -936,14 +941,6 @@ class CaptureResponse:
     amount: Money | None = None
     capture_time: datetime | None = None
     error: AntomError | None = None
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.classification.outcome
-
-    @property
-    def action(self) -> Action:
-        return self.classification.action
 
     @classmethod
     def unknown(cls, request_id: str, error: AntomError) -> CaptureResponse:
@@ -954,9 +951,7 @@ class CaptureResponse:
         r = _Reader(data)
         result = r.result()
         classification = classify(Api.CAPTURE, result)
-        capture_id = r.str_opt("captureId", 64)
-        if result.status is ResultStatus.SUCCESS and capture_id is None:
-            raise ProtocolError("captureId is missing from a successful capture answer")
+        capture_id = _required(result, r.str_opt("captureId", 64), "captureId", "capture")
         return cls(
             result=result,
             classification=classification,
@@ -969,21 +964,13 @@ class CaptureResponse:
 
 
 @dataclass(frozen=True, slots=True)
-class CancelResponse:
+class CancelResponse(_Answer):
     result: Result | None
     classification: Classification
     payment_id: str | None = None
     payment_request_id: str | None = None
     cancel_time: datetime | None = None
     error: AntomError | None = None
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.classification.outcome
-
-    @property
-    def action(self) -> Action:
-        return self.classification.action
 
     @classmethod
     def unknown(cls, request_id: str, error: AntomError) -> CancelResponse:
@@ -1003,7 +990,7 @@ class CancelResponse:
 
 
 @dataclass(frozen=True, slots=True)
-class RefundResponse:
+class RefundResponse(_Answer):
     result: Result | None
     classification: Classification
     refund_request_id: str | None = None
@@ -1012,14 +999,6 @@ class RefundResponse:
     amount: Money | None = None
     refund_time: datetime | None = None
     error: AntomError | None = None
-
-    @property
-    def outcome(self) -> Outcome:
-        return self.classification.outcome
-
-    @property
-    def action(self) -> Action:
-        return self.classification.action
 
     @classmethod
     def unknown(cls, request_id: str, error: AntomError) -> RefundResponse:
@@ -1030,9 +1009,7 @@ class RefundResponse:
         r = _Reader(data)
         result = r.result()
         classification = classify(Api.REFUND, result)
-        refund_id = r.str_opt("refundId", 64)
-        if result.status is ResultStatus.SUCCESS and refund_id is None:
-            raise ProtocolError("refundId is missing from a successful refund answer")
+        refund_id = _required(result, r.str_opt("refundId", 64), "refundId", "refund")
         return cls(
             result=result,
             classification=classification,
@@ -1106,9 +1083,9 @@ class InquiryPaymentResponse:
         r = _Reader(data)
         result = r.result()
         classification = classify(Api.INQUIRY_PAYMENT, result)
-        status = r.enum_opt("paymentStatus", PaymentStatus)
-        if result.status is ResultStatus.SUCCESS and status is None:
-            raise ProtocolError("paymentStatus is missing from a successful inquiry answer")
+        status = _required(
+            result, r.enum_opt("paymentStatus", PaymentStatus), "paymentStatus", "inquiry"
+        )
         return cls(
             result=result,
             classification=classification,
@@ -1145,9 +1122,9 @@ class InquiryRefundResponse:
         r = _Reader(data)
         result = r.result()
         classification = classify(Api.INQUIRY_REFUND, result)
-        status = r.enum_opt("refundStatus", RefundStatus)
-        if result.status is ResultStatus.SUCCESS and status is None:
-            raise ProtocolError("refundStatus is missing from a successful inquiry answer")
+        status = _required(
+            result, r.enum_opt("refundStatus", RefundStatus), "refundStatus", "inquiry"
+        )
         return cls(
             result=result,
             classification=classification,
