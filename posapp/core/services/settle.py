@@ -36,6 +36,7 @@ from posapp.core.antom.messages import (
     RefundRequest,
     RefundResponse,
     RefundStatus,
+    Result,
     Transaction,
     TransactionStatus,
 )
@@ -584,13 +585,7 @@ class Settler:
             operator=operator,
         )
         result = response.result
-        update = OperationUpdate(
-            antom_id=response.capture_id,
-            result_code=result.code if result else None,
-            result_status=result.status.value if result else None,
-            result_message=result.message if result else None,
-            completed_at=response.capture_time,
-        )
+        update = _op_update_from(result, response.capture_id, response.capture_time)
         if response.outcome is Outcome.SUCCEEDED:
             self._op_update(
                 "capture", capture.capture_request_id, _O.SUCCEEDED, update, operator=operator
@@ -731,14 +726,7 @@ class Settler:
             request_id=refund.refund_request_id,
             operator=operator,
         )
-        result = response.result
-        update = OperationUpdate(
-            antom_id=response.refund_id,
-            result_code=result.code if result else None,
-            result_status=result.status.value if result else None,
-            result_message=result.message if result else None,
-            completed_at=response.refund_time,
-        )
+        update = _op_update_from(response.result, response.refund_id, response.refund_time)
         target = {
             Outcome.SUCCEEDED: _O.SUCCEEDED,
             Outcome.FAILED: _O.FAILED,
@@ -802,15 +790,20 @@ def _op_from_transaction(t: Transaction) -> tuple[OperationStatus, OperationUpda
         TransactionStatus.PROCESSING: _O.PENDING,
         TransactionStatus.PENDING: _O.PENDING,
     }[t.status]
-    result = t.result
-    update = OperationUpdate(
-        antom_id=t.transaction_id,
+    return status, _op_update_from(t.result, t.transaction_id, t.time)
+
+
+def _op_update_from(
+    result: Result | None, antom_id: str | None, completed_at: datetime | None
+) -> OperationUpdate:
+    """What an answer, a transaction or a notification says about a capture or a refund."""
+    return OperationUpdate(
+        antom_id=antom_id,
         result_code=result.code if result else None,
         result_status=result.status.value if result else None,
         result_message=result.message if result else None,
-        completed_at=t.time,
+        completed_at=completed_at,
     )
-    return status, update
 
 
 def not_found_grace_passed(payment: Payment, now: datetime, grace: timedelta) -> bool:
@@ -854,13 +847,7 @@ def apply_notification(settler: Settler, note: Notification) -> Payment | None:
             payment, _P.DECLINED, PaymentUpdate(**facts), reason="notifyPayment: failed"
         )
     if isinstance(note, CaptureNotification):
-        op_update = OperationUpdate(
-            antom_id=note.capture_id,
-            result_code=note.result.code,
-            result_status=note.result.status.value,
-            result_message=note.result.message,
-            completed_at=note.capture_time,
-        )
+        op_update = _op_update_from(note.result, note.capture_id, note.capture_time)
         status = _O.SUCCEEDED if note.succeeded else _O.FAILED
         capture = repo.get_capture(note.capture_request_id)
         if capture is not None:
@@ -879,12 +866,6 @@ def apply_notification(settler: Settler, note: Notification) -> Payment | None:
         "refund",
         note.refund_request_id,
         _O.SUCCEEDED if note.succeeded else _O.FAILED,
-        OperationUpdate(
-            antom_id=note.refund_id,
-            result_code=note.result.code,
-            result_status=note.result.status.value,
-            result_message=note.result.message,
-            completed_at=note.refund_time,
-        ),
+        _op_update_from(note.result, note.refund_id, note.refund_time),
     )
     return repo.get_payment(refund.payment)
