@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 from posapp.core.clock import Clock
 from posapp.core.domain import (
+    Capture,
     DomainError,
     EventKind,
     OperationStatus,
     Payment,
     PaymentStatus,
+    Refund,
 )
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
@@ -159,27 +161,13 @@ class BackOfficeService:
             )
         except DomainError as exc:
             raise BackOfficeError(exc.user_message) from None
-        say("sending")
-        self.in_flight.add(p.id)
-        try:
-            capture = self.settler.send_capture(capture, p, operator=operator)
-        finally:
-            self.in_flight.discard(p.id)
-        after = self._load(p)
-        say("done")
-        if capture.status is OperationStatus.SUCCEEDED:
-            return OperationResult(after, True, f"Captured {capture.amount}.", request_id)
-        if capture.status is OperationStatus.FAILED:
-            return OperationResult(
-                after,
-                False,
-                f"Antom refused the capture: {capture.result_message or capture.result_code}.",
-                request_id,
-                capture.result_code,
-            )
-        self._pending(after)
-        return OperationResult(
-            after, None, "The capture is being confirmed with Antom.", request_id
+        return self._send_operation(
+            p,
+            lambda: self.settler.send_capture(capture, p, operator=operator),
+            "capture",
+            "Captured",
+            request_id,
+            say,
         )
 
     # -- cancel ---------------------------------------------------------------------------
@@ -282,26 +270,47 @@ class BackOfficeService:
             )
         except DomainError as exc:
             raise BackOfficeError(exc.user_message) from None
+        return self._send_operation(
+            p,
+            lambda: self.settler.send_refund(refund, p, operator=operator),
+            "refund",
+            "Refunded",
+            request_id,
+            say,
+        )
+
+    def _send_operation(
+        self,
+        p: Payment,
+        send: Callable[[], Capture | Refund],
+        noun: str,
+        done: str,
+        request_id: str,
+        say: Progress,
+    ) -> OperationResult:
+        """Send a journaled capture or refund and say how it went."""
         say("sending")
         self.in_flight.add(p.id)
         try:
-            refund = self.settler.send_refund(refund, p, operator=operator)
+            op = send()
         finally:
             self.in_flight.discard(p.id)
         after = self._load(p)
         say("done")
-        if refund.status is OperationStatus.SUCCEEDED:
-            return OperationResult(after, True, f"Refunded {refund.amount}.", request_id)
-        if refund.status is OperationStatus.FAILED:
+        if op.status is OperationStatus.SUCCEEDED:
+            return OperationResult(after, True, f"{done} {op.amount}.", request_id)
+        if op.status is OperationStatus.FAILED:
             return OperationResult(
                 after,
                 False,
-                f"Antom refused the refund: {refund.result_message or refund.result_code}.",
+                f"Antom refused the {noun}: {op.result_message or op.result_code}.",
                 request_id,
-                refund.result_code,
+                op.result_code,
             )
         self._pending(after)
-        return OperationResult(after, None, "The refund is being confirmed with Antom.", request_id)
+        return OperationResult(
+            after, None, f"The {noun} is being confirmed with Antom.", request_id
+        )
 
     # -- queries --------------------------------------------------------------------------
     def held(self, limit: int = 50) -> list[Payment]:
