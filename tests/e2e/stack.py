@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,13 +9,14 @@ from pathlib import Path
 from posapp.app import Backend, build_backend
 from posapp.config import Settings
 from posapp.core.antom.retry import RetryPolicy, no_jitter
-from posapp.core.domain import Payment
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
 from posapp.core.services.pin import TRAINING_PIN, Approval
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.validation import read_card
 from posapp.paths import app_dirs
+from tests.backend_support import drain as drain  # the tests import these from here
+from tests.backend_support import fresh as fresh
 
 VISA_OK = "4054695723100768"
 CVV = "737"
@@ -54,27 +54,3 @@ def pay(
 
 def approve(backend: Backend) -> Approval:
     return backend.backoffice.approve(TRAINING_PIN)
-
-
-def drain(backend: Backend, timeout: float = 20.0) -> list[Payment]:
-    """Poller passes, everything due at once, until nothing is unsettled (or timeout)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        open_ = backend.repo.payments_needing_settlement()
-        refunds = backend.repo.refunds_needing_settlement()
-        if not open_ and not refunds:
-            return []
-        if time.monotonic() > deadline:
-            return open_
-        for p in open_:
-            backend.poller.watch(p)
-        for r in refunds:
-            backend.poller._tracks.pop(("refund", r.refund_request_id), None)
-        backend.poller.poll_once()
-        time.sleep(0.05)
-
-
-def fresh(backend: Backend, payment: Payment) -> Payment:
-    found = backend.repo.get_payment(payment.id)
-    assert found is not None
-    return found

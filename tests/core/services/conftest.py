@@ -3,7 +3,6 @@ loopback, a journal file under tmp_path), cheap PIN hashing, fast client retries
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -15,13 +14,14 @@ from posapp.app import Backend, build_backend
 from posapp.config import Settings
 from posapp.core.antom.retry import RetryPolicy, no_jitter
 from posapp.core.cards import CardDetails
-from posapp.core.domain import Payment
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
 from posapp.core.services.pin import TRAINING_PIN
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.validation import read_card
 from posapp.paths import app_dirs
+from tests.backend_support import drain as drain  # the tests import these from here
+from tests.backend_support import fresh as fresh
 
 VISA_OK = "4054695723100768"
 VISA_DECLINE = "4054692760174822"
@@ -89,30 +89,6 @@ def pay(
 
 def approval(backend: Backend, uses: int = 1):  # type: ignore[no-untyped-def]
     return backend.backoffice.approve(TRAINING_PIN, uses=uses)
-
-
-def drain(backend: Backend, timeout: float = 15.0) -> list[Payment]:
-    """Run poller passes (everything due at once) until nothing is unsettled."""
-    deadline = time.monotonic() + timeout
-    while True:
-        open_ = backend.repo.payments_needing_settlement()
-        refunds = backend.repo.refunds_needing_settlement()
-        if not open_ and not refunds:
-            return []
-        if time.monotonic() > deadline:
-            return open_
-        for p in open_:
-            backend.poller.watch(p)
-        for r in refunds:
-            backend.poller._tracks.pop(("refund", r.refund_request_id), None)
-        backend.poller.poll_once()
-        time.sleep(0.05)
-
-
-def fresh(backend: Backend, payment: Payment) -> Payment:
-    found = backend.repo.get_payment(payment.id)
-    assert found is not None
-    return found
 
 
 def with_settings(**changes: object) -> Settings:
