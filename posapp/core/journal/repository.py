@@ -607,34 +607,15 @@ class JournalRepository:
                     "only full captures are supported",
                     user_message=f"Capture the full amount ({pay.amount}).",
                 )
-            now_ms = to_ms(now)
-            cur = db.conn.execute(
-                "INSERT INTO captures (payment, capture_request_id, amount_minor, currency, "
-                "status, operator, terminal_id, created_ms, updated_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    payment,
-                    capture_request_id,
-                    amount.minor,
-                    amount.currency,
-                    OperationStatus.INTENT.value,
-                    operator,
-                    terminal_id,
-                    now_ms,
-                    now_ms,
-                ),
-            )
-            self._append_event(
+            new_id = self._insert_operation(
                 db,
-                EventKind.STATE_CHANGE,
+                "capture",
+                payment,
+                capture_request_id,
+                amount,
                 operator=operator,
                 terminal_id=terminal_id,
-                payment=payment,
-                api="capture",
-                request_id=capture_request_id,
-                to_status=OperationStatus.INTENT.value,
-                detail={"operation": "capture", "amount": amount.to_antom()},
-                at_ms=now_ms,
+                at_ms=to_ms(now),
             )
             self._transition_in(
                 db,
@@ -645,7 +626,7 @@ class JournalRepository:
                 update=PaymentUpdate(),
                 reason=f"capture {capture_request_id} requested",
             )
-            return self._capture_in(db, "id = ?", int(cur.lastrowid or 0))
+            return self._capture_in(db, "id = ?", new_id)
 
     def update_capture(
         self,
@@ -752,36 +733,18 @@ class JournalRepository:
                     user_message=f"At most {available} can be refunded"
                     + (" (other refunds are still being processed)." if pending else "."),
                 )
-            cur = db.conn.execute(
-                "INSERT INTO refunds (payment, refund_request_id, amount_minor, currency, status, "
-                "reason, operator, terminal_id, created_ms, updated_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    payment,
-                    refund_request_id,
-                    amount.minor,
-                    amount.currency,
-                    OperationStatus.INTENT.value,
-                    reason,
-                    operator,
-                    terminal_id,
-                    now_ms,
-                    now_ms,
-                ),
-            )
-            self._append_event(
+            new_id = self._insert_operation(
                 db,
-                EventKind.STATE_CHANGE,
+                "refund",
+                payment,
+                refund_request_id,
+                amount,
                 operator=operator,
                 terminal_id=terminal_id,
-                payment=payment,
-                api="refund",
-                request_id=refund_request_id,
-                to_status=OperationStatus.INTENT.value,
-                detail={"operation": "refund", "amount": amount.to_antom(), "reason": reason},
                 at_ms=now_ms,
+                reason=reason,
             )
-            return self._refund_in(db, "id = ?", int(cur.lastrowid or 0))
+            return self._refund_in(db, "id = ?", new_id)
 
     def update_refund(
         self,
@@ -833,6 +796,51 @@ class JournalRepository:
                         reason=f"refund {refund_request_id} succeeded",
                     )
             return self._refund_in(db, "id = ?", before.id)
+
+    def _insert_operation(
+        self,
+        db: Database,
+        kind: str,
+        payment: int,
+        request_id: str,
+        amount: Money,
+        *,
+        operator: str,
+        terminal_id: str,
+        at_ms: int,
+        reason: str | None = None,
+    ) -> int:
+        """Journal a capture or refund (``kind``) as INTENT, with its audit event; its id."""
+        row: dict[str, Any] = {
+            "payment": payment,
+            f"{kind}_request_id": request_id,
+            "amount_minor": amount.minor,
+            "currency": amount.currency,
+            "status": OperationStatus.INTENT.value,
+        }
+        detail: dict[str, Any] = {"operation": kind, "amount": amount.to_antom()}
+        if reason is not None:
+            row["reason"] = detail["reason"] = reason
+        row.update(operator=operator, terminal_id=terminal_id, created_ms=at_ms, updated_ms=at_ms)
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cur = db.conn.execute(
+            f"INSERT INTO {kind}s ({names}) VALUES ({marks})",  # noqa: S608 - names are ours
+            list(row.values()),
+        )
+        self._append_event(
+            db,
+            EventKind.STATE_CHANGE,
+            operator=operator,
+            terminal_id=terminal_id,
+            payment=payment,
+            api=kind,
+            request_id=request_id,
+            to_status=OperationStatus.INTENT.value,
+            detail=detail,
+            at_ms=at_ms,
+        )
+        return int(cur.lastrowid or 0)
 
     def _update_operation(
         self,
@@ -902,17 +910,17 @@ class JournalRepository:
     def _payment_in(self, db: Database, payment: int) -> Payment:
         return _payment(self._payment_row(db, payment))
 
-    def _capture_in(self, db: Database, where: str, value: Any) -> Capture:
-        row = self._one(db, f"SELECT * FROM captures WHERE {where}", (value,))  # noqa: S608 - where is ours
+    def _operation_row(self, db: Database, kind: str, where: str, value: Any) -> Row:
+        row = self._one(db, f"SELECT * FROM {kind}s WHERE {where}", (value,))  # noqa: S608 - names are ours
         if row is None:
-            raise PaymentNotFound(f"no capture where {where} {value!r}")
-        return _capture(row)
+            raise PaymentNotFound(f"no {kind} where {where} {value!r}")
+        return row
+
+    def _capture_in(self, db: Database, where: str, value: Any) -> Capture:
+        return _capture(self._operation_row(db, "capture", where, value))
 
     def _refund_in(self, db: Database, where: str, value: Any) -> Refund:
-        row = self._one(db, f"SELECT * FROM refunds WHERE {where}", (value,))  # noqa: S608 - where is ours
-        if row is None:
-            raise PaymentNotFound(f"no refund where {where} {value!r}")
-        return _refund(row)
+        return _refund(self._operation_row(db, "refund", where, value))
 
     def get_payment(self, payment: int) -> Payment | None:
         rows = self._read("SELECT * FROM payments WHERE id = ?", (payment,))
