@@ -91,18 +91,11 @@ class BackendAdapter:
         self, order: PaymentOrder, progress: Callable[[str], None] | None = None
     ) -> PaymentResult:
         from posapp.core.services.checkout import CheckoutRequest
-        from posapp.core.services.validation import Billing, CheckoutInputError
+        from posapp.core.services.validation import CheckoutInputError
 
-        billing = None
-        if order.billing is not None and not order.billing.is_empty():
-            b = order.billing
-            billing = Billing(
-                address1=b.address1,
-                city=b.city,
-                state=b.state,
-                zip_code=b.zip_code,
-                region=b.region,
-            )
+        billing = order.billing
+        if billing is not None and billing.is_empty():
+            billing = None
         request = CheckoutRequest(
             amount=order.amount,
             reference_order_id=order.reference,

@@ -17,6 +17,7 @@ from typing import Protocol
 from posapp.config import Settings
 from posapp.core.cards import CardDetails, MaskedCard
 from posapp.core.money import Money
+from posapp.core.services.validation import Billing as BillingAddress  # the one checkout sends
 
 
 class Outcome(StrEnum):
@@ -25,18 +26,6 @@ class Outcome(StrEnum):
     PENDING = "pending"  # not known yet (network fault, processing): the poller settles it
     NEEDS_3DS = "needs_3ds"  # the cardholder must authenticate at the redirect URL
     CLOSED = "closed"  # cancelled, released or refunded since
-
-
-@dataclass(frozen=True, slots=True)
-class BillingAddress:
-    address1: str = ""
-    city: str = ""
-    state: str = ""
-    zip_code: str = ""
-    region: str = ""  # ISO 3166 alpha-2
-
-    def is_empty(self) -> bool:
-        return not any((self.address1, self.city, self.state, self.zip_code, self.region))
 
 
 @dataclass(frozen=True, slots=True)
