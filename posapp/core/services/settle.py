@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError
@@ -66,6 +66,9 @@ from posapp.core.journal.repository import JournalRepository
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+
+_Q = TypeVar("_Q", CaptureRequest, RefundRequest)
+_R = TypeVar("_R", CaptureResponse, RefundResponse)
 _P = PaymentStatus
 _O = OperationStatus
 
@@ -557,24 +560,35 @@ class Settler:
                 user_message="This payment is still being checked; capture it in a moment.",
             )
         request = CaptureRequest(capture.capture_request_id, payment.payment_id, capture.amount)
-        self.journal_request(
-            "capture",
-            request.to_body(),
-            payment=payment.id,
-            request_id=capture.capture_request_id,
-            operator=operator,
+        response = self._send_operation(
+            "capture", request, capture.status, self.client.capture, payment, operator
         )
-        if capture.status in (_O.INTENT, _O.NOT_SENT):
-            self._op_update("capture", capture.capture_request_id, _O.PENDING, OperationUpdate())
-        try:
-            response = self.client.capture(request)
-        except AntomError as exc:
-            self.journal_error(
-                "capture", exc, payment=payment.id, request_id=capture.capture_request_id
-            )
-            return self.repo.get_capture(capture.capture_request_id) or capture
-        self.apply_capture(capture, response, operator=operator)
+        if response is not None:
+            self.apply_capture(capture, response, operator=operator)
         return self.repo.get_capture(capture.capture_request_id) or capture
+
+    def _send_operation(
+        self,
+        kind: str,
+        request: _Q,
+        status: OperationStatus,
+        call: Callable[[_Q], _R],
+        payment: Payment,
+        operator: str,
+    ) -> _R | None:
+        """Journal a capture or refund request, mark it PENDING and send it; the answer, or
+        None when none came (the error is journaled; the poller's inquiry settles it)."""
+        request_id = request.request_id
+        self.journal_request(
+            kind, request.to_body(), payment=payment.id, request_id=request_id, operator=operator
+        )
+        if status in (_O.INTENT, _O.NOT_SENT):
+            self._op_update(kind, request_id, _O.PENDING, OperationUpdate())
+        try:
+            return call(request)
+        except AntomError as exc:
+            self.journal_error(kind, exc, payment=payment.id, request_id=request_id)
+            return None
 
     def apply_capture(self, capture: Capture, response: CaptureResponse, *, operator: str) -> None:
         self.journal_response(
@@ -699,23 +713,11 @@ class Settler:
             refund.amount,
             reason=refund.reason or None,
         )
-        self.journal_request(
-            "refund",
-            request.to_body(),
-            payment=payment.id,
-            request_id=refund.refund_request_id,
-            operator=operator,
+        response = self._send_operation(
+            "refund", request, refund.status, self.client.refund, payment, operator
         )
-        if refund.status in (_O.INTENT, _O.NOT_SENT):
-            self._op_update("refund", refund.refund_request_id, _O.PENDING, OperationUpdate())
-        try:
-            response = self.client.refund(request)
-        except AntomError as exc:
-            self.journal_error(
-                "refund", exc, payment=payment.id, request_id=refund.refund_request_id
-            )
-            return self.repo.get_refund(refund.refund_request_id) or refund
-        self.apply_refund(refund, response, operator=operator)
+        if response is not None:
+            self.apply_refund(refund, response, operator=operator)
         return self.repo.get_refund(refund.refund_request_id) or refund
 
     def apply_refund(self, refund: Refund, response: RefundResponse, *, operator: str) -> None:
