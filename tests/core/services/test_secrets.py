@@ -33,6 +33,28 @@ def pair() -> tuple[str, str, str]:
     )
 
 
+def _keys_import(private_key: Path, antom_public_key: Path, *argv_tail: str) -> int:
+    """``posapp keys import`` with these key files and further arguments; its exit code."""
+    return main(
+        [
+            "keys",
+            "import",
+            "--private-key",
+            str(private_key),
+            "--antom-public-key",
+            str(antom_public_key),
+            *argv_tail,
+        ]
+    )
+
+
+def _written(pair: tuple[str, str, str], folder: Path) -> tuple[Path, Path]:
+    """The merchant private key and Antom's public key of ``pair``, as files in ``folder``."""
+    (folder / "m.pem").write_text(pair[0])
+    (folder / "a.pem").write_text(pair[2])
+    return folder / "m.pem", folder / "a.pem"
+
+
 def test_validate_accepts_a_good_set(pair: tuple[str, str, str]) -> None:
     private, _own_public, antom = pair
     validate_credentials("SANDBOX_5Y0566SG25J004124", private, antom)
@@ -178,34 +200,14 @@ def test_keys_import_command_stores_in_the_real_keyring(
     store = KeyringSecretStore()
     try:
         # a wrong pair is refused before anything is stored
-        rc = main(
-            [
-                "keys",
-                "import",
-                "--private-key",
-                str(tmp_path / "merchant.pem"),
-                "--antom-public-key",
-                str(tmp_path / "own.pem"),
-                "--client-id",
-                client_id,
-            ]
-        )
+        rc = _keys_import(tmp_path / "merchant.pem", tmp_path / "own.pem", "--client-id", client_id)
         assert rc == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "not stored" in err
         assert store.load("sandbox") is None or store.load("sandbox").client_id != client_id  # type: ignore[union-attr]
 
-        rc = main(
-            [
-                "keys",
-                "import",
-                "--private-key",
-                str(tmp_path / "merchant.pem"),
-                "--antom-public-key",
-                str(tmp_path / "antom.pem"),
-                "--client-id",
-                client_id,
-            ]
+        rc = _keys_import(
+            tmp_path / "merchant.pem", tmp_path / "antom.pem", "--client-id", client_id
         )
         assert rc == 0, capsys.readouterr().err
         loaded = store.load("sandbox")
@@ -234,19 +236,7 @@ def test_keys_import_environment_checks(
     argv_tail: list[str],
     needle: str,
 ) -> None:
-    (tmp_path / "m.pem").write_text(pair[0])
-    (tmp_path / "a.pem").write_text(pair[2])
-    rc = main(
-        [
-            "keys",
-            "import",
-            "--private-key",
-            str(tmp_path / "m.pem"),
-            "--antom-public-key",
-            str(tmp_path / "a.pem"),
-            *argv_tail,
-        ]
-    )
+    rc = _keys_import(*_written(pair, tmp_path), *argv_tail)
     assert rc == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
@@ -255,18 +245,7 @@ def test_keys_import_environment_checks(
 def test_keys_import_missing_file_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    rc = main(
-        [
-            "keys",
-            "import",
-            "--private-key",
-            str(tmp_path / "nope.pem"),
-            "--antom-public-key",
-            str(tmp_path / "nope2.pem"),
-            "--client-id",
-            "SANDBOX_A",
-        ]
-    )
+    rc = _keys_import(tmp_path / "nope.pem", tmp_path / "nope2.pem", "--client-id", "SANDBOX_A")
     assert rc == 2
     err = capsys.readouterr().err
     assert "does not exist" in err and err.count("\n") == 1
@@ -282,20 +261,7 @@ def test_keys_import_without_a_keyring_is_one_clear_line(
     from keyring.backends import fail
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
-    (tmp_path / "m.pem").write_text(pair[0])
-    (tmp_path / "a.pem").write_text(pair[2])
-    rc = main(
-        [
-            "keys",
-            "import",
-            "--private-key",
-            str(tmp_path / "m.pem"),
-            "--antom-public-key",
-            str(tmp_path / "a.pem"),
-            "--client-id",
-            "LIVE_CLIENT",
-        ]
-    )
+    rc = _keys_import(*_written(pair, tmp_path), "--client-id", "LIVE_CLIENT")
     assert rc == 2
     err = capsys.readouterr().err
     assert "no system keyring" in err and err.count("\n") == 1
