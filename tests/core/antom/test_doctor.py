@@ -41,7 +41,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def flags(sandbox: Sandbox, priv: Path, pub: Path, **over: str) -> list[str]:
+def flags(sandbox: Sandbox | SignedServer, priv: Path, pub: Path, **over: str) -> list[str]:
     values = {
         "--gateway": sandbox.base_url,
         "--client-id": sandbox.client_id,
@@ -118,32 +118,12 @@ def test_tampered_answer_is_a_signature_failure(capsys, tmp_path) -> None:
     priv.write_text(signing.private_key_pkcs1_pem(merchant))
     pub.write_text(signing.public_key_bare_base64(antom.public_key()))
     with SignedServer("SANDBOX_T", merchant.public_key(), antom, tamper=True) as server:
-        code, _, err = run(
-            capsys,
-            "--gateway",
-            server.base_url,
-            "--client-id",
-            "SANDBOX_T",
-            "--private-key",
-            str(priv),
-            "--antom-public-key",
-            str(pub),
-        )
+        code, _, err = run(capsys, *flags(server, priv, pub))
     assert code == doctor.EXIT_SIGNATURE, err
     one_failure_line(err)
     # the same server untampered passes: the failure above is the tampering
     with SignedServer("SANDBOX_T", merchant.public_key(), antom) as server:
-        code, _, err = run(
-            capsys,
-            "--gateway",
-            server.base_url,
-            "--client-id",
-            "SANDBOX_T",
-            "--private-key",
-            str(priv),
-            "--antom-public-key",
-            str(pub),
-        )
+        code, _, err = run(capsys, *flags(server, priv, pub))
     assert code == 0, err
 
 
