@@ -274,13 +274,18 @@ def test_bad_signatures(reply: Reply) -> None:
     assert len(gw.requests) == 2  # never retried: a bad signature is not a network hiccup
 
 
+def signed_not_found(req: httpx.Request) -> tuple[bytes, str]:
+    """An ORDER_NOT_EXIST body and its signature header, signed here by hand (Antom's key)."""
+    body = json.dumps(result("ORDER_NOT_EXIST", "F")).encode()
+    content = signing.content_to_sign(
+        "POST", req.url.raw_path.decode(), CLIENT_ID, "1700000000000", body
+    )
+    return body, signing.build_signature_header(signing.sign(antom_key(), content))
+
+
 def test_a_tampered_body_fails_verification() -> None:
     def handler(req, data):
-        body = json.dumps(result("ORDER_NOT_EXIST", "F")).encode()
-        content = signing.content_to_sign(
-            "POST", req.url.raw_path.decode(), CLIENT_ID, "1700000000000", body
-        )
-        sig = signing.build_signature_header(signing.sign(antom_key(), content))
+        body, sig = signed_not_found(req)
         return Reply(
             body=body.replace(b"F", b"S"),
             sign=False,
@@ -294,11 +299,7 @@ def test_a_tampered_body_fails_verification() -> None:
 
 def test_capitalised_response_headers_are_accepted() -> None:
     def handler(req, data):
-        body = json.dumps(result("ORDER_NOT_EXIST", "F")).encode()
-        content = signing.content_to_sign(
-            "POST", req.url.raw_path.decode(), CLIENT_ID, "1700000000000", body
-        )
-        sig = signing.build_signature_header(signing.sign(antom_key(), content))
+        body, sig = signed_not_found(req)
         return Reply(
             body=body,
             sign=False,
