@@ -10,7 +10,7 @@ import httpx
 from posapp.app import Backend
 from posapp.core.antom import signing
 from posapp.core.antom.notifications import ACK_BODY
-from posapp.core.domain import EventKind, PaymentStatus
+from posapp.core.domain import EventKind, Payment, PaymentStatus
 
 from .conftest import MAGIC_SLOW, fresh, pay
 
@@ -28,6 +28,19 @@ def _signed_post(backend: Backend, body: bytes, *, key_pem: str | None = None) -
         "content-type": "application/json; charset=UTF-8",
     }
     return httpx.post(url, content=body, headers=headers, timeout=5)
+
+
+def _payment_result(p: Payment, code: str, status: str, message: str) -> bytes:
+    """A PAYMENT_RESULT notification body for ``p`` (SGD 12.50) with this result."""
+    return json.dumps(
+        {
+            "notifyType": "PAYMENT_RESULT",
+            "result": {"resultCode": code, "resultStatus": status, "resultMessage": message},
+            "paymentRequestId": p.payment_request_id,
+            "paymentId": p.payment_id,
+            "paymentAmount": {"currency": "SGD", "value": "1250"},
+        }
+    ).encode()
 
 
 def test_sandbox_notifications_are_verified_journaled_and_acknowledged(backend: Backend) -> None:
@@ -60,15 +73,7 @@ def test_duplicate_notifications_are_acknowledged_each_time(backend: Backend) ->
 
 def test_bad_signature_is_a_security_event_and_an_error(backend: Backend) -> None:
     p = pay(backend).payment
-    body = json.dumps(
-        {
-            "notifyType": "PAYMENT_RESULT",
-            "result": {"resultCode": "DO_NOT_HONOR", "resultStatus": "F", "resultMessage": "x"},
-            "paymentRequestId": p.payment_request_id,
-            "paymentId": p.payment_id,
-            "paymentAmount": {"currency": "SGD", "value": "1250"},
-        }
-    ).encode()
+    body = _payment_result(p, "DO_NOT_HONOR", "F", "x")
     forged = _signed_post(backend, body, key_pem=backend.sandbox.merchant_private_key_pem)
     assert forged.status_code == 401
     assert forged.content != ACK_BODY
@@ -79,15 +84,7 @@ def test_bad_signature_is_a_security_event_and_an_error(backend: Backend) -> Non
 
 def test_a_verified_notification_gets_the_exact_ack(backend: Backend) -> None:
     p = pay(backend).payment
-    body = json.dumps(
-        {
-            "notifyType": "PAYMENT_RESULT",
-            "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"},
-            "paymentRequestId": p.payment_request_id,
-            "paymentId": p.payment_id,
-            "paymentAmount": {"currency": "SGD", "value": "1250"},
-        }
-    ).encode()
+    body = _payment_result(p, "SUCCESS", "S", "success")
     answer = _signed_post(backend, body)
     assert answer.status_code == 200
     assert answer.content == ACK_BODY
