@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from posapp import __version__
 
@@ -22,8 +24,21 @@ class UsageError(Exception):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its complaints on one line (and where to look), not usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def folder_arg(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder name")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posapp",
         description="Point of sale and back office for Antom card payments. "
         "With no command, opens the till (training mode on the embedded sandbox "
@@ -32,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"posapp {__version__}")
     parser.add_argument(
         "--data-dir",
-        type=Path,
+        type=folder_arg,
         metavar="DIR",
         help="keep the journal, settings and logs under DIR instead of the per-user folders",
     )
@@ -42,7 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a training payment end to end, print one result line and exit",
     )
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="how much goes to the log file (default INFO; card data is always redacted)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMANDS:
@@ -70,28 +88,50 @@ def _accept_data_dir(parser: argparse.ArgumentParser) -> None:
     if "--data-dir" not in parser._option_string_actions:
         parser.add_argument(
             "--data-dir",
-            type=Path,
+            type=folder_arg,
             metavar="DIR",
             default=argparse.SUPPRESS,
             help="as the global --data-dir",
         )
 
 
+def _no_display() -> str | None:
+    """Why the GUI cannot open a window here, or None. Qt would abort with a core dump."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display to open the till on (DISPLAY is not set): start posapp from a desktop "
+        "session, or check an install without one with `posapp --self-test`"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from posapp.paths import DataDirError
+
     try:
         if args.self_test:
+            if args.command is not None:
+                raise UsageError(f"--self-test runs on its own, not with `{args.command}`")
             from posapp.commands import selftest
 
             return selftest.run(args)
         if args.command is None:
+            reason = _no_display()
+            if reason is not None:
+                raise UsageError(reason)
             from posapp.app import run_gui
 
             return run_gui(args)
         return int(args.func(args))
     except UsageError as exc:
         print(f"posapp: {exc}", file=sys.stderr)
+        return 2
+    except DataDirError as exc:
+        print(f"posapp: {exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -114,6 +114,11 @@ class Settings:
             raise ConfigError(
                 "environment", f"unknown environment {data.get('environment')!r}"
             ) from None
+        listener = values.get("notify_listener")
+        if listener is not None and not isinstance(listener, bool):
+            raise ConfigError("notify_listener", "expected true, false or null")
+        if not isinstance(values.get("extra", {}), dict):
+            raise ConfigError("extra", "expected an object")
         defaults = cls()
         for f in fields(cls):
             if f.name in values and f.name not in ("environment", "notify_listener", "extra"):
@@ -131,8 +136,10 @@ def load_settings(path: Path) -> Settings:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()
+    except UnicodeDecodeError:
+        raise ConfigError("settings", f"{path} is not UTF-8 text") from None
     except OSError as exc:
-        raise ConfigError("settings", f"cannot read {path}: {exc.strerror}") from None
+        raise ConfigError("settings", f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -12,17 +12,24 @@ import re
 from pathlib import Path
 
 from posapp.core.cards import detect_brand, luhn_ok
+from posapp.paths import DataDirError, folder_error
 
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
-# 12-19 digits, optionally grouped by single spaces or dashes.
-_DIGIT_RUN = re.compile(r"(?<![\dA-Za-z])\d(?:[ -]?\d){11,18}(?![\dA-Za-z])")
+# 12-19 digits, optionally grouped by single spaces or dashes. Only digits bound the run:
+# a letter glued to a card number ("PAN4054...", "%3D4054...") must not let it through.
+_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
 _CVV = re.compile(
     r"""(?ix)
-    (["']?(?:cvv2?|cvc2?|cid|csc|security[ _-]?code)["']?\s*[:=]\s*["']?)
-    (\d{3,4})
+    (["']?\b(?:cvv2?|cvc2?|cid|csc|security[ _-]?code|card[ _-]?verification[ _-]?(?:code|value))
+    ["']?\s*[:=]?\s*["']?)
+    (\d{2,4})(?!\d)
     """
 )
-_CARD_NO = re.compile(r"""(?i)(["']?(?:cardNo|card_number|pan)["']?\s*[:=]\s*["']?)([^"',}\s]+)""")
+# the value may itself be grouped ("4054 6957 2310 0768"): take the digits and their separators
+_CARD_NO = re.compile(
+    r"""(?i)(["']?\b(?:cardNo|card[ _-]?number|card_no|pan)["']?\s*[:=]\s*["']?)"""
+    r"""(\d(?:[ -]?\d)*|[^"',}\s]+)"""
+)
 # A bare base64 private key (as Antom's tools hand out): long unbroken base64 starting MII.
 _BARE_KEY = re.compile(r"MII[A-Za-z0-9+/]{200,}={0,2}")
 
@@ -66,26 +73,51 @@ class RedactionFilter(logging.Filter):
         return True
 
 
+MAX_BYTES = 1_000_000
+BACKUPS = 5
+
+
+class _RotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Rotation that never costs a record: when the old file cannot be renamed (another
+    posapp process holds it open on Windows, a read-only backup), keep writing to the
+    current file and try again at the next size check."""
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except OSError:
+            if self.stream is None or self.stream.closed:
+                self.stream = self._open()
+
+
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 
 
 def setup_logging(log_dir: Path, level: int | str = logging.INFO) -> Path:
-    """Log to ``log_dir/posapp.log`` (1 MB x 5 files) and stderr for warnings."""
-    log_dir.mkdir(parents=True, exist_ok=True)
+    """Log to ``log_dir/posapp.log`` (1 MB, then up to 5 older files: posapp.log.1 to .5)
+    and stderr for warnings. Raises DataDirError when the folder or file cannot be written."""
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise folder_error(log_dir, exc) from None
     path = log_dir / "posapp.log"
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_posapp", False):
             root.removeHandler(handler)
             handler.close()
-    file_handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-    )
+    try:
+        file_handler = _RotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        )
+    except OSError as exc:
+        raise DataDirError(f"cannot write the log file {path}: {exc.strerror or exc}") from None
     file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.WARNING)
     stderr.setFormatter(logging.Formatter("posapp: %(levelname)s: %(message)s"))
-    for handler in (file_handler, stderr):
+    handlers: list[logging.Handler] = [file_handler, stderr]
+    for handler in handlers:
         handler.addFilter(RedactionFilter())
         handler._posapp = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -15,6 +15,24 @@ APP_NAME = "posapp"
 APP_AUTHOR = "posapp"
 
 
+class DataDirError(Exception):
+    """A data, config or log folder that cannot be created or written; one line for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.user_message = message
+
+
+def folder_error(path: Path, exc: OSError) -> DataDirError:
+    """Turn an OSError on ``path`` (or on a folder above it) into a sentence a user can act on."""
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        return DataDirError(f"cannot use the folder {path}: {blocker} is a file, not a folder")
+    reason = exc.strerror or str(exc)
+    return DataDirError(f"cannot create or write the folder {path}: {reason}")
+
+
 @dataclass(frozen=True, slots=True)
 class AppDirs:
     data: Path
@@ -35,8 +53,12 @@ class AppDirs:
         return self.data / "sandbox"
 
     def create(self) -> AppDirs:
+        """Make the three folders; raises DataDirError (not a traceback) when one cannot be."""
         for path in (self.data, self.config, self.logs):
-            path.mkdir(parents=True, exist_ok=True)
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise folder_error(path, exc) from None
         return self
 
 

@@ -48,9 +48,23 @@ def register(sub: Any) -> None:
         "--antom-public-key", type=Path, metavar="FILE", help="Antom public key (PEM or Base64)"
     )
     parser.add_argument(
-        "--timeout", type=float, default=10.0, metavar="S", help="seconds to wait (default 10)"
+        "--timeout",
+        type=_seconds,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for the gateway, 0.1 to 600 (default 10)",
     )
     parser.set_defaults(func=run)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.1 <= value <= 600:  # also refuses nan and inf, which the socket layer chokes on
+        raise argparse.ArgumentTypeError(f"{text} is not between 0.1 and 600 seconds")
+    return value
 
 
 class DoctorFailure(Exception):

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from posapp.cli import UsageError
+from posapp.cli import UsageError, folder_arg
 
 
 def register(sub: Any) -> None:
@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
     common.add_argument(
         "--data-dir",
         dest="journal_data_dir",
-        type=Path,
+        type=folder_arg,
         metavar="DIR",
         help="the data folder holding journal.sqlite3 (default: the per-user folder)",
     )
@@ -33,14 +33,25 @@ def register(sub: Any) -> None:
         "verify",
         parents=[common],
         help="check the hash chain and the database; exit 1 naming the first bad row",
+        description="Check the journal's audit hash chain and database. Exit status: 0 intact, "
+        "1 edited, damaged or unreadable (the first bad row is named), 2 no journal there.",
     )
     verify.set_defaults(func=run_verify)
     export = jsub.add_parser(
         "export",
         parents=[common],
         help="write payments to a CSV file (card data limited to brand and last 4)",
+        description="Write one CSV row per payment (amounts in major units, times in UTC, "
+        "card brand and last 4 only), optionally limited to the days they were created.",
     )
-    export.add_argument("--csv", dest="csv_file", type=Path, required=True, metavar="FILE")
+    export.add_argument(
+        "--csv",
+        dest="csv_file",
+        type=_csv_path,
+        required=True,
+        metavar="FILE",
+        help="the CSV file to write (replaced if it exists; - writes to standard output)",
+    )
     export.add_argument(
         "--from", dest="date_from", metavar="DATE", help="first day (YYYY-MM-DD, UTC), inclusive"
     )
@@ -48,6 +59,12 @@ def register(sub: Any) -> None:
         "--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD, UTC), inclusive"
     )
     export.set_defaults(func=run_export)
+
+
+def _csv_path(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a file name (or - for standard output)")
+    return Path(text)
 
 
 def _journal_path(args: argparse.Namespace) -> Path:
@@ -82,7 +99,18 @@ def _open(args: argparse.Namespace) -> Any:
     return JournalRepository.open(path, create=False)
 
 
+def _unreadable(path: Path, exc: Exception) -> int:
+    print(
+        f"posapp: the journal at {path} cannot be read ({exc}): it is damaged or not a "
+        "posapp journal; restore it from a backup",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def run_verify(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from posapp.core.journal.db import open_journal
     from posapp.core.journal.errors import JournalError
     from posapp.core.journal.repository import JournalRepository
@@ -99,56 +127,83 @@ def run_verify(args: argparse.Namespace) -> int:
     except JournalError as exc:
         print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
         return 1
+    except sqlite3.DatabaseError as exc:
+        return _unreadable(path, exc)
     print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
 
 
-def run_export(args: argparse.Namespace) -> int:
-    from posapp.core.journal.errors import JournalError
+def _write_rows(fh: Any, rows: Any) -> int:
     from posapp.core.journal.repository import EXPORT_COLUMNS
+
+    writer = csv.writer(fh)
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in rows:
+        values = []
+        for name in EXPORT_COLUMNS:
+            value = getattr(row, name)
+            if isinstance(value, datetime):
+                value = value.isoformat().replace("+00:00", "Z")
+            values.append("" if value is None else value)
+        writer.writerow(values)
+        count += 1
+    return count
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import sqlite3
+
+    from posapp.core.journal.errors import JournalError
 
     start = parse_date(args.date_from, "--from") if args.date_from else None
     stop = parse_date(args.date_to, "--to", end=True) if args.date_to else None
     if start and stop and start >= stop:
         raise UsageError("--from must be on or before --to")
+    to_stdout = str(args.csv_file) == "-"
     target: Path = args.csv_file.expanduser()
-    if target.is_dir():
-        raise UsageError(f"--csv: {target} is a folder; give a file name")
-    if not target.parent.is_dir():
-        raise UsageError(f"--csv: the folder {target.parent} does not exist")
+    if not to_stdout:
+        if target.is_dir():
+            raise UsageError(f"--csv: {target} is a folder; give a file name")
+        if not target.parent.is_dir():
+            raise UsageError(f"--csv: the folder {target.parent} does not exist")
     try:
         repo = _open(args)
     except JournalError as exc:
         print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
         return 1
-    count = 0
+    except sqlite3.DatabaseError as exc:
+        return _unreadable(_journal_path(args), exc)
     try:
-        # write beside the target, then rename: a failed export never leaves half a file
-        fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=target.parent)
-    except OSError as exc:
-        repo.close()
-        raise UsageError(f"--csv: cannot write in {target.parent}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(EXPORT_COLUMNS)
-            for row in repo.export_rows(created_from=start, created_to=stop):
-                values = []
-                for name in EXPORT_COLUMNS:
-                    value = getattr(row, name)
-                    if isinstance(value, datetime):
-                        value = value.isoformat().replace("+00:00", "Z")
-                    values.append("" if value is None else value)
-                writer.writerow(values)
-                count += 1
-        os.replace(tmp, target)
+        rows = repo.export_rows(created_from=start, created_to=stop)
+        if to_stdout:
+            try:
+                count = _write_rows(sys.stdout, rows)
+                sys.stdout.flush()
+            except BrokenPipeError:  # `... --csv - | head`: the reader has had enough
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                return 1
+            print(f"exported {count} payments", file=sys.stderr)
+            return 0
+        try:
+            # write beside the target, then rename: a failed export never leaves half a file
+            fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=target.parent)
+        except OSError as exc:
+            raise UsageError(f"--csv: cannot write in {target.parent}: {exc.strerror}") from None
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+                count = _write_rows(fh, rows)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     except JournalError as exc:
-        Path(tmp).unlink(missing_ok=True)
         print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
         return 1
+    except sqlite3.DatabaseError as exc:
+        return _unreadable(_journal_path(args), exc)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"--csv: cannot write {target}: {exc.strerror}") from None
+        raise UsageError(f"--csv: cannot write {target}: {exc.strerror or exc}") from None
     finally:
         repo.close()
     print(f"exported {count} payments to {target}")

@@ -139,8 +139,12 @@ def run_status(args: argparse.Namespace) -> int:
 def run_delete(args: argparse.Namespace) -> int:
     from posapp.core.services.secrets import KeyringSecretStore, SecretStoreError
 
+    store = KeyringSecretStore()
     try:
-        KeyringSecretStore().delete(args.environment)
+        if store.load(args.environment) is None:
+            print(f"posapp: no {args.environment} keys are stored; nothing to remove")
+            return 0
+        store.delete(args.environment)
     except SecretStoreError as exc:
         raise UsageError(str(exc)) from None
     print(f"posapp: removed the {args.environment} keys from the system keyring")
@@ -149,8 +153,15 @@ def run_delete(args: argparse.Namespace) -> int:
 
 def _ask(prompt: str) -> str:
     if sys.stdin.isatty():
-        return getpass.getpass(prompt)
+        try:
+            return getpass.getpass(prompt)
+        except EOFError:
+            raise UsageError("no PIN was entered; nothing was changed") from None
     line = sys.stdin.readline()
+    if not line:
+        raise UsageError(
+            f"no PIN on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
+        )
     return line.rstrip("\r\n")
 
 

@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create {out}: {exc.strerror}") from None
+        from posapp.paths import folder_error
+
+        raise UsageError(f"--out: {folder_error(out, exc).message}") from None
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.data_dir is not None:
         return _render(Path(args.data_dir), out, width, height)
