@@ -27,7 +27,12 @@ from posapp.core.journal.errors import JournalError
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.services.checkout import InFlight
 from posapp.core.services.schedule import PollSchedule
-from posapp.core.services.settle import ChangeCallback, Observation, Settler
+from posapp.core.services.settle import (
+    ChangeCallback,
+    Observation,
+    Settler,
+    not_found_grace_passed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -266,7 +271,7 @@ class Poller:
             self.inquiries += 1
             observation = self.settler.settle_payment(
                 current,
-                not_found_means_not_sent=now - current.created_at >= self.not_found_grace,
+                not_found_means_not_sent=not_found_grace_passed(current, now, self.not_found_grace),
             )
         except JournalError:
             raise

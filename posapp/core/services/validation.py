@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from posapp.core.cards import (
-    CardBrand,
     CardDetails,
     CardError,
     luhn_ok,
@@ -189,7 +188,3 @@ def latin_warnings(fields: dict[str, str]) -> list[InputWarning]:
         for name, value in fields.items()
         if value and non_latin(value)
     ]
-
-
-def brand_of(card: CardDetails) -> CardBrand | None:
-    return card.brand if card.brand is not None else validate_pan(card.pan)[1]
