@@ -52,6 +52,17 @@ def flags(sandbox: Sandbox | SignedServer, priv: Path, pub: Path, **over: str) -
     return [x for kv in values.items() for x in kv]
 
 
+def save_gateway_settings(data_dir: Path, sandbox: Sandbox) -> None:
+    """Settings that name this sandbox as a custom gateway (sandbox environment)."""
+    settings = Settings(
+        environment=Environment.SANDBOX,
+        region="custom",
+        gateway_url=sandbox.base_url,
+        client_id=sandbox.client_id,
+    )
+    save_settings(app_dirs(data_dir).settings_file, settings)
+
+
 def one_failure_line(err: str) -> str:
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -79,13 +90,7 @@ def test_no_flags_and_no_settings_checks_the_embedded_sandbox(capsys, data_dir) 
 def test_configured_gateway_and_client_id_with_key_flags(
     capsys, sandbox, keyfiles, data_dir
 ) -> None:
-    settings = Settings(
-        environment=Environment.SANDBOX,
-        region="custom",
-        gateway_url=sandbox.base_url,
-        client_id=sandbox.client_id,
-    )
-    save_settings(app_dirs(data_dir).settings_file, settings)
+    save_gateway_settings(data_dir, sandbox)
     priv, pub = keyfiles
     code = main(
         [
@@ -196,13 +201,7 @@ def test_no_flags_uses_settings_and_the_keyring(capsys, sandbox, data_dir) -> No
     from posapp.core.services.secrets import Credentials, KeyringSecretStore
 
     store = KeyringSecretStore()
-    settings = Settings(
-        environment=Environment.SANDBOX,
-        region="custom",
-        gateway_url=sandbox.base_url,
-        client_id=sandbox.client_id,
-    )
-    save_settings(app_dirs(data_dir).settings_file, settings)
+    save_gateway_settings(data_dir, sandbox)
     store.delete("sandbox")
     code = main(["--data-dir", str(data_dir), "doctor"])
     _, err = capsys.readouterr()
