@@ -33,6 +33,25 @@ def antom_key() -> rsa.RSAPrivateKey:
 Handler = Callable[[httpx.Request, dict[str, Any]], "Reply | dict[str, Any]"]
 
 
+def signed_headers(
+    request: httpx.Request,
+    body: bytes,
+    *,
+    client_id: str = CLIENT_ID,
+    response_time: str = "1700000000000",
+    key: rsa.RSAPrivateKey | None = None,
+) -> dict[str, str]:
+    """The headers Antom signs an answer to ``request`` with (Antom's test key by default)."""
+    content = signing.content_to_sign(
+        "POST", request.url.raw_path.decode(), client_id, response_time, body
+    )
+    return {
+        "signature": signing.build_signature_header(signing.sign(key or antom_key(), content)),
+        "response-time": response_time,
+        "client-id": client_id,
+    }
+
+
 @dataclass
 class Reply:
     """What the fake gateway sends back; ``body`` bytes win over ``data``."""
@@ -77,17 +96,15 @@ class FakeGateway:
         body = reply.body if reply.body is not None else json.dumps(reply.data).encode()
         headers = dict(reply.headers)
         if reply.sign:
-            content = signing.content_to_sign(
-                "POST",
-                request.url.raw_path.decode(),
-                self.client_id,
-                reply.response_time,
+            signed = signed_headers(
+                request,
                 body,
+                client_id=self.client_id,
+                response_time=reply.response_time,
+                key=reply.sign_with,
             )
-            sig = signing.sign(reply.sign_with or antom_key(), content)
-            headers.setdefault("signature", signing.build_signature_header(sig))
-            headers.setdefault("response-time", reply.response_time)
-            headers.setdefault("client-id", self.client_id)
+            for name, value in signed.items():
+                headers.setdefault(name, value)
         return httpx.Response(reply.status, content=body, headers=headers)
 
 

@@ -38,7 +38,16 @@ from posapp.core.antom.retry import RetryPolicy, no_jitter
 from posapp.core.cards import CardDetails
 from posapp.core.money import Money
 
-from .fakes import CLIENT_ID, FakeGateway, Reply, antom_key, merchant_key, ok, result
+from .fakes import (
+    CLIENT_ID,
+    FakeGateway,
+    Reply,
+    antom_key,
+    merchant_key,
+    ok,
+    result,
+    signed_headers,
+)
 
 PAN = "4054695723100768"
 CARD = CardDetails(PAN, 12, 2030, "123", "Ada", "Lovelace")
@@ -274,23 +283,16 @@ def test_bad_signatures(reply: Reply) -> None:
     assert len(gw.requests) == 2  # never retried: a bad signature is not a network hiccup
 
 
-def signed_not_found(req: httpx.Request) -> tuple[bytes, str]:
-    """An ORDER_NOT_EXIST body and its signature header, signed here by hand (Antom's key)."""
+def signed_not_found(req: httpx.Request) -> tuple[bytes, dict[str, str]]:
+    """An ORDER_NOT_EXIST body and its signed headers, made here rather than by the gateway."""
     body = json.dumps(result("ORDER_NOT_EXIST", "F")).encode()
-    content = signing.content_to_sign(
-        "POST", req.url.raw_path.decode(), CLIENT_ID, "1700000000000", body
-    )
-    return body, signing.build_signature_header(signing.sign(antom_key(), content))
+    return body, signed_headers(req, body)
 
 
 def test_a_tampered_body_fails_verification() -> None:
     def handler(req, data):
-        body, sig = signed_not_found(req)
-        return Reply(
-            body=body.replace(b"F", b"S"),
-            sign=False,
-            headers={"signature": sig, "response-time": "1700000000000", "client-id": CLIENT_ID},
-        )
+        body, headers = signed_not_found(req)
+        return Reply(body=body.replace(b"F", b"S"), sign=False, headers=headers)
 
     client, _ = make(handler)
     with pytest.raises(SignatureError):
@@ -299,12 +301,9 @@ def test_a_tampered_body_fails_verification() -> None:
 
 def test_capitalised_response_headers_are_accepted() -> None:
     def handler(req, data):
-        body, sig = signed_not_found(req)
-        return Reply(
-            body=body,
-            sign=False,
-            headers={"Signature": sig, "Response-Time": "1700000000000", "Client-Id": CLIENT_ID},
-        )
+        body, headers = signed_not_found(req)
+        # "Signature", "Response-Time", "Client-Id"
+        return Reply(body=body, sign=False, headers={k.title(): v for k, v in headers.items()})
 
     client, _ = make(handler)
     assert client.inquiry_payment("pay-1").not_found

@@ -25,7 +25,7 @@ from posapp.core.antom.retry import NO_RETRY
 from posapp.core.cards import CardDetails
 from posapp.core.money import Money
 
-from .fakes import CLIENT_ID, antom_key, merchant_key
+from .fakes import CLIENT_ID, antom_key, merchant_key, signed_headers
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -306,14 +306,7 @@ def test_client_meets_garbage(status, body, headers, sign) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         out = dict(headers)
         if sign:
-            content = signing.content_to_sign(
-                "POST", request.url.raw_path.decode(), CLIENT_ID, "1700000000000", body
-            )
-            out = {
-                "signature": signing.build_signature_header(signing.sign(antom_key(), content)),
-                "response-time": "1700000000000",
-                "client-id": CLIENT_ID,
-            }
+            out = signed_headers(request, body)
         return httpx.Response(status, content=body, headers=out)
 
     client = AntomClient(
