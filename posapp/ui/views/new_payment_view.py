@@ -358,22 +358,10 @@ class NewPaymentView(QWidget):
         for a, b in pairwise(chain):
             QWidget.setTabOrder(a, b)
 
-        for edit in (
-            self.amount,
-            self.reference,
-            self.description,
-            self.card_number,
-            self.expiry,
-            self.cvv,
-            self.first_name,
-            self.last_name,
-            self.address1,
-            self.city,
-            self.state,
-            self.zip_code,
-            self.region,
-        ):
-            edit.textEdited.connect(lambda _t, e=edit: self._clear_error_for(e))
+        # Typing into a text field clears its message.
+        for edit in chain:
+            if isinstance(edit, QLineEdit):
+                edit.textEdited.connect(lambda _t, e=edit: self._clear_error_for(e))
 
     def _add_row(
         self,
