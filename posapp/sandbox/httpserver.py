@@ -157,7 +157,10 @@ class HttpServer:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._jobs: queue.SimpleQueue[tuple[_Conn, Reply, bool] | None] = queue.SimpleQueue()
-        self._done: queue.SimpleQueue[tuple[_Conn, Reply, bool]] = queue.SimpleQueue()
+        # Signed replies back to the loop. A deque (append/popleft are atomic) plus a flag so
+        # that a burst of replies costs one wake-up byte, not one each.
+        self._done: deque[tuple[_Conn, Reply, bool]] = deque()
+        self._wake_sent = False
         self._timers: list[tuple[float, int, _Conn, Callable[[], Reply], bool]] = []
         self._timer_ids = itertools.count()
         self._conns: set[_Conn] = set()
@@ -208,8 +211,10 @@ class HttpServer:
             except Exception:  # a failed signature answers 500, never kills the worker
                 log.exception("sandbox: reply work failed")
                 reply = text_reply(500, "internal error", close=True)
-            self._done.put((conn, reply, keep_alive))
-            self._wake()
+            self._done.append((conn, reply, keep_alive))
+            if not self._wake_sent:  # see _drain_done
+                self._wake_sent = True
+                self._wake()
 
     def _wake(self) -> None:
         try:
@@ -410,15 +415,15 @@ class HttpServer:
 
     def _drain_done(self) -> None:
         try:
-            while self._wake_r.recv(4096):
-                pass
+            self._wake_r.recv(4096)  # a leftover byte only means one more (empty) look
         except (BlockingIOError, InterruptedError, OSError):
             pass
-        while True:
-            try:
-                conn, reply, keep_alive = self._done.get_nowait()
-            except queue.Empty:
-                return
+        # Cleared after the byte is read and before the queue is drained: a reply added from
+        # here on either is drained below or sends a new byte, so no wake-up is lost.
+        self._wake_sent = False
+        done = self._done
+        while done:
+            conn, reply, keep_alive = done.popleft()
             self._inflight -= 1
             self._emit(conn, reply, keep_alive)
 
