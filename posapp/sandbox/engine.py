@@ -474,7 +474,7 @@ class Engine:
             "request_hash": request_hash,
             "notify_url": notify_url,
             "redirect_url": redirect_url,
-            "result_info": json.dumps(info),
+            "result_info": None,  # written below, once the outcome is known (one dumps)
         }
         # Decide the outcome first, then write the payment in one INSERT.
         outcome = scenario.outcome
@@ -502,6 +502,8 @@ class Engine:
         else:  # slow authorisation
             p["settle_us"] = now + slow * US_PER_S
             p["settle_outcome"] = "SUCCESS" if outcome is Outcome.SLOW_APPROVE else "FAIL"
+        if p["result_info"] is None:  # still in process (3DS challenge, slow authorisation)
+            p["result_info"] = json.dumps(info)
         notified = False
         # One INSERT and nothing else (the common till case: manual capture, no notify URL)
         # needs no explicit transaction: autocommit saves two round trips to SQLite.
@@ -991,14 +993,20 @@ def _insert(
     db: sqlite3.Connection, table: str, row: Mapping[str, Any], *, ignore_conflict: bool = False
 ) -> bool:
     """INSERT ``row`` (column -> value); False if ignore_conflict and the key already exists."""
-    columns = ", ".join(row)
-    marks = ", ".join("?" * len(row))
-    tail = " ON CONFLICT DO NOTHING" if ignore_conflict else ""
-    cursor = db.execute(
-        f"INSERT INTO {table} ({columns}) VALUES ({marks}){tail}",  # noqa: S608 - our columns
-        tuple(row.values()),
-    )
+    shape = (table, tuple(row), ignore_conflict)
+    sql = _INSERT_SQL.get(shape)
+    if sql is None:
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        tail = " ON CONFLICT DO NOTHING" if ignore_conflict else ""
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){tail}"  # noqa: S608 - our columns
+        _INSERT_SQL[shape] = sql
+    cursor = db.execute(sql, tuple(row.values()))
     return cursor.rowcount == 1
+
+
+# The INSERT text per (table, columns, ignore_conflict): a few shapes, built once each.
+_INSERT_SQL: dict[tuple[str, tuple[str, ...], bool], str] = {}
 
 
 _MUTABLE = (

@@ -17,6 +17,7 @@ import logging
 import re
 import string
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -76,6 +77,8 @@ class Routes:
     # -- the signed API -----------------------------------------------------------------------
     def _api(self, request: Request) -> Reply:
         fired = self.faults.take(request.route)
+        if not fired:  # the common case
+            return self._api_now(request, _NO_FAULTS)
         after: set[FaultKind] = set()
         delay = 0.0
         for fault in fired:
@@ -92,11 +95,10 @@ class Routes:
             return Reply(after=delay, then=lambda: self._api_now(request, after))
         return self._api_now(request, after)
 
-    def _api_now(self, request: Request, after: set[FaultKind]) -> Reply:
+    def _api_now(self, request: Request, after: AbstractSet[FaultKind]) -> Reply:
         if request.method != "POST":
             return text_reply(405, "the Antom API takes POST only")
-        match = _API.fullmatch(request.route)
-        api = match.group(1) if match else None
+        api = _api_name(request.route)
         handler = self.engine.apis.get(api) if api else None
         status = 200
         if handler is None:
@@ -163,7 +165,7 @@ class Routes:
         return None
 
     def _answer(
-        self, request: Request, body: dict[str, Any], faults: set[FaultKind]
+        self, request: Request, body: dict[str, Any], faults: AbstractSet[FaultKind]
     ) -> tuple[bytes, list[tuple[str, str]], bytes | None]:
         """The body, the unsigned headers and the content to sign (None: send no signature)."""
         raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -263,6 +265,23 @@ class Routes:
             title=html.escape(title), message=html.escape(message), body=body
         )
         return Reply(status, page.encode("utf-8"), content_type="text/html; charset=UTF-8")
+
+
+_NO_FAULTS: frozenset[FaultKind] = frozenset()
+_API_NAMES: dict[str, str | None] = {}  # route -> API name (None: not an API path)
+
+
+def _api_name(route: str) -> str | None:
+    """The API a route names, remembered for the few routes clients use."""
+    try:
+        return _API_NAMES[route]
+    except KeyError:
+        pass
+    match = _API.fullmatch(route)
+    api = match.group(1) if match else None
+    if len(_API_NAMES) < 256:  # routes come from clients: keep the memo bounded
+        _API_NAMES[route] = api
+    return api
 
 
 _SIGNATURE_HEAD = (
