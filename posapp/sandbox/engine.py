@@ -111,8 +111,7 @@ class Engine:
     def tick(self, *, force: bool = False) -> None:
         """Apply every time-driven rule that is due on the sandbox clock."""
         now = self.clock.now_us()
-        with self._due_lock:
-            due = self._next_due_us
+        due = self._next_due_us  # one attribute read (atomic): the common "nothing due" exit
         if not force and (due is None or due > now):
             return
         notified = False
