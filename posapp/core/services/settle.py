@@ -61,7 +61,7 @@ from posapp.core.domain import (
     PaymentUpdate,
     Refund,
 )
-from posapp.core.journal.repository import JournalRepository
+from posapp.core.journal.repository import JournalRepository, StaleRecord
 
 log = logging.getLogger(__name__)
 
@@ -314,15 +314,23 @@ class Settler:
     def move(
         self,
         payment: Payment,
-        target: PaymentStatus,
+        target: PaymentStatus | None,
         update: PaymentUpdate | None = None,
         *,
         reason: str,
         operator: str = SYSTEM,
     ) -> Payment:
         """Move ``payment`` to ``target`` if the state machine allows it from where the
-        payment is NOW (re-read inside the write); otherwise journal a note and keep it."""
+        payment is NOW (re-read inside the write); otherwise journal a note and keep it.
+
+        ``target=None`` records new facts and keeps whatever status the payment has now. A
+        caller must not pass the status of a snapshot it read earlier: a capture requested
+        in between would be undone (CAPTURE_PENDING -> AUTHORISED is a legal move).
+        """
         current = self.repo.get_payment(payment.id) or payment
+        stay = target is None
+        if target is None:
+            target = current.status
         if not current.status.can_become(target):
             if current.status is not target:
                 self.note(
@@ -339,8 +347,9 @@ class Settler:
                 terminal_id=self.terminal_id,
                 update=update,
                 reason=reason,
+                expected_version=current.version if stay else None,
             )
-        except IllegalTransition:
+        except (IllegalTransition, StaleRecord):
             # another window or process moved it between our read and our write
             return self.repo.get_payment(payment.id) or current
         if moved.version != current.version:
@@ -504,7 +513,7 @@ class Settler:
                 )
                 return self.move(current, target, update, reason="authorised (inquiry)")
             # Same state with new facts (payment id, auth expiry) is still worth keeping.
-            return self.move(current, current.status, update, reason="inquiry")
+            return self.move(current, None, update, reason="inquiry")
         if status is AntomStatus.FAIL:
             return self.move(
                 current,
@@ -523,7 +532,7 @@ class Settler:
         # PROCESSING / PENDING: sent and known, outcome not yet
         if current.status in (_P.INTENT, _P.NOT_SENT):
             return self.move(current, _P.PENDING, PaymentUpdate(**facts), reason="processing")
-        return self.move(current, current.status, PaymentUpdate(**facts), reason="processing")
+        return self.move(current, None, PaymentUpdate(**facts), reason="processing")
 
     def _apply_transactions(self, payment: Payment, transactions: tuple[Transaction, ...]) -> None:
         for t in transactions:
@@ -844,7 +853,7 @@ def apply_notification(settler: Settler, note: Notification) -> Payment | None:
                     else _P.CAPTURE_PENDING
                 )
                 return settler.move(payment, target, update, reason="notifyPayment")
-            return settler.move(payment, payment.status, update, reason="notifyPayment")
+            return settler.move(payment, None, update, reason="notifyPayment")
         return settler.move(
             payment, _P.DECLINED, PaymentUpdate(**facts), reason="notifyPayment: failed"
         )

@@ -15,6 +15,7 @@ from posapp.core.domain import (
     OperationStatus,
     Payment,
     PaymentStatus,
+    PaymentUpdate,
 )
 from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
@@ -180,3 +181,23 @@ def test_recovery_leaves_this_tills_payment_on_the_wire_alone(backend: Backend) 
     assert fresh(backend, p).status is PaymentStatus.INTENT
     backend.recover()
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
+
+
+def test_a_late_answer_about_the_authorisation_does_not_undo_a_requested_capture(
+    backend: Backend,
+) -> None:
+    """A notifyPayment or inquiry read before a capture was journaled must not move the
+    payment back from CAPTURE_PENDING to AUTHORISED (the capture would be orphaned)."""
+    snapshot = pay(backend).payment
+    assert snapshot.status is PaymentStatus.AUTHORISED
+    capture_id = new_request_id("CAP")
+    backend.repo.record_capture_intent(snapshot.id, capture_id, operator="m", terminal_id="TILL-01")
+    kept = backend.settler.move(
+        snapshot, None, PaymentUpdate(result_code="SUCCESS"), reason="late notifyPayment"
+    )
+    assert kept.status is PaymentStatus.CAPTURE_PENDING
+    backend.recover()
+    assert fresh(backend, snapshot).status is PaymentStatus.CAPTURED
+    assert backend.sandbox.ledger().order(snapshot.reference_order_id).captured == (
+        snapshot.amount.minor
+    )
