@@ -135,6 +135,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def _write_rows(fh: Any, rows: Any) -> int:
     from posapp.core.journal.repository import EXPORT_COLUMNS
+    from posapp.core.spreadsheet import spreadsheet_safe
 
     writer = csv.writer(fh)
     writer.writerow(EXPORT_COLUMNS)
@@ -145,6 +146,8 @@ def _write_rows(fh: Any, rows: Any) -> int:
             value = getattr(row, name)
             if isinstance(value, datetime):
                 value = value.isoformat().replace("+00:00", "Z")
+            elif isinstance(value, str):
+                value = spreadsheet_safe(value)
             values.append("" if value is None else value)
         writer.writerow(values)
         count += 1

@@ -13,6 +13,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from posapp.core.spreadsheet import spreadsheet_safe
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import OrderQuery, OrderSource
 
@@ -30,12 +31,6 @@ HEADER = [
 CHUNK = 2000
 
 
-def _safe(text: str) -> str:
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
-
-
 def _iso(value: Any) -> str:
     if value is None:
         return ""
@@ -48,14 +43,14 @@ def csv_row(payment: Any) -> list[str]:
     money = pf.amount(payment)
     return [
         _iso(pf.created_at(payment)),
-        _safe(pf.order_reference(payment)),
+        spreadsheet_safe(pf.order_reference(payment)),
         money.format() if money is not None else "",
         money.currency if money is not None else "",
         pf.card_brand(payment),
         pf.card_last4(payment),
         pf.status_name(payment),
         _iso(pf.capture_deadline(payment)) if pf.is_held(payment) else "",
-        _safe(pf.payment_id(payment)),
+        spreadsheet_safe(pf.payment_id(payment)),
     ]
 
 

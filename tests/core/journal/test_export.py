@@ -117,3 +117,18 @@ def test_bad_paths_are_one_line(three_days: Path, tmp_path: Path) -> None:
     assert result.returncode == 2 and "no journal" in result.stderr
     for r in (result,):
         assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    repo = JournalRepository.open(data_dir / "journal.sqlite3")
+    repo.record_intent(new_payment(ref='=HYPERLINK("x")', amount=1999))
+    repo.record_intent(new_payment(ref="+1-2", amount=500))
+    repo.record_intent(new_payment(ref="ORD-9", amount=700))
+    repo.close()
+    out = tmp_path / "f.csv"
+    result = _export(data_dir, "--csv", str(out))
+    assert result.returncode == 0, result.stderr
+    refs = sorted(r["reference_order_id"] for r in _read(out))
+    assert refs == sorted(['\'=HYPERLINK("x")', "'+1-2", "ORD-9"])
