@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -258,6 +259,12 @@ def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], 
 
     if not target.gateway:
         raise DoctorFailure(EXIT_USAGE, "no gateway URL: give --gateway")
+    parsed = urlsplit(target.gateway)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise DoctorFailure(
+            EXIT_USAGE,
+            f"{target.gateway!r} is not a gateway URL (e.g. https://open-sea-global.alipay.com)",
+        )
     if not target.client_id:
         raise DoctorFailure(EXIT_USAGE, "no client id: give --client-id")
     request_id = f"posapp-doctor-{secrets.token_hex(8)}"

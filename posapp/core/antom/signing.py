@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_plus, unquote_plus
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -225,6 +226,18 @@ def load_public_key(material: str | bytes | Path, source: str | None = None) -> 
     label, der = _der_from(text, src)
     if label is not None and "PRIVATE" in label:
         raise KeyFormatError(f"{src}: this is a private key; the Antom public key is expected")
+    if label == "CERTIFICATE":
+        # Some dashboards hand out the key inside an X.509 certificate: use the key in it.
+        try:
+            der = (
+                x509.load_der_x509_certificate(der)
+                .public_key()
+                .public_bytes(
+                    serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+        except ValueError:
+            raise KeyFormatError(f"{src}: the certificate is damaged") from None
     try:
         key = _load_public_der(der)
     except KeyFormatError as exc:

@@ -317,3 +317,33 @@ def test_bad_public_keys_name_the_file_and_the_fault(tmp_path, key_forms) -> Non
 def test_keys_match(private_key, public_key) -> None:
     assert signing.keys_match(private_key, public_key)
     assert not signing.keys_match(private_key, signing.generate_private_key().public_key())
+
+
+def test_public_key_inside_an_x509_certificate_is_used(tmp_path: Path) -> None:
+    import datetime as _dt
+
+    from cryptography import x509 as _x509
+    from cryptography.hazmat.primitives import hashes as _hashes
+    from cryptography.x509.oid import NameOID
+
+    key = signing.generate_private_key()
+    name = _x509.Name([_x509.NameAttribute(NameOID.COMMON_NAME, "antom-test")])
+    now = _dt.datetime.now(_dt.UTC)
+    cert = (
+        _x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + _dt.timedelta(days=1))
+        .sign(key, _hashes.SHA256())
+    )
+    path = tmp_path / "antom.crt"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    loaded = signing.load_public_key(path)
+    assert signing.keys_match(key, loaded)
+    broken = tmp_path / "broken.crt"
+    broken.write_text("-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n")
+    with pytest.raises(KeyFormatError, match=r"broken\.crt: the certificate is damaged"):
+        signing.load_public_key(broken)
