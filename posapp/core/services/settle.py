@@ -648,6 +648,17 @@ class Settler:
         if inq.payment_status is AntomStatus.SUCCESS and payment.payment_id:
             log.info("capture %s unknown to Antom: re-sending it", capture.capture_request_id)
             return self.send_capture(current, payment, operator=SYSTEM)
+        contradicts = inq.not_found or inq.payment_status is AntomStatus.FAIL
+        if contradicts and payment.payment_id and payment.authorised_at is not None:
+            # Antom authorised this payment (we hold its paymentId) and now says it failed or
+            # does not exist: do not conclude that the capture was never sent (the payment
+            # would fall back to AUTHORISED and invite a second capture); ask again later.
+            self.note(
+                payment.id,
+                "inquiry contradicts the authorisation: capture left pending",
+                reason="capture",
+            )
+            return current
         if inq.payment_status in (AntomStatus.CANCELLED, AntomStatus.FAIL) or inq.not_found:
             self._op_update(
                 "capture",
