@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from posapp.core.usertext import UserText
+
 
 class CardError(ValueError):
     """Bad card input; ``field`` names the input at fault, the message is fit for a user."""
@@ -76,9 +78,12 @@ def normalise_pan(text: str) -> str:
     """Digits only; spaces and dashes are dropped, anything else is an error."""
     digits = _SEPARATORS.sub("", text or "")
     if not digits:
-        raise CardError("card_number", "Enter the card number")
+        raise CardError("card_number", UserText("card.number_missing", "Enter the card number"))
     if not digits.isdigit() or not digits.isascii():
-        raise CardError("card_number", "The card number may contain digits only")
+        raise CardError(
+            "card_number",
+            UserText("card.number_digits_only", "The card number may contain digits only"),
+        )
     return digits
 
 
@@ -138,12 +143,31 @@ def validate_pan(text: str) -> tuple[str, CardBrand | None]:
     pan = normalise_pan(text)
     brand = detect_brand(pan)
     if not PAN_MIN <= len(pan) <= PAN_MAX:
-        raise CardError("card_number", f"A card number has {PAN_MIN} to {PAN_MAX} digits")
+        raise CardError(
+            "card_number",
+            UserText(
+                "card.number_length",
+                "A card number has {min} to {max} digits",
+                min=PAN_MIN,
+                max=PAN_MAX,
+            ),
+        )
     if brand is not None and len(pan) not in pan_lengths(brand):
-        allowed = " or ".join(str(n) for n in pan_lengths(brand))
-        raise CardError("card_number", f"A {brand.label} card number has {allowed} digits")
+        allowed = "/".join(str(n) for n in pan_lengths(brand))  # "13/16/19": any language
+        raise CardError(
+            "card_number",
+            UserText(
+                "card.number_length_for_brand",
+                "A {brand} card number has {lengths} digits",
+                brand=brand.label,
+                lengths=allowed,
+            ),
+        )
     if not luhn_ok(pan):
-        raise CardError("card_number", "This card number is not valid: check the digits")
+        raise CardError(
+            "card_number",
+            UserText("card.number_invalid", "This card number is not valid: check the digits"),
+        )
     return pan, brand
 
 
@@ -152,18 +176,22 @@ def parse_expiry(text: str, today: date) -> tuple[int, int]:
     raw = (text or "").strip().replace(" ", "")
     m = re.fullmatch(r"(\d{1,2})/?(\d{2}|\d{4})", raw)
     if not raw:
-        raise CardError("expiry", "Enter the expiry date (MM/YY)")
+        raise CardError("expiry", UserText("card.expiry_missing", "Enter the expiry date (MM/YY)"))
     if not m:
-        raise CardError("expiry", "Write the expiry date as MM/YY")
+        raise CardError("expiry", UserText("card.expiry_format", "Write the expiry date as MM/YY"))
     month, year = int(m.group(1)), int(m.group(2))
     if len(m.group(2)) == 2:
         year += 2000
     if not 1 <= month <= 12:
-        raise CardError("expiry", "The expiry month must be 01 to 12")
+        raise CardError(
+            "expiry", UserText("card.expiry_month", "The expiry month must be 01 to 12")
+        )
     if (year, month) < (today.year, today.month):
-        raise CardError("expiry", "This card has expired")
+        raise CardError("expiry", UserText("card.expired", "This card has expired"))
     if year > today.year + 25:
-        raise CardError("expiry", "The expiry year is too far in the future")
+        raise CardError(
+            "expiry", UserText("card.expiry_too_far", "The expiry year is too far in the future")
+        )
     return month, year
 
 
@@ -171,12 +199,28 @@ def validate_cvv(text: str, brand: CardBrand | None) -> str:
     cvv = (text or "").strip()
     need = cvv_length(brand)
     if not cvv:
-        raise CardError("cvv", "Enter the security code")
+        raise CardError("cvv", UserText("card.cvv_missing", "Enter the security code"))
     if not cvv.isdigit() or not cvv.isascii():
-        raise CardError("cvv", "The security code is digits only")
+        raise CardError("cvv", UserText("card.cvv_digits_only", "The security code is digits only"))
     if len(cvv) != need:
-        name = brand.label if brand else "this card"
-        raise CardError("cvv", f"The security code of {name} has {need} digits")
+        if brand is None:
+            raise CardError(
+                "cvv",
+                UserText(
+                    "card.cvv_length",
+                    "The security code of this card has {digits} digits",
+                    digits=need,
+                ),
+            )
+        raise CardError(
+            "cvv",
+            UserText(
+                "card.cvv_length_for_brand",
+                "The security code of {brand} has {digits} digits",
+                brand=brand.label,
+                digits=need,
+            ),
+        )
     return cvv
 
 

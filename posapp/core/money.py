@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from posapp.core.usertext import UserText
+
 # Minor-unit exponents Antom publishes; a currency not listed here is refused.
 EXPONENTS: dict[str, int] = {
     **dict.fromkeys(("CLP", "JPY", "KRW", "VND"), 0),
@@ -87,18 +89,28 @@ class Money:
         places = exponent(currency)
         cleaned = re.sub(r"[,\s'_\u00a0\u202f]", "", text or "")
         if not cleaned:
-            raise MoneyError("Enter an amount")
+            raise MoneyError(UserText("amount.missing", "Enter an amount"))
+        not_amount = UserText("amount.not_a_number", "{text!r} is not an amount", text=text.strip())
         if not re.fullmatch(r"[0-9]*\.?[0-9]*", cleaned) or cleaned == ".":
-            raise MoneyError(f"{text.strip()!r} is not an amount")
+            raise MoneyError(not_amount)
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise MoneyError(f"{text.strip()!r} is not an amount") from None
+            raise MoneyError(not_amount) from None
         scaled = value.scaleb(places)
         if scaled != scaled.to_integral_value():
             if places == 0:
-                raise MoneyError(f"{currency} has no decimals")
-            raise MoneyError(f"{currency} has at most {places} decimals")
+                raise MoneyError(
+                    UserText("amount.no_decimals", "{currency} has no decimals", currency=currency)
+                )
+            raise MoneyError(
+                UserText(
+                    "amount.too_many_decimals",
+                    "{currency} has at most {places} decimals",
+                    currency=currency,
+                    places=places,
+                )
+            )
         money = cls(int(scaled), currency)
         money.check_antom()
         return money
@@ -127,14 +139,18 @@ class Money:
     def check_antom(self) -> None:
         """MoneyError unless Antom would accept this as a payment amount value."""
         if self.minor < 0:
-            raise MoneyError("The amount cannot be negative")
+            raise MoneyError(UserText("amount.negative", "The amount cannot be negative"))
         if len(str(self.minor)) > MAX_VALUE_DIGITS:
-            raise MoneyError("The amount is too large")
+            raise MoneyError(UserText("amount.too_large", "The amount is too large"))
         multiple = MINOR_MULTIPLE.get(self.currency, 1)
         if self.minor % multiple:
             raise MoneyError(
-                f"{self.currency} amounts must be whole units "
-                f"(a multiple of {Money(multiple, self.currency).format()})"
+                UserText(
+                    "amount.whole_units",
+                    "{currency} amounts must be whole units (a multiple of {unit})",
+                    currency=self.currency,
+                    unit=Money(multiple, self.currency).format(),
+                )
             )
 
     def to_antom(self) -> dict[str, str]:

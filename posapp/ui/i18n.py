@@ -10,6 +10,12 @@ Every user-visible string in ``posapp/ui`` goes through ``self.tr("...")`` in a 
 subclass or ``QCoreApplication.translate("Context", "...")`` elsewhere, so that
 ``python packaging/build.py --update-translations`` (pyside6-lupdate) finds it.
 
+Messages from the Qt-free services (``posapp.core.usertext.UserText``: a stable id, its
+values, English by default) are rendered here by ``service_text``: the id is looked up in the
+``ServiceMessage`` context and the translated template filled with the message's values.
+``SERVICE_MESSAGES`` lists every id so that lupdate keeps them (with the English as the
+translator's comment); a test checks it against the ids the core uses.
+
 ``Settings.language`` chooses: ``"system"`` follows the OS locale (any Chinese locale but
 Traditional-script ones gets zh_CN), ``"en"`` or ``"zh_CN"`` force one. The choice applies when
 the application starts.
@@ -24,14 +30,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QLibraryInfo,
+    QLocale,
+    QTranslator,
+)
 
+from posapp.core.usertext import UserText
 from posapp.paths import resource
 
 log = logging.getLogger(__name__)
 
 SUPPORTED = ("en", "zh_CN")
 CATALOGUE = "posapp"  # resources/translations/posapp_<lang>.ts / .qm
+SERVICE_CONTEXT = "ServiceMessage"
 
 
 def resolve_language(setting: str, system: QLocale | None = None) -> str:
@@ -133,10 +147,13 @@ def install_translators(app: QCoreApplication, setting: str) -> str:
 
 def remove_translators(app: QCoreApplication) -> None:
     """Take out every catalogue ``install_translators`` put in (tests, a language switch)."""
+    from posapp.ui.models import payment_fields
+
     for old in app.findChildren(QTranslator, "posapp-translator"):
         app.removeTranslator(old)
         old.setParent(None)
         old.deleteLater()
+    payment_fields.forget_translations()
 
 
 def _install(app: QCoreApplication, folder: str, name: str) -> bool:
@@ -147,3 +164,242 @@ def _install(app: QCoreApplication, folder: str, name: str) -> bool:
         return False
     app.installTranslator(translator)
     return True
+
+
+def service_text(text: str) -> str:
+    """``text`` in the UI's language: a ``UserText`` through the ServiceMessage catalogue.
+
+    Plain text (Antom's own words, a path) and an id without a translation (English, or a
+    catalogue older than the code) show as they are: the English rendering.
+    """
+    if not isinstance(text, UserText):
+        return text
+    template = QCoreApplication.translate(SERVICE_CONTEXT, text.id)
+    if not template or template == text.id:
+        return str(text)
+    values = {
+        name: service_text(value) if isinstance(value, UserText) else value
+        for name, value in text.values.items()
+    }
+    try:
+        return template.format_map(values)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        # a translation naming a value the message does not have: never lose the message
+        log.warning("translation of %s does not fit its values", text.id)
+        return str(text)
+
+
+def error_text(exc: BaseException) -> str:
+    """The words of an error raised for people (CardError, MoneyError, the services' errors),
+    in the UI's language."""
+    message = getattr(exc, "message", None)
+    if not isinstance(message, str) and exc.args and isinstance(exc.args[0], str):
+        message = exc.args[0]
+    return service_text(message) if isinstance(message, str) else str(exc)
+
+
+# Every id the services use, in the ServiceMessage context (the comment is the English).
+SERVICE_MESSAGES = (
+    #: Enter the card number
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.number_missing"),
+    #: The card number may contain digits only
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.number_digits_only"),
+    #: A card number has {min} to {max} digits
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.number_length"),
+    #: A {brand} card number has {lengths} digits
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.number_length_for_brand"),
+    #: This card number is not valid: check the digits
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.number_invalid"),
+    #: The card brand does not match the number
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.brand_mismatch"),
+    #: The card number has the wrong length
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.wrong_length"),
+    #: Enter the expiry date (MM/YY)
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.expiry_missing"),
+    #: Write the expiry date as MM/YY
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.expiry_format"),
+    #: The expiry month must be 01 to 12
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.expiry_month"),
+    #: This card has expired
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.expired"),
+    #: The expiry year is too far in the future
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.expiry_too_far"),
+    #: Enter the security code
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.cvv_missing"),
+    #: The security code is digits only
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.cvv_digits_only"),
+    #: The security code of {brand} has {digits} digits
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.cvv_length_for_brand"),
+    #: The security code of this card has {digits} digits
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.cvv_length"),
+    #: Enter an amount
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.missing"),
+    #: {text!r} is not an amount
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.not_a_number"),
+    #: {currency} has no decimals
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.no_decimals"),
+    #: {currency} has at most {places} decimals
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.too_many_decimals"),
+    #: The amount cannot be negative
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.negative"),
+    #: The amount is too large
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.too_large"),
+    #: {currency} amounts must be whole units (a multiple of {unit})
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.whole_units"),
+    #: This till takes {till}, not {given}
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.wrong_currency"),
+    #: The amount must be more than zero
+    QT_TRANSLATE_NOOP("ServiceMessage", "amount.not_positive"),
+    #: first name
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.first_name"),
+    #: last name
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.last_name"),
+    #: order reference
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.reference"),
+    #: address
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.address"),
+    #: city
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.city"),
+    #: state
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.state"),
+    #: postal code
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.postal_code"),
+    #: Enter the {field}
+    QT_TRANSLATE_NOOP("ServiceMessage", "input.missing"),
+    #: The {field} has at most {limit} characters
+    QT_TRANSLATE_NOOP("ServiceMessage", "input.too_long"),
+    #: The {field} contains control characters
+    QT_TRANSLATE_NOOP("ServiceMessage", "input.control_characters"),
+    #: This field has Chinese or other non-Latin characters; card networks may refuse them or print them garbled. Latin letters are safer.
+    QT_TRANSLATE_NOOP("ServiceMessage", "input.non_latin"),
+    #: The order reference may hold letters, digits and - _ . : only
+    QT_TRANSLATE_NOOP("ServiceMessage", "reference.characters"),
+    #: The order reference looks like a card number: use another one
+    QT_TRANSLATE_NOOP("ServiceMessage", "reference.card_number"),
+    #: The postal code has up to 10 letters, digits, spaces or hyphens
+    QT_TRANSLATE_NOOP("ServiceMessage", "billing.postal_code"),
+    #: The country is a two-letter code such as SG
+    QT_TRANSLATE_NOOP("ServiceMessage", "billing.country"),
+    #: Enter what is being paid for
+    QT_TRANSLATE_NOOP("ServiceMessage", "description.missing"),
+    #: The description has at most {limit} characters
+    QT_TRANSLATE_NOOP("ServiceMessage", "description.too_long"),
+    #: Approved: {amount}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.approved"),
+    #: Approved: {amount} held.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.approved_held"),
+    #: Approved: {amount} held until {deadline} UTC.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.approved_held_until"),
+    #: the payment was refused
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.refused"),
+    #: Declined: {reason}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.declined"),
+    #: Declined: {reason} ({code}).
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.declined_code"),
+    #: The cardholder must confirm the payment with their bank (3-D Secure).
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.needs_3ds"),
+    #: This payment never reached Antom; nothing was charged. Try again if needed.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.not_sent"),
+    #: Checking the result with Antom. Do not charge the card again.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.pending"),
+    #: This payment is {status}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.closed"),
+    #: {card} was charged {amount} at {time} (order {order}, {status}). Charge it again?
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.duplicate"),
+    #: This payment is not in the journal
+    QT_TRANSLATE_NOOP("ServiceMessage", "payment.not_found"),
+    #: This payment changed meanwhile (now {status}).
+    QT_TRANSLATE_NOOP("ServiceMessage", "payment.changed"),
+    #: Only a held payment can be captured; this one is {status}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "capture.not_held"),
+    #: The 7-day window to capture this payment has passed (it ended {deadline} UTC); the hold is released. Take a new payment instead.
+    QT_TRANSLATE_NOOP("ServiceMessage", "capture.window_passed"),
+    #: This payment has no Antom payment id yet; try again shortly.
+    QT_TRANSLATE_NOOP("ServiceMessage", "capture.no_payment_id"),
+    #: Captured {amount}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "capture.done"),
+    #: Antom refused the capture: {reason}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "capture.refused"),
+    #: The capture is being confirmed with Antom.
+    QT_TRANSLATE_NOOP("ServiceMessage", "capture.pending"),
+    #: A captured payment cannot be cancelled: refund it instead.
+    QT_TRANSLATE_NOOP("ServiceMessage", "cancel.captured"),
+    #: This payment is {status}: nothing to cancel.
+    QT_TRANSLATE_NOOP("ServiceMessage", "cancel.nothing_to_cancel"),
+    #: Cancelled: the hold is released.
+    QT_TRANSLATE_NOOP("ServiceMessage", "cancel.done"),
+    #: The cancellation is being confirmed with Antom.
+    QT_TRANSLATE_NOOP("ServiceMessage", "cancel.pending"),
+    #: Antom refused the cancellation ({reason}).
+    QT_TRANSLATE_NOOP("ServiceMessage", "cancel.refused"),
+    #: no reason given
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.no_reason"),
+    #: Only a paid (captured) payment can be refunded.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.not_captured"),
+    #: Refund in {currency}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.currency"),
+    #: Enter a refund amount above zero.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.not_positive"),
+    #: At most {amount} can be refunded.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.above_refundable"),
+    #: At most {amount} can be refunded (other refunds are still being processed).
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.above_refundable_pending"),
+    #: The refund reason has at most {limit} characters.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.reason_too_long"),
+    #: Refunded {amount}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.done"),
+    #: Antom refused the refund: {reason}.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.refused"),
+    #: The refund is being confirmed with Antom.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.pending"),
+    #: Wrong PIN: 1 attempt left
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.wrong_last_attempt"),
+    #: Wrong PIN: {left} attempts left
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.wrong_attempts_left"),
+    #: Wrong PIN: approvals are locked for {minutes} minutes
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.wrong_now_locked"),
+    #: Too many wrong PINs: approvals are locked for {wait}
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.locked"),
+    #: The PIN is digits only
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.digits_only"),
+    #: The PIN has {min} to {max} digits
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.length"),
+    #: The manager PIN file is damaged: set the PIN again
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.file_damaged"),
+    #: No manager PIN is set: set one in Settings first
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.not_set"),
+    #: This approval is not valid: enter the manager PIN again
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.invalid"),
+    #: The approval has expired: enter the manager PIN again
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.expired"),
+    #: {minutes} min {seconds} s
+    QT_TRANSLATE_NOOP("ServiceMessage", "time.minutes_seconds"),
+    #: {seconds} s
+    QT_TRANSLATE_NOOP("ServiceMessage", "time.seconds"),
+    #: not sent yet
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.intent"),
+    #: checking
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.pending"),
+    #: waiting for 3-d secure
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.needs_3ds"),
+    #: held
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.authorised"),
+    #: capturing
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.capture_pending"),
+    #: cancelling
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.cancel_pending"),
+    #: paid
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.captured"),
+    #: partly refunded
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.partially_refunded"),
+    #: refunded
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.refunded"),
+    #: declined
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.declined"),
+    #: cancelled
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.cancelled"),
+    #: hold expired
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.released"),
+    #: never sent
+    QT_TRANSLATE_NOOP("ServiceMessage", "status.not_sent"),
+)

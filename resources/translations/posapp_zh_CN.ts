@@ -13,6 +13,13 @@
         </message>
     </context>
     <context>
+        <name>AmountField</name>
+        <message>
+            <source>Enter an amount above zero</source>
+            <translation>请输入大于零的金额</translation>
+        </message>
+    </context>
+    <context>
         <name>ApprovedActionDialog</name>
         <message>
             <source>Manager PIN</source>
@@ -654,13 +661,9 @@
         </message>
         <message>
             <source>The same card was charged the same amount less than 10 minutes ago:
-%1
-
-Charge it again?</source>
+%1</source>
             <translation>同一张卡在不到 10 分钟前已被扣除相同金额：
-%1
-
-要再次扣款吗？</translation>
+%1</translation>
         </message>
         <message>
             <source>Possible duplicate payment</source>
@@ -1161,22 +1164,6 @@ Charge it again?</source>
             <source>Enter the manager PIN ({0} to {1} digits)</source>
             <translation>请输入经理 PIN 码（{0} 至 {1} 位数字）</translation>
         </message>
-        <message>
-            <source>Wrong PIN: 1 attempt left</source>
-            <translation>PIN 码错误：还剩 1 次机会</translation>
-        </message>
-        <message>
-            <source>Wrong PIN: {0} attempts left</source>
-            <translation>PIN 码错误：还剩 {0} 次机会</translation>
-        </message>
-        <message>
-            <source>Wrong PIN: approvals are now locked for a few minutes</source>
-            <translation>PIN 码错误：批准功能已锁定几分钟</translation>
-        </message>
-        <message>
-            <source>Too many wrong PINs: approvals are locked. {0}</source>
-            <translation>PIN 码错误次数过多：批准功能已锁定。{0}</translation>
-        </message>
     </context>
     <context>
         <name>Receipt</name>
@@ -1561,6 +1548,514 @@ Charge it again?</source>
         <message>
             <source>(not assigned yet)</source>
             <translation>（尚未分配）</translation>
+        </message>
+    </context>
+    <context>
+        <name>ServiceMessage</name>
+        <message>
+            <source>card.number_missing</source>
+            <extracomment>Enter the card number</extracomment>
+            <translation>请输入卡号</translation>
+        </message>
+        <message>
+            <source>card.number_digits_only</source>
+            <extracomment>The card number may contain digits only</extracomment>
+            <translation>卡号只能包含数字</translation>
+        </message>
+        <message>
+            <source>card.number_length</source>
+            <extracomment>A card number has {min} to {max} digits</extracomment>
+            <translation>卡号为 {min} 至 {max} 位数字</translation>
+        </message>
+        <message>
+            <source>card.number_length_for_brand</source>
+            <extracomment>A {brand} card number has {lengths} digits</extracomment>
+            <translation>{brand} 卡号为 {lengths} 位数字</translation>
+        </message>
+        <message>
+            <source>card.number_invalid</source>
+            <extracomment>This card number is not valid: check the digits</extracomment>
+            <translation>卡号无效：请检查数字</translation>
+        </message>
+        <message>
+            <source>card.brand_mismatch</source>
+            <extracomment>The card brand does not match the number</extracomment>
+            <translation>卡组织与卡号不符</translation>
+        </message>
+        <message>
+            <source>card.wrong_length</source>
+            <extracomment>The card number has the wrong length</extracomment>
+            <translation>卡号位数不对</translation>
+        </message>
+        <message>
+            <source>card.expiry_missing</source>
+            <extracomment>Enter the expiry date (MM/YY)</extracomment>
+            <translation>请输入有效期（MM/YY）</translation>
+        </message>
+        <message>
+            <source>card.expiry_format</source>
+            <extracomment>Write the expiry date as MM/YY</extracomment>
+            <translation>有效期请写成 MM/YY</translation>
+        </message>
+        <message>
+            <source>card.expiry_month</source>
+            <extracomment>The expiry month must be 01 to 12</extracomment>
+            <translation>有效期月份须为 01 至 12</translation>
+        </message>
+        <message>
+            <source>card.expired</source>
+            <extracomment>This card has expired</extracomment>
+            <translation>此卡已过期</translation>
+        </message>
+        <message>
+            <source>card.expiry_too_far</source>
+            <extracomment>The expiry year is too far in the future</extracomment>
+            <translation>有效期年份太远</translation>
+        </message>
+        <message>
+            <source>card.cvv_missing</source>
+            <extracomment>Enter the security code</extracomment>
+            <translation>请输入安全码</translation>
+        </message>
+        <message>
+            <source>card.cvv_digits_only</source>
+            <extracomment>The security code is digits only</extracomment>
+            <translation>安全码只能包含数字</translation>
+        </message>
+        <message>
+            <source>card.cvv_length_for_brand</source>
+            <extracomment>The security code of {brand} has {digits} digits</extracomment>
+            <translation>{brand} 的安全码为 {digits} 位数字</translation>
+        </message>
+        <message>
+            <source>card.cvv_length</source>
+            <extracomment>The security code of this card has {digits} digits</extracomment>
+            <translation>此卡的安全码为 {digits} 位数字</translation>
+        </message>
+        <message>
+            <source>amount.missing</source>
+            <extracomment>Enter an amount</extracomment>
+            <translation>请输入金额</translation>
+        </message>
+        <message>
+            <source>amount.not_a_number</source>
+            <extracomment>{text!r} is not an amount</extracomment>
+            <translation>{text!r} 不是有效金额</translation>
+        </message>
+        <message>
+            <source>amount.no_decimals</source>
+            <extracomment>{currency} has no decimals</extracomment>
+            <translation>{currency} 没有小数</translation>
+        </message>
+        <message>
+            <source>amount.too_many_decimals</source>
+            <extracomment>{currency} has at most {places} decimals</extracomment>
+            <translation>{currency} 最多 {places} 位小数</translation>
+        </message>
+        <message>
+            <source>amount.negative</source>
+            <extracomment>The amount cannot be negative</extracomment>
+            <translation>金额不能为负数</translation>
+        </message>
+        <message>
+            <source>amount.too_large</source>
+            <extracomment>The amount is too large</extracomment>
+            <translation>金额过大</translation>
+        </message>
+        <message>
+            <source>amount.whole_units</source>
+            <extracomment>{currency} amounts must be whole units (a multiple of {unit})</extracomment>
+            <translation>{currency} 金额须为整数单位（{unit} 的倍数）</translation>
+        </message>
+        <message>
+            <source>amount.wrong_currency</source>
+            <extracomment>This till takes {till}, not {given}</extracomment>
+            <translation>本收银台收取 {till}，而不是 {given}</translation>
+        </message>
+        <message>
+            <source>amount.not_positive</source>
+            <extracomment>The amount must be more than zero</extracomment>
+            <translation>金额必须大于零</translation>
+        </message>
+        <message>
+            <source>field.first_name</source>
+            <extracomment>first name</extracomment>
+            <translation>名</translation>
+        </message>
+        <message>
+            <source>field.last_name</source>
+            <extracomment>last name</extracomment>
+            <translation>姓</translation>
+        </message>
+        <message>
+            <source>field.reference</source>
+            <extracomment>order reference</extracomment>
+            <translation>订单号</translation>
+        </message>
+        <message>
+            <source>field.address</source>
+            <extracomment>address</extracomment>
+            <translation>地址</translation>
+        </message>
+        <message>
+            <source>field.city</source>
+            <extracomment>city</extracomment>
+            <translation>城市</translation>
+        </message>
+        <message>
+            <source>field.state</source>
+            <extracomment>state</extracomment>
+            <translation>州/省</translation>
+        </message>
+        <message>
+            <source>field.postal_code</source>
+            <extracomment>postal code</extracomment>
+            <translation>邮政编码</translation>
+        </message>
+        <message>
+            <source>input.missing</source>
+            <extracomment>Enter the {field}</extracomment>
+            <translation>请输入{field}</translation>
+        </message>
+        <message>
+            <source>input.too_long</source>
+            <extracomment>The {field} has at most {limit} characters</extracomment>
+            <translation>{field}最多 {limit} 个字符</translation>
+        </message>
+        <message>
+            <source>input.control_characters</source>
+            <extracomment>The {field} contains control characters</extracomment>
+            <translation>{field}含有控制字符</translation>
+        </message>
+        <message>
+            <source>input.non_latin</source>
+            <extracomment>This field has Chinese or other non-Latin characters; card networks may refuse them or print them garbled. Latin letters are safer.</extracomment>
+            <translation>此栏含有中文或其他非拉丁字符；卡组织可能拒绝或在账单上显示为乱码。使用拉丁字母更稳妥。</translation>
+        </message>
+        <message>
+            <source>reference.characters</source>
+            <extracomment>The order reference may hold letters, digits and - _ . : only</extracomment>
+            <translation>订单号只能包含字母、数字和 - _ . :</translation>
+        </message>
+        <message>
+            <source>reference.card_number</source>
+            <extracomment>The order reference looks like a card number: use another one</extracomment>
+            <translation>订单号看起来像卡号：请换一个</translation>
+        </message>
+        <message>
+            <source>billing.postal_code</source>
+            <extracomment>The postal code has up to 10 letters, digits, spaces or hyphens</extracomment>
+            <translation>邮政编码最多 10 个字母、数字、空格或连字符</translation>
+        </message>
+        <message>
+            <source>billing.country</source>
+            <extracomment>The country is a two-letter code such as SG</extracomment>
+            <translation>国家/地区为两个字母的代码，例如 SG</translation>
+        </message>
+        <message>
+            <source>description.missing</source>
+            <extracomment>Enter what is being paid for</extracomment>
+            <translation>请输入所购商品或服务</translation>
+        </message>
+        <message>
+            <source>description.too_long</source>
+            <extracomment>The description has at most {limit} characters</extracomment>
+            <translation>描述最多 {limit} 个字符</translation>
+        </message>
+        <message>
+            <source>checkout.approved</source>
+            <extracomment>Approved: {amount}.</extracomment>
+            <translation>已批准：{amount}。</translation>
+        </message>
+        <message>
+            <source>checkout.approved_held</source>
+            <extracomment>Approved: {amount} held.</extracomment>
+            <translation>已批准：已冻结 {amount}。</translation>
+        </message>
+        <message>
+            <source>checkout.approved_held_until</source>
+            <extracomment>Approved: {amount} held until {deadline} UTC.</extracomment>
+            <translation>已批准：已冻结 {amount}，至 {deadline} UTC。</translation>
+        </message>
+        <message>
+            <source>checkout.refused</source>
+            <extracomment>the payment was refused</extracomment>
+            <translation>付款被拒绝</translation>
+        </message>
+        <message>
+            <source>checkout.declined</source>
+            <extracomment>Declined: {reason}.</extracomment>
+            <translation>已拒绝：{reason}。</translation>
+        </message>
+        <message>
+            <source>checkout.declined_code</source>
+            <extracomment>Declined: {reason} ({code}).</extracomment>
+            <translation>已拒绝：{reason}（{code}）。</translation>
+        </message>
+        <message>
+            <source>checkout.needs_3ds</source>
+            <extracomment>The cardholder must confirm the payment with their bank (3-D Secure).</extracomment>
+            <translation>持卡人须向其银行确认这笔付款（3-D Secure）。</translation>
+        </message>
+        <message>
+            <source>checkout.not_sent</source>
+            <extracomment>This payment never reached Antom; nothing was charged. Try again if needed.</extracomment>
+            <translation>这笔付款从未到达 Antom；没有扣款。如有需要请重试。</translation>
+        </message>
+        <message>
+            <source>checkout.pending</source>
+            <extracomment>Checking the result with Antom. Do not charge the card again.</extracomment>
+            <translation>正在向 Antom 核实结果。请勿再次扣款。</translation>
+        </message>
+        <message>
+            <source>checkout.closed</source>
+            <extracomment>This payment is {status}.</extracomment>
+            <translation>这笔付款{status}。</translation>
+        </message>
+        <message>
+            <source>checkout.duplicate</source>
+            <extracomment>{card} was charged {amount} at {time} (order {order}, {status}). Charge it again?</extracomment>
+            <translation>{card} 已于 {time} 被扣款 {amount}（订单 {order}，{status}）。要再次扣款吗？</translation>
+        </message>
+        <message>
+            <source>payment.not_found</source>
+            <extracomment>This payment is not in the journal</extracomment>
+            <translation>交易日志中没有这笔付款</translation>
+        </message>
+        <message>
+            <source>payment.changed</source>
+            <extracomment>This payment changed meanwhile (now {status}).</extracomment>
+            <translation>这笔付款在此期间已变更（现为{status}）。</translation>
+        </message>
+        <message>
+            <source>capture.not_held</source>
+            <extracomment>Only a held payment can be captured; this one is {status}.</extracomment>
+            <translation>只有已冻结的付款才能请款；这笔付款{status}。</translation>
+        </message>
+        <message>
+            <source>capture.window_passed</source>
+            <extracomment>The 7-day window to capture this payment has passed (it ended {deadline} UTC); the hold is released. Take a new payment instead.</extracomment>
+            <translation>这笔付款的 7 天请款期限已过（截止于 {deadline} UTC）；冻结已解除。请重新收款。</translation>
+        </message>
+        <message>
+            <source>capture.no_payment_id</source>
+            <extracomment>This payment has no Antom payment id yet; try again shortly.</extracomment>
+            <translation>这笔付款还没有 Antom 支付 ID；请稍后再试。</translation>
+        </message>
+        <message>
+            <source>capture.done</source>
+            <extracomment>Captured {amount}.</extracomment>
+            <translation>已请款 {amount}。</translation>
+        </message>
+        <message>
+            <source>capture.refused</source>
+            <extracomment>Antom refused the capture: {reason}.</extracomment>
+            <translation>Antom 拒绝了请款：{reason}。</translation>
+        </message>
+        <message>
+            <source>capture.pending</source>
+            <extracomment>The capture is being confirmed with Antom.</extracomment>
+            <translation>正在与 Antom 确认请款。</translation>
+        </message>
+        <message>
+            <source>cancel.captured</source>
+            <extracomment>A captured payment cannot be cancelled: refund it instead.</extracomment>
+            <translation>已请款的付款不能撤销：请改为退款。</translation>
+        </message>
+        <message>
+            <source>cancel.nothing_to_cancel</source>
+            <extracomment>This payment is {status}: nothing to cancel.</extracomment>
+            <translation>这笔付款{status}：没有可撤销的内容。</translation>
+        </message>
+        <message>
+            <source>cancel.done</source>
+            <extracomment>Cancelled: the hold is released.</extracomment>
+            <translation>已撤销：冻结已解除。</translation>
+        </message>
+        <message>
+            <source>cancel.pending</source>
+            <extracomment>The cancellation is being confirmed with Antom.</extracomment>
+            <translation>正在与 Antom 确认撤销。</translation>
+        </message>
+        <message>
+            <source>cancel.refused</source>
+            <extracomment>Antom refused the cancellation ({reason}).</extracomment>
+            <translation>Antom 拒绝了撤销（{reason}）。</translation>
+        </message>
+        <message>
+            <source>antom.no_reason</source>
+            <extracomment>no reason given</extracomment>
+            <translation>未说明原因</translation>
+        </message>
+        <message>
+            <source>refund.not_captured</source>
+            <extracomment>Only a paid (captured) payment can be refunded.</extracomment>
+            <translation>只有已付款（已请款）的付款才能退款。</translation>
+        </message>
+        <message>
+            <source>refund.currency</source>
+            <extracomment>Refund in {currency}.</extracomment>
+            <translation>请以 {currency} 退款。</translation>
+        </message>
+        <message>
+            <source>refund.not_positive</source>
+            <extracomment>Enter a refund amount above zero.</extracomment>
+            <translation>请输入大于零的退款金额。</translation>
+        </message>
+        <message>
+            <source>refund.above_refundable</source>
+            <extracomment>At most {amount} can be refunded.</extracomment>
+            <translation>最多可退款 {amount}。</translation>
+        </message>
+        <message>
+            <source>refund.above_refundable_pending</source>
+            <extracomment>At most {amount} can be refunded (other refunds are still being processed).</extracomment>
+            <translation>最多可退款 {amount}（其他退款仍在处理中）。</translation>
+        </message>
+        <message>
+            <source>refund.reason_too_long</source>
+            <extracomment>The refund reason has at most {limit} characters.</extracomment>
+            <translation>退款原因最多 {limit} 个字符。</translation>
+        </message>
+        <message>
+            <source>refund.done</source>
+            <extracomment>Refunded {amount}.</extracomment>
+            <translation>已退款 {amount}。</translation>
+        </message>
+        <message>
+            <source>refund.refused</source>
+            <extracomment>Antom refused the refund: {reason}.</extracomment>
+            <translation>Antom 拒绝了退款：{reason}。</translation>
+        </message>
+        <message>
+            <source>refund.pending</source>
+            <extracomment>The refund is being confirmed with Antom.</extracomment>
+            <translation>正在与 Antom 确认退款。</translation>
+        </message>
+        <message>
+            <source>pin.wrong_last_attempt</source>
+            <extracomment>Wrong PIN: 1 attempt left</extracomment>
+            <translation>PIN 码错误：还剩 1 次机会</translation>
+        </message>
+        <message>
+            <source>pin.wrong_attempts_left</source>
+            <extracomment>Wrong PIN: {left} attempts left</extracomment>
+            <translation>PIN 码错误：还剩 {left} 次机会</translation>
+        </message>
+        <message>
+            <source>pin.wrong_now_locked</source>
+            <extracomment>Wrong PIN: approvals are locked for {minutes} minutes</extracomment>
+            <translation>PIN 码错误：批准功能已锁定 {minutes} 分钟</translation>
+        </message>
+        <message>
+            <source>pin.locked</source>
+            <extracomment>Too many wrong PINs: approvals are locked for {wait}</extracomment>
+            <translation>PIN 码错误次数过多：批准功能已锁定，剩余 {wait}</translation>
+        </message>
+        <message>
+            <source>pin.digits_only</source>
+            <extracomment>The PIN is digits only</extracomment>
+            <translation>PIN 码只能包含数字</translation>
+        </message>
+        <message>
+            <source>pin.length</source>
+            <extracomment>The PIN has {min} to {max} digits</extracomment>
+            <translation>PIN 码为 {min} 至 {max} 位数字</translation>
+        </message>
+        <message>
+            <source>pin.file_damaged</source>
+            <extracomment>The manager PIN file is damaged: set the PIN again</extracomment>
+            <translation>经理 PIN 码文件已损坏：请重新设置 PIN 码</translation>
+        </message>
+        <message>
+            <source>pin.not_set</source>
+            <extracomment>No manager PIN is set: set one in Settings first</extracomment>
+            <translation>尚未设置经理 PIN 码：请先在设置中设置</translation>
+        </message>
+        <message>
+            <source>approval.invalid</source>
+            <extracomment>This approval is not valid: enter the manager PIN again</extracomment>
+            <translation>此批准无效：请重新输入经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>approval.expired</source>
+            <extracomment>The approval has expired: enter the manager PIN again</extracomment>
+            <translation>批准已过期：请重新输入经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>time.minutes_seconds</source>
+            <extracomment>{minutes} min {seconds} s</extracomment>
+            <translation>{minutes} 分 {seconds} 秒</translation>
+        </message>
+        <message>
+            <source>time.seconds</source>
+            <extracomment>{seconds} s</extracomment>
+            <translation>{seconds} 秒</translation>
+        </message>
+        <message>
+            <source>status.intent</source>
+            <extracomment>not sent yet</extracomment>
+            <translation>尚未发送</translation>
+        </message>
+        <message>
+            <source>status.pending</source>
+            <extracomment>checking</extracomment>
+            <translation>核实中</translation>
+        </message>
+        <message>
+            <source>status.needs_3ds</source>
+            <extracomment>waiting for 3-d secure</extracomment>
+            <translation>等待 3-D Secure 验证</translation>
+        </message>
+        <message>
+            <source>status.authorised</source>
+            <extracomment>held</extracomment>
+            <translation>已冻结</translation>
+        </message>
+        <message>
+            <source>status.capture_pending</source>
+            <extracomment>capturing</extracomment>
+            <translation>请款中</translation>
+        </message>
+        <message>
+            <source>status.cancel_pending</source>
+            <extracomment>cancelling</extracomment>
+            <translation>撤销中</translation>
+        </message>
+        <message>
+            <source>status.captured</source>
+            <extracomment>paid</extracomment>
+            <translation>已付款</translation>
+        </message>
+        <message>
+            <source>status.partially_refunded</source>
+            <extracomment>partly refunded</extracomment>
+            <translation>部分退款</translation>
+        </message>
+        <message>
+            <source>status.refunded</source>
+            <extracomment>refunded</extracomment>
+            <translation>已退款</translation>
+        </message>
+        <message>
+            <source>status.declined</source>
+            <extracomment>declined</extracomment>
+            <translation>已拒绝</translation>
+        </message>
+        <message>
+            <source>status.cancelled</source>
+            <extracomment>cancelled</extracomment>
+            <translation>已撤销</translation>
+        </message>
+        <message>
+            <source>status.released</source>
+            <extracomment>hold expired</extracomment>
+            <translation>冻结已过期</translation>
+        </message>
+        <message>
+            <source>status.not_sent</source>
+            <extracomment>never sent</extracomment>
+            <translation>从未发送</translation>
         </message>
     </context>
     <context>

@@ -25,9 +25,10 @@ from posapp.core.domain import (
 )
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
-from posapp.core.services.checkout import InFlight, new_request_id
+from posapp.core.services.checkout import InFlight, new_request_id, status_text
 from posapp.core.services.pin import Approval, PinError, PinManager
 from posapp.core.services.settle import Settler
+from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ Progress = Callable[[str], None]
 
 
 class BackOfficeError(Exception):
-    """An action refused before anything was sent; ``message`` is fit for the manager."""
+    """An action refused before anything was sent; ``message`` (a UserText) is fit for the
+    manager."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -48,7 +50,7 @@ class OperationResult:
 
     payment: Payment
     ok: bool | None
-    message: str
+    message: str  # a UserText
     request_id: str | None = None
     result_code: str | None = None
 
@@ -115,7 +117,9 @@ class BackOfficeService:
         pid = payment if isinstance(payment, int) else payment.id
         found = self.repo.get_payment(pid)
         if found is None:
-            raise BackOfficeError("This payment is not in the journal")
+            raise BackOfficeError(
+                UserText("payment.not_found", "This payment is not in the journal")
+            )
         return found
 
     def _pending(self, payment: Payment) -> None:
@@ -128,17 +132,29 @@ class BackOfficeService:
         p = self._load(payment)
         if p.status is not PaymentStatus.AUTHORISED:
             raise BackOfficeError(
-                f"Only a held payment can be captured; this one is {p.status.label.lower()}."
+                UserText(
+                    "capture.not_held",
+                    "Only a held payment can be captured; this one is {status}.",
+                    status=status_text(p.status),
+                )
             )
         now = self.clock.now()
         if p.capture_deadline is not None and now >= p.capture_deadline:
             raise BackOfficeError(
-                "The 7-day window to capture this payment has passed (it ended "
-                f"{p.capture_deadline:%Y-%m-%d %H:%M} UTC); the hold is released. "
-                "Take a new payment instead."
+                UserText(
+                    "capture.window_passed",
+                    "The 7-day window to capture this payment has passed (it ended "
+                    "{deadline} UTC); the hold is released. Take a new payment instead.",
+                    deadline=f"{p.capture_deadline:%Y-%m-%d %H:%M}",
+                )
             )
         if not p.payment_id:
-            raise BackOfficeError("This payment has no Antom payment id yet; try again shortly.")
+            raise BackOfficeError(
+                UserText(
+                    "capture.no_payment_id",
+                    "This payment has no Antom payment id yet; try again shortly.",
+                )
+            )
         return p
 
     def capture(
@@ -162,25 +178,30 @@ class BackOfficeService:
         except DomainError as exc:
             raise BackOfficeError(exc.user_message) from None
         return self._send_operation(
-            p,
-            lambda: self.settler.send_capture(capture, p, operator=operator),
-            "capture",
-            "Captured",
-            request_id,
-            say,
+            p, lambda: self.settler.send_capture(capture, p, operator=operator), request_id, say
         )
 
     # -- cancel ---------------------------------------------------------------------------
     def check_cancel(self, payment: Payment | int) -> Payment:
         p = self._load(payment)
         if p.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
-            raise BackOfficeError("A captured payment cannot be cancelled: refund it instead.")
+            raise BackOfficeError(
+                UserText(
+                    "cancel.captured", "A captured payment cannot be cancelled: refund it instead."
+                )
+            )
         if p.status not in (
             PaymentStatus.AUTHORISED,
             PaymentStatus.PENDING,
             PaymentStatus.NEEDS_3DS,
         ):
-            raise BackOfficeError(f"This payment is {p.status.label.lower()}: nothing to cancel.")
+            raise BackOfficeError(
+                UserText(
+                    "cancel.nothing_to_cancel",
+                    "This payment is {status}: nothing to cancel.",
+                    status=status_text(p.status),
+                )
+            )
         return p
 
     def cancel(
@@ -204,7 +225,11 @@ class BackOfficeService:
                 )
                 if p.status is not PaymentStatus.CANCEL_PENDING:
                     raise BackOfficeError(
-                        f"This payment changed meanwhile (now {p.status.label.lower()})."
+                        UserText(
+                            "payment.changed",
+                            "This payment changed meanwhile (now {status}).",
+                            status=status_text(p.status),
+                        )
                     )
             say("sending")
             after = self.settler.resend_cancel(p, operator=operator)
@@ -212,14 +237,21 @@ class BackOfficeService:
             self.in_flight.discard(p.id)
         say("done")
         if after.status is PaymentStatus.CANCELLED:
-            return OperationResult(after, True, "Cancelled: the hold is released.")
+            return OperationResult(
+                after, True, UserText("cancel.done", "Cancelled: the hold is released.")
+            )
         if after.status is PaymentStatus.CANCEL_PENDING:
             self._pending(after)
-            return OperationResult(after, None, "The cancellation is being confirmed with Antom.")
+            return OperationResult(
+                after,
+                None,
+                UserText("cancel.pending", "The cancellation is being confirmed with Antom."),
+            )
+        reason: str = after.result_code or UserText("antom.no_reason", "no reason given")
         return OperationResult(
             after,
             False,
-            f"Antom refused the cancellation ({after.result_code or 'no reason given'}).",
+            UserText("cancel.refused", "Antom refused the cancellation ({reason}).", reason=reason),
             result_code=after.result_code,
         )
 
@@ -227,17 +259,34 @@ class BackOfficeService:
     def check_refund(self, payment: Payment | int, amount: Money) -> Payment:
         p = self._load(payment)
         if p.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
-            raise BackOfficeError("Only a paid (captured) payment can be refunded.")
+            raise BackOfficeError(
+                UserText("refund.not_captured", "Only a paid (captured) payment can be refunded.")
+            )
         if amount.currency != p.amount.currency:
-            raise BackOfficeError(f"Refund in {p.amount.currency}.")
+            raise BackOfficeError(
+                UserText("refund.currency", "Refund in {currency}.", currency=p.amount.currency)
+            )
         if amount.minor <= 0:
-            raise BackOfficeError("Enter a refund amount above zero.")
+            raise BackOfficeError(
+                UserText("refund.not_positive", "Enter a refund amount above zero.")
+            )
         pending = sum(r.amount.minor for r in self.repo.refunds_for(p.id) if not r.status.is_final)
         left = p.refundable.minor - pending
         if amount.minor > left:
+            most = str(Money(max(left, 0), p.amount.currency))
+            if pending:
+                raise BackOfficeError(
+                    UserText(
+                        "refund.above_refundable_pending",
+                        "At most {amount} can be refunded (other refunds are still being "
+                        "processed).",
+                        amount=most,
+                    )
+                )
             raise BackOfficeError(
-                f"At most {Money(max(left, 0), p.amount.currency)} can be refunded"
-                + (" (other refunds are still being processed)." if pending else ".")
+                UserText(
+                    "refund.above_refundable", "At most {amount} can be refunded.", amount=most
+                )
             )
         return p
 
@@ -254,7 +303,13 @@ class BackOfficeService:
         """Refund part or all of what was captured (several refunds may follow)."""
         say = progress or (lambda _stage: None)
         if len(reason) > 256:
-            raise BackOfficeError("The refund reason has at most 256 characters.")
+            raise BackOfficeError(
+                UserText(
+                    "refund.reason_too_long",
+                    "The refund reason has at most {limit} characters.",
+                    limit=256,
+                )
+            )
         p = self.check_refund(payment, amount)
         self._consume(approval, "refund", p)
         request_id = new_request_id("RFD")
@@ -271,20 +326,13 @@ class BackOfficeService:
         except DomainError as exc:
             raise BackOfficeError(exc.user_message) from None
         return self._send_operation(
-            p,
-            lambda: self.settler.send_refund(refund, p, operator=operator),
-            "refund",
-            "Refunded",
-            request_id,
-            say,
+            p, lambda: self.settler.send_refund(refund, p, operator=operator), request_id, say
         )
 
     def _send_operation(
         self,
         p: Payment,
         send: Callable[[], Capture | Refund],
-        noun: str,
-        done: str,
         request_id: str,
         say: Progress,
     ) -> OperationResult:
@@ -297,20 +345,32 @@ class BackOfficeService:
             self.in_flight.discard(p.id)
         after = self._load(p)
         say("done")
+        capture = isinstance(op, Capture)
         if op.status is OperationStatus.SUCCEEDED:
-            return OperationResult(after, True, f"{done} {op.amount}.", request_id)
-        if op.status is OperationStatus.FAILED:
-            return OperationResult(
-                after,
-                False,
-                f"Antom refused the {noun}: {op.result_message or op.result_code}.",
-                request_id,
-                op.result_code,
+            amount = str(op.amount)
+            done = (
+                UserText("capture.done", "Captured {amount}.", amount=amount)
+                if capture
+                else UserText("refund.done", "Refunded {amount}.", amount=amount)
             )
+            return OperationResult(after, True, done, request_id)
+        if op.status is OperationStatus.FAILED:
+            reason = op.result_message or op.result_code or ""  # Antom's words
+            refused = (
+                UserText("capture.refused", "Antom refused the capture: {reason}.", reason=reason)
+                if capture
+                else UserText(
+                    "refund.refused", "Antom refused the refund: {reason}.", reason=reason
+                )
+            )
+            return OperationResult(after, False, refused, request_id, op.result_code)
         self._pending(after)
-        return OperationResult(
-            after, None, f"The {noun} is being confirmed with Antom.", request_id
+        pending = (
+            UserText("capture.pending", "The capture is being confirmed with Antom.")
+            if capture
+            else UserText("refund.pending", "The refund is being confirmed with Antom.")
         )
+        return OperationResult(after, None, pending, request_id)
 
     # -- queries --------------------------------------------------------------------------
     def held(self, limit: int = 50) -> list[Payment]:

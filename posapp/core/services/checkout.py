@@ -45,6 +45,7 @@ from posapp.core.services.validation import (
     check_reference,
     latin_warnings,
 )
+from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ class CheckoutRequest:
 class CheckoutResult:
     payment: Payment
     outcome: CheckoutOutcome
-    message: str  # one sentence for the cashier
+    message: str  # one sentence for the cashier (a UserText)
     warnings: tuple[InputWarning, ...] = ()
 
     @property
@@ -127,38 +128,62 @@ class InFlight:
             return payment.id in self._ids or payment.payment_request_id in self._ids
 
 
-def describe(payment: Payment) -> tuple[CheckoutOutcome, str]:
+def status_text(status: PaymentStatus) -> UserText:
+    """A payment status inside a sentence ("this one is held")."""
+    return UserText(f"status.{status.value.lower()}", status.label.lower())
+
+
+def describe(payment: Payment) -> tuple[CheckoutOutcome, UserText]:
     """The outcome and the cashier's sentence for a payment as the journal knows it."""
     s = payment.status
-    code = f" ({payment.result_code})" if payment.result_code else ""
+    amount = str(payment.amount)
     if s in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_PENDING, PaymentStatus.CAPTURED):
         if payment.capture_mode is CaptureMode.MANUAL and s is PaymentStatus.AUTHORISED:
-            until = (
-                f" until {payment.capture_deadline:%Y-%m-%d %H:%M} UTC"
-                if payment.capture_deadline
-                else ""
+            if payment.capture_deadline:
+                return CheckoutOutcome.APPROVED, UserText(
+                    "checkout.approved_held_until",
+                    "Approved: {amount} held until {deadline} UTC.",
+                    amount=amount,
+                    deadline=f"{payment.capture_deadline:%Y-%m-%d %H:%M}",
+                )
+            return CheckoutOutcome.APPROVED, UserText(
+                "checkout.approved_held", "Approved: {amount} held.", amount=amount
             )
-            return CheckoutOutcome.APPROVED, f"Approved: {payment.amount} held{until}."
-        return CheckoutOutcome.APPROVED, f"Approved: {payment.amount}."
+        return CheckoutOutcome.APPROVED, UserText(
+            "checkout.approved", "Approved: {amount}.", amount=amount
+        )
     if s is PaymentStatus.DECLINED:
-        reason = payment.result_message or "the payment was refused"
-        return CheckoutOutcome.DECLINED, f"Declined: {reason}{code}."
+        # Antom's own words (English, from the network) or ours
+        reason: str = payment.result_message or UserText(
+            "checkout.refused", "the payment was refused"
+        )
+        if payment.result_code:
+            return CheckoutOutcome.DECLINED, UserText(
+                "checkout.declined_code",
+                "Declined: {reason} ({code}).",
+                reason=reason,
+                code=payment.result_code,
+            )
+        return CheckoutOutcome.DECLINED, UserText(
+            "checkout.declined", "Declined: {reason}.", reason=reason
+        )
     if s is PaymentStatus.NEEDS_3DS:
-        return (
-            CheckoutOutcome.NEEDS_3DS,
+        return CheckoutOutcome.NEEDS_3DS, UserText(
+            "checkout.needs_3ds",
             "The cardholder must confirm the payment with their bank (3-D Secure).",
         )
     if s is PaymentStatus.NOT_SENT:
-        return (
-            CheckoutOutcome.NOT_SENT,
+        return CheckoutOutcome.NOT_SENT, UserText(
+            "checkout.not_sent",
             "This payment never reached Antom; nothing was charged. Try again if needed.",
         )
     if s in (PaymentStatus.INTENT, PaymentStatus.PENDING, PaymentStatus.CANCEL_PENDING):
-        return (
-            CheckoutOutcome.PENDING,
-            "Checking the result with Antom. Do not charge the card again.",
+        return CheckoutOutcome.PENDING, UserText(
+            "checkout.pending", "Checking the result with Antom. Do not charge the card again."
         )
-    return CheckoutOutcome.CLOSED, f"{s.label}."
+    return CheckoutOutcome.CLOSED, UserText(
+        "checkout.closed", "This payment is {status}.", status=status_text(s)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +231,18 @@ class CheckoutService:
         check_reference(request.reference_order_id)
         description = request.description.strip()
         if not description:
-            raise CheckoutInputError("description", "Enter what is being paid for")
+            raise CheckoutInputError(
+                "description", UserText("description.missing", "Enter what is being paid for")
+            )
         if len(description) > 256:
-            raise CheckoutInputError("description", "The description has at most 256 characters")
+            raise CheckoutInputError(
+                "description",
+                UserText(
+                    "description.too_long",
+                    "The description has at most {limit} characters",
+                    limit=256,
+                ),
+            )
         check_card(request.card, self.clock.now().date())
         check_billing(request.billing)
         billing = request.billing or Billing()
@@ -235,13 +269,16 @@ class CheckoutService:
                     found[p.id] = p
         return sorted(found.values(), key=lambda p: p.id)
 
-    def duplicate_message(self, payments: list[Payment]) -> str:
+    def duplicate_message(self, payments: list[Payment]) -> UserText:
         first = payments[-1]
-        when = f"{first.created_at:%H:%M}"
-        return (
-            f"{first.card.display} was charged {first.amount} at {when} "
-            f"(order {first.reference_order_id}, {first.status.label.lower()}). "
-            "Charge it again?"
+        return UserText(
+            "checkout.duplicate",
+            "{card} was charged {amount} at {time} (order {order}, {status}). Charge it again?",
+            card=first.card.display,
+            amount=str(first.amount),
+            time=f"{first.created_at:%H:%M}",
+            order=first.reference_order_id,
+            status=status_text(first.status),
         )
 
     def refresh(self, payment_request_id: str) -> CheckoutResult:

@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from posapp.core.clock import Clock, SystemClock
+from posapp.core.usertext import UserText
 
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 5
@@ -39,7 +40,7 @@ PIN_FILE = "manager_pin.json"  # in the config dir
 
 
 class PinError(Exception):
-    """An approval was refused; ``message`` is fit for the manager."""
+    """An approval was refused; ``message`` (a UserText) is fit for the manager."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -52,10 +53,18 @@ class PinNotSet(PinError):
 
 class WrongPin(PinError):
     def __init__(self, attempts_left: int) -> None:
-        if attempts_left > 0:
-            text = f"Wrong PIN: {attempts_left} attempt{'s' if attempts_left != 1 else ''} left"
+        if attempts_left == 1:
+            text = UserText("pin.wrong_last_attempt", "Wrong PIN: 1 attempt left")
+        elif attempts_left > 0:
+            text = UserText(
+                "pin.wrong_attempts_left", "Wrong PIN: {left} attempts left", left=attempts_left
+            )
         else:
-            text = f"Wrong PIN: approvals are locked for {LOCK_MINUTES} minutes"
+            text = UserText(
+                "pin.wrong_now_locked",
+                "Wrong PIN: approvals are locked for {minutes} minutes",
+                minutes=LOCK_MINUTES,
+            )
         super().__init__(text)
         self.attempts_left = attempts_left
 
@@ -64,8 +73,20 @@ class PinLocked(PinError):
     def __init__(self, until: datetime, now: datetime) -> None:
         seconds = max(1, int((until - now).total_seconds()))
         minutes, secs = divmod(seconds, 60)
-        wait = f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
-        super().__init__(f"Too many wrong PINs: approvals are locked for {wait}")
+        if minutes:
+            wait = UserText(
+                "time.minutes_seconds",
+                "{minutes} min {seconds} s",
+                minutes=minutes,
+                seconds=f"{secs:02d}",
+            )
+        else:
+            wait = UserText("time.seconds", "{seconds} s", seconds=secs)
+        super().__init__(
+            UserText(
+                "pin.locked", "Too many wrong PINs: approvals are locked for {wait}", wait=wait
+            )
+        )
         self.until = until
 
 
@@ -88,9 +109,11 @@ class Approval:
 
 def _check_format(pin: str) -> str:
     if not isinstance(pin, str) or not pin.isdigit() or not pin.isascii():
-        raise BadPinFormat("The PIN is digits only")
+        raise BadPinFormat(UserText("pin.digits_only", "The PIN is digits only"))
     if not PIN_MIN <= len(pin) <= PIN_MAX:
-        raise BadPinFormat(f"The PIN has {PIN_MIN} to {PIN_MAX} digits")
+        raise BadPinFormat(
+            UserText("pin.length", "The PIN has {min} to {max} digits", min=PIN_MIN, max=PIN_MAX)
+        )
     return pin
 
 
@@ -228,10 +251,19 @@ class PinManager:
         with self._lock:
             entry = self._issued.get(approval.token)
             if entry is None or entry[0] != approval:
-                raise ApprovalInvalid("This approval is not valid: enter the manager PIN again")
+                raise ApprovalInvalid(
+                    UserText(
+                        "approval.invalid",
+                        "This approval is not valid: enter the manager PIN again",
+                    )
+                )
             if self._clock.now() - approval.granted_at > APPROVAL_TTL:
                 del self._issued[approval.token]
-                raise ApprovalInvalid("The approval has expired: enter the manager PIN again")
+                raise ApprovalInvalid(
+                    UserText(
+                        "approval.expired", "The approval has expired: enter the manager PIN again"
+                    )
+                )
             entry[1] -= 1
             if entry[1] <= 0:
                 del self._issued[approval.token]
@@ -245,9 +277,13 @@ class PinManager:
         if until is not None:
             raise PinLocked(until, now)
         if self._state.get("damaged"):
-            raise PinNotSet("The manager PIN file is damaged: set the PIN again")
+            raise PinNotSet(
+                UserText("pin.file_damaged", "The manager PIN file is damaged: set the PIN again")
+            )
         if "hash" not in self._state:
-            raise PinNotSet("No manager PIN is set: set one in Settings first")
+            raise PinNotSet(
+                UserText("pin.not_set", "No manager PIN is set: set one in Settings first")
+            )
         if isinstance(pin, str) and pin.isdigit() and self._matches(pin):
             if self._state.get("failures") or self._state.get("locked_until"):
                 self._state.pop("failures", None)

@@ -23,6 +23,7 @@ from posapp.core.cards import (
     validate_pan,
 )
 from posapp.core.money import Money, MoneyError
+from posapp.core.usertext import UserText
 
 # Antom field limits (protocol reference §3.3).
 MAX_REFERENCE = 64
@@ -42,7 +43,7 @@ class CheckoutInputError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-        self.message = message
+        self.message = message  # a UserText for every refusal made here
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,42 +104,86 @@ def non_latin(text: str) -> bool:
     return False
 
 
-def _check_text(field: str, value: str, limit: int, label: str, *, required: bool = False) -> None:
+# What the field is called inside a sentence ("Enter the order reference").
+_LABELS = {
+    "first_name": UserText("field.first_name", "first name"),
+    "last_name": UserText("field.last_name", "last name"),
+    "reference": UserText("field.reference", "order reference"),
+    "address1": UserText("field.address", "address"),
+    "city": UserText("field.city", "city"),
+    "state": UserText("field.state", "state"),
+    "zip_code": UserText("field.postal_code", "postal code"),
+}
+
+
+def _check_text(field: str, value: str, limit: int, *, required: bool = False) -> None:
+    label = _LABELS[field]
     if required and not value.strip():
-        raise CheckoutInputError(field, f"Enter the {label}")
+        raise CheckoutInputError(field, UserText("input.missing", "Enter the {field}", field=label))
     if len(value) > limit:
-        raise CheckoutInputError(field, f"The {label} has at most {limit} characters")
+        raise CheckoutInputError(
+            field,
+            UserText(
+                "input.too_long",
+                "The {field} has at most {limit} characters",
+                field=label,
+                limit=limit,
+            ),
+        )
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-        raise CheckoutInputError(field, f"The {label} contains control characters")
+        raise CheckoutInputError(
+            field,
+            UserText(
+                "input.control_characters", "The {field} contains control characters", field=label
+            ),
+        )
 
 
 def check_card(card: CardDetails, today: date) -> None:
     """Re-check a ``CardDetails`` built elsewhere (the UI builds it from its fields)."""
     if not card.pan.isdigit() or not luhn_ok(card.pan):
-        raise CheckoutInputError("card_number", "This card number is not valid: check the digits")
+        raise CheckoutInputError(
+            "card_number",
+            UserText("card.number_invalid", "This card number is not valid: check the digits"),
+        )
     try:
         _pan, brand = validate_pan(card.pan)
         if card.brand is not None and brand is not None and card.brand is not brand:
-            raise CheckoutInputError("card_number", "The card brand does not match the number")
+            raise CheckoutInputError(
+                "card_number",
+                UserText("card.brand_mismatch", "The card brand does not match the number"),
+            )
         if brand is not None and len(card.pan) not in pan_lengths(brand):
-            raise CheckoutInputError("card_number", "The card number has the wrong length")
+            raise CheckoutInputError(
+                "card_number", UserText("card.wrong_length", "The card number has the wrong length")
+            )
         parse_expiry(f"{card.expiry_month:02d}/{card.expiry_year}", today)
         validate_cvv(card.cvv, brand)
     except CardError as exc:
         raise CheckoutInputError(exc.field, exc.message) from None
-    _check_text("first_name", card.first_name, MAX_NAME, "first name")
-    _check_text("last_name", card.last_name, MAX_NAME, "last name")
+    _check_text("first_name", card.first_name, MAX_NAME)
+    _check_text("last_name", card.last_name, MAX_NAME)
 
 
 def check_amount(amount: Money, currency: str | None = None) -> None:
     if currency is not None and amount.currency != currency:
-        raise CheckoutInputError("amount", f"This till takes {currency}, not {amount.currency}")
+        raise CheckoutInputError(
+            "amount",
+            UserText(
+                "amount.wrong_currency",
+                "This till takes {till}, not {given}",
+                till=currency,
+                given=amount.currency,
+            ),
+        )
     if amount.minor <= 0:
-        raise CheckoutInputError("amount", "The amount must be more than zero")
+        raise CheckoutInputError(
+            "amount", UserText("amount.not_positive", "The amount must be more than zero")
+        )
     try:
         amount.check_antom()
     except MoneyError as exc:
-        raise CheckoutInputError("amount", str(exc)) from None
+        raise CheckoutInputError("amount", exc.args[0]) from None
 
 
 def looks_like_card_number(text: str) -> bool:
@@ -150,31 +195,46 @@ def looks_like_card_number(text: str) -> bool:
 
 
 def check_reference(reference: str) -> None:
-    _check_text("reference", reference, MAX_REFERENCE, "order reference", required=True)
+    _check_text("reference", reference, MAX_REFERENCE, required=True)
     if not _ID_CHARS.fullmatch(reference):
         raise CheckoutInputError(
-            "reference", "The order reference may hold letters, digits and - _ . : only"
+            "reference",
+            UserText(
+                "reference.characters",
+                "The order reference may hold letters, digits and - _ . : only",
+            ),
         )
     if looks_like_card_number(reference):
         # Card numbers never go into fields that are stored and sent in clear.
         raise CheckoutInputError(
-            "reference", "The order reference looks like a card number: use another one"
+            "reference",
+            UserText(
+                "reference.card_number",
+                "The order reference looks like a card number: use another one",
+            ),
         )
 
 
 def check_billing(billing: Billing | None) -> None:
     if billing is None:
         return
-    _check_text("address1", billing.address1, MAX_ADDRESS, "address")
-    _check_text("city", billing.city, MAX_CITY, "city")
-    _check_text("state", billing.state, MAX_STATE, "state")
-    _check_text("zip_code", billing.zip_code, MAX_ZIP, "postal code")
+    _check_text("address1", billing.address1, MAX_ADDRESS)
+    _check_text("city", billing.city, MAX_CITY)
+    _check_text("state", billing.state, MAX_STATE)
+    _check_text("zip_code", billing.zip_code, MAX_ZIP)
     if billing.zip_code and not re.fullmatch(r"[A-Za-z0-9 \-]{1,10}", billing.zip_code):
         raise CheckoutInputError(
-            "zip_code", "The postal code has up to 10 letters, digits, spaces or hyphens"
+            "zip_code",
+            UserText(
+                "billing.postal_code",
+                "The postal code has up to 10 letters, digits, spaces or hyphens",
+            ),
         )
     if billing.region and not re.fullmatch(r"[A-Z]{2}", billing.region):
-        raise CheckoutInputError("region", "The country is a two-letter code such as SG")
+        raise CheckoutInputError(
+            "region",
+            UserText("billing.country", "The country is a two-letter code such as SG"),
+        )
 
 
 def latin_warnings(fields: dict[str, str]) -> list[InputWarning]:
@@ -182,8 +242,11 @@ def latin_warnings(fields: dict[str, str]) -> list[InputWarning]:
     return [
         InputWarning(
             name,
-            "This field has Chinese or other non-Latin characters; card networks may "
-            "refuse them or print them garbled. Latin letters are safer.",
+            UserText(
+                "input.non_latin",
+                "This field has Chinese or other non-Latin characters; card networks may "
+                "refuse them or print them garbled. Latin letters are safer.",
+            ),
         )
         for name, value in fields.items()
         if value and non_latin(value)

@@ -296,7 +296,7 @@ class OrdersBackend:
 def as_action_result(result: Any) -> ActionResult:
     """The back-office service's OperationResult (ok True / False / None) as shown."""
     outcome = {True: Outcome.DONE, False: Outcome.REFUSED}.get(result.ok, Outcome.PENDING)
-    return ActionResult(outcome, str(result.message), result.payment)
+    return ActionResult(outcome, result.message, result.payment)  # shown translated
 
 
 def can_capture(payment: Payment, now: datetime) -> bool:

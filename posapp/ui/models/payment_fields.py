@@ -98,6 +98,11 @@ def status_label(payment: Any) -> str:
 _LABELS: dict[PaymentStatus, str] = {}
 
 
+def forget_translations() -> None:
+    """Drop the status words built for the catalogue in use (the language changed)."""
+    _LABELS.clear()
+
+
 def label_for_status(value: PaymentStatus) -> str:
     """The status in the user's language (the English words are the domain's labels)."""
     if not _LABELS:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.core.services.pin import PinError
+from posapp.ui.i18n import service_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.pin_dialog import ActionResult, Outcome, PinEntry
@@ -245,10 +246,11 @@ class BatchDialog(QDialog):
                 Outcome.PENDING: RowState.PENDING,
             }[result.outcome]
             self.results[row] = result
-            self._set_row(row, state, result.message)
+            self._set_row(row, state, service_text(result.message))
         else:
             message = getattr(result, "user_message", None) or getattr(result, "message", None)
-            self._set_row(row, RowState.ERROR, str(message or result))
+            text = service_text(message) if isinstance(message, str) and message else str(result)
+            self._set_row(row, RowState.ERROR, text)
         self.progress.setValue(self.progress.value() + 1)
         self.row_finished.emit(row, self.results[row])
 

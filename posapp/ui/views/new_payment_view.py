@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
 from posapp.core.money import Money, MoneyError
+from posapp.ui.i18n import error_text, service_text
 from posapp.ui.ports import (
     BillingAddress,
     BrandOption,
@@ -186,7 +187,15 @@ class NewPaymentView(QWidget):
         cvv_error = FieldError(self)
         self.errors["cvv"] = cvv_error
         self.cvv.setProperty("field", "cvv")
-        card_form.addWidget(cvv_error, 3, 1)
+        # expiry and CVV share a row: their errors stack under it (one, the other or both;
+        # in one grid cell they were drawn over each other)
+        date_errors = QVBoxLayout()
+        date_errors.setContentsMargins(0, 0, 0, 0)
+        date_errors.setSpacing(0)
+        card_form.removeWidget(self.errors["expiry"])
+        date_errors.addWidget(self.errors["expiry"])
+        date_errors.addWidget(cvv_error)
+        card_form.addLayout(date_errors, 3, 1)
         names = QHBoxLayout()
         names.addWidget(self.first_name, 1)
         names.addWidget(self.last_name, 1)
@@ -454,7 +463,7 @@ class NewPaymentView(QWidget):
         try:
             amount = self.amount.money()
         except MoneyError as exc:
-            problems.append(("amount", self.amount, str(exc)))
+            problems.append(("amount", self.amount, error_text(exc)))
 
         reference = self.reference.text().strip()
         if not reference:
@@ -475,7 +484,7 @@ class NewPaymentView(QWidget):
         try:
             pan, brand = self.card_number.validated()
         except CardError as exc:
-            problems.append(("card_number", self.card_number, exc.message))
+            problems.append(("card_number", self.card_number, error_text(exc)))
         if pan and self._accepted and brand is not None:
             accepted = {b.brand for b in self._accepted}
             if brand.value not in accepted:
@@ -490,12 +499,12 @@ class NewPaymentView(QWidget):
         try:
             month, year = self.expiry.validated(self._today())
         except CardError as exc:
-            problems.append(("expiry", self.expiry, exc.message))
+            problems.append(("expiry", self.expiry, error_text(exc)))
         cvv = ""
         try:
             cvv = self.cvv.validated()
         except CardError as exc:
-            problems.append(("cvv", self.cvv, exc.message))
+            problems.append(("cvv", self.cvv, error_text(exc)))
         first, last = self.first_name.text().strip(), self.last_name.text().strip()
 
         billing = None
@@ -571,10 +580,10 @@ class NewPaymentView(QWidget):
 
     def _on_duplicate_checked(self, order: PaymentOrder, duplicate: str | None) -> None:
         if duplicate:
+            # the service's sentence ends with the question ("... Charge it again?")
             question = self.tr(
-                "The same card was charged the same amount less than 10 minutes ago:\n%1\n\n"
-                "Charge it again?"
-            ).replace("%1", duplicate)
+                "The same card was charged the same amount less than 10 minutes ago:\n%1"
+            ).replace("%1", service_text(duplicate))
             if not self._confirm(self.tr("Possible duplicate payment"), question):
                 self._set_in_flight(False)
                 self.result_panel.show_empty()
@@ -608,7 +617,7 @@ class NewPaymentView(QWidget):
         self._set_in_flight(False)
         self._show(result)
         if result.warnings:
-            self.form_error.show_error(" ".join(result.warnings))
+            self.form_error.show_error(" ".join(service_text(w) for w in result.warnings))
         if result.outcome is Outcome.NEEDS_3DS and result.redirect_url:
             self._open_link(result.redirect_url)
         if result.outcome is Outcome.APPROVED:
@@ -624,11 +633,11 @@ class NewPaymentView(QWidget):
         self._set_in_flight(False)
         if isinstance(exc, (InputError, CardError)):
             self.result_panel.show_empty()
-            self.show_field_error(exc.field, exc.message)
+            self.show_field_error(exc.field, error_text(exc))
             return
         if isinstance(exc, MoneyError):
             self.result_panel.show_empty()
-            self.show_field_error("amount", str(exc))
+            self.show_field_error("amount", error_text(exc))
             return
         # Not a decline: we do not know whether Antom received it. Never say "failed".
         log.error("pay did not return a result", exc_info=exc)

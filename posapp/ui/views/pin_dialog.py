@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.core.services.pin import PIN_MAX, PIN_MIN, PinError, PinLocked, WrongPin
+from posapp.ui.i18n import error_text, service_text
 from posapp.ui.tasks import TaskRunner
 
 ERROR_STYLE = "color: palette(text); background: rgba(220, 38, 38, 0.18); padding: 4px;"
@@ -100,23 +101,7 @@ class PinEntry(QWidget):
 
 def pin_message(exc: PinError) -> str:
     """The user-facing text of a PIN refusal, through the translator."""
-    from PySide6.QtCore import QCoreApplication
-
-    if isinstance(exc, WrongPin):
-        if exc.attempts_left > 0:
-            if exc.attempts_left == 1:
-                return QCoreApplication.translate("PinEntry", "Wrong PIN: 1 attempt left")
-            return QCoreApplication.translate("PinEntry", "Wrong PIN: {0} attempts left").format(
-                exc.attempts_left
-            )
-        return QCoreApplication.translate(
-            "PinEntry", "Wrong PIN: approvals are now locked for a few minutes"
-        )
-    if isinstance(exc, PinLocked):
-        return QCoreApplication.translate(
-            "PinEntry", "Too many wrong PINs: approvals are locked. {0}"
-        ).format(exc.message)
-    return exc.message
+    return error_text(exc)
 
 
 class Outcome(StrEnum):
@@ -263,8 +248,9 @@ class ApprovedActionDialog(QDialog):
 
     def show_result(self, result: ActionResult) -> None:
         self.result = result
-        self.result_label.setText(result.message)
-        self.result_label.setAccessibleName(result.message)
+        message = service_text(result.message)
+        self.result_label.setText(message)
+        self.result_label.setAccessibleName(message)
         self.result_label.setStyleSheet(RESULT_STYLES[result.outcome])
         self.result_label.setProperty("outcome", result.outcome.value)
         self.result_label.show()
@@ -286,7 +272,10 @@ class ApprovedActionDialog(QDialog):
             return
         # Anything else: a message for people, never a traceback.
         message = getattr(exc, "user_message", None) or getattr(exc, "message", None)
-        self.show_error(str(message) if message else self.tr("This did not work: {0}").format(exc))
+        if message:
+            self.show_error(service_text(message) if isinstance(message, str) else str(message))
+        else:
+            self.show_error(self.tr("This did not work: {0}").format(exc))
 
     def _fit(self) -> None:
         """Grow to show a message that just appeared (never shrink under the user)."""

@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from posapp.core.money import Money, MoneyError
+from posapp.ui.i18n import error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.pin_dialog import ERROR_STYLE, ApprovedActionDialog
@@ -111,7 +112,7 @@ class RefundDialog(ApprovedActionDialog):
         try:
             self.parsed_amount()
         except MoneyError as exc:
-            self.amount_error.setText(str(exc))
+            self.amount_error.setText(error_text(exc))
             self.amount_error.show()
             self.amount.setFocus()
             self.amount.selectAll()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from posapp.config import GATEWAYS, ConfigError, Environment, Settings
 from posapp.core.money import EXPONENTS
+from posapp.ui.i18n import error_text
 from posapp.ui.ports import CheckResult, SettingsPort
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.field_error import FieldError
@@ -491,8 +492,7 @@ class SettingsDialog(QDialog):
         self.pin_button.setEnabled(True)
         self.pin_state.setText("")
         self.pin_current.clear()
-        message = getattr(exc, "message", None) or str(exc)
-        self._show_error("pin_current", message)
+        self._show_error("pin_current", error_text(exc))
 
     # -- save -------------------------------------------------------------------------------
     def save(self) -> None:

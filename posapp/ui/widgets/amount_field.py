@@ -57,7 +57,7 @@ class AmountField(QLineEdit):
         cleaned = cleaned.replace(self._locale.decimalPoint(), ".")
         money = Money.parse(cleaned, self._currency)
         if money.minor <= 0:
-            raise MoneyError("Enter an amount above zero")
+            raise MoneyError(self.tr("Enter an amount above zero"))
         return money
 
     def set_money(self, money: Money) -> None:

@@ -14,6 +14,7 @@ from html import escape
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from posapp.ui.i18n import service_text
 from posapp.ui.ports import Outcome, PaymentResult
 from posapp.ui.widgets.amount_field import format_money_with_currency
 from posapp.ui.widgets.icons import icon
@@ -279,7 +280,7 @@ class ResultPanel(QFrame):
             self.reason.setText(f"{words}{code}")
             self.reason.show()
         elif result.outcome is Outcome.CLOSED:
-            self.reason.setText(result.result_message)
+            self.reason.setText(service_text(result.result_message))
             self.reason.show()
         elif result.outcome is Outcome.PENDING:
             self.reason.setText(
