@@ -31,6 +31,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
+def needs_action(parser: argparse.ArgumentParser, actions: argparse._SubParsersAction) -> None:
+    """A command made of actions (``posapp keys``), typed without one: a one-line reminder
+    naming them, exit 2 (not argparse's full help, not a traceback)."""
+    names = list(actions.choices)
+    listed = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]
+    command = parser.prog.removeprefix("posapp ")
+
+    def run(_args: argparse.Namespace) -> int:
+        raise UsageError(f"{command} needs an action: {listed} (see {parser.prog} --help)")
+
+    parser.set_defaults(func=run)
+
+
 def folder_arg(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("give a folder name")
@@ -108,6 +121,12 @@ def _no_display() -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if getattr(sys, "frozen", False):
+        # a PyInstaller build starts the sandbox's further processes (`posapp sandbox
+        # --processes N`) as itself: this turns such a start into that process's work
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     parser = build_parser()
     args = parser.parse_args(argv)
     from posapp.paths import DataDirError

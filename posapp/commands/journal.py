@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from posapp.cli import UsageError, folder_arg
+from posapp.cli import UsageError, folder_arg, needs_action
 
 
 def register(sub: Any) -> None:
@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
         help="check or export the payment journal",
         description="Check the payment journal's audit chain, or export payments to CSV.",
     )
-    jsub = parser.add_subparsers(dest="journal_command", metavar="ACTION", required=True)
+    jsub = parser.add_subparsers(dest="journal_command", metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--data-dir",
@@ -59,6 +59,7 @@ def register(sub: Any) -> None:
         "--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD, UTC), inclusive"
     )
     export.set_defaults(func=run_export)
+    needs_action(parser, jsub)
 
 
 def _csv_path(text: str) -> Path:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from posapp.cli import UsageError
+from posapp.cli import UsageError, needs_action
 
 
 def register(sub: Any) -> None:
@@ -57,15 +57,7 @@ def register(sub: Any) -> None:
     delete.set_defaults(func=run_delete)
     pin = keys_sub.add_parser("set-pin", help="set or change the manager PIN")
     pin.set_defaults(func=run_set_pin)
-    parser.set_defaults(func=_no_action(parser))
-
-
-def _no_action(parser: argparse.ArgumentParser) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return 2
-
-    return run
+    needs_action(parser, keys_sub)
 
 
 def _read_text(path: Path, what: str) -> str:
