@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import signal
+import socket
 import sys
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from posapp import __version__
@@ -139,6 +141,74 @@ def build_main_window(
     return window
 
 
+SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+READY_LOG = "main window is up"  # logged once the window shows and the signals are handled
+
+
+class ShutdownSignals(QObject):
+    """SIGTERM and SIGINT close the main window the ordinary way and leave the event loop.
+
+    Python runs a signal handler only between bytecodes, and Qt's event loop runs none while
+    it waits for events. So the C-level handler writes the signal number to a socket
+    (``signal.set_wakeup_fd``) that a QSocketNotifier watches: the loop wakes at once and the
+    window closes on the GUI thread, never inside the handler. The caller then stops the
+    workers and the backend (poller threads, journal, embedded sandbox). A second signal
+    while that runs gets the default action: a till that will not stop can still be stopped.
+    """
+
+    def __init__(self, window: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._received: int | None = None
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous: dict[int, Any] = {}
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        for signum in SHUTDOWN_SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._note)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_wakeup)
+
+    @property
+    def received(self) -> int | None:
+        """The signal that started the shutdown, if any."""
+        return self._received
+
+    def _note(self, signum: int, _frame: FrameType | None) -> None:
+        # Runs in Python's handler: nothing to do here, the wake-up byte carries the news.
+        pass
+
+    def _on_wakeup(self) -> None:
+        try:
+            data = self._reader.recv(64)
+        except (BlockingIOError, InterruptedError):
+            return
+        for signum in data:
+            if signum in SHUTDOWN_SIGNALS and self._received is None:
+                self._shut_down(signum)
+
+    def _shut_down(self, signum: int) -> None:
+        self._received = signum
+        log.info("%s received: closing the till", signal.Signals(signum).name)
+        for other in SHUTDOWN_SIGNALS:
+            signal.signal(other, signal.SIG_DFL)
+        self._window.close_for_shutdown()
+        app = QApplication.instance()
+        if app is not None:
+            app.closeAllWindows()  # an open dialog too
+            app.quit()  # every event loop, a dialog's exec() included
+
+    def uninstall(self) -> None:
+        """Give the process its previous handlers back (the event loop has ended)."""
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        self._reader.close()
+        self._writer.close()
+
+
 def run_application(dirs: AppDirs, settings: Settings, backend: Any | None = None) -> int:
     app = create_application()
     sys.excepthook = _excepthook
@@ -148,8 +218,15 @@ def run_application(dirs: AppDirs, settings: Settings, backend: Any | None = Non
     from posapp.ui.startup_probe import watch_first_show
 
     watch_first_show(window)  # POSAPP_STARTUP_PROBE=1: the start-up benchmark's marker (H7)
+    signals = ShutdownSignals(window)
     window.show()
+    QTimer.singleShot(0, lambda: log.info(READY_LOG))
     try:
-        return app.exec()
+        code = app.exec()
     finally:
+        signals.uninstall()
         window.runner.shutdown()
+    if signals.received is not None:
+        log.info("the till closed on %s", signal.Signals(signals.received).name)
+        return 0
+    return code

@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.apply_settings(settings)
 
+        self._shutting_down = False  # close_for_shutdown: no questions asked
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(status_interval_ms)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -301,9 +302,15 @@ class MainWindow(QMainWindow):
         log.warning("till status failed: %s", exc)
         self.connection_label.setText(self.tr("Status unknown"))
 
+    def close_for_shutdown(self) -> None:
+        """Close without asking (the till is being shut down: SIGTERM, SIGINT). A payment
+        on the wire is safe in the journal and settled on the next start."""
+        self._shutting_down = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         view = self.new_payment
-        if getattr(view, "in_flight", False):
+        if not self._shutting_down and getattr(view, "in_flight", False):
             answer = QMessageBox.question(
                 self,
                 self.tr("A payment is being sent"),
