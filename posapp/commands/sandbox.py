@@ -33,6 +33,13 @@ def register(sub: Any) -> None:
         help="keep keys, payments and the clock in DIR (default: the training sandbox's folder)",
     )
     where.add_argument("--in-memory", action="store_true", help="keep nothing on disk")
+    parser.add_argument(
+        "--processes",
+        default="1",
+        metavar="N",
+        help="serve from N processes sharing the state dir ('auto': one per core; default 1). "
+        "Every call costs an RSA signature: more processes use more cores",
+    )
     parser.set_defaults(func=run)
 
 
@@ -50,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
         state_dir = app_dirs(getattr(args, "data_dir", None)).sandbox_state
     if state_dir is not None and state_dir.exists() and not state_dir.is_dir():
         raise UsageError(f"--state-dir {state_dir}: not a folder")
+    processes = _processes(args.processes)
+    if processes > 1 and state_dir is None:
+        raise UsageError("--processes: several processes share a state dir; drop --in-memory")
 
     import sqlite3
 
@@ -57,13 +67,21 @@ def run(args: argparse.Namespace) -> int:
     from posapp.sandbox import Sandbox
 
     try:
-        sandbox = Sandbox(state_dir, host=args.host, port=args.port)
+        sandbox = Sandbox(state_dir, host=args.host, port=args.port, processes=processes)
+    except OSError as exc:  # the state dir: not writable, a file in the way, disk full...
+        where = exc.filename or state_dir
+        raise UsageError(f"--state-dir: cannot use {where}: {exc.strerror or exc}") from None
+    except (ValueError, sqlite3.DatabaseError, AntomError) as exc:
+        raise UsageError(f"cannot start the sandbox: {exc}") from None
+    try:
         sandbox.start()
     except OSError as exc:
+        sandbox.stop()
         raise UsageError(
             f"cannot start the sandbox on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from None
-    except (ValueError, sqlite3.DatabaseError, AntomError) as exc:
+    except RuntimeError as exc:  # a further process did not start
+        sandbox.stop()
         raise UsageError(f"cannot start the sandbox: {exc}") from None
 
     stop = threading.Event()
@@ -77,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"client id: {sandbox.client_id}", flush=True)
         if state_dir is not None:
             print(f"state and keys: {state_dir}", flush=True)
+        if processes > 1:
+            print(f"serving from {processes} processes", flush=True)
         print("Ctrl-C stops the sandbox.", file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             pass
@@ -85,3 +105,15 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(sig, handler)
         sandbox.stop()
     return 0
+
+
+def _processes(text: str) -> int:
+    from posapp.cli import UsageError
+
+    if text.strip().lower() == "auto":
+        import os
+
+        return max(1, os.cpu_count() or 1)
+    if not text.strip().isdigit() or not 1 <= int(text) <= 64:
+        raise UsageError(f"--processes {text}: a whole number from 1 to 64, or 'auto'")
+    return int(text)

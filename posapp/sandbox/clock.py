@@ -10,22 +10,28 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+
+from posapp.sandbox.shared import CLOCK_OFFSET_US, SharedPage
 
 
 class SandboxClock:
     """Thread-safe; ``on_advance`` callbacks run after every jump (persist, settle due work)."""
 
     def __init__(self, offset: timedelta = timedelta(0)) -> None:
-        self._offset = offset
-        self._offset_us = offset // timedelta(microseconds=1)  # the same, for now_us()
-        self._lock = threading.Lock()
+        self._offset_us = offset // timedelta(microseconds=1)
+        self._lock: AbstractContextManager[object] = threading.Lock()
         self._listeners: list[Callable[[timedelta], None]] = []
 
+    def _get_offset_us(self) -> int:
+        return self._offset_us
+
+    def _set_offset_us(self, value: int) -> None:
+        self._offset_us = value
+
     def now(self) -> datetime:
-        with self._lock:
-            offset = self._offset
-        return datetime.now(UTC) + offset
+        return datetime.now(UTC) + self.offset
 
     def now_us(self) -> int:
         """Microseconds since the epoch on the sandbox clock (how the store keeps times).
@@ -36,8 +42,7 @@ class SandboxClock:
 
     @property
     def offset(self) -> timedelta:
-        with self._lock:
-            return self._offset
+        return timedelta(microseconds=self._get_offset_us())
 
     def advance(self, delta: timedelta | float) -> datetime:
         """Move the clock forward (never back) and settle whatever became due."""
@@ -45,15 +50,34 @@ class SandboxClock:
         if step < timedelta(0):
             raise ValueError("the sandbox clock only moves forward")
         with self._lock:
-            self._offset += step
-            self._offset_us = self._offset // timedelta(microseconds=1)
-            offset = self._offset
+            value = self._get_offset_us() + step // timedelta(microseconds=1)
+            self._set_offset_us(value)
+        offset = timedelta(microseconds=value)
         for listener in list(self._listeners):
             listener(offset)
         return self.now()
 
     def on_advance(self, listener: Callable[[timedelta], None]) -> None:
         self._listeners.append(listener)
+
+
+class SharedClock(SandboxClock):
+    """The clock of several sandbox processes: the offset lives in the shared page, and a
+    jump made by any process (in-process API or admin endpoint) is seen by all."""
+
+    def __init__(self, page: SharedPage, lock: AbstractContextManager[object]) -> None:
+        super().__init__()
+        self._page = page
+        self._lock = lock
+
+    def _get_offset_us(self) -> int:
+        return self._page.get(CLOCK_OFFSET_US)
+
+    def _set_offset_us(self, value: int) -> None:
+        self._page.set(CLOCK_OFFSET_US, value)
+
+    def now_us(self) -> int:
+        return time.time_ns() // 1000 + self._page.get(CLOCK_OFFSET_US)
 
 
 def to_us(moment: datetime) -> int:

@@ -27,6 +27,7 @@ from posapp.sandbox import scenarios, validation
 from posapp.sandbox.clock import SandboxClock, iso, to_us
 from posapp.sandbox.keys import SandboxKeys
 from posapp.sandbox.scenarios import Outcome, Scenario
+from posapp.sandbox.shared import NEXT_DUE_US, SharedPage
 from posapp.sandbox.store import Store
 from posapp.sandbox.validation import ApiError, Json
 
@@ -82,7 +83,14 @@ def _hash(*parts: object) -> str:
 class Engine:
     """The sandbox's business rules over the store. Thread-safe (the store serialises)."""
 
-    def __init__(self, store: Store, clock: SandboxClock, keys: SandboxKeys) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: SandboxClock,
+        keys: SandboxKeys,
+        *,
+        page: SharedPage | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.keys = keys
@@ -90,6 +98,9 @@ class Engine:
         self.on_notification: Callable[[], None] = lambda: None
         self._next_due_us: int | None = 0  # 0: unknown, look at the store
         self._due_lock = threading.Lock()
+        # several processes on one state dir keep the next due time in the shared page
+        # (every change to it happens under the store's cross-process lock)
+        self._page = page
         self.apis: dict[str, Callable[[Json], Json]] = {
             "pay": self.pay,
             "inquiryPayment": self.inquiry_payment,
@@ -101,17 +112,30 @@ class Engine:
         }
 
     # -- time-driven rules ------------------------------------------------------------------
+    def _get_due(self) -> int | None:
+        if self._page is None:
+            return self._next_due_us
+        value = self._page.get(NEXT_DUE_US)
+        return None if value < 0 else value
+
+    def _set_due(self, when_us: int | None) -> None:
+        if self._page is None:
+            self._next_due_us = when_us
+        else:
+            self._page.set(NEXT_DUE_US, -1 if when_us is None else when_us)
+
     def _due(self, when_us: int | None) -> None:
         if when_us is None:
             return
         with self._due_lock:
-            if self._next_due_us is None or when_us < self._next_due_us:
-                self._next_due_us = when_us
+            due = self._get_due()
+            if due is None or when_us < due:
+                self._set_due(when_us)
 
     def tick(self, *, force: bool = False) -> None:
         """Apply every time-driven rule that is due on the sandbox clock."""
         now = self.clock.now_us()
-        due = self._next_due_us  # one attribute read (atomic): the common "nothing due" exit
+        due = self._get_due()  # one read (atomic): the common "nothing due" exit
         if not force and (due is None or due > now):
             return
         notified = False
@@ -181,7 +205,7 @@ class Engine:
             ).fetchone()[0]
             # still under the store lock: a write that adds a due time cannot slip in between
             with self._due_lock:
-                self._next_due_us = None if nxt is None else int(nxt)
+                self._set_due(None if nxt is None else int(nxt))
         if notified:
             self.on_notification()
 

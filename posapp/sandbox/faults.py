@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import json
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from posapp.sandbox.shared import FAULT_COUNT
+
+if TYPE_CHECKING:
+    from posapp.sandbox.shared import SharedPage
+    from posapp.sandbox.store import Store
 
 
 class FaultKind(StrEnum):
@@ -112,4 +119,97 @@ class FaultRegistry:
                 fired.append(fault)
                 if fault.times is not None and fault.fired >= fault.times:
                     self._faults.remove(fault)
+        return fired
+
+
+class SharedFaultRegistry(FaultRegistry):
+    """The faults of several sandbox processes on one state dir: kept in the store's meta
+    table (so a fault added through any process fires in all, and ``times`` counts firings
+    across all of them), with their number in the shared page so that the common case — no
+    faults — reads one integer."""
+
+    _KEY = "faults"
+
+    def __init__(self, store: Store, page: SharedPage) -> None:
+        super().__init__()
+        self._store = store
+        self._page = page
+
+    def _load(self) -> tuple[int, list[Fault]]:
+        raw = self._store.get_meta(self._KEY)
+        if raw is None:
+            return 1, []
+        data = json.loads(raw)
+        faults = [
+            Fault(
+                f["pattern"],
+                FaultKind(f["kind"]),
+                int(f["status"]),
+                float(f["seconds"]),
+                None if f["times"] is None else int(f["times"]),
+                int(f["id"]),
+                int(f["fired"]),
+            )
+            for f in data["faults"]
+        ]
+        return int(data["next_id"]), faults
+
+    def _save(self, next_id: int, faults: list[Fault]) -> None:
+        data = {"next_id": next_id, "faults": [f.to_json() for f in faults]}
+        self._store.set_meta(self._KEY, json.dumps(data))
+        self._page.set(FAULT_COUNT, len(faults))
+
+    def add(
+        self,
+        pattern: str,
+        kind: FaultKind | str,
+        *,
+        status: int = 503,
+        seconds: float = 1.0,
+        times: int | None = None,
+    ) -> Fault:
+        checked = FaultRegistry().add(pattern, kind, status=status, seconds=seconds, times=times)
+        with self._store.tx():
+            next_id, faults = self._load()
+            checked.fault_id = next_id
+            faults.append(checked)
+            self._save(next_id + 1, faults)
+        return checked
+
+    def remove(self, fault: Fault | int) -> None:
+        fault_id = fault if isinstance(fault, int) else fault.fault_id
+        with self._store.tx():
+            next_id, faults = self._load()
+            self._save(next_id, [f for f in faults if f.fault_id != fault_id])
+
+    def clear(self) -> None:
+        with self._store.tx():
+            next_id, _faults = self._load()
+            self._save(next_id, [])
+
+    def active(self) -> list[Fault]:
+        with self._store.tx():
+            return self._load()[1]
+
+    def __bool__(self) -> bool:
+        return self._page.get(FAULT_COUNT) > 0
+
+    def take(self, subject: str, *, notification: bool = False) -> list[Fault]:
+        if self._page.get(FAULT_COUNT) <= 0:  # the common case: one memory read
+            return []
+        fired: list[Fault] = []
+        with self._store.tx():
+            next_id, faults = self._load()
+            kept: list[Fault] = []
+            for fault in faults:
+                if (fault.kind is FaultKind.DUPLICATE_NOTIFY) == notification and (
+                    fnmatch.fnmatchcase(subject, fault.pattern)
+                ):
+                    fault.fired += 1
+                    fired.append(fault)
+                    if fault.times is not None and fault.fired >= fault.times:
+                        continue
+                kept.append(fault)
+            if fired:
+                self._save(next_id, kept)
         return fired

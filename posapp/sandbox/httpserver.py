@@ -145,12 +145,29 @@ class HttpServer:
         handler: Callable[[Request], Reply],
         *,
         workers: int | None = None,
+        peers: list[socket.socket] | None = None,
+        intake: socket.socket | None = None,
+        address: tuple[str, int] | None = None,
     ) -> None:
+        """``workers``: signing threads (None: one per core, at least two; 0: sign on the
+        loop). Several processes (see shared.py): the first one listens and deals the
+        connections it accepts round-robin between itself and its ``peers`` (Unix sockets
+        to the other processes, which pass the connection's descriptor on); each other
+        process serves what arrives on its ``intake`` and does not listen (``address``:
+        the first process's, for its base URL)."""
         self._handler = handler
-        self._listener = socket.create_server((host, port), backlog=256)
-        self._listener.setblocking(False)
-        self.host, self.port = self._listener.getsockname()[:2]
-        self._workers = workers or max(2, os.cpu_count() or 2)
+        self._peers = peers or []
+        self._dealt = 0
+        self._intake = intake
+        self._listener: socket.socket | None = None
+        if intake is None:
+            self._listener = socket.create_server((host, port), backlog=512)
+            self._listener.setblocking(False)
+            self.host, self.port = self._listener.getsockname()[:2]
+        else:
+            intake.setblocking(False)
+            self.host, self.port = address or ("127.0.0.1", 0)
+        self._workers = max(2, os.cpu_count() or 2) if workers is None else workers
         self._running = threading.Event()
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -171,7 +188,10 @@ class HttpServer:
 
     def start(self) -> None:
         self._running.set()
-        self._selector.register(self._listener, selectors.EVENT_READ, None)
+        if self._listener is not None:
+            self._selector.register(self._listener, selectors.EVENT_READ, None)
+        if self._intake is not None:
+            self._selector.register(self._intake, selectors.EVENT_READ, "intake")
         self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         loop = threading.Thread(target=self._loop, name=f"sandbox-http-{self.port}", daemon=True)
         self._threads.append(loop)
@@ -184,7 +204,8 @@ class HttpServer:
 
     def stop(self) -> None:
         if not self._running.is_set():
-            self._listener.close()
+            if self._listener is not None:
+                self._listener.close()
             return
         self._running.clear()
         self._wake()
@@ -194,8 +215,10 @@ class HttpServer:
             thread.join(timeout=5)
         for conn in list(self._conns):
             self._close(conn)
-        for sock in (self._listener, self._wake_r, self._wake_w):
+        for sock in (self._wake_r, self._wake_w):
             sock.close()
+        if self._listener is not None:
+            self._listener.close()
         self._selector.close()
 
     # -- worker threads -----------------------------------------------------------------------
@@ -238,6 +261,8 @@ class HttpServer:
                 try:
                     if key.data is None:
                         self._accept()
+                    elif key.data == "intake":
+                        self._take_dealt()
                     elif key.data == "wake":
                         self._drain_done()
                     else:
@@ -259,6 +284,7 @@ class HttpServer:
                 log.exception("sandbox: the server loop hit an error")
 
     def _accept(self) -> None:
+        assert self._listener is not None
         for _ in range(64):
             try:
                 sock, addr = self._listener.accept()
@@ -268,16 +294,56 @@ class HttpServer:
                 return
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if len(self._conns) >= MAX_CONNECTIONS:
+            if self._peers:
+                turn = self._dealt % (len(self._peers) + 1)
+                self._dealt += 1
+                if turn and self._deal(self._peers[turn - 1], sock):
+                    continue
+            self._adopt(sock, f"{addr[0]}:{addr[1]}")
+
+    @staticmethod
+    def _deal(peer: socket.socket, sock: socket.socket) -> bool:
+        """Pass a new connection to another process (False: it could not take it)."""
+        try:
+            socket.send_fds(peer, [b"c"], [sock.fileno()])
+        except OSError:  # that process is gone or its intake is full: serve it here
+            return False
+        sock.close()  # the other process holds its own descriptor now
+        return True
+
+    def _take_dealt(self) -> None:
+        assert self._intake is not None
+        for _ in range(64):
+            try:
+                _data, fds, _flags, _addr = socket.recv_fds(self._intake, 64, 16)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            if not fds and not _data:  # the first process is gone
+                self._selector.unregister(self._intake)
+                return
+            for fd in fds:
+                sock = socket.socket(fileno=fd)
+                sock.setblocking(False)
                 try:
-                    sock.send(_encode(text_reply(503, "too many connections", close=True)))
+                    host, port = sock.getpeername()[:2]
                 except OSError:
-                    pass
-                sock.close()
-                continue
-            conn = _Conn(sock, f"{addr[0]}:{addr[1]}")
-            self._conns.add(conn)
-            self._selector.register(sock, selectors.EVENT_READ, conn)
+                    sock.close()
+                    continue
+                self._adopt(sock, f"{host}:{port}")
+
+    def _adopt(self, sock: socket.socket, client: str) -> None:
+        if len(self._conns) >= MAX_CONNECTIONS:
+            try:
+                sock.send(_encode(text_reply(503, "too many connections", close=True)))
+            except OSError:
+                pass
+            sock.close()
+            return
+        conn = _Conn(sock, client)
+        self._conns.add(conn)
+        self._selector.register(sock, selectors.EVENT_READ, conn)
 
     def _read(self, conn: _Conn) -> None:
         try:
@@ -358,7 +424,9 @@ class HttpServer:
             heapq.heappush(self._timers, (due, next(self._timer_ids), conn, reply.then, keep_alive))
             return
         if reply.work is not None:
-            if self._inflight or len(self._conns) > 1 or self._selector.select(0):
+            if self._workers and (
+                self._inflight or len(self._conns) > 1 or self._selector.select(0)
+            ):
                 # other clients may be waiting: sign on a worker, keep the loop serving them
                 self._inflight += 1
                 self._jobs.put((conn, reply, keep_alive))

@@ -4,7 +4,8 @@
   verified with the merchant public key, answered with a signed JSON body (also for errors).
 - ``GET/POST /sandbox/3ds/<token>``: the OTP page a 3DS challenge sends the buyer to.
 - ``GET /sandbox/logos/<BRAND>.svg``: the logos consult points at.
-- ``/sandbox-admin/...`` (unsigned JSON, loopback tooling): ``GET clock``,
+- ``/sandbox-admin/...`` (unsigned JSON, loopback tooling): ``GET process`` (which
+  process answered, of how many), ``GET clock``,
   ``POST clock/advance`` ``{"seconds": N}``, ``GET ledger``, ``GET notifications``,
   ``GET|POST|DELETE faults`` (``{"pattern", "kind", "status", "seconds", "times"}``).
 """

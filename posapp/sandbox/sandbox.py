@@ -10,24 +10,32 @@ with Sandbox(tmp_path / "sandbox") as sandbox:      # or Sandbox() for in-memory
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
+import socket
 import threading
 from datetime import timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from posapp.sandbox import keys as keys_mod
 from posapp.sandbox import ledger as ledger_mod
-from posapp.sandbox import scenarios
-from posapp.sandbox.clock import SandboxClock
+from posapp.sandbox import scenarios, shared
+from posapp.sandbox.clock import SandboxClock, SharedClock
 from posapp.sandbox.engine import Engine
-from posapp.sandbox.faults import FaultRegistry
+from posapp.sandbox.faults import FaultRegistry, SharedFaultRegistry
 from posapp.sandbox.httpserver import HttpServer, Request
 from posapp.sandbox.notifier import Delivery, Notifier
 from posapp.sandbox.routes import Routes, admin_json, seconds_of
+from posapp.sandbox.shared import CLOCK_OFFSET_US, NEXT_DUE_US
 from posapp.sandbox.store import Store
 
 _CLOCK_KEY = "clock_offset_us"
+_CHILD_START_TIMEOUT = 60.0  # seconds: a spawned interpreter imports posapp and loads keys
 
 
 class Sandbox:
@@ -36,25 +44,69 @@ class Sandbox:
     OTP = scenarios.OTP
 
     def __init__(
-        self, state_dir: Path | str | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        state_dir: Path | str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        processes: int = 1,
+    ) -> None:
+        """``processes``: how many processes serve requests (one per core uses every core
+        for the RSA that every call costs; needs a state dir, see shared.py)."""
+        if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
+            raise ValueError("processes must be a whole number, at least 1")
+        if processes > 1 and state_dir is None:
+            raise ValueError("several sandbox processes need a state dir (not in-memory)")
+        if processes > 1 and not shared.supported():
+            raise ValueError("several sandbox processes need Linux or macOS; use one here")
+        self._setup(state_dir, host, port, processes, worker=False)
+
+    def _setup(
+        self,
+        state_dir: Path | str | None,
+        host: str,
+        port: int,
+        processes: int,
+        *,
+        worker: bool,
     ) -> None:
         self.state_dir = None if state_dir is None else Path(state_dir)
+        self.processes = processes
         self.keys = (
             keys_mod.generate()
             if self.state_dir is None
             else keys_mod.load_or_create(self.state_dir)
         )
-        self.store = Store(self.state_dir)
-        offset = self.store.get_meta(_CLOCK_KEY)
-        self.clock = SandboxClock(timedelta(microseconds=int(offset or 0)))
-        self.faults = FaultRegistry()
-        self.engine = Engine(self.store, self.clock, self.keys)
+        self._shared: shared.Shared | None = None
+        if self.state_dir is not None and (processes > 1 or worker):
+            self._shared = shared.Shared(self.state_dir, create=not worker)
+            self.store = Store(self.state_dir, lock=self._shared.lock, recover=not worker)
+            page = self._shared.page
+            if not worker:  # a fresh start: the persisted clock, and no faults yet
+                page.set(CLOCK_OFFSET_US, int(self.store.get_meta(_CLOCK_KEY) or 0))
+                page.set(NEXT_DUE_US, 0)
+                self.faults: FaultRegistry = SharedFaultRegistry(self.store, page)
+                self.faults.clear()
+            else:
+                self.faults = SharedFaultRegistry(self.store, page)
+            self.clock: SandboxClock = SharedClock(page, self._shared.lock)
+            self.engine = Engine(self.store, self.clock, self.keys, page=page)
+        else:
+            self.store = Store(self.state_dir)
+            offset = self.store.get_meta(_CLOCK_KEY)
+            self.clock = SandboxClock(timedelta(microseconds=int(offset or 0)))
+            self.faults = FaultRegistry()
+            self.engine = Engine(self.store, self.clock, self.keys)
+        # Every process can list notifications; the first one alone delivers them (its
+        # notifier looks at the store a few times a second, so it finds the others' too).
         self.notifier = Notifier(self.store, self.clock, self.keys, self.faults, self.engine.tick)
         self.engine.on_notification = self.notifier.wake
         self.clock.on_advance(self._clock_moved)
         self.routes = Routes(self.engine, self.keys, self.clock, self.faults, self._admin_actions())
         self._host, self._port = host, port
         self._server: HttpServer | None = None
+        self._peers: list[socket.socket] = []
+        self._children: list[tuple[BaseProcess, Connection]] = []
         self._lock = threading.Lock()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -62,21 +114,77 @@ class Sandbox:
         with self._lock:
             if self._server is not None:
                 return self
-            self._server = HttpServer(self._host, self._port, self.routes.handle)
+            if self.processes == 1:
+                server = HttpServer(self._host, self._port, self.routes.handle)
+            else:
+                pairs = [socket.socketpair() for _ in range(self.processes - 1)]
+                for mine, _theirs in pairs:
+                    mine.setblocking(False)
+                self._peers = [mine for mine, _theirs in pairs]
+                server = HttpServer(
+                    self._host, self._port, self.routes.handle, workers=0, peers=self._peers
+                )
+            self._server = server
             self.engine.base_url = self.base_url
             self.engine.tick(force=True)
-            self._server.start()
+            try:
+                if self.processes > 1:
+                    for _mine, theirs in pairs:
+                        self._children.append(self._spawn(theirs))
+            except BaseException:
+                self._lock.release()
+                try:
+                    self.stop()
+                finally:
+                    self._lock.acquire()
+                raise
+            server.start()
             self.notifier.start()
         return self
+
+    def _spawn(self, intake: socket.socket) -> tuple[BaseProcess, Connection]:
+        assert self._server is not None and self.state_dir is not None
+        ctx = multiprocessing.get_context("spawn")
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(
+            target=_serve_in_child,
+            args=(str(self.state_dir), intake, (self._server.host, self._server.port), theirs),
+            name="posapp-sandbox-worker",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        intake.close()  # the child has its own descriptor now
+        if not mine.poll(_CHILD_START_TIMEOUT) or mine.recv() != "ready":
+            process.kill()
+            raise RuntimeError("a sandbox worker process did not start")
+        return process, mine
 
     def stop(self) -> None:
         with self._lock:
             server, self._server = self._server, None
             if server is None:
                 return
+            children, self._children = self._children, []
+            for _process, pipe in children:
+                try:
+                    pipe.send("stop")
+                except OSError:
+                    pass  # it is gone already
+            for process, pipe in children:
+                process.join(timeout=10)
+                if process.is_alive():
+                    process.kill()
+                    process.join(timeout=5)
+                pipe.close()
             server.stop()
             self.notifier.stop()
             self.store.close()
+            for peer in self._peers:
+                peer.close()
+            self._peers = []
+            if self._shared is not None:
+                self._shared.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -204,7 +312,11 @@ class Sandbox:
                 ]
             }
 
+        def process(_request: Request) -> dict[str, Any]:
+            return {"pid": os.getpid(), "processes": self.processes}
+
         return {
+            "GET process": process,
             "GET clock": clock,
             "POST clock/advance": advance,
             "GET faults": list_faults,
@@ -213,3 +325,57 @@ class Sandbox:
             "GET ledger": ledger,
             "GET notifications": notifications,
         }
+
+
+class _ChildSandbox(Sandbox):
+    """A further process of a ``Sandbox(processes=N)``: it serves the connections the first
+    process passes it, over the same state dir, and delivers no notifications itself."""
+
+    def __init__(self, state_dir: Path, intake: socket.socket, address: tuple[str, int]) -> None:
+        self._setup(state_dir, "", 0, 1, worker=True)
+        self._intake = intake
+        self._address = address
+
+    def start(self) -> Sandbox:
+        with self._lock:
+            self._server = HttpServer(
+                "",
+                0,
+                self.routes.handle,
+                workers=0,
+                intake=self._intake,
+                address=self._address,
+            )
+            self.engine.base_url = self.base_url
+            self._server.start()
+        return self
+
+    def stop(self) -> None:
+        with self._lock:
+            server, self._server = self._server, None
+            if server is None:
+                return
+            server.stop()
+            self.store.close()
+            self._intake.close()
+            if self._shared is not None:
+                self._shared.close()
+
+
+def _serve_in_child(
+    state_dir: str, intake: socket.socket, address: tuple[str, int], pipe: Connection
+) -> None:
+    """The body of a further sandbox process: serve until the first process says stop (or
+    goes away). Ctrl-C in a terminal reaches the whole process group; the first process
+    handles it and stops the others."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    child = _ChildSandbox(Path(state_dir), intake, address)
+    try:
+        child.start()
+        pipe.send("ready")
+        try:
+            pipe.recv()
+        except (EOFError, OSError):
+            pass
+    finally:
+        child.stop()

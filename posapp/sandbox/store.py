@@ -1,7 +1,8 @@
 """The sandbox's SQLite state: payments, captures, refunds, notifications and its clock.
 
-One connection guarded by one lock: every API call is a short transaction, and the expensive
-part of a request (RSA) happens outside the lock. Times are integer microseconds on the
+One connection guarded by one lock (a cross-process one when several sandbox processes share
+the file): every API call is a short transaction, and the expensive part of a request (RSA)
+happens outside the lock. Times are integer microseconds on the
 sandbox clock. Cards are kept as a masked number plus a keyed fingerprint only.
 """
 
@@ -12,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 log = logging.getLogger("posapp.sandbox")
@@ -105,18 +106,28 @@ class NewerSchemaError(sqlite3.DatabaseError):
 class Store:
     """The connection and its lock. ``tx()`` is the only way in."""
 
-    def __init__(self, state_dir: Path | None) -> None:
+    def __init__(
+        self,
+        state_dir: Path | None,
+        *,
+        lock: AbstractContextManager[object] | None = None,
+        recover: bool = True,
+    ) -> None:
+        """``lock``: what serialises access (default: a lock of this process; several
+        processes on one file pass a cross-process lock, see shared.py). ``recover``: move
+        a damaged file aside and start afresh (the first process only)."""
         if state_dir is None:
             target = ":memory:"
         else:
             state_dir.mkdir(parents=True, exist_ok=True)
             target = str(state_dir / DB_NAME)
         self.path = None if state_dir is None else state_dir / DB_NAME
-        self._lock = threading.RLock()
+        self._lock: AbstractContextManager[object] = lock or threading.RLock()
         try:
-            self._conn = self._open(target)
+            with self._lock:
+                self._conn = self._open(target)
         except sqlite3.DatabaseError as exc:
-            if self.path is None or isinstance(exc, NewerSchemaError):
+            if self.path is None or isinstance(exc, NewerSchemaError) or not recover:
                 raise
             # A damaged simulator database is not worth a dead training mode: keep the file
             # for a post-mortem and start with an empty one (the keys live in their own files).
