@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QDate,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QPointF,
     QRectF,
@@ -436,10 +439,34 @@ class OrdersView(QWidget):
                 pf.label_for_status(PaymentStatus.PARTIALLY_REFUNDED)
             )
             + 30,
-            Column.TIME_LEFT: metrics.horizontalAdvance("6 d 23 h") + 16,
+            Column.TIME_LEFT: max(
+                metrics.horizontalAdvance(text)
+                for text in (
+                    # the model's words, in the language shown (Chinese ones are wider)
+                    QCoreApplication.translate("OrderTableModel", "{0} d {1} h").format(6, 23),
+                    QCoreApplication.translate("OrderTableModel", "{0} h {1} min").format(23, 59),
+                    QCoreApplication.translate("OrderTableModel", "released"),
+                )
+            )
+            + 16,
         }
+        # a header's own words are never cut either ("Time left" is wider than "6 d 23 h")
+        header_font = QFontMetrics(header.font())
+        for column in widths:
+            label = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            widths[column] = max(widths[column], header_font.horizontalAdvance(label) + 20)
         for column, width in widths.items():
             header.resizeSection(column, width)
+        self._natural_widths = widths
+        # The narrowest a squeezed column may get: a reference keeps both ends (elided in
+        # the middle), a card its last four.
+        self._min_widths = {
+            Column.ORDER: metrics.horizontalAdvance("ORD26…-D3DC") + 14,
+            Column.CARD: metrics.horizontalAdvance("Vi…0000") + 12,
+            Column.PAYMENT_ID: metrics.horizontalAdvance("2026…35406672") + 12,
+        }
+        self._fitted_width = -1
+        table.viewport().installEventFilter(self)
         table.setItemDelegate(OrderCellDelegate(self.model, table))
         table.setItemDelegateForColumn(Column.STATUS, StatusPillDelegate(self.model, table))
         table.selectionModel().selectionChanged.connect(lambda *_: self._on_selection_changed())
@@ -448,6 +475,46 @@ class OrdersView(QWidget):
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._on_context_menu)
         self.table = table
+
+    # -- column sizing ----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def fit_columns(self, *, force: bool = False) -> None:
+        """Fit the columns to the table's width: time, time left, amount and the status pill
+        always whole; order reference and card shrink (elided in the middle) before anything
+        is cut; the payment id (also in the details pane) goes first when space runs out."""
+        width = self.table.viewport().width()
+        if width <= 0 or (width == self._fitted_width and not force):
+            return
+        self._fitted_width = width
+        header = self.table.horizontalHeader()
+        natural = self._natural_widths
+        fixed = sum(natural[c] for c in (Column.TIME, Column.TIME_LEFT, Column.AMOUNT))
+        fixed += natural[Column.STATUS]
+        room = width - fixed
+        flexible = (Column.ORDER, Column.CARD)
+        wanted = sum(natural[c] for c in flexible)
+        show_id = room >= wanted + self._min_widths[Column.PAYMENT_ID]
+        header.setSectionHidden(Column.PAYMENT_ID, not show_id)
+        if room >= wanted:
+            sizes = {c: natural[c] for c in flexible}
+        else:
+            # share what is left in proportion to the natural widths, never below the minimum
+            spare = max(room - sum(self._min_widths[c] for c in flexible), 0)
+            extra = sum(natural[c] - self._min_widths[c] for c in flexible)
+            sizes = {
+                c: self._min_widths[c]
+                + (spare * (natural[c] - self._min_widths[c]) // extra if extra > 0 else 0)
+                for c in flexible
+            }
+        for column, size in sizes.items():
+            header.resizeSection(column, size)
+        for column in (Column.TIME, Column.TIME_LEFT, Column.AMOUNT, Column.STATUS):
+            if header.sectionSize(column) != natural[column]:
+                header.resizeSection(column, natural[column])
 
     def _build_actions(self) -> None:
         def button(text: str, tip: str, slot: Any, name: str) -> QToolButton:
