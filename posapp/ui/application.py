@@ -84,7 +84,11 @@ class ErrorPresenter:
 
     def __call__(self, exc: BaseException, label: str) -> None:
         message = getattr(exc, "user_message", None) or getattr(exc, "message", None)
-        if not message:
+        if isinstance(message, str) and message:
+            from posapp.ui.i18n import service_text
+
+            message = service_text(message)  # the services' words, in the UI's language
+        elif not message:
             message = QCoreApplication.translate(
                 "Application", "Something went wrong (%1). The details are in the log."
             ).replace("%1", label or type(exc).__name__)

@@ -113,7 +113,8 @@ class BackendAdapter:
         except CardError as exc:
             raise InputError(exc.field, exc.message) from None
         except MoneyError as exc:
-            raise InputError("amount", str(exc)) from None
+            # the message itself (a UserText the screen translates), not str(exc): plain English
+            raise InputError("amount", exc.args[0] if exc.args else str(exc)) from None
         # a PENDING payment with no result status never got a verified answer
         self._reachable = not (
             result.outcome.value == "pending" and result.payment.result_status is None

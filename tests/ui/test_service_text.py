@@ -263,3 +263,19 @@ def test_back_office_refusals_read_in_chinese(
     assert locked.startswith("PIN 码错误次数过多：批准功能已锁定，剩余 "), locked
     assert re.search(r"\d+ (分 \d+ )?秒$", locked), locked
     assert "Too many wrong PINs" not in locked
+
+
+def test_the_shared_error_presenter_speaks_the_ui_language(qtbot: QtBot, zh: None) -> None:
+    """A service refusal with no handler of its own reaches the one error presenter."""
+    from posapp.core.services.backoffice import BackOfficeError
+    from posapp.ui.application import ErrorPresenter
+
+    presenter = ErrorPresenter()
+    presenter(
+        BackOfficeError(UserText("payment.not_found", "This payment is not in the journal")), "x"
+    )
+    box = presenter._box
+    assert box is not None
+    qtbot.addWidget(box)
+    assert box.text() == "交易日志中没有这笔付款"
+    box.close()
