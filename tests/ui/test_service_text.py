@@ -239,6 +239,7 @@ def test_back_office_refusals_read_in_chinese(
     assert dialog.result_label.text() == "最多可退款 SGD 5.00。"
     assert dialog.result_label.text() != "At most SGD 5.00 can be refunded."
     assert len(backend.repo.refunds_for(paid.id)) == 1  # only the other till's
+    _save(dialog, "refund_refused")
     dialog.close()
 
     # Five wrong PINs lock approvals; the lockout speaks Chinese too.
@@ -263,6 +264,7 @@ def test_back_office_refusals_read_in_chinese(
     assert locked.startswith("PIN 码错误次数过多：批准功能已锁定，剩余 "), locked
     assert re.search(r"\d+ (分 \d+ )?秒$", locked), locked
     assert "Too many wrong PINs" not in locked
+    _save(dialog, "refund_locked")
 
 
 def test_the_shared_error_presenter_speaks_the_ui_language(qtbot: QtBot, zh: None) -> None:
