@@ -74,6 +74,10 @@ _O = OperationStatus
 
 ChangeCallback = Callable[[Payment], None]
 
+# Local requests an answer about the authorisation must not undo (see Settler.move).
+_REQUESTED = frozenset({_P.CAPTURE_PENDING, _P.CANCEL_PENDING})
+_MOVE_ATTEMPTS = 5
+
 
 @dataclass(frozen=True, slots=True)
 class Observation:
@@ -321,40 +325,62 @@ class Settler:
         operator: str = SYSTEM,
     ) -> Payment:
         """Move ``payment`` to ``target`` if the state machine allows it from where the
-        payment is NOW (re-read inside the write); otherwise journal a note and keep it.
+        payment is NOW; otherwise journal a note and keep it.
+
+        ``payment`` is the snapshot the caller decided on. The write is guarded by the row
+        version read here; if another thread, window or process moved the payment in between,
+        the decision is taken again on what it is then (a few times at most).
 
         ``target=None`` records new facts and keeps whatever status the payment has now. A
         caller must not pass the status of a snapshot it read earlier: a capture requested
-        in between would be undone (CAPTURE_PENDING -> AUTHORISED is a legal move).
+        in between would be undone (CAPTURE_PENDING -> AUTHORISED is a legal move). For the
+        same reason an authorisation decided on a snapshot taken before a capture or cancel
+        was requested (a notifyPayment or pay answer that raced the cashier) only adds facts.
         """
-        current = self.repo.get_payment(payment.id) or payment
-        stay = target is None
-        if target is None:
-            target = current.status
-        if not current.status.can_become(target):
-            if current.status is not target:
+        current = payment
+        for _ in range(_MOVE_ATTEMPTS):
+            current = self.repo.get_payment(payment.id) or payment
+            goal = target
+            if (
+                goal is _P.AUTHORISED
+                and current.status in _REQUESTED
+                and payment.status is not current.status
+            ):
                 self.note(
                     payment.id,
-                    f"observed {target.value} while {current.status.value}: kept",
+                    f"observed AUTHORISED while {current.status.value}: kept",
                     reason=reason,
                 )
-            return current
-        try:
-            moved = self.repo.transition(
-                payment.id,
-                target,
-                operator=operator,
-                terminal_id=self.terminal_id,
-                update=update,
-                reason=reason,
-                expected_version=current.version if stay else None,
-            )
-        except (IllegalTransition, StaleRecord):
-            # another window or process moved it between our read and our write
-            return self.repo.get_payment(payment.id) or current
-        if moved.version != current.version:
-            self.notify(moved)
-        return moved
+                goal = None
+            if goal is None:
+                goal = current.status
+            if not current.status.can_become(goal):
+                if current.status is not goal:
+                    self.note(
+                        payment.id,
+                        f"observed {goal.value} while {current.status.value}: kept",
+                        reason=reason,
+                    )
+                return current
+            try:
+                moved = self.repo.transition(
+                    payment.id,
+                    goal,
+                    operator=operator,
+                    terminal_id=self.terminal_id,
+                    update=update,
+                    reason=reason,
+                    expected_version=current.version,
+                )
+            except StaleRecord:
+                continue  # moved between our read and our write: decide again
+            except IllegalTransition:
+                return self.repo.get_payment(payment.id) or current
+            if moved.version != current.version:
+                self.notify(moved)
+            return moved
+        log.warning("payment %s kept changing; %s not applied", payment.id, reason)
+        return self.repo.get_payment(payment.id) or current
 
     def _op_update(
         self,

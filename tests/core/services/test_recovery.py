@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from posapp.app import Backend
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.antom.messages import CaptureRequest, PayRequest, RefundRequest
+from posapp.core.antom.notifications import parse_notification
 from posapp.core.domain import (
     CaptureMode,
     EventKind,
@@ -19,8 +22,9 @@ from posapp.core.domain import (
 )
 from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
+from posapp.core.services.settle import apply_notification
 
-from .conftest import approval, card, drain, fresh, pay
+from .conftest import approval, card, fresh, pay
 
 
 def _intent(backend: Backend, minor: int = 1500) -> Payment:
@@ -95,8 +99,6 @@ def test_capture_journaled_but_never_sent_is_sent_with_the_same_id(backend: Back
     capture_id = new_request_id("CAP")
     backend.repo.record_capture_intent(p.id, capture_id, operator="m", terminal_id="TILL-01")
     backend.recover()
-    # whatever recovery could not settle in its one pass, the poller does (same capture id)
-    assert drain(backend) == []
     assert fresh(backend, p).status is PaymentStatus.CAPTURED
     captures = backend.repo.captures_for(p.id)
     assert [(c.capture_request_id, c.status) for c in captures] == [
@@ -203,3 +205,38 @@ def test_a_late_answer_about_the_authorisation_does_not_undo_a_requested_capture
     assert backend.sandbox.ledger().order(snapshot.reference_order_id).captured == (
         snapshot.amount.minor
     )
+
+
+def test_a_notification_read_before_the_capture_does_not_undo_it(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listener read the payment while it was still INTENT (the notifyPayment outran
+    the pay answer), then the till applied the answer and journaled a capture before the
+    listener wrote: the authorisation it reports must not undo the capture (this orphaned
+    the capture under load in CI: payment back to AUTHORISED, capture never sent)."""
+    p = _intent(backend)
+    read_by_the_listener = fresh(backend, p)
+    _send_pay(backend, p)
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.AUTHORISED
+    capture_id = new_request_id("CAP")
+    backend.repo.record_capture_intent(p.id, capture_id, operator="m", terminal_id="TILL-01")
+    held = fresh(backend, p)
+    note = parse_notification(
+        {
+            "notifyType": "PAYMENT_RESULT",
+            "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"},
+            "paymentRequestId": p.payment_request_id,
+            "paymentId": held.payment_id,
+            "paymentAmount": {"currency": "SGD", "value": str(p.amount.minor)},
+        }
+    )
+    monkeypatch.setattr(backend.repo, "payment_by_request_id", lambda _prid: read_by_the_listener)
+    kept = apply_notification(backend.settler, note)
+    assert kept is not None and kept.status is PaymentStatus.CAPTURE_PENDING
+    assert fresh(backend, p).status is PaymentStatus.CAPTURE_PENDING
+    backend.recover()
+    assert fresh(backend, p).status is PaymentStatus.CAPTURED
+    assert [(c.capture_request_id, c.status) for c in backend.repo.captures_for(p.id)] == [
+        (capture_id, OperationStatus.SUCCEEDED)
+    ]
