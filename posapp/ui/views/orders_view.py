@@ -500,7 +500,10 @@ class OrdersView(QWidget):
         show_id = room >= wanted + self._min_widths[Column.PAYMENT_ID]
         header.setSectionHidden(Column.PAYMENT_ID, not show_id)
         if room >= wanted:
-            sizes = {c: natural[c] for c in flexible}
+            # no payment id: what it would have had goes to the reference and the card, not
+            # to whichever column happens to be last
+            extra = 0 if show_id else room - wanted
+            sizes = {c: natural[c] + extra * natural[c] // wanted for c in flexible}
         else:
             # share what is left in proportion to the natural widths, never below the minimum
             spare = max(room - sum(self._min_widths[c] for c in flexible), 0)
