@@ -241,6 +241,48 @@ def desktop_start() -> None:
     step("desktop start passed: main window shown on Xvfb through the xcb plugin")
 
 
+def sandbox_processes() -> None:
+    """The bundle's standalone sandbox from two processes: a frozen app starts its further
+    processes as itself (multiprocessing's spawn), which only works when the build carries
+    what that needs. Both must answer, and SIGTERM must end both."""
+    import signal
+    import urllib.request
+
+    if sys.platform == "win32":
+        return  # one process there
+    with tempfile.TemporaryDirectory(prefix="posapp-sandbox-") as state:
+        proc = subprocess.Popen(
+            [str(executable()), "sandbox", "--state-dir", state, "--processes", "2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            url = proc.stdout.readline().strip() if proc.stdout else ""
+            if not url.startswith("http://"):
+                raise BuildError(f"sandbox --processes 2: printed {url!r}, not its URL")
+            pids = set()
+            direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            for _ in range(20):  # each request on a new connection, dealt round-robin
+                with direct.open(url + "/sandbox-admin/process", timeout=10) as r:
+                    pids.add(json.loads(r.read())["pid"])
+                if len(pids) == 2:
+                    break
+            if len(pids) != 2:
+                raise BuildError(f"sandbox --processes 2: answered from {len(pids)} process(es)")
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=30)
+            if code != 0:
+                raise BuildError(f"sandbox --processes 2: exit {code} after SIGTERM")
+        except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+            raise BuildError(f"sandbox --processes 2: {exc}") from None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    step("sandbox processes passed: the bundle's sandbox answered from 2 processes, stopped")
+
+
 # Runs inside a private D-Bus session with a fresh, unlocked gnome-keyring (like tests/run.sh):
 # the bundle stores a key set in the Secret Service, reads it back and deletes it.
 _KEYRING_SCRIPT = r"""
@@ -351,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         if args.self_test:
             self_test()
+            sandbox_processes()
             desktop_start()
             keyring_round_trip()
     except BuildError as exc:
