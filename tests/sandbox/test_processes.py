@@ -290,3 +290,19 @@ def test_the_command_refuses_processes_it_cannot_run(tmp_path: Path) -> None:
         )
         assert done.returncode == 2, done.stderr
         assert expected in done.stderr and "Traceback" not in done.stderr
+
+
+def test_when_a_further_process_dies_the_first_one_serves_every_connection(
+    multi: Sandbox,
+) -> None:
+    child = multi._children[0][0]
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(timeout=10)
+    pids = set()
+    for i in range(6):  # new connections, dealt round-robin: half would go to the dead one
+        client = RawClient(multi)
+        pids.add(_pid(client.http))
+        assert client.call("pay", pay_body(f"after-{i}")).code == "SUCCESS"
+        client.close()
+    assert pids == {os.getpid()}
