@@ -11,7 +11,7 @@ the sandbox's ledger.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -21,6 +21,7 @@ from posapp.core.domain import OperationStatus, PaymentStatus
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutOutcome
 from posapp.sandbox import FaultKind
+from posapp.sandbox.ledger import LedgerEntry
 
 from .agreement import compare
 from .stack import approve, drain, fresh, make_backend, pay
@@ -40,6 +41,7 @@ NOT_COMMITTED = {
 }
 ALL = {**COMMITTED, **NOT_COMMITTED}
 CLIENT_TIMEOUT = 0.5
+LAND_WITHIN = 30.0  # seconds a delayed request may take to reach the ledger (generous)
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +66,22 @@ def _fault(backend: Backend, api: str, kind: FaultKind) -> None:
     backend.sandbox.faults.add(f"*/{api}", kind, **ALL[kind])  # type: ignore[arg-type]
 
 
-def _clear(backend: Backend, kind: FaultKind) -> None:
+def _clear(
+    backend: Backend,
+    kind: FaultKind,
+    reference: str = "",
+    committed: Callable[[LedgerEntry], bool] | None = None,
+) -> None:
+    """Clear the faults; after a fault the sandbox committed through, wait until its ledger
+    shows the change (a delayed request is still being handled: let it land first, as it
+    would long before a real till's next inquiry). This also proves the commit happened."""
     backend.sandbox.faults.clear()
-    # a delayed request is still being handled by the sandbox: let it land first, as it
-    # would long before a real till's next inquiry
-    time.sleep(float(ALL[kind].get("seconds", 0.0)))
+    if committed is None or kind not in COMMITTED:
+        return
+    deadline = time.monotonic() + LAND_WITHIN
+    while not committed(backend.sandbox.ledger().order(reference)):
+        assert time.monotonic() < deadline, f"{kind}: the sandbox never committed {reference}"
+        time.sleep(0.02)
 
 
 def _agree(backend: Backend, reference: str) -> None:
@@ -83,7 +96,7 @@ def test_pay(backend: Backend, kind: FaultKind) -> None:
     _fault(backend, "pay", kind)
     result = pay(backend)
     assert result.outcome is CheckoutOutcome.PENDING  # never "declined"
-    _clear(backend, kind)
+    _clear(backend, kind, result.payment.reference_order_id, lambda e: e.payments == 1)
     assert drain(backend) == []
     final = fresh(backend, result.payment).status
     assert final is (PaymentStatus.AUTHORISED if kind in COMMITTED else PaymentStatus.NOT_SENT)
@@ -96,7 +109,7 @@ def test_capture(backend: Backend, kind: FaultKind) -> None:
     _fault(backend, "capture", kind)
     result = backend.backoffice.capture(p, approve(backend))
     assert result.ok is None and result.payment.status is PaymentStatus.CAPTURE_PENDING
-    _clear(backend, kind)
+    _clear(backend, kind, p.reference_order_id, lambda e: e.captured == p.amount.minor)
     assert drain(backend) == []
     assert fresh(backend, p).status is PaymentStatus.CAPTURED
     captures = backend.repo.captures_for(p.id)
@@ -111,7 +124,7 @@ def test_refund(backend: Backend, kind: FaultKind) -> None:
     _fault(backend, "refund", kind)
     result = backend.backoffice.refund(p, Money(500, "SGD"), approve(backend))
     assert result.ok is None
-    _clear(backend, kind)
+    _clear(backend, kind, p.reference_order_id, lambda e: e.refunded == 500)
     assert drain(backend) == []
     assert [r.status for r in backend.repo.refunds_for(p.id)] == [OperationStatus.SUCCEEDED]
     assert fresh(backend, p).status is PaymentStatus.PARTIALLY_REFUNDED
@@ -124,7 +137,7 @@ def test_cancel(backend: Backend, kind: FaultKind) -> None:
     _fault(backend, "cancel", kind)
     result = backend.backoffice.cancel(p, approve(backend))
     assert result.ok is None and result.payment.status is PaymentStatus.CANCEL_PENDING
-    _clear(backend, kind)
+    _clear(backend, kind, p.reference_order_id, lambda e: e.cancelled == p.amount.minor)
     assert drain(backend) == []
     assert fresh(backend, p).status is PaymentStatus.CANCELLED
     _agree(backend, p.reference_order_id)
@@ -139,7 +152,7 @@ def test_inquiries_failing_while_a_slow_payment_settles(backend: Backend, kind: 
     backend.poller.watch(result.payment)
     backend.poller.poll_once()
     assert fresh(backend, result.payment).status is PaymentStatus.PENDING  # nothing believed
-    _clear(backend, kind)
+    _clear(backend, kind)  # an inquiry commits nothing: no delayed change to wait for
     assert drain(backend) == []
     assert fresh(backend, result.payment).status is PaymentStatus.AUTHORISED
     _agree(backend, result.payment.reference_order_id)

@@ -200,11 +200,13 @@ def test_slow_authorisation_is_settled_by_the_poller(
     polled_backend: Backend, pan: str, final: PaymentStatus
 ) -> None:
     backend = polled_backend
-    result = pay(backend, pan, cvv="000")  # slow cards: the CVV is the delay (000: 3 s)
+    # slow cards: the CVV is the delay in seconds; a minute, so that real time (a loaded CI
+    # machine) cannot settle it before the first inquiry: only the clock jump does
+    result = pay(backend, pan, cvv="060")
     assert result.outcome is CheckoutOutcome.PENDING
     backend.poller.poll_once()
     assert fresh(backend, result.payment).status is PaymentStatus.PENDING
-    backend.sandbox.clock.advance(timedelta(seconds=5))
+    backend.sandbox.clock.advance(timedelta(seconds=61))
     drain(backend)
     assert fresh(backend, result.payment).status is final
 
