@@ -42,6 +42,12 @@ class UserText(str):
         self.values = MappingProxyType(dict(values))
         return self
 
+    def worded_as(self, english: str) -> UserText:
+        """The same message (id and values) with another English rendering: someone else's
+        words for it (Antom's resultMessage for a result code). A translated UI still shows
+        the message's translation."""
+        return UserText._made(self.id, str(english), self.values)
+
     def __repr__(self) -> str:
         return f"UserText({self.id!r}, {str(self)!r})"
 

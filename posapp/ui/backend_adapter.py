@@ -18,6 +18,7 @@ from posapp.config import Environment, Settings, save_settings
 from posapp.core.cards import CardBrand, CardError, MaskedCard
 from posapp.core.domain import CaptureMode, Payment
 from posapp.core.money import Money, MoneyError
+from posapp.ui.i18n import has_translation, service_text
 from posapp.ui.ports import (
     BrandOption,
     CheckResult,
@@ -257,7 +258,9 @@ class BackendAdapter:
             return [
                 *_steps(lines, ok=True),
                 CheckResult(
-                    QCoreApplication.translate("BackendAdapter", "Failed"), False, exc.line
+                    QCoreApplication.translate("BackendAdapter", "Failed"),
+                    False,
+                    _failure_words(exc),
                 ),
             ]
         return _steps(lines, ok=True)
@@ -276,6 +279,19 @@ class BackendAdapter:
         if self._settings.environment is not Environment.TRAINING:
             return ""
         return TRAINING_PIN if self.backend.pins.uses_default() else ""
+
+
+def _failure_words(exc: Any) -> str:
+    """The doctor's one line; in a translated UI led by the sentence for people of the
+    client error behind it (no connection, no answer, bad signature...)."""
+    from posapp.core.antom.errors import AntomError
+    from posapp.core.usertext import UserText
+
+    cause = exc.__context__  # the doctor raises "from None": the context is still there
+    message = getattr(cause, "user_message", None) if isinstance(cause, AntomError) else None
+    if isinstance(message, UserText) and has_translation(message):
+        return f"{service_text(message)} ({exc.line})"
+    return str(exc.line)
 
 
 def _tr(text: str) -> str:

@@ -198,6 +198,33 @@ def error_text(exc: BaseException) -> str:
     return service_text(message) if isinstance(message, str) else str(exc)
 
 
+def user_error_text(exc: BaseException) -> str:
+    """The sentence for people an error carries (``user_message`` of the Antom client's and
+    the journal's errors, else ``message``), in the UI's language; "" when it has none."""
+    message = getattr(exc, "user_message", None) or getattr(exc, "message", None)
+    return service_text(message) if isinstance(message, str) else ""
+
+
+def has_translation(text: UserText) -> bool:
+    """Whether the loaded catalogue translates ``text`` (never in the English UI)."""
+    template = QCoreApplication.translate(SERVICE_CONTEXT, text.id)
+    return bool(template) and template != text.id
+
+
+def result_words(code: str, antom_message: str = "") -> str:
+    """Plain words for an Antom result code: Antom's own ``antom_message`` in the English UI
+    (as the journal has it), our words for the code in a translated one; our English words
+    when Antom gave none. "" for a code we have no words for and no message."""
+    from posapp.core.antom.messages import explain
+
+    words = explain(code, antom_message) if code else None
+    if words is None:
+        return antom_message
+    if antom_message and not has_translation(words):
+        return antom_message
+    return service_text(words)
+
+
 # Every id the services use, in the ServiceMessage context (the comment is the English).
 SERVICE_MESSAGES = (
     #: Enter the card number
@@ -402,4 +429,160 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "status.released"),
     #: never sent
     QT_TRANSLATE_NOOP("ServiceMessage", "status.not_sent"),
+    #: The payment service could not be used.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.unusable"),
+    #: A key could not be used: check the key files in Settings.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.key_unusable"),
+    #: The payment details are not complete or not valid.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.request_invalid"),
+    #: The answer from the payment service could not be verified. The payment is being checked again; do not charge the card a second time.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.signature"),
+    #: The payment service sent an answer that could not be read.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.unreadable"),
+    #: The payment service did not answer. The payment is being checked; do not charge the card a second time.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.no_answer"),
+    #: The payment service cannot be reached: check the network connection.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.unreachable"),
+    #: The payment service reported a technical problem.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.http_status"),
+    #: This payment reference was already used with other details. Start a new payment; the earlier one is unchanged.
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.repeat_inconsistent"),
+    #: a parameter is missing or invalid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.param_illegal"),
+    #: the amount is not acceptable
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_amount"),
+    #: the currency is not in the contract
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.currency_not_support"),
+    #: access denied
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.access_denied"),
+    #: Antom could not verify our signature (keys)
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_signature"),
+    #: Antom has no key for this client id / key version
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.key_not_found"),
+    #: the client id is not valid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_client"),
+    #: the API path is not known to the gateway
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.no_interface_def"),
+    #: the API is not valid for this client
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_api"),
+    #: the merchant account is not active
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_merchant_status"),
+    #: the merchant is not KYB-qualified
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.merchant_kyb_not_qualified"),
+    #: the merchant is not registered
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.merchant_not_registered"),
+    #: the contract does not cover this operation
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_contract"),
+    #: Antom could not process the request
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.process_fail"),
+    #: Antom reported a system error
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.system_error"),
+    #: the request id was used with other data
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.repeat_req_inconsistent"),
+    #: no such payment
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.order_not_exist"),
+    #: the payment is not in a state that allows this
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.order_status_invalid"),
+    #: the payment was cancelled
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.order_is_canceled"),
+    #: the payment is closed
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.order_is_closed"),
+    #: the card data is not valid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_payment_method_meta_data"),
+    #: the card number is not valid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_card_number"),
+    #: the expiry date is not valid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_expiration_date"),
+    #: the expiry date is not valid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_expiry_date_format"),
+    #: the security code is not valid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_cvv"),
+    #: the card is not valid
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.invalid_card"),
+    #: 3-D Secure authentication is required
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.authentication_required"),
+    #: that card brand is not available
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.selected_card_brand_not_available"),
+    #: the card is not supported
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.card_not_supported"),
+    #: the card has expired
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.card_expired"),
+    #: the card could not be identified
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.card_bin_query_error"),
+    #: insufficient funds
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.user_balance_not_enough"),
+    #: declined by the card issuer
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.do_not_honor"),
+    #: declined by the card issuer
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.issuer_rejects_transaction"),
+    #: declined by risk control
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.risk_reject"),
+    #: declined as suspected fraud
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.fraud_reject"),
+    #: declined: suspected card
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.suspected_card"),
+    #: declined by risk control
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.suspected_risk"),
+    #: cardholder verification failed
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.user_payment_verification_failed"),
+    #: the amount is over a limit
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.payment_amount_exceed_limit"),
+    #: too many payments
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.payment_count_exceed_limit"),
+    #: the cardholder's limit is exceeded
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.user_amount_exceed_limit"),
+    #: the payer is not qualified
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.user_kyc_not_qualified"),
+    #: the payer's account is restricted
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.user_status_abnormal"),
+    #: too many verification attempts
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.verify_times_exceed_limit"),
+    #: verification did not match
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.verify_unmatched"),
+    #: the payment expired
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.payment_timeout"),
+    #: the settlement currency is not contracted
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.settle_contract_not_match"),
+    #: no payment option is available
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.no_pay_options"),
+    #: the merchant may not take this payment
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.payment_not_qualified"),
+    #: the payment is prohibited
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.payment_prohibited"),
+    #: only one capture is allowed
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.multi_capture_not_supported"),
+    #: more than the authorised amount
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.capture_amount_exceed_auth_limit"),
+    #: the authorisation has expired
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.auth_expired"),
+    #: the authorisation was cancelled
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.auth_cancelled"),
+    #: no such authorisation
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.auth_not_found"),
+    #: too late to cancel; refund instead
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.cancel_window_exceed"),
+    #: more than the refundable amount
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.refund_amount_exceed"),
+    #: too late to refund
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.refund_window_exceed"),
+    #: refunds are not supported for this payment
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.refund_not_supported"),
+    #: only a full refund is possible
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.partial_refund_not_supported"),
+    #: no such refund
+    QT_TRANSLATE_NOOP("ServiceMessage", "antom.result.refund_not_exist"),
+    #: The payment journal cannot be used.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.unusable"),
+    #: The payment journal is busy in another window or program. Wait a moment and try again.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.locked"),
+    #: The disk is full: the payment journal cannot record anything. Free some space.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.full"),
+    #: The payment journal cannot be written (read-only file or folder). Check the permissions of the data folder.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.read_only"),
+    #: The payment journal is damaged. Stop taking payments and restore it from a backup.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.corrupt"),
+    #: The payment journal cannot be opened. Check that the data folder exists.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.unavailable"),
+    #: This payment journal was written by a newer version of posapp. Install that version (or newer) to open it.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.too_new"),
 )

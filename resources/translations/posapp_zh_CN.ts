@@ -644,10 +644,6 @@
             <translation>订单号只能包含字母、数字和短横线</translation>
         </message>
         <message>
-            <source>Purchase at %1</source>
-            <translation>在 %1 消费</translation>
-        </message>
-        <message>
             <source>%1 cards are not accepted here</source>
             <translation>此处不受理 %1 卡</translation>
         </message>
@@ -1093,6 +1089,13 @@
         <message>
             <source>{0} → {1}</source>
             <translation>{0} → {1}</translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentFields</name>
+        <message>
+            <source>{0}: {1} ({2})</source>
+            <translation>{0}：{1} ({2})</translation>
         </message>
     </context>
     <context>
@@ -2056,6 +2059,396 @@
             <source>status.not_sent</source>
             <extracomment>never sent</extracomment>
             <translation>从未发送</translation>
+        </message>
+        <message>
+            <source>antom.unusable</source>
+            <extracomment>The payment service could not be used.</extracomment>
+            <translation>无法使用支付服务。</translation>
+        </message>
+        <message>
+            <source>antom.key_unusable</source>
+            <extracomment>A key could not be used: check the key files in Settings.</extracomment>
+            <translation>有一个密钥无法使用：请在“设置”中检查密钥文件。</translation>
+        </message>
+        <message>
+            <source>antom.request_invalid</source>
+            <extracomment>The payment details are not complete or not valid.</extracomment>
+            <translation>付款信息不完整或无效。</translation>
+        </message>
+        <message>
+            <source>antom.signature</source>
+            <extracomment>The answer from the payment service could not be verified. The payment is being checked again; do not charge the card a second time.</extracomment>
+            <translation>无法验证支付服务的应答。系统正在重新核实这笔付款；请勿重复扣款。</translation>
+        </message>
+        <message>
+            <source>antom.unreadable</source>
+            <extracomment>The payment service sent an answer that could not be read.</extracomment>
+            <translation>支付服务返回的应答无法读取。</translation>
+        </message>
+        <message>
+            <source>antom.no_answer</source>
+            <extracomment>The payment service did not answer. The payment is being checked; do not charge the card a second time.</extracomment>
+            <translation>支付服务没有应答。系统正在核实这笔付款；请勿重复扣款。</translation>
+        </message>
+        <message>
+            <source>antom.unreachable</source>
+            <extracomment>The payment service cannot be reached: check the network connection.</extracomment>
+            <translation>无法连接支付服务：请检查网络连接。</translation>
+        </message>
+        <message>
+            <source>antom.http_status</source>
+            <extracomment>The payment service reported a technical problem.</extracomment>
+            <translation>支付服务报告了技术故障。</translation>
+        </message>
+        <message>
+            <source>antom.repeat_inconsistent</source>
+            <extracomment>This payment reference was already used with other details. Start a new payment; the earlier one is unchanged.</extracomment>
+            <translation>这个付款编号已用于另一笔信息不同的付款。请新建一笔付款；之前那笔不受影响。</translation>
+        </message>
+        <message>
+            <source>antom.result.param_illegal</source>
+            <extracomment>a parameter is missing or invalid</extracomment>
+            <translation>有参数缺失或无效</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_amount</source>
+            <extracomment>the amount is not acceptable</extracomment>
+            <translation>金额不可接受</translation>
+        </message>
+        <message>
+            <source>antom.result.currency_not_support</source>
+            <extracomment>the currency is not in the contract</extracomment>
+            <translation>合同不支持该币种</translation>
+        </message>
+        <message>
+            <source>antom.result.access_denied</source>
+            <extracomment>access denied</extracomment>
+            <translation>访问被拒绝</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_signature</source>
+            <extracomment>Antom could not verify our signature (keys)</extracomment>
+            <translation>Antom 无法验证我方签名（请检查密钥）</translation>
+        </message>
+        <message>
+            <source>antom.result.key_not_found</source>
+            <extracomment>Antom has no key for this client id / key version</extracomment>
+            <translation>Antom 没有此客户端 ID / 密钥版本对应的密钥</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_client</source>
+            <extracomment>the client id is not valid</extracomment>
+            <translation>客户端 ID 无效</translation>
+        </message>
+        <message>
+            <source>antom.result.no_interface_def</source>
+            <extracomment>the API path is not known to the gateway</extracomment>
+            <translation>网关不认识该接口路径</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_api</source>
+            <extracomment>the API is not valid for this client</extracomment>
+            <translation>该接口对此客户端无效</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_merchant_status</source>
+            <extracomment>the merchant account is not active</extracomment>
+            <translation>商户账户未激活</translation>
+        </message>
+        <message>
+            <source>antom.result.merchant_kyb_not_qualified</source>
+            <extracomment>the merchant is not KYB-qualified</extracomment>
+            <translation>商户未通过 KYB 审核</translation>
+        </message>
+        <message>
+            <source>antom.result.merchant_not_registered</source>
+            <extracomment>the merchant is not registered</extracomment>
+            <translation>商户未注册</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_contract</source>
+            <extracomment>the contract does not cover this operation</extracomment>
+            <translation>合同不包含此项操作</translation>
+        </message>
+        <message>
+            <source>antom.result.process_fail</source>
+            <extracomment>Antom could not process the request</extracomment>
+            <translation>Antom 无法处理该请求</translation>
+        </message>
+        <message>
+            <source>antom.result.system_error</source>
+            <extracomment>Antom reported a system error</extracomment>
+            <translation>Antom 报告系统错误</translation>
+        </message>
+        <message>
+            <source>antom.result.repeat_req_inconsistent</source>
+            <extracomment>the request id was used with other data</extracomment>
+            <translation>该请求编号已用于其他数据</translation>
+        </message>
+        <message>
+            <source>antom.result.order_not_exist</source>
+            <extracomment>no such payment</extracomment>
+            <translation>没有这笔付款</translation>
+        </message>
+        <message>
+            <source>antom.result.order_status_invalid</source>
+            <extracomment>the payment is not in a state that allows this</extracomment>
+            <translation>这笔付款当前的状态不允许此操作</translation>
+        </message>
+        <message>
+            <source>antom.result.order_is_canceled</source>
+            <extracomment>the payment was cancelled</extracomment>
+            <translation>这笔付款已取消</translation>
+        </message>
+        <message>
+            <source>antom.result.order_is_closed</source>
+            <extracomment>the payment is closed</extracomment>
+            <translation>这笔付款已关闭</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_payment_method_meta_data</source>
+            <extracomment>the card data is not valid</extracomment>
+            <translation>卡片信息无效</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_card_number</source>
+            <extracomment>the card number is not valid</extracomment>
+            <translation>卡号无效</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_expiration_date</source>
+            <extracomment>the expiry date is not valid</extracomment>
+            <translation>有效期无效</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_expiry_date_format</source>
+            <extracomment>the expiry date is not valid</extracomment>
+            <translation>有效期无效</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_cvv</source>
+            <extracomment>the security code is not valid</extracomment>
+            <translation>安全码无效</translation>
+        </message>
+        <message>
+            <source>antom.result.invalid_card</source>
+            <extracomment>the card is not valid</extracomment>
+            <translation>卡片无效</translation>
+        </message>
+        <message>
+            <source>antom.result.authentication_required</source>
+            <extracomment>3-D Secure authentication is required</extracomment>
+            <translation>需要 3-D Secure 验证</translation>
+        </message>
+        <message>
+            <source>antom.result.selected_card_brand_not_available</source>
+            <extracomment>that card brand is not available</extracomment>
+            <translation>不支持该卡组织</translation>
+        </message>
+        <message>
+            <source>antom.result.card_not_supported</source>
+            <extracomment>the card is not supported</extracomment>
+            <translation>不支持此卡</translation>
+        </message>
+        <message>
+            <source>antom.result.card_expired</source>
+            <extracomment>the card has expired</extracomment>
+            <translation>卡已过期</translation>
+        </message>
+        <message>
+            <source>antom.result.card_bin_query_error</source>
+            <extracomment>the card could not be identified</extracomment>
+            <translation>无法识别此卡</translation>
+        </message>
+        <message>
+            <source>antom.result.user_balance_not_enough</source>
+            <extracomment>insufficient funds</extracomment>
+            <translation>卡内余额不足</translation>
+        </message>
+        <message>
+            <source>antom.result.do_not_honor</source>
+            <extracomment>declined by the card issuer</extracomment>
+            <translation>发卡行拒绝交易</translation>
+        </message>
+        <message>
+            <source>antom.result.issuer_rejects_transaction</source>
+            <extracomment>declined by the card issuer</extracomment>
+            <translation>发卡行拒绝交易</translation>
+        </message>
+        <message>
+            <source>antom.result.risk_reject</source>
+            <extracomment>declined by risk control</extracomment>
+            <translation>被风控拒绝</translation>
+        </message>
+        <message>
+            <source>antom.result.fraud_reject</source>
+            <extracomment>declined as suspected fraud</extracomment>
+            <translation>疑似欺诈，已拒绝</translation>
+        </message>
+        <message>
+            <source>antom.result.suspected_card</source>
+            <extracomment>declined: suspected card</extracomment>
+            <translation>疑似问题卡，已拒绝</translation>
+        </message>
+        <message>
+            <source>antom.result.suspected_risk</source>
+            <extracomment>declined by risk control</extracomment>
+            <translation>被风控拒绝</translation>
+        </message>
+        <message>
+            <source>antom.result.user_payment_verification_failed</source>
+            <extracomment>cardholder verification failed</extracomment>
+            <translation>持卡人验证失败</translation>
+        </message>
+        <message>
+            <source>antom.result.payment_amount_exceed_limit</source>
+            <extracomment>the amount is over a limit</extracomment>
+            <translation>金额超出限额</translation>
+        </message>
+        <message>
+            <source>antom.result.payment_count_exceed_limit</source>
+            <extracomment>too many payments</extracomment>
+            <translation>付款次数过多</translation>
+        </message>
+        <message>
+            <source>antom.result.user_amount_exceed_limit</source>
+            <extracomment>the cardholder's limit is exceeded</extracomment>
+            <translation>超出持卡人的限额</translation>
+        </message>
+        <message>
+            <source>antom.result.user_kyc_not_qualified</source>
+            <extracomment>the payer is not qualified</extracomment>
+            <translation>付款人未通过身份审核</translation>
+        </message>
+        <message>
+            <source>antom.result.user_status_abnormal</source>
+            <extracomment>the payer's account is restricted</extracomment>
+            <translation>付款人账户受限</translation>
+        </message>
+        <message>
+            <source>antom.result.verify_times_exceed_limit</source>
+            <extracomment>too many verification attempts</extracomment>
+            <translation>验证次数过多</translation>
+        </message>
+        <message>
+            <source>antom.result.verify_unmatched</source>
+            <extracomment>verification did not match</extracomment>
+            <translation>验证信息不符</translation>
+        </message>
+        <message>
+            <source>antom.result.payment_timeout</source>
+            <extracomment>the payment expired</extracomment>
+            <translation>付款已超时</translation>
+        </message>
+        <message>
+            <source>antom.result.settle_contract_not_match</source>
+            <extracomment>the settlement currency is not contracted</extracomment>
+            <translation>合同未约定该结算币种</translation>
+        </message>
+        <message>
+            <source>antom.result.no_pay_options</source>
+            <extracomment>no payment option is available</extracomment>
+            <translation>没有可用的支付方式</translation>
+        </message>
+        <message>
+            <source>antom.result.payment_not_qualified</source>
+            <extracomment>the merchant may not take this payment</extracomment>
+            <translation>商户无权收取这笔付款</translation>
+        </message>
+        <message>
+            <source>antom.result.payment_prohibited</source>
+            <extracomment>the payment is prohibited</extracomment>
+            <translation>这笔付款被禁止</translation>
+        </message>
+        <message>
+            <source>antom.result.multi_capture_not_supported</source>
+            <extracomment>only one capture is allowed</extracomment>
+            <translation>只能请款一次</translation>
+        </message>
+        <message>
+            <source>antom.result.capture_amount_exceed_auth_limit</source>
+            <extracomment>more than the authorised amount</extracomment>
+            <translation>超出授权金额</translation>
+        </message>
+        <message>
+            <source>antom.result.auth_expired</source>
+            <extracomment>the authorisation has expired</extracomment>
+            <translation>授权已过期</translation>
+        </message>
+        <message>
+            <source>antom.result.auth_cancelled</source>
+            <extracomment>the authorisation was cancelled</extracomment>
+            <translation>授权已取消</translation>
+        </message>
+        <message>
+            <source>antom.result.auth_not_found</source>
+            <extracomment>no such authorisation</extracomment>
+            <translation>没有这笔授权</translation>
+        </message>
+        <message>
+            <source>antom.result.cancel_window_exceed</source>
+            <extracomment>too late to cancel; refund instead</extracomment>
+            <translation>已过取消期限，请改为退款</translation>
+        </message>
+        <message>
+            <source>antom.result.refund_amount_exceed</source>
+            <extracomment>more than the refundable amount</extracomment>
+            <translation>超出可退款金额</translation>
+        </message>
+        <message>
+            <source>antom.result.refund_window_exceed</source>
+            <extracomment>too late to refund</extracomment>
+            <translation>已过退款期限</translation>
+        </message>
+        <message>
+            <source>antom.result.refund_not_supported</source>
+            <extracomment>refunds are not supported for this payment</extracomment>
+            <translation>这笔付款不支持退款</translation>
+        </message>
+        <message>
+            <source>antom.result.partial_refund_not_supported</source>
+            <extracomment>only a full refund is possible</extracomment>
+            <translation>只能全额退款</translation>
+        </message>
+        <message>
+            <source>antom.result.refund_not_exist</source>
+            <extracomment>no such refund</extracomment>
+            <translation>没有这笔退款</translation>
+        </message>
+        <message>
+            <source>journal.unusable</source>
+            <extracomment>The payment journal cannot be used.</extracomment>
+            <translation>无法使用交易日志。</translation>
+        </message>
+        <message>
+            <source>journal.locked</source>
+            <extracomment>The payment journal is busy in another window or program. Wait a moment and try again.</extracomment>
+            <translation>交易日志正被另一个窗口或程序占用。请稍候再试。</translation>
+        </message>
+        <message>
+            <source>journal.full</source>
+            <extracomment>The disk is full: the payment journal cannot record anything. Free some space.</extracomment>
+            <translation>磁盘已满：交易日志无法再记录任何内容。请释放一些空间。</translation>
+        </message>
+        <message>
+            <source>journal.read_only</source>
+            <extracomment>The payment journal cannot be written (read-only file or folder). Check the permissions of the data folder.</extracomment>
+            <translation>交易日志无法写入（文件或文件夹为只读）。请检查数据文件夹的权限。</translation>
+        </message>
+        <message>
+            <source>journal.corrupt</source>
+            <extracomment>The payment journal is damaged. Stop taking payments and restore it from a backup.</extracomment>
+            <translation>交易日志已损坏。请停止收款，并从备份中恢复。</translation>
+        </message>
+        <message>
+            <source>journal.unavailable</source>
+            <extracomment>The payment journal cannot be opened. Check that the data folder exists.</extracomment>
+            <translation>无法打开交易日志。请检查数据文件夹是否存在。</translation>
+        </message>
+        <message>
+            <source>journal.too_new</source>
+            <extracomment>This payment journal was written by a newer version of posapp. Install that version (or newer) to open it.</extracomment>
+            <translation>此交易日志由更新版本的 posapp 写入。请安装该版本（或更新版本）后再打开。</translation>
         </message>
     </context>
     <context>

@@ -20,16 +20,19 @@ Declines are not errors: an ``F`` answer is a normal response with a classificat
 (see ``messages.classify``). ``ambiguous`` tells whether the request may have changed
 something at Antom without us knowing the outcome: callers must inquire, never assume failure.
 
-Each error has ``user_message``: a sentence for a cashier or a manager, without internals.
+Each error has ``user_message``: a sentence for a cashier or a manager, without internals
+(a ``UserText``: English by default, translated by the UI through its message id).
 """
 
 from __future__ import annotations
+
+from posapp.core.usertext import UserText
 
 
 class AntomError(Exception):
     """Root of the protocol layer's errors."""
 
-    user_message = "The payment service could not be used."
+    user_message: str = UserText("antom.unusable", "The payment service could not be used.")
     ambiguous = False
 
     def __init__(
@@ -65,13 +68,17 @@ class AntomError(Exception):
 class KeyFormatError(AntomError):
     """A key that cannot be loaded or used; the message says which key and what is wrong."""
 
-    user_message = "A key could not be used: check the key files in Settings."
+    user_message = UserText(
+        "antom.key_unusable", "A key could not be used: check the key files in Settings."
+    )
 
 
 class InvalidRequestError(AntomError):
     """A request that cannot be built from the given values; nothing was sent."""
 
-    user_message = "The payment details are not complete or not valid."
+    user_message = UserText(
+        "antom.request_invalid", "The payment details are not complete or not valid."
+    )
 
     def __init__(self, field: str, message: str, *, request_id: str | None = None) -> None:
         super().__init__(f"{field}: {message}", request_id=request_id)
@@ -81,9 +88,10 @@ class InvalidRequestError(AntomError):
 class SignatureError(AntomError):
     """A signature that is missing or does not verify. Treated as a security problem."""
 
-    user_message = (
+    user_message = UserText(
+        "antom.signature",
         "The answer from the payment service could not be verified. "
-        "The payment is being checked again; do not charge the card a second time."
+        "The payment is being checked again; do not charge the card a second time.",
     )
     ambiguous = True
 
@@ -91,7 +99,9 @@ class SignatureError(AntomError):
 class ProtocolError(AntomError):
     """An answer that does not follow the protocol (unreadable, incomplete, too large)."""
 
-    user_message = "The payment service sent an answer that could not be read."
+    user_message = UserText(
+        "antom.unreadable", "The payment service sent an answer that could not be read."
+    )
     ambiguous = True
 
 
@@ -106,9 +116,10 @@ class UnknownResultCodeError(ProtocolError):
 class TransportError(AntomError):
     """No HTTP answer: connection reset, timeout, refused. The request may have arrived."""
 
-    user_message = (
+    user_message = UserText(
+        "antom.no_answer",
         "The payment service did not answer. The payment is being checked; "
-        "do not charge the card a second time."
+        "do not charge the card a second time.",
     )
     ambiguous = True
 
@@ -116,7 +127,10 @@ class TransportError(AntomError):
 class GatewayConnectError(TransportError):
     """The connection could not be opened (refused, name not found, TLS failure)."""
 
-    user_message = "The payment service cannot be reached: check the network connection."
+    user_message = UserText(
+        "antom.unreachable",
+        "The payment service cannot be reached: check the network connection.",
+    )
 
 
 class GatewayTimeoutError(TransportError):
@@ -126,14 +140,17 @@ class GatewayTimeoutError(TransportError):
 class HttpStatusError(AntomError):
     """An HTTP status other than 200 (the business answer is only ever sent with 200)."""
 
-    user_message = "The payment service reported a technical problem."
+    user_message = UserText(
+        "antom.http_status", "The payment service reported a technical problem."
+    )
     ambiguous = True
 
 
 class RepeatRequestInconsistentError(AntomError):
     """Antom saw this request id before with different key fields (amount, card...)."""
 
-    user_message = (
+    user_message = UserText(
+        "antom.repeat_inconsistent",
         "This payment reference was already used with other details. "
-        "Start a new payment; the earlier one is unchanged."
+        "Start a new payment; the earlier one is unchanged.",
     )

@@ -28,6 +28,7 @@ from posapp.core.antom.errors import (
 )
 from posapp.core.cards import CardDetails
 from posapp.core.money import Money, MoneyError
+from posapp.core.usertext import UserText
 
 API_PREFIX = "/ams/api/v1/payments/"
 
@@ -155,81 +156,258 @@ class Classification:
 
 
 # (action, reason) per resultCode of an F answer. Sources: protocol reference §4.8, §6.3,
-# §7.3, §8.4. The "reason" is an English sentence for logs and manager screens.
+# §7.3, §8.4. The "reason" is plain words for logs and people: a UserText (English by
+# default; the UI shows it in its language, see ``explain``).
 _DECLINE = Action.FINAL
 _COMMON_F: dict[str, tuple[Action, str]] = {
-    "PARAM_ILLEGAL": (Action.FIX_INPUT, "a parameter is missing or invalid"),
-    "INVALID_AMOUNT": (Action.FIX_INPUT, "the amount is not acceptable"),
-    "CURRENCY_NOT_SUPPORT": (Action.FIX_CONFIG, "the currency is not in the contract"),
-    "ACCESS_DENIED": (Action.FIX_CONFIG, "access denied"),
-    "INVALID_SIGNATURE": (Action.FIX_CONFIG, "Antom could not verify our signature (keys)"),
-    "KEY_NOT_FOUND": (Action.FIX_CONFIG, "Antom has no key for this client id / key version"),
-    "INVALID_CLIENT": (Action.FIX_CONFIG, "the client id is not valid"),
-    "NO_INTERFACE_DEF": (Action.FIX_CONFIG, "the API path is not known to the gateway"),
-    "INVALID_API": (Action.FIX_CONFIG, "the API is not valid for this client"),
-    "INVALID_MERCHANT_STATUS": (Action.FIX_CONFIG, "the merchant account is not active"),
-    "MERCHANT_KYB_NOT_QUALIFIED": (Action.FIX_CONFIG, "the merchant is not KYB-qualified"),
-    "MERCHANT_NOT_REGISTERED": (Action.FIX_CONFIG, "the merchant is not registered"),
-    "INVALID_CONTRACT": (Action.FIX_CONFIG, "the contract does not cover this operation"),
-    "PROCESS_FAIL": (Action.FINAL, "Antom could not process the request"),
-    "SYSTEM_ERROR": (Action.FINAL, "Antom reported a system error"),
-    "REPEAT_REQ_INCONSISTENT": (Action.FIX_INPUT, "the request id was used with other data"),
-    "ORDER_NOT_EXIST": (Action.FINAL, "no such payment"),
-    "ORDER_STATUS_INVALID": (Action.FINAL, "the payment is not in a state that allows this"),
-    "ORDER_IS_CANCELED": (Action.FINAL, "the payment was cancelled"),
-    "ORDER_IS_CLOSED": (Action.FINAL, "the payment is closed"),
+    "PARAM_ILLEGAL": (
+        Action.FIX_INPUT,
+        UserText("antom.result.param_illegal", "a parameter is missing or invalid"),
+    ),
+    "INVALID_AMOUNT": (
+        Action.FIX_INPUT,
+        UserText("antom.result.invalid_amount", "the amount is not acceptable"),
+    ),
+    "CURRENCY_NOT_SUPPORT": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.currency_not_support", "the currency is not in the contract"),
+    ),
+    "ACCESS_DENIED": (Action.FIX_CONFIG, UserText("antom.result.access_denied", "access denied")),
+    "INVALID_SIGNATURE": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.invalid_signature", "Antom could not verify our signature (keys)"),
+    ),
+    "KEY_NOT_FOUND": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.key_not_found", "Antom has no key for this client id / key version"),
+    ),
+    "INVALID_CLIENT": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.invalid_client", "the client id is not valid"),
+    ),
+    "NO_INTERFACE_DEF": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.no_interface_def", "the API path is not known to the gateway"),
+    ),
+    "INVALID_API": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.invalid_api", "the API is not valid for this client"),
+    ),
+    "INVALID_MERCHANT_STATUS": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.invalid_merchant_status", "the merchant account is not active"),
+    ),
+    "MERCHANT_KYB_NOT_QUALIFIED": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.merchant_kyb_not_qualified", "the merchant is not KYB-qualified"),
+    ),
+    "MERCHANT_NOT_REGISTERED": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.merchant_not_registered", "the merchant is not registered"),
+    ),
+    "INVALID_CONTRACT": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.invalid_contract", "the contract does not cover this operation"),
+    ),
+    "PROCESS_FAIL": (
+        Action.FINAL,
+        UserText("antom.result.process_fail", "Antom could not process the request"),
+    ),
+    "SYSTEM_ERROR": (
+        Action.FINAL,
+        UserText("antom.result.system_error", "Antom reported a system error"),
+    ),
+    "REPEAT_REQ_INCONSISTENT": (
+        Action.FIX_INPUT,
+        UserText("antom.result.repeat_req_inconsistent", "the request id was used with other data"),
+    ),
+    "ORDER_NOT_EXIST": (Action.FINAL, UserText("antom.result.order_not_exist", "no such payment")),
+    "ORDER_STATUS_INVALID": (
+        Action.FINAL,
+        UserText(
+            "antom.result.order_status_invalid", "the payment is not in a state that allows this"
+        ),
+    ),
+    "ORDER_IS_CANCELED": (
+        Action.FINAL,
+        UserText("antom.result.order_is_canceled", "the payment was cancelled"),
+    ),
+    "ORDER_IS_CLOSED": (
+        Action.FINAL,
+        UserText("antom.result.order_is_closed", "the payment is closed"),
+    ),
 }
 _PAY_F: dict[str, tuple[Action, str]] = {
-    "INVALID_PAYMENT_METHOD_META_DATA": (Action.FIX_INPUT, "the card data is not valid"),
-    "INVALID_CARD_NUMBER": (Action.FIX_INPUT, "the card number is not valid"),
-    "INVALID_EXPIRATION_DATE": (Action.FIX_INPUT, "the expiry date is not valid"),
-    "INVALID_EXPIRY_DATE_FORMAT": (Action.FIX_INPUT, "the expiry date is not valid"),
-    "INVALID_CVV": (Action.FIX_INPUT, "the security code is not valid"),
-    "INVALID_CARD": (Action.FIX_INPUT, "the card is not valid"),
-    "AUTHENTICATION_REQUIRED": (Action.FIX_INPUT, "3-D Secure authentication is required"),
-    "SELECTED_CARD_BRAND_NOT_AVAILABLE": (Action.FIX_INPUT, "that card brand is not available"),
-    "CARD_NOT_SUPPORTED": (_DECLINE, "the card is not supported"),
-    "CARD_EXPIRED": (_DECLINE, "the card has expired"),
-    "CARD_BIN_QUERY_ERROR": (_DECLINE, "the card could not be identified"),
-    "USER_BALANCE_NOT_ENOUGH": (_DECLINE, "insufficient funds"),
-    "DO_NOT_HONOR": (_DECLINE, "declined by the card issuer"),
-    "ISSUER_REJECTS_TRANSACTION": (_DECLINE, "declined by the card issuer"),
-    "RISK_REJECT": (_DECLINE, "declined by risk control"),
-    "FRAUD_REJECT": (_DECLINE, "declined as suspected fraud"),
-    "SUSPECTED_CARD": (_DECLINE, "declined: suspected card"),
-    "SUSPECTED_RISK": (_DECLINE, "declined by risk control"),
-    "USER_PAYMENT_VERIFICATION_FAILED": (_DECLINE, "cardholder verification failed"),
-    "PAYMENT_AMOUNT_EXCEED_LIMIT": (_DECLINE, "the amount is over a limit"),
-    "PAYMENT_COUNT_EXCEED_LIMIT": (_DECLINE, "too many payments"),
-    "USER_AMOUNT_EXCEED_LIMIT": (_DECLINE, "the cardholder's limit is exceeded"),
-    "USER_KYC_NOT_QUALIFIED": (_DECLINE, "the payer is not qualified"),
-    "USER_STATUS_ABNORMAL": (_DECLINE, "the payer's account is restricted"),
-    "VERIFY_TIMES_EXCEED_LIMIT": (_DECLINE, "too many verification attempts"),
-    "VERIFY_UNMATCHED": (_DECLINE, "verification did not match"),
-    "PAYMENT_TIMEOUT": (_DECLINE, "the payment expired"),
-    "SETTLE_CONTRACT_NOT_MATCH": (Action.FIX_CONFIG, "the settlement currency is not contracted"),
-    "NO_PAY_OPTIONS": (Action.FIX_CONFIG, "no payment option is available"),
-    "PAYMENT_NOT_QUALIFIED": (Action.FIX_CONFIG, "the merchant may not take this payment"),
-    "PAYMENT_PROHIBITED": (Action.FIX_CONFIG, "the payment is prohibited"),
+    "INVALID_PAYMENT_METHOD_META_DATA": (
+        Action.FIX_INPUT,
+        UserText("antom.result.invalid_payment_method_meta_data", "the card data is not valid"),
+    ),
+    "INVALID_CARD_NUMBER": (
+        Action.FIX_INPUT,
+        UserText("antom.result.invalid_card_number", "the card number is not valid"),
+    ),
+    "INVALID_EXPIRATION_DATE": (
+        Action.FIX_INPUT,
+        UserText("antom.result.invalid_expiration_date", "the expiry date is not valid"),
+    ),
+    "INVALID_EXPIRY_DATE_FORMAT": (
+        Action.FIX_INPUT,
+        UserText("antom.result.invalid_expiry_date_format", "the expiry date is not valid"),
+    ),
+    "INVALID_CVV": (
+        Action.FIX_INPUT,
+        UserText("antom.result.invalid_cvv", "the security code is not valid"),
+    ),
+    "INVALID_CARD": (
+        Action.FIX_INPUT,
+        UserText("antom.result.invalid_card", "the card is not valid"),
+    ),
+    "AUTHENTICATION_REQUIRED": (
+        Action.FIX_INPUT,
+        UserText("antom.result.authentication_required", "3-D Secure authentication is required"),
+    ),
+    "SELECTED_CARD_BRAND_NOT_AVAILABLE": (
+        Action.FIX_INPUT,
+        UserText(
+            "antom.result.selected_card_brand_not_available", "that card brand is not available"
+        ),
+    ),
+    "CARD_NOT_SUPPORTED": (
+        _DECLINE,
+        UserText("antom.result.card_not_supported", "the card is not supported"),
+    ),
+    "CARD_EXPIRED": (_DECLINE, UserText("antom.result.card_expired", "the card has expired")),
+    "CARD_BIN_QUERY_ERROR": (
+        _DECLINE,
+        UserText("antom.result.card_bin_query_error", "the card could not be identified"),
+    ),
+    "USER_BALANCE_NOT_ENOUGH": (
+        _DECLINE,
+        UserText("antom.result.user_balance_not_enough", "insufficient funds"),
+    ),
+    "DO_NOT_HONOR": (
+        _DECLINE,
+        UserText("antom.result.do_not_honor", "declined by the card issuer"),
+    ),
+    "ISSUER_REJECTS_TRANSACTION": (
+        _DECLINE,
+        UserText("antom.result.issuer_rejects_transaction", "declined by the card issuer"),
+    ),
+    "RISK_REJECT": (_DECLINE, UserText("antom.result.risk_reject", "declined by risk control")),
+    "FRAUD_REJECT": (
+        _DECLINE,
+        UserText("antom.result.fraud_reject", "declined as suspected fraud"),
+    ),
+    "SUSPECTED_CARD": (
+        _DECLINE,
+        UserText("antom.result.suspected_card", "declined: suspected card"),
+    ),
+    "SUSPECTED_RISK": (
+        _DECLINE,
+        UserText("antom.result.suspected_risk", "declined by risk control"),
+    ),
+    "USER_PAYMENT_VERIFICATION_FAILED": (
+        _DECLINE,
+        UserText("antom.result.user_payment_verification_failed", "cardholder verification failed"),
+    ),
+    "PAYMENT_AMOUNT_EXCEED_LIMIT": (
+        _DECLINE,
+        UserText("antom.result.payment_amount_exceed_limit", "the amount is over a limit"),
+    ),
+    "PAYMENT_COUNT_EXCEED_LIMIT": (
+        _DECLINE,
+        UserText("antom.result.payment_count_exceed_limit", "too many payments"),
+    ),
+    "USER_AMOUNT_EXCEED_LIMIT": (
+        _DECLINE,
+        UserText("antom.result.user_amount_exceed_limit", "the cardholder's limit is exceeded"),
+    ),
+    "USER_KYC_NOT_QUALIFIED": (
+        _DECLINE,
+        UserText("antom.result.user_kyc_not_qualified", "the payer is not qualified"),
+    ),
+    "USER_STATUS_ABNORMAL": (
+        _DECLINE,
+        UserText("antom.result.user_status_abnormal", "the payer's account is restricted"),
+    ),
+    "VERIFY_TIMES_EXCEED_LIMIT": (
+        _DECLINE,
+        UserText("antom.result.verify_times_exceed_limit", "too many verification attempts"),
+    ),
+    "VERIFY_UNMATCHED": (
+        _DECLINE,
+        UserText("antom.result.verify_unmatched", "verification did not match"),
+    ),
+    "PAYMENT_TIMEOUT": (_DECLINE, UserText("antom.result.payment_timeout", "the payment expired")),
+    "SETTLE_CONTRACT_NOT_MATCH": (
+        Action.FIX_CONFIG,
+        UserText(
+            "antom.result.settle_contract_not_match", "the settlement currency is not contracted"
+        ),
+    ),
+    "NO_PAY_OPTIONS": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.no_pay_options", "no payment option is available"),
+    ),
+    "PAYMENT_NOT_QUALIFIED": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.payment_not_qualified", "the merchant may not take this payment"),
+    ),
+    "PAYMENT_PROHIBITED": (
+        Action.FIX_CONFIG,
+        UserText("antom.result.payment_prohibited", "the payment is prohibited"),
+    ),
 }
 _CAPTURE_F: dict[str, tuple[Action, str]] = {
-    "MULTI_CAPTURE_NOT_SUPPORTED": (Action.FINAL, "only one capture is allowed"),
-    "CAPTURE_AMOUNT_EXCEED_AUTH_LIMIT": (Action.FIX_INPUT, "more than the authorised amount"),
-    "AUTH_EXPIRED": (Action.FINAL, "the authorisation has expired"),
-    "AUTH_CANCELLED": (Action.FINAL, "the authorisation was cancelled"),
-    "AUTH_NOT_FOUND": (Action.FINAL, "no such authorisation"),
+    "MULTI_CAPTURE_NOT_SUPPORTED": (
+        Action.FINAL,
+        UserText("antom.result.multi_capture_not_supported", "only one capture is allowed"),
+    ),
+    "CAPTURE_AMOUNT_EXCEED_AUTH_LIMIT": (
+        Action.FIX_INPUT,
+        UserText(
+            "antom.result.capture_amount_exceed_auth_limit", "more than the authorised amount"
+        ),
+    ),
+    "AUTH_EXPIRED": (
+        Action.FINAL,
+        UserText("antom.result.auth_expired", "the authorisation has expired"),
+    ),
+    "AUTH_CANCELLED": (
+        Action.FINAL,
+        UserText("antom.result.auth_cancelled", "the authorisation was cancelled"),
+    ),
+    "AUTH_NOT_FOUND": (
+        Action.FINAL,
+        UserText("antom.result.auth_not_found", "no such authorisation"),
+    ),
 }
 _CANCEL_F: dict[str, tuple[Action, str]] = {
-    "CANCEL_WINDOW_EXCEED": (Action.FINAL, "too late to cancel; refund instead"),
+    "CANCEL_WINDOW_EXCEED": (
+        Action.FINAL,
+        UserText("antom.result.cancel_window_exceed", "too late to cancel; refund instead"),
+    ),
 }
 _REFUND_F: dict[str, tuple[Action, str]] = {
-    "REFUND_AMOUNT_EXCEED": (Action.FIX_INPUT, "more than the refundable amount"),
-    "REFUND_WINDOW_EXCEED": (Action.FINAL, "too late to refund"),
-    "REFUND_NOT_SUPPORTED": (Action.FINAL, "refunds are not supported for this payment"),
-    "PARTIAL_REFUND_NOT_SUPPORTED": (Action.FIX_INPUT, "only a full refund is possible"),
+    "REFUND_AMOUNT_EXCEED": (
+        Action.FIX_INPUT,
+        UserText("antom.result.refund_amount_exceed", "more than the refundable amount"),
+    ),
+    "REFUND_WINDOW_EXCEED": (
+        Action.FINAL,
+        UserText("antom.result.refund_window_exceed", "too late to refund"),
+    ),
+    "REFUND_NOT_SUPPORTED": (
+        Action.FINAL,
+        UserText("antom.result.refund_not_supported", "refunds are not supported for this payment"),
+    ),
+    "PARTIAL_REFUND_NOT_SUPPORTED": (
+        Action.FIX_INPUT,
+        UserText("antom.result.partial_refund_not_supported", "only a full refund is possible"),
+    ),
 }
 _INQUIRY_REFUND_F: dict[str, tuple[Action, str]] = {
-    "REFUND_NOT_EXIST": (Action.FINAL, "no such refund"),
+    "REFUND_NOT_EXIST": (Action.FINAL, UserText("antom.result.refund_not_exist", "no such refund")),
 }
 _F_BY_API: dict[Api, dict[str, tuple[Action, str]]] = {
     Api.PAY: {**_COMMON_F, **_PAY_F},
@@ -243,6 +421,20 @@ _F_BY_API: dict[Api, dict[str, tuple[Action, str]]] = {
 # U answers: a retry of the identical request is safe for these; any other U means "in
 # process": wait for the notification or inquire.
 _U_RETRY = {"UNKNOWN_EXCEPTION", "REQUEST_TRAFFIC_EXCEED_LIMIT"}
+
+
+def explain(code: str, said: str = "") -> UserText | None:
+    """Plain words for the F result code ``code`` (of any API), None for a code we have no
+    rule for. ``said`` is Antom's own resultMessage for it: the English rendering is then
+    Antom's words (what the journal and the English screens have always shown), while a
+    translated UI shows ours for the code."""
+    for table in (_COMMON_F, _PAY_F, _CAPTURE_F, _CANCEL_F, _REFUND_F, _INQUIRY_REFUND_F):
+        rule = table.get(code)
+        if rule is not None:
+            words = rule[1]
+            assert isinstance(words, UserText)
+            return words.worded_as(said) if said else words
+    return None
 
 
 def known_codes(api: Api) -> frozenset[str]:
@@ -1282,5 +1474,6 @@ __all__: Sequence[str] = (
     "TransactionStatus",
     "TransactionType",
     "classify",
+    "explain",
     "known_codes",
 )

@@ -1,6 +1,6 @@
 """Storage errors that come from the environment, each with a message for the user.
 
-    JournalError            root; ``user_message`` says what happened and what to do
+    JournalError            root; ``user_message`` (a UserText) says what happened and what to do
     ├── JournalLocked       another program holds the journal longer than the busy timeout
     ├── JournalFull         the disk (or the journal's size limit) is full
     ├── JournalReadOnly     the file or its folder cannot be written
@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from posapp.core.usertext import UserText
+
 
 class JournalError(Exception):
     """A journal problem caused by the machine, not by posapp's code."""
 
-    user_message = "The payment journal cannot be used."
+    user_message: str = UserText("journal.unusable", "The payment journal cannot be used.")
 
     def __init__(self, message: str, *, path: Path | None = None) -> None:
         super().__init__(message)
@@ -35,36 +37,46 @@ class JournalError(Exception):
 
 
 class JournalLocked(JournalError):
-    user_message = (
-        "The payment journal is busy in another window or program. Wait a moment and try again."
+    user_message = UserText(
+        "journal.locked",
+        "The payment journal is busy in another window or program. Wait a moment and try again.",
     )
 
 
 class JournalFull(JournalError):
-    user_message = "The disk is full: the payment journal cannot record anything. Free some space."
+    user_message = UserText(
+        "journal.full",
+        "The disk is full: the payment journal cannot record anything. Free some space.",
+    )
 
 
 class JournalReadOnly(JournalError):
-    user_message = (
+    user_message = UserText(
+        "journal.read_only",
         "The payment journal cannot be written (read-only file or folder). "
-        "Check the permissions of the data folder."
+        "Check the permissions of the data folder.",
     )
 
 
 class JournalCorrupt(JournalError):
-    user_message = (
-        "The payment journal is damaged. Stop taking payments and restore it from a backup."
+    user_message = UserText(
+        "journal.corrupt",
+        "The payment journal is damaged. Stop taking payments and restore it from a backup.",
     )
 
 
 class JournalUnavailable(JournalError):
-    user_message = "The payment journal cannot be opened. Check that the data folder exists."
+    user_message = UserText(
+        "journal.unavailable",
+        "The payment journal cannot be opened. Check that the data folder exists.",
+    )
 
 
 class JournalTooNew(JournalError):
-    user_message = (
+    user_message = UserText(
+        "journal.too_new",
         "This payment journal was written by a newer version of posapp. "
-        "Install that version (or newer) to open it."
+        "Install that version (or newer) to open it.",
     )
 
 

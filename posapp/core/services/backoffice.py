@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from posapp.core.antom.messages import explain
 from posapp.core.clock import Clock
 from posapp.core.domain import (
     Capture,
@@ -355,7 +356,10 @@ class BackOfficeService:
             )
             return OperationResult(after, True, done, request_id)
         if op.status is OperationStatus.FAILED:
-            reason = op.result_message or op.result_code or ""  # Antom's words
+            # Antom's words (English), or the code; a translated UI shows ours for the code
+            reason: str = op.result_code or ""
+            if op.result_message:
+                reason = explain(reason, op.result_message) or op.result_message
             refused = (
                 UserText("capture.refused", "Antom refused the capture: {reason}.", reason=reason)
                 if capture

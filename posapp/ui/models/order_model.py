@@ -33,6 +33,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from posapp.core.domain import PaymentStatus
+from posapp.ui.i18n import user_error_text
 from posapp.ui.models import payment_fields as pf
 
 log = logging.getLogger(__name__)
@@ -561,7 +562,9 @@ class OrderTableModel(QAbstractTableModel):
         if block is not None:
             self._in_flight.discard(block)
         log.error("loading orders failed", exc_info=exc)
-        self.load_failed.emit(self.tr("The order list could not be loaded: {0}").format(exc))
+        self.load_failed.emit(
+            self.tr("The order list could not be loaded: {0}").format(user_error_text(exc) or exc)
+        )
 
     def _store(self, block: int, rows: list[Any]) -> None:
         old = self._blocks.pop(block, None)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication
 from posapp.core.cards import MaskedCard
 from posapp.core.domain import PaymentStatus
 from posapp.core.money import Money
+from posapp.ui.i18n import result_words
 
 if TYPE_CHECKING:
     from posapp.ui.models.order_model import OrderQuery
@@ -156,8 +157,16 @@ TONES: dict[PaymentStatus, str] = {
 def status_explained(payment: Any) -> str:
     label = status_label(payment)
     message, code = payment.result_message, payment.result_code
+    if code and message:
+        # Antom's words for the code in the English UI, ours in a translated one
+        message = result_words(code, message)
     if message and code:
-        return f"{label}: {message} ({code})"
+        return (
+            QCoreApplication.translate("PaymentFields", "{0}: {1} ({2})")
+            .replace("{0}", label)
+            .replace("{2}", code)
+            .replace("{1}", message)
+        )
     if code:
         return f"{label} ({code})"
     return label

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
 from posapp.core.money import Money, MoneyError
-from posapp.ui.i18n import error_text, service_text
+from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import (
     BillingAddress,
     BrandOption,
@@ -476,8 +476,10 @@ class NewPaymentView(QWidget):
                     self.tr("Use letters, digits and dashes only in the order reference"),
                 )
             )
-        description = self.description.text().strip() or self.tr("Purchase at %1").replace(
-            "%1", self._settings.merchant_name
+        # Sent to Antom and printed by card networks: never translated (a Chinese default
+        # drew the non-Latin warning on every sale of a zh_CN till).
+        description = (
+            self.description.text().strip() or f"Purchase at {self._settings.merchant_name}"
         )
 
         pan, brand = "", None
@@ -641,7 +643,8 @@ class NewPaymentView(QWidget):
             return
         # Not a decline: we do not know whether Antom received it. Never say "failed".
         log.error("pay did not return a result", exc_info=exc)
-        message = getattr(exc, "user_message", "") or self.tr("The payment service did not answer.")
+        # the client's and the journal's errors carry a sentence for people (UserText)
+        message = user_error_text(exc) or self.tr("The payment service did not answer.")
         self._show(
             PaymentResult(
                 outcome=Outcome.PENDING,

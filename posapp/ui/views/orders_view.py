@@ -65,6 +65,7 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.core.domain import PaymentStatus
+from posapp.ui.i18n import user_error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.csv_export import export_csv
 from posapp.ui.models.order_model import Column, OrderQuery, OrderTableModel
@@ -914,7 +915,7 @@ class OrdersView(QWidget):
 
     def _on_export_failed(self, exc: BaseException) -> None:
         self.export_button.setEnabled(True)
-        message = getattr(exc, "user_message", None) or str(exc)
+        message = user_error_text(exc) or str(exc)
         self.status_line.setText(self.tr("The export failed: {0}").format(message))
         QMessageBox.warning(self, self.tr("Export orders"), self.status_line.text())
 

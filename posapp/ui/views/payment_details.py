@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.core.domain import Event, EventKind, PaymentStatus
+from posapp.core.usertext import UserText
+from posapp.ui.i18n import has_translation, service_text, user_error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.status_pill import StatusPill, Tone
@@ -198,7 +200,15 @@ class PaymentDetails(QWidget):
             return
         self.timeline.clear()
         self.timeline.addTopLevelItem(
-            QTreeWidgetItem(["", self.tr("The timeline could not be read: {0}").format(exc), ""])
+            QTreeWidgetItem(
+                [
+                    "",
+                    self.tr("The timeline could not be read: {0}").format(
+                        user_error_text(exc) or exc
+                    ),
+                    "",
+                ]
+            )
         )
 
     def timeline_texts(self) -> list[str]:
@@ -235,17 +245,15 @@ def describe_event(event: Event) -> str:
             return QCoreApplication.translate(
                 "PaymentDetails", "Antom answered {0}: {1} ({2})"
             ).format(api, code, status or "?")
-        if outcome:
+        error = detail.get("error") or body.get("error")
+        if outcome and not error:
             return QCoreApplication.translate("PaymentDetails", "Antom answered {0}: {1}").format(
                 api, outcome
             )
-        error = (
-            detail.get("error")
-            or body.get("error")
-            or QCoreApplication.translate("PaymentDetails", "no answer")
-        )
+        # no verified answer (refused connection, timeout, reset, bad signature...)
+        error = error or QCoreApplication.translate("PaymentDetails", "no answer")
         return QCoreApplication.translate("PaymentDetails", "No clear answer to {0}: {1}").format(
-            api, error
+            api, _error_words(str(error))
         )
     if event.kind is EventKind.NOTIFICATION:
         kind = api.removeprefix("notify") or api
@@ -288,6 +296,22 @@ def describe_event(event: Event) -> str:
             detail.get("reason") or detail.get("message") or api
         )
     return str(detail.get("message") or detail.get("note") or api or event.kind.value)
+
+
+def _error_words(error: str) -> str:
+    """A journaled client error ("GatewayConnectError: cannot connect to ...") as its
+    sentence for people in a translated UI; the English UI keeps the journal's text (the
+    technical detail stays in the event's detail lines either way)."""
+    from posapp.core.antom import errors
+
+    name = error.partition(":")[0].strip()
+    kind = getattr(errors, name, None)
+    if not (isinstance(kind, type) and issubclass(kind, errors.AntomError)):
+        return error
+    message = kind.user_message
+    if isinstance(message, UserText) and has_translation(message):
+        return service_text(message)
+    return error
 
 
 def detail_lines(detail: Mapping[str, Any], prefix: str = "", limit: int = 40) -> list[str]:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from posapp.config import GATEWAYS, ConfigError, Environment, Settings
 from posapp.core.money import EXPONENTS
-from posapp.ui.i18n import error_text
+from posapp.ui.i18n import error_text, user_error_text
 from posapp.ui.ports import CheckResult, SettingsPort
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.field_error import FieldError
@@ -452,7 +452,7 @@ class SettingsDialog(QDialog):
     def _on_test_failed(self, exc: BaseException) -> None:
         self.test_button.setEnabled(True)
         self.test_results.setText(
-            '<span style="color:#dc2626">✘</span> ' + _esc(getattr(exc, "user_message", str(exc)))
+            '<span style="color:#dc2626">✘</span> ' + _esc(user_error_text(exc) or str(exc))
         )
         self.test_results.setProperty("all_ok", False)
 

@@ -14,7 +14,7 @@ from html import escape
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from posapp.ui.i18n import service_text
+from posapp.ui.i18n import result_words, service_text
 from posapp.ui.ports import Outcome, PaymentResult
 from posapp.ui.widgets.amount_field import format_money_with_currency
 from posapp.ui.widgets.icons import icon
@@ -94,8 +94,11 @@ def decline_reason(code: str, fallback: str = "") -> str:
             "ResultPanel", "The payment never reached Antom; nothing was charged."
         ),
     }
-    return reasons.get(
-        code, fallback or QCoreApplication.translate("ResultPanel", "The payment was declined.")
+    if code in reasons:
+        return reasons[code]
+    # any other code: Antom's words in English, ours for the code in a translated UI
+    return result_words(code, fallback) or QCoreApplication.translate(
+        "ResultPanel", "The payment was declined."
     )
 
 

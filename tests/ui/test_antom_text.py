@@ -1,0 +1,290 @@
+"""What Antom and the journal say, in the UI's language.
+
+The Antom client's errors (no connection, no answer, unverifiable answers...), the plain
+words for Antom's result codes and the journal's errors are ``UserText``: English by
+default (the command line, the logs and the journal read as before), translated by the UI.
+Here, with the UI in zh_CN and the real services against the embedded sandbox on loopback:
+a declined card, a gateway that cannot be reached and a connection reset read in Chinese,
+with the result codes still shown.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+from pytestqt.qtbot import QtBot
+
+from posapp.app import Backend
+from posapp.core.antom import errors as antom_errors
+from posapp.core.antom.messages import Api, Result, ResultStatus, classify, explain, known_codes
+from posapp.core.journal import errors as journal_errors
+from posapp.core.services.secrets import Credentials
+from posapp.core.usertext import UserText
+from posapp.ui import i18n
+from posapp.ui.application import ErrorPresenter, build_main_window
+from posapp.ui.main_window import MainWindow
+from posapp.ui.models import payment_fields as pf
+from posapp.ui.ports import Outcome
+from posapp.ui.views.new_payment_view import NewPaymentView
+from posapp.ui.views.orders_view import OrdersView
+from posapp.ui.widgets.result_panel import decline_reason
+from tests.ui import test_service_text as service_text
+from tests.ui.test_service_text import _save
+
+# the zh_CN catalogue and a zh_CN training backend (embedded sandbox, journal under tmp_path)
+zh = service_text.zh
+backend = service_text.backend
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+WAIT = 15_000
+DECLINED_ISSUER = "4054692760174822"  # README: declined, ISSUER_REJECTS_TRANSACTION
+DECLINED_DNH = "4000020000000208"  # README: declined, DO_NOT_HONOR
+VISA_OK = "4054695723100768"
+
+
+@pytest.fixture
+def window(qtbot: QtBot, zh: None, backend: Backend) -> Iterator[MainWindow]:
+    w = build_main_window(backend.settings, backend)
+    qtbot.addWidget(w)
+    w.resize(1024, 700)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.runner.shutdown()
+
+
+def cashier_pays(qtbot: QtBot, view: NewPaymentView, pan: str, amount: str = "12.50") -> None:
+    """Keys a sale in as a cashier would and waits for the result panel's answer."""
+    view.result_panel.show_empty()
+    for edit, text in ((view.amount, amount), (view.card_number, pan), (view.expiry, "1240")):
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+    view.cvv.clear()
+    qtbot.keyClicks(view.cvv, "123")
+    view.submit()
+    qtbot.waitUntil(
+        lambda: view.result_panel.result is not None and view.submit_button.isEnabled(),
+        timeout=WAIT,
+    )
+
+
+def orders_of(qtbot: QtBot, window: MainWindow, rows: int) -> OrdersView:
+    window.tabs.setCurrentWidget(window.orders)
+    view = window.orders
+    assert isinstance(view, OrdersView)
+    view.reload()
+    qtbot.waitUntil(
+        lambda: view.model.rowCount() == rows and view.model.is_loaded(rows - 1), timeout=WAIT
+    )
+    return view
+
+
+def test_a_declined_card_reads_in_chinese_with_its_code(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = window.new_payment
+    assert isinstance(view, NewPaymentView)
+    for pan, code in (
+        (DECLINED_ISSUER, "ISSUER_REJECTS_TRANSACTION"),
+        (DECLINED_DNH, "DO_NOT_HONOR"),
+    ):
+        cashier_pays(qtbot, view, pan)
+        result = view.result_panel.result
+        assert result is not None and result.outcome is Outcome.DECLINED
+        shown = view.result_panel.reason.text()
+        assert shown.endswith(f"({code})"), shown
+        words = shown.removesuffix(f"({code})")
+        assert CJK.search(words) and not re.search("[A-Za-z]", words), shown
+        # the default description sent to Antom stays Latin: no non-Latin warning on a sale
+        assert "非拉丁" not in view.form_error.text(), view.form_error.text()
+        antom_said = backend.repo.payments_for_order(result.reference)[0].result_message
+        assert antom_said and antom_said not in shown  # Antom's English is not what is shown
+        _save(window, f"declined_{code.lower()}")
+
+    # the orders' details pane: the status, Antom's result in our words, and the code
+    orders = orders_of(qtbot, window, 2)
+    # the cashier kept the order reference after the declines: both are under it
+    declined = next(
+        p for p in backend.repo.payments_for_order(result.reference) if p.result_code == code
+    )
+    orders.select_rows([orders.model.row_of(declined.id)])
+    qtbot.waitUntil(lambda: orders.details.fields["result"].text() != "", timeout=WAIT)
+    detail = orders.details.fields["result"].text()
+    assert detail == "已拒绝：发卡行拒绝交易 (DO_NOT_HONOR)" or (
+        "发卡行拒绝交易" in detail and detail.endswith("(DO_NOT_HONOR)")
+    ), detail
+    assert declined.result_message not in detail
+
+
+def test_result_words_follow_the_ui_language(qapp: QCoreApplication) -> None:
+    """A code the result panel has no sentence of its own for: Antom's words in English,
+    ours for the code in Chinese; an unknown code keeps Antom's words in both."""
+    code, said = "VERIFY_TIMES_EXCEED_LIMIT", "Verify times exceed limit."
+    i18n.install_translators(qapp, "en")
+    try:
+        assert decline_reason(code, said) == said
+        assert decline_reason("SOMETHING_NEW", "Something new.") == "Something new."
+        assert decline_reason(code) == "too many verification attempts"
+    finally:
+        i18n.remove_translators(qapp)
+    assert i18n.install_translators(qapp, "zh_CN") == "zh_CN"
+    try:
+        assert decline_reason(code, said) == "验证次数过多"
+        assert decline_reason("SOMETHING_NEW", "Something new.") == "Something new."
+    finally:
+        i18n.remove_translators(qapp)
+
+
+def test_result_code_words_keep_their_english_for_the_journal_and_logs() -> None:
+    """The words are UserText: English as before, the same id whoever words the English."""
+    reason = classify(Api.PAY, Result("RISK_REJECT", ResultStatus.FAIL, "Risk reject")).reason
+    assert reason == "declined by risk control"
+    assert isinstance(reason, UserText) and reason.id == "antom.result.risk_reject"
+    said = explain("DO_NOT_HONOR", "Do not honor")
+    assert said == "Do not honor" and said is not None and said.id == "antom.result.do_not_honor"
+    assert explain("NO_SUCH_CODE") is None
+    # every F code any API knows has words
+    for api in Api:
+        for code in known_codes(api) - {"SUCCESS", "UNKNOWN_EXCEPTION"}:
+            if code != "REQUEST_TRAFFIC_EXCEED_LIMIT":
+                assert explain(code) is not None, (api, code)
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_gateway_that_cannot_be_reached_reads_in_chinese(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    # Settings > Test connection: an Antom sandbox account whose gateway URL is a closed port
+    sandbox = backend.sandbox
+    backend.secrets.save(
+        "sandbox",
+        Credentials(
+            sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+        ),
+    )
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.environment.setCurrentIndex(dialog.environment.findData("sandbox"))
+    dialog.region.setCurrentIndex(dialog.region.findData("custom"))
+    dialog.gateway_url.setText(f"http://127.0.0.1:{closed_port()}")
+    dialog.client_id.setText(sandbox.client_id)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_results.property("all_ok") is not None, timeout=WAIT)
+    assert dialog.test_results.property("all_ok") is False
+    tested = dialog.test_results.text()
+    assert "无法连接支付服务：请检查网络连接。" in tested, tested
+    _save(dialog, "unreachable_test_connection")
+    dialog.reject()
+
+    # a sale while the gateway's port is closed: connection refused
+    view = window.new_payment
+    assert isinstance(view, NewPaymentView)
+    sandbox.stop()
+    cashier_pays(qtbot, view, VISA_OK)
+    result = view.result_panel.result
+    assert result is not None and result.outcome is Outcome.PENDING  # never "failed"
+    shown = view.result_panel.reason.text()
+    assert CJK.search(shown) and "Not known yet" not in shown, shown
+    _save(window, "unreachable_pending")
+
+    # the timeline tells the manager why there is no answer, in Chinese
+    orders = orders_of(qtbot, window, 1)
+    payment = backend.repo.payments_for_order(result.reference)[0]
+    orders.select_rows([orders.model.row_of(payment.id)])
+    qtbot.waitUntil(
+        lambda: (
+            "pay 未得到明确应答：无法连接支付服务：请检查网络连接。"
+            in orders.details.timeline_texts()
+        ),
+        timeout=WAIT,
+    )
+    texts = orders.details.timeline_texts()
+    assert not any("GatewayConnectError" in t or "unknown" in t for t in texts), texts
+    _save(window, "unreachable_timeline")
+
+
+def test_a_connection_reset_reads_in_chinese_in_the_timeline(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = window.new_payment
+    assert isinstance(view, NewPaymentView)
+    # every attempt of the pay is cut after the request arrived: Antom may have it
+    backend.sandbox.faults.add("*/pay", "reset_after", times=20)
+    cashier_pays(qtbot, view, VISA_OK)
+    result = view.result_panel.result
+    assert result is not None
+    orders = orders_of(qtbot, window, 1)
+    payment = backend.repo.payments_for_order(result.reference)[0]
+    orders.select_rows([orders.model.row_of(payment.id)])
+    qtbot.waitUntil(
+        lambda: any("支付服务没有应答" in t for t in orders.details.timeline_texts()),
+        timeout=WAIT,
+    )
+
+
+@pytest.mark.parametrize(
+    ("error", "chinese"),
+    [
+        (antom_errors.GatewayConnectError("cannot connect"), "无法连接支付服务：请检查网络连接。"),
+        (antom_errors.GatewayTimeoutError("no answer within 10 s"), "支付服务没有应答"),
+        (antom_errors.SignatureError("bad signature"), "无法验证支付服务的应答"),
+        (antom_errors.HttpStatusError("HTTP 502", http_status=502), "支付服务报告了技术故障"),
+        (antom_errors.RepeatRequestInconsistentError("reused"), "这个付款编号已用于"),
+        (journal_errors.JournalTooNew("schema 9"), "由更新版本的 posapp 写入"),
+        (journal_errors.JournalCorrupt("malformed"), "交易日志已损坏"),
+        (journal_errors.JournalLocked("locked"), "交易日志正被另一个窗口或程序占用"),
+        (journal_errors.JournalFull("full"), "磁盘已满"),
+    ],
+)
+def test_errors_reach_the_error_presenter_in_chinese(
+    qtbot: QtBot, zh: None, error: Exception, chinese: str
+) -> None:
+    english = str(error.user_message)  # type: ignore[attr-defined]
+    presenter = ErrorPresenter()
+    presenter(error, "x")
+    box = presenter._box
+    assert box is not None
+    qtbot.addWidget(box)
+    assert chinese in box.text() and english not in box.text(), box.text()
+    box.close()
+
+
+def test_english_stays_as_it_was(qapp: QCoreApplication) -> None:
+    assert antom_errors.GatewayConnectError("x").user_message == (
+        "The payment service cannot be reached: check the network connection."
+    )
+    assert journal_errors.JournalTooNew("x").user_message == (
+        "This payment journal was written by a newer version of posapp. "
+        "Install that version (or newer) to open it."
+    )
+    i18n.install_translators(qapp, "en")
+    try:
+        assert i18n.user_error_text(journal_errors.JournalFull("x")) == (
+            "The disk is full: the payment journal cannot record anything. Free some space."
+        )
+    finally:
+        i18n.remove_translators(qapp)
+
+
+def test_status_explained_keeps_antoms_words_in_english(qapp: QCoreApplication) -> None:
+    class Declined:
+        status = pf.PaymentStatus.DECLINED
+        result_message = "Issuer rejects the transaction."
+        result_code = "ISSUER_REJECTS_TRANSACTION"
+
+    i18n.install_translators(qapp, "en")
+    try:
+        text = pf.status_explained(Declined())
+        assert text.endswith(": Issuer rejects the transaction. (ISSUER_REJECTS_TRANSACTION)")
+    finally:
+        i18n.remove_translators(qapp)
