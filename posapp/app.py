@@ -56,9 +56,11 @@ def run_gui(args: argparse.Namespace) -> int:
         backend = build_backend(dirs, settings, start=True)
     except BackendError as exc:
         print(f"posapp: {exc.message}", file=sys.stderr)
+        _startup_problem(settings, exc.message)
         return 2
     except JournalError as exc:
         print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
+        _startup_problem(settings, exc.user_message)
         return 2
 
     from posapp.ui.application import run_application
@@ -67,6 +69,17 @@ def run_gui(args: argparse.Namespace) -> int:
         return run_application(dirs, settings, backend)
     finally:
         backend.close()
+
+
+def _startup_problem(settings: Settings, message: str) -> None:
+    """The reason the till cannot start, in a window too (started from a desktop icon, the
+    stderr line is never seen); never changes the exit code."""
+    try:
+        from posapp.ui.application import show_startup_problem
+
+        show_startup_problem(settings, message)
+    except Exception:  # the stderr line already said it
+        log.exception("the start-up problem could not be shown in a window")
 
 
 # -- the Backend: what the UI (and the self-test) get -------------------------------------

@@ -213,6 +213,42 @@ class ShutdownSignals(QObject):
         self._writer.close()
 
 
+def startup_problem_box(settings: Settings, message: str) -> QMessageBox:
+    """The one window of a till that cannot start (a journal written by a newer posapp,
+    damaged, locked...): ``message`` (a UserText) in the language of the settings."""
+    from posapp.ui.i18n import service_text
+
+    app = create_application()
+    install_translations(app, settings)
+    box = QMessageBox(
+        QMessageBox.Icon.Critical,
+        "posapp",
+        QCoreApplication.translate("Application", "posapp cannot start"),
+    )
+    box.setInformativeText(service_text(message))
+    return box
+
+
+def can_show_windows() -> bool:
+    """Whether a window could be shown and answered (not headless, not offscreen)."""
+    import os
+
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform.startswith(("offscreen", "minimal")):
+        return False
+    if sys.platform.startswith("linux") and not platform:
+        # without a display Qt aborts the process instead of raising
+        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return True
+
+
+def show_startup_problem(settings: Settings, message: str) -> None:
+    """Tell someone who started the till from a desktop why nothing opens (the same line
+    also went to stderr); nothing when no window could be answered."""
+    if can_show_windows():
+        startup_problem_box(settings, message).exec()
+
+
 def run_application(dirs: AppDirs, settings: Settings, backend: Any | None = None) -> int:
     app = create_application()
     sys.excepthook = _excepthook

@@ -8,6 +8,10 @@
             <translation>posapp 内部出错。已发送的付款都已安全记入交易日志；详细信息已写入运行日志。</translation>
         </message>
         <message>
+            <source>posapp cannot start</source>
+            <translation>posapp 无法启动</translation>
+        </message>
+        <message>
             <source>Something went wrong (%1). The details are in the log.</source>
             <translation>出错了（%1）。详细信息见运行日志。</translation>
         </message>

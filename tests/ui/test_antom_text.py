@@ -10,20 +10,25 @@ with the result codes still shown.
 
 from __future__ import annotations
 
+import argparse
 import re
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from posapp.app import Backend
+from posapp.config import Settings, save_settings
 from posapp.core.antom import errors as antom_errors
 from posapp.core.antom.messages import Api, Result, ResultStatus, classify, explain, known_codes
 from posapp.core.journal import errors as journal_errors
 from posapp.core.services.secrets import Credentials
 from posapp.core.usertext import UserText
+from posapp.paths import app_dirs
 from posapp.ui import i18n
 from posapp.ui.application import ErrorPresenter, build_main_window
 from posapp.ui.main_window import MainWindow
@@ -33,6 +38,7 @@ from posapp.ui.views.new_payment_view import NewPaymentView
 from posapp.ui.views.orders_view import OrdersView
 from posapp.ui.widgets.result_panel import decline_reason
 from tests.ui import test_service_text as service_text
+from tests.ui.test_dialogs_flows import make_backend
 from tests.ui.test_service_text import _save
 
 # the zh_CN catalogue and a zh_CN training backend (embedded sandbox, journal under tmp_path)
@@ -286,5 +292,39 @@ def test_status_explained_keeps_antoms_words_in_english(qapp: QCoreApplication) 
     try:
         text = pf.status_explained(Declined())
         assert text.endswith(": Issuer rejects the transaction. (ISSUER_REJECTS_TRANSACTION)")
+    finally:
+        i18n.remove_translators(qapp)
+
+
+def test_a_journal_from_a_newer_posapp_is_explained_in_a_window_at_start(
+    qtbot: QtBot, qapp: QCoreApplication, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Started from a desktop icon, the stderr line is never seen: the till says it in a
+    window, in the language of its settings."""
+    import sqlite3
+
+    from posapp import app as posapp_app
+    from posapp.ui import application
+
+    make_backend(data_dir).close()  # a real journal (and settings in zh_CN) ...
+    dirs = app_dirs(data_dir)
+    save_settings(dirs.settings_file, replace(Settings(), language="zh_CN"))
+    with sqlite3.connect(dirs.journal) as conn:  # ... then written by a newer posapp
+        conn.execute("PRAGMA user_version=999")
+    shown: list[tuple[Settings, str]] = []
+    monkeypatch.setattr(posapp_app, "setup_logging", lambda *args: None)
+    monkeypatch.setattr(
+        application, "show_startup_problem", lambda settings, text: shown.append((settings, text))
+    )
+    assert posapp_app.run_gui(argparse.Namespace(data_dir=data_dir, log_level="INFO")) == 2
+    ((settings, message),) = shown
+    assert isinstance(message, UserText) and message.id == "journal.too_new"
+    try:
+        box = application.startup_problem_box(settings, message)
+        qtbot.addWidget(box)
+        assert box.text() == "posapp 无法启动"
+        assert box.informativeText() == (
+            "此交易日志由更新版本的 posapp 写入。请安装该版本（或更新版本）后再打开。"
+        )
     finally:
         i18n.remove_translators(qapp)
