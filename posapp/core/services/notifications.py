@@ -77,6 +77,10 @@ class NotificationListener:
         self._thread: threading.Thread | None = None
         self.received = 0
         self.rejected = 0
+        # notifications being handled: stop() waits for them before the journal may close
+        self._busy = 0
+        self._stopping = False
+        self._quiet = threading.Condition()
 
     @property
     def url(self) -> str:
@@ -92,6 +96,8 @@ class NotificationListener:
     def start(self) -> NotificationListener:
         if self._server is not None:
             return self
+        with self._quiet:
+            self._stopping = False
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -126,16 +132,36 @@ class NotificationListener:
         return self
 
     def stop(self) -> None:
+        """Stop serving; a notification being handled is finished first (the journal it
+        writes to may be closed right after), later ones are refused (Antom resends)."""
         server, self._server = self._server, None
         if server is None:
             return
+        with self._quiet:
+            self._stopping = True
         server.shutdown()
         server.server_close()
         if self._thread is not None:
             self._thread.join(5)
+        with self._quiet:
+            self._quiet.wait_for(lambda: self._busy == 0, timeout=5)
 
     # -- one request ----------------------------------------------------------------------
     def handle(
+        self, path: str, headers: dict[str, str], handler: BaseHTTPRequestHandler
+    ) -> tuple[int, bytes]:
+        with self._quiet:
+            if self._stopping:
+                return 503, _ERROR_BODY
+            self._busy += 1
+        try:
+            return self._handle(path, headers, handler)
+        finally:
+            with self._quiet:
+                self._busy -= 1
+                self._quiet.notify_all()
+
+    def _handle(
         self, path: str, headers: dict[str, str], handler: BaseHTTPRequestHandler
     ) -> tuple[int, bytes]:
         route = path.split("?", 1)[0]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
+from typing import Any
 
 import httpx
 
@@ -89,3 +91,44 @@ def test_a_verified_notification_gets_the_exact_ack(backend: Backend) -> None:
     assert answer.status_code == 200
     assert answer.content == ACK_BODY
     assert httpx.post(backend.listener.url + "x", content=b"{}").status_code == 404  # type: ignore[union-attr]
+
+
+def test_stop_finishes_the_notification_being_handled_first(backend: Backend) -> None:
+    """Backend.close() closes the journal right after stopping the listener: a notification
+    still being handled must be finished (journaled, applied) before stop() returns."""
+    listener = backend.listener
+    assert listener is not None
+    p = pay(backend).payment
+    inside, release = threading.Event(), threading.Event()
+    real_receive = listener.receive
+
+    def slow_receive(*args: Any) -> tuple[int, bytes]:
+        inside.set()
+        assert release.wait(30)
+        return real_receive(*args)
+
+    listener.receive = slow_receive  # type: ignore[method-assign]
+    answers: list[httpx.Response] = []
+    poster = threading.Thread(
+        target=lambda: answers.append(
+            _signed_post(backend, _payment_result(p, "SUCCESS", "S", "handled at shutdown"))
+        )
+    )
+    poster.start()
+    assert inside.wait(30)
+    stopped = threading.Event()
+    stopper = threading.Thread(target=lambda: (listener.stop(), stopped.set()))
+    stopper.start()
+    # stop() waits while the notification is being handled (however long that takes here)
+    assert not stopped.wait(0.3)
+    release.set()
+    assert stopped.wait(30)
+    poster.join(30)
+    stopper.join(30)
+    assert [a.status_code for a in answers] == [200]
+    notes = [
+        e
+        for e in backend.repo.events_for_payment(p.id)
+        if e.kind is EventKind.NOTIFICATION and "handled at shutdown" in json.dumps(e.detail)
+    ]
+    assert len(notes) == 1  # journaled before the journal could close
