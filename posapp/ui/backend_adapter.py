@@ -8,6 +8,7 @@ method blocks (journal, network, keyring, scrypt): views call them through the T
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from posapp.config import Environment, Settings, save_settings
 from posapp.core.cards import CardBrand, CardError, MaskedCard
 from posapp.core.domain import CaptureMode, Payment
 from posapp.core.money import Money, MoneyError
-from posapp.ui.i18n import has_translation, service_text
+from posapp.ui.i18n import has_translation, result_words, service_text
 from posapp.ui.ports import (
     BrandOption,
     CheckResult,
@@ -255,8 +256,12 @@ class BackendAdapter:
         try:
             doctor.check_connection(target, 10.0, lines.append)
         except doctor.DoctorFailure as exc:
+            steps = _steps(lines, ok=True)
+            if steps and len(steps) < len(_STEP_NAMES) and not steps[-1].detail:
+                # the step under way when it failed (it showed a tick before)
+                steps[-1] = CheckResult(steps[-1].name, False, "")
             return [
-                *_steps(lines, ok=True),
+                *steps,
                 CheckResult(
                     QCoreApplication.translate("BackendAdapter", "Failed"),
                     False,
@@ -306,6 +311,30 @@ _STEP_NAMES = {
 }
 
 
+def _detail_words(detail: str) -> str:
+    """A doctor detail line in the UI's language (the ones a passing check prints)."""
+    found = re.fullmatch(r"RSA (\d+) bits, signs and verifies with its public half", detail)
+    if found:
+        return QCoreApplication.translate(
+            "BackendAdapter", "RSA %1 bits, signs and verifies with its public half"
+        ).replace("%1", found[1])
+    found = re.fullmatch(r"RSA (\d+) bits, distinct from the merchant key", detail)
+    if found:
+        return QCoreApplication.translate(
+            "BackendAdapter", "RSA %1 bits, distinct from the merchant key"
+        ).replace("%1", found[1])
+    found = re.fullmatch(r"answered ([SFU]) ([A-Za-z0-9_.\-]+): (.*)", detail)
+    if found:
+        status, code, said = found[1], found[2], found[3]
+        return (
+            QCoreApplication.translate("BackendAdapter", "answered %1 %2: %3")
+            .replace("%1", status)
+            .replace("%2", code)
+            .replace("%3", result_words(code, said))
+        )
+    return detail
+
+
 def _steps(lines: list[str], *, ok: bool) -> list[CheckResult]:
     """Doctor's progress lines ("[1/4] what" then "      ok: detail") as check results."""
     results: list[CheckResult] = []
@@ -317,7 +346,7 @@ def _steps(lines: list[str], *, ok: bool) -> list[CheckResult]:
             results.append(CheckResult(name, ok, ""))
         elif results and text:
             last = results[-1]
-            detail = text.removeprefix("ok: ")
+            detail = _detail_words(text.removeprefix("ok: "))
             results[-1] = CheckResult(last.name, last.ok, (last.detail + " " + detail).strip())
     if len(results) == len(_STEP_NAMES) and not results[-1].detail:
         last = results[-1]

@@ -120,6 +120,18 @@
             <source>verified with the Antom public key</source>
             <translation>已用 Antom 公钥验证</translation>
         </message>
+        <message>
+            <source>RSA %1 bits, signs and verifies with its public half</source>
+            <translation>RSA %1 位，可用其公钥部分签名并验证</translation>
+        </message>
+        <message>
+            <source>RSA %1 bits, distinct from the merchant key</source>
+            <translation>RSA %1 位，与商户密钥不同</translation>
+        </message>
+        <message>
+            <source>answered %1 %2: %3</source>
+            <translation>应答 %1 %2：%3</translation>
+        </message>
     </context>
     <context>
         <name>BatchDialog</name>

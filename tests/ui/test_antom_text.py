@@ -189,6 +189,10 @@ def test_a_gateway_that_cannot_be_reached_reads_in_chinese(
     assert dialog.test_results.property("all_ok") is False
     tested = dialog.test_results.text()
     assert "无法连接支付服务：请检查网络连接。" in tested, tested
+    # the checks that passed read in Chinese too (the doctor's own lines are English)
+    assert re.search(r"RSA \d+ 位，可用其公钥部分签名并验证", tested), tested
+    assert "bits" not in tested and "signs and verifies" not in tested, tested
+    assert "✘</span> <b>向网关发送签名请求</b>" in tested, tested  # the step that failed
     _save(dialog, "unreachable_test_connection")
     dialog.reject()
 
@@ -328,3 +332,22 @@ def test_a_journal_from_a_newer_posapp_is_explained_in_a_window_at_start(
         )
     finally:
         i18n.remove_translators(qapp)
+
+
+def test_a_capture_antom_refuses_reads_in_chinese(
+    zh: None, backend: Backend, qapp: QCoreApplication
+) -> None:
+    """The back office reports Antom's refusal with Antom's words in English and ours for
+    the code in Chinese: the sandbox released the hold (7 days on its own clock)."""
+    from datetime import timedelta
+
+    from posapp.core.services.pin import TRAINING_PIN
+    from tests.ui.test_dialogs_flows import pay
+
+    held = pay(backend)
+    backend.sandbox.clock.advance(timedelta(days=8))
+    result = backend.backoffice.capture(held, backend.backoffice.approve(TRAINING_PIN))
+    assert result.ok is False and result.result_code == "AUTH_EXPIRED"
+    said = backend.repo.captures_for(held.id)[0].result_message  # Antom's words
+    assert said and str(result.message) == f"Antom refused the capture: {said}."
+    assert i18n.service_text(result.message) == "Antom 拒绝了请款：授权已过期。"
