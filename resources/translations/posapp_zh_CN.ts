@@ -706,8 +706,12 @@
             <translation>支付服务没有响应。</translation>
         </message>
         <message>
+            <source>%1 Nothing was sent to Antom: the card was not charged.</source>
+            <translation>%1未向 Antom 发送任何请求：这张卡没有被扣款。</translation>
+        </message>
+        <message>
             <source>%1 Check the Orders list before charging again.</source>
-            <translation>%1 再次扣款前请先查看订单列表。</translation>
+            <translation>%1再次扣款前请先查看订单列表。</translation>
         </message>
         <message>
             <source>No card brands enabled</source>

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -63,8 +63,14 @@ def window(qtbot: QtBot, zh: None, backend: Backend) -> Iterator[MainWindow]:
     w.runner.shutdown()
 
 
-def cashier_pays(qtbot: QtBot, view: NewPaymentView, pan: str, amount: str = "12.50") -> None:
-    """Keys a sale in as a cashier would and waits for the result panel's answer."""
+def cashier_pays(
+    qtbot: QtBot,
+    view: NewPaymentView,
+    pan: str,
+    amount: str = "12.50",
+    answer: Callable[[], bool] | None = None,
+) -> None:
+    """Keys a sale in as a cashier would and waits for the answer (the result panel's)."""
     view.result_panel.show_empty()
     for edit, text in ((view.amount, amount), (view.card_number, pan), (view.expiry, "1240")):
         edit.clear()
@@ -72,10 +78,8 @@ def cashier_pays(qtbot: QtBot, view: NewPaymentView, pan: str, amount: str = "12
     view.cvv.clear()
     qtbot.keyClicks(view.cvv, "123")
     view.submit()
-    qtbot.waitUntil(
-        lambda: view.result_panel.result is not None and view.submit_button.isEnabled(),
-        timeout=WAIT,
-    )
+    shown = answer or (lambda: view.result_panel.result is not None)
+    qtbot.waitUntil(lambda: shown() and view.submit_button.isEnabled(), timeout=WAIT)
 
 
 def orders_of(qtbot: QtBot, window: MainWindow, rows: int) -> OrdersView:
@@ -351,3 +355,30 @@ def test_a_capture_antom_refuses_reads_in_chinese(
     said = backend.repo.captures_for(held.id)[0].result_message  # Antom's words
     assert said and str(result.message) == f"Antom refused the capture: {said}."
     assert i18n.service_text(result.message) == "Antom 拒绝了请款：授权已过期。"
+
+
+def test_a_journal_held_by_another_program_reads_in_chinese(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    """Another program holds the journal's write lock past the busy timeout (5 s): the
+    sale is refused before anything is sent, and the cashier reads why in Chinese."""
+    import sqlite3
+
+    view = window.new_payment
+    assert isinstance(view, NewPaymentView)
+    other = sqlite3.connect(backend.dirs.journal, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the write lock, as a second program would take it
+        cashier_pays(qtbot, view, VISA_OK, answer=lambda: bool(view.form_error.text()))
+        shown = view.form_error.text()
+    finally:
+        other.rollback()
+        other.close()
+    assert shown == (
+        "交易日志正被另一个窗口或程序占用。请稍候再试。未向 Antom 发送任何请求：这张卡没有被扣款。"
+    ), shown
+    # not "pending": nothing was journaled or sent, so nothing would ever settle it
+    assert view.result_panel.result is None
+    assert backend.repo.count_payments() == 0
+    assert backend.sandbox.ledger().card(VISA_OK).payments == 0  # nothing reached Antom
+    _save(window, "journal_locked")

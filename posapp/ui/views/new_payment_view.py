@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
+from posapp.core.journal.errors import JournalError
 from posapp.core.money import Money, MoneyError
 from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import (
@@ -112,6 +113,7 @@ class NewPaymentView(QWidget):
         self._open_url = open_url
         self._confirm = confirm or self._ask
         self._in_flight = False
+        self._pay_stage = ""  # the last progress stage of the pay under way
         self._accepted: list[BrandOption] | None = None
         self._watching: str = ""  # paymentRequestId the panel follows until it settles
         self._refreshing = False
@@ -594,6 +596,7 @@ class NewPaymentView(QWidget):
                 )
                 self.card_number.setFocus()
                 return
+        self._pay_stage = ""
         self._runner.run(
             self._cashier.pay,
             order,
@@ -605,6 +608,7 @@ class NewPaymentView(QWidget):
         )
 
     def _on_pay_progress(self, stage: object) -> None:
+        self._pay_stage = str(stage)  # in order with the result: same worker, same queue
         words = {
             "checking": self.tr("Checking the details…"),
             "journaling": self.tr("Recording the payment in the journal…"),
@@ -640,6 +644,16 @@ class NewPaymentView(QWidget):
         if isinstance(exc, MoneyError):
             self.result_panel.show_empty()
             self.show_field_error("amount", error_text(exc))
+            return
+        if isinstance(exc, JournalError) and self._pay_stage not in ("sending", "recording"):
+            # the journal refused the payment before the request went out: nothing to settle
+            self.result_panel.show_empty()
+            self.form_error.show_error(
+                self.tr("%1 Nothing was sent to Antom: the card was not charged.").replace(
+                    "%1", user_error_text(exc)
+                )
+            )
+            self.card_number.setFocus()
             return
         # Not a decline: we do not know whether Antom received it. Never say "failed".
         log.error("pay did not return a result", exc_info=exc)
