@@ -2470,6 +2470,46 @@
             <extracomment>This payment journal was written by a newer version of posapp. Install that version (or newer) to open it.</extracomment>
             <translation>此交易日志由更新版本的 posapp 写入。请安装该版本（或更新版本）后再打开。</translation>
         </message>
+        <message>
+            <source>journal.amount_not_positive</source>
+            <extracomment>Enter an amount above zero</extracomment>
+            <translation>请输入大于零的金额</translation>
+        </message>
+        <message>
+            <source>journal.changed_elsewhere</source>
+            <extracomment>This payment changed in another window; refresh and try again.</extracomment>
+            <translation>这笔付款已在另一个窗口中被更改；请刷新后重试。</translation>
+        </message>
+        <message>
+            <source>journal.capture_not_held</source>
+            <extracomment>Only a held payment can be captured (this one is {status}).</extracomment>
+            <translation>只有已冻结的付款才能请款（这笔付款当前状态：{status}）。</translation>
+        </message>
+        <message>
+            <source>journal.capture_window_passed</source>
+            <extracomment>The 7-day window to capture this payment has passed (it ended {deadline} UTC); the hold is released.</extracomment>
+            <translation>这笔付款的 7 天请款期限已过（截止于 {deadline} UTC）；冻结已解除。</translation>
+        </message>
+        <message>
+            <source>journal.capture_full</source>
+            <extracomment>Capture the full amount ({amount}).</extracomment>
+            <translation>请按全额请款（{amount}）。</translation>
+        </message>
+        <message>
+            <source>journal.refund_not_paid</source>
+            <extracomment>Only a paid (captured) payment can be refunded.</extracomment>
+            <translation>只有已支付（已请款）的付款才能退款。</translation>
+        </message>
+        <message>
+            <source>journal.refund_currency</source>
+            <extracomment>Refund in {currency}.</extracomment>
+            <translation>请以 {currency} 退款。</translation>
+        </message>
+        <message>
+            <source>journal.refund_not_positive</source>
+            <extracomment>Enter an amount above zero.</extracomment>
+            <translation>请输入大于零的金额。</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>

@@ -382,3 +382,18 @@ def test_a_journal_held_by_another_program_reads_in_chinese(
     assert backend.repo.count_payments() == 0
     assert backend.sandbox.ledger().card(VISA_OK).payments == 0  # nothing reached Antom
     _save(window, "journal_locked")
+
+
+def test_the_journals_own_refusals_read_in_chinese(zh: None, backend: Backend) -> None:
+    """Two tills capture the same hold: both pass the back office's checks, the journal
+    refuses the second (its English as before)."""
+    from posapp.core.domain import DomainError
+    from tests.ui.test_dialogs_flows import pay
+
+    held = pay(backend)
+    backend.repo.record_capture_intent(held.id, "CAP-till-1", operator="m", terminal_id="T1")
+    with pytest.raises(DomainError) as refused:
+        backend.repo.record_capture_intent(held.id, "CAP-till-2", operator="m", terminal_id="T2")
+    message = refused.value.user_message
+    assert message == "Only a held payment can be captured (this one is capturing)."
+    assert i18n.service_text(message) == "只有已冻结的付款才能请款（这笔付款当前状态：请款中）。"

@@ -55,6 +55,7 @@ from posapp.core.journal.errors import translating
 from posapp.core.journal.migrations import UNSETTLED_OPERATION_SQL, UNSETTLED_SQL
 from posapp.core.journal.sanitise import sanitise
 from posapp.core.money import Money
+from posapp.core.usertext import UserText
 
 Row = dict[str, Any]
 DEFAULT_PAGE_SIZE = 50
@@ -310,7 +311,8 @@ class JournalRepository:
         new.amount.check_antom()
         if new.amount.minor <= 0:
             raise DomainError(
-                "amount must be above zero", user_message="Enter an amount above zero"
+                "amount must be above zero",
+                user_message=UserText("journal.amount_not_positive", "Enter an amount above zero"),
             )
         now = self._now_ms()
         with self.journal.write() as db:
@@ -409,7 +411,10 @@ class JournalRepository:
         if expected_version is not None and row["version"] != expected_version:
             raise StaleRecord(
                 f"payment {payment} is at version {row['version']}, not {expected_version}",
-                user_message="This payment changed in another window; refresh and try again.",
+                user_message=UserText(
+                    "journal.changed_elsewhere",
+                    "This payment changed in another window; refresh and try again.",
+                ),
             )
         current.check_transition(status)
         changes: dict[str, Any] = {}
@@ -594,18 +599,32 @@ class JournalRepository:
             if pay.status is not PaymentStatus.AUTHORISED:
                 raise DomainError(
                     f"payment {payment} is {pay.status.value}, not AUTHORISED",
-                    user_message=f"Only a held payment can be captured (this one is {pay.status.label.lower()}).",
+                    user_message=UserText(
+                        "journal.capture_not_held",
+                        "Only a held payment can be captured (this one is {status}).",
+                        status=UserText(
+                            f"status.{pay.status.value.lower()}", pay.status.label.lower()
+                        ),
+                    ),
                 )
             if pay.capture_deadline is not None and now >= pay.capture_deadline:
                 raise DomainError(
                     f"capture window of payment {payment} ended at {pay.capture_deadline}",
-                    user_message="The 7-day window to capture this payment has passed "
-                    f"(it ended {pay.capture_deadline:%Y-%m-%d %H:%M} UTC); the hold is released.",
+                    user_message=UserText(
+                        "journal.capture_window_passed",
+                        "The 7-day window to capture this payment has passed "
+                        "(it ended {deadline} UTC); the hold is released.",
+                        deadline=f"{pay.capture_deadline:%Y-%m-%d %H:%M}",
+                    ),
                 )
             if amount != pay.amount:
                 raise DomainError(
                     "only full captures are supported",
-                    user_message=f"Capture the full amount ({pay.amount}).",
+                    user_message=UserText(
+                        "journal.capture_full",
+                        "Capture the full amount ({amount}).",
+                        amount=str(pay.amount),
+                    ),
                 )
             new_id = self._insert_operation(
                 db,
@@ -709,16 +728,25 @@ class JournalRepository:
             if pay.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
                 raise DomainError(
                     f"payment {payment} is {pay.status.value}: not refundable",
-                    user_message="Only a paid (captured) payment can be refunded.",
+                    user_message=UserText(
+                        "journal.refund_not_paid", "Only a paid (captured) payment can be refunded."
+                    ),
                 )
             if amount.currency != pay.amount.currency:
                 raise DomainError(
                     "refund currency differs from the payment's",
-                    user_message=f"Refund in {pay.amount.currency}.",
+                    user_message=UserText(
+                        "journal.refund_currency",
+                        "Refund in {currency}.",
+                        currency=pay.amount.currency,
+                    ),
                 )
             if amount.minor <= 0:
                 raise DomainError(
-                    "refund amount must be above zero", user_message="Enter an amount above zero."
+                    "refund amount must be above zero",
+                    user_message=UserText(
+                        "journal.refund_not_positive", "Enter an amount above zero."
+                    ),
                 )
             pending = db.conn.execute(
                 "SELECT coalesce(sum(amount_minor), 0) FROM refunds "  # noqa: S608 - constant
@@ -730,8 +758,18 @@ class JournalRepository:
                 available = Money(max(left, 0), pay.amount.currency)
                 raise DomainError(
                     f"refund {amount} exceeds the refundable {available}",
-                    user_message=f"At most {available} can be refunded"
-                    + (" (other refunds are still being processed)." if pending else "."),
+                    user_message=UserText(
+                        "refund.above_refundable_pending",
+                        "At most {amount} can be refunded (other refunds are still being "
+                        "processed).",
+                        amount=str(available),
+                    )
+                    if pending
+                    else UserText(
+                        "refund.above_refundable",
+                        "At most {amount} can be refunded.",
+                        amount=str(available),
+                    ),
                 )
             new_id = self._insert_operation(
                 db,
