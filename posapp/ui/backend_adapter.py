@@ -205,7 +205,7 @@ class BackendAdapter:
         try:
             creds.check()
         except CredentialsError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(_led_by_cause(exc, str(exc))) from None
         self.backend.secrets.save(environment, creds)
 
     def test_connection(self, settings: Settings) -> list[CheckResult]:
@@ -289,14 +289,22 @@ class BackendAdapter:
 def _failure_words(exc: Any) -> str:
     """The doctor's one line; in a translated UI led by the sentence for people of the
     client error behind it (no connection, no answer, bad signature...)."""
+    return _led_by_cause(exc, str(exc.line))
+
+
+def _led_by_cause(exc: BaseException, line: str) -> str:
+    """``line`` (English, technical) led in a translated UI by the sentence for people of
+    the Antom client error behind ``exc`` (raised "from None": the context is still there)."""
     from posapp.core.antom.errors import AntomError
     from posapp.core.usertext import UserText
 
-    cause = exc.__context__  # the doctor raises "from None": the context is still there
-    message = getattr(cause, "user_message", None) if isinstance(cause, AntomError) else None
+    cause = exc.__context__
+    while cause is not None and not isinstance(cause, AntomError):
+        cause = cause.__context__
+    message = getattr(cause, "user_message", None)
     if isinstance(message, UserText) and has_translation(message):
-        return f"{service_text(message)} ({exc.line})"
-    return str(exc.line)
+        return f"{service_text(message)} ({line})"
+    return line
 
 
 def _tr(text: str) -> str:

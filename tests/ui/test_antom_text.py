@@ -397,3 +397,27 @@ def test_the_journals_own_refusals_read_in_chinese(zh: None, backend: Backend) -
     message = refused.value.user_message
     assert message == "Only a held payment can be captured (this one is capturing)."
     assert i18n.service_text(message) == "只有已冻结的付款才能请款（这笔付款当前状态：请款中）。"
+
+
+def test_a_key_that_cannot_be_used_reads_in_chinese(
+    qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
+) -> None:
+    """Settings > import keys with a file that is no key: the manager reads the reason in
+    Chinese, with the technical line (which key, what is wrong) after it."""
+    garbage = tmp_path / "notakey.pem"
+    garbage.write_text("hello")
+    public = tmp_path / "antom_public.pem"
+    public.write_text(backend.sandbox.antom_public_key_pem)
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.environment.setCurrentIndex(dialog.environment.findData("sandbox"))
+    dialog.client_id.setText("SANDBOX_5Y0566SG25J004124")
+    dialog.private_key_path.setText(str(garbage))
+    dialog.public_key_path.setText(str(public))
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: dialog.keys_error.text() != "", timeout=WAIT)
+    shown = dialog.keys_error.text()
+    assert shown.startswith("未保存：有一个密钥无法使用：请在“设置”中检查密钥文件。 ("), shown
+    assert "the merchant private key" in shown  # which key: the technical line follows
+    assert backend.secrets.load("sandbox") is None
+    dialog.reject()
