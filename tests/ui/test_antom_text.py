@@ -128,6 +128,8 @@ def test_a_declined_card_reads_in_chinese_with_its_code(
         "发卡行拒绝交易" in detail and detail.endswith("(DO_NOT_HONOR)")
     ), detail
     assert declined.result_message not in detail
+    qtbot.waitUntil(lambda: len(orders.details.timeline_texts()) > 1, timeout=WAIT)
+    _save(window, "declined_orders_details")
 
 
 def test_result_words_follow_the_ui_language(qapp: QCoreApplication) -> None:
