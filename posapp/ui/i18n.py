@@ -14,7 +14,10 @@ Messages from the Qt-free services (``posapp.core.usertext.UserText``: a stable 
 values, English by default) are rendered here by ``service_text``: the id is looked up in the
 ``ServiceMessage`` context and the translated template filled with the message's values.
 ``SERVICE_MESSAGES`` lists every id so that lupdate keeps them (with the English as the
-translator's comment); a test checks it against the ids the core uses.
+translator's comment); a test checks it against the ids the core uses. ``user_error_text``
+gives the sentence an error carries for people (the Antom client's and the journal's
+``user_message``); ``result_words`` the plain words for an Antom result code (Antom's own
+resultMessage in the English UI, ours for the code in a translated one).
 
 ``Settings.language`` chooses: ``"system"`` follows the OS locale (any Chinese locale but
 Traditional-script ones gets zh_CN), ``"en"`` or ``"zh_CN"`` force one. The choice applies when
