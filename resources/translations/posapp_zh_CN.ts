@@ -1067,6 +1067,18 @@
             <translation>{0} 未得到明确应答：{1}</translation>
         </message>
         <message>
+            <source>payment</source>
+            <translation>付款</translation>
+        </message>
+        <message>
+            <source>capture</source>
+            <translation>请款</translation>
+        </message>
+        <message>
+            <source>refund</source>
+            <translation>退款</translation>
+        </message>
+        <message>
             <source>Antom notified: {0} {1}</source>
             <translation>Antom 通知：{0} {1}</translation>
         </message>

@@ -423,3 +423,52 @@ def test_a_key_that_cannot_be_used_reads_in_chinese(
     assert "the merchant private key" in shown  # which key: the technical line follows
     assert backend.secrets.load("sandbox") is None
     dialog.reject()
+
+
+@pytest.mark.parametrize(
+    ("event", "chinese"),
+    [
+        (
+            dict(
+                kind="NOTIFICATION",
+                api="notifyPayment",
+                detail={"body": {"result": {"resultCode": "DO_NOT_HONOR"}}},
+            ),
+            "Antom 通知：付款 DO_NOT_HONOR",
+        ),
+        (
+            dict(
+                kind="RESPONSE_RECEIVED",
+                api="capture",
+                detail={"outcome": "unknown", "error": "HttpStatusError: capture: HTTP 502"},
+            ),
+            "capture 未得到明确应答：支付服务报告了技术故障。",
+        ),
+        (
+            dict(
+                kind="RESPONSE_RECEIVED",
+                api="pay",
+                detail={"error": "SignatureError: the signature header is missing"},
+            ),
+            "pay 未得到明确应答：无法验证支付服务的应答。系统正在重新核实这笔付款；请勿重复扣款。",
+        ),
+    ],
+)
+def test_timeline_lines_read_in_chinese(zh: None, event: dict, chinese: str) -> None:  # type: ignore[type-arg]
+    from datetime import UTC, datetime
+
+    from posapp.core.domain import Event, EventKind
+    from posapp.ui.views.payment_details import describe_event
+
+    line = describe_event(
+        Event(
+            id=1,
+            at=datetime.now(UTC),
+            kind=EventKind[event["kind"]],
+            operator="system",
+            terminal_id="T1",
+            api=event["api"],
+            detail=event["detail"],
+        )
+    )
+    assert line == chinese

@@ -256,10 +256,15 @@ def describe_event(event: Event) -> str:
             api, _error_words(str(error))
         )
     if event.kind is EventKind.NOTIFICATION:
-        kind = api.removeprefix("notify") or api
+        kind = (api.removeprefix("notify") or api).lower()
+        kind = {
+            "payment": QCoreApplication.translate("PaymentDetails", "payment"),
+            "capture": QCoreApplication.translate("PaymentDetails", "capture"),
+            "refund": QCoreApplication.translate("PaymentDetails", "refund"),
+        }.get(kind, kind)
         return (
             QCoreApplication.translate("PaymentDetails", "Antom notified: {0} {1}")
-            .format(kind.lower(), code or outcome)
+            .format(kind, code or outcome)
             .strip()
         )
     if event.kind is EventKind.STATE_CHANGE:
