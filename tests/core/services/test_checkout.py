@@ -14,7 +14,7 @@ from posapp.core.services.checkout import (
     CheckoutRequest,
     DuplicateSuspected,
 )
-from posapp.core.services.validation import CheckoutInputError
+from posapp.core.services.validation import CheckoutInputError, check_reference
 
 from .conftest import (
     MAGIC_3DS,
@@ -217,3 +217,14 @@ def test_refresh_reads_the_journal(backend: Backend) -> None:
     assert again.outcome is CheckoutOutcome.APPROVED
     with pytest.raises(LookupError):
         backend.checkout.refresh("PAY-nope")
+
+
+def test_order_references_made_in_one_second_differ(backend: Backend) -> None:
+    """Two tills (or a quick test) making references in the same second must not share an
+    order id: six random characters after the time (about 8 x 10^8 values per second)."""
+    refs = [backend.checkout.new_reference() for _ in range(50)]
+    assert len(set(refs)) == len(refs)
+    for ref in refs:
+        check_reference(ref)  # never a card-number look-alike
+        stamp, rand = ref.rsplit("-", 1)
+        assert stamp.startswith("ORD") and len(rand) == 6 and rand[0].isalpha()
