@@ -604,4 +604,6 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.refund_currency"),
     #: Enter an amount above zero.
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.refund_not_positive"),
+    #: The file in the data folder is not a posapp payment journal (another program's database?). Choose another data folder or move that file away.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.foreign"),
 )

@@ -2483,6 +2483,11 @@
             <translation>此交易日志由更新版本的 posapp 写入。请安装该版本（或更新版本）后再打开。</translation>
         </message>
         <message>
+            <source>journal.foreign</source>
+            <extracomment>The file in the data folder is not a posapp payment journal (another program's database?). Choose another data folder or move that file away.</extracomment>
+            <translation>数据文件夹中的文件不是 posapp 交易日志（可能是其他程序的数据库）。请选择其他数据文件夹，或将该文件移走。</translation>
+        </message>
+        <message>
             <source>journal.amount_not_positive</source>
             <extracomment>Enter an amount above zero</extracomment>
             <translation>请输入大于零的金额</translation>

@@ -306,21 +306,57 @@ def test_status_explained_keeps_antoms_words_in_english(qapp: QCoreApplication) 
         i18n.remove_translators(qapp)
 
 
-def test_a_journal_from_a_newer_posapp_is_explained_in_a_window_at_start(
-    qtbot: QtBot, qapp: QCoreApplication, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+def newer_journal(data_dir: Path) -> None:
+    """A real journal (its settings too), then written by a newer posapp."""
+    import sqlite3
+
+    make_backend(data_dir).close()
+    with sqlite3.connect(app_dirs(data_dir).journal) as conn:
+        conn.execute("PRAGMA user_version=999")
+
+
+def foreign_database(data_dir: Path) -> None:
+    """Another program's SQLite database where the journal should be."""
+    import sqlite3
+
+    dirs = app_dirs(data_dir).create()
+    with sqlite3.connect(dirs.journal) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO customers (name) VALUES ('Ann')")
+
+
+@pytest.mark.parametrize(
+    ("make_journal", "message_id", "chinese"),
+    [
+        (
+            newer_journal,
+            "journal.too_new",
+            "此交易日志由更新版本的 posapp 写入。请安装该版本（或更新版本）后再打开。",
+        ),
+        (
+            foreign_database,
+            "journal.foreign",
+            "数据文件夹中的文件不是 posapp 交易日志（可能是其他程序的数据库）。"
+            "请选择其他数据文件夹，或将该文件移走。",
+        ),
+    ],
+)
+def test_a_journal_that_cannot_be_opened_is_explained_in_a_window_at_start(
+    qtbot: QtBot,
+    qapp: QCoreApplication,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_journal: Callable[[Path], None],
+    message_id: str,
+    chinese: str,
 ) -> None:
     """Started from a desktop icon, the stderr line is never seen: the till says it in a
     window, in the language of its settings."""
-    import sqlite3
-
     from posapp import app as posapp_app
     from posapp.ui import application
 
-    make_backend(data_dir).close()  # a real journal (and settings in zh_CN) ...
-    dirs = app_dirs(data_dir)
-    save_settings(dirs.settings_file, replace(Settings(), language="zh_CN"))
-    with sqlite3.connect(dirs.journal) as conn:  # ... then written by a newer posapp
-        conn.execute("PRAGMA user_version=999")
+    make_journal(data_dir)
+    save_settings(app_dirs(data_dir).settings_file, replace(Settings(), language="zh_CN"))
     shown: list[tuple[Settings, str]] = []
     monkeypatch.setattr(posapp_app, "setup_logging", lambda *args: None)
     monkeypatch.setattr(
@@ -328,14 +364,12 @@ def test_a_journal_from_a_newer_posapp_is_explained_in_a_window_at_start(
     )
     assert posapp_app.run_gui(argparse.Namespace(data_dir=data_dir, log_level="INFO")) == 2
     ((settings, message),) = shown
-    assert isinstance(message, UserText) and message.id == "journal.too_new"
+    assert isinstance(message, UserText) and message.id == message_id
     try:
         box = application.startup_problem_box(settings, message)
         qtbot.addWidget(box)
         assert box.text() == "posapp 无法启动"
-        assert box.informativeText() == (
-            "此交易日志由更新版本的 posapp 写入。请安装该版本（或更新版本）后再打开。"
-        )
+        assert box.informativeText() == chinese
     finally:
         i18n.remove_translators(qapp)
 

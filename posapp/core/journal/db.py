@@ -30,6 +30,7 @@ from sqlite_utils.migrations import Migrations
 from posapp.core.journal import migrations as mig
 from posapp.core.journal.errors import (
     JournalError,
+    JournalForeign,
     JournalTooNew,
     JournalUnavailable,
     translating,
@@ -199,7 +200,7 @@ class Journal:
                 path=self.path,
             )
         if found == 0:
-            raise JournalUnavailable("this file is not a posapp journal", path=self.path)
+            raise JournalForeign("this file is not a posapp journal", path=self.path)
         return found
 
     def migrate(self, steps: Migrations | None = None) -> int:
@@ -222,7 +223,7 @@ class Journal:
                     path=self.path,
                 )
             if found == 0 and not applied and _has_foreign_tables(db):
-                raise JournalUnavailable(
+                raise JournalForeign(
                     "this file holds another application's database, not a posapp journal",
                     path=self.path,
                 )

@@ -6,6 +6,7 @@
     ├── JournalReadOnly     the file or its folder cannot be written
     ├── JournalCorrupt      not a database, or damaged
     ├── JournalUnavailable  cannot be opened or read (missing folder, I/O error)
+    │   └── JournalForeign  a database that is not a posapp journal (another program's)
     └── JournalTooNew       written by a newer posapp: refused, never downgraded
 
 Anything else that sqlite3 raises (constraint violations, misuse, bad SQL) is a bug in
@@ -69,6 +70,14 @@ class JournalUnavailable(JournalError):
     user_message = UserText(
         "journal.unavailable",
         "The payment journal cannot be opened. Check that the data folder exists.",
+    )
+
+
+class JournalForeign(JournalUnavailable):
+    user_message = UserText(
+        "journal.foreign",
+        "The file in the data folder is not a posapp payment journal (another program's "
+        "database?). Choose another data folder or move that file away.",
     )
 
 
