@@ -432,7 +432,8 @@ class OrdersView(QWidget):
         metrics = table.fontMetrics()
         widths = {
             Column.TIME: metrics.horizontalAdvance("11-25 19:00") + 14,
-            Column.ORDER: metrics.horizontalAdvance("ORD261125T192349-D3DC") + 14,
+            # checkout's references end in six random characters: wide letters stand in
+            Column.ORDER: metrics.horizontalAdvance("ORD261125T192349-MWMWMW") + 14,
             Column.AMOUNT: metrics.horizontalAdvance("SGD 12,345.00") + 12,
             Column.CARD: metrics.horizontalAdvance("Mastercard •••• 0000") + 12,
             # Wide enough for the common labels; a rare long one is elided (full in the tooltip).
@@ -464,7 +465,8 @@ class OrdersView(QWidget):
         self._min_widths = {
             Column.ORDER: metrics.horizontalAdvance("ORD26…-D3DC") + 14,
             Column.CARD: metrics.horizontalAdvance("Vi…0000") + 12,
-            Column.PAYMENT_ID: metrics.horizontalAdvance("2026…35406672") + 12,
+            # its last digits (the whole id is in the details pane)
+            Column.PAYMENT_ID: metrics.horizontalAdvance("2026…6672") + 12,
         }
         self._fitted_width = -1
         table.viewport().installEventFilter(self)
@@ -500,6 +502,9 @@ class OrdersView(QWidget):
         wanted = sum(natural[c] for c in flexible)
         show_id = room >= wanted + self._min_widths[Column.PAYMENT_ID]
         header.setSectionHidden(Column.PAYMENT_ID, not show_id)
+        if show_id:
+            # the last section stretches, but never below the size it was given
+            header.resizeSection(Column.PAYMENT_ID, self._min_widths[Column.PAYMENT_ID])
         if room >= wanted:
             # no payment id: what it would have had goes to the reference and the card, not
             # to whichever column happens to be last
