@@ -10,7 +10,9 @@ with Sandbox(tmp_path / "sandbox") as sandbox:      # or Sandbox() for in-memory
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import socket
@@ -33,6 +35,8 @@ from posapp.sandbox.notifier import Delivery, Notifier
 from posapp.sandbox.routes import Routes, admin_json, seconds_of
 from posapp.sandbox.shared import CLOCK_OFFSET_US, NEXT_DUE_US
 from posapp.sandbox.store import Store
+
+log = logging.getLogger("posapp.sandbox")
 
 _CLOCK_KEY = "clock_offset_us"
 _CHILD_START_TIMEOUT = 60.0  # seconds: a spawned interpreter imports posapp and loads keys
@@ -107,6 +111,9 @@ class Sandbox:
         self._server: HttpServer | None = None
         self._peers: list[socket.socket] = []
         self._children: list[tuple[BaseProcess, Connection]] = []
+        self._stopping = threading.Event()
+        self._supervisor: threading.Thread | None = None
+        self.restarts = 0  # further processes started again after they died
         self._lock = threading.Lock()
 
     # -- life cycle -------------------------------------------------------------------------
@@ -140,7 +147,42 @@ class Sandbox:
                 raise
             server.start()
             self.notifier.start()
+            if self._children:
+                self._stopping.clear()
+                self._supervisor = threading.Thread(
+                    target=self._supervise, name="sandbox-supervisor", daemon=True
+                )
+                self._supervisor.start()
         return self
+
+    def _supervise(self) -> None:
+        """Start a further process again when it dies (its connections are lost; the first
+        process serves its share of new ones until the new process is up)."""
+        while not self._stopping.is_set():
+            sentinels = [process.sentinel for process, _pipe in self._children]
+            multiprocessing.connection.wait(sentinels, timeout=0.5)
+            for i, (process, pipe) in enumerate(list(self._children)):
+                if process.is_alive() or self._stopping.is_set():
+                    continue
+                log.warning(
+                    "sandbox process %s ended (exit %s); starting another",
+                    process.pid,
+                    process.exitcode,
+                )
+                pipe.close()
+                mine, theirs = socket.socketpair()
+                mine.setblocking(False)
+                try:
+                    child = self._spawn(theirs)
+                except (OSError, RuntimeError):
+                    log.exception("sandbox: could not start a process again")
+                    mine.close()
+                    self._stopping.wait(5.0)
+                    continue
+                old, self._peers[i] = self._peers[i], mine  # the server deals to it from now
+                old.close()
+                self._children[i] = child
+                self.restarts += 1
 
     def _spawn(self, intake: socket.socket) -> tuple[BaseProcess, Connection]:
         assert self._server is not None and self.state_dir is not None
@@ -162,9 +204,13 @@ class Sandbox:
 
     def stop(self) -> None:
         with self._lock:
-            server, self._server = self._server, None
-            if server is None:
+            if self._server is None:
                 return
+            self._stopping.set()
+            if self._supervisor is not None:
+                self._supervisor.join(timeout=_CHILD_START_TIMEOUT + 5)
+                self._supervisor = None
+            server, self._server = self._server, None
             children, self._children = self._children, []
             for _process, pipe in children:
                 try:
