@@ -232,28 +232,54 @@ def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], 
     )
     from posapp.core.antom.messages import Action, Outcome
     from posapp.core.antom.retry import NO_RETRY
+    from posapp.core.usertext import UserText
 
     say(f"configuration from {target.source}")
     say(f"[1/4] merchant private key ({target.private_name})")
     try:
         private = signing.load_private_key(target.private_key, target.private_name)
     except KeyFormatError as exc:
-        raise DoctorFailure(EXIT_KEY, f"unusable merchant private key: {exc.message}") from None
+        raise DoctorFailure(
+            EXIT_KEY,
+            UserText(
+                "doctor.private_key_unusable",
+                "unusable merchant private key: {reason}",
+                reason=exc.message,
+            ),
+        ) from None
     probe = b"posapp doctor self-check"
     if not signing.verify(private.public_key(), probe, signing.sign(private, probe)):
-        raise DoctorFailure(EXIT_KEY, f"{target.private_name}: the key cannot sign")
+        raise DoctorFailure(
+            EXIT_KEY,
+            UserText(
+                "doctor.key_cannot_sign",
+                "{source}: the key cannot sign",
+                source=target.private_name,
+            ),
+        )
     say(f"      ok: RSA {private.key_size} bits, signs and verifies with its public half")
 
     say(f"[2/4] Antom public key ({target.public_name})")
     try:
         public = signing.load_public_key(target.public_key, target.public_name)
     except KeyFormatError as exc:
-        raise DoctorFailure(EXIT_KEY, f"unusable Antom public key: {exc.message}") from None
+        raise DoctorFailure(
+            EXIT_KEY,
+            UserText(
+                "doctor.public_key_unusable",
+                "unusable Antom public key: {reason}",
+                reason=exc.message,
+            ),
+        ) from None
     if signing.keys_match(private, public):
         raise DoctorFailure(
             EXIT_KEY,
-            f"{target.public_name} is the merchant's own public key, not Antom's: "
-            "copy the Antom public key from the dashboard",
+            UserText(
+                "doctor.own_public_key",
+                "{source} is the merchant's own public key, not Antom's: "
+                "copy the Antom public key from the dashboard",
+                source=target.public_name,
+            ),
         )
     say(f"      ok: RSA {public.key_size} bits, distinct from the merchant key")
 
@@ -303,7 +329,12 @@ def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], 
     if answer.classification.action is Action.FIX_CONFIG:
         raise DoctorFailure(
             EXIT_ANSWER,
-            f"the gateway refused the request: {result.code} ({answer.classification.reason})",
+            UserText(
+                "doctor.gateway_refused",
+                "the gateway refused the request: {code} ({reason})",
+                code=result.code,
+                reason=answer.classification.reason,
+            ),
         )
     if answer.classification.outcome is Outcome.FAILED and not answer.not_found:
         raise DoctorFailure(EXIT_ANSWER, f"the gateway answered {result.code}")

@@ -205,7 +205,8 @@ class BackendAdapter:
         try:
             creds.check()
         except CredentialsError as exc:
-            raise ValueError(_led_by_cause(exc, str(exc))) from None
+            line = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+            raise ValueError(_led_by_cause(exc, line)) from None
         self.backend.secrets.save(environment, creds)
 
     def test_connection(self, settings: Settings) -> list[CheckResult]:
@@ -289,12 +290,13 @@ class BackendAdapter:
 def _failure_words(exc: Any) -> str:
     """The doctor's one line; in a translated UI led by the sentence for people of the
     client error behind it (no connection, no answer, bad signature...)."""
-    return _led_by_cause(exc, str(exc.line))
+    return _led_by_cause(exc, exc.line)
 
 
 def _led_by_cause(exc: BaseException, line: str) -> str:
-    """``line`` (English, technical) led in a translated UI by the sentence for people of
-    the Antom client error behind ``exc`` (raised "from None": the context is still there)."""
+    """``line`` (technical: which key, what is wrong; in the UI's language when it is a
+    ``UserText``) led in a translated UI by the sentence for people of the Antom client
+    error behind ``exc`` (raised "from None": the context is still there)."""
     from posapp.core.antom.errors import AntomError
     from posapp.core.usertext import UserText
 
@@ -302,9 +304,14 @@ def _led_by_cause(exc: BaseException, line: str) -> str:
     while cause is not None and not isinstance(cause, AntomError):
         cause = cause.__context__
     message = getattr(cause, "user_message", None)
+    words = service_text(line)
     if isinstance(message, UserText) and has_translation(message):
-        return f"{service_text(message)} ({line})"
-    return line
+        return (
+            QCoreApplication.translate("BackendAdapter", "%1 (%2)")
+            .replace("%1", service_text(message))
+            .replace("%2", words)
+        )
+    return words
 
 
 def _tr(text: str) -> str:

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 SUPPORTED = ("en", "zh_CN")
 CATALOGUE = "posapp"  # resources/translations/posapp_<lang>.ts / .qm
 SERVICE_CONTEXT = "ServiceMessage"
+KEY_NAME_CONTEXT = "KeyName"
 
 
 def resolve_language(setting: str, system: QLocale | None = None) -> str:
@@ -180,16 +181,25 @@ def service_text(text: str) -> str:
     template = QCoreApplication.translate(SERVICE_CONTEXT, text.id)
     if not template or template == text.id:
         return str(text)
-    values = {
-        name: service_text(value) if isinstance(value, UserText) else value
-        for name, value in text.values.items()
-    }
+    values = {name: _value_text(name, value) for name, value in text.values.items()}
     try:
         return template.format_map(values)
     except (KeyError, IndexError, ValueError, AttributeError):
         # a translation naming a value the message does not have: never lose the message
         log.warning("translation of %s does not fit its values", text.id)
         return str(text)
+
+
+def _value_text(name: str, value: object) -> object:
+    """A message's value in the UI's language: another message through the catalogue; a
+    key's ``source`` ("the merchant private key") through ``KeyName`` when it is one of
+    the names in ``KEY_NAMES``, and so is the PEM ``label`` of a key given in the wrong
+    place (a file path has no translation and shows as it is)."""
+    if isinstance(value, UserText):
+        return service_text(value)
+    if name in ("source", "label") and isinstance(value, str) and value:
+        return QCoreApplication.translate(KEY_NAME_CONTEXT, value)
+    return value
 
 
 def error_text(exc: BaseException) -> str:
@@ -227,6 +237,22 @@ def result_words(code: str, antom_message: str = "") -> str:
         return antom_message
     return service_text(words)
 
+
+# The names the key checks give a key when it is not a file (secrets.validate_credentials,
+# posapp doctor, Settings > Test connection): the ``source`` of the key.* messages.
+KEY_NAMES = (
+    QT_TRANSLATE_NOOP("KeyName", "the key"),
+    QT_TRANSLATE_NOOP("KeyName", "the merchant private key"),
+    QT_TRANSLATE_NOOP("KeyName", "the Antom public key"),
+    QT_TRANSLATE_NOOP("KeyName", "the stored private key"),
+    QT_TRANSLATE_NOOP("KeyName", "the stored Antom public key"),
+    QT_TRANSLATE_NOOP("KeyName", "the sandbox merchant key"),
+    QT_TRANSLATE_NOOP("KeyName", "the sandbox Antom public key"),
+    # PEM labels (lower case) of what was given instead of a private key
+    QT_TRANSLATE_NOOP("KeyName", "public key"),
+    QT_TRANSLATE_NOOP("KeyName", "rsa public key"),
+    QT_TRANSLATE_NOOP("KeyName", "certificate"),
+)
 
 # Every id the services use, in the ServiceMessage context (the comment is the English).
 SERVICE_MESSAGES = (
@@ -606,4 +632,58 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.refund_not_positive"),
     #: The file in the data folder is not a posapp payment journal (another program's database?). Choose another data folder or move that file away.
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.foreign"),
+    #: {source}: cannot read the file ({reason})
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.cannot_read"),
+    #: {source}: not a text key (PEM or Base64 expected)
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.not_text"),
+    #: {source}: the key is empty
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.empty"),
+    #: {source}: the key is encrypted with a passphrase; export it unencrypted
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.encrypted_export"),
+    #: {source}: the PEM key is truncated (no matching END line)
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.pem_truncated"),
+    #: {source}: not valid PEM or Base64 key text
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.not_pem"),
+    #: {source}: this is a {label}, not a private key
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.labelled_not_private"),
+    #: {source}: the key is encrypted with a passphrase
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.encrypted"),
+    #: {source}: not a usable RSA private key (truncated or damaged)
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.private_damaged"),
+    #: {source}: not a usable RSA private key (too short to be a key)
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.private_too_short"),
+    #: {source}: this is a public key, not a private key
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.public_not_private"),
+    #: {source}: not an RSA key ({kind})
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.not_rsa"),
+    #: {source}: the key has {bits} bits; Antom needs {needed}
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.too_small"),
+    #: {source}: this is a private key; the Antom public key is expected
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.private_not_public"),
+    #: {source}: the certificate is damaged
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.certificate_damaged"),
+    #: {source}: not a usable RSA public key (truncated or damaged)
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.public_damaged"),
+    #: unusable merchant private key: {reason}
+    QT_TRANSLATE_NOOP("ServiceMessage", "doctor.private_key_unusable"),
+    #: {source}: the key cannot sign
+    QT_TRANSLATE_NOOP("ServiceMessage", "doctor.key_cannot_sign"),
+    #: unusable Antom public key: {reason}
+    QT_TRANSLATE_NOOP("ServiceMessage", "doctor.public_key_unusable"),
+    #: {source} is the merchant's own public key, not Antom's: copy the Antom public key from the dashboard
+    QT_TRANSLATE_NOOP("ServiceMessage", "doctor.own_public_key"),
+    #: the gateway refused the request: {code} ({reason})
+    QT_TRANSLATE_NOOP("ServiceMessage", "doctor.gateway_refused"),
+    #: This payment is still being checked; capture it in a moment.
+    QT_TRANSLATE_NOOP("ServiceMessage", "capture.still_checking"),
+    #: This payment cannot be refunded yet.
+    QT_TRANSLATE_NOOP("ServiceMessage", "refund.not_yet"),
+    #: the client id is empty
+    QT_TRANSLATE_NOOP("ServiceMessage", "credentials.client_id_empty"),
+    #: the client id must be 1 to 64 characters without spaces
+    QT_TRANSLATE_NOOP("ServiceMessage", "credentials.client_id_format"),
+    #: the merchant private key cannot produce a valid signature
+    QT_TRANSLATE_NOOP("ServiceMessage", "credentials.cannot_sign"),
+    #: the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard
+    QT_TRANSLATE_NOOP("ServiceMessage", "credentials.own_public_key"),
 )

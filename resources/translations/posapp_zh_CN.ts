@@ -132,6 +132,10 @@
             <source>answered %1 %2: %3</source>
             <translation>应答 %1 %2：%3</translation>
         </message>
+        <message>
+            <source>%1 (%2)</source>
+            <translation>%1（%2）</translation>
+        </message>
     </context>
     <context>
         <name>BatchDialog</name>
@@ -318,6 +322,49 @@
         <message>
             <source>MM/YY</source>
             <translation>月/年</translation>
+        </message>
+    </context>
+    <context>
+        <name>KeyName</name>
+        <message>
+            <source>the key</source>
+            <translation>该密钥</translation>
+        </message>
+        <message>
+            <source>the merchant private key</source>
+            <translation>商户私钥</translation>
+        </message>
+        <message>
+            <source>the Antom public key</source>
+            <translation>Antom 公钥</translation>
+        </message>
+        <message>
+            <source>the stored private key</source>
+            <translation>已保存的私钥</translation>
+        </message>
+        <message>
+            <source>the stored Antom public key</source>
+            <translation>已保存的 Antom 公钥</translation>
+        </message>
+        <message>
+            <source>the sandbox merchant key</source>
+            <translation>沙盒商户私钥</translation>
+        </message>
+        <message>
+            <source>the sandbox Antom public key</source>
+            <translation>沙盒 Antom 公钥</translation>
+        </message>
+        <message>
+            <source>public key</source>
+            <translation>公钥</translation>
+        </message>
+        <message>
+            <source>rsa public key</source>
+            <translation>RSA 公钥</translation>
+        </message>
+        <message>
+            <source>certificate</source>
+            <translation>证书</translation>
         </message>
     </context>
     <context>
@@ -1104,7 +1151,7 @@
         </message>
         <message>
             <source>{0} {1}</source>
-            <translation>{0} {1}</translation>
+            <translation>{0}{1}</translation>
         </message>
         <message>
             <source>Recorded: {0}</source>
@@ -1121,6 +1168,54 @@
         <message>
             <source>{0} → {1}</source>
             <translation>{0} → {1}</translation>
+        </message>
+        <message>
+            <source>refused before sending</source>
+            <translation>发送前被拒绝</translation>
+        </message>
+        <message>
+            <source>payment failed (inquiry)</source>
+            <translation>付款失败（查询结果）</translation>
+        </message>
+        <message>
+            <source>notifyPayment: failed</source>
+            <translation>付款通知：失败</translation>
+        </message>
+        <message>
+            <source>7-day capture window passed</source>
+            <translation>7 天请款期限已过</translation>
+        </message>
+        <message>
+            <source>Antom does not know this paymentRequestId</source>
+            <translation>Antom 没有这笔付款请求（paymentRequestId）的记录</translation>
+        </message>
+        <message>
+            <source>capture refused: {0}</source>
+            <translation>请款被拒：{0}</translation>
+        </message>
+        <message>
+            <source>cancel refused: {0}</source>
+            <translation>撤销被拒：{0}</translation>
+        </message>
+        <message>
+            <source>{0} ({1})</source>
+            <translation>{0}（{1}）</translation>
+        </message>
+        <message>
+            <source>no verified answer: {0}</source>
+            <translation>没有经过验证的应答：{0}</translation>
+        </message>
+        <message>
+            <source>no verified answer ({0})</source>
+            <translation>没有经过验证的应答（{0}）</translation>
+        </message>
+        <message>
+            <source>not sent: {0}</source>
+            <translation>未发送：{0}</translation>
+        </message>
+        <message>
+            <source>reason: {0}</source>
+            <translation>原因：{0}</translation>
         </message>
     </context>
     <context>
@@ -2526,6 +2621,141 @@
             <source>journal.refund_not_positive</source>
             <extracomment>Enter an amount above zero.</extracomment>
             <translation>请输入大于零的金额。</translation>
+        </message>
+        <message>
+            <source>key.cannot_read</source>
+            <extracomment>{source}: cannot read the file ({reason})</extracomment>
+            <translation>{source}：无法读取该文件（{reason}）</translation>
+        </message>
+        <message>
+            <source>key.not_text</source>
+            <extracomment>{source}: not a text key (PEM or Base64 expected)</extracomment>
+            <translation>{source}：不是文本格式的密钥（应为 PEM 或 Base64）</translation>
+        </message>
+        <message>
+            <source>key.empty</source>
+            <extracomment>{source}: the key is empty</extracomment>
+            <translation>{source}：密钥为空</translation>
+        </message>
+        <message>
+            <source>key.encrypted_export</source>
+            <extracomment>{source}: the key is encrypted with a passphrase; export it unencrypted</extracomment>
+            <translation>{source}：密钥已用密码加密；请导出未加密的密钥</translation>
+        </message>
+        <message>
+            <source>key.pem_truncated</source>
+            <extracomment>{source}: the PEM key is truncated (no matching END line)</extracomment>
+            <translation>{source}：PEM 密钥不完整（缺少对应的 END 行）</translation>
+        </message>
+        <message>
+            <source>key.not_pem</source>
+            <extracomment>{source}: not valid PEM or Base64 key text</extracomment>
+            <translation>{source}：不是有效的 PEM 或 Base64 密钥文本</translation>
+        </message>
+        <message>
+            <source>key.labelled_not_private</source>
+            <extracomment>{source}: this is a {label}, not a private key</extracomment>
+            <translation>{source}：这是{label}，不是私钥</translation>
+        </message>
+        <message>
+            <source>key.encrypted</source>
+            <extracomment>{source}: the key is encrypted with a passphrase</extracomment>
+            <translation>{source}：密钥已用密码加密</translation>
+        </message>
+        <message>
+            <source>key.private_damaged</source>
+            <extracomment>{source}: not a usable RSA private key (truncated or damaged)</extracomment>
+            <translation>{source}：不是可用的 RSA 私钥（内容不完整或已损坏）</translation>
+        </message>
+        <message>
+            <source>key.private_too_short</source>
+            <extracomment>{source}: not a usable RSA private key (too short to be a key)</extracomment>
+            <translation>{source}：不是可用的 RSA 私钥（内容太短，不像是密钥）</translation>
+        </message>
+        <message>
+            <source>key.public_not_private</source>
+            <extracomment>{source}: this is a public key, not a private key</extracomment>
+            <translation>{source}：这是公钥，不是私钥</translation>
+        </message>
+        <message>
+            <source>key.not_rsa</source>
+            <extracomment>{source}: not an RSA key ({kind})</extracomment>
+            <translation>{source}：不是 RSA 密钥（{kind}）</translation>
+        </message>
+        <message>
+            <source>key.too_small</source>
+            <extracomment>{source}: the key has {bits} bits; Antom needs {needed}</extracomment>
+            <translation>{source}：密钥只有 {bits} 位；Antom 要求 {needed} 位</translation>
+        </message>
+        <message>
+            <source>key.private_not_public</source>
+            <extracomment>{source}: this is a private key; the Antom public key is expected</extracomment>
+            <translation>{source}：这是私钥；此处应为 Antom 公钥</translation>
+        </message>
+        <message>
+            <source>key.certificate_damaged</source>
+            <extracomment>{source}: the certificate is damaged</extracomment>
+            <translation>{source}：证书已损坏</translation>
+        </message>
+        <message>
+            <source>key.public_damaged</source>
+            <extracomment>{source}: not a usable RSA public key (truncated or damaged)</extracomment>
+            <translation>{source}：不是可用的 RSA 公钥（内容不完整或已损坏）</translation>
+        </message>
+        <message>
+            <source>doctor.private_key_unusable</source>
+            <extracomment>unusable merchant private key: {reason}</extracomment>
+            <translation>商户私钥无法使用：{reason}</translation>
+        </message>
+        <message>
+            <source>doctor.key_cannot_sign</source>
+            <extracomment>{source}: the key cannot sign</extracomment>
+            <translation>{source}：该密钥无法签名</translation>
+        </message>
+        <message>
+            <source>doctor.public_key_unusable</source>
+            <extracomment>unusable Antom public key: {reason}</extracomment>
+            <translation>Antom 公钥无法使用：{reason}</translation>
+        </message>
+        <message>
+            <source>doctor.own_public_key</source>
+            <extracomment>{source} is the merchant's own public key, not Antom's: copy the Antom public key from the dashboard</extracomment>
+            <translation>{source}是商户自己的公钥，不是 Antom 的公钥：请从 Antom 控制台复制 Antom 公钥</translation>
+        </message>
+        <message>
+            <source>doctor.gateway_refused</source>
+            <extracomment>the gateway refused the request: {code} ({reason})</extracomment>
+            <translation>网关拒绝了请求：{code}（{reason}）</translation>
+        </message>
+        <message>
+            <source>capture.still_checking</source>
+            <extracomment>This payment is still being checked; capture it in a moment.</extracomment>
+            <translation>这笔付款仍在核实中；请稍后再请款。</translation>
+        </message>
+        <message>
+            <source>refund.not_yet</source>
+            <extracomment>This payment cannot be refunded yet.</extracomment>
+            <translation>这笔付款暂时还不能退款。</translation>
+        </message>
+        <message>
+            <source>credentials.client_id_empty</source>
+            <extracomment>the client id is empty</extracomment>
+            <translation>客户端 ID 为空</translation>
+        </message>
+        <message>
+            <source>credentials.client_id_format</source>
+            <extracomment>the client id must be 1 to 64 characters without spaces</extracomment>
+            <translation>客户端 ID 须为 1 到 64 个字符，且不含空格</translation>
+        </message>
+        <message>
+            <source>credentials.cannot_sign</source>
+            <extracomment>the merchant private key cannot produce a valid signature</extracomment>
+            <translation>商户私钥无法生成有效的签名</translation>
+        </message>
+        <message>
+            <source>credentials.own_public_key</source>
+            <extracomment>the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard</extracomment>
+            <translation>所填的 Antom 公钥其实是商户自己的公钥；请使用 Antom 控制台中显示的 Antom 公钥</translation>
         </message>
     </context>
     <context>

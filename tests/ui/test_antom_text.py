@@ -439,7 +439,7 @@ def test_a_key_that_cannot_be_used_reads_in_chinese(
     qtbot: QtBot, window: MainWindow, backend: Backend, tmp_path: Path
 ) -> None:
     """Settings > import keys with a file that is no key: the manager reads the reason in
-    Chinese, with the technical line (which key, what is wrong) after it."""
+    Chinese, with which key and what is wrong with it after it."""
     garbage = tmp_path / "notakey.pem"
     garbage.write_text("hello")
     public = tmp_path / "antom_public.pem"
@@ -453,8 +453,9 @@ def test_a_key_that_cannot_be_used_reads_in_chinese(
     dialog.import_button.click()
     qtbot.waitUntil(lambda: dialog.keys_error.text() != "", timeout=WAIT)
     shown = dialog.keys_error.text()
-    assert shown.startswith("未保存：有一个密钥无法使用：请在“设置”中检查密钥文件。 ("), shown
-    assert "the merchant private key" in shown  # which key: the technical line follows
+    assert shown.startswith("未保存：有一个密钥无法使用：请在“设置”中检查密钥文件。（"), shown
+    # which key and what is wrong follow, in Chinese too
+    assert shown.endswith("（商户私钥：不是有效的 PEM 或 Base64 密钥文本）"), shown
     assert backend.secrets.load("sandbox") is None
     dialog.reject()
 
@@ -506,3 +507,282 @@ def test_timeline_lines_read_in_chinese(zh: None, event: dict, chinese: str) -> 
         )
     )
     assert line == chinese
+
+
+# -- key errors, the doctor's lines, journaled reasons, the settler's refusals ---------------
+
+ENGLISH_WORDS = re.compile(r"\b(the|not|key|is|a|an|of|with)\b")
+
+
+@pytest.fixture(scope="module")
+def other_rsa() -> object:
+    from posapp.core.antom import signing
+
+    return signing.generate_private_key()
+
+
+def _pem_private(key: object, encryption: object | None = None) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(  # type: ignore[attr-defined, no-any-return]
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        encryption or serialization.NoEncryption(),
+    ).decode()
+
+
+def _bad_private(kind: str, other: object, sandbox: object) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    if kind == "garbage":
+        return "hello"
+    if kind == "encrypted":
+        return _pem_private(other, serialization.BestAvailableEncryption(b"secret"))
+    if kind == "truncated":
+        return _pem_private(other).split("-----END")[0]
+    if kind == "public":
+        return sandbox.antom_public_key_pem  # type: ignore[attr-defined, no-any-return]
+    if kind == "elliptic":
+        return _pem_private(ec.generate_private_key(ec.SECP256R1()))
+    assert kind == "small"
+    return _pem_private(rsa.generate_private_key(public_exponent=65537, key_size=1024))
+
+
+@pytest.mark.parametrize(
+    ("kind", "chinese"),
+    [
+        ("garbage", "商户私钥：不是有效的 PEM 或 Base64 密钥文本"),
+        ("encrypted", "商户私钥：密钥已用密码加密；请导出未加密的密钥"),
+        ("truncated", "商户私钥：PEM 密钥不完整（缺少对应的 END 行）"),
+        ("public", "商户私钥：这是公钥，不是私钥"),
+        ("elliptic", "商户私钥：不是 RSA 密钥（"),
+        ("small", "商户私钥：密钥只有 1024 位；Antom 要求 2048 位"),
+    ],
+)
+def test_what_is_wrong_with_a_private_key_reads_in_chinese(
+    qtbot: QtBot,
+    window: MainWindow,
+    backend: Backend,
+    tmp_path: Path,
+    other_rsa: object,
+    kind: str,
+    chinese: str,
+) -> None:
+    """Settings > import keys: which key and what is wrong with it, all in Chinese."""
+    private = tmp_path / "merchant.pem"
+    private.write_text(_bad_private(kind, other_rsa, backend.sandbox))
+    public = tmp_path / "antom_public.pem"
+    public.write_text(backend.sandbox.antom_public_key_pem)
+    shown = _import_keys(qtbot, window, private, public)
+    assert chinese in shown, shown
+    assert not ENGLISH_WORDS.search(shown), shown
+    assert backend.secrets.load("sandbox") is None
+
+
+@pytest.mark.parametrize(
+    ("public_text", "chinese"),
+    [
+        (
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+            "Antom 公钥：证书已损坏",
+        ),
+        ("merchant-private", "Antom 公钥：这是私钥；此处应为 Antom 公钥"),
+        ("merchant-public", "所填的 Antom 公钥其实是商户自己的公钥；请使用 Antom 控制台中显示的"),
+        ("", "Antom 公钥：密钥为空"),
+    ],
+)
+def test_what_is_wrong_with_the_antom_public_key_reads_in_chinese(
+    qtbot: QtBot,
+    window: MainWindow,
+    backend: Backend,
+    tmp_path: Path,
+    public_text: str,
+    chinese: str,
+) -> None:
+    sandbox = backend.sandbox
+    private = tmp_path / "merchant.pem"
+    private.write_text(sandbox.merchant_private_key_pem)
+    public = tmp_path / "antom_public.pem"
+    public.write_text(
+        {
+            "merchant-private": sandbox.merchant_private_key_pem,
+            "merchant-public": sandbox.merchant_public_key_pem,
+        }.get(public_text, public_text)
+    )
+    shown = _import_keys(qtbot, window, private, public)
+    assert chinese in shown, shown
+    assert not ENGLISH_WORDS.search(shown), shown
+
+
+def _import_keys(qtbot: QtBot, window: MainWindow, private: Path, public: Path) -> str:
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.environment.setCurrentIndex(dialog.environment.findData("sandbox"))
+    dialog.client_id.setText("SANDBOX_5Y0566SG25J004124")
+    dialog.private_key_path.setText(str(private))
+    dialog.public_key_path.setText(str(public))
+    dialog.import_button.click()
+    qtbot.waitUntil(lambda: dialog.keys_error.text() != "", timeout=WAIT)
+    shown = dialog.keys_error.text()
+    _save(dialog, "bad_key_import")
+    dialog.reject()
+    return shown
+
+
+def _test_connection(qtbot: QtBot, window: MainWindow, gateway: str, client_id: str) -> str:
+    window.open_settings()
+    dialog = window.settings_dialog
+    dialog.environment.setCurrentIndex(dialog.environment.findData("sandbox"))
+    dialog.region.setCurrentIndex(dialog.region.findData("custom"))
+    dialog.gateway_url.setText(gateway)
+    dialog.client_id.setText(client_id)
+    dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.test_results.property("all_ok") is not None, timeout=WAIT)
+    assert dialog.test_results.property("all_ok") is False
+    tested = dialog.test_results.text()
+    return tested
+
+
+def test_test_connection_with_a_bad_stored_key_reads_in_chinese(
+    qtbot: QtBot, window: MainWindow, backend: Backend, other_rsa: object
+) -> None:
+    """An encrypted private key in the keyring (imported before the check existed, or by
+    hand): Test connection names the key and the fault in Chinese."""
+    from cryptography.hazmat.primitives import serialization
+
+    sandbox = backend.sandbox
+    encrypted = _pem_private(other_rsa, serialization.BestAvailableEncryption(b"secret"))
+    backend.secrets.save(
+        "sandbox", Credentials(sandbox.client_id, encrypted, sandbox.antom_public_key_pem)
+    )
+    tested = _test_connection(qtbot, window, sandbox.base_url, sandbox.client_id)
+    assert "商户私钥无法使用：已保存的私钥：密钥已用密码加密；请导出未加密的密钥" in tested, tested
+    assert not ENGLISH_WORDS.search(tested), tested
+    _save(window.settings_dialog, "bad_key_test_connection")
+    window.settings_dialog.resize(1024, 700)  # as large as the window
+    _save(window.settings_dialog, "bad_key_test_connection")
+    window.settings_dialog.reject()
+
+
+def test_the_gateway_refusing_the_test_request_reads_in_chinese(
+    qtbot: QtBot, window: MainWindow, backend: Backend, other_rsa: object
+) -> None:
+    """A private key Antom does not know: the sandbox answers INVALID_SIGNATURE (signed, so
+    the answer verifies) and the doctor's 'gateway refused' line reads in Chinese."""
+    sandbox = backend.sandbox
+    backend.secrets.save(
+        "sandbox",
+        Credentials(sandbox.client_id, _pem_private(other_rsa), sandbox.antom_public_key_pem),
+    )
+    tested = _test_connection(qtbot, window, sandbox.base_url, sandbox.client_id)
+    assert "网关拒绝了请求：INVALID_SIGNATURE（Antom 无法验证我方签名（请检查密钥））" in tested, (
+        tested
+    )
+    assert "refused" not in tested and "the gateway" not in tested, tested
+    _save(window.settings_dialog, "gateway_refused_test_connection")
+    window.settings_dialog.reject()
+
+
+def test_the_doctor_and_the_key_checks_keep_their_english() -> None:
+    """The command line, the logs and the journal read the English as before."""
+    from posapp.commands.doctor import DoctorFailure, DoctorTarget, check_connection
+    from posapp.core.antom import signing
+
+    with pytest.raises(antom_errors.KeyFormatError) as bad:
+        signing.load_private_key("hello", "the merchant private key")
+    assert bad.value.message == "the merchant private key: not valid PEM or Base64 key text"
+    target = DoctorTarget("test", "", "", "hello", "", "the stored private key", "x")
+    with pytest.raises(DoctorFailure) as failed:
+        check_connection(target, 1.0, lambda _line: None)
+    assert failed.value.line == (
+        "unusable merchant private key: the stored private key: not valid PEM or Base64 key text"
+    )
+    assert type(failed.value.line) is UserText
+    assert f"{failed.value.line}" == str(failed.value.line)
+
+
+def test_a_refused_capture_reads_in_chinese_in_the_timeline(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    """The journal keeps 'capture refused: AUTH_EXPIRED' (English, as it always did); the
+    Orders timeline shows the reason in Chinese."""
+    from datetime import timedelta
+
+    from posapp.core.services.pin import TRAINING_PIN
+    from tests.ui.test_dialogs_flows import pay
+
+    held = pay(backend)
+    backend.sandbox.clock.advance(timedelta(days=8))
+    backend.backoffice.capture(held, backend.backoffice.approve(TRAINING_PIN))
+    stored = [e.detail.get("reason") for e in backend.repo.events_for_payment(held.id)]
+    assert "capture refused: AUTH_EXPIRED" in stored  # unchanged in the journal
+    orders = orders_of(qtbot, window, 1)
+    orders.select_rows([orders.model.row_of(held.id)])
+
+    def lines() -> list[str]:
+        tree = orders.details.timeline
+        return [
+            tree.topLevelItem(i).child(j).text(1)
+            for i in range(tree.topLevelItemCount())
+            for j in range(tree.topLevelItem(i).childCount())
+        ]
+
+    qtbot.waitUntil(lambda: "原因：请款被拒：AUTH_EXPIRED（授权已过期）" in lines(), timeout=WAIT)
+    assert not any(line.startswith("reason:") for line in lines()), lines()
+    texts = orders.details.timeline_texts()
+    assert "请款已记录" in texts and not any("Capture" in t for t in texts), texts
+    orders.details.timeline.expandAll()
+    _save(window, "refused_capture_timeline")
+
+
+@pytest.mark.parametrize(
+    ("reason", "chinese"),
+    [
+        ("declined by the card issuer", "发卡行拒绝交易"),
+        ("cancel refused: ORDER_STATUS_INVALID", "撤销被拒：ORDER_STATUS_INVALID（"),
+        (
+            "no verified answer: no verified answer (GatewayConnectError)",
+            "没有经过验证的应答：没有经过验证的应答（无法连接支付服务：请检查网络连接。）",
+        ),
+        ("not sent: GatewayConnectError", "未发送：无法连接支付服务：请检查网络连接。"),
+        ("refused before sending", "发送前被拒绝"),
+        ("7-day capture window passed", "7 天请款期限已过"),
+        ("payment failed (inquiry)", "付款失败（查询结果）"),
+    ],
+)
+def test_journaled_reasons_read_in_chinese(
+    qapp: QCoreApplication, reason: str, chinese: str
+) -> None:
+    from posapp.ui.views.payment_details import detail_lines, reason_words
+
+    assert i18n.install_translators(qapp, "zh_CN") == "zh_CN"
+    try:
+        assert chinese in reason_words(reason), reason_words(reason)
+        assert detail_lines({"reason": reason})[0].startswith("原因：")
+    finally:
+        i18n.remove_translators(qapp)
+    assert reason_words(reason) == reason  # the English UI shows the journal's words
+    assert detail_lines({"reason": reason}) == [f"reason: {reason}"]
+
+
+def test_the_settlers_refusals_read_in_chinese(zh: None, backend: Backend) -> None:
+    """A capture or refund of a payment without Antom's paymentId (still being checked)."""
+    from posapp.core.domain import DomainError
+    from tests.ui.test_dialogs_flows import pay
+
+    held = pay(backend)
+    capture = backend.repo.record_capture_intent(
+        held.id, "CAP-test-1", operator="m", terminal_id="T1"
+    )
+    unchecked = replace(held, payment_id=None)
+    with pytest.raises(DomainError) as capture_refused:
+        backend.settler.send_capture(capture, unchecked, operator="m")
+    assert capture_refused.value.user_message == (
+        "This payment is still being checked; capture it in a moment."
+    )
+    assert i18n.user_error_text(capture_refused.value) == "这笔付款仍在核实中；请稍后再请款。"
+    with pytest.raises(DomainError) as refund_refused:
+        backend.settler.send_refund(capture, unchecked, operator="m")  # type: ignore[arg-type]
+    assert refund_refused.value.user_message == "This payment cannot be refunded yet."
+    assert i18n.user_error_text(refund_refused.value) == "这笔付款暂时还不能退款。"

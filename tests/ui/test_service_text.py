@@ -44,9 +44,11 @@ VISA_OK = "4054695723100768"
 
 
 def core_messages() -> dict[str, str]:
-    """Every ``UserText(id, english, ...)`` written in posapp/core, plus the status words."""
+    """Every ``UserText(id, english, ...)`` written in posapp/core and in ``posapp doctor``
+    (Settings > Test connection shows its lines), plus the status words."""
     found: dict[str, str] = {}
-    for path in sorted((ROOT / "posapp" / "core").rglob("*.py")):
+    sources = [*(ROOT / "posapp" / "core").rglob("*.py"), ROOT / "posapp/commands/doctor.py"]
+    for path in sorted(sources):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)

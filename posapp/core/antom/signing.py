@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from posapp.core.antom.errors import KeyFormatError, SignatureError
+from posapp.core.usertext import UserText
 
 ALGORITHM = "RSA256"
 DEFAULT_KEY_VERSION = "1"
@@ -137,16 +138,29 @@ def _read(material: str | bytes | Path, source: str | None) -> tuple[str, str]:
         try:
             data = material.read_bytes()
         except OSError as exc:
-            raise KeyFormatError(f"{src}: cannot read the file ({exc.strerror})") from None
+            raise KeyFormatError(
+                UserText(
+                    "key.cannot_read",
+                    "{source}: cannot read the file ({reason})",
+                    source=src,
+                    reason=str(exc.strerror),
+                )
+            ) from None
     else:
         src = source or "the key"
         data = material.encode() if isinstance(material, str) else material
     try:
         text = data.decode("ascii").strip()
     except UnicodeDecodeError:
-        raise KeyFormatError(f"{src}: not a text key (PEM or Base64 expected)") from None
+        raise KeyFormatError(
+            UserText(
+                "key.not_text",
+                "{source}: not a text key (PEM or Base64 expected)",
+                source=src,
+            )
+        ) from None
     if not text:
-        raise KeyFormatError(f"{src}: the key is empty")
+        raise KeyFormatError(UserText("key.empty", "{source}: the key is empty", source=src))
     return text, src
 
 
@@ -156,19 +170,31 @@ def _der_from(text: str, src: str) -> tuple[str | None, bytes]:
         label, body = match.group(1), match.group(2)
         if "ENCRYPTED" in label or "Proc-Type: 4,ENCRYPTED" in body:
             raise KeyFormatError(
-                f"{src}: the key is encrypted with a passphrase; export it unencrypted"
+                UserText(
+                    "key.encrypted_export",
+                    "{source}: the key is encrypted with a passphrase; export it unencrypted",
+                    source=src,
+                )
             )
     elif "-----BEGIN" in text:
-        raise KeyFormatError(f"{src}: the PEM key is truncated (no matching END line)")
+        raise KeyFormatError(
+            UserText(
+                "key.pem_truncated",
+                "{source}: the PEM key is truncated (no matching END line)",
+                source=src,
+            )
+        )
     else:
         label, body = None, text
     b64 = re.sub(r"\s+", "", body)
     try:
         der = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError):
-        raise KeyFormatError(f"{src}: not valid PEM or Base64 key text") from None
+        raise KeyFormatError(
+            UserText("key.not_pem", "{source}: not valid PEM or Base64 key text", source=src)
+        ) from None
     if not der:
-        raise KeyFormatError(f"{src}: the key is empty")
+        raise KeyFormatError(UserText("key.empty", "{source}: the key is empty", source=src))
     return label, der
 
 
@@ -177,12 +203,23 @@ def load_private_key(material: str | bytes | Path, source: str | None = None) ->
     text, src = _read(material, source)
     label, der = _der_from(text, src)
     if label is not None and "PRIVATE KEY" not in label:
-        raise KeyFormatError(f"{src}: this is a {label.lower()}, not a private key")
+        raise KeyFormatError(
+            UserText(
+                "key.labelled_not_private",
+                "{source}: this is a {label}, not a private key",
+                source=src,
+                label=label.lower(),
+            )
+        )
     key = None
     try:
         key = serialization.load_der_private_key(der, password=None)
     except TypeError:
-        raise KeyFormatError(f"{src}: the key is encrypted with a passphrase") from None
+        raise KeyFormatError(
+            UserText(
+                "key.encrypted", "{source}: the key is encrypted with a passphrase", source=src
+            )
+        ) from None
     except (ValueError, UnsupportedAlgorithm):
         pass
     if key is None:
@@ -191,13 +228,47 @@ def load_private_key(material: str | bytes | Path, source: str | None = None) ->
         try:
             _load_public_der(der)
         except KeyFormatError:
-            hint = "truncated or damaged" if len(der) > 64 else "too short to be a key"
-            raise KeyFormatError(f"{src}: not a usable RSA private key ({hint})") from None
-        raise KeyFormatError(f"{src}: this is a public key, not a private key")
+            if len(der) > 64:
+                raise KeyFormatError(
+                    UserText(
+                        "key.private_damaged",
+                        "{source}: not a usable RSA private key (truncated or damaged)",
+                        source=src,
+                    )
+                ) from None
+            raise KeyFormatError(
+                UserText(
+                    "key.private_too_short",
+                    "{source}: not a usable RSA private key (too short to be a key)",
+                    source=src,
+                )
+            ) from None
+        raise KeyFormatError(
+            UserText(
+                "key.public_not_private",
+                "{source}: this is a public key, not a private key",
+                source=src,
+            )
+        )
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise KeyFormatError(f"{src}: not an RSA key ({type(key).__name__.lstrip('_')})")
+        raise KeyFormatError(
+            UserText(
+                "key.not_rsa",
+                "{source}: not an RSA key ({kind})",
+                source=src,
+                kind=type(key).__name__.lstrip("_"),
+            )
+        )
     if key.key_size < MIN_KEY_BITS:
-        raise KeyFormatError(f"{src}: the key has {key.key_size} bits; Antom needs {MIN_KEY_BITS}")
+        raise KeyFormatError(
+            UserText(
+                "key.too_small",
+                "{source}: the key has {bits} bits; Antom needs {needed}",
+                source=src,
+                bits=key.key_size,
+                needed=MIN_KEY_BITS,
+            )
+        )
     return key
 
 
@@ -225,7 +296,13 @@ def load_public_key(material: str | bytes | Path, source: str | None = None) -> 
     text, src = _read(material, source)
     label, der = _der_from(text, src)
     if label is not None and "PRIVATE" in label:
-        raise KeyFormatError(f"{src}: this is a private key; the Antom public key is expected")
+        raise KeyFormatError(
+            UserText(
+                "key.private_not_public",
+                "{source}: this is a private key; the Antom public key is expected",
+                source=src,
+            )
+        )
     if label == "CERTIFICATE":
         # Some dashboards hand out the key inside an X.509 certificate: use the key in it.
         try:
@@ -237,23 +314,50 @@ def load_public_key(material: str | bytes | Path, source: str | None = None) -> 
                 )
             )
         except ValueError:
-            raise KeyFormatError(f"{src}: the certificate is damaged") from None
+            raise KeyFormatError(
+                UserText(
+                    "key.certificate_damaged", "{source}: the certificate is damaged", source=src
+                )
+            ) from None
     try:
         key = _load_public_der(der)
     except KeyFormatError as exc:
         if "not an RSA key" in exc.message:
-            raise KeyFormatError(f"{src}: {exc.message}") from None
+            raise KeyFormatError(
+                UserText(
+                    "key.not_rsa",
+                    "{source}: not an RSA key ({kind})",
+                    source=src,
+                    kind=exc.message.partition("(")[2].removesuffix(")"),
+                )
+            ) from None
         try:
             serialization.load_der_private_key(der, password=None)
         except (ValueError, TypeError, UnsupportedAlgorithm):
             raise KeyFormatError(
-                f"{src}: not a usable RSA public key (truncated or damaged)"
+                UserText(
+                    "key.public_damaged",
+                    "{source}: not a usable RSA public key (truncated or damaged)",
+                    source=src,
+                )
             ) from None
         raise KeyFormatError(
-            f"{src}: this is a private key; the Antom public key is expected"
+            UserText(
+                "key.private_not_public",
+                "{source}: this is a private key; the Antom public key is expected",
+                source=src,
+            )
         ) from None
     if key.key_size < MIN_KEY_BITS:
-        raise KeyFormatError(f"{src}: the key has {key.key_size} bits; Antom needs {MIN_KEY_BITS}")
+        raise KeyFormatError(
+            UserText(
+                "key.too_small",
+                "{source}: the key has {bits} bits; Antom needs {needed}",
+                source=src,
+                bits=key.key_size,
+                needed=MIN_KEY_BITS,
+            )
+        )
     return key
 
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from posapp.core.antom import signing
 from posapp.core.antom.errors import KeyFormatError
+from posapp.core.usertext import UserText
 
 SERVICE_PREFIX = "posapp"
 # keyring entries per environment (service "posapp/<environment>")
@@ -64,9 +65,14 @@ def validate_credentials(
     """
     cid = client_id.strip()
     if not cid:
-        raise CredentialsError("the client id is empty")
+        raise CredentialsError(UserText("credentials.client_id_empty", "the client id is empty"))
     if len(cid) > 64 or not cid.isprintable() or " " in cid:
-        raise CredentialsError("the client id must be 1 to 64 characters without spaces")
+        raise CredentialsError(
+            UserText(
+                "credentials.client_id_format",
+                "the client id must be 1 to 64 characters without spaces",
+            )
+        )
     try:
         private = signing.load_private_key(private_key_pem, "the merchant private key")
         public = signing.load_public_key(antom_public_key_pem, "the Antom public key")
@@ -77,11 +83,19 @@ def validate_credentials(
     )
     signature = signing.sign(private, probe)
     if not signing.verify(private.public_key(), probe, signature):
-        raise CredentialsError("the merchant private key cannot produce a valid signature")
+        raise CredentialsError(
+            UserText(
+                "credentials.cannot_sign",
+                "the merchant private key cannot produce a valid signature",
+            )
+        )
     if signing.keys_match(private, public):
         raise CredentialsError(
-            "the Antom public key is the merchant's own public key; "
-            "use the Antom public key shown in the Antom dashboard"
+            UserText(
+                "credentials.own_public_key",
+                "the Antom public key is the merchant's own public key; "
+                "use the Antom public key shown in the Antom dashboard",
+            )
         )
 
 

@@ -62,6 +62,7 @@ from posapp.core.domain import (
     Refund,
 )
 from posapp.core.journal.repository import JournalRepository, StaleRecord
+from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
 
@@ -592,7 +593,10 @@ class Settler:
         if not payment.payment_id:
             raise DomainError(
                 f"payment {payment.id} has no Antom paymentId yet",
-                user_message="This payment is still being checked; capture it in a moment.",
+                user_message=UserText(
+                    "capture.still_checking",
+                    "This payment is still being checked; capture it in a moment.",
+                ),
             )
         request = CaptureRequest(capture.capture_request_id, payment.payment_id, capture.amount)
         response = self._send_operation(
@@ -751,7 +755,7 @@ class Settler:
         if not payment.payment_id:
             raise DomainError(
                 f"payment {payment.id} has no Antom paymentId",
-                user_message="This payment cannot be refunded yet.",
+                user_message=UserText("refund.not_yet", "This payment cannot be refunded yet."),
             )
         request = RefundRequest(
             refund.refund_request_id,

@@ -7,11 +7,13 @@ opens to show its (already sanitised) detail fields. Events are read on a worker
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posapp.core.antom.messages import Api, explain, known_codes
 from posapp.core.domain import Event, EventKind, PaymentStatus
 from posapp.core.usertext import UserText
 from posapp.ui.i18n import has_translation, service_text, user_error_text
@@ -279,8 +282,12 @@ def describe_event(event: Event) -> str:
                 "FAILED": QCoreApplication.translate("PaymentDetails", "failed"),
                 "NOT_SENT": QCoreApplication.translate("PaymentDetails", "never reached Antom"),
             }.get(event.to_status or "", event.to_status or "")
+            operation = {
+                "capture": QCoreApplication.translate("PaymentDetails", "capture"),
+                "refund": QCoreApplication.translate("PaymentDetails", "refund"),
+            }.get(str(operation), str(operation))
             return QCoreApplication.translate("PaymentDetails", "{0} {1}").format(
-                str(operation).capitalize(), words
+                operation.capitalize(), words
             )
         if not event.from_status:
             return QCoreApplication.translate("PaymentDetails", "Recorded: {0}").format(
@@ -298,7 +305,7 @@ def describe_event(event: Event) -> str:
         )
     if event.kind is EventKind.SECURITY:
         return QCoreApplication.translate("PaymentDetails", "Refused: {0}").format(
-            detail.get("reason") or detail.get("message") or api
+            reason_words(str(detail.get("reason") or detail.get("message") or api))
         )
     return str(detail.get("message") or detail.get("note") or api or event.kind.value)
 
@@ -319,12 +326,88 @@ def _error_words(error: str) -> str:
     return error
 
 
+# Reasons the services journal for a state change in fixed English words.
+_FIXED_REASONS = {
+    "refused before sending": QT_TRANSLATE_NOOP("PaymentDetails", "refused before sending"),
+    "payment failed (inquiry)": QT_TRANSLATE_NOOP("PaymentDetails", "payment failed (inquiry)"),
+    "notifyPayment: failed": QT_TRANSLATE_NOOP("PaymentDetails", "notifyPayment: failed"),
+    "7-day capture window passed": QT_TRANSLATE_NOOP(
+        "PaymentDetails", "7-day capture window passed"
+    ),
+    "Antom does not know this paymentRequestId": QT_TRANSLATE_NOOP(
+        "PaymentDetails", "Antom does not know this paymentRequestId"
+    ),
+}
+_REFUSED = re.compile(r"(capture|cancel) refused: ([A-Za-z0-9_?]+)")
+_NO_ANSWER = re.compile(r"no verified answer \((\w+)\)")
+_NOT_SENT = re.compile(r"not sent: (\w+)")
+
+
+def reason_words(reason: str) -> str:
+    """The reason journaled with a state change or a refusal ("capture refused:
+    AUTH_EXPIRED", a decline's words, "no verified answer (GatewayConnectError)"), stored
+    as plain English, in the UI's language; the English UI shows it as stored."""
+    if reason in _FIXED_REASONS:
+        return QCoreApplication.translate("PaymentDetails", _FIXED_REASONS[reason])
+    words = _result_reasons().get(reason)
+    if words is not None:
+        return service_text(words)
+    found = _REFUSED.fullmatch(reason)
+    if found:
+        refused = (
+            QCoreApplication.translate("PaymentDetails", "capture refused: {0}")
+            if found[1] == "capture"
+            else QCoreApplication.translate("PaymentDetails", "cancel refused: {0}")
+        ).format(found[2])
+        code_words = explain(found[2])
+        if code_words is not None and has_translation(code_words):
+            return QCoreApplication.translate("PaymentDetails", "{0} ({1})").format(
+                refused, service_text(code_words)
+            )
+        return refused
+    head, sep, rest = reason.partition("no verified answer: ")
+    if sep and not head:
+        return QCoreApplication.translate("PaymentDetails", "no verified answer: {0}").format(
+            reason_words(rest)
+        )
+    found = _NO_ANSWER.fullmatch(reason)
+    if found:
+        return QCoreApplication.translate("PaymentDetails", "no verified answer ({0})").format(
+            _error_words(found[1])
+        )
+    found = _NOT_SENT.fullmatch(reason)
+    if found:
+        return QCoreApplication.translate("PaymentDetails", "not sent: {0}").format(
+            _error_words(found[1])
+        )
+    return reason
+
+
+@functools.cache
+def _result_reasons() -> dict[str, UserText]:
+    """Our English words for every result code (a decline's journaled reason) -> message."""
+    table: dict[str, UserText] = {}
+    for api in Api:
+        for code in sorted(known_codes(api)):
+            words = explain(code)
+            if words is not None:
+                table.setdefault(str(words), words)
+    return table
+
+
 def detail_lines(detail: Mapping[str, Any], prefix: str = "", limit: int = 40) -> list[str]:
-    """The sanitised detail object flattened to ``key: value`` lines (bounded)."""
+    """The sanitised detail object flattened to ``key: value`` lines (bounded); a state
+    change's ``reason`` in the UI's language (``reason_words``)."""
     lines: list[str] = []
     for key, value in (detail or {}).items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        if not prefix and key == "reason" and isinstance(value, str):
+            lines.append(
+                QCoreApplication.translate("PaymentDetails", "reason: {0}").format(
+                    reason_words(value)
+                )
+            )
+        elif isinstance(value, Mapping):
             lines.extend(detail_lines(value, f"{name}.", limit))
         elif isinstance(value, list):
             lines.append(f"{name}: {json.dumps(value, ensure_ascii=False)[:200]}")
