@@ -264,7 +264,9 @@ def test_details_pane_shows_the_timeline(qtbot, journal, runner) -> None:
     assert texts[0] == "Recorded: Not sent yet"  # the intent, first
     assert any("Held → Paid" in t for t in texts)
     assert view.details.fields["network_tx"].text() == "NTX000001"
-    assert view.details.fields["checks"].text() == "Y / M"
+    # New payment's words, from the same table (not the raw codes "Y / M")
+    assert view.details.fields["avs"].text() == "address and postcode match"
+    assert view.details.fields["cvv"].text() == "matches"
     assert view.details.payment.id == p.id
 
 
