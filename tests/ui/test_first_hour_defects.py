@@ -5,13 +5,16 @@ the Orders ones in test_orders_view.py and test_orders_columns.py."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from posapp.config import Settings
+from posapp.core.domain import PaymentStatus
 from posapp.core.money import Money
 from posapp.ui.ports import DuplicateMatch, Outcome
 from posapp.ui.tasks import TaskRunner
@@ -199,3 +202,33 @@ def test_avs_and_cvv_read_the_same_in_new_payment_and_orders(
     assert view.result_panel.detail("avs") == avs_words("Y") == "address and postcode match"
     assert view.result_panel.detail("cvv") == cvv_words("M") == "matches"
     assert Money(1250, "SGD") == cashier.orders[0].amount
+
+
+@pytest.mark.parametrize(
+    ("language", "rows", "said"),
+    [
+        ("en", 1, "1 row exported to "),
+        ("en", 3, "3 rows exported to "),
+        ("zh_CN", 1, "已导出 1 行到 "),
+    ],
+)
+def test_the_orders_export_counts_rows_in_words(
+    qtbot: QtBot, qapp: QApplication, language: str, rows: int, said: str, tmp_path: Path
+) -> None:
+    from posapp.ui import i18n
+    from posapp.ui.views.orders_view import OrdersView
+
+    from .test_orders_view import Journal, open_view
+
+    i18n.install_translators(qapp, language)
+    runner = TaskRunner()
+    try:
+        journal = Journal(tmp_path / "journal.sqlite3")
+        journal.pay(PaymentStatus.CAPTURED)
+        view: OrdersView = open_view(qtbot, runner, journal)
+        view._on_exported(Path("/tmp/orders.csv"), rows)
+        assert view.status_line.text() == f"{said}/tmp/orders.csv"
+        journal.repo.close()
+    finally:
+        runner.shutdown()
+        i18n.remove_translators(qapp)

@@ -599,16 +599,20 @@ class NewPaymentView(QWidget):
         if duplicate:
             # said by what matched; the service's sentence ends with the question
             # ("... Charge it again?")
+            earlier = service_text(duplicate.message)
             if duplicate.same_order:
-                question = self.tr(
-                    "Order %1 already has a payment that holds money or is being checked "
-                    "(one successful payment per order):\n%2"
-                ).replace("%1", order.reference)
+                question = (
+                    self.tr(
+                        "Order %1 already has a payment that holds money or is being checked "
+                        "(one successful payment per order):\n%2"
+                    )
+                    .replace("%2", earlier)
+                    .replace("%1", order.reference)
+                )
             else:
                 question = self.tr(
-                    "The same card was charged the same amount less than 10 minutes ago:\n%2"
-                )
-            question = question.replace("%2", service_text(duplicate.message))
+                    "The same card was charged the same amount less than 10 minutes ago:\n%1"
+                ).replace("%1", earlier)
             if not self._confirm(self.tr("Possible duplicate payment"), question):
                 self._set_in_flight(False)
                 self.result_panel.show_empty()
