@@ -1225,6 +1225,54 @@
             <source>reason: {0}</source>
             <translation>原因：{0}</translation>
         </message>
+        <message>
+            <source>3-D Secure</source>
+            <translation>3-D Secure</translation>
+        </message>
+        <message>
+            <source>not offered</source>
+            <translation>未发起</translation>
+        </message>
+        <message>
+            <source>challenged</source>
+            <translation>已质询验证</translation>
+        </message>
+        <message>
+            <source>frictionless</source>
+            <translation>无感验证</translation>
+        </message>
+        <message>
+            <source>result %1</source>
+            <translation>结果 %1</translation>
+        </message>
+        <message>
+            <source>liability shift: yes</source>
+            <translation>责任转移：是</translation>
+        </message>
+        <message>
+            <source>liability shift: no</source>
+            <translation>责任转移：否</translation>
+        </message>
+        <message>
+            <source>exemption %1</source>
+            <translation>豁免 %1</translation>
+        </message>
+        <message>
+            <source>CAVV given</source>
+            <translation>已提供 CAVV</translation>
+        </message>
+        <message>
+            <source>reason %1</source>
+            <translation>原因 %1</translation>
+        </message>
+        <message>
+            <source>challenge cancelled (%1)</source>
+            <translation>验证已取消（%1）</translation>
+        </message>
+        <message>
+            <source>DS transaction %1</source>
+            <translation>DS 交易 %1</translation>
+        </message>
     </context>
     <context>
         <name>PaymentFields</name>
