@@ -29,6 +29,7 @@ from posapp.core.money import Money
 from posapp.core.services.checkout import InFlight, new_request_id, status_text
 from posapp.core.services.pin import Approval, PinError, PinManager
 from posapp.core.services.settle import Settler
+from posapp.core.services.validation import card_data_problem
 from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
@@ -311,6 +312,9 @@ class BackOfficeService:
                     limit=256,
                 )
             )
+        card_data = card_data_problem("reason", reason)
+        if card_data is not None:  # the reason is journaled and sent to Antom in clear
+            raise BackOfficeError(card_data)
         p = self.check_refund(payment, amount)
         self._consume(approval, "refund", p)
         request_id = new_request_id("RFD")

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from posapp.config import GATEWAYS, ConfigError, Environment, Settings
 from posapp.core.money import EXPONENTS
-from posapp.ui.i18n import error_text, user_error_text
+from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import CheckResult, SettingsPort
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.field_error import FieldError
@@ -309,6 +309,7 @@ class SettingsDialog(QDialog):
             return None
 
     def _show_error(self, field: str, message: str) -> None:
+        message = service_text(message)  # a UserText from the core, in the UI's language
         target = self.errors.get(field)
         if target is None:
             self.save_error.show_error(message)
