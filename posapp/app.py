@@ -6,6 +6,7 @@ The one place where objects are built and wired; everything else receives what i
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import secrets
@@ -13,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from posapp.config import ConfigError, Environment, Settings, load_settings
@@ -26,7 +28,14 @@ from posapp.core.journal.repository import JournalRepository
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
 from posapp.core.services.notifications import NotificationListener
-from posapp.core.services.pin import PIN_FILE, TRAINING_PIN, PinManager
+from posapp.core.services.pin import (
+    LEGACY_PIN_FILE,
+    TRAINING_PIN_FILE,
+    FilePinStore,
+    PinManager,
+    RecordLock,
+    SecretPinStore,
+)
 from posapp.core.services.poller import Poller
 from posapp.core.services.recovery import Recovery, RecoveryReport
 from posapp.core.services.schedule import PollSchedule
@@ -38,7 +47,7 @@ from posapp.core.services.secrets import (
 )
 from posapp.core.services.settle import Settler
 from posapp.logs import setup_logging
-from posapp.paths import AppDirs, app_dirs
+from posapp.paths import APP_AUTHOR, APP_NAME, AppDirs, app_dirs
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +259,52 @@ def _fingerprint_key(dirs: AppDirs) -> bytes:
     return key
 
 
+def pin_record_name(environment: Environment, client_id: str) -> str:
+    """The keyring entry of a till's manager PIN record: one per environment and merchant."""
+    return f"{environment.value}/{client_id}"
+
+
+def pin_lock_path(name: str) -> Path:
+    """The lock file serialising every change of the PIN record ``name``: per record, not per
+    data dir, so tills (or a second ``--data-dir``) sharing a record share its lock."""
+    import platformdirs
+
+    digest = hashlib.sha256(name.encode()).hexdigest()[:24]
+    root = Path(platformdirs.user_state_dir(APP_NAME, APP_AUTHOR))
+    return root / "locks" / f"pin-{digest}.lock"
+
+
+def pin_manager(
+    dirs: AppDirs,
+    environment: Environment,
+    client_id: str,
+    store: SecretStore,
+    *,
+    clock: Clock | None = None,
+    n: int | None = None,
+) -> PinManager:
+    """The till's PinManager. Training: the record in a file of the training data dir.
+    Otherwise: the record in the OS keyring, the old config/manager_pin.json migrated once."""
+    cost = {"n": n} if n else {}
+    if environment is Environment.TRAINING:
+        path = dirs.config / TRAINING_PIN_FILE
+        return PinManager(
+            FilePinStore(path),
+            lock=RecordLock(path.with_name(path.name + ".lock")),
+            clock=clock,
+            training=True,
+            **cost,
+        )
+    name = pin_record_name(environment, client_id)
+    return PinManager(
+        SecretPinStore(store, name),
+        lock=RecordLock(pin_lock_path(name)),
+        clock=clock,
+        legacy_file=dirs.config / LEGACY_PIN_FILE,
+        **cost,
+    )
+
+
 def build_backend(
     dirs: AppDirs,
     settings: Settings,
@@ -325,12 +380,7 @@ def build_backend(
         raise
     terminal = settings.terminal_id
     settler = Settler(repo, client, clock, terminal)
-    pins = PinManager(
-        dirs.config / PIN_FILE,
-        clock=clock,
-        default_pin=TRAINING_PIN if settings.environment is Environment.TRAINING else None,
-        **({"n": pin_cost} if pin_cost else {}),
-    )
+    pins = pin_manager(dirs, settings.environment, client_id, store, clock=clock, n=pin_cost)
     in_flight = InFlight()
     poller = Poller(
         repo,

@@ -38,7 +38,7 @@ from posapp.core.services.checkout import (
     CheckoutService,
     DuplicateSuspected,
 )
-from posapp.core.services.pin import TRAINING_PIN, PinManager
+from posapp.core.services.pin import TRAINING_PIN, MemoryPinStore, PinManager
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
 from posapp.core.services.validation import read_card
@@ -85,7 +85,7 @@ def build(
     checkout = CheckoutService(
         repo, client, settler, clock, CheckoutConfig(terminal_id=TERMINAL, currency=CURRENCY)
     )
-    pins = PinManager(None, clock=clock, default_pin=TRAINING_PIN, n=2**10)
+    pins = PinManager(MemoryPinStore(), clock=clock, training=True, n=2**10)
     backoffice = BackOfficeService(repo, settler, pins, clock, TERMINAL)
     return repo, checkout, backoffice, Recovery(repo, settler, clock)
 
