@@ -228,6 +228,12 @@ def run_set_pin(args: argparse.Namespace) -> int:
 
     pins, _env, _creds = _till_pins(args)
     try:
+        if not pins.uses_default() and not pins.is_set():
+            raise UsageError(
+                "no usable manager PIN is stored for this till (missing or damaged): approvals "
+                "are locked until the merchant sets one with "
+                "`posapp keys reset-pin --private-key FILE`"
+            )
         current = None if pins.uses_default() else _ask("Current manager PIN: ")
         new = _new_pin(pins.minimum_length)
         pins.set_pin(new, current)
