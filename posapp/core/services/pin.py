@@ -473,7 +473,9 @@ class PinManager:
         # The public default PIN: a slow hash of it protects nothing (it is in the banner);
         # a fixed salt makes its hash the same in every process, so "still the default" can
         # be told from the stored record.
-        self._default = hash_pin(TRAINING_PIN, n=_DEFAULT_PIN_N, salt=_DEFAULT_SALT) if training else None
+        self._default = (
+            hash_pin(TRAINING_PIN, n=_DEFAULT_PIN_N, salt=_DEFAULT_SALT) if training else None
+        )
         if legacy_file is not None and not training:
             self._migrate(legacy_file)
 
