@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from posapp.core.cards import has_card_data
 from posapp.core.money import EXPONENTS
-from posapp.core.usertext import UserText
+from posapp.core.services.validation import card_data_problem
 
 
 class Environment(StrEnum):
@@ -89,15 +88,9 @@ class Settings:
             raise ConfigError("terminal_id", "use 1 to 32 printable characters")
         for name in ("terminal_id", "merchant_name"):
             # the store name goes into descriptions sent to Antom; both into the journal
-            if has_card_data(getattr(self, name)):
-                raise ConfigError(
-                    name,
-                    UserText(
-                        "settings.card_data",
-                        "This looks like card data (a card number or magnetic stripe track): "
-                        "card data is never kept in the settings",
-                    ),
-                )
+            card_data = card_data_problem(name, getattr(self, name))
+            if card_data is not None:
+                raise ConfigError(name, card_data)
         if self.environment is not Environment.TRAINING and not self.client_id.strip():
             raise ConfigError("client_id", "enter the client id from the Antom dashboard")
         if self.environment is Environment.SANDBOX and not self.client_id.startswith("SANDBOX_"):

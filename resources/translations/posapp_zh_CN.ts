@@ -2093,14 +2093,54 @@
             <translation>PIN 码为 {min} 至 {max} 位数字</translation>
         </message>
         <message>
-            <source>pin.file_damaged</source>
-            <extracomment>The manager PIN file is damaged: set the PIN again</extracomment>
-            <translation>经理 PIN 码文件已损坏：请重新设置 PIN 码</translation>
+            <source>pin.record_damaged</source>
+            <extracomment>The manager PIN record is damaged: approvals are locked until the merchant resets the PIN with `posapp keys reset-pin`</extracomment>
+            <translation>经理 PIN 码记录已损坏：批准已锁定，需由商户使用 `posapp keys reset-pin` 重置 PIN 码</translation>
         </message>
         <message>
-            <source>pin.not_set</source>
-            <extracomment>No manager PIN is set: set one in Settings first</extracomment>
-            <translation>尚未设置经理 PIN 码：请先在设置中设置</translation>
+            <source>pin.not_set_locked</source>
+            <extracomment>No manager PIN is stored for this till: approvals are locked until the merchant sets one with `posapp keys reset-pin`</extracomment>
+            <translation>此收银台未存储经理 PIN 码：批准已锁定，需由商户使用 `posapp keys reset-pin` 设置</translation>
+        </message>
+        <message>
+            <source>pin.reset_refused</source>
+            <extracomment>The merchant credentials given do not match this till's: the PIN was not reset</extracomment>
+            <translation>提供的商户凭据与此收银台的不符：PIN 码未重置</translation>
+        </message>
+        <message>
+            <source>pin.reset_needs_merchant</source>
+            <extracomment>Resetting the manager PIN needs the merchant's credentials</extracomment>
+            <translation>重置经理 PIN 码需要商户凭据</translation>
+        </message>
+        <message>
+            <source>pin.changed_meanwhile</source>
+            <extracomment>The PIN was changed meanwhile: enter the new one</extracomment>
+            <translation>PIN 码刚刚已被修改：请输入新的 PIN 码</translation>
+        </message>
+        <message>
+            <source>input.card_data</source>
+            <extracomment>The {field} looks like card data (a card number or magnetic stripe track): remove it; if it is not a card number, split the digits with a letter or a slash</extracomment>
+            <translation>{field}看起来像卡数据（卡号或磁条数据）：请删除；如果不是卡号，请用字母或斜杠分隔数字</translation>
+        </message>
+        <message>
+            <source>field.store_name</source>
+            <extracomment>store name</extracomment>
+            <translation>店铺名称</translation>
+        </message>
+        <message>
+            <source>field.terminal_id</source>
+            <extracomment>terminal id</extracomment>
+            <translation>终端号</translation>
+        </message>
+        <message>
+            <source>field.description</source>
+            <extracomment>description</extracomment>
+            <translation>描述</translation>
+        </message>
+        <message>
+            <source>field.refund_reason</source>
+            <extracomment>refund reason</extracomment>
+            <translation>退款原因</translation>
         </message>
         <message>
             <source>approval.invalid</source>
@@ -2961,8 +3001,8 @@
             <translation>修改 PIN 码(&amp;P)</translation>
         </message>
         <message>
-            <source>A PIN has 4 to 8 digits. It approves captures, cancels and refunds.</source>
-            <translation>PIN 码为 4 至 8 位数字，用于批准请款、撤销和退款。</translation>
+            <source>A PIN has %1 to %2 digits. It approves captures, cancels and refunds.</source>
+            <translation>PIN 码为 %1 至 %2 位数字，用于批准请款、撤销和退款。</translation>
         </message>
         <message>
             <source>Key files (*.pem *.key *.txt);;All files (*)</source>
@@ -3011,10 +3051,6 @@
         <message>
             <source>No checks ran.</source>
             <translation>未运行任何检查。</translation>
-        </message>
-        <message>
-            <source>A PIN has 4 to 8 digits</source>
-            <translation>PIN 码为 4 至 8 位数字</translation>
         </message>
         <message>
             <source>The two new PINs are not the same</source>

@@ -115,6 +115,8 @@ _LABELS = {
     "zip_code": UserText("field.postal_code", "postal code"),
     "description": UserText("field.description", "description"),
     "reason": UserText("field.refund_reason", "refund reason"),
+    "merchant_name": UserText("field.store_name", "store name"),
+    "terminal_id": UserText("field.terminal_id", "terminal id"),
 }
 
 
