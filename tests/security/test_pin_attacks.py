@@ -19,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from posapp.app import pin_lock_path, pin_manager, pin_record_name
 from posapp.cli import main
@@ -27,6 +28,7 @@ from posapp.core.antom import signing
 from posapp.core.clock import FakeClock
 from posapp.core.services.pin import (
     MAX_ATTEMPTS,
+    MemoryPinStore,
     MerchantProofError,
     PinLocked,
     PinManager,
@@ -291,3 +293,57 @@ def test_prove_merchant_checks_a_fresh_signature() -> None:
         prove_merchant(CLIENT_ID, key, "SANDBOX_X", key)
     with pytest.raises(MerchantProofError):
         prove_merchant(CLIENT_ID, key, CLIENT_ID, "not a key")
+
+
+# -- the screens: time left on a lock-out, the 6-digit minimum next to the field ---------------
+def test_the_pin_field_shows_the_lock_out_time_left(qtbot: QtBot) -> None:
+    from posapp.ui.views.pin_dialog import PinEntry
+
+    clock = FakeClock()
+    pins = PinManager(MemoryPinStore(hash_pin(PIN, FAST).to_text()), clock=clock, n=FAST)
+    entry = PinEntry()
+    qtbot.addWidget(entry)
+    entry.show()
+    for _ in range(MAX_ATTEMPTS - 1):
+        with pytest.raises(WrongPin) as wrong:
+            pins.approve("000000")
+        entry.show_pin_error(wrong.value)
+        assert not entry.locked and entry.field.isEnabled()
+    with pytest.raises(WrongPin) as wrong:
+        pins.approve("000000")
+    entry.show_pin_error(wrong.value)
+    assert "locked for 5 minutes" in entry.error.text() and not entry.field.isEnabled()
+    clock.advance(timedelta(seconds=61))
+    with pytest.raises(PinLocked) as locked:
+        pins.approve(PIN)
+    entry.show_pin_error(locked.value)
+    assert entry.error.isVisible() and "locked for 3 min 59 s" in entry.error.text()
+
+
+@pytest.mark.parametrize(
+    ("environment", "short", "says"),
+    [(Environment.PRODUCTION, "12345", "6 to 12 digits"), (Environment.TRAINING, "123", "4 to 12")],
+)
+def test_settings_say_the_pin_minimum_next_to_the_new_pin(
+    qtbot: QtBot, tmp_path: Path, environment: Environment, short: str, says: str
+) -> None:
+    from posapp.ui.tasks import TaskRunner
+    from posapp.ui.views.settings_dialog import SettingsDialog
+    from tests.ui.test_settings_dialog import FilePort
+
+    port = FilePort(tmp_path / "settings.json")
+    runner = TaskRunner()
+    settings = Settings(environment=environment, client_id=CLIENT_ID)
+    dialog = SettingsDialog(runner, port, settings)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    try:
+        dialog.tabs.setCurrentIndex(2)
+        qtbot.keyClicks(dialog.pin_current, "1234")
+        qtbot.keyClicks(dialog.pin_new, short)
+        qtbot.keyClicks(dialog.pin_repeat, short)
+        dialog.pin_button.click()
+        assert says in dialog.errors["pin_new"].text()
+        assert dialog.errors["pin_new"].isVisible() and port.pin == "1234"  # nothing changed
+    finally:
+        runner.shutdown()
