@@ -33,10 +33,10 @@ from posapp.core.services.pin import (
     TRAINING_PIN_FILE,
     FilePinStore,
     PinManager,
-    RecordLock,
     SecretPinStore,
 )
 from posapp.core.services.poller import Poller
+from posapp.core.services.record_lock import RecordLock
 from posapp.core.services.recovery import Recovery, RecoveryReport
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import (
@@ -290,7 +290,7 @@ def pin_manager(
         path = dirs.config / TRAINING_PIN_FILE
         return PinManager(
             FilePinStore(path),
-            lock=RecordLock(path.with_name(path.name + ".lock")),
+            lock=RecordLock(path.with_name(path.name + ".lock"), key=str(path.resolve())),
             clock=clock,
             training=True,
             **cost,
@@ -298,7 +298,7 @@ def pin_manager(
     name = pin_record_name(environment, client_id)
     return PinManager(
         SecretPinStore(store, name),
-        lock=RecordLock(pin_lock_path(name)),
+        lock=RecordLock(pin_lock_path(name), key=f"pin:{name}"),
         clock=clock,
         legacy_file=dirs.config / LEGACY_PIN_FILE,
         **cost,

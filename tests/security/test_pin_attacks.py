@@ -33,12 +33,12 @@ from posapp.core.services.pin import (
     PinLocked,
     PinManager,
     PinNotSet,
-    RecordLock,
     SecretPinStore,
     WrongPin,
     hash_pin,
     prove_merchant,
 )
+from posapp.core.services.record_lock import LockBusy, RecordLock
 from posapp.core.services.secrets import Credentials, KeyringSecretStore
 from posapp.paths import app_dirs
 
@@ -65,7 +65,8 @@ def record(keyring_store: KeyringSecretStore) -> Iterator[tuple[SecretPinStore, 
 
 
 def _manager(store: SecretPinStore, tmp_path: Path, clock: FakeClock) -> PinManager:
-    return PinManager(store, lock=RecordLock(tmp_path / "pin.lock"), clock=clock, n=FAST)
+    lock = RecordLock(tmp_path / "pin.lock", key=f"{tmp_path}:{store.name}")
+    return PinManager(store, lock=lock, clock=clock, n=FAST)
 
 
 @pytest.mark.parametrize("garble", ["", "{not json", '{"hash": "x"}', "null"])
@@ -138,15 +139,14 @@ _GUESSER = textwrap.dedent(
     import sys
     from pathlib import Path
     from posapp.core.clock import FakeClock
-    from posapp.core.services.pin import (
-        PinLocked, PinManager, RecordLock, SecretPinStore, WrongPin,
-    )
+    from posapp.core.services.pin import PinLocked, PinManager, SecretPinStore, WrongPin
+    from posapp.core.services.record_lock import RecordLock
     from posapp.core.services.secrets import KeyringSecretStore
 
     prefix, name, lock, guess = sys.argv[1:5]
     pins = PinManager(
         SecretPinStore(KeyringSecretStore(service_prefix=prefix), name),
-        lock=RecordLock(Path(lock)),
+        lock=RecordLock(Path(lock), key=name),
         clock=FakeClock(),
     )
     sys.stdout.write("ready\\n")
@@ -163,16 +163,25 @@ _GUESSER = textwrap.dedent(
 )
 
 
+@pytest.mark.parametrize("lock_files", ["one lock file", "a lock file each"])
 def test_parallel_processes_get_at_most_five_checks(
-    record: tuple[SecretPinStore, str], keyring_store: KeyringSecretStore, tmp_path: Path
+    record: tuple[SecretPinStore, str],
+    keyring_store: KeyringSecretStore,
+    tmp_path: Path,
+    lock_files: str,
 ) -> None:
     """20 processes guess at once (the issue: 40 `keys set-pin` had all their guesses
-    checked): the attempt is counted before its check, so 5 are checked, 15 are locked out."""
+    checked): the attempt is counted before its check, so 5 are checked, 15 are locked out.
+    "A lock file each" is what deleting the lock file (or pointing XDG_STATE_HOME elsewhere)
+    comes to: the processes still exclude each other (the lock is named by the record)."""
     _store, name = record
-    lock = tmp_path / "pin.lock"
+
+    def lock(i: int) -> Path:
+        return tmp_path / (f"dir-{i}" if lock_files == "a lock file each" else "shared") / "lk"
+
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", _GUESSER, keyring_store._prefix, name, str(lock), f"{i:06d}"],
+            [sys.executable, "-c", _GUESSER, keyring_store._prefix, name, str(lock(i)), f"{i:06d}"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -192,6 +201,40 @@ def test_parallel_processes_get_at_most_five_checks(
             if proc.poll() is None:
                 proc.kill()
     assert sorted(outcomes) == ["CHECKED"] * MAX_ATTEMPTS + ["LOCKED"] * (20 - MAX_ATTEMPTS)
+
+
+_HOLDER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from posapp.core.services.record_lock import RecordLock
+
+    with RecordLock(Path(sys.argv[1]), key=sys.argv[2]).held():
+        print("held", flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+def test_deleting_the_lock_file_does_not_let_a_second_holder_in(tmp_path: Path) -> None:
+    path, key = tmp_path / "pin.lock", f"test:{uuid.uuid4().hex}"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(path), key],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        path.unlink()  # the cashier removes the lock file while a check holds it
+        with pytest.raises(LockBusy), RecordLock(path, key=key).held(wait=False):
+            pass
+        holder.communicate("done\n", timeout=60)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    with RecordLock(path, key=key).held(wait=False):
+        assert path.exists()
 
 
 # -- the reset flow: `posapp keys reset-pin` ---------------------------------------------------

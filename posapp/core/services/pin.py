@@ -11,8 +11,9 @@ merchant can set a PIN again (``reset`` with a ``MerchantProof``, see ``prove_me
 Training keeps its record in a file of the training data dir (training moves no money) and
 falls back to the documented ``TRAINING_PIN`` while none is set.
 
-Across processes. Every read-check-write of the record runs under an exclusive file lock
-(``RecordLock``), and an attempt is counted (written) *before* its scrypt check runs: however
+Across processes. Every read-check-write of the record runs under an exclusive lock
+(``record_lock.RecordLock``: an flock, and on Linux a mutex that deleting files cannot break),
+and an attempt is counted (written) *before* its scrypt check runs: however
 many processes guess at once, at most ``MAX_ATTEMPTS`` guesses are checked before the lock-out.
 Lock-outs escalate (``LOCK_STEPS``: 5, 15, 60, 240 minutes, then a day) until a right PIN.
 """
@@ -26,8 +27,6 @@ import os
 import secrets
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,6 +36,7 @@ from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from posapp.core.clock import Clock, SystemClock
+from posapp.core.services.record_lock import RecordLock
 from posapp.core.usertext import UserText
 
 MAX_ATTEMPTS = 5
@@ -315,62 +315,6 @@ class MemoryPinStore:
         self.text = None
 
 
-class RecordLock:
-    """An exclusive lock across processes (and threads) around every read-check-write.
-
-    ``path`` None: threads only. The lock file holds nothing; deleting or replacing it while
-    someone holds it does not let a second holder in: after locking, the holder checks that
-    the path still names the file it locked, and locks again otherwise.
-    """
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._thread_lock = threading.RLock()
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self._thread_lock:
-            if self.path is None:
-                yield
-                return
-            fd = self._acquire(self.path)
-            try:
-                yield
-            finally:
-                os.close(fd)  # closing the descriptor releases the lock
-
-    @staticmethod
-    def _acquire(path: Path) -> int:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                _lock_fd(fd)
-                mine = os.fstat(fd)
-                try:
-                    now = os.stat(path)
-                except FileNotFoundError:
-                    now = None
-            except BaseException:
-                os.close(fd)
-                raise
-            if now is not None and (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
-                return fd
-            os.close(fd)  # the file was replaced under us: lock the one the path names now
-
-
-def _lock_fd(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        import msvcrt
-
-        # msvcrt's names exist only on Windows (mypy checks on Linux)
-        getattr(msvcrt, "locking")(fd, getattr(msvcrt, "LK_LOCK"), 1)  # noqa: B009
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)
-
-
 # -- the merchant's authority for a reset ----------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class MerchantProof:
@@ -562,14 +506,14 @@ class PinManager:
         """Change the PIN; needs the current one (in training none while on the default).
         Outside training a missing or damaged record cannot be replaced here: see ``reset``."""
         check_format(new_pin, self.minimum_length)
-        if self.uses_default():
-            # training on its public default PIN: anyone may choose the till's own
-            record = self._usable()
-            until = record.until()
-            if until is not None and until > self._clock.now():
-                raise PinLocked(until, self._clock.now())
-            self._store.write(hash_pin(new_pin, self._n).to_text())
-            return
+        with self._lock.held():
+            if self.uses_default():
+                # training on its public default PIN: anyone may choose the till's own
+                until = self._usable().until()
+                if until is not None and until > self._clock.now():
+                    raise PinLocked(until, self._clock.now())
+                self._store.write(hash_pin(new_pin, self._n).to_text())
+                return
         if current_pin is None:
             with self._lock.held():
                 record = self._usable()
