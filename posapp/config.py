@@ -91,8 +91,9 @@ class Settings:
         tid = self.terminal_id.strip()
         if not tid or len(tid) > 32 or not tid.isprintable():
             raise ConfigError("terminal_id", "use 1 to 32 printable characters")
-        for name in ("terminal_id", "merchant_name"):
-            # the store name goes into descriptions sent to Antom; both into the journal
+        for name in ("terminal_id", "merchant_name", "payment_redirect_url"):
+            # the store name goes into descriptions sent to Antom, the return page into every
+            # pay; all of them into the journal
             card_data = card_data_problem(name, getattr(self, name))
             if card_data is not None:
                 raise ConfigError(name, card_data)

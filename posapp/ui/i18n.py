@@ -438,6 +438,8 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "field.store_name"),
     #: terminal id
     QT_TRANSLATE_NOOP("ServiceMessage", "field.terminal_id"),
+    #: return page
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.return_page"),
     #: description
     QT_TRANSLATE_NOOP("ServiceMessage", "field.description"),
     #: refund reason

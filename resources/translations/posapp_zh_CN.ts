@@ -2194,6 +2194,11 @@
             <translation>终端号</translation>
         </message>
         <message>
+            <source>field.return_page</source>
+            <extracomment>return page</extracomment>
+            <translation>返回页面</translation>
+        </message>
+        <message>
             <source>field.description</source>
             <extracomment>description</extracomment>
             <translation>描述</translation>

@@ -176,10 +176,13 @@ def test_refund_reason_refuses_card_data(backend: Backend) -> None:
     assert done.ok is not False
 
 
-@pytest.mark.parametrize("name", ["merchant_name", "terminal_id"])
+@pytest.mark.parametrize("name", ["merchant_name", "terminal_id", "payment_redirect_url"])
 def test_settings_refuse_card_data(name: str) -> None:
+    value = CARD_DATA["dashed"]
+    if name == "payment_redirect_url":
+        value = f"https://shop.example/paid?card={PAN}"
     with pytest.raises(ConfigError) as info:
-        replace(Settings(), **{name: CARD_DATA["dashed"]}).validate()
+        replace(Settings(), **{name: value}).validate()
     assert info.value.field == name and "card data" in info.value.message
     replace(Settings(), merchant_name="Kopi 1234 5678").validate()
 

@@ -117,6 +117,7 @@ _LABELS = {
     "reason": UserText("field.refund_reason", "refund reason"),
     "merchant_name": UserText("field.store_name", "store name"),
     "terminal_id": UserText("field.terminal_id", "terminal id"),
+    "payment_redirect_url": UserText("field.return_page", "return page"),
 }
 
 
