@@ -541,11 +541,10 @@ class Engine:
         if status == "PROCESSING" and row["challenge_token"]:
             link = self.challenge_url(row["challenge_token"])
             body["normalUrl"] = link
-            body["redirectActionForm"] = {
-                "method": "GET",
-                "redirectUrl": link,
-                "actionFormType": "RedirectActionForm",
-            }
+            form = {"method": "GET", "redirectUrl": link, "actionFormType": "RedirectActionForm"}
+            body["redirectActionForm"] = form
+            # 4.6: the same form as a JSON string (what newer SDKs read)
+            body["paymentActionForm"] = json.dumps(form, separators=(",", ":"))
         body["paymentResultInfo"] = info if info is not None else json.loads(row["result_info"])
         return body
 
