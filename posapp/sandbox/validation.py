@@ -16,7 +16,7 @@ so in a comment beside the row; the other reading is a change to that one row:
 - ``paymentFactor``: required for a CARD pay ("specify when CARD", 20.1; other reading: ``OPTIONAL``).
 - ``env.clientIp``: optional but must be an IP address when given (4.5; required: ``REQUIRED``).
 - Missing card data: ``PARAM_ILLEGAL`` (20.2 "missing field"; other reading:
-  ``missing=INVALID_PAYMENT_METHOD_META_DATA`` in ``CARD_META``).
+  ``_CARD_MISSING = "INVALID_PAYMENT_METHOD_META_DATA"``).
 - ``cvv``: optional, 3 digits, 4 for the 4-digit CID brands (3.3 says 3 and leaves Amex open).
 - ``paymentExpiryTime``: any later moment (the SDK docstring's "< 10 minutes" is marked sic:
   ``Moment(after_now=True, at_most=timedelta(minutes=10))`` would enforce it).
@@ -485,14 +485,18 @@ CARD_BRANDS = (
     "SUHYEOP", "TOSSBANK", "TROY", "VISA", "WOORI",
 )  # fmt: skip
 _EXPIRY = "INVALID_EXPIRATION_DATE"
+# Missing card data: 20.2 lists PARAM_ILLEGAL for a missing field; the other reading is the
+# card code INVALID_PAYMENT_METHOD_META_DATA (4.8) - change this one line.
+_CARD_MISSING = PARAM_ILLEGAL
 # paymentMethod.paymentMethodMetaData for the raw-card flow (4.2). Type and length problems are
 # PARAM_ILLEGAL; bad card data earns the card codes of 20.2.
 CARD_META = Obj(
     (
-        Field("cardNo", Text(32, r"[0-9]+", _DIGITS), REQUIRED),
+        Field("cardNo", Text(32, r"[0-9]+", _DIGITS), REQUIRED, missing=_CARD_MISSING),
         Field("expiryMonth", Text(2, r"0[1-9]|1[0-2]", "must be two digits, 01 to 12"),
-              REQUIRED, bad=_EXPIRY),
-        Field("expiryYear", Text(2, r"[0-9]{2}", "must be two digits"), REQUIRED, bad=_EXPIRY),
+              REQUIRED, missing=_CARD_MISSING, bad=_EXPIRY),
+        Field("expiryYear", Text(2, r"[0-9]{2}", "must be two digits"), REQUIRED,
+              missing=_CARD_MISSING, bad=_EXPIRY),
         # 3.3 documents 3 characters; 4-digit CIDs (Amex) are let through here and the engine
         # holds each brand to its own length
         Field("cvv", Text(4, r"[0-9]{3,4}", "must be 3 digits (4 for a 4-digit CID)"),
