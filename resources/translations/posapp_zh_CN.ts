@@ -1938,6 +1938,11 @@
             <translation>正在向 Antom 核实结果。请勿再次扣款。</translation>
         </message>
         <message>
+            <source>checkout.redirect_url_missing</source>
+            <extracomment>Not sent: Settings has no page for the buyer to return to after 3-D Secure, and Antom refuses payments without it.</extracomment>
+            <translation>未发送：设置中没有填写 3-D Secure 验证后买家返回的页面，Antom 会拒绝没有该页面的付款。</translation>
+        </message>
+        <message>
             <source>checkout.closed</source>
             <extracomment>This payment is {status}.</extracomment>
             <translation>这笔付款{status}。</translation>
