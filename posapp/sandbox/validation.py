@@ -18,8 +18,8 @@ so in a comment beside the row; the other reading is a change to that one row:
 - Missing card data: ``PARAM_ILLEGAL`` (20.2 "missing field"; other reading:
   ``_CARD_MISSING = "INVALID_PAYMENT_METHOD_META_DATA"``).
 - ``cvv``: optional, 3 digits, 4 for the 4-digit CID brands (3.3 says 3 and leaves Amex open).
-- ``paymentExpiryTime``: any later moment (the SDK docstring's "< 10 minutes" is marked sic:
-  ``Moment(after_now=True, at_most=timedelta(minutes=10))`` would enforce it).
+- ``paymentExpiryTime``: its format only (the SDK docstring's "< 10 minutes" is marked sic;
+  ``Moment(after_now=True, at_most=timedelta(minutes=10))`` would enforce a window).
 """
 
 from __future__ import annotations
@@ -563,7 +563,9 @@ RULES: dict[str, tuple[Field, ...]] = {
         # required in the PHP spec model only; the guide's simulator rule keeps it optional
         Field("settlementStrategy", SETTLEMENT_STRATEGY),
         Field("env", ENV, REQUIRED),
-        Field("paymentExpiryTime", Moment(after_now=True)),
+        # 3.2 format only: the guide sets no lower bound (a past moment closes a pending payment
+        # at once) and marks the SDK's "< 10 minutes" sic
+        Field("paymentExpiryTime", Moment()),
         Field("merchantRegion", _REGION),
         Field("userRegion", _REGION),
         _MERCHANT_ACCOUNT,

@@ -399,8 +399,8 @@ HAND = [
     # 3.2: ISO 8601 with an offset
     ("3.2 expiry without offset", "pay", _pay(paymentExpiryTime="2030-01-01T10:00:00"),
      "PARAM_ILLEGAL", "paymentExpiryTime"),
-    ("expiry in the past", "pay", _pay(paymentExpiryTime="2019-11-27T12:01:01+08:00"),
-     "PARAM_ILLEGAL", "paymentExpiryTime"),
+    ("3.2 expiry date only", "pay", _pay(paymentExpiryTime="2030-01-01"), "PARAM_ILLEGAL",
+     "paymentExpiryTime"),
     # 4.5: timeZoneOffset -720..720, colorDepth from a list
     ("4.5 timeZoneOffset", "pay",
      _pay(env={"terminalType": "WEB", "timeZoneOffset": 721}), "PARAM_ILLEGAL",
