@@ -66,6 +66,10 @@ def result(code: str = "SUCCESS", status: str = "S", message: str = "success") -
     return {"resultCode": code, "resultStatus": status, "resultMessage": message}
 
 
+def _redirect_form(link: str) -> Json:
+    return {"method": "GET", "redirectUrl": link, "actionFormType": "RedirectActionForm"}
+
+
 def _money(amount: Json) -> Money:
     """An Amount object the table has already checked."""
     return Money(int(amount["value"]), amount["currency"])
@@ -541,7 +545,7 @@ class Engine:
         if status == "PROCESSING" and row["challenge_token"]:
             link = self.challenge_url(row["challenge_token"])
             body["normalUrl"] = link
-            form = {"method": "GET", "redirectUrl": link, "actionFormType": "RedirectActionForm"}
+            form = _redirect_form(link)
             body["redirectActionForm"] = form
             # 4.6: the same form as a JSON string (what newer SDKs read)
             body["paymentActionForm"] = json.dumps(form, separators=(",", ":"))
@@ -640,7 +644,9 @@ class Engine:
             if row["capture_mode"] == "MANUAL":
                 body["authExpiryTime"] = iso(row["auth_expiry_us"])
         if row["status"] == "PROCESSING" and row["challenge_token"]:
-            body["normalUrl"] = self.challenge_url(row["challenge_token"])
+            link = self.challenge_url(row["challenge_token"])
+            body["normalUrl"] = link
+            body["redirectActionForm"] = _redirect_form(link)  # 5.2
         transactions: list[Json] = [_transaction(t) for t in transactions_rows]
         if row["cancelled_us"] is not None or row["released_us"] is not None:
             at = row["cancelled_us"] if row["cancelled_us"] is not None else row["released_us"]

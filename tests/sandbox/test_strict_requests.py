@@ -526,6 +526,15 @@ PAY_U_3DS = {  # 4.6, U with buyer action
     "paymentCreateTime": R, "normalUrl": R, "paymentActionForm": R,
     "redirectActionForm": {"method": R, "redirectUrl": R, "actionFormType": R},
 }  # fmt: skip
+NOTIFY_PAYMENT = {  # 11, for an authorised card payment
+    "notifyType": R, "result": RESULT, "paymentRequestId": R, "paymentId": R,
+    "paymentAmount": AMOUNT, "paymentCreateTime": R, "paymentTime": R, "authExpiryTime": R,
+    "paymentMethodType": R, "paymentResultInfo": CARD_INFO,
+}  # fmt: skip
+NOTIFY_CAPTURE = {  # 6.4
+    "notifyType": R, "result": RESULT, "captureRequestId": R, "paymentId": R, "captureId": R,
+    "captureAmount": AMOUNT, "captureTime": R,
+}  # fmt: skip
 NOTIFY_REFUND = {  # 8.5: the guide's one literal example body
     "notifyType": R, "refundAmount": AMOUNT, "refundId": R, "refundRequestId": R,
     "refundStatus": R, "refundTime": R, "result": RESULT,
@@ -589,8 +598,10 @@ def test_request_samples_accepted_and_response_fields_produced(
     for by in ({"refundId": refund.body["refundId"]}, {"refundRequestId": "ref-s1"}):
         answer = raw.call("inquiryRefund", by)
         assert answer.code == "SUCCESS" and missing_keys(INQUIRY_REFUND, answer.body) == []
-    notify = [d for d in sandbox.notifications() if d.kind == "notifyRefund"]
-    assert notify and missing_keys(NOTIFY_REFUND, notify[0].body) == []
+    sent = {d.kind: d.body for d in sandbox.notifications()}
+    assert missing_keys(NOTIFY_PAYMENT, sent["notifyPayment"]) == []
+    assert missing_keys(NOTIFY_CAPTURE, sent["notifyCapture"]) == []
+    assert missing_keys(NOTIFY_REFUND, sent["notifyRefund"]) == []
 
     held = raw.call("pay", sample_pay("sample-2"))
     assert held.code == "SUCCESS"
@@ -607,6 +618,9 @@ def test_three_ds_answers_carry_every_listed_field(raw: RawClient, sandbox: Sand
     pending = raw.call("pay", body)
     assert pending.code == "PAYMENT_IN_PROCESS"
     assert missing_keys(PAY_U_3DS, pending.body) == []
+    waiting = raw.call("inquiryPayment", {"paymentRequestId": "3ds-1"}).body
+    assert waiting["paymentStatus"] == "PROCESSING"
+    assert waiting["redirectActionForm"]["redirectUrl"] == pending.body["normalUrl"]
     assert sandbox.answer_challenge(pending.body["normalUrl"])
     done = raw.call("inquiryPayment", {"paymentRequestId": "3ds-1"})
     three_ds = done.body["paymentResultInfo"]["threeDSResult"]
