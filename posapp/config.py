@@ -101,8 +101,8 @@ class Settings:
         if not 0 <= self.notify_port <= 65535:
             raise ConfigError("notify_port", "a port is 0 to 65535")
         problem = redirect_url_problem(self.payment_redirect_url, self.environment)
-        if problem:
-            raise ConfigError("payment_redirect_url", problem)
+        if problem is not None:
+            raise ConfigError("payment_redirect_url", _URL_WORDS[problem])
         if self.settlement_currency and self.settlement_currency not in EXPONENTS:
             raise ConfigError(
                 "settlement_currency", f"Antom does not support {self.settlement_currency!r}"
@@ -120,7 +120,7 @@ class Settings:
                 ConfigError(
                     "payment_redirect_url",
                     f"paymentRedirectUrl is not set: {self.environment.value} payments "
-                    "would be refused",
+                    "would be refused (Settings > Connection > Return page after 3-D Secure)",
                 )
             )
         return missing
@@ -161,18 +161,33 @@ class Settings:
 REDIRECT_URL_MAX = 2048  # paymentRedirectUrl (protocol reference §3.3)
 
 
-def redirect_url_problem(url: str, environment: Environment) -> str | None:
+class UrlProblem(StrEnum):
+    """Why a URL setting cannot be used (the UI words each in its language)."""
+
+    TOO_LONG = "too_long"
+    NOT_A_URL = "not_a_url"
+    NOT_HTTPS = "not_https"
+
+
+_URL_WORDS = {
+    UrlProblem.TOO_LONG: f"use at most {REDIRECT_URL_MAX} characters",
+    UrlProblem.NOT_A_URL: "enter a URL such as https://shop.example/paid",
+    UrlProblem.NOT_HTTPS: "outside training the page must be https://",
+}
+
+
+def redirect_url_problem(url: str, environment: Environment) -> UrlProblem | None:
     """Why ``url`` cannot be the paymentRedirectUrl, or None (empty is not checked here:
     ``Settings.missing_for_payments`` names it)."""
     if not url:
         return None
     if len(url) > REDIRECT_URL_MAX:
-        return f"use at most {REDIRECT_URL_MAX} characters"
+        return UrlProblem.TOO_LONG
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in url):
-        return "enter a URL such as https://shop.example/paid"
+        return UrlProblem.NOT_A_URL
     if parsed.scheme != "https" and environment is not Environment.TRAINING:
-        return "outside training the page must be https://"
+        return UrlProblem.NOT_HTTPS
     return None
 
 

@@ -1058,10 +1058,43 @@ AnyRequest = (
 
 @dataclass(frozen=True, slots=True)
 class ThreeDSResult:
-    version: str | None = None
+    """``paymentResultInfo.threeDSResult``, every field the reference lists (§4.7).
+
+    ``cavv`` is the authentication cryptogram: kept in memory for whoever reads the answer,
+    never journaled (``posapp.core.journal.sanitise`` removes it; the journal notes that one
+    was given)."""
+
+    version: str | None = None  # threeDSVersion: 1.0.2 / 2.1.0 / 2.2.0
     eci: str | None = None
+    cavv: str | None = field(default=None, repr=False)
+    ds_transaction_id: str | None = None  # 3DS2 directory-server transaction id
+    xid: str | None = None  # 3DS1
+    status_reason: str | None = None  # threeDStransactionStatusReason
+    challenge_cancel: str | None = None  # 01 cardholder cancelled ... 08 SDK timeout
     challenged: bool | None = None
-    liability_shift: str | None = None
+    exemption_type: str | None = None  # dataOnly / lowValue / transactionRiskAnalysis
+    offered: bool | None = None  # threeDSOffered
+    pa_res_status: str | None = None  # Y N U A C R D I
+    liability_shift: str | None = None  # 1 yes, 0 no, -1 unknown
+
+    @staticmethod
+    def parse(r: _Reader | None) -> ThreeDSResult | None:
+        if r is None:
+            return None
+        return ThreeDSResult(
+            version=r.str_opt("threeDSVersion", 16),
+            eci=r.str_opt("eci", 8),
+            cavv=r.str_opt("cavv", 256),
+            ds_transaction_id=r.str_opt("dsTransactionId", 64),
+            xid=r.str_opt("xid", 64),
+            status_reason=r.str_opt("threeDStransactionStatusReason", 64),
+            challenge_cancel=r.str_opt("challengeCancel", 8),
+            challenged=r.bool_opt("challenged"),
+            exemption_type=r.str_opt("exemptionType", 64),
+            offered=r.bool_opt("threeDSOffered"),
+            pa_res_status=r.str_opt("paResStatus", 8),
+            liability_shift=r.str_opt("liabilityShift", 8),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1084,15 +1117,7 @@ class CardResult:
     def parse(r: _Reader | None) -> CardResult | None:
         if r is None:
             return None
-        tds = r.obj_opt("threeDSResult")
-        three_ds = None
-        if tds is not None:
-            three_ds = ThreeDSResult(
-                version=tds.str_opt("threeDSVersion", 16),
-                eci=tds.str_opt("eci", 8),
-                challenged=tds.bool_opt("challenged"),
-                liability_shift=tds.str_opt("liabilityShift", 8),
-            )
+        three_ds = ThreeDSResult.parse(r.obj_opt("threeDSResult"))
         return CardResult(
             card_no=r.str_opt("cardNo", 32),
             brand=r.str_opt("cardBrand", 64),
@@ -1270,6 +1295,17 @@ class RefundResponse(_Answer):
         )
 
 
+# Result codes of an operation still in process (U). In inquiryPayment's transactions[],
+# Antom's sample shows a capture in process as PAYMENT_IN_PROCESS; the capture answer's own
+# code is CAPTURE_IN_PROCESS; refunds use REFUND_IN_PROCESS.
+IN_PROCESS_CODES = frozenset({"PAYMENT_IN_PROCESS", "CAPTURE_IN_PROCESS", "REFUND_IN_PROCESS"})
+_STATUS_OF_RESULT = {
+    ResultStatus.SUCCESS: TransactionStatus.SUCCESS,
+    ResultStatus.FAIL: TransactionStatus.FAIL,
+    ResultStatus.UNKNOWN: TransactionStatus.PROCESSING,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """One entry of inquiryPayment ``transactions[]`` (a capture, a refund...)."""
@@ -1282,16 +1318,33 @@ class Transaction:
     time: datetime | None
     result: Result | None
 
+    @property
+    def in_process(self) -> bool:
+        """Not final yet (a capture or refund still being processed)."""
+        return self.status in (TransactionStatus.PROCESSING, TransactionStatus.PENDING)
+
     @staticmethod
     def parse(r: _Reader) -> Transaction:
+        result = r.result("transactionResult") if r.has("transactionResult") else None
+        status = r.enum_opt("transactionStatus", TransactionStatus)
+        if status is None and result is not None:
+            # transactionStatus is what we go by; without it, the result tells. A capture in
+            # process reads PAYMENT_IN_PROCESS in Antom's sample and CAPTURE_IN_PROCESS in the
+            # capture API: either (any U) is "not final".
+            in_process = result.code in IN_PROCESS_CODES
+            status = (
+                TransactionStatus.PROCESSING if in_process else _STATUS_OF_RESULT[result.status]
+            )
+        if status is None:
+            raise ProtocolError(f"{r._name('transactionStatus')} is missing")
         return Transaction(
             type=r.enum_req("transactionType", TransactionType),
-            status=r.enum_req("transactionStatus", TransactionStatus),
+            status=status,
             transaction_id=r.str_opt("transactionId", 64),
             request_id=r.str_opt("transactionRequestId", 64),
             amount=r.money_opt("transactionAmount"),
             time=r.time_opt("transactionTime"),
-            result=r.result("transactionResult") if r.has("transactionResult") else None,
+            result=result,
         )
 
 
@@ -1492,6 +1545,7 @@ def parsers() -> Mapping[Api, Any]:
 
 
 __all__: Sequence[str] = (
+    "IN_PROCESS_CODES",
     "Action",
     "Address",
     "AnyRequest",
