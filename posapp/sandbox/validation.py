@@ -17,6 +17,9 @@ so in a comment beside the row; the other reading is a change to that one row:
 - ``env.clientIp``: optional but must be an IP address when given (4.5; required: ``REQUIRED``).
 - Missing card data: ``PARAM_ILLEGAL`` (20.2 "missing field"; other reading:
   ``_CARD_MISSING = "INVALID_PAYMENT_METHOD_META_DATA"``).
+- A UserName sent (``cardholderName``, ``order.buyer.buyerName``, ``shippingName``) needs
+  ``firstName`` and ``lastName`` (20.1, PHP spec); for a lone name make ``lastName`` ``OPTIONAL``
+  in ``USER_NAME``.
 - ``cvv``: optional, 3 digits, 4 for the 4-digit CID brands (3.3 says 3 and leaves Amex open).
 - ``paymentExpiryTime``: its format only (the SDK docstring's "< 10 minutes" is marked sic;
   ``Moment(after_now=True, at_most=timedelta(minutes=10))`` would enforce a window).
