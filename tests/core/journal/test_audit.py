@@ -13,21 +13,24 @@ from posapp.core.clock import FakeClock
 from posapp.core.domain import EventKind, PaymentStatus
 from posapp.core.journal.audit import GENESIS, row_hash
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.services.install_key import load_or_create_journal_key
 
 from .conftest import OP, authorised, new_payment
 
 
 @pytest.fixture
 def filled(data_dir: Path, clock: FakeClock) -> Path:
-    """A journal with a dozen audit rows, closed; returns the data dir."""
+    """A journal with a dozen audit rows, sealed with the data dir's training journal key,
+    closed; returns the data dir."""
     path = data_dir / "journal.sqlite3"
-    repo = JournalRepository.open(path, clock=clock)
+    key = load_or_create_journal_key(training=True, data_dir=data_dir)
+    repo = JournalRepository.open(path, clock=clock, key=key)
     for _ in range(3):
         p = authorised(repo, clock)
         repo.record_request("capture", {"paymentId": p.payment_id}, payment=p.id, **OP)
         clock.advance(1)
     repo.record_event(EventKind.NOTE, detail={"what": "recovery run"}, **OP)
-    assert len(repo.events()) == 10
+    assert len(repo.events()) == 11  # the first one records the sealing
     repo.close()
     return data_dir
 
@@ -78,7 +81,7 @@ def test_audit_rows_cannot_be_changed_through_sqlite(repo: JournalRepository) ->
 def test_intact_journal_verifies(filled: Path) -> None:
     result = _verify(filled)
     assert result.returncode == 0, result.stderr
-    assert "10 audit rows" in result.stdout and "intact" in result.stdout
+    assert "11 audit rows" in result.stdout and "intact" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -100,10 +103,10 @@ def test_tampered_row_is_named(filled: Path, sql: str, row: str, word: str) -> N
 def test_edited_detail_is_named(filled: Path) -> None:
     _tamper(
         filled / "journal.sqlite3",
-        "UPDATE events SET detail = replace(detail, 'recovery', 'nothing') WHERE id = 10",
+        "UPDATE events SET detail = replace(detail, 'recovery', 'nothing') WHERE id = 11",
     )
     result = _verify(filled)
-    assert result.returncode == 1 and "row 10" in result.stderr
+    assert result.returncode == 1 and "row 11" in result.stderr
 
 
 def test_reordered_rows_are_named(filled: Path) -> None:
