@@ -167,9 +167,7 @@ def _journal_key(args: argparse.Namespace) -> tuple[Any, str]:
     except JournalKeyUnavailable as exc:
         return None, str(exc.message)
     if key is None:
-        where = (
-            f"{dirs.data} has no training journal.key" if training else "the keyring has none"
-        )
+        where = f"{dirs.data} has no training journal.key" if training else "the keyring has none"
         return None, f"no journal key: {where}"
     return key, ""
 

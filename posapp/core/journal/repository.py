@@ -446,6 +446,8 @@ class JournalRepository:
                 "VALUES (1, ?, ?, ?, ?)",
                 (SCHEME_KEYED, key.key_id, self._now_ms(), int(count)),
             )
+            if not count:
+                return True  # a new journal: keyed from its first row, nothing to re-seal
             self._append_event(
                 db,
                 EventKind.NOTE,

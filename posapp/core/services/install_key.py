@@ -21,6 +21,7 @@ import base64
 import binascii
 import os
 import secrets
+import tempfile
 import time
 from pathlib import Path
 
@@ -127,9 +128,9 @@ def _file_key(path: Path, create: bool) -> JournalKey | None:
             return None
     key = new_journal_key()
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
-    except FileExistsError:
-        return _read_key_file(path)  # another process made it first
+        # written whole beside the target, then linked into place: another process sees
+        # either no key file or a complete one, and the first link wins
+        fd, tmp = tempfile.mkstemp(prefix=".journal-key-", dir=path.parent)
     except OSError as exc:
         raise JournalKeyUnavailable(
             UserText(
@@ -139,10 +140,17 @@ def _file_key(path: Path, create: bool) -> JournalKey | None:
                 problem=exc.strerror or str(exc),
             )
         ) from None
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(encode_key(key) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:  # mkstemp: mode 0600
+            fh.write(encode_key(key) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return _read_key_file(path)  # another process made it first
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return key
 
 
