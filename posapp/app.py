@@ -23,9 +23,9 @@ from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.repository import JournalKeyError, JournalRepository
-from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
 from posapp.core.services.pin import PIN_FILE, TRAINING_PIN, PinManager
 from posapp.core.services.poller import Poller
