@@ -79,6 +79,8 @@ log = logging.getLogger(__name__)
 SYSTEM = "system"
 NO_VALID_APPROVAL = "NO_VALID_APPROVAL"  # result code of an operation refused here
 NO_VALID_APPROVAL_REASON = "no valid approval"  # the SECURITY event's reason (English)
+# what the Orders screen shows for it (result message of the payment and the operation)
+REFUSED_NO_APPROVAL = UserText("approval.refused_line", "refused: no valid approval")
 
 _Q = TypeVar("_Q", CaptureRequest, RefundRequest)
 _R = TypeVar("_R", CaptureResponse, RefundResponse)
@@ -460,7 +462,8 @@ class Settler:
         )
         return False
 
-    def _refuse_operation(self, kind: str, request_id: str) -> None:
+    def _refuse_operation(self, kind: str, payment: Payment, request_id: str) -> None:
+        """Close a refused capture / refund (never sent) and say so on its payment."""
         self._op_update(
             kind,
             request_id,
@@ -468,8 +471,15 @@ class Settler:
             OperationUpdate(
                 result_code=NO_VALID_APPROVAL,
                 result_status="F",
-                result_message=f"refused: {NO_VALID_APPROVAL_REASON}",
+                result_message=str(REFUSED_NO_APPROVAL),
             ),
+        )
+        current = self.repo.get_payment(payment.id) or payment
+        self.move(
+            current,
+            None,
+            PaymentUpdate(result_code=NO_VALID_APPROVAL, result_message=str(REFUSED_NO_APPROVAL)),
+            reason=str(REFUSED_NO_APPROVAL),
         )
 
     # -- pay -------------------------------------------------------------------------------
@@ -653,7 +663,7 @@ class Settler:
                 ),
             )
         if not self.approved("capture", payment, capture.capture_request_id, capture.amount):
-            self._refuse_operation("capture", capture.capture_request_id)
+            self._refuse_operation("capture", payment, capture.capture_request_id)
             return self.repo.get_capture(capture.capture_request_id) or capture
         request = CaptureRequest(capture.capture_request_id, payment.payment_id, capture.amount)
         response = self._send_operation(
@@ -760,11 +770,10 @@ class Settler:
         if not self.approved("cancel", payment, payment.payment_request_id, payment.amount):
             current = self.repo.get_payment(payment.id) or payment
             update = PaymentUpdate(
-                result_code=NO_VALID_APPROVAL,
-                result_message=f"refused: {NO_VALID_APPROVAL_REASON}",
+                result_code=NO_VALID_APPROVAL, result_message=str(REFUSED_NO_APPROVAL)
             )
             target = _P.AUTHORISED if current.status is _P.CANCEL_PENDING else None
-            return self.move(current, target, update, reason=f"refused: {NO_VALID_APPROVAL_REASON}")
+            return self.move(current, target, update, reason=str(REFUSED_NO_APPROVAL))
         request = CancelRequest(
             payment_id=payment.payment_id,
             payment_request_id=None if payment.payment_id else payment.payment_request_id,
@@ -823,7 +832,7 @@ class Settler:
                 user_message=UserText("refund.not_yet", "This payment cannot be refunded yet."),
             )
         if not self.approved("refund", payment, refund.refund_request_id, refund.amount):
-            self._refuse_operation("refund", refund.refund_request_id)
+            self._refuse_operation("refund", payment, refund.refund_request_id)
             return self.repo.get_refund(refund.refund_request_id) or refund
         request = RefundRequest(
             refund.refund_request_id,
