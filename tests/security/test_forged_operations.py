@@ -16,6 +16,8 @@ from posapp.core.domain import EventKind, OperationStatus, PaymentStatus
 from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
 from posapp.core.services.settle import NO_VALID_APPROVAL, NO_VALID_APPROVAL_REASON
+from posapp.ui.models.payment_fields import status_explained
+from posapp.ui.views.payment_details import describe_event
 from tests.core.services.conftest import approval, fresh, pay
 
 from .conftest import query, shell, till
@@ -110,6 +112,10 @@ def test_forged_cancel_pending_is_never_sent(data_dir: Path) -> None:
         assert after.status is PaymentStatus.AUTHORISED
         assert after.result_code == NO_VALID_APPROVAL
         assert [e["action"] for e in _refusals(backend, p.id)] == ["cancel"]
+        # what a manager sees in Orders: the status line and the timeline
+        assert "refused: no valid approval" in status_explained(after)
+        lines = [describe_event(e) for e in backend.repo.events_for_payment(p.id)]
+        assert "Refused: no valid approval" in lines
         # a manager can still cancel it the proper way
         assert backend.backoffice.cancel(after, approval(backend)).ok
         assert backend.sandbox.ledger().order(p.reference_order_id).cancelled == 1250
