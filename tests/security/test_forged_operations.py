@@ -20,7 +20,7 @@ from posapp.ui.models.payment_fields import status_explained
 from posapp.ui.views.payment_details import describe_event
 from tests.core.services.conftest import approval, fresh, pay
 
-from .conftest import query, shell, till
+from .conftest import query, shell, till, verify
 
 
 def _refusals(backend, payment_id: int) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -69,6 +69,9 @@ def test_forged_refund_intent_row_is_never_sent(data_dir: Path) -> None:
         assert "no manager approval" in event["problem"]
         # the poller finds nothing left to (re)send either
         assert backend.repo.refunds_needing_settlement() == []
+    # and `journal verify` names the forged row (it said OK before)
+    result = verify(data_dir)
+    assert result.returncode == 1 and f"refund {forged} of payment {p.id}" in result.stderr
 
 
 def test_forged_capture_row_and_capture_pending_are_never_sent(data_dir: Path) -> None:
@@ -97,6 +100,8 @@ def test_forged_capture_row_and_capture_pending_are_never_sent(data_dir: Path) -
         assert capture.result_code == NO_VALID_APPROVAL
         assert fresh(backend, p).status is PaymentStatus.AUTHORISED
         assert [e["action"] for e in _refusals(backend, p.id)] == ["capture"]
+    result = verify(data_dir)
+    assert result.returncode == 1 and f"payment {p.id}" in result.stderr
 
 
 def test_forged_cancel_pending_is_never_sent(data_dir: Path) -> None:

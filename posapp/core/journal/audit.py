@@ -117,5 +117,6 @@ class VerifyResult:
                 f"journal ok: {self.rows} audit rows, keyed chain intact; "
                 f"{self.state_rows} payment, capture and refund rows match their events"
             )
-        where = f"row {self.bad_row}" if self.bad_row is not None else "the chain head"
-        return f"journal verify FAILED at {where}: {self.problem}"
+        if self.bad_row is not None:
+            return f"journal verify FAILED at row {self.bad_row}: {self.problem}"
+        return f"journal verify FAILED: {self.problem}"

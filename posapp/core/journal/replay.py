@@ -270,8 +270,8 @@ def _check_operations(
         found: dict[str, Any] | None = images.get(request_id)
         if found is None:
             return (
-                f"{kind} {request_id} of payment {pid}: its intent event is missing "
-                "(events edited or deleted)"
+                f"{kind} {request_id} of payment {pid} has no intent event: it was added "
+                "outside posapp (or its events deleted)"
             )
         changes = detail.get("changes")
         if isinstance(changes, dict):
