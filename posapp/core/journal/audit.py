@@ -60,13 +60,18 @@ class JournalKey:
 
     secret: bytes = field(repr=False)
     created_ms: int = 0
+    # the keyed state after the key block, copied per MAC (a chain has millions of rows)
+    _base: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.secret) < 32:
             raise ValueError("a journal key has at least 32 bytes")
+        object.__setattr__(self, "_base", hmac.new(self.secret, digestmod=hashlib.sha256))
 
     def mac(self, text: str) -> str:
-        return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()
+        h = self._base.copy()
+        h.update(text.encode())
+        return str(h.hexdigest())
 
     @property
     def key_id(self) -> str:
