@@ -24,10 +24,11 @@ from posapp.core.antom.retry import RetryPolicy
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
-from posapp.core.journal.repository import JournalRepository
+from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
 from posapp.core.services.pin import (
     LEGACY_PIN_FILE,
@@ -373,7 +374,20 @@ def build_backend(
             sandbox.stop()
         raise BackendError(f"The Antom keys cannot be used: {exc}") from None
     try:
-        repo = JournalRepository.open(dirs.journal, clock=clock)
+        # the install's journal key: MACs the audit chain and every manager approval
+        # (training: a key file of the data dir's own; otherwise the OS keyring)
+        journal_key = load_or_create_journal_key(
+            training=settings.environment is Environment.TRAINING,
+            data_dir=dirs.data,
+            store=store,
+        )
+        repo = JournalRepository.open(dirs.journal, clock=clock, key=journal_key)
+    except (JournalKeyUnavailable, JournalKeyError) as exc:
+        client.close()
+        if sandbox is not None:
+            sandbox.stop()
+        words = exc.message if isinstance(exc, JournalKeyUnavailable) else exc.user_message
+        raise BackendError(words) from None
     except JournalError:
         client.close()
         if sandbox is not None:

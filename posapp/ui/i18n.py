@@ -448,6 +448,23 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "approval.invalid"),
     #: The approval has expired: enter the manager PIN again
     QT_TRANSLATE_NOOP("ServiceMessage", "approval.expired"),
+    # issue 10: keyed approvals and journal (approvals branch)
+    #: This journal is sealed with another install's journal key, so posapp cannot add to it: restore this install's key (keyring) or use a new data folder.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.key_mismatch"),
+    #: This journal is sealed with this install's journal key, which is not available (is the system keyring unlocked?)
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.key_missing"),
+    #: Manager approvals need this install's journal key, which is not available (is the system keyring unlocked?)
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.no_key"),
+    #: Refused: no valid approval. Nothing was sent to Antom; the attempt is journaled.
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.refused_no_valid"),
+    #: refused: no valid approval
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.refused_line"),
+    #: The journal key in {where} is damaged: posapp cannot check approvals or the journal without it. Restore it from a backup.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_key.damaged"),
+    #: The journal key cannot be read from the system keyring: {problem}
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_key.keyring"),
+    #: Cannot write the journal key {path}: {problem}
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_key.cannot_write"),
     #: {minutes} min {seconds} s
     QT_TRANSLATE_NOOP("ServiceMessage", "time.minutes_seconds"),
     #: {seconds} s

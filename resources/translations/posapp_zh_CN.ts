@@ -1198,6 +1198,14 @@
             <translation>Antom 没有这笔付款请求（paymentRequestId）的记录</translation>
         </message>
         <message>
+            <source>no valid approval</source>
+            <translation>没有有效的批准</translation>
+        </message>
+        <message>
+            <source>refused: no valid approval</source>
+            <translation>已拒绝：没有有效的批准</translation>
+        </message>
+        <message>
             <source>capture refused: {0}</source>
             <translation>请款被拒：{0}</translation>
         </message>
@@ -2862,6 +2870,47 @@
             <source>credentials.own_public_key</source>
             <extracomment>the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard</extracomment>
             <translation>所填的 Antom 公钥其实是商户自己的公钥；请使用 Antom 控制台中显示的 Antom 公钥</translation>
+        </message>
+        <!-- issue 10: keyed approvals and journal (approvals branch) -->
+        <message>
+            <source>journal.key_mismatch</source>
+            <extracomment>This journal is sealed with another install's journal key, so posapp cannot add to it: restore this install's key (keyring) or use a new data folder.</extracomment>
+            <translation>此账本已用另一台安装的账本密钥封存，posapp 无法向其中追加记录：请恢复本机的密钥（系统密钥环），或使用新的数据文件夹。</translation>
+        </message>
+        <message>
+            <source>journal.key_missing</source>
+            <extracomment>This journal is sealed with this install's journal key, which is not available (is the system keyring unlocked?)</extracomment>
+            <translation>此账本已用本机的账本密钥封存，但该密钥不可用（系统密钥环是否已解锁？）</translation>
+        </message>
+        <message>
+            <source>approval.no_key</source>
+            <extracomment>Manager approvals need this install's journal key, which is not available (is the system keyring unlocked?)</extracomment>
+            <translation>经理批准需要本机的账本密钥，但该密钥不可用（系统密钥环是否已解锁？）</translation>
+        </message>
+        <message>
+            <source>approval.refused_no_valid</source>
+            <extracomment>Refused: no valid approval. Nothing was sent to Antom; the attempt is journaled.</extracomment>
+            <translation>已拒绝：没有有效的批准。未向 Antom 发送任何内容；此次尝试已记入账本。</translation>
+        </message>
+        <message>
+            <source>approval.refused_line</source>
+            <extracomment>refused: no valid approval</extracomment>
+            <translation>已拒绝：没有有效的批准</translation>
+        </message>
+        <message>
+            <source>journal_key.damaged</source>
+            <extracomment>The journal key in {where} is damaged: posapp cannot check approvals or the journal without it. Restore it from a backup.</extracomment>
+            <translation>{where} 中的账本密钥已损坏：没有它，posapp 无法核对批准和账本。请从备份中恢复。</translation>
+        </message>
+        <message>
+            <source>journal_key.keyring</source>
+            <extracomment>The journal key cannot be read from the system keyring: {problem}</extracomment>
+            <translation>无法从系统密钥环读取账本密钥：{problem}</translation>
+        </message>
+        <message>
+            <source>journal_key.cannot_write</source>
+            <extracomment>Cannot write the journal key {path}: {problem}</extracomment>
+            <translation>无法写入账本密钥 {path}：{problem}</translation>
         </message>
     </context>
     <context>

@@ -38,6 +38,7 @@ from posapp.core.services.checkout import (
     CheckoutService,
     DuplicateSuspected,
 )
+from posapp.core.services.install_key import load_or_create_journal_key
 from posapp.core.services.pin import TRAINING_PIN, MemoryPinStore, PinManager
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
@@ -71,7 +72,9 @@ def build(
     data_dir: Path, conf: dict[str, str]
 ) -> tuple[JournalRepository, CheckoutService, BackOfficeService, Recovery]:
     clock = SystemClock()
-    repo = JournalRepository.open(data_dir / "journal.sqlite3", clock=clock)
+    # the data dir's own training journal key, as build_backend would use
+    key = load_or_create_journal_key(training=True, data_dir=data_dir)
+    repo = JournalRepository.open(data_dir / "journal.sqlite3", clock=clock, key=key)
     client = AntomClient(
         conf["base_url"],
         conf["client_id"],

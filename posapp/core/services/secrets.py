@@ -25,6 +25,8 @@ _PRIVATE_KEY = "merchant_private_key"
 _PUBLIC_KEY = "antom_public_key"
 ENVIRONMENTS = ("sandbox", "production")
 _PIN_SERVICE = "pin"  # service "posapp/pin": the manager PIN record per till
+# per-install secrets (not per environment) live under service "posapp/install"
+INSTALL_SERVICE = "install"
 
 
 class SecretStoreError(Exception):
@@ -121,6 +123,11 @@ class SecretStore(Protocol):
     def save_pin_record(self, name: str, text: str) -> None: ...
 
     def delete_pin_record(self, name: str) -> None: ...
+    def load_install_secret(self, name: str) -> str | None:
+        """A per-install secret (the journal key), or None when none is stored."""
+        ...
+
+    def save_install_secret(self, name: str, value: str) -> None: ...
 
 
 def _check_environment(environment: str) -> str:
@@ -136,7 +143,16 @@ class MemorySecretStore:
     def __init__(self) -> None:
         self._items: dict[str, Credentials] = {}
         self._pins: dict[str, str] = {}
+        self._install: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def load_install_secret(self, name: str) -> str | None:
+        with self._lock:
+            return self._install.get(name)
+
+    def save_install_secret(self, name: str, value: str) -> None:
+        with self._lock:
+            self._install[name] = value
 
     def load(self, environment: str) -> Credentials | None:
         with self._lock:
@@ -232,6 +248,18 @@ class KeyringSecretStore:
                 f"the system keyring could not be read ({type(exc).__name__}: {exc}); is it locked?"
             ) from None
         return value if isinstance(value, str) else None
+
+    def load_install_secret(self, name: str) -> str | None:
+        return self._get(f"{self._prefix}/{INSTALL_SERVICE}", name)
+
+    def save_install_secret(self, name: str, value: str) -> None:
+        backend = self._keyring()
+        try:
+            backend.set_password(f"{self._prefix}/{INSTALL_SERVICE}", name, value)
+        except Exception as exc:  # noqa: BLE001 - every backend error means "not usable"
+            raise SecretStoreUnavailable(
+                f"the system keyring refused to store {name} ({type(exc).__name__}: {exc})"
+            ) from None
 
     def load(self, environment: str) -> Credentials | None:
         service = self._service(environment)

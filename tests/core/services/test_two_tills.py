@@ -25,6 +25,7 @@ from posapp.cli import main
 from posapp.config import Environment
 from posapp.core.domain import EventKind, OperationStatus, Payment, PaymentStatus
 from posapp.core.money import Money
+from posapp.core.services.install_key import KEY_NAME, encode_key
 from posapp.core.services.pin import TRAINING_PIN, prove_merchant
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import Credentials, MemorySecretStore
@@ -72,6 +73,9 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
                 sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
             ),
         )
+        # both tills MAC the one journal (and their approvals) under one install key
+        assert a.repo.key is not None
+        store.save_install_secret(KEY_NAME, encode_key(a.repo.key))
         shared = app_dirs(data_dir)
         b_dirs = AppDirs(data=shared.data, config=tmp_path / "b-config", logs=tmp_path / "b-logs")
         settings_b = with_settings(
