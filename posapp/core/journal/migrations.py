@@ -175,6 +175,18 @@ def m0001_initial(db: Any) -> None:
     _run(db, _STEP_0001)
 
 
+_STEP_0002 = """
+-- the few audit rows that flag an order with more than one successful payment: the
+-- status bar and the Duplicates filter list them without scanning the whole log
+CREATE INDEX ix_events_duplicates ON events (payment, id) WHERE kind = 'DUPLICATE_FOUND';
+"""
+
+
+@migrations(name="0002_duplicate_index")
+def m0002_duplicate_index(db: Any) -> None:
+    _run(db, _STEP_0002)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

@@ -62,6 +62,7 @@ from posapp.core.domain import (
     Refund,
 )
 from posapp.core.journal.repository import JournalRepository, StaleRecord
+from posapp.core.services.duplicates import DuplicateWatch
 from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,7 @@ class Settler:
         self.terminal_id = terminal_id
         self._listeners: list[ChangeCallback] = [on_change] if on_change else []
         self._listeners_lock = threading.Lock()
+        self.duplicates = DuplicateWatch(repo, terminal_id)
 
     # -- change listeners ------------------------------------------------------------------
     def subscribe(self, callback: ChangeCallback) -> Callable[[], None]:
@@ -378,10 +380,25 @@ class Settler:
             except IllegalTransition:
                 return self.repo.get_payment(payment.id) or current
             if moved.version != current.version:
+                if moved.status is not current.status and moved.status.holds_money:
+                    self._check_duplicates(moved, reason)
                 self.notify(moved)
             return moved
         log.warning("payment %s kept changing; %s not applied", payment.id, reason)
         return self.repo.get_payment(payment.id) or current
+
+    def _check_duplicates(self, payment: Payment, reason: str) -> None:
+        """A second successful payment for this order is journaled (once); the order's
+        other payments are announced too, so every screen showing them can mark them."""
+        try:
+            found = self.duplicates.check(payment, source=reason)
+            if found is None:
+                return
+            for other in self.repo.successful_payments_for_order(payment.reference_order_id):
+                if other.id != payment.id:
+                    self.notify(other)
+        except Exception:  # never let the check stop a settlement
+            log.exception("the duplicate check for payment %s failed", payment.id)
 
     def _op_update(
         self,
