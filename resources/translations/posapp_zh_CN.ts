@@ -318,6 +318,53 @@
         </message>
     </context>
     <context>
+        <name>DuplicateDialog</name>
+        <message>
+            <source>Undo a duplicate payment</source>
+            <translation>退回重复付款</translation>
+        </message>
+        <message>
+            <source>Keep both</source>
+            <translation>两笔都保留</translation>
+        </message>
+        <message>
+            <source>Give it back</source>
+            <translation>退回</translation>
+        </message>
+        <message>
+            <source>Order {0} was paid {1} times</source>
+            <translation>订单 {0} 被支付了 {1} 次</translation>
+        </message>
+        <message>
+            <source>Antom allows one successful payment per order. Choose the payment to give back; the other stays as it is.</source>
+            <translation>Antom 每个订单只允许一笔成功付款。请选择要退回的付款；另一笔保持不变。</translation>
+        </message>
+        <message>
+            <source>Payments</source>
+            <translation>付款</translation>
+        </message>
+        <message>
+            <source>{0} · {1} · {2} · {3} · by {4}</source>
+            <translation>{0} · {1} · {2} · {3} · 操作员 {4}</translation>
+        </message>
+        <message>
+            <source>The hold of {0} on {1} is released; nothing is charged.</source>
+            <translation>解除 {1} 上 {0} 的冻结；不会扣款。</translation>
+        </message>
+        <message>
+            <source>Release this hold</source>
+            <translation>解除这笔冻结</translation>
+        </message>
+        <message>
+            <source>{0} is refunded in full to {1}.</source>
+            <translation>{0} 将全额退款到 {1}。</translation>
+        </message>
+        <message>
+            <source>Refund this payment</source>
+            <translation>退款这笔付款</translation>
+        </message>
+    </context>
+    <context>
         <name>ExpiryEdit</name>
         <message>
             <source>MM/YY</source>
@@ -498,6 +545,18 @@
         <message>
             <source>A payment is still being sent. It is safe in the journal and will be settled on the next start. Quit anyway?</source>
             <translation>仍有一笔付款正在发送。它已安全记入交易日志，下次启动时会完成结算。仍要退出吗？</translation>
+        </message>
+        <message>
+            <source>1 order has more than one successful payment</source>
+            <translation>1 个订单有多笔成功付款</translation>
+        </message>
+        <message>
+            <source>{0} orders have more than one successful payment</source>
+            <translation>{0} 个订单有多笔成功付款</translation>
+        </message>
+        <message>
+            <source>Show them in Orders &gt; Duplicates</source>
+            <translation>在“订单 &gt; 重复付款”中查看</translation>
         </message>
     </context>
     <context>
@@ -827,6 +886,18 @@
             <source>The order list could not be loaded: {0}</source>
             <translation>无法加载订单列表：{0}</translation>
         </message>
+        <message>
+            <source>{0}, duplicate</source>
+            <translation>{0}，重复付款</translation>
+        </message>
+        <message>
+            <source>Duplicate</source>
+            <translation>重复</translation>
+        </message>
+        <message>
+            <source>This order has more than one successful payment: a manager can give the extra one back (Undo duplicate)</source>
+            <translation>此订单有多笔成功付款：经理可以退回多出的一笔（退回重复付款）</translation>
+        </message>
     </context>
     <context>
         <name>OrdersView</name>
@@ -997,6 +1068,38 @@
         <message>
             <source>The export failed: {0}</source>
             <translation>导出失败：{0}</translation>
+        </message>
+        <message>
+            <source>Duplicates</source>
+            <translation>重复付款</translation>
+        </message>
+        <message>
+            <source>Orders with more than one successful payment: give the extra one back (Undo duplicate)</source>
+            <translation>有多笔成功付款的订单：退回多出的一笔（退回重复付款）</translation>
+        </message>
+        <message>
+            <source>&amp;Undo duplicate…</source>
+            <translation>退回重复付款(&amp;U)…</translation>
+        </message>
+        <message>
+            <source>Give back the extra payment of an order paid twice (manager PIN)</source>
+            <translation>退回被重复支付订单中多出的一笔付款（需经理 PIN）</translation>
+        </message>
+        <message>
+            <source>1 payment on orders paid more than once</source>
+            <translation>重复支付的订单共 1 笔付款</translation>
+        </message>
+        <message>
+            <source>{0} payments on orders paid more than once</source>
+            <translation>重复支付的订单共 {0} 笔付款</translation>
+        </message>
+        <message>
+            <source>Duplicates ({0})</source>
+            <translation>重复付款（{0}）</translation>
+        </message>
+        <message>
+            <source>This order has only one successful payment now.</source>
+            <translation>此订单现在只有一笔成功付款。</translation>
         </message>
     </context>
     <context>
@@ -2756,6 +2859,26 @@
             <source>credentials.own_public_key</source>
             <extracomment>the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard</extracomment>
             <translation>所填的 Antom 公钥其实是商户自己的公钥；请使用 Antom 控制台中显示的 Antom 公钥</translation>
+        </message>
+        <message>
+            <source>duplicate.nothing_to_undo</source>
+            <extracomment>This payment no longer holds money (it is {status}): nothing to undo.</extracomment>
+            <translation>这笔付款已不再占用资金（{status}）：无需退回。</translation>
+        </message>
+        <message>
+            <source>duplicate.already_undoing</source>
+            <extracomment>This payment is already being given back.</extracomment>
+            <translation>这笔付款正在退回中。</translation>
+        </message>
+        <message>
+            <source>duplicate.last_payment</source>
+            <extracomment>Order {order} has no other successful payment: this one is not a duplicate.</extracomment>
+            <translation>订单 {order} 没有其他成功付款：这笔不是重复付款。</translation>
+        </message>
+        <message>
+            <source>duplicate.wait</source>
+            <extracomment>This payment is {status}: wait until it settles, then try again.</extracomment>
+            <translation>这笔付款{status}：请等它处理完成后再试。</translation>
         </message>
     </context>
     <context>
