@@ -340,10 +340,6 @@
             <translation>Antom 每个订单只允许一笔成功付款。请选择要退回的付款；另一笔保持不变。</translation>
         </message>
         <message>
-            <source>Payments</source>
-            <translation>付款</translation>
-        </message>
-        <message>
             <source>{0} · {1} · {2} · {3} · by {4}</source>
             <translation>{0} · {1} · {2} · {3} · 操作员 {4}</translation>
         </message>

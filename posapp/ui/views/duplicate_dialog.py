@@ -32,6 +32,10 @@ class DuplicateDialog(ApprovedActionDialog):
         self.setAccessibleName(self.windowTitle())
         self.close_button.setText(self.tr("Keep both"))
         self._on_choice()
+        # every payment's line whole, never cut (the heading and notes wrap instead)
+        margins = self.layout().contentsMargins()
+        widest = max(b.sizeHint().width() for b in self.choices)
+        self.setMinimumWidth(max(self.minimumWidth(), widest + margins.left() + margins.right()))
 
     def confirm_text(self) -> str:
         return self.tr("Give it back")
@@ -66,7 +70,7 @@ class DuplicateDialog(ApprovedActionDialog):
             self.choices.append(button)
         self.choices[-1].setChecked(True)  # the later payment is the extra one by default
         self.group.idToggled.connect(lambda _id, on: on and self._on_choice())
-        self.form.addRow(self.tr("Payments"), box)
+        self.form.addRow(box)  # the whole width: each line names a whole payment
         self.effect = QLabel(self)
         self.effect.setObjectName("duplicateEffect")
         self.effect.setWordWrap(True)
