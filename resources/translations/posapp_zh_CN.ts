@@ -887,8 +887,8 @@
             <translation>{0}，重复付款</translation>
         </message>
         <message>
-            <source>Duplicate</source>
-            <translation>重复</translation>
+            <source>×{0}</source>
+            <translation>×{0}</translation>
         </message>
         <message>
             <source>This order has more than one successful payment: a manager can give the extra one back (Undo duplicate)</source>

@@ -111,9 +111,7 @@ def test_duplicates_tab_badges_and_the_status_bar_notice(qtbot: QtBot, backend: 
     assert not badge(view, single)
     row = view.model.row_of(second.id)
     index = view.model.index(row, Column.ORDER)
-    assert "more than one successful payment" in view.model.data(
-        index, Qt.ItemDataRole.ToolTipRole
-    )
+    assert "more than one successful payment" in view.model.data(index, Qt.ItemDataRole.ToolTipRole)
     assert view.model.data(index, Qt.ItemDataRole.AccessibleTextRole).endswith(", duplicate")
     assert view.view_tabs.tabText(DUPLICATES_TAB) == "Duplicates (1)"
     # the badge is painted: amber at the right end of the order cell
@@ -134,9 +132,7 @@ def test_duplicates_tab_badges_and_the_status_bar_notice(qtbot: QtBot, backend: 
     qtbot.waitUntil(lambda: view.model.rowCount() == 2 and view.model.is_loaded(1))
     shown = {view.model.payment_at(r).id for r in range(2)}
     assert shown == {first.id, second.id}
-    qtbot.waitUntil(
-        lambda: view.status_line.text() == "2 payments on orders paid more than once"
-    )
+    qtbot.waitUntil(lambda: view.status_line.text() == "2 payments on orders paid more than once")
     assert not view.status_filter.isEnabled()
     close(window)
 
@@ -236,7 +232,7 @@ def translated_app(qapp: QCoreApplication) -> Iterator[QCoreApplication]:
 def test_duplicates_screens_fit_at_both_sizes(
     qtbot: QtBot, backend: Backend, translated_app: QCoreApplication, language: str, tmp_path: Path
 ) -> None:
-    first, second, _single = charged_twice(backend)
+    _first, second, _single = charged_twice(backend)
     i18n.install_translators(translated_app, language)
     shots = Path(os.environ.get("POSAPP_DUPLICATE_SHOTS", tmp_path))
     for width, height in SIZES:

@@ -198,8 +198,9 @@ class OrderTableModel(QAbstractTableModel):
         self._in_flight: set[int] = set()
         self._layout = 0  # bumped when live inserts move rows
         self._row_of: dict[int, int] = {}  # local payment id -> row, for cached rows
-        # orders with more than one successful payment (their rows get a badge)
+        # orders with more than one successful payment, and how many (their rows' badge)
         self._duplicate_orders: frozenset[str] = frozenset()
+        self._duplicate_counts: dict[str, int] = {}
         self._headers = [
             self.tr("Time"),
             self.tr("Order"),
@@ -389,13 +390,20 @@ class OrderTableModel(QAbstractTableModel):
             return "", ""
 
     # -- duplicates (more than one successful payment for one order) ---------------------
-    def set_duplicate_orders(self, references: Iterable[str]) -> None:
-        """The orders whose rows carry the duplicate badge; repaints the rows that change."""
-        new = frozenset(references)
-        if new == self._duplicate_orders:
+    def set_duplicate_orders(self, references: Iterable[str] | dict[str, int]) -> None:
+        """The orders whose rows carry the duplicate badge (with their number of successful
+        payments, else 2); repaints the rows that change."""
+        counts = dict(references) if isinstance(references, dict) else dict.fromkeys(references, 2)
+        if counts == self._duplicate_counts:
             return
-        changed = new ^ self._duplicate_orders
+        new = frozenset(counts)
+        changed = {
+            r
+            for r in new | self._duplicate_orders
+            if counts.get(r) != self._duplicate_counts.get(r)
+        }
         self._duplicate_orders = new
+        self._duplicate_counts = counts
         rows = [
             row
             for block_no, block in self._blocks.items()
@@ -418,8 +426,11 @@ class OrderTableModel(QAbstractTableModel):
         payment = self.payment_at(row)
         return payment is not None and self._is_duplicate(payment)
 
-    def duplicate_badge(self) -> str:
-        return self.tr("Duplicate")
+    def duplicate_badge(self, row: int) -> str:
+        """The badge's words: how many times the row's order was paid ("×2")."""
+        payment = self.payment_at(row)
+        count = self._duplicate_counts.get(pf.order_reference(payment), 2) if payment else 2
+        return self.tr("×{0}").format(count)
 
     def duplicate_tooltip(self) -> str:
         return self.tr(

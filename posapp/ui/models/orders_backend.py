@@ -320,9 +320,13 @@ class OrdersBackend:
         return as_action_result(result)
 
     # -- duplicates (more than one successful payment for one order) ---------------------
-    def duplicate_orders(self) -> list[str]:
-        """Orders that still have more than one successful payment (newest flagged first)."""
-        return [] if self.duplicates is None else list(self.duplicates.open_orders())
+    def duplicate_orders(self) -> dict[str, int]:
+        """Orders that still have more than one successful payment, with how many."""
+        counts: dict[str, int] = {}
+        if self.duplicates is not None:
+            for p in self.duplicates.open_payments():
+                counts[p.reference_order_id] = counts.get(p.reference_order_id, 0) + 1
+        return counts
 
     def duplicate_order(self, reference_order_id: str) -> Any:
         """The order's successful payments (DuplicateOrder), or None if no longer doubled."""

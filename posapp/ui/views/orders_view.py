@@ -122,7 +122,8 @@ class OrderCellDelegate(QStyledItemDelegate):
             colour = palette.text().color()
         rect = option.rect.adjusted(4, 0, -4, 0)
         if col == Column.ORDER and self._model.is_duplicate_row(index.row()):
-            rect.setRight(rect.right() - _paint_badge(painter, option, self._model) - 4)
+            badge = self._model.duplicate_badge(index.row())
+            rect.setRight(rect.right() - _paint_badge(painter, option, badge) - 4)
         if not text:
             return
         # Elided and laid out once per text and width, then drawn as static text: the same
@@ -215,13 +216,12 @@ _PILLS: dict[str, tuple[QColor, QColor]] = {}
 DUPLICATE_BADGE = (QColor("#b45309"), QColor("#ffffff"))  # amber, like other warnings
 
 
-def _paint_badge(painter: QPainter, option: QStyleOptionViewItem, model: OrderTableModel) -> int:
-    """The "Duplicate" badge at the right end of an order cell; the width it took."""
+def _paint_badge(painter: QPainter, option: QStyleOptionViewItem, text: str) -> int:
+    """The duplicate badge ("×2") at the right end of an order cell; the width it took."""
     font = QFont(option.font)
     font.setBold(True)
     font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
     metrics = QFontMetrics(font)
-    text = model.duplicate_badge()
     width = metrics.horizontalAdvance(text) + 10
     height = min(metrics.height() + 2, option.rect.height() - 4)
     rect = QRectF(
@@ -949,7 +949,7 @@ class OrdersView(QWidget):
             label="duplicate orders",
         )
 
-    def _on_duplicates(self, references: list[str]) -> None:
+    def _on_duplicates(self, references: dict[str, int]) -> None:
         self._duplicates_busy = False
         before = self.model.duplicate_orders
         self.model.set_duplicate_orders(references)
