@@ -1316,6 +1316,34 @@
             <source>reason: {0}</source>
             <translation>原因：{0}</translation>
         </message>
+        <message>
+            <source>Order {0} now has {1} successful payments (duplicate)</source>
+            <translation>订单 {0} 现在有 {1} 笔成功付款（重复付款）</translation>
+        </message>
+        <message>
+            <source>release the hold</source>
+            <translation>解除冻结</translation>
+        </message>
+        <message>
+            <source>refund in full</source>
+            <translation>全额退款</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}</source>
+            <translation>退回重复付款：{0}</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, done</source>
+            <translation>退回重复付款：{0}，已完成</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, being confirmed</source>
+            <translation>退回重复付款：{0}，正在确认</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, refused</source>
+            <translation>退回重复付款：{0}，被拒绝</translation>
+        </message>
     </context>
     <context>
         <name>PaymentFields</name>

@@ -26,6 +26,7 @@ from posapp.ui.models.order_model import Column, Role
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.duplicate_dialog import DuplicateDialog
 from posapp.ui.views.orders_view import DUPLICATES_TAB, OrdersView
+from posapp.ui.views.payment_details import describe_event
 from posapp.ui.views.pin_dialog import Outcome
 from tests.backend_support import drain
 
@@ -180,6 +181,10 @@ def test_undo_a_held_duplicate_in_one_step_and_only_once(qtbot: QtBot, backend: 
     assert (entry.held, entry.cancelled) == (1250, 1250)
     stages = backend.repo.events_of_kind_for_payment(second.id, EventKind.DUPLICATE_UNDO)
     assert [e.detail["stage"] for e in stages] == ["requested", "done"]
+    # the payment's timeline says it in words
+    lines = [describe_event(e) for e in backend.repo.events_for_payment(second.id)]
+    assert f"Order {ref} now has 2 successful payments (duplicate)" in lines
+    assert "Duplicate given back: release the hold, done" in lines
     # the order is no longer doubled: off the list, no badge, no notice
     qtbot.waitUntil(lambda: view.model.rowCount() == 0, timeout=10_000)
     assert view.view_tabs.tabText(DUPLICATES_TAB) == "Duplicates"
