@@ -206,3 +206,34 @@ def test_a_wrong_approval_sends_nothing_and_the_undo_can_be_tried_again(
     result = backend.duplicates.undo(third, approval(backend))
     assert result.ok is True
     assert backend.sandbox.ledger().order(first.reference_order_id).held == 1250
+
+
+class _Stop(BaseException):
+    """The till stopping between two writes (not an error anything may catch)."""
+
+
+def test_the_flag_is_written_with_the_state_change_or_not_at_all(
+    polled_backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = polled_backend
+    first = pay(backend).payment
+    slow = pay(backend, MAGIC_SLOW, cvv="000", reference=first.reference_order_id).payment
+    backend.sandbox.clock.advance(timedelta(seconds=5))
+    watch = backend.settler.duplicates
+    real = watch.repo.record_event
+
+    def stop_at_the_flag(kind: EventKind, **kwargs: object) -> Event:
+        if kind is EventKind.DUPLICATE_FOUND:
+            raise _Stop
+        return real(kind, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(watch.repo, "record_event", stop_at_the_flag)
+    with pytest.raises(_Stop):
+        backend.settler.settle_payment(slow, not_found_means_not_sent=False)
+    # neither the authorisation nor the flag: the next settlement writes both
+    assert fresh(backend, slow).status is PaymentStatus.PENDING and _found(backend) == []
+    monkeypatch.undo()
+    backend.settler.settle_payment(fresh(backend, slow), not_found_means_not_sent=False)
+    assert fresh(backend, slow).status is PaymentStatus.AUTHORISED
+    assert len(_found(backend)) == 1
+    assert backend.repo.verify().ok
