@@ -418,6 +418,11 @@ class OrderTableModel(QAbstractTableModel):
     def duplicate_orders(self) -> frozenset[str]:
         return self._duplicate_orders
 
+    @property
+    def duplicate_counts(self) -> dict[str, int]:
+        """Each doubled order's number of successful payments."""
+        return dict(self._duplicate_counts)
+
     def _is_duplicate(self, payment: Any) -> bool:
         return bool(self._duplicate_orders) and pf.is_duplicate(payment, self._duplicate_orders)
 

@@ -951,14 +951,14 @@ class OrdersView(QWidget):
 
     def _on_duplicates(self, references: dict[str, int]) -> None:
         self._duplicates_busy = False
-        before = self.model.duplicate_orders
+        before = self.model.duplicate_counts
         self.model.set_duplicate_orders(references)
         count = len(references)
         self.view_tabs.setTabText(
             DUPLICATES_TAB,
             self.tr("Duplicates ({0})").format(count) if count else self.tr("Duplicates"),
         )
-        if self.duplicates_view and frozenset(references) != before:
+        if self.duplicates_view and references != before:
             self.reload()
         self._update_actions()
         self.duplicates_changed.emit(count)
