@@ -214,6 +214,18 @@ def m0002_keyed_chain_and_approvals(db: Any) -> None:
     _run(db, _STEP_0002)
 
 
+_STEP_0003 = """
+-- the few audit rows that flag an order with more than one successful payment: the
+-- status bar and the Duplicates filter list them without scanning the whole log
+CREATE INDEX ix_events_duplicates ON events (payment, id) WHERE kind = 'DUPLICATE_FOUND';
+"""
+
+
+@migrations(name="0003_duplicate_index")
+def m0003_duplicate_index(db: Any) -> None:
+    _run(db, _STEP_0003)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

@@ -1482,6 +1482,24 @@ class JournalRepository:
             found.update(ref for ref, n in counts.items() if n > 1)
         return found
 
+    def duplicate_flagged_orders(self) -> list[str]:
+        """Orders that a DUPLICATE_FOUND audit row names, most recently flagged first (still
+        open or not: ``duplicate_orders`` says which still have two successful payments)."""
+        rows = self._read(
+            "SELECT p.reference_order_id AS ref, max(e.id) AS last FROM events AS e "
+            "INDEXED BY ix_events_duplicates JOIN payments AS p ON p.id = e.payment "
+            "WHERE e.kind = 'DUPLICATE_FOUND' GROUP BY p.reference_order_id ORDER BY last DESC"
+        )
+        return [str(r["ref"]) for r in rows]
+
+    def events_of_kind_for_payment(self, payment: int, kind: EventKind) -> list[Event]:
+        """One payment's audit rows of one kind, oldest first."""
+        rows = self._read(
+            "SELECT * FROM events WHERE payment = ? AND kind = ? ORDER BY id",
+            (payment, kind.value),
+        )
+        return [_event(r) for r in rows]
+
     def recent_same_card(
         self,
         card: MaskedCard,
