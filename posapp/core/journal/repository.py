@@ -52,6 +52,7 @@ from posapp.core.domain import (
 from posapp.core.journal.audit import GENESIS, VerifyResult, canonical_json, row_hash
 from posapp.core.journal.db import Journal, JournalOptions, open_journal
 from posapp.core.journal.errors import translating
+from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
 from posapp.core.journal.migrations import UNSETTLED_OPERATION_SQL, UNSETTLED_SQL
 from posapp.core.journal.sanitise import sanitise
 from posapp.core.money import Money
@@ -217,9 +218,13 @@ class JournalRepository:
         *,
         clock: Clock | None = None,
         create: bool = True,
+        read_only: bool = False,
         options: JournalOptions | None = None,
     ) -> JournalRepository:
-        return cls(open_journal(path, create=create, options=options), clock)
+        """``read_only``: for tools that only look (verify, export); nothing is written."""
+        return cls(
+            open_journal(path, create=create, read_only=read_only, options=options), clock
+        )
 
     def close(self) -> None:
         self.journal.close()
@@ -233,6 +238,61 @@ class JournalRepository:
     def data_version(self) -> int:
         """Changes when another connection (window, process) commits: cheap refresh check."""
         return self.journal.data_version()
+
+    # -- whose journal this is ------------------------------------------------------------
+    def identity(self) -> JournalIdentity | None:
+        """The environment and client id recorded in the journal (None: not yet recorded,
+        or a journal from before schema step 0003 opened without migrating)."""
+        with translating(self.journal.path):
+            db = self.journal.db()
+            exists = db.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_identity'"
+            ).fetchone()
+            if not exists:
+                return None
+            row = db.conn.execute(
+                "SELECT environment, client_id FROM journal_identity WHERE id = 1"
+            ).fetchone()
+        return None if row is None else JournalIdentity(str(row[0]), str(row[1]))
+
+    def check_identity(self, wanted: JournalIdentity) -> None:
+        """JournalWrongEnvironment if the journal records another environment or client."""
+        recorded = self.identity()
+        if recorded is not None and not recorded.accepts(wanted):
+            raise JournalWrongEnvironment(recorded, wanted, path=self.journal.path)
+
+    def bind_identity(self, wanted: JournalIdentity, *, terminal_id: str) -> JournalIdentity:
+        """Record ``wanted`` if the journal has no identity yet (a new journal, or one from
+        before step 0003: adopted once, journaled); refuse a journal recorded as another."""
+        with self.journal.write() as db:
+            row = self._one(db, "SELECT environment, client_id FROM journal_identity WHERE id = 1")
+            if row is not None:
+                recorded = JournalIdentity(row["environment"], row["client_id"])
+                if not recorded.accepts(wanted):
+                    raise JournalWrongEnvironment(recorded, wanted, path=self.journal.path)
+                return recorded
+            adopted = db.conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+            now = self._now_ms()
+            db.conn.execute(
+                "INSERT INTO journal_identity (id, environment, client_id, recorded_ms, adopted) "
+                "VALUES (1, ?, ?, ?, ?)",
+                (wanted.environment, wanted.client_id, now, int(adopted)),
+            )
+            self._append_event(
+                db,
+                EventKind.NOTE,
+                operator="system",
+                terminal_id=terminal_id,
+                detail={
+                    "note": "journal adopted by this environment"
+                    if adopted
+                    else "journal created for this environment",
+                    "environment": wanted.environment,
+                    "client_id": wanted.client_id,
+                },
+                at_ms=now,
+            )
+            return wanted
 
     # -- low level ------------------------------------------------------------------------
     def _now_ms(self) -> int:
