@@ -222,9 +222,7 @@ class JournalRepository:
         options: JournalOptions | None = None,
     ) -> JournalRepository:
         """``read_only``: for tools that only look (verify, export); nothing is written."""
-        return cls(
-            open_journal(path, create=create, read_only=read_only, options=options), clock
-        )
+        return cls(open_journal(path, create=create, read_only=read_only, options=options), clock)
 
     def close(self) -> None:
         self.journal.close()
@@ -1232,7 +1230,8 @@ class JournalRepository:
         return [_payment(r) for r in rows]
 
     def duplicate_orders(self, reference_order_ids: Iterable[str]) -> set[str]:
-        """Which of these orders have more than one payment holding money (for the list)."""
+        """Which of these orders have more than one payment holding money, or one holding
+        money and another that may (still pending, or judged never sent): for the list."""
         ids = sorted(set(reference_order_ids))
         found: set[str] = set()
         for start in range(0, len(ids), 500):
@@ -1243,12 +1242,20 @@ class JournalRepository:
                 f"WHERE reference_order_id COLLATE NOCASE IN ({marks})",
                 chunk,
             )
-            counts: dict[str, int] = {}
+            holding: dict[str, int] = {}
+            doubtful: dict[str, int] = {}
             for row in rows:
                 ref = row["reference_order_id"]
-                if ref in chunk and PaymentStatus(row["status"]).holds_money:
-                    counts[ref] = counts.get(ref, 0) + 1
-            found.update(ref for ref, n in counts.items() if n > 1)
+                status = PaymentStatus(row["status"])
+                if ref not in chunk:
+                    continue
+                if status.holds_money:
+                    holding[ref] = holding.get(ref, 0) + 1
+                elif status.might_hold_money:
+                    doubtful[ref] = doubtful.get(ref, 0) + 1
+            # one payment holding money and another that may (pending, or judged never
+            # sent) is a double charge in waiting: shown as one
+            found.update(ref for ref, n in holding.items() if n + doubtful.get(ref, 0) > 1)
         return found
 
     def recent_same_card(
@@ -1259,8 +1266,8 @@ class JournalRepository:
         now: datetime | None = None,
         window: timedelta = DUPLICATE_CARD_WINDOW,
     ) -> list[Payment]:
-        """Payments with the same brand + last 4 and amount, authorised (or still in doubt)
-        within ``window``: the cashier is warned before sending another."""
+        """Payments with the same brand + last 4 and amount, authorised, still in doubt or
+        judged never sent within ``window``: the cashier is warned before sending another."""
         moment = now or self.clock.now()
         since = to_ms(moment - window)
         rows = self._read(
@@ -1272,7 +1279,7 @@ class JournalRepository:
             p
             for p in map(_payment, rows)
             if p.status.holds_money
-            or p.status.needs_settlement
+            or p.status.might_hold_money
             or (p.authorised_at is not None and to_ms(p.authorised_at) >= since)
         ]
 

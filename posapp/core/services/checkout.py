@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from posapp.core.antom.client import AntomClient
@@ -34,7 +34,7 @@ from posapp.core.clock import Clock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
-from posapp.core.services.settle import Settler
+from posapp.core.services.settle import PAYMENT_EXPIRY, Settler
 from posapp.core.services.validation import (
     Billing,
     CheckoutInputError,
@@ -49,7 +49,6 @@ from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
 
-PAYMENT_EXPIRY = timedelta(minutes=14)  # Antom closes an unpaid payment after ~14 min
 _REF_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud without doubt
 _REF_CHARS = "23456789" + _REF_LETTERS
 Progress = Callable[[str], None]
@@ -266,11 +265,12 @@ class CheckoutService:
     ) -> list[Payment]:
         """Payments that make a new one look like a double charge: the same card and amount
         authorised (or still in doubt) in the last 10 minutes, or a payment for the same
-        order that holds money or is still being checked."""
+        order that holds money, is still being checked or was judged never sent (a request
+        judged so may still have been charged: the cashier decides, warned)."""
         found = {p.id: p for p in self.repo.recent_same_card(card, amount)}
         if reference_order_id:
             for p in self.repo.payments_for_order(reference_order_id):
-                if p.status.holds_money or p.status.needs_settlement:
+                if p.status.holds_money or p.status.might_hold_money:
                     found[p.id] = p
         return sorted(found.values(), key=lambda p: p.id)
 

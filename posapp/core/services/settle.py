@@ -67,6 +67,12 @@ from posapp.core.usertext import UserText
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+PAYMENT_EXPIRY = timedelta(minutes=14)  # Antom closes an unpaid payment after ~14 min
+# "Antom does not know this paymentRequestId" proves nothing while the request may still be
+# on its way (a slow network, a retry queued in a proxy, another window's request): only
+# once the payment's expiry has passed, plus this margin for clocks and stragglers, can it
+# no longer arrive and be charged.
+NOT_SENT_MARGIN = timedelta(minutes=5)
 
 _Q = TypeVar("_Q", CaptureRequest, RefundRequest)
 _R = TypeVar("_R", CaptureResponse, RefundResponse)
@@ -500,12 +506,16 @@ class Settler:
         """Apply an inquiryPayment answer: the payment's state, and its captures and refunds
         found in ``transactions[]``."""
         if inq.not_found:
-            if not_found_means_not_sent and payment.status in (_P.INTENT, _P.PENDING):
+            if (
+                not_found_means_not_sent
+                and payment.status in (_P.INTENT, _P.PENDING)
+                and self.clock.now() >= not_sent_provable_at(payment)
+            ):
                 return self.move(
                     payment,
                     _P.NOT_SENT,
                     PaymentUpdate(result_code="ORDER_NOT_EXIST", result_status="F"),
-                    reason="Antom does not know this paymentRequestId",
+                    reason="Antom does not know this paymentRequestId, past its expiry",
                 )
             return payment
         status = inq.payment_status
@@ -856,6 +866,14 @@ def _op_update_from(
         result_message=result.message if result else None,
         completed_at=completed_at,
     )
+
+
+def not_sent_provable_at(payment: Payment) -> datetime:
+    """From when Antom's ORDER_NOT_EXIST for this payment means it was never sent: its
+    expiry (never earlier than the 14 minutes Antom gives an unpaid payment) plus a margin.
+    Before that the payment stays pending and is asked about again."""
+    expiry = max(payment.expires_at or payment.created_at, payment.created_at + PAYMENT_EXPIRY)
+    return expiry + NOT_SENT_MARGIN
 
 
 def not_found_grace_passed(payment: Payment, now: datetime, grace: timedelta) -> bool:

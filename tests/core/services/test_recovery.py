@@ -24,7 +24,7 @@ from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
 from posapp.core.services.settle import apply_notification
 
-from .conftest import approval, card, fresh, pay
+from .conftest import approval, card, fresh, later, pay
 
 
 def _intent(backend: Backend, minor: int = 1500) -> Payment:
@@ -69,6 +69,9 @@ def _pay_requests(backend: Backend, p: Payment) -> int:
 
 def test_intent_never_sent_becomes_not_sent_and_is_not_resent(backend: Backend) -> None:
     p = _intent(backend)
+    early = backend.recover()  # before its expiry the request may still arrive
+    assert fresh(backend, p).status is PaymentStatus.INTENT and early.unresolved == 1
+    later(backend)
     report = backend.recover()
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
     assert report.checked == 1 and report.unresolved == 0
@@ -87,6 +90,7 @@ def test_intent_that_reached_antom_is_recovered(backend: Backend) -> None:
 
 def test_not_sent_that_arrived_later_is_found_by_the_next_recovery(backend: Backend) -> None:
     p = _intent(backend)
+    later(backend)
     backend.recover()
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
     _send_pay(backend, p)  # the request was still in flight during the first recovery
@@ -162,6 +166,7 @@ def test_antom_unreachable_leaves_things_open_for_the_poller(backend: Backend) -
 
 def test_start_runs_recovery_then_the_poller(backend: Backend) -> None:
     p = _intent(backend)
+    later(backend)
     backend.start()
     assert backend.recovered.wait(10)
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
@@ -183,6 +188,7 @@ def test_recovery_leaves_this_tills_payment_on_the_wire_alone(backend: Backend) 
         backend.checkout.in_flight.discard(p.payment_request_id)
     assert report.checked == 0
     assert fresh(backend, p).status is PaymentStatus.INTENT
+    later(backend)
     backend.recover()
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
 
