@@ -276,20 +276,19 @@ class JournalRepository:
                 "VALUES (1, ?, ?, ?, ?)",
                 (wanted.environment, wanted.client_id, now, int(adopted)),
             )
-            self._append_event(
-                db,
-                EventKind.NOTE,
-                operator="system",
-                terminal_id=terminal_id,
-                detail={
-                    "note": "journal adopted by this environment"
-                    if adopted
-                    else "journal created for this environment",
-                    "environment": wanted.environment,
-                    "client_id": wanted.client_id,
-                },
-                at_ms=now,
-            )
+            if adopted:  # a new journal's first event is its first payment's
+                self._append_event(
+                    db,
+                    EventKind.NOTE,
+                    operator="system",
+                    terminal_id=terminal_id,
+                    detail={
+                        "note": "journal adopted by this environment",
+                        "environment": wanted.environment,
+                        "client_id": wanted.client_id,
+                    },
+                    at_ms=now,
+                )
             return wanted
 
     # -- low level ------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Two tills on one journal file, against one sandbox, working at the same time.
 
-Till A is a training install (it runs the embedded sandbox); till B is a second service stack
-on the same data folder (same journal file, its own settings and PIN file, terminal TILL-B)
-talking to A's sandbox as Antom's sandbox environment. Each has its own poller and
+Both tills are Antom-sandbox installs of one client id (a journal belongs to one environment),
+talking to one simulator; till B is a second service stack on the same data folder (same
+journal file, its own settings and PIN file, terminal TILL-B). Each has its own poller and
 notification listener, and each poller also settles what the other till left open. Both pay,
 capture, cancel and refund at once, with some answers lost on the way. Afterwards the
 journal's hash chain verifies (the `posapp journal verify` command), every action is there
@@ -25,16 +25,17 @@ from posapp.cli import main
 from posapp.config import Environment
 from posapp.core.domain import EventKind, OperationStatus, Payment, PaymentStatus
 from posapp.core.money import Money
-from posapp.core.services.pin import TRAINING_PIN
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import Credentials, MemorySecretStore
 from posapp.paths import AppDirs, app_dirs
+from posapp.sandbox import Sandbox
 from tests.e2e.agreement import compare
 
-from .conftest import FAST_RETRY, fresh, make_backend, pay, with_settings
+from .conftest import FAST_RETRY, fresh, pay, with_settings
 
 ROUNDS = 6  # per till: two of each flow below
 SETTLE_WITHIN = 60.0  # seconds (generous: CI machines are slow and shared)
+A_PIN = "1357"
 B_PIN = "2468"
 
 
@@ -61,43 +62,53 @@ def _status_is(backend: Backend, p: Payment, status: PaymentStatus) -> Callable[
 
 @pytest.fixture
 def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
-    a = make_backend(data_dir, with_settings(terminal_id="TILL-A"))
-    b: Backend | None = None
-    try:
-        sandbox = a.sandbox
-        store = MemorySecretStore()
-        store.save(
-            Environment.SANDBOX.value,
-            Credentials(
-                sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+    # one journal belongs to one environment: both tills are Antom-sandbox tills of one
+    # client id, talking to one simulator (which till A's backend stops at close)
+    sandbox = Sandbox(tmp_path / "antom").start()
+    store = MemorySecretStore()
+    store.save(
+        Environment.SANDBOX.value,
+        Credentials(
+            sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+        ),
+    )
+    shared = app_dirs(data_dir)
+    built: list[Backend] = []
+
+    def till(name: str, dirs: AppDirs, pin: str) -> Till:
+        backend = build_backend(
+            dirs,
+            with_settings(
+                environment=Environment.SANDBOX,
+                region="custom",
+                gateway_url=sandbox.base_url,
+                client_id=sandbox.client_id,
+                terminal_id=f"TILL-{name}",
+                notify_listener=True,
             ),
-        )
-        shared = app_dirs(data_dir)
-        b_dirs = AppDirs(data=shared.data, config=tmp_path / "b-config", logs=tmp_path / "b-logs")
-        settings_b = with_settings(
-            environment=Environment.SANDBOX,
-            region="custom",
-            gateway_url=sandbox.base_url,
-            client_id=sandbox.client_id,
-            terminal_id="TILL-B",
-            notify_listener=True,
-        )
-        b = build_backend(
-            b_dirs,
-            settings_b,
             secret_store=store,
             client_timeout=3.0,
             client_retry=FAST_RETRY,
             poll_schedule=PollSchedule(jitter=0),
             pin_cost=2**10,
         )
-        b.pins.set_pin(B_PIN)
-        assert b.repo is not a.repo and b.dirs.journal == a.dirs.journal  # one file, two stacks
-        yield Till("A", a, TRAINING_PIN), Till("B", b, B_PIN)
+        built.append(backend)
+        backend.pins.set_pin(pin)
+        return Till(name, backend, pin)
+
+    try:
+        a = till("A", shared, A_PIN)
+        a.backend.sandbox = sandbox  # the simulator stops with till A
+        b_dirs = AppDirs(data=shared.data, config=tmp_path / "b-config", logs=tmp_path / "b-logs")
+        b = till("B", b_dirs, B_PIN)
+        assert b.backend.repo is not a.backend.repo
+        assert b.backend.dirs.journal == a.backend.dirs.journal  # one file, two stacks
+        yield a, b
     finally:
-        if b is not None:
-            b.close()
-        a.close()
+        for backend in reversed(built):
+            backend.close()
+        if not built:
+            sandbox.stop()
 
 
 def _work(till: Till, rounds: int) -> None:
