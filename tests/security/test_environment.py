@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-import posapp.app as app_module
 from posapp.app import build_backend
 from posapp.config import Environment, Settings, save_settings
 from posapp.core.cards import MaskedCard
@@ -28,7 +27,7 @@ from posapp.core.services.secrets import Credentials, MemorySecretStore
 from posapp.paths import app_dirs
 from posapp.sandbox import keys as sandbox_keys
 
-from .cli_run import run_cli
+from .cli_run import refuse_to_start_the_till, run_cli
 
 LIVE = JournalIdentity("production", "LIVE-CLIENT-7")
 
@@ -124,8 +123,7 @@ def test_the_till_shows_the_refusal_in_one_line_and_a_window(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = _live_dir(tmp_path / "live", settings=False)  # training settings by default
-    shown: list[str] = []
-    monkeypatch.setattr(app_module, "_startup_problem", lambda _s, message: shown.append(message))
+    shown = refuse_to_start_the_till(monkeypatch)
     result = run_cli(capsys, "--data-dir", str(data))
     assert result.code == 2
     assert "belongs to production" in result.line

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-import posapp.app as app_module
 from posapp.app import build_backend
 from posapp.config import Settings, save_settings
 from posapp.core.journal.db import open_journal
@@ -29,7 +28,7 @@ from posapp.sandbox import store as sandbox_store
 from posapp.ui.models.csv_export import export_csv
 from tests.core.services.conftest import make_backend, pay, with_settings
 
-from .cli_run import run_cli
+from .cli_run import refuse_to_start_the_till, run_cli
 
 # -- a zero-length or foreign file at the journal's path ------------------------------------
 
@@ -48,8 +47,7 @@ def test_a_file_that_is_not_a_journal_is_refused_never_replaced(
 ) -> None:
     dirs = app_dirs(tmp_path / "till").create()
     dirs.journal.write_bytes(NOT_JOURNALS[kind])
-    shown: list[str] = []
-    monkeypatch.setattr(app_module, "_startup_problem", lambda _s, message: shown.append(message))
+    shown = refuse_to_start_the_till(monkeypatch)
     result = run_cli(capsys, "--data-dir", str(dirs.data))
     assert result.code == 2
     assert "not a posapp" in result.line or "damaged" in result.line
@@ -92,8 +90,7 @@ def test_a_sick_disk_under_the_training_sandbox_is_one_line_and_renames_nothing(
         raise exc
 
     monkeypatch.setattr(sandbox_store.Store, "_open", sick_open)
-    shown: list[str] = []
-    monkeypatch.setattr(app_module, "_startup_problem", lambda _s, message: shown.append(message))
+    shown = refuse_to_start_the_till(monkeypatch)
     result = run_cli(capsys, "--data-dir", str(dirs.data))
     assert result.code == 2
     assert text in result.line and "sandbox" in result.line
