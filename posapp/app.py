@@ -24,6 +24,7 @@ from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
 from posapp.core.services.notifications import NotificationListener
@@ -405,6 +406,9 @@ def build_backend(
         listener = NotificationListener(
             settler, client.public_key, client_id, port=settings.notify_port
         ).start()
+    redirect_url = settings.payment_redirect_url or None
+    if sandbox is not None:
+        redirect_url = f"{sandbox.base_url}/sandbox/return"  # the sandbox's own return page
     notify_url = listener.url if listener is not None else None
     public_url = settings.extra.get("notify_public_url")
     if isinstance(public_url, str) and public_url:
@@ -419,6 +423,9 @@ def build_backend(
             currency=settings.currency,
             fingerprint_key=_fingerprint_key(dirs),
             notify_url=notify_url,
+            redirect_url=redirect_url,
+            settlement_currency=settings.settlement_currency or None,
+            client_ip=till_address(),
         ),
         in_flight=in_flight,
         on_pending=poller.watch,

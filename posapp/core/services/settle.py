@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError
+from posapp.core.antom.fields import PAYMENT_EXPIRY_MINUTES
 from posapp.core.antom.messages import (
     CancelRequest,
     CancelResponse,
@@ -37,6 +38,7 @@ from posapp.core.antom.messages import (
     RefundResponse,
     RefundStatus,
     Result,
+    ThreeDSResult,
     Transaction,
     TransactionStatus,
 )
@@ -67,7 +69,11 @@ from posapp.core.usertext import UserText
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
-PAYMENT_EXPIRY = timedelta(minutes=14)  # Antom closes an unpaid payment after ~14 min
+# The paymentExpiryTime the till sends (Antom's default would be ~14 min; a custom value
+# must stay under 10): an unpaid payment closes then, and the journal expects it to.
+PAYMENT_EXPIRY = timedelta(minutes=PAYMENT_EXPIRY_MINUTES)
+# What Antom gives a payment sent without one (earlier posapp versions): about 14 minutes.
+ANTOM_DEFAULT_EXPIRY = timedelta(minutes=14)
 # "Antom does not know this paymentRequestId" proves nothing while the request may still be
 # on its way (a slow network, a retry queued in a proxy, another window's request): only
 # once the payment's expiry has passed, plus this margin for clocks and stragglers, can it
@@ -133,7 +139,34 @@ def _card_summary(card: CardResult | None) -> dict[str, Any] | None:
             "avsResultRaw": card.avs_result,
             "cvvResultRaw": card.cvv_result,
             "authorizationCode": card.authorization_code,
+            "threeDSResult": _three_ds_summary(card.three_ds),
         }
+    )
+
+
+def _three_ds_summary(tds: ThreeDSResult | None) -> dict[str, Any] | None:
+    """Every threeDSResult field but the CAVV's value: a cryptogram is never journaled, only
+    that one was given."""
+    if tds is None:
+        return None
+    return (
+        _drop_none(
+            {
+                "threeDSVersion": tds.version,
+                "eci": tds.eci,
+                "cavvGiven": True if tds.cavv else None,
+                "dsTransactionId": tds.ds_transaction_id,
+                "xid": tds.xid,
+                "threeDStransactionStatusReason": tds.status_reason,
+                "challengeCancel": tds.challenge_cancel,
+                "challenged": tds.challenged,
+                "exemptionType": tds.exemption_type,
+                "threeDSOffered": tds.offered,
+                "paResStatus": tds.pa_res_status,
+                "liabilityShift": tds.liability_shift,
+            }
+        )
+        or None
     )
 
 
@@ -179,6 +212,7 @@ def summarise(response: Any) -> dict[str, Any]:
                     "requestId": t.request_id,
                     "id": t.transaction_id,
                     "amount": _money(t.amount),
+                    "resultCode": t.result.code if t.result else None,
                 }
             )
             for t in transactions
@@ -870,10 +904,12 @@ def _op_update_from(
 
 def not_sent_provable_at(payment: Payment) -> datetime:
     """From when Antom's ORDER_NOT_EXIST for this payment means it was never sent: its
-    expiry (never earlier than the 14 minutes Antom gives an unpaid payment) plus a margin.
-    Before that the payment stays pending and is asked about again."""
-    expiry = max(payment.expires_at or payment.created_at, payment.created_at + PAYMENT_EXPIRY)
-    return expiry + NOT_SENT_MARGIN
+    expiry as journaled (the paymentExpiryTime sent; Antom's default for a payment journaled
+    without one), never earlier than the expiry the till sends, plus a margin. Before that
+    the payment stays pending and is asked about again."""
+    created = payment.created_at
+    journaled = payment.expires_at or created + ANTOM_DEFAULT_EXPIRY
+    return max(journaled, created + PAYMENT_EXPIRY) + NOT_SENT_MARGIN
 
 
 def not_found_grace_passed(payment: Payment, now: datetime, grace: timedelta) -> bool:

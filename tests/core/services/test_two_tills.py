@@ -85,6 +85,7 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
                 client_id=sandbox.client_id,
                 terminal_id=f"TILL-{name}",
                 notify_listener=True,
+                payment_redirect_url="https://shop.example/back",  # needed outside training
             ),
             secret_store=store,
             client_timeout=3.0,
