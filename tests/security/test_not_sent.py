@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 
 from posapp.app import Backend
+from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
+from posapp.core.antom.messages import PayRequest
 from posapp.core.domain import PaymentStatus
 from posapp.core.services.checkout import DuplicateSuspected
 from posapp.core.services.settle import NOT_SENT_MARGIN, PAYMENT_EXPIRY
 from tests.backend_support import drain, fresh, later
-from tests.core.services.conftest import make_backend, pay, with_settings
+from tests.core.services.conftest import card, make_backend, pay, with_settings
 
 
 @pytest.fixture
@@ -82,10 +84,6 @@ def test_a_request_that_lands_late_is_found_not_written_off(backend: Backend) ->
     backend.poller.poll_once()
     assert fresh(backend, payment).status is PaymentStatus.PENDING
     # the "lost" request reaches Antom after all (a queued retry in a proxy)
-    from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
-    from posapp.core.antom.messages import PayRequest
-    from tests.core.services.conftest import card
-
     backend.client.pay(
         PayRequest(
             payment_request_id=payment.payment_request_id,
@@ -94,6 +92,7 @@ def test_a_request_that_lands_late_is_found_not_written_off(backend: Backend) ->
             reference_order_id=payment.reference_order_id,
             order_description=payment.order_description,
             capture_mode=AntomCaptureMode.MANUAL,
+            redirect_url=backend.checkout.config.redirect_url,
         )
     )
     assert drain(backend) == []

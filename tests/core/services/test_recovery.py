@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,7 +22,7 @@ from posapp.core.domain import (
 )
 from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
-from posapp.core.services.settle import apply_notification
+from posapp.core.services.settle import PAYMENT_EXPIRY, apply_notification
 
 from .conftest import approval, card, fresh, later, pay
 
@@ -39,7 +39,7 @@ def _intent(backend: Backend, minor: int = 1500) -> Payment:
             operator="cashier",
             terminal_id="TILL-01",
             order_description="crash test",
-            expires_at=datetime.now(UTC) + timedelta(minutes=14),
+            expires_at=datetime.now(UTC) + PAYMENT_EXPIRY,  # what checkout journals
         )
     )
 
