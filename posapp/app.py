@@ -6,6 +6,7 @@ The one place where objects are built and wired; everything else receives what i
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import secrets
@@ -13,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from posapp.config import ConfigError, Environment, Settings, load_settings
@@ -23,13 +25,21 @@ from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
-from posapp.core.journal.repository import JournalRepository
+from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
-from posapp.core.services.pin import PIN_FILE, TRAINING_PIN, PinManager
+from posapp.core.services.pin import (
+    LEGACY_PIN_FILE,
+    TRAINING_PIN_FILE,
+    FilePinStore,
+    PinManager,
+    SecretPinStore,
+)
 from posapp.core.services.poller import Poller
+from posapp.core.services.record_lock import RecordLock
 from posapp.core.services.recovery import Recovery, RecoveryReport
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import (
@@ -41,7 +51,7 @@ from posapp.core.services.secrets import (
 )
 from posapp.core.services.settle import Settler
 from posapp.logs import setup_logging
-from posapp.paths import AppDirs, DataDirError, app_dirs
+from posapp.paths import APP_AUTHOR, APP_NAME, AppDirs, DataDirError, app_dirs
 
 log = logging.getLogger(__name__)
 
@@ -321,6 +331,61 @@ def _stored_credentials(store: SecretStore, settings: Settings) -> Credentials:
     return creds
 
 
+def _check_journal_identity(dirs: AppDirs, wanted: JournalIdentity) -> None:
+    """JournalWrongEnvironment if the journal at ``dirs`` belongs to another environment."""
+    repo = JournalRepository.open(dirs.journal)
+    try:
+        repo.check_identity(wanted)
+    finally:
+        repo.close()
+
+
+def pin_record_name(environment: Environment, client_id: str) -> str:
+    """The keyring entry of a till's manager PIN record: one per environment and merchant."""
+    return f"{environment.value}/{client_id}"
+
+
+def pin_lock_path(name: str) -> Path:
+    """The lock file serialising every change of the PIN record ``name``: per record, not per
+    data dir, so tills (or a second ``--data-dir``) sharing a record share its lock."""
+    import platformdirs
+
+    digest = hashlib.sha256(name.encode()).hexdigest()[:24]
+    root = Path(platformdirs.user_state_dir(APP_NAME, APP_AUTHOR))
+    return root / "locks" / f"pin-{digest}.lock"
+
+
+def pin_manager(
+    dirs: AppDirs,
+    environment: Environment,
+    client_id: str,
+    store: SecretStore,
+    *,
+    clock: Clock | None = None,
+    n: int | None = None,
+) -> PinManager:
+    """The till's PinManager. Training: the record in a file of the training data dir.
+    Otherwise: the record in the OS keyring, the old config/manager_pin.json migrated once."""
+    cost = {"n": n} if n else {}
+    if environment is Environment.TRAINING:
+        path = dirs.config / TRAINING_PIN_FILE
+        return PinManager(
+            FilePinStore(path),
+            lock=RecordLock(path.with_name(path.name + ".lock"), key=str(path.resolve())),
+            clock=clock,
+            training=True,
+            **cost,
+        )
+    name = pin_record_name(environment, client_id)
+    return PinManager(
+        SecretPinStore(store, name),
+        lock=RecordLock(pin_lock_path(name), key=f"pin:{name}"),
+        clock=clock,
+        legacy_file=dirs.config / LEGACY_PIN_FILE,
+        **cost,
+    )
+
+
 def build_backend(
     dirs: AppDirs,
     settings: Settings,
@@ -349,49 +414,62 @@ def build_backend(
     training = settings.environment is Environment.TRAINING
     creds = None if training else _stored_credentials(store, settings)
     # The journal before anything else: a journal of another environment is refused before
-    # a sandbox starts or a request leaves (training recovery over a live journal would mark
-    # live payments "never sent").
-    repo = JournalRepository.open(dirs.journal, clock=clock)
+    # a sandbox starts, a key is made or a request leaves (training recovery over a live
+    # journal would mark live payments "never sent").
+    _check_journal_identity(
+        dirs, JournalIdentity(settings.environment.value, creds.client_id if creds else "")
+    )
+    if creds is None:
+        sandbox = _start_sandbox(dirs)
+        base_url, client_id = sandbox.base_url, sandbox.client_id
+        private_pem, public_pem = sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+    else:
+        base_url, client_id = settings.gateway, creds.client_id
+        private_pem, public_pem = creds.merchant_private_key_pem, creds.antom_public_key_pem
     try:
-        repo.check_identity(
-            JournalIdentity(settings.environment.value, creds.client_id if creds else "")
+        client = AntomClient(
+            base_url,
+            client_id,
+            private_pem,
+            public_pem,
+            timeout=client_timeout,
+            retry=client_retry,
         )
-        if creds is None:
-            sandbox = _start_sandbox(dirs)
-            base_url, client_id = sandbox.base_url, sandbox.client_id
-            private_pem = sandbox.merchant_private_key_pem
-            public_pem = sandbox.antom_public_key_pem
-        else:
-            base_url, client_id = settings.gateway, creds.client_id
-            private_pem, public_pem = creds.merchant_private_key_pem, creds.antom_public_key_pem
-        repo.bind_identity(
-            JournalIdentity(settings.environment.value, client_id),
-            terminal_id=settings.terminal_id,
+    except (AntomError, ValueError) as exc:
+        if sandbox is not None:
+            sandbox.stop()
+        raise BackendError(f"The Antom keys cannot be used: {exc}") from None
+    try:
+        # the install's journal key: MACs the audit chain and every manager approval
+        # (training: a key file of the data dir's own; otherwise the OS keyring)
+        journal_key = load_or_create_journal_key(
+            training=settings.environment is Environment.TRAINING,
+            data_dir=dirs.data,
+            store=store,
         )
+        repo = JournalRepository.open(dirs.journal, clock=clock, key=journal_key)
         try:
-            client = AntomClient(
-                base_url,
-                client_id,
-                private_pem,
-                public_pem,
-                timeout=client_timeout,
-                retry=client_retry,
+            repo.bind_identity(
+                JournalIdentity(settings.environment.value, client_id),
+                terminal_id=settings.terminal_id,
             )
-        except (AntomError, ValueError) as exc:
-            raise BackendError(f"The Antom keys cannot be used: {exc}") from None
-    except BaseException:
-        repo.close()
+        except BaseException:
+            repo.close()
+            raise
+    except (JournalKeyUnavailable, JournalKeyError) as exc:
+        client.close()
+        if sandbox is not None:
+            sandbox.stop()
+        words = exc.message if isinstance(exc, JournalKeyUnavailable) else exc.user_message
+        raise BackendError(words) from None
+    except JournalError:
+        client.close()
         if sandbox is not None:
             sandbox.stop()
         raise
     terminal = settings.terminal_id
     settler = Settler(repo, client, clock, terminal)
-    pins = PinManager(
-        dirs.config / PIN_FILE,
-        clock=clock,
-        default_pin=TRAINING_PIN if settings.environment is Environment.TRAINING else None,
-        **({"n": pin_cost} if pin_cost else {}),
-    )
+    pins = pin_manager(dirs, settings.environment, client_id, store, clock=clock, n=pin_cost)
     in_flight = InFlight()
     poller = Poller(
         repo,

@@ -1198,6 +1198,14 @@
             <translation>Antom 没有这笔付款请求（paymentRequestId）的记录</translation>
         </message>
         <message>
+            <source>no valid approval</source>
+            <translation>没有有效的批准</translation>
+        </message>
+        <message>
+            <source>refused: no valid approval</source>
+            <translation>已拒绝：没有有效的批准</translation>
+        </message>
+        <message>
             <source>capture refused: {0}</source>
             <translation>请款被拒：{0}</translation>
         </message>
@@ -2154,14 +2162,59 @@
             <translation>PIN 码为 {min} 至 {max} 位数字</translation>
         </message>
         <message>
-            <source>pin.file_damaged</source>
-            <extracomment>The manager PIN file is damaged: set the PIN again</extracomment>
-            <translation>经理 PIN 码文件已损坏：请重新设置 PIN 码</translation>
+            <source>pin.record_damaged</source>
+            <extracomment>The manager PIN record is damaged: approvals are locked until the merchant resets the PIN with `posapp keys reset-pin`</extracomment>
+            <translation>经理 PIN 码记录已损坏：批准已锁定，需由商户使用 `posapp keys reset-pin` 重置 PIN 码</translation>
         </message>
         <message>
-            <source>pin.not_set</source>
-            <extracomment>No manager PIN is set: set one in Settings first</extracomment>
-            <translation>尚未设置经理 PIN 码：请先在设置中设置</translation>
+            <source>pin.not_set_locked</source>
+            <extracomment>No manager PIN is stored for this till: approvals are locked until the merchant sets one with `posapp keys reset-pin`</extracomment>
+            <translation>此收银台未存储经理 PIN 码：批准已锁定，需由商户使用 `posapp keys reset-pin` 设置</translation>
+        </message>
+        <message>
+            <source>pin.reset_refused</source>
+            <extracomment>The merchant credentials given do not match this till's: the PIN was not reset</extracomment>
+            <translation>提供的商户凭据与此收银台的不符：PIN 码未重置</translation>
+        </message>
+        <message>
+            <source>pin.reset_needs_merchant</source>
+            <extracomment>Resetting the manager PIN needs the merchant's credentials</extracomment>
+            <translation>重置经理 PIN 码需要商户凭据</translation>
+        </message>
+        <message>
+            <source>pin.changed_meanwhile</source>
+            <extracomment>The PIN was changed meanwhile: enter the new one</extracomment>
+            <translation>PIN 码刚刚已被修改：请输入新的 PIN 码</translation>
+        </message>
+        <message>
+            <source>input.card_data</source>
+            <extracomment>The {field} looks like card data (a card number or magnetic stripe track): remove it; if it is not a card number, split the digits with a letter or a slash</extracomment>
+            <translation>{field}看起来像卡数据（卡号或磁条数据）：请删除；如果不是卡号，请用字母或斜杠分隔数字</translation>
+        </message>
+        <message>
+            <source>field.store_name</source>
+            <extracomment>store name</extracomment>
+            <translation>店铺名称</translation>
+        </message>
+        <message>
+            <source>field.terminal_id</source>
+            <extracomment>terminal id</extracomment>
+            <translation>终端号</translation>
+        </message>
+        <message>
+            <source>field.return_page</source>
+            <extracomment>return page</extracomment>
+            <translation>返回页面</translation>
+        </message>
+        <message>
+            <source>field.description</source>
+            <extracomment>description</extracomment>
+            <translation>描述</translation>
+        </message>
+        <message>
+            <source>field.refund_reason</source>
+            <extracomment>refund reason</extracomment>
+            <translation>退款原因</translation>
         </message>
         <message>
             <source>approval.invalid</source>
@@ -2843,6 +2896,47 @@
             <extracomment>the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard</extracomment>
             <translation>所填的 Antom 公钥其实是商户自己的公钥；请使用 Antom 控制台中显示的 Antom 公钥</translation>
         </message>
+        <!-- issue 10: keyed approvals and journal (approvals branch) -->
+        <message>
+            <source>journal.key_mismatch</source>
+            <extracomment>This journal is sealed with another install's journal key, so posapp cannot add to it: restore this install's key (keyring) or use a new data folder.</extracomment>
+            <translation>此账本已用另一台安装的账本密钥封存，posapp 无法向其中追加记录：请恢复本机的密钥（系统密钥环），或使用新的数据文件夹。</translation>
+        </message>
+        <message>
+            <source>journal.key_missing</source>
+            <extracomment>This journal is sealed with this install's journal key, which is not available (is the system keyring unlocked?)</extracomment>
+            <translation>此账本已用本机的账本密钥封存，但该密钥不可用（系统密钥环是否已解锁？）</translation>
+        </message>
+        <message>
+            <source>approval.no_key</source>
+            <extracomment>Manager approvals need this install's journal key, which is not available (is the system keyring unlocked?)</extracomment>
+            <translation>经理批准需要本机的账本密钥，但该密钥不可用（系统密钥环是否已解锁？）</translation>
+        </message>
+        <message>
+            <source>approval.refused_no_valid</source>
+            <extracomment>Refused: no valid approval. Nothing was sent to Antom; the attempt is journaled.</extracomment>
+            <translation>已拒绝：没有有效的批准。未向 Antom 发送任何内容；此次尝试已记入账本。</translation>
+        </message>
+        <message>
+            <source>approval.refused_line</source>
+            <extracomment>refused: no valid approval</extracomment>
+            <translation>已拒绝：没有有效的批准</translation>
+        </message>
+        <message>
+            <source>journal_key.damaged</source>
+            <extracomment>The journal key in {where} is damaged: posapp cannot check approvals or the journal without it. Restore it from a backup.</extracomment>
+            <translation>{where} 中的账本密钥已损坏：没有它，posapp 无法核对批准和账本。请从备份中恢复。</translation>
+        </message>
+        <message>
+            <source>journal_key.keyring</source>
+            <extracomment>The journal key cannot be read from the system keyring: {problem}</extracomment>
+            <translation>无法从系统密钥环读取账本密钥：{problem}</translation>
+        </message>
+        <message>
+            <source>journal_key.cannot_write</source>
+            <extracomment>Cannot write the journal key {path}: {problem}</extracomment>
+            <translation>无法写入账本密钥 {path}：{problem}</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>
@@ -3047,8 +3141,8 @@
             <translation>修改 PIN 码(&amp;P)</translation>
         </message>
         <message>
-            <source>A PIN has 4 to 8 digits. It approves captures, cancels and refunds.</source>
-            <translation>PIN 码为 4 至 8 位数字，用于批准请款、撤销和退款。</translation>
+            <source>A PIN has %1 to %2 digits. It approves captures, cancels and refunds.</source>
+            <translation>PIN 码为 %1 至 %2 位数字，用于批准请款、撤销和退款。</translation>
         </message>
         <message>
             <source>Key files (*.pem *.key *.txt);;All files (*)</source>
@@ -3097,10 +3191,6 @@
         <message>
             <source>No checks ran.</source>
             <translation>未运行任何检查。</translation>
-        </message>
-        <message>
-            <source>A PIN has 4 to 8 digits</source>
-            <translation>PIN 码为 4 至 8 位数字</translation>
         </message>
         <message>
             <source>The two new PINs are not the same</source>

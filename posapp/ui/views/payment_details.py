@@ -407,6 +407,9 @@ _FIXED_REASONS = {
     "Antom does not know this paymentRequestId": QT_TRANSLATE_NOOP(
         "PaymentDetails", "Antom does not know this paymentRequestId"
     ),
+    # a capture / cancel / refund without a verifying manager approval (never sent)
+    "no valid approval": QT_TRANSLATE_NOOP("PaymentDetails", "no valid approval"),
+    "refused: no valid approval": QT_TRANSLATE_NOOP("PaymentDetails", "refused: no valid approval"),
 }
 _REFUSED = re.compile(r"(capture|cancel) refused: ([A-Za-z0-9_?]+)")
 _NO_ANSWER = re.compile(r"no verified answer \((\w+)\)")

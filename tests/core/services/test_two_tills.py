@@ -25,6 +25,7 @@ from posapp.cli import main
 from posapp.config import Environment
 from posapp.core.domain import EventKind, OperationStatus, Payment, PaymentStatus
 from posapp.core.money import Money
+from posapp.core.services.pin import prove_merchant
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import Credentials, MemorySecretStore
 from posapp.paths import AppDirs, app_dirs
@@ -35,8 +36,7 @@ from .conftest import FAST_RETRY, fresh, pay, with_settings
 
 ROUNDS = 6  # per till: two of each flow below
 SETTLE_WITHIN = 60.0  # seconds (generous: CI machines are slow and shared)
-A_PIN = "1357"
-B_PIN = "2468"
+PIN = "246813"  # six digits: these are not training tills
 
 
 @dataclass
@@ -63,7 +63,8 @@ def _status_is(backend: Backend, p: Payment, status: PaymentStatus) -> Callable[
 @pytest.fixture
 def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
     # one journal belongs to one environment: both tills are Antom-sandbox tills of one
-    # client id, talking to one simulator (which till A's backend stops at close)
+    # client id, talking to one simulator (which till A's backend stops at close); they
+    # share one keyring, hence one journal key and one manager PIN record
     sandbox = Sandbox(tmp_path / "antom").start()
     store = MemorySecretStore()
     store.save(
@@ -75,7 +76,7 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
     shared = app_dirs(data_dir)
     built: list[Backend] = []
 
-    def till(name: str, dirs: AppDirs, pin: str) -> Till:
+    def till(name: str, dirs: AppDirs) -> Till:
         backend = build_backend(
             dirs,
             with_settings(
@@ -94,16 +95,24 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
             pin_cost=2**10,
         )
         built.append(backend)
-        backend.pins.set_pin(pin)
-        return Till(name, backend, pin)
+        return Till(name, backend, PIN)
 
     try:
-        a = till("A", shared, A_PIN)
+        a = till("A", shared)
         a.backend.sandbox = sandbox  # the simulator stops with till A
+        # outside training the first PIN is set with the merchant's credentials
+        proof = prove_merchant(
+            sandbox.client_id,
+            sandbox.merchant_private_key_pem,
+            sandbox.client_id,
+            sandbox.merchant_private_key_pem,
+        )
+        a.backend.pins.reset(PIN, proof)
         b_dirs = AppDirs(data=shared.data, config=tmp_path / "b-config", logs=tmp_path / "b-logs")
-        b = till("B", b_dirs, B_PIN)
+        b = till("B", b_dirs)
         assert b.backend.repo is not a.backend.repo
         assert b.backend.dirs.journal == a.backend.dirs.journal  # one file, two stacks
+        assert a.backend.repo.key == b.backend.repo.key  # both MAC under one install key
         yield a, b
     finally:
         for backend in reversed(built):
