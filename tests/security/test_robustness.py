@@ -288,8 +288,11 @@ def read_only_copy(tmp_path: Path) -> Iterator[Path]:
         backend.close()
     # a folder anyone may enter (tmp_path's parents are private to the test's user)
     copy = Path(tempfile.mkdtemp(prefix="posapp-ro-copy-"))
-    shutil.copy(backend.dirs.journal, copy / "journal.sqlite3")
-    os.chmod(copy / "journal.sqlite3", 0o444)
+    # the journal and, in training, the key its chain is MAC'd under
+    for name in ("journal.sqlite3", "journal.key"):
+        if (backend.dirs.data / name).exists():
+            shutil.copy(backend.dirs.data / name, copy / name)
+            os.chmod(copy / name, 0o444)
     os.chmod(copy, 0o555)
     try:
         yield copy
@@ -320,4 +323,5 @@ def test_verify_and_export_work_on_a_read_only_copy(read_only_copy: Path) -> Non
     )
     assert export.returncode == 0, export.stderr
     assert len(export.stdout.strip().splitlines()) == 3  # the header and two payments
-    assert sorted(p.name for p in read_only_copy.iterdir()) == ["journal.sqlite3"]
+    # nothing was written there: no -wal, no -shm, no new key
+    assert sorted(p.name for p in read_only_copy.iterdir()) == ["journal.key", "journal.sqlite3"]

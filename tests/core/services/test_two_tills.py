@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
+import posapp.core.services.secrets as secrets_module
 from posapp.app import Backend, build_backend
 from posapp.cli import main
-from posapp.config import Environment
+from posapp.config import Environment, save_settings
 from posapp.core.domain import EventKind, OperationStatus, Payment, PaymentStatus
 from posapp.core.money import Money
 from posapp.core.services.pin import prove_merchant
@@ -167,7 +168,7 @@ def _run(till: Till, rounds: int) -> None:
 
 
 def test_two_tills_on_one_journal_lose_nothing_and_charge_once(
-    tills: tuple[Till, Till], data_dir: Path
+    tills: tuple[Till, Till], data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = tills
     sandbox = a.backend.sandbox
@@ -241,7 +242,10 @@ def test_two_tills_on_one_journal_lose_nothing_and_charge_once(
     assert agreement.payments == 2 * ROUNDS
     assert repo.verify().ok
 
-    # `posapp journal verify` on the file both tills wrote
+    # `posapp journal verify` on the file both tills wrote, with till A's settings and
+    # keyring (the journal key lives there outside training)
+    save_settings(app_dirs(data_dir).settings_file, a.backend.settings)
+    monkeypatch.setattr(secrets_module, "KeyringSecretStore", lambda: a.backend.secrets)
     b.backend.close()
     a.backend.close()
     assert main(["journal", "verify", "--data-dir", str(data_dir)]) == 0
