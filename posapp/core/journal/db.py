@@ -20,6 +20,7 @@ import errno
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -318,11 +319,25 @@ def _refuse_non_journal(path: Path) -> None:
         raise _os_error(path, exc) from exc
     if not stat.S_ISREG(st.st_mode):
         raise JournalForeign("this is not a regular file, not a posapp journal", path=path)
-    if st.st_size == 0:
+    if st.st_size == 0 and not _grows(path):
         raise JournalForeign(
             "this file is empty (zero bytes), not a posapp journal; it is not replaced",
             path=path,
         )
+
+
+def _grows(path: Path, *, tries: int = 20, pause: float = 0.1) -> bool:
+    """Whether an empty file at ``path`` gets content within ~2 s: another window (or
+    process) creating the journal at this moment writes SQLite's header right after the
+    file appears; an empty file that stays empty is not a journal."""
+    for _ in range(tries):
+        time.sleep(pause)
+        try:
+            if path.stat().st_size > 0:
+                return True
+        except OSError:
+            return False
+    return False
 
 
 def open_journal(
