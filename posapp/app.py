@@ -29,6 +29,7 @@ from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
 from posapp.core.services.pin import (
@@ -146,6 +147,9 @@ class Backend:
                       (BackOfficeError with a message when refused before sending),
                       ``check_capture/check_cancel/check_refund`` (enable buttons),
                       ``held()``, ``duplicates_for(ref)``
+      ``duplicates``  DuplicateService: ``open_orders()``, ``count_open()``, ``order(ref)``,
+                      ``open_payments()``, ``undo(payment, approval)`` (cancel a held extra
+                      payment of an order, refund a captured one in full; journaled)
       ``poller``      Poller: ``watch(payment)``, ``unsettled()``, ``running``
       ``repo``        JournalRepository: order list (``list_payments(filter, page)``),
                       ``held_authorisations``, ``count_by_status``, ``get_payment``,
@@ -173,6 +177,7 @@ class Backend:
     recovery: Recovery
     pins: PinManager
     secrets: SecretStore
+    duplicates: DuplicateService
     listener: NotificationListener | None = None
     sandbox: Any = None  # posapp.sandbox.Sandbox in training mode
     last_recovery: RecoveryReport | None = None
@@ -524,6 +529,7 @@ def build_backend(
         recovery=Recovery(repo, settler, clock, in_flight=in_flight),
         pins=pins,
         secrets=store,
+        duplicates=DuplicateService(repo, backoffice, clock, terminal),
         listener=listener,
         sandbox=sandbox,
     )

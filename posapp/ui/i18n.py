@@ -733,4 +733,12 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "credentials.cannot_sign"),
     #: the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard
     QT_TRANSLATE_NOOP("ServiceMessage", "credentials.own_public_key"),
+    #: This payment no longer holds money (it is {status}): nothing to undo.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.nothing_to_undo"),
+    #: This payment is already being given back.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.already_undoing"),
+    #: Order {order} has no other successful payment: this one is not a duplicate.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.last_payment"),
+    #: This payment is {status}: wait until it settles, then try again.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.wait"),
 )

@@ -326,6 +326,49 @@
         </message>
     </context>
     <context>
+        <name>DuplicateDialog</name>
+        <message>
+            <source>Undo a duplicate payment</source>
+            <translation>退回重复付款</translation>
+        </message>
+        <message>
+            <source>Keep both</source>
+            <translation>两笔都保留</translation>
+        </message>
+        <message>
+            <source>Give it back</source>
+            <translation>退回</translation>
+        </message>
+        <message>
+            <source>Order {0} was paid {1} times</source>
+            <translation>订单 {0} 被支付了 {1} 次</translation>
+        </message>
+        <message>
+            <source>Antom allows one successful payment per order. Choose the payment to give back; the other stays as it is.</source>
+            <translation>Antom 每个订单只允许一笔成功付款。请选择要退回的付款；另一笔保持不变。</translation>
+        </message>
+        <message>
+            <source>{0} · {1} · {2} · {3} · by {4}</source>
+            <translation>{0} · {1} · {2} · {3} · 操作员 {4}</translation>
+        </message>
+        <message>
+            <source>The hold of {0} on {1} is released; nothing is charged.</source>
+            <translation>解除 {1} 上 {0} 的冻结；不会扣款。</translation>
+        </message>
+        <message>
+            <source>Release this hold</source>
+            <translation>解除这笔冻结</translation>
+        </message>
+        <message>
+            <source>{0} is refunded in full to {1}.</source>
+            <translation>{0} 将全额退款到 {1}。</translation>
+        </message>
+        <message>
+            <source>Refund this payment</source>
+            <translation>退款这笔付款</translation>
+        </message>
+    </context>
+    <context>
         <name>ExpiryEdit</name>
         <message>
             <source>MM/YY</source>
@@ -506,6 +549,18 @@
         <message>
             <source>A payment is still being sent. It is safe in the journal and will be settled on the next start. Quit anyway?</source>
             <translation>仍有一笔付款正在发送。它已安全记入交易日志，下次启动时会完成结算。仍要退出吗？</translation>
+        </message>
+        <message>
+            <source>1 order has more than one successful payment</source>
+            <translation>1 个订单有多笔成功付款</translation>
+        </message>
+        <message>
+            <source>{0} orders have more than one successful payment</source>
+            <translation>{0} 个订单有多笔成功付款</translation>
+        </message>
+        <message>
+            <source>Show them in Orders &gt; Duplicates</source>
+            <translation>在“订单 &gt; 重复付款”中查看</translation>
         </message>
     </context>
     <context>
@@ -835,6 +890,18 @@
             <source>The order list could not be loaded: {0}</source>
             <translation>无法加载订单列表：{0}</translation>
         </message>
+        <message>
+            <source>{0}, duplicate</source>
+            <translation>{0}，重复付款</translation>
+        </message>
+        <message>
+            <source>×{0}</source>
+            <translation>×{0}</translation>
+        </message>
+        <message>
+            <source>This order has more than one successful payment: a manager can give the extra one back (Undo duplicate)</source>
+            <translation>此订单有多笔成功付款：经理可以退回多出的一笔（退回重复付款）</translation>
+        </message>
     </context>
     <context>
         <name>OrdersView</name>
@@ -1005,6 +1072,38 @@
         <message>
             <source>The export failed: {0}</source>
             <translation>导出失败：{0}</translation>
+        </message>
+        <message>
+            <source>Duplicates</source>
+            <translation>重复付款</translation>
+        </message>
+        <message>
+            <source>Orders with more than one successful payment: give the extra one back (Undo duplicate)</source>
+            <translation>有多笔成功付款的订单：退回多出的一笔（退回重复付款）</translation>
+        </message>
+        <message>
+            <source>&amp;Undo duplicate…</source>
+            <translation>退回重复付款(&amp;U)…</translation>
+        </message>
+        <message>
+            <source>Give back the extra payment of an order paid twice (manager PIN)</source>
+            <translation>退回被重复支付订单中多出的一笔付款（需经理 PIN）</translation>
+        </message>
+        <message>
+            <source>1 payment on orders paid more than once</source>
+            <translation>重复支付的订单共 1 笔付款</translation>
+        </message>
+        <message>
+            <source>{0} payments on orders paid more than once</source>
+            <translation>重复支付的订单共 {0} 笔付款</translation>
+        </message>
+        <message>
+            <source>Duplicates ({0})</source>
+            <translation>重复付款（{0}）</translation>
+        </message>
+        <message>
+            <source>This order has only one successful payment now.</source>
+            <translation>此订单现在只有一笔成功付款。</translation>
         </message>
     </context>
     <context>
@@ -1232,6 +1331,34 @@
         <message>
             <source>reason: {0}</source>
             <translation>原因：{0}</translation>
+        </message>
+        <message>
+            <source>Order {0} now has {1} successful payments (duplicate)</source>
+            <translation>订单 {0} 现在有 {1} 笔成功付款（重复付款）</translation>
+        </message>
+        <message>
+            <source>release the hold</source>
+            <translation>解除冻结</translation>
+        </message>
+        <message>
+            <source>refund in full</source>
+            <translation>全额退款</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}</source>
+            <translation>退回重复付款：{0}</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, done</source>
+            <translation>退回重复付款：{0}，已完成</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, being confirmed</source>
+            <translation>退回重复付款：{0}，正在确认</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, refused</source>
+            <translation>退回重复付款：{0}，被拒绝</translation>
         </message>
         <message>
             <source>3-D Secure</source>
@@ -2936,6 +3063,26 @@
             <source>journal_key.cannot_write</source>
             <extracomment>Cannot write the journal key {path}: {problem}</extracomment>
             <translation>无法写入账本密钥 {path}：{problem}</translation>
+        </message>
+        <message>
+            <source>duplicate.nothing_to_undo</source>
+            <extracomment>This payment no longer holds money (it is {status}): nothing to undo.</extracomment>
+            <translation>这笔付款已不再占用资金（{status}）：无需退回。</translation>
+        </message>
+        <message>
+            <source>duplicate.already_undoing</source>
+            <extracomment>This payment is already being given back.</extracomment>
+            <translation>这笔付款正在退回中。</translation>
+        </message>
+        <message>
+            <source>duplicate.last_payment</source>
+            <extracomment>Order {order} has no other successful payment: this one is not a duplicate.</extracomment>
+            <translation>订单 {order} 没有其他成功付款：这笔不是重复付款。</translation>
+        </message>
+        <message>
+            <source>duplicate.wait</source>
+            <extracomment>This payment is {status}: wait until it settles, then try again.</extracomment>
+            <translation>这笔付款{status}：请等它处理完成后再试。</translation>
         </message>
     </context>
     <context>

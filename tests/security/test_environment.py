@@ -150,12 +150,12 @@ def test_another_client_ids_journal_is_refused(tmp_path: Path) -> None:
 
 
 def _make_legacy(journal: Path) -> None:
-    """What a journal written before schema step 0003 looks like."""
+    """What a journal written before schema step 0004 looks like."""
     conn = sqlite3.connect(journal)
     try:
         conn.execute("DROP TABLE journal_identity")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0003_journal_identity'")
-        conn.execute("PRAGMA user_version = 1")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0004_journal_identity'")
+        conn.execute("PRAGMA user_version = 3")
         conn.commit()
     finally:
         conn.close()

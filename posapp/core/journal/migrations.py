@@ -215,6 +215,18 @@ def m0002_keyed_chain_and_approvals(db: Any) -> None:
 
 
 _STEP_0003 = """
+-- the few audit rows that flag an order with more than one successful payment: the
+-- status bar and the Duplicates filter list them without scanning the whole log
+CREATE INDEX ix_events_duplicates ON events (payment, id) WHERE kind = 'DUPLICATE_FOUND';
+"""
+
+
+@migrations(name="0003_duplicate_index")
+def m0003_duplicate_index(db: Any) -> None:
+    _run(db, _STEP_0003)
+
+
+_STEP_0004 = """
 -- which environment (training / sandbox / production) and Antom client id this journal
 -- belongs to: one row, written when the journal is first opened by a till (or adopted,
 -- once, by the first till that opens a journal from before this step)
@@ -231,9 +243,9 @@ END;
 """
 
 
-@migrations(name="0003_journal_identity")
-def m0003_journal_identity(db: Any) -> None:
-    _run(db, _STEP_0003)
+@migrations(name="0004_journal_identity")
+def m0004_journal_identity(db: Any) -> None:
+    _run(db, _STEP_0004)
 
 
 # Append new steps here, named "000N_what", and never edit the ones above.

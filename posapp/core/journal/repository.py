@@ -305,7 +305,7 @@ class JournalRepository:
     # -- whose journal this is ------------------------------------------------------------
     def identity(self) -> JournalIdentity | None:
         """The environment and client id recorded in the journal (None: not yet recorded,
-        or a journal from before schema step 0003 opened without migrating)."""
+        or a journal from before schema step 0004 opened without migrating)."""
         with translating(self.journal.path):
             db = self.journal.db()
             exists = db.conn.execute(
@@ -326,7 +326,7 @@ class JournalRepository:
 
     def bind_identity(self, wanted: JournalIdentity, *, terminal_id: str) -> JournalIdentity:
         """Record ``wanted`` if the journal has no identity yet (a new journal, or one from
-        before step 0003: adopted once, journaled); refuse a journal recorded as another."""
+        before step 0004: adopted once, journaled); refuse a journal recorded as another."""
         with self.journal.write() as db:
             row = self._one(db, "SELECT environment, client_id FROM journal_identity WHERE id = 1")
             if row is not None:
@@ -1550,6 +1550,24 @@ class JournalRepository:
             # sent) is a double charge in waiting: shown as one
             found.update(ref for ref, n in holding.items() if n + doubtful.get(ref, 0) > 1)
         return found
+
+    def duplicate_flagged_orders(self) -> list[str]:
+        """Orders that a DUPLICATE_FOUND audit row names, most recently flagged first (still
+        open or not: ``duplicate_orders`` says which still have two successful payments)."""
+        rows = self._read(
+            "SELECT p.reference_order_id AS ref, max(e.id) AS last FROM events AS e "
+            "INDEXED BY ix_events_duplicates JOIN payments AS p ON p.id = e.payment "
+            "WHERE e.kind = 'DUPLICATE_FOUND' GROUP BY p.reference_order_id ORDER BY last DESC"
+        )
+        return [str(r["ref"]) for r in rows]
+
+    def events_of_kind_for_payment(self, payment: int, kind: EventKind) -> list[Event]:
+        """One payment's audit rows of one kind, oldest first."""
+        rows = self._read(
+            "SELECT * FROM events WHERE payment = ? AND kind = ? ORDER BY id",
+            (payment, kind.value),
+        )
+        return [_event(r) for r in rows]
 
     def recent_same_card(
         self,

@@ -74,6 +74,7 @@ from posapp.core.domain import (
 )
 from posapp.core.journal.repository import JournalRepository, StaleRecord
 from posapp.core.money import Money
+from posapp.core.services.duplicates import DuplicateWatch
 from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
@@ -277,6 +278,7 @@ class Settler:
         self.terminal_id = terminal_id
         self._listeners: list[ChangeCallback] = [on_change] if on_change else []
         self._listeners_lock = threading.Lock()
+        self.duplicates = DuplicateWatch(repo, terminal_id)
 
     # -- change listeners ------------------------------------------------------------------
     def subscribe(self, callback: ChangeCallback) -> Callable[[], None]:
@@ -418,24 +420,43 @@ class Settler:
                     )
                 return current
             try:
-                moved = self.repo.transition(
-                    payment.id,
-                    goal,
-                    operator=operator,
-                    terminal_id=self.terminal_id,
-                    update=update,
-                    reason=reason,
-                    expected_version=current.version,
-                )
+                # one transaction with the duplicate check: a stop in between cannot lose it
+                with self.repo.transaction():
+                    moved = self.repo.transition(
+                        payment.id,
+                        goal,
+                        operator=operator,
+                        terminal_id=self.terminal_id,
+                        update=update,
+                        reason=reason,
+                        expected_version=current.version,
+                    )
+                    doubled = self._check_duplicates(moved, current, reason)
             except StaleRecord:
                 continue  # moved between our read and our write: decide again
             except IllegalTransition:
                 return self.repo.get_payment(payment.id) or current
             if moved.version != current.version:
                 self.notify(moved)
+            for other in doubled:  # the order's other payments: marked on every screen
+                self.notify(other)
             return moved
         log.warning("payment %s kept changing; %s not applied", payment.id, reason)
         return self.repo.get_payment(payment.id) or current
+
+    def _check_duplicates(self, moved: Payment, before: Payment, reason: str) -> list[Payment]:
+        """Journal (once) a second successful payment for ``moved``'s order when it just
+        became successful; the order's other payments when it did, else nothing."""
+        if moved.status is before.status or not moved.status.holds_money:
+            return []
+        try:
+            if self.duplicates.check(moved, source=reason) is None:
+                return []
+            others = self.repo.successful_payments_for_order(moved.reference_order_id)
+        except Exception:  # never let the check stop a settlement
+            log.exception("the duplicate check for payment %s failed", moved.id)
+            return []
+        return [p for p in others if p.id != moved.id]
 
     def _op_update(
         self,

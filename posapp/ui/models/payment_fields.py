@@ -215,10 +215,18 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def is_duplicate(payment: Any, duplicate_orders: frozenset[str] | set[str]) -> bool:
+    """A payment holding money for an order that has more than one successful payment."""
+    value = status(payment)
+    return value is not None and value.holds_money and order_reference(payment) in duplicate_orders
+
+
 def matches(payment: Any, query: OrderQuery) -> bool:
     """Whether a payment belongs in a list with this query (for live inserts)."""
     if query.held and not is_held(payment):
         return False
+    if query.duplicates:
+        return False  # the Duplicates list is read again when the set of duplicates changes
     if query.statuses and status(payment) not in query.statuses:
         return False
     created = created_at(payment)
