@@ -24,6 +24,7 @@ from posapp.core.antom.retry import RetryPolicy
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
+from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
 from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
@@ -43,6 +44,7 @@ from posapp.core.services.record_lock import RecordLock
 from posapp.core.services.recovery import Recovery, RecoveryReport
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import (
+    Credentials,
     KeyringSecretStore,
     SecretStore,
     SecretStoreError,
@@ -50,14 +52,19 @@ from posapp.core.services.secrets import (
 )
 from posapp.core.services.settle import Settler
 from posapp.logs import setup_logging
-from posapp.paths import APP_AUTHOR, APP_NAME, AppDirs, app_dirs
+from posapp.paths import APP_AUTHOR, APP_NAME, AppDirs, DataDirError, app_dirs
 
 log = logging.getLogger(__name__)
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    dirs = app_dirs(args.data_dir).create()
-    setup_logging(dirs.logs, args.log_level)
+    try:
+        dirs = app_dirs(args.data_dir).create()
+        setup_logging(dirs.logs, args.log_level)
+    except DataDirError as exc:
+        print(f"posapp: {exc.message}", file=sys.stderr)
+        _startup_problem(Settings(), exc.message)
+        return 2
     try:
         settings = load_settings(dirs.settings_file)
     except ConfigError as exc:
@@ -266,6 +273,78 @@ def _fingerprint_key(dirs: AppDirs) -> bytes:
     return key
 
 
+def training_only(dirs: AppDirs) -> None:
+    """For the self-test and the screenshots, which run training mode over a data folder:
+    JournalWrongEnvironment when that folder's settings or journal belong to another
+    environment (a live till's folder). Reads only; creates and writes nothing."""
+    wanted = JournalIdentity(Environment.TRAINING.value, "")
+    try:
+        settings: Settings | None = load_settings(dirs.settings_file)
+    except ConfigError:
+        settings = None  # the callers say what is wrong with it
+    if settings is not None and settings.environment is not Environment.TRAINING:
+        # also a journal from before identities were recorded: it would be adopted as training
+        recorded = JournalIdentity(settings.environment.value, settings.client_id)
+        raise JournalWrongEnvironment(recorded, wanted, path=dirs.settings_file)
+    if dirs.journal.exists():
+        repo = JournalRepository.open(dirs.journal, read_only=True)
+        try:
+            repo.check_identity(wanted)
+        finally:
+            repo.close()
+
+
+def _start_sandbox(dirs: AppDirs) -> Any:
+    """Training mode's embedded sandbox; a disk that is full or read-only is one sentence
+    (BackendError), and the sandbox's files are left as they are."""
+    import sqlite3
+
+    from posapp.sandbox import Sandbox
+    from posapp.sandbox.store import StoreUnavailable
+
+    try:
+        return Sandbox(dirs.sandbox_state).start()
+    except StoreUnavailable as exc:
+        raise BackendError(exc.message) from None
+    except OSError as exc:
+        raise BackendError(
+            f"the training sandbox cannot use {dirs.sandbox_state}: {exc.strerror or exc}"
+        ) from None
+    except sqlite3.Error as exc:
+        raise BackendError(f"the training sandbox cannot use {dirs.sandbox_state}: {exc}") from None
+
+
+def _stored_credentials(store: SecretStore, settings: Settings) -> Credentials:
+    """The keyring's keys for a sandbox / production till; BackendError saying what is wrong."""
+    env = settings.environment.value
+    try:
+        creds = store.load(env)
+    except SecretStoreUnavailable as exc:
+        raise BackendError(f"{env.capitalize()} mode needs the system keyring: {exc}") from None
+    except SecretStoreError as exc:
+        raise BackendError(str(exc)) from None
+    if creds is None:
+        raise BackendError(
+            f"No Antom keys are stored for {env} mode: import them with `posapp keys "
+            "import --private-key FILE --antom-public-key FILE --client-id ID`"
+        )
+    if settings.client_id and settings.client_id != creds.client_id:
+        raise BackendError(
+            f"The settings name client id {settings.client_id} but the keyring holds keys "
+            f"for {creds.client_id}: import the right keys or fix the settings"
+        )
+    return creds
+
+
+def _check_journal_identity(dirs: AppDirs, wanted: JournalIdentity) -> None:
+    """JournalWrongEnvironment if the journal at ``dirs`` belongs to another environment."""
+    repo = JournalRepository.open(dirs.journal)
+    try:
+        repo.check_identity(wanted)
+    finally:
+        repo.close()
+
+
 def pin_record_name(environment: Environment, client_id: str) -> str:
     """The keyring entry of a till's manager PIN record: one per environment and merchant."""
     return f"{environment.value}/{client_id}"
@@ -337,32 +416,19 @@ def build_backend(
     clock = clock or SystemClock()
     store: SecretStore = secret_store or KeyringSecretStore()
     sandbox: Any = None
-    if settings.environment is Environment.TRAINING:
-        from posapp.sandbox import Sandbox
-
-        sandbox = Sandbox(dirs.sandbox_state).start()
+    training = settings.environment is Environment.TRAINING
+    creds = None if training else _stored_credentials(store, settings)
+    # The journal before anything else: a journal of another environment is refused before
+    # a sandbox starts, a key is made or a request leaves (training recovery over a live
+    # journal would mark live payments "never sent").
+    _check_journal_identity(
+        dirs, JournalIdentity(settings.environment.value, creds.client_id if creds else "")
+    )
+    if creds is None:
+        sandbox = _start_sandbox(dirs)
         base_url, client_id = sandbox.base_url, sandbox.client_id
         private_pem, public_pem = sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
     else:
-        env = settings.environment.value
-        try:
-            creds = store.load(env)
-        except SecretStoreUnavailable as exc:
-            raise BackendError(
-                f"{settings.environment.value.capitalize()} mode needs the system keyring: {exc}"
-            ) from None
-        except SecretStoreError as exc:
-            raise BackendError(str(exc)) from None
-        if creds is None:
-            raise BackendError(
-                f"No Antom keys are stored for {env} mode: import them with `posapp keys "
-                "import --private-key FILE --antom-public-key FILE --client-id ID`"
-            )
-        if settings.client_id and settings.client_id != creds.client_id:
-            raise BackendError(
-                f"The settings name client id {settings.client_id} but the keyring holds keys "
-                f"for {creds.client_id}: import the right keys or fix the settings"
-            )
         base_url, client_id = settings.gateway, creds.client_id
         private_pem, public_pem = creds.merchant_private_key_pem, creds.antom_public_key_pem
     try:
@@ -387,6 +453,14 @@ def build_backend(
             store=store,
         )
         repo = JournalRepository.open(dirs.journal, clock=clock, key=journal_key)
+        try:
+            repo.bind_identity(
+                JournalIdentity(settings.environment.value, client_id),
+                terminal_id=settings.terminal_id,
+            )
+        except BaseException:
+            repo.close()
+            raise
     except (JournalKeyUnavailable, JournalKeyError) as exc:
         client.close()
         if sandbox is not None:

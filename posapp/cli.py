@@ -127,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         import multiprocessing
 
         multiprocessing.freeze_support()
+    if os.name == "posix":
+        # journal, logs, settings, sandbox state, exports: readable by this user only
+        os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     from posapp.paths import DataDirError

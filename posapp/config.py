@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from posapp.core.money import EXPONENTS
 from posapp.core.services.validation import card_data_problem
+from posapp.paths import make_private_dir
 
 
 class Environment(StrEnum):
@@ -218,7 +219,7 @@ def load_settings(path: Path) -> Settings:
 def save_settings(path: Path, settings: Settings) -> None:
     """Write atomically: a crash mid-write leaves the old file, never half a file."""
     settings.validate()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

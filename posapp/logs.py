@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from posapp.core.cards import DIGIT_RUN, TRACK1, TRACK2, detect_brand, luhn_ok
-from posapp.paths import DataDirError, folder_error
+from posapp.paths import DataDirError, folder_error, make_private_dir, make_private_file
 
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
 _CVV = re.compile(
@@ -82,6 +82,11 @@ class _RotatingFileHandler(logging.handlers.RotatingFileHandler):
     posapp process holds it open on Windows, a read-only backup), keep writing to the
     current file and try again at the next size check."""
 
+    def _open(self):  # type: ignore[no-untyped-def]
+        # the log may hold operators' names and order details: owner-only, like the journal
+        make_private_file(Path(self.baseFilename))
+        return super()._open()
+
     def doRollover(self) -> None:
         try:
             super().doRollover()
@@ -97,7 +102,7 @@ def setup_logging(log_dir: Path, level: int | str = logging.INFO) -> Path:
     """Log to ``log_dir/posapp.log`` (1 MB, then up to 5 older files: posapp.log.1 to .5)
     and stderr for warnings. Raises DataDirError when the folder or file cannot be written."""
     try:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(log_dir)
     except OSError as exc:
         raise folder_error(log_dir, exc) from None
     path = log_dir / "posapp.log"

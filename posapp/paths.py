@@ -7,9 +7,15 @@ editable install and a PyInstaller bundle alike.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 APP_NAME = "posapp"
 APP_AUTHOR = "posapp"
@@ -58,6 +64,79 @@ def _refuse(path: Path, reason: str) -> Path:
     raise DataDirError(f"cannot use --data-dir {path}: {reason}")
 
 
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` if others may read it and it is ours (POSIX only)."""
+    if os.name != "posix":
+        return
+    st = path.stat()
+    if stat.S_IMODE(st.st_mode) & 0o077 and st.st_uid == os.getuid():
+        os.chmod(path, mode)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with the folder itself readable by its owner only; an
+    existing folder of ours that others can read is tightened. Raises OSError."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    _tighten(path, PRIVATE_DIR)
+
+
+def make_private_file(path: Path) -> None:
+    """Create ``path`` empty if missing, owner read/write only (0600); an existing file of
+    ours that others can read is tightened. SQLite gives a database's -wal and -shm files
+    the database file's mode, so this covers them too. Raises OSError."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    except FileExistsError:
+        _tighten(path, PRIVATE_FILE)
+    else:
+        os.close(fd)
+
+
+class UnsafeTarget(Exception):
+    """A file to write that is a symbolic link or not a regular file: refused (one line)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def check_target(target: Path) -> None:
+    """UnsafeTarget unless ``target`` is missing or a regular file (never a symlink, a
+    device node, a pipe or a folder): an export must not write through a link someone
+    planted, nor replace /dev/something."""
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafeTarget(f"{target} is a symbolic link; give the real file name")
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeTarget(f"{target} is not a regular file; give another file name")
+
+
+@contextmanager
+def atomic_text_file(target: Path) -> Iterator[TextIO]:
+    """Write ``target`` whole or not at all: a private temporary file beside it (created
+    exclusively, so no planted link is followed), synced, then renamed over it. Raises
+    UnsafeTarget (before writing anything) or OSError."""
+    check_target(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        check_target(target)  # again, just before the rename
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 @dataclass(frozen=True, slots=True)
 class AppDirs:
     data: Path
@@ -81,7 +160,7 @@ class AppDirs:
         """Make the three folders; raises DataDirError (not a traceback) when one cannot be."""
         for path in (self.data, self.config, self.logs):
             try:
-                path.mkdir(parents=True, exist_ok=True)
+                make_private_dir(path)
             except OSError as exc:
                 raise folder_error(path, exc) from None
         return self

@@ -6,12 +6,12 @@ import argparse
 import csv
 import os
 import sys
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from posapp.cli import UsageError, folder_arg, needs_action
+from posapp.paths import UnsafeTarget, atomic_text_file, check_target
 
 
 def register(sub: Any) -> None:
@@ -92,11 +92,14 @@ def parse_date(text: str, option: str, *, end: bool = False) -> datetime:
             day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
             return day + timedelta(days=1) if end else day
         moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        # in UTC now, so that an offset at the calendar's edge fails here, not later
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"{option}: {text!r} is out of range") from None
     except ValueError:
         raise UsageError(f"{option}: {text!r} is not a date (use YYYY-MM-DD)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -105,7 +108,7 @@ def _open(args: argparse.Namespace) -> Any:
     path = _journal_path(args)
     if not path.is_file():
         raise UsageError(f"there is no journal at {path}")
-    return JournalRepository.open(path, create=False)
+    return JournalRepository.open(path, read_only=True)
 
 
 def _unreadable(path: Path, exc: Exception) -> int:
@@ -129,7 +132,7 @@ def run_verify(args: argparse.Namespace) -> int:
         raise UsageError(f"there is no journal at {path}")
     key, why = _journal_key(args)
     try:
-        repo = JournalRepository(open_journal(path, create=False, migrate=False), key=key)
+        repo = JournalRepository(open_journal(path, read_only=True), key=key)
         try:
             result = repo.verify()
         finally:
@@ -213,6 +216,10 @@ def run_export(args: argparse.Namespace) -> int:
             raise UsageError(f"--csv: {target} is a folder; give a file name")
         if not target.parent.is_dir():
             raise UsageError(f"--csv: the folder {target.parent} does not exist")
+        try:
+            check_target(target)
+        except UnsafeTarget as exc:
+            raise UsageError(f"--csv: {exc.message}") from None
     try:
         repo = _open(args)
     except JournalError as exc:
@@ -231,23 +238,16 @@ def run_export(args: argparse.Namespace) -> int:
                 return 1
             print(f"exported {_payments(count)}", file=sys.stderr)
             return 0
-        try:
-            # write beside the target, then rename: a failed export never leaves half a file
-            fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=target.parent)
-        except OSError as exc:
-            raise UsageError(f"--csv: cannot write in {target.parent}: {exc.strerror}") from None
-        try:
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-                count = _write_rows(fh, rows)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # beside the target, then renamed: a failed export never leaves half a file
+        with atomic_text_file(target) as fh:
+            count = _write_rows(fh, rows)
     except JournalError as exc:
         print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
         return 1
     except sqlite3.DatabaseError as exc:
         return _unreadable(_journal_path(args), exc)
+    except UnsafeTarget as exc:
+        raise UsageError(f"--csv: {exc.message}") from None
     except OSError as exc:
         raise UsageError(f"--csv: cannot write {target}: {exc.strerror or exc}") from None
     finally:

@@ -83,13 +83,20 @@ def _render(data: Path, out: Path, width: int, height: int) -> int:
 
     from PySide6.QtCore import Qt
 
-    from posapp.app import BackendError, build_backend
+    from posapp.app import BackendError, build_backend, training_only
     from posapp.config import ConfigError, Environment, load_settings
+    from posapp.core.journal.errors import JournalError
     from posapp.logs import setup_logging
     from posapp.paths import app_dirs
     from posapp.ui.application import apply_style, build_main_window, create_application
 
-    dirs = app_dirs(data).create()
+    dirs = app_dirs(data)
+    try:
+        # never training over a live till's folder (its journal, its settings)
+        training_only(dirs)
+    except JournalError as exc:
+        raise UsageError(f"screenshot: {exc.user_message}") from None
+    dirs.create()
     setup_logging(dirs.logs, "WARNING")
     try:
         settings = load_settings(dirs.settings_file)
@@ -101,6 +108,8 @@ def _render(data: Path, out: Path, width: int, height: int) -> int:
         backend = build_backend(dirs, settings, start=True)
     except BackendError as exc:
         raise UsageError(exc.message) from None
+    except JournalError as exc:
+        raise UsageError(f"screenshot: {exc.user_message}") from None
     app = create_application()
     apply_style(app)
     _quiet_offscreen_warnings()

@@ -5,7 +5,8 @@ authorise (a hold on Antom's published success card) -> inquire (inquiryPayment 
 capture (with a manager approval) -> journal (hash chain verified, requests and answers
 recorded, no card number or CVV in the journal or its WAL) -> ledger (the sandbox holds
 exactly one captured payment for the order). Without --data-dir everything happens in a
-temporary folder that is removed afterwards.
+temporary folder that is removed afterwards; a --data-dir whose settings or journal belong to
+another environment than training is refused (exit 2) before anything is written there.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def run(args: argparse.Namespace) -> int:
         temp = tempfile.mkdtemp(prefix="posapp-selftest-")
         data_dir = Path(temp)
     try:
+        if temp is None:
+            from posapp.app import training_only
+            from posapp.core.journal.errors import JournalError
+            from posapp.paths import app_dirs
+
+            try:
+                # a live till's folder: its journal would get a fake captured payment
+                training_only(app_dirs(data_dir))
+            except JournalError as exc:
+                print(f"posapp: --self-test: {exc.user_message}", file=sys.stderr)
+                return 2
         summary = check_services(data_dir, steps, log_level=getattr(args, "log_level", "INFO"))
         # H7: bundled resources and the main window, offscreen (posapp/ui/self_check.py)
         steps("gui")

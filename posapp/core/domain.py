@@ -101,6 +101,13 @@ class PaymentStatus(StrEnum):
         return self in SUCCESSFUL_PAYMENT_STATUSES
 
     @property
+    def might_hold_money(self) -> bool:
+        """Not known to hold money, but it may: still being settled, or judged never sent
+        (that judgement rests on Antom's word and the clock). The cashier's duplicate
+        check counts these as it counts payments that hold money."""
+        return self.needs_settlement or self is PaymentStatus.NOT_SENT
+
+    @property
     def label(self) -> str:
         return _PAYMENT_LABELS[self]
 

@@ -105,6 +105,30 @@ class NewerSchemaError(sqlite3.DatabaseError):
     """The state dir was written by a newer posapp: refuse rather than guess."""
 
 
+# SQLite primary result codes for a damaged file (sqlite3.h)
+_CORRUPT, _NOTADB = 11, 26
+
+
+def is_corruption(exc: sqlite3.Error) -> bool:
+    """Whether ``exc`` says the file itself is damaged (not a disk or permission problem)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_CORRUPT, _NOTADB)
+    text = str(exc)
+    return "malformed" in text or "not a database" in text
+
+
+class StoreUnavailable(Exception):
+    """The sandbox's database cannot be opened or written (disk full, read-only, no
+    permission); one line for the user. Nothing was renamed."""
+
+    def __init__(self, path: Path, exc: BaseException) -> None:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        super().__init__(f"the training sandbox cannot use {path}: {reason}")
+        self.path = path
+        self.message = str(self)
+
+
 class Store:
     """The connection and its lock. ``tx()`` is the only way in."""
 
@@ -121,7 +145,10 @@ class Store:
         if state_dir is None:
             target = ":memory:"
         else:
-            state_dir.mkdir(parents=True, exist_ok=True)
+            try:
+                state_dir.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(state_dir, exc) from exc
             target = str(state_dir / DB_NAME)
         self.path = None if state_dir is None else state_dir / DB_NAME
         self._lock: AbstractContextManager[object] = lock or threading.RLock()
@@ -131,6 +158,10 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if self.path is None or isinstance(exc, NewerSchemaError) or not recover:
                 raise
+            if not is_corruption(exc):
+                # a full or read-only disk, a missing permission: the file is fine and
+                # moving it aside would lose the sandbox's payments for nothing
+                raise StoreUnavailable(self.path, exc) from exc
             # A damaged simulator database is not worth a dead training mode: keep the file
             # for a post-mortem and start with an empty one (the keys live in their own files).
             aside = self.path.with_name(f"{DB_NAME}.damaged-{int(time.time())}")

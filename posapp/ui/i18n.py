@@ -669,6 +669,16 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.refund_not_positive"),
     #: The file in the data folder is not a posapp payment journal (another program's database?). Choose another data folder or move that file away.
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.foreign"),
+    #: This payment journal belongs to {journal} and cannot be opened in {till}. Use that environment's own data folder (--data-dir), or set the till back.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.wrong_environment"),
+    #: training mode
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.env.training"),
+    #: the Antom sandbox (client id {client_id})
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.env.sandbox"),
+    #: production (client id {client_id})
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.env.production"),
+    #: an unknown environment ({name})
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.env.other"),
     #: {source}: cannot read the file ({reason})
     QT_TRANSLATE_NOOP("ServiceMessage", "key.cannot_read"),
     #: {source}: not a text key (PEM or Base64 expected)

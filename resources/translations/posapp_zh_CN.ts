@@ -2812,6 +2812,31 @@
             <translation>数据文件夹中的文件不是 posapp 交易日志（可能是其他程序的数据库）。请选择其他数据文件夹，或将该文件移走。</translation>
         </message>
         <message>
+            <source>journal.wrong_environment</source>
+            <extracomment>This payment journal belongs to {journal} and cannot be opened in {till}. Use that environment's own data folder (--data-dir), or set the till back.</extracomment>
+            <translation>此交易日志属于{journal}，不能在{till}中打开。请使用该环境自己的数据文件夹（--data-dir），或将收银台改回该环境。</translation>
+        </message>
+        <message>
+            <source>journal.env.training</source>
+            <extracomment>training mode</extracomment>
+            <translation>培训模式</translation>
+        </message>
+        <message>
+            <source>journal.env.sandbox</source>
+            <extracomment>the Antom sandbox (client id {client_id})</extracomment>
+            <translation>Antom 沙箱（客户端 ID {client_id}）</translation>
+        </message>
+        <message>
+            <source>journal.env.production</source>
+            <extracomment>production (client id {client_id})</extracomment>
+            <translation>正式环境（客户端 ID {client_id}）</translation>
+        </message>
+        <message>
+            <source>journal.env.other</source>
+            <extracomment>an unknown environment ({name})</extracomment>
+            <translation>未知环境（{name}）</translation>
+        </message>
+        <message>
             <source>journal.amount_not_positive</source>
             <extracomment>Enter an amount above zero</extracomment>
             <translation>请输入大于零的金额</translation>

@@ -15,8 +15,10 @@ from posapp.core.services.pin import TRAINING_PIN, Approval
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.validation import read_card
 from posapp.paths import app_dirs
+from tests.backend_support import MovableClock
 from tests.backend_support import drain as drain  # the tests import these from here
 from tests.backend_support import fresh as fresh
+from tests.backend_support import later as later
 
 VISA_OK = "4054695723100768"
 CVV = "737"
@@ -30,6 +32,7 @@ def make_backend(data: Path, *, listener: bool = False, timeout: float = 3.0) ->
         client_retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
         poll_schedule=PollSchedule(jitter=0),
         pin_cost=2**10,
+        clock=MovableClock(),
     )
     backend.poller.intent_grace = timedelta(0)
     backend.poller.not_found_grace = timedelta(0)

@@ -27,12 +27,12 @@ from pathlib import Path
 import pytest
 
 from posapp.core.antom.client import AntomClient
-from posapp.core.clock import SystemClock
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.services.install_key import load_or_create_journal_key
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
 from posapp.sandbox import Sandbox
+from tests.backend_support import PAST_NOT_SENT_PROOF, MovableClock
 
 from .agreement import all_payments, compare, integrity_ok, ledger_orders
 
@@ -161,8 +161,13 @@ def _restart_and_compare(
     key = load_or_create_journal_key(training=True, data_dir=data)
     repo = JournalRepository.open(journal, key=key)
     try:
-        settler = Settler(repo, client, SystemClock(), "CRASH-01")
-        report = Recovery(repo, settler, SystemClock()).run()
+        # the restart comes after the killed tills' payments expired: Antom's "not found"
+        # then proves "never sent" (before that such a payment rightly stays open)
+        clock = MovableClock()
+        clock.advance(PAST_NOT_SENT_PROOF)
+        repo.clock = clock
+        settler = Settler(repo, client, clock, "CRASH-01")
+        report = Recovery(repo, settler, clock).run()
         stats.recovered_changes += len(report.changed)
         stats.checks += 1
         verdict = repo.verify()

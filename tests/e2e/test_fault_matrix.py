@@ -24,7 +24,7 @@ from posapp.sandbox import FaultKind
 from posapp.sandbox.ledger import LedgerEntry
 
 from .agreement import compare
-from .stack import approve, drain, fresh, make_backend, pay
+from .stack import approve, drain, fresh, later, make_backend, pay
 
 # Faults after which the sandbox HAS committed the change (only the answer is bad or late).
 COMMITTED = {
@@ -97,6 +97,7 @@ def test_pay(backend: Backend, kind: FaultKind) -> None:
     result = pay(backend)
     assert result.outcome is CheckoutOutcome.PENDING  # never "declined"
     _clear(backend, kind, result.payment.reference_order_id, lambda e: e.payments == 1)
+    later(backend)  # "not found" proves "never sent" only past the payment's expiry
     assert drain(backend) == []
     final = fresh(backend, result.payment).status
     assert final is (PaymentStatus.AUTHORISED if kind in COMMITTED else PaymentStatus.NOT_SENT)

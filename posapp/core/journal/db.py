@@ -16,8 +16,11 @@ become savepoints.
 
 from __future__ import annotations
 
+import errno
 import sqlite3
+import stat
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,10 +34,13 @@ from posapp.core.journal import migrations as mig
 from posapp.core.journal.errors import (
     JournalError,
     JournalForeign,
+    JournalFull,
+    JournalReadOnly,
     JournalTooNew,
     JournalUnavailable,
     translating,
 )
+from posapp.paths import make_private_file
 
 Synchronous = Literal["FULL", "NORMAL", "EXTRA"]
 DEFAULT_BUSY_TIMEOUT_MS = 5000
@@ -55,9 +61,14 @@ class _ThreadState(threading.local):
 class Journal:
     """One journal file; hands each thread its own sqlite-utils connection."""
 
-    def __init__(self, path: Path, options: JournalOptions | None = None) -> None:
+    def __init__(
+        self, path: Path, options: JournalOptions | None = None, *, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
         self.options = options or JournalOptions()
+        # read-only: SQLite opens the file with mode=ro (or immutable=1 where not even the
+        # -shm file can be made); nothing, not even the WAL switch, is written
+        self.read_only = read_only
         self._local = _ThreadState()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
@@ -79,19 +90,26 @@ class Journal:
     def _connect(self) -> Database:
         opts = self.options
         with translating(self.path):
-            conn = sqlite3.connect(
-                str(self.path),
-                timeout=opts.busy_timeout_ms / 1000,
-                isolation_level=None,  # we issue BEGIN/COMMIT ourselves
-                check_same_thread=False,  # only so close() can run from any thread
-            )
+            if self.read_only:
+                conn = self._connect_read_only()
+            else:
+                conn = sqlite3.connect(
+                    str(self.path),
+                    timeout=opts.busy_timeout_ms / 1000,
+                    isolation_level=None,  # we issue BEGIN/COMMIT ourselves
+                    check_same_thread=False,  # only so close() can run from any thread
+                )
             try:
-                # journal_mode first: it is persistent, the others are per connection.
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    raise JournalUnavailable(
-                        f"cannot switch the journal to WAL mode (got {mode})", path=self.path
-                    )
+                if not self.read_only:
+                    # owner-only before the first write: SQLite gives the -wal and -shm
+                    # files the database file's mode
+                    _make_private(self.path)
+                    # journal_mode first: it is persistent, the others are per connection.
+                    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                    if str(mode).lower() != "wal":
+                        raise JournalUnavailable(
+                            f"cannot switch the journal to WAL mode (got {mode})", path=self.path
+                        )
                 conn.execute(f"PRAGMA synchronous={opts.synchronous}")
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute(f"PRAGMA busy_timeout={int(opts.busy_timeout_ms)}")
@@ -103,6 +121,30 @@ class Journal:
         with self._lock:
             self._all.append(conn)
         return Database(conn, execute_plugins=False)
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        """``mode=ro``; where SQLite cannot even create the -shm file a WAL reader needs (a
+        read-only copy: file 0444 in a folder 0555), ``immutable=1``: nobody can be writing
+        a file in a folder that cannot be written, so reading it without locks is sound."""
+        uri = self.path.resolve().as_uri()
+        timeout = self.options.busy_timeout_ms / 1000
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            conn = sqlite3.connect(
+                f"{uri}?{query}",
+                uri=True,
+                timeout=timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                conn.close()
+                if "immutable" in query:
+                    raise
+                continue
+            return conn
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         """Close every connection this Journal opened (from any thread)."""
@@ -249,27 +291,82 @@ def _has_foreign_tables(db: Database) -> bool:
     return bool(names)
 
 
+def _make_private(path: Path) -> None:
+    try:
+        make_private_file(path)
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+
+
+def _os_error(path: Path, exc: OSError) -> JournalError:
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return JournalFull(f"journal full: {reason}", path=path)
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return JournalReadOnly(f"journal read-only: {reason}", path=path)
+    return JournalUnavailable(f"journal unavailable: {reason}", path=path)
+
+
+def _refuse_non_journal(path: Path) -> None:
+    """A file at the journal's path that cannot be a journal is refused, never replaced:
+    SQLite would take a zero-length file for a new database and write a fresh journal
+    over whatever that file was meant to be (an emptied or truncated journal)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise JournalForeign("this is not a regular file, not a posapp journal", path=path)
+    if st.st_size == 0 and not _grows(path):
+        raise JournalForeign(
+            "this file is empty (zero bytes), not a posapp journal; it is not replaced",
+            path=path,
+        )
+
+
+def _grows(path: Path, *, tries: int = 20, pause: float = 0.1) -> bool:
+    """Whether an empty file at ``path`` gets content within ~2 s: another window (or
+    process) creating the journal at this moment writes SQLite's header right after the
+    file appears; an empty file that stays empty is not a journal."""
+    for _ in range(tries):
+        time.sleep(pause)
+        try:
+            if path.stat().st_size > 0:
+                return True
+        except OSError:
+            return False
+    return False
+
+
 def open_journal(
     path: Path | str,
     *,
     create: bool = True,
     migrate: bool = True,
+    read_only: bool = False,
     options: JournalOptions | None = None,
 ) -> Journal:
     """Open (and with ``create``, create) the journal at ``path`` and migrate it.
 
     With ``migrate=False`` nothing is written: the schema is only checked (for tools that
-    inspect a journal, such as ``posapp journal verify``).
+    inspect a journal, such as ``posapp journal verify``). ``read_only`` (implies neither
+    create nor migrate) opens the file read-only, so a read-only copy can be inspected.
 
     Raises a JournalError subclass with a ``user_message`` when the machine is at fault:
-    missing folder, locked, read-only, full, corrupt, or a journal from a newer posapp.
+    missing folder, locked, read-only, full, corrupt, empty or foreign, or a journal from a
+    newer posapp.
     """
     path = Path(path)
-    if not create and not path.is_file():
+    if read_only:
+        create = migrate = False
+    if not create and not path.exists():
         raise JournalUnavailable(f"there is no journal at {path}", path=path)
     if not path.parent.is_dir():
         raise JournalUnavailable(f"the folder {path.parent} does not exist", path=path)
-    journal = Journal(path, options)
+    _refuse_non_journal(path)
+    journal = Journal(path, options, read_only=read_only)
     try:
         if migrate:
             journal.migrate()

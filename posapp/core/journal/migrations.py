@@ -226,6 +226,28 @@ def m0003_duplicate_index(db: Any) -> None:
     _run(db, _STEP_0003)
 
 
+_STEP_0004 = """
+-- which environment (training / sandbox / production) and Antom client id this journal
+-- belongs to: one row, written when the journal is first opened by a till (or adopted,
+-- once, by the first till that opens a journal from before this step)
+CREATE TABLE journal_identity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    environment TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    recorded_ms INTEGER NOT NULL,
+    adopted INTEGER NOT NULL DEFAULT 0 CHECK (adopted IN (0, 1))
+);
+CREATE TRIGGER journal_identity_no_update BEFORE UPDATE ON journal_identity BEGIN
+    SELECT RAISE(ABORT, 'the journal identity is written once');
+END;
+"""
+
+
+@migrations(name="0004_journal_identity")
+def m0004_journal_identity(db: Any) -> None:
+    _run(db, _STEP_0004)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

@@ -63,6 +63,7 @@ from posapp.core.journal.audit import (
 )
 from posapp.core.journal.db import Journal, JournalOptions, open_journal
 from posapp.core.journal.errors import translating
+from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
 from posapp.core.journal.migrations import (
     EVENTS_NO_UPDATE_TRIGGER,
     UNSETTLED_OPERATION_SQL,
@@ -269,13 +270,18 @@ class JournalRepository:
         *,
         clock: Clock | None = None,
         create: bool = True,
+        read_only: bool = False,
         options: JournalOptions | None = None,
         key: JournalKey | None = None,
     ) -> JournalRepository:
         """Open (and migrate) the journal; with ``key``, a plain chain is re-sealed under it
-        once (see ``seal``) and a journal sealed under another key is refused."""
-        repo = cls(open_journal(path, create=create, options=options), clock, key)
-        if key is not None:
+        once (see ``seal``) and a journal sealed under another key is refused.
+        ``read_only``: for tools that only look (verify, export); nothing is written, and
+        nothing is sealed."""
+        repo = cls(
+            open_journal(path, create=create, read_only=read_only, options=options), clock, key
+        )
+        if key is not None and not read_only:
             try:
                 repo.seal()
             except BaseException:
@@ -295,6 +301,60 @@ class JournalRepository:
     def data_version(self) -> int:
         """Changes when another connection (window, process) commits: cheap refresh check."""
         return self.journal.data_version()
+
+    # -- whose journal this is ------------------------------------------------------------
+    def identity(self) -> JournalIdentity | None:
+        """The environment and client id recorded in the journal (None: not yet recorded,
+        or a journal from before schema step 0004 opened without migrating)."""
+        with translating(self.journal.path):
+            db = self.journal.db()
+            exists = db.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_identity'"
+            ).fetchone()
+            if not exists:
+                return None
+            row = db.conn.execute(
+                "SELECT environment, client_id FROM journal_identity WHERE id = 1"
+            ).fetchone()
+        return None if row is None else JournalIdentity(str(row[0]), str(row[1]))
+
+    def check_identity(self, wanted: JournalIdentity) -> None:
+        """JournalWrongEnvironment if the journal records another environment or client."""
+        recorded = self.identity()
+        if recorded is not None and not recorded.accepts(wanted):
+            raise JournalWrongEnvironment(recorded, wanted, path=self.journal.path)
+
+    def bind_identity(self, wanted: JournalIdentity, *, terminal_id: str) -> JournalIdentity:
+        """Record ``wanted`` if the journal has no identity yet (a new journal, or one from
+        before step 0004: adopted once, journaled); refuse a journal recorded as another."""
+        with self.journal.write() as db:
+            row = self._one(db, "SELECT environment, client_id FROM journal_identity WHERE id = 1")
+            if row is not None:
+                recorded = JournalIdentity(row["environment"], row["client_id"])
+                if not recorded.accepts(wanted):
+                    raise JournalWrongEnvironment(recorded, wanted, path=self.journal.path)
+                return recorded
+            adopted = db.conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+            now = self._now_ms()
+            db.conn.execute(
+                "INSERT INTO journal_identity (id, environment, client_id, recorded_ms, adopted) "
+                "VALUES (1, ?, ?, ?, ?)",
+                (wanted.environment, wanted.client_id, now, int(adopted)),
+            )
+            if adopted:  # a new journal's first event is its first payment's
+                self._append_event(
+                    db,
+                    EventKind.NOTE,
+                    operator="system",
+                    terminal_id=terminal_id,
+                    detail={
+                        "note": "journal adopted by this environment",
+                        "environment": wanted.environment,
+                        "client_id": wanted.client_id,
+                    },
+                    at_ms=now,
+                )
+            return wanted
 
     # -- low level ------------------------------------------------------------------------
     def _now_ms(self) -> int:
@@ -1463,7 +1523,8 @@ class JournalRepository:
         return [_payment(r) for r in rows]
 
     def duplicate_orders(self, reference_order_ids: Iterable[str]) -> set[str]:
-        """Which of these orders have more than one payment holding money (for the list)."""
+        """Which of these orders have more than one payment holding money, or one holding
+        money and another that may (still pending, or judged never sent): for the list."""
         ids = sorted(set(reference_order_ids))
         found: set[str] = set()
         for start in range(0, len(ids), 500):
@@ -1474,12 +1535,20 @@ class JournalRepository:
                 f"WHERE reference_order_id COLLATE NOCASE IN ({marks})",
                 chunk,
             )
-            counts: dict[str, int] = {}
+            holding: dict[str, int] = {}
+            doubtful: dict[str, int] = {}
             for row in rows:
                 ref = row["reference_order_id"]
-                if ref in chunk and PaymentStatus(row["status"]).holds_money:
-                    counts[ref] = counts.get(ref, 0) + 1
-            found.update(ref for ref, n in counts.items() if n > 1)
+                status = PaymentStatus(row["status"])
+                if ref not in chunk:
+                    continue
+                if status.holds_money:
+                    holding[ref] = holding.get(ref, 0) + 1
+                elif status.might_hold_money:
+                    doubtful[ref] = doubtful.get(ref, 0) + 1
+            # one payment holding money and another that may (pending, or judged never
+            # sent) is a double charge in waiting: shown as one
+            found.update(ref for ref, n in holding.items() if n + doubtful.get(ref, 0) > 1)
         return found
 
     def duplicate_flagged_orders(self) -> list[str]:
@@ -1508,8 +1577,8 @@ class JournalRepository:
         now: datetime | None = None,
         window: timedelta = DUPLICATE_CARD_WINDOW,
     ) -> list[Payment]:
-        """Payments with the same brand + last 4 and amount, authorised (or still in doubt)
-        within ``window``: the cashier is warned before sending another."""
+        """Payments with the same brand + last 4 and amount, authorised, still in doubt or
+        judged never sent within ``window``: the cashier is warned before sending another."""
         moment = now or self.clock.now()
         since = to_ms(moment - window)
         rows = self._read(
@@ -1521,7 +1590,7 @@ class JournalRepository:
             p
             for p in map(_payment, rows)
             if p.status.holds_money
-            or p.status.needs_settlement
+            or p.status.might_hold_money
             or (p.authorised_at is not None and to_ms(p.authorised_at) >= since)
         ]
 

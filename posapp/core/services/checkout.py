@@ -18,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from posapp.core.antom.client import AntomClient
@@ -27,7 +27,6 @@ from posapp.core.antom.errors import (
     InvalidRequestError,
     RepeatRequestInconsistentError,
 )
-from posapp.core.antom.fields import PAYMENT_EXPIRY_MINUTES
 from posapp.core.antom.messages import Address, Buyer, Env, Goods, PayRequest, TerminalType
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.cards import CardDetails, MaskedCard, fingerprint
@@ -35,7 +34,7 @@ from posapp.core.clock import Clock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
-from posapp.core.services.settle import Settler
+from posapp.core.services.settle import PAYMENT_EXPIRY, Settler
 from posapp.core.services.validation import (
     Billing,
     CheckoutInputError,
@@ -51,9 +50,6 @@ from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
 
-# The paymentExpiryTime the till sends (Antom's default would be ~14 min; a custom value
-# must stay under 10): an unpaid payment closes then, and the journal expects it to.
-PAYMENT_EXPIRY = timedelta(minutes=PAYMENT_EXPIRY_MINUTES)
 _REF_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud without doubt
 _REF_CHARS = "23456789" + _REF_LETTERS
 Progress = Callable[[str], None]
@@ -274,11 +270,12 @@ class CheckoutService:
     ) -> list[Payment]:
         """Payments that make a new one look like a double charge: the same card and amount
         authorised (or still in doubt) in the last 10 minutes, or a payment for the same
-        order that holds money or is still being checked."""
+        order that holds money, is still being checked or was judged never sent (a request
+        judged so may still have been charged: the cashier decides, warned)."""
         found = {p.id: p for p in self.repo.recent_same_card(card, amount)}
         if reference_order_id:
             for p in self.repo.payments_for_order(reference_order_id):
-                if p.status.holds_money or p.status.needs_settlement:
+                if p.status.holds_money or p.status.might_hold_money:
                     found[p.id] = p
         return sorted(found.values(), key=lambda p: p.id)
 

@@ -3,9 +3,9 @@
 Every unsettled payment (INTENT left by another window or a crash, PENDING, NEEDS_3DS,
 CAPTURE_PENDING, CANCEL_PENDING) and every unsettled refund is inquired on ``PollSchedule``
 (every 2 s for the first minute, then backing off to a cap), with at most ``concurrency``
-inquiries in flight. A payment stops being polled once it is final, or once its payment
-expiry (plus a margin) has passed without Antom knowing more; recovery at the next start
-asks again. Every observation is journaled by the Settler, and every change reaches the
+inquiries in flight. A payment stops being polled once it is final, or a margin after
+the moment Antom's "not found" proves it never sent (its expiry plus a margin:
+``settle.not_sent_provable_at``); recovery at the next start asks again. Every observation is journaled by the Settler, and every change reaches the
 ``on_change`` callbacks (the UI turns them into a signal).
 
 ``poll_once()`` does one pass synchronously (tests, recovery); ``start()`` runs passes on a
@@ -32,15 +32,17 @@ from posapp.core.services.settle import (
     Observation,
     Settler,
     not_found_grace_passed,
+    not_sent_provable_at,
 )
 
 log = logging.getLogger(__name__)
 
 # An INTENT younger than this may be on the wire from another window: leave it alone.
 INTENT_GRACE = timedelta(minutes=2)
-# A PENDING payment Antom does not know after this long never arrived: NOT_SENT.
+# Asking before this is pointless (and NOT_SENT needs the payment's expiry past anyway:
+# settle.not_sent_provable_at).
 NOT_FOUND_GRACE = timedelta(seconds=30)
-# Keep asking this long after a payment's expiry (Antom closes unpaid ones as FAIL).
+# Keep asking this long after "not found" became proof of "never sent".
 EXPIRY_MARGIN = timedelta(minutes=5)
 HOLDS_CHECK_EVERY = timedelta(minutes=1)
 
@@ -224,7 +226,8 @@ class Poller:
             PaymentStatus.NEEDS_3DS,
         ):
             return False
-        return payment.expires_at is not None and now > payment.expires_at + EXPIRY_MARGIN
+        # past the moment "not found" proves "never sent", and a margin to ask once more
+        return now > not_sent_provable_at(payment) + EXPIRY_MARGIN
 
     def _due(self, key: tuple[str, int | str], now: datetime) -> bool:
         with self._tracks_lock:

@@ -1,14 +1,16 @@
 """Recovery at start-up: everything not final is asked about again before the till opens.
 
 - An INTENT may never have left (the till died between journaling and sending): it is
-  inquired by its paymentRequestId; if Antom does not know it, it becomes NOT_SENT. It is
-  NOT re-sent: the card data is gone, and a new attempt is the cashier's decision.
+  inquired by its paymentRequestId; if Antom does not know it AND its expiry (plus a
+  margin) has passed, it becomes NOT_SENT; before that it stays open and is asked about
+  again (the request may still arrive). It is NOT re-sent: the card data is gone, and a
+  new attempt is the cashier's decision.
 - PENDING / NEEDS_3DS payments are inquired and moved to what Antom says.
 - CAPTURE_PENDING / CANCEL_PENDING: the capture (same captureRequestId) or the cancel is
   re-sent when Antom never saw it; both are idempotent.
 - Refunds not final: inquiryRefund; re-sent under the same refundRequestId if unknown.
-- NOT_SENT payments still inside their payment expiry are asked once more: a request that
-  was in flight when an earlier recovery ran may have arrived after all.
+- NOT_SENT payments of the last hour are asked once more: should a request have arrived
+  after all, the payment takes the state Antom gives it.
 - Holds past their 7-day window become RELEASED.
 
 Antom being unreachable is not an error here: what cannot be settled now stays as it is and
@@ -35,7 +37,8 @@ from posapp.core.services.settle import SYSTEM, Observation, Settler
 
 log = logging.getLogger(__name__)
 
-RECHECK_NOT_SENT = timedelta(minutes=15)
+# NOT_SENT payments this recent are asked about once more at each start (cheap insurance).
+RECHECK_NOT_SENT = timedelta(hours=1)
 
 
 @dataclass(slots=True)

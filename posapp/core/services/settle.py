@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError
+from posapp.core.antom.fields import PAYMENT_EXPIRY_MINUTES
 from posapp.core.antom.messages import (
     CancelRequest,
     CancelResponse,
@@ -79,6 +80,16 @@ from posapp.core.usertext import UserText
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+# The paymentExpiryTime the till sends (Antom's default would be ~14 min; a custom value
+# must stay under 10): an unpaid payment closes then, and the journal expects it to.
+PAYMENT_EXPIRY = timedelta(minutes=PAYMENT_EXPIRY_MINUTES)
+# What Antom gives a payment sent without one (earlier posapp versions): about 14 minutes.
+ANTOM_DEFAULT_EXPIRY = timedelta(minutes=14)
+# "Antom does not know this paymentRequestId" proves nothing while the request may still be
+# on its way (a slow network, a retry queued in a proxy, another window's request): only
+# once the payment's expiry has passed, plus this margin for clocks and stragglers, can it
+# no longer arrive and be charged.
+NOT_SENT_MARGIN = timedelta(minutes=5)
 NO_VALID_APPROVAL = "NO_VALID_APPROVAL"  # result code of an operation refused here
 NO_VALID_APPROVAL_REASON = "no valid approval"  # the SECURITY event's reason (English)
 # what the Orders screen shows for it (result message of the payment and the operation)
@@ -614,12 +625,16 @@ class Settler:
         """Apply an inquiryPayment answer: the payment's state, and its captures and refunds
         found in ``transactions[]``."""
         if inq.not_found:
-            if not_found_means_not_sent and payment.status in (_P.INTENT, _P.PENDING):
+            if (
+                not_found_means_not_sent
+                and payment.status in (_P.INTENT, _P.PENDING)
+                and self.clock.now() >= not_sent_provable_at(payment)
+            ):
                 return self.move(
                     payment,
                     _P.NOT_SENT,
                     PaymentUpdate(result_code="ORDER_NOT_EXIST", result_status="F"),
-                    reason="Antom does not know this paymentRequestId",
+                    reason="Antom does not know this paymentRequestId, past its expiry",
                 )
             return payment
         status = inq.payment_status
@@ -983,6 +998,16 @@ def _op_update_from(
         result_message=result.message if result else None,
         completed_at=completed_at,
     )
+
+
+def not_sent_provable_at(payment: Payment) -> datetime:
+    """From when Antom's ORDER_NOT_EXIST for this payment means it was never sent: its
+    expiry as journaled (the paymentExpiryTime sent; Antom's default for a payment journaled
+    without one), never earlier than the expiry the till sends, plus a margin. Before that
+    the payment stays pending and is asked about again."""
+    created = payment.created_at
+    journaled = payment.expires_at or created + ANTOM_DEFAULT_EXPIRY
+    return max(journaled, created + PAYMENT_EXPIRY) + NOT_SENT_MARGIN
 
 
 def not_found_grace_passed(payment: Payment, now: datetime, grace: timedelta) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from posapp.core.spreadsheet import spreadsheet_safe
+from posapp.paths import atomic_text_file
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import OrderQuery, OrderSource
 
@@ -63,29 +64,24 @@ def export_csv(
     """Write every row matching ``query`` (in list order) to ``path``; return the row count.
 
     The file is written beside the target and renamed at the end, so a failed export never
-    leaves half a file under the chosen name.
+    leaves half a file under the chosen name; a symlink or a device at ``path`` is refused
+    (posapp.paths.UnsafeTarget).
     """
-    tmp = path.with_name(f".{path.name}.part")
     written = 0
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(HEADER)
-            after: Any = None
-            while True:
-                rows = source.window(
-                    query, offset=written, limit=CHUNK, total=0, after=after, before=None
-                )
-                for payment in rows:
-                    writer.writerow(csv_row(payment))
-                written += len(rows)
-                if progress is not None:
-                    progress(written)
-                if len(rows) < CHUNK:
-                    break
-                after = source.key_of(query, rows[-1])
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_text_file(path) as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        after: Any = None
+        while True:
+            rows = source.window(
+                query, offset=written, limit=CHUNK, total=0, after=after, before=None
+            )
+            for payment in rows:
+                writer.writerow(csv_row(payment))
+            written += len(rows)
+            if progress is not None:
+                progress(written)
+            if len(rows) < CHUNK:
+                break
+            after = source.key_of(query, rows[-1])
     return written

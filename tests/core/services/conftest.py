@@ -21,8 +21,10 @@ from posapp.core.services.pin import TRAINING_PIN
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.validation import read_card
 from posapp.paths import app_dirs
+from tests.backend_support import MovableClock
 from tests.backend_support import drain as drain  # the tests import these from here
 from tests.backend_support import fresh as fresh
+from tests.backend_support import later as later
 
 VISA_OK = "4054695723100768"
 VISA_DECLINE = "4054692760174822"
@@ -37,6 +39,7 @@ FAST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.02, jitter
 def make_backend(
     data: Path, settings: Settings | None = None, *, timeout: float = 3.0, **kwargs: object
 ) -> Backend:
+    kwargs.setdefault("clock", MovableClock())
     return build_backend(
         app_dirs(data),
         settings or Settings(),

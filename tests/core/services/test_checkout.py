@@ -25,6 +25,7 @@ from .conftest import (
     card,
     drain,
     fresh,
+    later,
     pay,
 )
 
@@ -159,6 +160,7 @@ def test_ambiguous_answers_are_pending_never_failed_and_settle_once(
     assert "Do not charge the card again" in result.message
     backend.sandbox.faults.clear()
     backend.poller.not_found_grace = timedelta(0)
+    later(backend)  # "not found" proves "never sent" only past the payment's expiry
     drain(backend)
     p = fresh(backend, result.payment)
     assert p.status is final
@@ -177,6 +179,7 @@ def test_reset_before_the_sandbox_saw_it_becomes_not_sent(polled_backend: Backen
     assert result.payment.status is PaymentStatus.PENDING
     backend.sandbox.faults.clear()
     backend.poller.not_found_grace = timedelta(0)
+    later(backend)  # "not found" proves "never sent" only past the payment's expiry
     drain(backend)
     p = fresh(backend, result.payment)
     assert p.status is PaymentStatus.NOT_SENT

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,9 +22,9 @@ from posapp.core.domain import (
 )
 from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
-from posapp.core.services.settle import apply_notification
+from posapp.core.services.settle import PAYMENT_EXPIRY, apply_notification
 
-from .conftest import approval, card, fresh, journal_approval, pay
+from .conftest import approval, card, fresh, journal_approval, later, pay
 
 
 def _intent(backend: Backend, minor: int = 1500) -> Payment:
@@ -39,7 +39,7 @@ def _intent(backend: Backend, minor: int = 1500) -> Payment:
             operator="cashier",
             terminal_id="TILL-01",
             order_description="crash test",
-            expires_at=datetime.now(UTC) + timedelta(minutes=14),
+            expires_at=datetime.now(UTC) + PAYMENT_EXPIRY,  # what checkout journals
         )
     )
 
@@ -70,6 +70,9 @@ def _pay_requests(backend: Backend, p: Payment) -> int:
 
 def test_intent_never_sent_becomes_not_sent_and_is_not_resent(backend: Backend) -> None:
     p = _intent(backend)
+    early = backend.recover()  # before its expiry the request may still arrive
+    assert fresh(backend, p).status is PaymentStatus.INTENT and early.unresolved == 1
+    later(backend)
     report = backend.recover()
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
     assert report.checked == 1 and report.unresolved == 0
@@ -88,6 +91,7 @@ def test_intent_that_reached_antom_is_recovered(backend: Backend) -> None:
 
 def test_not_sent_that_arrived_later_is_found_by_the_next_recovery(backend: Backend) -> None:
     p = _intent(backend)
+    later(backend)
     backend.recover()
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
     _send_pay(backend, p)  # the request was still in flight during the first recovery
@@ -167,6 +171,7 @@ def test_antom_unreachable_leaves_things_open_for_the_poller(backend: Backend) -
 
 def test_start_runs_recovery_then_the_poller(backend: Backend) -> None:
     p = _intent(backend)
+    later(backend)
     backend.start()
     assert backend.recovered.wait(10)
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
@@ -188,6 +193,7 @@ def test_recovery_leaves_this_tills_payment_on_the_wire_alone(backend: Backend) 
         backend.checkout.in_flight.discard(p.payment_request_id)
     assert report.checked == 0
     assert fresh(backend, p).status is PaymentStatus.INTENT
+    later(backend)
     backend.recover()
     assert fresh(backend, p).status is PaymentStatus.NOT_SENT
 

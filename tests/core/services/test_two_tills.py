@@ -1,8 +1,8 @@
 """Two tills on one journal file, against one sandbox, working at the same time.
 
-Till A is a training install (it runs the embedded sandbox); till B is a second service stack
-on the same data folder (same journal file, its own settings and PIN file, terminal TILL-B)
-talking to A's sandbox as Antom's sandbox environment. Each has its own poller and
+Both tills are Antom-sandbox installs of one client id (a journal belongs to one environment),
+talking to one simulator; till B is a second service stack on the same data folder (same
+journal file, its own settings and PIN file, terminal TILL-B). Each has its own poller and
 notification listener, and each poller also settles what the other till left open. Both pay,
 capture, cancel and refund at once, with some answers lost on the way. Afterwards the
 journal's hash chain verifies (the `posapp journal verify` command), every action is there
@@ -20,23 +20,24 @@ from pathlib import Path
 
 import pytest
 
+import posapp.core.services.secrets as secrets_module
 from posapp.app import Backend, build_backend
 from posapp.cli import main
-from posapp.config import Environment
+from posapp.config import Environment, save_settings
 from posapp.core.domain import EventKind, OperationStatus, Payment, PaymentStatus
 from posapp.core.money import Money
-from posapp.core.services.install_key import KEY_NAME, encode_key
-from posapp.core.services.pin import TRAINING_PIN, prove_merchant
+from posapp.core.services.pin import prove_merchant
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import Credentials, MemorySecretStore
 from posapp.paths import AppDirs, app_dirs
+from posapp.sandbox import Sandbox
 from tests.e2e.agreement import compare
 
-from .conftest import FAST_RETRY, fresh, make_backend, pay, with_settings
+from .conftest import FAST_RETRY, fresh, pay, with_settings
 
 ROUNDS = 6  # per till: two of each flow below
 SETTLE_WITHIN = 60.0  # seconds (generous: CI machines are slow and shared)
-B_PIN = "246813"  # six digits: B is not a training till
+PIN = "246813"  # six digits: these are not training tills
 
 
 @dataclass
@@ -62,40 +63,44 @@ def _status_is(backend: Backend, p: Payment, status: PaymentStatus) -> Callable[
 
 @pytest.fixture
 def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
-    a = make_backend(data_dir, with_settings(terminal_id="TILL-A"))
-    b: Backend | None = None
-    try:
-        sandbox = a.sandbox
-        store = MemorySecretStore()
-        store.save(
-            Environment.SANDBOX.value,
-            Credentials(
-                sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+    # one journal belongs to one environment: both tills are Antom-sandbox tills of one
+    # client id, talking to one simulator (which till A's backend stops at close); they
+    # share one keyring, hence one journal key and one manager PIN record
+    sandbox = Sandbox(tmp_path / "antom").start()
+    store = MemorySecretStore()
+    store.save(
+        Environment.SANDBOX.value,
+        Credentials(
+            sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
+        ),
+    )
+    shared = app_dirs(data_dir)
+    built: list[Backend] = []
+
+    def till(name: str, dirs: AppDirs) -> Till:
+        backend = build_backend(
+            dirs,
+            with_settings(
+                environment=Environment.SANDBOX,
+                region="custom",
+                gateway_url=sandbox.base_url,
+                client_id=sandbox.client_id,
+                terminal_id=f"TILL-{name}",
+                notify_listener=True,
+                payment_redirect_url="https://shop.example/back",  # needed outside training
             ),
-        )
-        # both tills MAC the one journal (and their approvals) under one install key
-        assert a.repo.key is not None
-        store.save_install_secret(KEY_NAME, encode_key(a.repo.key))
-        shared = app_dirs(data_dir)
-        b_dirs = AppDirs(data=shared.data, config=tmp_path / "b-config", logs=tmp_path / "b-logs")
-        settings_b = with_settings(
-            environment=Environment.SANDBOX,
-            region="custom",
-            gateway_url=sandbox.base_url,
-            client_id=sandbox.client_id,
-            terminal_id="TILL-B",
-            notify_listener=True,
-            payment_redirect_url="https://shop.example/back",  # Antom requires it outside training
-        )
-        b = build_backend(
-            b_dirs,
-            settings_b,
             secret_store=store,
             client_timeout=3.0,
             client_retry=FAST_RETRY,
             poll_schedule=PollSchedule(jitter=0),
             pin_cost=2**10,
         )
+        built.append(backend)
+        return Till(name, backend, PIN)
+
+    try:
+        a = till("A", shared)
+        a.backend.sandbox = sandbox  # the simulator stops with till A
         # outside training the first PIN is set with the merchant's credentials
         proof = prove_merchant(
             sandbox.client_id,
@@ -103,13 +108,18 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
             sandbox.client_id,
             sandbox.merchant_private_key_pem,
         )
-        b.pins.reset(B_PIN, proof)
-        assert b.repo is not a.repo and b.dirs.journal == a.dirs.journal  # one file, two stacks
-        yield Till("A", a, TRAINING_PIN), Till("B", b, B_PIN)
+        a.backend.pins.reset(PIN, proof)
+        b_dirs = AppDirs(data=shared.data, config=tmp_path / "b-config", logs=tmp_path / "b-logs")
+        b = till("B", b_dirs)
+        assert b.backend.repo is not a.backend.repo
+        assert b.backend.dirs.journal == a.backend.dirs.journal  # one file, two stacks
+        assert a.backend.repo.key == b.backend.repo.key  # both MAC under one install key
+        yield a, b
     finally:
-        if b is not None:
-            b.close()
-        a.close()
+        for backend in reversed(built):
+            backend.close()
+        if not built:
+            sandbox.stop()
 
 
 def _work(till: Till, rounds: int) -> None:
@@ -158,7 +168,7 @@ def _run(till: Till, rounds: int) -> None:
 
 
 def test_two_tills_on_one_journal_lose_nothing_and_charge_once(
-    tills: tuple[Till, Till], data_dir: Path
+    tills: tuple[Till, Till], data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     a, b = tills
     sandbox = a.backend.sandbox
@@ -232,7 +242,10 @@ def test_two_tills_on_one_journal_lose_nothing_and_charge_once(
     assert agreement.payments == 2 * ROUNDS
     assert repo.verify().ok
 
-    # `posapp journal verify` on the file both tills wrote
+    # `posapp journal verify` on the file both tills wrote, with till A's settings and
+    # keyring (the journal key lives there outside training)
+    save_settings(app_dirs(data_dir).settings_file, a.backend.settings)
+    monkeypatch.setattr(secrets_module, "KeyringSecretStore", lambda: a.backend.secrets)
     b.backend.close()
     a.backend.close()
     assert main(["journal", "verify", "--data-dir", str(data_dir)]) == 0
