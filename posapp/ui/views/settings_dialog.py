@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.config import GATEWAYS, ConfigError, Environment, Settings
+from posapp.core.antom import signing
+from posapp.core.antom.errors import KeyFileTooLargeError
 from posapp.core.money import EXPONENTS
 from posapp.ui.i18n import error_text, user_error_text
 from posapp.ui.ports import CheckResult, SettingsPort
@@ -34,8 +36,6 @@ from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.field_error import FieldError
 
 log = logging.getLogger(__name__)
-
-MAX_KEY_FILE = 64 * 1024  # a PEM key is a few KB; anything larger is the wrong file
 
 
 def read_key_file(path: str, what: str) -> str:
@@ -46,13 +46,13 @@ def read_key_file(path: str, what: str) -> str:
         )
     p = Path(path.strip()).expanduser()
     try:
-        if p.stat().st_size > MAX_KEY_FILE:
-            raise ValueError(
-                QCoreApplication.translate(
-                    "SettingsDialog", "%1 is too large to be a key file"
-                ).replace("%1", p.name)
-            )
-        return p.read_text(encoding="utf-8")
+        return signing.read_key_file(p).decode("utf-8")
+    except KeyFileTooLargeError:
+        raise ValueError(
+            QCoreApplication.translate(
+                "SettingsDialog", "%1 is too large to be a key file"
+            ).replace("%1", p.name)
+        ) from None
     except FileNotFoundError:
         raise ValueError(
             QCoreApplication.translate("SettingsDialog", "%1 does not exist").replace("%1", str(p))
