@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from posapp.config import ConfigError, Environment, Settings, load_settings
@@ -343,7 +344,12 @@ def build_backend(
     listener = None
     if settings.listener_enabled:
         listener = NotificationListener(
-            settler, client.public_key, client_id, port=settings.notify_port
+            settler,
+            client.public_key,
+            client_id,
+            port=settings.notify_port,
+            clock=clock,
+            replay_window=timedelta(seconds=settings.notify_replay_window_s),
         ).start()
     notify_url = listener.url if listener is not None else None
     public_url = settings.extra.get("notify_public_url")
