@@ -74,8 +74,8 @@ class PeerThrottle:
 
 class RefusalTally:
     """Counts refused requests per minute of ``clock``; ``write`` gets one summary per
-    minute that had any (called outside the lock, from whichever thread notices the minute
-    is over: the next refusal, the server's idle loop, or ``flush(force=True)`` at stop)."""
+    minute that had any, from whichever thread notices the minute is over: the next
+    refusal, the server's idle loop, or ``flush(force=True)`` at stop."""
 
     def __init__(
         self,
@@ -87,7 +87,8 @@ class RefusalTally:
         self._clock = clock
         self._write = write
         self._window_s = window.total_seconds()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the counts
+        self._writing = threading.Lock()  # one summary written at a time
         self._key: int | None = None  # the open window's number
         self._start: datetime | None = None
         self._reasons: Counter[str] = Counter()
@@ -99,11 +100,9 @@ class RefusalTally:
         return int(moment.timestamp() // self._window_s)
 
     def add(self, reason: str, peer: str, sample: str = "") -> None:
+        self.flush()  # a minute that is over is written before this one is counted
         now = self._clock.now()
-        closed = None
         with self._lock:
-            if self._key is not None and self._key != self._window_of(now):
-                closed = self._take()
             if self._key is None:
                 self._key, self._start = self._window_of(now), now
             self._reasons[reason] += 1
@@ -113,18 +112,21 @@ class RefusalTally:
                 self._peers["other"] += 1
             if not self._sample and sample:
                 self._sample = sample[:300]
-        if closed is not None:
-            self._emit(closed)
 
     def flush(self, *, force: bool = False) -> None:
-        """Write the open window's summary if its minute is over (or now, with ``force``)."""
-        with self._lock:
-            if self._key is None:
-                return
-            if not force and self._key == self._window_of(self._clock.now()):
-                return
-            summary = self._take()
-        self._emit(summary)
+        """Write the open window's summary if its minute is over (or now, with ``force``).
+
+        Flushes run one at a time (``_writing``), so a flush that finds nothing to write
+        returns only after a summary another thread took is written."""
+        with self._writing:
+            with self._lock:
+                if self._key is None:
+                    return
+                if not force and self._key == self._window_of(self._clock.now()):
+                    return
+                summary = self._take()
+            self._write(summary)  # outside the counting lock: refusals are still counted
+            self.written += 1
 
     @property
     def pending(self) -> int:
@@ -147,10 +149,6 @@ class RefusalTally:
         self._key, self._start, self._sample = None, None, ""
         self._reasons, self._peers = Counter(), Counter()
         return summary
-
-    def _emit(self, summary: dict[str, Any]) -> None:
-        self._write(summary)
-        self.written += 1
 
 
 class SeenNotifications:
@@ -184,15 +182,20 @@ class SeenNotifications:
 
 
 def notification_id(body: Mapping[str, Any] | None, raw: bytes) -> str:
-    """Antom's ``notifyId`` when the body carries one; otherwise the SHA-256 of the raw,
-    signed body. A replay is the same signed bytes (they cannot be changed without Antom's
-    key), and Antom's own re-sends repeat the body with a new request-time: both map to the
-    same id. Two different notifications never do."""
+    """What identifies one notification: Antom's ``notifyId`` when the body carries one,
+    otherwise the raw, signed body. A replay is the same signed bytes (they cannot be
+    changed without Antom's key), and Antom's own re-sends repeat the body with a new
+    request-time: both map to the same id; two different notifications never do.
+
+    Always a SHA-256, in groups of 8 hex digits: the journal masks any run of 12 or more
+    digits that could be a card number, and an id must read back exactly as written."""
+    material = raw
     if body is not None:
         given = body.get("notifyId")
-        if isinstance(given, str) and 0 < len(given) <= 128 and given.isprintable():
-            return "notifyId:" + given
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+        if isinstance(given, str) and 0 < len(given) <= 128:
+            material = b"notifyId:" + given.encode("utf-8", "replace")
+    digest = hashlib.sha256(material).hexdigest()
+    return "sha256:" + ".".join(digest[i : i + 8] for i in range(0, len(digest), 8))
 
 
 def loads_object(raw: bytes) -> dict[str, Any] | None:
