@@ -5,7 +5,7 @@ deliberately). It complements polling and never replaces it: the poller settles 
 anyway. For every POST to ``NOTIFY_PATH``, in this order:
 
 1. **Throttle.** A peer address whose token bucket is empty gets 429 before its body is read
-   (``notify_guards.PeerThrottle``: refused requests and replays cost a token).
+   (``notify_guards.PeerThrottle``: each refused request costs a token).
 2. **Read with a deadline.** Head and body must arrive within ``read_timeout`` seconds in all
    (a slow-loris connection is dropped, not held); at most ``max_connections`` connections
    are served at once, each further one gets 503 and is closed at once.
@@ -365,10 +365,16 @@ class NotificationListener:
                     payment is not None and self._journaled(payment.id, notify_id)
                 ):
                     # Acknowledged (Antom stops re-sending), nothing written or applied.
+                    # Costs no token: Antom re-sends what it saw no ack for (after a crash,
+                    # many at once), and a replay costs us a look-up in memory only.
                     self.duplicates += 1
-                    self._throttle.charge(peer)
                     self._seen.add(notify_id)
-                    log.info("notification %s %s seen before: acknowledged", api, request_id)
+                    log.info(
+                        "notification %s %s from %s seen before: acknowledged, not applied",
+                        api,
+                        request_id,
+                        peer,
+                    )
                     return 200, ACK_BODY
                 repo.record_event(
                     EventKind.NOTIFICATION,

@@ -1,8 +1,9 @@
 """The notification listener's defences, each a small thread-safe object with its time injected.
 
 - ``PeerThrottle``: a token bucket per peer address. A peer whose bucket is empty is answered
-  429 before its body is read. Refused requests and replays cost a token; a new, verified
-  notification costs none, so Antom's own traffic never runs a bucket dry by itself.
+  429 before its body is read. Only a refused request costs a token: a verified
+  notification (new or a re-send) costs none, so Antom's own traffic never runs a bucket
+  dry by itself.
 - ``RefusalTally``: refused requests are counted in memory and summed up in ONE audit event
   per minute of the clock (reasons, the busiest peers, one sample), instead of a synced
   journal row per request that a flood could multiply.
@@ -66,7 +67,7 @@ class PeerThrottle:
             return self._refilled(peer) >= 1
 
     def charge(self, peer: str) -> None:
-        """Take one token: the peer sent something that was refused or already seen."""
+        """Take one token: the peer sent something that was refused."""
         with self._lock:
             tokens = self._refilled(peer)
             self._buckets[peer] = (max(0.0, tokens - 1), self._buckets[peer][1])
