@@ -334,12 +334,14 @@ class NotificationListener:
         except AntomError as exc:
             kind = "bad signature" if isinstance(exc, SignatureError) else "unreadable"
             self._refuse(kind, peer, str(exc))
-            log.warning("notification refused (%s) from %s: %s", kind, peer, exc)
+            # debug only: a flood must not fill (and rotate away) the log either; the
+            # minute's summary is logged as a warning
+            log.debug("notification refused (%s) from %s: %s", kind, peer, exc)
             return 401, _ERROR_BODY
         skew = abs(self.clock.now() - signed_at)
         if skew > self.replay_window:
             self._refuse("outside the replay window", peer, verified.time_value[:40])
-            log.warning(
+            log.debug(
                 "notification refused from %s: signed at %s, %s away from now",
                 peer,
                 verified.time_value[:40],
@@ -390,6 +392,8 @@ class NotificationListener:
                     },
                 )
                 self._seen.add(notify_id)
+                # Should the journal fail between the two, the re-send is taken for a
+                # duplicate: the poller, which settles every open payment, finishes the job.
                 apply_notification(self.settler, note)
             except JournalError:
                 log.exception("could not journal notification %s %s", api, request_id)
@@ -411,6 +415,12 @@ class NotificationListener:
         self._tally.add(reason, peer, f"{reason}: {sample}" if sample else reason)
 
     def _write_summary(self, summary: dict[str, Any]) -> None:
+        log.warning(
+            "notification listener refused %s request(s) since %s: %s",
+            summary["count"],
+            summary["first_at"],
+            summary["reasons"],
+        )
         try:
             self.settler.repo.record_event(
                 EventKind.SECURITY,
