@@ -24,6 +24,7 @@ from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
 from posapp.core.services.notifications import NotificationListener
@@ -351,6 +352,9 @@ def build_backend(
             clock=clock,
             replay_window=timedelta(seconds=settings.notify_replay_window_s),
         ).start()
+    redirect_url = settings.payment_redirect_url or None
+    if sandbox is not None:
+        redirect_url = f"{sandbox.base_url}/sandbox/return"  # the sandbox's own return page
     notify_url = listener.url if listener is not None else None
     public_url = settings.extra.get("notify_public_url")
     if isinstance(public_url, str) and public_url:
@@ -365,6 +369,9 @@ def build_backend(
             currency=settings.currency,
             fingerprint_key=_fingerprint_key(dirs),
             notify_url=notify_url,
+            redirect_url=redirect_url,
+            settlement_currency=settings.settlement_currency or None,
+            client_ip=till_address(),
         ),
         in_flight=in_flight,
         on_pending=poller.watch,

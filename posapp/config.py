@@ -56,6 +56,11 @@ class Settings:
     notify_port: int = 0
     # how far a notification's signed request-time may be from the till's clock (seconds)
     notify_replay_window_s: int = 900
+    # paymentRedirectUrl: the page the buyer returns to after 3-D Secure. Antom requires it
+    # in every pay; training sends the embedded sandbox's own page instead.
+    payment_redirect_url: str = ""
+    # settlementStrategy.settlementCurrency; empty: the transaction currency
+    settlement_currency: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -99,7 +104,30 @@ class Settings:
             raise ConfigError("notify_port", "a port is 0 to 65535")
         if not 30 <= self.notify_replay_window_s <= 3600:
             raise ConfigError("notify_replay_window_s", "30 to 3600 seconds")
+        problem = redirect_url_problem(self.payment_redirect_url, self.environment)
+        if problem is not None:
+            raise ConfigError("payment_redirect_url", _URL_WORDS[problem])
+        if self.settlement_currency and self.settlement_currency not in EXPONENTS:
+            raise ConfigError(
+                "settlement_currency", f"Antom does not support {self.settlement_currency!r}"
+            )
         return self
+
+    def missing_for_payments(self) -> list[ConfigError]:
+        """Settings Antom needs in every payment that are still empty (outside training,
+        where the sandbox fills them): each would get every payment refused."""
+        if self.environment is Environment.TRAINING:
+            return []
+        missing = []
+        if not self.payment_redirect_url.strip():
+            missing.append(
+                ConfigError(
+                    "payment_redirect_url",
+                    f"paymentRedirectUrl is not set: {self.environment.value} payments "
+                    "would be refused (Settings > Connection > Return page after 3-D Secure)",
+                )
+            )
+        return missing
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -132,6 +160,39 @@ class Settings:
                 ):
                     raise ConfigError(f.name, f"expected {expected.__name__}")
         return replace(defaults, **values)
+
+
+REDIRECT_URL_MAX = 2048  # paymentRedirectUrl (protocol reference §3.3)
+
+
+class UrlProblem(StrEnum):
+    """Why a URL setting cannot be used (the UI words each in its language)."""
+
+    TOO_LONG = "too_long"
+    NOT_A_URL = "not_a_url"
+    NOT_HTTPS = "not_https"
+
+
+_URL_WORDS = {
+    UrlProblem.TOO_LONG: f"use at most {REDIRECT_URL_MAX} characters",
+    UrlProblem.NOT_A_URL: "enter a URL such as https://shop.example/paid",
+    UrlProblem.NOT_HTTPS: "outside training the page must be https://",
+}
+
+
+def redirect_url_problem(url: str, environment: Environment) -> UrlProblem | None:
+    """Why ``url`` cannot be the paymentRedirectUrl, or None (empty is not checked here:
+    ``Settings.missing_for_payments`` names it)."""
+    if not url:
+        return None
+    if len(url) > REDIRECT_URL_MAX:
+        return UrlProblem.TOO_LONG
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in url):
+        return UrlProblem.NOT_A_URL
+    if parsed.scheme != "https" and environment is not Environment.TRAINING:
+        return UrlProblem.NOT_HTTPS
+    return None
 
 
 def load_settings(path: Path) -> Settings:

@@ -3,7 +3,9 @@
 Steps: the merchant private key loads and signs, the Antom public key loads (and is not the
 merchant's own key), the gateway answers a signed inquiryPayment for a made-up
 paymentRequestId, and that answer's signature verifies. Exit 0 only for a verified answer
-that shows the gateway accepted our signature ("order not found" is a pass).
+that shows the gateway accepted our signature ("order not found" is a pass) and, when the
+settings are checked, no setting Antom needs in every payment still missing (exit 2 names it,
+after the connection checks).
 
 Values come from the flags; any value not given comes from the settings and the OS keyring.
 With no flags in training mode (or no settings at all) the embedded sandbox is started on
@@ -37,7 +39,8 @@ def register(sub: Any) -> None:
         description="Check keys, the gateway connection and signatures with a harmless "
         "signed inquiryPayment. Flags override the configured values; with nothing "
         "configured the embedded training sandbox is checked.",
-        epilog="exit status: 0 verified answer, 2 missing or bad input, 3 unusable key, "
+        epilog="exit status: 0 verified answer, 2 missing or bad input (also a setting every "
+        "payment needs, such as the 3-D Secure return page), 3 unusable key, "
         "4 no connection, 5 bad signature on the answer, 6 the gateway refused the request",
     )
     parser.add_argument("--gateway", metavar="URL", help="gateway base URL")
@@ -86,6 +89,8 @@ class DoctorTarget:
     public_key: str | bytes | Path
     private_name: str
     public_name: str
+    # settings Antom needs in every payment that are still empty (outside training)
+    missing: tuple[str, ...] = ()
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -97,7 +102,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
 
     try:
         with _target(args, say) as target:
+            for line in target.missing:
+                say(f"settings: MISSING: {line}")
             check_connection(target, args.timeout, say)
+            if target.missing:
+                raise DoctorFailure(EXIT_USAGE, "; ".join(target.missing))
     except DoctorFailure as exc:
         print(f"posapp doctor: FAILED: {exc.line}", file=err)
         return exc.code
@@ -131,6 +140,7 @@ def _target(args: argparse.Namespace, say: Callable[[str], None]) -> Iterator[Do
     if missing:
         raise DoctorFailure(EXIT_USAGE, f"also give {', '.join(missing)} (nothing configured)")
     yield DoctorTarget(
+        missing=configured.missing if configured is not None else (),
         source="command line" if configured is None else "command line and settings",
         gateway=args.gateway or (configured.gateway if configured else ""),
         client_id=args.client_id or (configured.client_id if configured else ""),
@@ -183,6 +193,7 @@ def _configured(settings: Any, args: argparse.Namespace) -> DoctorTarget:
                 "or give --private-key and --antom-public-key",
             )
     return DoctorTarget(
+        missing=tuple(problem.message for problem in settings.missing_for_payments()),
         source=f"settings ({env})",
         gateway=settings.gateway if env != "training" else "",
         client_id=client_id,

@@ -237,13 +237,14 @@ class BackendAdapter:
             creds = self.backend.secrets.load(settings.environment.value)
             if creds is None:
                 return [
+                    *_missing_settings(settings),
                     CheckResult(
                         QCoreApplication.translate("BackendAdapter", "Keys"),
                         False,
                         QCoreApplication.translate(
                             "BackendAdapter", "no keys for %1 in the keyring: import them first"
                         ).replace("%1", settings.environment.value),
-                    )
+                    ),
                 ]
             target = doctor.DoctorTarget(
                 source=f"settings ({settings.environment.value})",
@@ -254,6 +255,7 @@ class BackendAdapter:
                 private_name="the stored private key",
                 public_name="the stored Antom public key",
             )
+        missing = _missing_settings(settings)
         try:
             doctor.check_connection(target, 10.0, lines.append)
         except doctor.DoctorFailure as exc:
@@ -262,6 +264,7 @@ class BackendAdapter:
                 # the step under way when it failed (it showed a tick before)
                 steps[-1] = CheckResult(steps[-1].name, False, "")
             return [
+                *missing,
                 *steps,
                 CheckResult(
                     QCoreApplication.translate("BackendAdapter", "Failed"),
@@ -269,7 +272,7 @@ class BackendAdapter:
                     _failure_words(exc),
                 ),
             ]
-        return _steps(lines, ok=True)
+        return [*missing, *_steps(lines, ok=True)]
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         from posapp.core.services.pin import PinError
@@ -285,6 +288,24 @@ class BackendAdapter:
         if self._settings.environment is not Environment.TRAINING:
             return ""
         return TRAINING_PIN if self.backend.pins.uses_default() else ""
+
+
+def _missing_settings(settings: Settings) -> list[CheckResult]:
+    """A failed check for each setting Antom needs in every payment that is still empty."""
+    results = []
+    for problem in settings.missing_for_payments():
+        if problem.field == "payment_redirect_url":
+            detail = QCoreApplication.translate(
+                "BackendAdapter",
+                "paymentRedirectUrl is not set: %1 payments would be refused. Enter the page "
+                "the buyer returns to after 3-D Secure.",
+            ).replace("%1", settings.environment.value)
+        else:
+            detail = problem.message
+        results.append(
+            CheckResult(QCoreApplication.translate("BackendAdapter", "Settings"), False, detail)
+        )
+    return results
 
 
 def _failure_words(exc: Any) -> str:

@@ -358,6 +358,8 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "checkout.not_sent"),
     #: Checking the result with Antom. Do not charge the card again.
     QT_TRANSLATE_NOOP("ServiceMessage", "checkout.pending"),
+    #: Not sent: Settings has no page for the buyer to return to after 3-D Secure, and Antom refuses payments without it.
+    QT_TRANSLATE_NOOP("ServiceMessage", "checkout.redirect_url_missing"),
     #: This payment is {status}.
     QT_TRANSLATE_NOOP("ServiceMessage", "checkout.closed"),
     #: {card} was charged {amount} at {time} (order {order}, {status}). Charge it again?

@@ -136,6 +136,14 @@
             <source>%1 (%2)</source>
             <translation>%1（%2）</translation>
         </message>
+        <message>
+            <source>paymentRedirectUrl is not set: %1 payments would be refused. Enter the page the buyer returns to after 3-D Secure.</source>
+            <translation>未设置 paymentRedirectUrl：%1 付款将被拒绝。请填写 3-D Secure 验证后买家返回的页面。</translation>
+        </message>
+        <message>
+            <source>Settings</source>
+            <translation>设置</translation>
+        </message>
     </context>
     <context>
         <name>BatchDialog</name>
@@ -1217,6 +1225,54 @@
             <source>reason: {0}</source>
             <translation>原因：{0}</translation>
         </message>
+        <message>
+            <source>3-D Secure</source>
+            <translation>3-D Secure</translation>
+        </message>
+        <message>
+            <source>not offered</source>
+            <translation>未发起</translation>
+        </message>
+        <message>
+            <source>challenged</source>
+            <translation>已质询验证</translation>
+        </message>
+        <message>
+            <source>frictionless</source>
+            <translation>无感验证</translation>
+        </message>
+        <message>
+            <source>result %1</source>
+            <translation>结果 %1</translation>
+        </message>
+        <message>
+            <source>liability shift: yes</source>
+            <translation>责任转移：是</translation>
+        </message>
+        <message>
+            <source>liability shift: no</source>
+            <translation>责任转移：否</translation>
+        </message>
+        <message>
+            <source>exemption %1</source>
+            <translation>豁免 %1</translation>
+        </message>
+        <message>
+            <source>CAVV given</source>
+            <translation>已提供 CAVV</translation>
+        </message>
+        <message>
+            <source>reason %1</source>
+            <translation>原因 %1</translation>
+        </message>
+        <message>
+            <source>challenge cancelled (%1)</source>
+            <translation>验证已取消（%1）</translation>
+        </message>
+        <message>
+            <source>DS transaction %1</source>
+            <translation>DS 交易 %1</translation>
+        </message>
     </context>
     <context>
         <name>PaymentFields</name>
@@ -1936,6 +1992,11 @@
             <source>checkout.pending</source>
             <extracomment>Checking the result with Antom. Do not charge the card again.</extracomment>
             <translation>正在向 Antom 核实结果。请勿再次扣款。</translation>
+        </message>
+        <message>
+            <source>checkout.redirect_url_missing</source>
+            <extracomment>Not sent: Settings has no page for the buyer to return to after 3-D Secure, and Antom refuses payments without it.</extracomment>
+            <translation>未发送：设置中没有填写 3-D Secure 验证后买家返回的页面，Antom 会拒绝没有该页面的付款。</translation>
         </message>
         <message>
             <source>checkout.closed</source>
@@ -3036,6 +3097,46 @@
         <message>
             <source>The settings could not be saved: %1</source>
             <translation>无法保存设置：%1</translation>
+        </message>
+        <message>
+            <source>Page the buyer returns to after 3-D Secure</source>
+            <translation>3-D Secure 验证后买家返回的页面</translation>
+        </message>
+        <message>
+            <source>&amp;Return page after 3-D Secure</source>
+            <translation>3-D Secure 返回页面(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Same as the sale</source>
+            <translation>与交易币种相同</translation>
+        </message>
+        <message>
+            <source>Settlement currency</source>
+            <translation>结算币种</translation>
+        </message>
+        <message>
+            <source>Settle&amp;ment currency</source>
+            <translation>结算币种(&amp;M)</translation>
+        </message>
+        <message>
+            <source>Antom refuses every payment without this page: enter it before leaving training mode</source>
+            <translation>没有此页面 Antom 会拒绝所有付款：离开培训模式前请填写</translation>
+        </message>
+        <message>
+            <source>Use at most %1 characters</source>
+            <translation>最多 %1 个字符</translation>
+        </message>
+        <message>
+            <source>Enter a URL such as https://shop.example/paid</source>
+            <translation>请输入网址，例如 https://shop.example/paid</translation>
+        </message>
+        <message>
+            <source>Outside training the page must start with https://</source>
+            <translation>非培训模式下该页面必须以 https:// 开头</translation>
+        </message>
+        <message>
+            <source>Training uses the sandbox's own page</source>
+            <translation>培训模式使用沙箱自带的页面</translation>
         </message>
     </context>
 </TS>

@@ -30,6 +30,7 @@ from posapp.core.cards import CardDetails
 from posapp.core.money import Money
 
 CARD = CardDetails("4054695723100768", 12, 2030, "123", "Bench", "Mark")
+REDIRECT = "https://shop.example/back"
 _ids = itertools.count()
 
 
@@ -89,7 +90,9 @@ def main() -> int:
     antom_private = signing.load_private_key(sandbox.antom_private_key_pem)
     merchant_public = merchant.public_key()
 
-    sample_pay = PayRequest("bench-sample", Money(1250, "USD"), CARD, "bench-order", "bench")
+    sample_pay = PayRequest(
+        "bench-sample", Money(1250, "USD"), CARD, "bench-order", "bench", redirect_url=REDIRECT
+    )
     request_body = encode_body(sample_pay.to_body())
     answer_body = b'{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"success"},"paymentRequestId":"bench-sample","paymentId":"202601050000000001","paymentAmount":{"currency":"USD","value":"1250"},"paymentCreateTime":"2026-01-05T09:00:00+00:00","paymentTime":"2026-01-05T09:00:00+00:00"}'
 
@@ -125,7 +128,14 @@ def main() -> int:
     def pay() -> None:
         n = next(_ids)
         answer = client.pay(
-            PayRequest(f"bench-{n}", Money(1250, "USD"), CARD, f"bench-order-{n}", "bench")
+            PayRequest(
+                f"bench-{n}",
+                Money(1250, "USD"),
+                CARD,
+                f"bench-order-{n}",
+                "bench",
+                redirect_url=REDIRECT,
+            )
         )
         if answer.outcome is not Outcome.SUCCEEDED:
             raise RuntimeError(f"pay did not succeed: {answer}")

@@ -83,7 +83,13 @@ def build(
     )
     settler = Settler(repo, client, clock, TERMINAL)
     checkout = CheckoutService(
-        repo, client, settler, clock, CheckoutConfig(terminal_id=TERMINAL, currency=CURRENCY)
+        repo,
+        client,
+        settler,
+        clock,
+        CheckoutConfig(
+            terminal_id=TERMINAL, currency=CURRENCY, redirect_url="https://shop.example/back"
+        ),
     )
     pins = PinManager(None, clock=clock, default_pin=TRAINING_PIN, n=2**10)
     backoffice = BackOfficeService(repo, settler, pins, clock, TERMINAL)

@@ -163,6 +163,7 @@ def test_keys_are_validated_and_imported_on_a_worker(
     qtbot.waitUntil(lambda: "stored in the keyring" in dialog.key_state.text(), timeout=10000)
     assert port.stored_keys == {"sandbox": "SANDBOX_5Y0566SG25J004124"}
     assert dialog.private_key_path.text() == ""
+    qtbot.keyClicks(dialog.payment_redirect_url, "https://shop.example/paid")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     qtbot.waitUntil(lambda: port.path.exists())
     text = port.path.read_text()

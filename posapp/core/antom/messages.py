@@ -20,6 +20,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from posapp.core.antom import fields
 from posapp.core.antom.errors import (
     AntomError,
     InvalidRequestError,
@@ -655,6 +656,12 @@ def _one_of_ids(first: tuple[str, str | None], second: tuple[str, str | None]) -
     return _drop_none(dict((first, second)))
 
 
+def _checked(api: Api, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` once the field table (``fields``) finds nothing Antom would refuse in it."""
+    fields.enforce(api, body)
+    return body
+
+
 def _drop_none(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if v is not None}
 
@@ -717,6 +724,36 @@ class Buyer:
 
 
 @dataclass(frozen=True, slots=True)
+class Goods:
+    """One line of ``order.goods`` (risk data): the till has no item list, so one line
+    describing the sale."""
+
+    reference_goods_id: str
+    name: str
+    unit_amount: Money | None = None
+    quantity: int = 1
+
+    def to_antom(self) -> dict[str, Any]:
+        _check_id("order.goods.referenceGoodsId", self.reference_goods_id)
+        if not self.name or len(self.name) > 256:
+            raise InvalidRequestError("order.goods.goodsName", "must be 1 to 256 characters")
+        if not isinstance(self.quantity, int) or self.quantity < 1:
+            raise InvalidRequestError("order.goods.goodsQuantity", "must be 1 or more")
+        return _drop_none(
+            {
+                "referenceGoodsId": self.reference_goods_id,
+                "goodsName": self.name,
+                "goodsQuantity": str(self.quantity),
+                "goodsUnitAmount": (
+                    _amount("order.goods.goodsUnitAmount", self.unit_amount)
+                    if self.unit_amount is not None
+                    else None
+                ),
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Env:
     terminal_type: TerminalType = TerminalType.WEB
     client_ip: str | None = None
@@ -761,9 +798,10 @@ class PayRequest:
     billing_address: Address | None = None
     payment_expiry_time: datetime | None = None
     notify_url: str | None = None
-    redirect_url: str | None = None
-    settlement_currency: str | None = None
+    redirect_url: str | None = None  # required by Antom: to_body refuses a body without it
+    settlement_currency: str | None = None  # None: the transaction currency
     merchant_region: str | None = None
+    goods: tuple[Goods, ...] = ()
     product_code: str = "CASHIER_PAYMENT"
 
     api = Api.PAY
@@ -801,9 +839,10 @@ class PayRequest:
             meta["cardholderName"] = holder
         if self.billing_address is not None:
             meta["billingAddress"] = self.billing_address.to_antom()
-        if self.settlement_currency is not None and not re.fullmatch(
-            r"[A-Z]{3}", self.settlement_currency
-        ):
+        # The API model requires settlementStrategy; its currency matters once several
+        # settlement currencies are contracted: always say it (protocol reference §20.1).
+        settlement = self.settlement_currency or self.amount.currency
+        if not re.fullmatch(r"[A-Z]{3}", settlement):
             raise InvalidRequestError("settlementStrategy.settlementCurrency", "ISO code")
         if self.merchant_region is not None and not re.fullmatch(r"[A-Z]{2}", self.merchant_region):
             raise InvalidRequestError("merchantRegion", "must be two capital letters")
@@ -816,7 +855,11 @@ class PayRequest:
             buyer = self.buyer.to_antom()
             if buyer:
                 order["buyer"] = buyer
-        return _drop_none(
+        if self.goods:
+            if len(self.goods) > 100:
+                raise InvalidRequestError("order.goods", "at most 100 lines")
+            order["goods"] = [g.to_antom() for g in self.goods]
+        body = _drop_none(
             {
                 "productCode": self.product_code,
                 "paymentRequestId": self.payment_request_id,
@@ -831,14 +874,12 @@ class PayRequest:
                 "paymentExpiryTime": _time("paymentExpiryTime", self.payment_expiry_time),
                 "paymentNotifyUrl": _check_url("paymentNotifyUrl", self.notify_url),
                 "paymentRedirectUrl": _check_url("paymentRedirectUrl", self.redirect_url),
-                "settlementStrategy": (
-                    {"settlementCurrency": self.settlement_currency}
-                    if self.settlement_currency
-                    else None
-                ),
+                "settlementStrategy": {"settlementCurrency": settlement},
                 "merchantRegion": self.merchant_region,
             }
         )
+        fields.enforce(self.api, body)
+        return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -857,13 +898,16 @@ class CaptureRequest:
     def to_body(self) -> dict[str, Any]:
         _check_id("captureRequestId", self.capture_request_id)
         _check_id("paymentId", self.payment_id)
-        return _drop_none(
-            {
-                "captureRequestId": self.capture_request_id,
-                "paymentId": self.payment_id,
-                "captureAmount": _amount("captureAmount", self.amount),
-                "isLastCapture": self.is_last_capture,
-            }
+        return _checked(
+            self.api,
+            _drop_none(
+                {
+                    "captureRequestId": self.capture_request_id,
+                    "paymentId": self.payment_id,
+                    "captureAmount": _amount("captureAmount", self.amount),
+                    "isLastCapture": self.is_last_capture,
+                }
+            ),
         )
 
 
@@ -881,8 +925,11 @@ class CancelRequest:
         return self.payment_request_id or self.payment_id or ""
 
     def to_body(self) -> dict[str, Any]:
-        return _one_of_ids(
-            ("paymentId", self.payment_id), ("paymentRequestId", self.payment_request_id)
+        return _checked(
+            self.api,
+            _one_of_ids(
+                ("paymentId", self.payment_id), ("paymentRequestId", self.payment_request_id)
+            ),
         )
 
 
@@ -909,16 +956,19 @@ class RefundRequest:
             _check_id("referenceRefundId", self.reference_refund_id)
         if self.capture_id is not None:
             _check_id("captureId", self.capture_id)
-        return _drop_none(
-            {
-                "refundRequestId": self.refund_request_id,
-                "paymentId": self.payment_id,
-                "refundAmount": _amount("refundAmount", self.amount),
-                "referenceRefundId": self.reference_refund_id,
-                "refundReason": _check_text("refundReason", self.reason, 256),
-                "refundNotifyUrl": _check_url("refundNotifyUrl", self.notify_url, 1024),
-                "captureId": self.capture_id,
-            }
+        return _checked(
+            self.api,
+            _drop_none(
+                {
+                    "refundRequestId": self.refund_request_id,
+                    "paymentId": self.payment_id,
+                    "refundAmount": _amount("refundAmount", self.amount),
+                    "referenceRefundId": self.reference_refund_id,
+                    "refundReason": _check_text("refundReason", self.reason, 256),
+                    "refundNotifyUrl": _check_url("refundNotifyUrl", self.notify_url, 1024),
+                    "captureId": self.capture_id,
+                }
+            ),
         )
 
 
@@ -934,8 +984,11 @@ class InquiryPaymentRequest:
         return self.payment_request_id or self.payment_id or ""
 
     def to_body(self) -> dict[str, Any]:
-        return _one_of_ids(
-            ("paymentRequestId", self.payment_request_id), ("paymentId", self.payment_id)
+        return _checked(
+            self.api,
+            _one_of_ids(
+                ("paymentRequestId", self.payment_request_id), ("paymentId", self.payment_id)
+            ),
         )
 
 
@@ -951,8 +1004,9 @@ class InquiryRefundRequest:
         return self.refund_request_id or self.refund_id or ""
 
     def to_body(self) -> dict[str, Any]:
-        return _one_of_ids(
-            ("refundRequestId", self.refund_request_id), ("refundId", self.refund_id)
+        return _checked(
+            self.api,
+            _one_of_ids(("refundRequestId", self.refund_request_id), ("refundId", self.refund_id)),
         )
 
 
@@ -973,15 +1027,18 @@ class ConsultRequest:
         return ""
 
     def to_body(self) -> dict[str, Any]:
-        return _drop_none(
-            {
-                "productCode": self.product_code,
-                "paymentAmount": _amount("paymentAmount", self.amount),
-                "env": self.env.to_antom(),
-                "merchantRegion": self.merchant_region,
-                "allowedPaymentMethodRegions": list(self.allowed_regions) or None,
-                "paymentFactor": {"isAuthorization": True},
-            }
+        return _checked(
+            self.api,
+            _drop_none(
+                {
+                    "productCode": self.product_code,
+                    "paymentAmount": _amount("paymentAmount", self.amount),
+                    "env": self.env.to_antom(),
+                    "merchantRegion": self.merchant_region,
+                    "allowedPaymentMethodRegions": list(self.allowed_regions) or None,
+                    "paymentFactor": {"isAuthorization": True},
+                }
+            ),
         )
 
 
@@ -1001,10 +1058,43 @@ AnyRequest = (
 
 @dataclass(frozen=True, slots=True)
 class ThreeDSResult:
-    version: str | None = None
+    """``paymentResultInfo.threeDSResult``, every field the reference lists (§4.7).
+
+    ``cavv`` is the authentication cryptogram: kept in memory for whoever reads the answer,
+    never journaled (``posapp.core.journal.sanitise`` removes it; the journal notes that one
+    was given)."""
+
+    version: str | None = None  # threeDSVersion: 1.0.2 / 2.1.0 / 2.2.0
     eci: str | None = None
+    cavv: str | None = field(default=None, repr=False)
+    ds_transaction_id: str | None = None  # 3DS2 directory-server transaction id
+    xid: str | None = None  # 3DS1
+    status_reason: str | None = None  # threeDStransactionStatusReason
+    challenge_cancel: str | None = None  # 01 cardholder cancelled ... 08 SDK timeout
     challenged: bool | None = None
-    liability_shift: str | None = None
+    exemption_type: str | None = None  # dataOnly / lowValue / transactionRiskAnalysis
+    offered: bool | None = None  # threeDSOffered
+    pa_res_status: str | None = None  # Y N U A C R D I
+    liability_shift: str | None = None  # 1 yes, 0 no, -1 unknown
+
+    @staticmethod
+    def parse(r: _Reader | None) -> ThreeDSResult | None:
+        if r is None:
+            return None
+        return ThreeDSResult(
+            version=r.str_opt("threeDSVersion", 16),
+            eci=r.str_opt("eci", 8),
+            cavv=r.str_opt("cavv", 256),
+            ds_transaction_id=r.str_opt("dsTransactionId", 64),
+            xid=r.str_opt("xid", 64),
+            status_reason=r.str_opt("threeDStransactionStatusReason", 64),
+            challenge_cancel=r.str_opt("challengeCancel", 8),
+            challenged=r.bool_opt("challenged"),
+            exemption_type=r.str_opt("exemptionType", 64),
+            offered=r.bool_opt("threeDSOffered"),
+            pa_res_status=r.str_opt("paResStatus", 8),
+            liability_shift=r.str_opt("liabilityShift", 8),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1027,15 +1117,7 @@ class CardResult:
     def parse(r: _Reader | None) -> CardResult | None:
         if r is None:
             return None
-        tds = r.obj_opt("threeDSResult")
-        three_ds = None
-        if tds is not None:
-            three_ds = ThreeDSResult(
-                version=tds.str_opt("threeDSVersion", 16),
-                eci=tds.str_opt("eci", 8),
-                challenged=tds.bool_opt("challenged"),
-                liability_shift=tds.str_opt("liabilityShift", 8),
-            )
+        three_ds = ThreeDSResult.parse(r.obj_opt("threeDSResult"))
         return CardResult(
             card_no=r.str_opt("cardNo", 32),
             brand=r.str_opt("cardBrand", 64),
@@ -1213,6 +1295,17 @@ class RefundResponse(_Answer):
         )
 
 
+# Result codes of an operation still in process (U). In inquiryPayment's transactions[],
+# Antom's sample shows a capture in process as PAYMENT_IN_PROCESS; the capture answer's own
+# code is CAPTURE_IN_PROCESS; refunds use REFUND_IN_PROCESS.
+IN_PROCESS_CODES = frozenset({"PAYMENT_IN_PROCESS", "CAPTURE_IN_PROCESS", "REFUND_IN_PROCESS"})
+_STATUS_OF_RESULT = {
+    ResultStatus.SUCCESS: TransactionStatus.SUCCESS,
+    ResultStatus.FAIL: TransactionStatus.FAIL,
+    ResultStatus.UNKNOWN: TransactionStatus.PROCESSING,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     """One entry of inquiryPayment ``transactions[]`` (a capture, a refund...)."""
@@ -1225,16 +1318,33 @@ class Transaction:
     time: datetime | None
     result: Result | None
 
+    @property
+    def in_process(self) -> bool:
+        """Not final yet (a capture or refund still being processed)."""
+        return self.status in (TransactionStatus.PROCESSING, TransactionStatus.PENDING)
+
     @staticmethod
     def parse(r: _Reader) -> Transaction:
+        result = r.result("transactionResult") if r.has("transactionResult") else None
+        status = r.enum_opt("transactionStatus", TransactionStatus)
+        if status is None and result is not None:
+            # transactionStatus is what we go by; without it, the result tells. A capture in
+            # process reads PAYMENT_IN_PROCESS in Antom's sample and CAPTURE_IN_PROCESS in the
+            # capture API: either (any U) is "not final".
+            in_process = result.code in IN_PROCESS_CODES
+            status = (
+                TransactionStatus.PROCESSING if in_process else _STATUS_OF_RESULT[result.status]
+            )
+        if status is None:
+            raise ProtocolError(f"{r._name('transactionStatus')} is missing")
         return Transaction(
             type=r.enum_req("transactionType", TransactionType),
-            status=r.enum_req("transactionStatus", TransactionStatus),
+            status=status,
             transaction_id=r.str_opt("transactionId", 64),
             request_id=r.str_opt("transactionRequestId", 64),
             amount=r.money_opt("transactionAmount"),
             time=r.time_opt("transactionTime"),
-            result=r.result("transactionResult") if r.has("transactionResult") else None,
+            result=result,
         )
 
 
@@ -1435,6 +1545,7 @@ def parsers() -> Mapping[Api, Any]:
 
 
 __all__: Sequence[str] = (
+    "IN_PROCESS_CODES",
     "Action",
     "Address",
     "AnyRequest",
@@ -1452,6 +1563,7 @@ __all__: Sequence[str] = (
     "ConsultRequest",
     "ConsultResponse",
     "Env",
+    "Goods",
     "InquiryPaymentRequest",
     "InquiryPaymentResponse",
     "InquiryRefundRequest",

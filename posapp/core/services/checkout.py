@@ -27,7 +27,8 @@ from posapp.core.antom.errors import (
     InvalidRequestError,
     RepeatRequestInconsistentError,
 )
-from posapp.core.antom.messages import Address, Env, PayRequest, TerminalType
+from posapp.core.antom.fields import PAYMENT_EXPIRY_MINUTES
+from posapp.core.antom.messages import Address, Buyer, Env, Goods, PayRequest, TerminalType
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.cards import CardDetails, MaskedCard, fingerprint
 from posapp.core.clock import Clock
@@ -49,7 +50,9 @@ from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
 
-PAYMENT_EXPIRY = timedelta(minutes=14)  # Antom closes an unpaid payment after ~14 min
+# The paymentExpiryTime the till sends (Antom's default would be ~14 min; a custom value
+# must stay under 10): an unpaid payment closes then, and the journal expects it to.
+PAYMENT_EXPIRY = timedelta(minutes=PAYMENT_EXPIRY_MINUTES)
 _REF_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud without doubt
 _REF_CHARS = "23456789" + _REF_LETTERS
 Progress = Callable[[str], None]
@@ -194,8 +197,11 @@ class CheckoutConfig:
     currency: str
     fingerprint_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     notify_url: str | None = None
+    # paymentRedirectUrl: Antom requires it; a pay without it is refused before sending
     redirect_url: str | None = None
     merchant_region: str | None = None
+    settlement_currency: str | None = None  # None: the transaction currency
+    client_ip: str | None = None  # env.clientIp: the till's own address, when known
 
 
 class CheckoutService:
@@ -363,20 +369,32 @@ class CheckoutService:
                 address1=billing.address1 or None,
                 zip_code=billing.zip_code or None,
             )
+        description = request.description.strip()
+        card = request.card
+        buyer = None
+        if card.first_name or card.last_name:
+            buyer = Buyer(first_name=card.first_name or None, last_name=card.last_name or None)
         pay = PayRequest(
             payment_request_id=payment.payment_request_id,
             amount=request.amount,
-            card=request.card,
+            card=card,
             reference_order_id=request.reference_order_id,
-            order_description=request.description.strip(),
+            order_description=description,
             capture_mode=AntomCaptureMode(mode.value),
             is_authorization=True,
             three_ds=request.three_ds,
-            env=Env(terminal_type=TerminalType.WEB),
+            # WEB: a desktop till; APP/WAP are mobile terminals that need an IOS/ANDROID osType
+            env=Env(terminal_type=TerminalType.WEB, client_ip=self.config.client_ip),
+            buyer=buyer,
             billing_address=address,
+            # the expiry journaled with the intent: what Antom and the poller both go by
+            payment_expiry_time=payment.expires_at,
             notify_url=self.config.notify_url,
             redirect_url=self.config.redirect_url,
+            settlement_currency=self.config.settlement_currency or request.amount.currency,
             merchant_region=self.config.merchant_region,
+            # risk data: the till keeps no item list, so one line that is the whole sale
+            goods=(Goods(request.reference_order_id, description, unit_amount=request.amount),),
         )
         operator = request.operator
         try:
@@ -389,6 +407,8 @@ class CheckoutService:
                 reason="refused before sending",
                 operator=operator,
             )
+            if exc.field == "paymentRedirectUrl":
+                raise CheckoutInputError("settings", _NO_REDIRECT_URL) from None
             raise CheckoutInputError(_field_of(exc.field), exc.message) from None
         self.settler.journal_request(
             "pay",
@@ -429,6 +449,13 @@ class CheckoutService:
             raise
         say("recording")
         return self.settler.apply_pay(payment, response, operator=operator)
+
+
+_NO_REDIRECT_URL = UserText(
+    "checkout.redirect_url_missing",
+    "Not sent: Settings has no page for the buyer to return to after 3-D Secure, and Antom "
+    "refuses payments without it.",
+)
 
 
 def _field_of(antom_field: str) -> str:

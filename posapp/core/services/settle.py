@@ -37,6 +37,7 @@ from posapp.core.antom.messages import (
     RefundResponse,
     RefundStatus,
     Result,
+    ThreeDSResult,
     Transaction,
     TransactionStatus,
 )
@@ -127,7 +128,34 @@ def _card_summary(card: CardResult | None) -> dict[str, Any] | None:
             "avsResultRaw": card.avs_result,
             "cvvResultRaw": card.cvv_result,
             "authorizationCode": card.authorization_code,
+            "threeDSResult": _three_ds_summary(card.three_ds),
         }
+    )
+
+
+def _three_ds_summary(tds: ThreeDSResult | None) -> dict[str, Any] | None:
+    """Every threeDSResult field but the CAVV's value: a cryptogram is never journaled, only
+    that one was given."""
+    if tds is None:
+        return None
+    return (
+        _drop_none(
+            {
+                "threeDSVersion": tds.version,
+                "eci": tds.eci,
+                "cavvGiven": True if tds.cavv else None,
+                "dsTransactionId": tds.ds_transaction_id,
+                "xid": tds.xid,
+                "threeDStransactionStatusReason": tds.status_reason,
+                "challengeCancel": tds.challenge_cancel,
+                "challenged": tds.challenged,
+                "exemptionType": tds.exemption_type,
+                "threeDSOffered": tds.offered,
+                "paResStatus": tds.pa_res_status,
+                "liabilityShift": tds.liability_shift,
+            }
+        )
+        or None
     )
 
 
@@ -173,6 +201,7 @@ def summarise(response: Any) -> dict[str, Any]:
                     "requestId": t.request_id,
                     "id": t.transaction_id,
                     "amount": _money(t.amount),
+                    "resultCode": t.result.code if t.result else None,
                 }
             )
             for t in transactions

@@ -77,6 +77,7 @@ class PaymentDetails(QWidget):
             ("network_tx", self.tr("Network transaction")),
             ("auth_code", self.tr("Approval code")),
             ("checks", self.tr("AVS / CVV")),
+            ("three_ds", self.tr("3-D Secure")),
             ("deadline", self.tr("Capture before")),
             ("captured", self.tr("Captured")),
             ("refunded", self.tr("Refunded")),
@@ -153,6 +154,7 @@ class PaymentDetails(QWidget):
             "network_tx": pf.network_transaction_id(payment) or "—",
             "auth_code": pf.auth_code(payment) or "—",
             "checks": checks,
+            "three_ds": self.fields["three_ds"].text() if same else "—",  # from the timeline
             "deadline": pf.format_time(deadline) if (deadline and held) else "—",
             "captured": str(payment.captured_amount) if payment.captured_amount else "—",
             "refunded": str(payment.refunded_amount) if payment.refunded_amount else "—",
@@ -185,6 +187,7 @@ class PaymentDetails(QWidget):
         if generation != self._generation:
             return
         self.timeline.clear()
+        self.fields["three_ds"].setText(three_ds_text(events) or "—")
         for event in events:
             when = pf.format_time_seconds(event.at)
             item = QTreeWidgetItem([when, describe_event(event), event.operator])
@@ -218,6 +221,73 @@ class PaymentDetails(QWidget):
         return [
             self.timeline.topLevelItem(i).text(1) for i in range(self.timeline.topLevelItemCount())
         ]
+
+
+def three_ds_text(events: list[Event]) -> str:
+    """The latest threeDSResult Antom gave for the payment (from the journaled answers and
+    notifications), in one line; empty when there is none."""
+    for event in reversed(events):
+        body = (event.detail or {}).get("body")
+        info = body.get("paymentResultInfo") if isinstance(body, Mapping) else None
+        tds = info.get("threeDSResult") if isinstance(info, Mapping) else None
+        if isinstance(tds, Mapping) and tds:
+            return _three_ds_words(tds)
+    return ""
+
+
+def _three_ds_words(tds: Mapping[str, Any]) -> str:
+    parts: list[str] = []
+    if tds.get("threeDSOffered") is False:
+        parts.append(QCoreApplication.translate("PaymentDetails", "not offered"))
+    if tds.get("threeDSVersion"):
+        parts.append(f"3DS {tds['threeDSVersion']}")
+    if tds.get("eci"):
+        parts.append(f"ECI {tds['eci']}")
+    if tds.get("challenged") is True:
+        parts.append(QCoreApplication.translate("PaymentDetails", "challenged"))
+    elif tds.get("challenged") is False:
+        parts.append(QCoreApplication.translate("PaymentDetails", "frictionless"))
+    if tds.get("paResStatus"):
+        parts.append(
+            QCoreApplication.translate("PaymentDetails", "result %1").replace(
+                "%1", str(tds["paResStatus"])
+            )
+        )
+    shift = tds.get("liabilityShift")
+    if shift is not None:
+        parts.append(
+            QCoreApplication.translate("PaymentDetails", "liability shift: yes")
+            if shift == "1"
+            else QCoreApplication.translate("PaymentDetails", "liability shift: no")
+        )
+    if tds.get("exemptionType"):
+        parts.append(
+            QCoreApplication.translate("PaymentDetails", "exemption %1").replace(
+                "%1", str(tds["exemptionType"])
+            )
+        )
+    if tds.get("cavvGiven"):
+        parts.append(QCoreApplication.translate("PaymentDetails", "CAVV given"))
+    if tds.get("threeDStransactionStatusReason"):
+        reason = str(tds["threeDStransactionStatusReason"])
+        parts.append(
+            QCoreApplication.translate("PaymentDetails", "reason %1").replace("%1", reason)
+        )
+    if tds.get("challengeCancel"):
+        parts.append(
+            QCoreApplication.translate("PaymentDetails", "challenge cancelled (%1)").replace(
+                "%1", str(tds["challengeCancel"])
+            )
+        )
+    if tds.get("dsTransactionId"):
+        parts.append(
+            QCoreApplication.translate("PaymentDetails", "DS transaction %1").replace(
+                "%1", str(tds["dsTransactionId"])
+            )
+        )
+    if tds.get("xid"):
+        parts.append(f"XID {tds['xid']}")
+    return " · ".join(parts)
 
 
 def _status_words(value: str | None) -> str:

@@ -26,7 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posapp.config import GATEWAYS, ConfigError, Environment, Settings
+from posapp.config import (
+    GATEWAYS,
+    REDIRECT_URL_MAX,
+    ConfigError,
+    Environment,
+    Settings,
+    UrlProblem,
+    redirect_url_problem,
+)
 from posapp.core.antom import signing
 from posapp.core.antom.errors import KeyFileTooLargeError
 from posapp.core.money import EXPONENTS
@@ -165,6 +173,19 @@ class SettingsDialog(QDialog):
         self.client_id.setAccessibleName(self.tr("Client id"))
         self.client_id.setPlaceholderText("SANDBOX_5Y0566SG25J004124")
         self._row(grid, 6, self.tr("&Client id"), self.client_id, "client_id")
+        # paymentRedirectUrl: Antom requires it in every pay (training: the sandbox's page)
+        self.payment_redirect_url = QLineEdit(self)
+        self.payment_redirect_url.setMaxLength(REDIRECT_URL_MAX)
+        self.payment_redirect_url.setAccessibleName(
+            self.tr("Page the buyer returns to after 3-D Secure")
+        )
+        self._row(
+            grid,
+            8,
+            self.tr("&Return page after 3-D Secure"),
+            self.payment_redirect_url,
+            "payment_redirect_url",
+        )
 
         self.private_key_path = QLineEdit(self)
         self.private_key_path.setAccessibleName(self.tr("Merchant private key file"))
@@ -182,7 +203,7 @@ class SettingsDialog(QDialog):
             browse.setAccessibleName(self.tr("Browse for %1").replace("%1", edit.accessibleName()))
             browse.clicked.connect(lambda _c=False, e=edit: self._browse(e))
             line.addWidget(browse)
-            self._row(grid, 8 + 2 * r, caption, line, field)
+            self._row(grid, 10 + 2 * r, caption, line, field)
         keys_line = QHBoxLayout()
         self.import_button = QPushButton(self.tr("&Import keys into the keyring"), self)
         self.import_button.clicked.connect(self.import_keys)
@@ -191,24 +212,24 @@ class SettingsDialog(QDialog):
         self.key_state.setWordWrap(True)
         keys_line.addWidget(self.import_button)
         keys_line.addWidget(self.key_state, 1)
-        grid.addLayout(keys_line, 12, 1)
+        grid.addLayout(keys_line, 14, 1)
         self.keys_error = FieldError(self)
         self.errors["keys"] = self.keys_error
-        grid.addWidget(self.keys_error, 13, 1)
+        grid.addWidget(self.keys_error, 15, 1)
 
         test_line = QHBoxLayout()
         self.test_button = QPushButton(self.tr("&Test connection"), self)
         self.test_button.clicked.connect(self.test_connection)
         test_line.addWidget(self.test_button)
         test_line.addStretch(1)
-        grid.addLayout(test_line, 14, 1)
+        grid.addLayout(test_line, 16, 1)
         self.test_results = QLabel(self)
         self.test_results.setObjectName("testResults")
         self.test_results.setWordWrap(True)
         self.test_results.setTextFormat(Qt.TextFormat.RichText)
         self.test_results.setAccessibleName(self.tr("Connection test results"))
-        grid.addWidget(self.test_results, 15, 1)
-        grid.setRowStretch(16, 1)
+        grid.addWidget(self.test_results, 17, 1)
+        grid.setRowStretch(18, 1)
         return page
 
     def _build_till_tab(self) -> QWidget:
@@ -227,6 +248,19 @@ class SettingsDialog(QDialog):
             self.currency.addItem(code, code)
         self.currency.setAccessibleName(self.tr("Currency"))
         self._row(grid, 4, self.tr("C&urrency"), self.currency, "currency")
+        # settlementStrategy.settlementCurrency: only contracts with several need another one
+        self.settlement_currency = QComboBox(self)
+        self.settlement_currency.addItem(self.tr("Same as the sale"), "")
+        for code in sorted(EXPONENTS):
+            self.settlement_currency.addItem(code, code)
+        self.settlement_currency.setAccessibleName(self.tr("Settlement currency"))
+        self._row(
+            grid,
+            8,
+            self.tr("Settle&ment currency"),
+            self.settlement_currency,
+            "settlement_currency",
+        )
         # Language (H7): each name in its own language, so anyone can find theirs.
         self.language = QComboBox(self)
         self.language.addItem(self.tr("Follow the computer"), "system")
@@ -234,7 +268,7 @@ class SettingsDialog(QDialog):
         self.language.addItem("简体中文", "zh_CN")
         self.language.setAccessibleName(self.tr("Language"))
         self._row(grid, 6, self.tr("&Language"), self.language, "language")
-        grid.setRowStretch(8, 1)
+        grid.setRowStretch(10, 1)
         return page
 
     def _build_pin_tab(self) -> QWidget:
@@ -277,6 +311,10 @@ class SettingsDialog(QDialog):
         self.region.setCurrentIndex(max(0, self.region.findData(s.region)))
         self.gateway_url.setText(s.gateway_url)
         self.client_id.setText(s.client_id)
+        self.payment_redirect_url.setText(s.payment_redirect_url)
+        self.settlement_currency.setCurrentIndex(
+            max(0, self.settlement_currency.findData(s.settlement_currency))
+        )
         self.terminal_id.setText(s.terminal_id)
         self.merchant_name.setText(s.merchant_name)
         self.currency.setCurrentIndex(max(0, self.currency.findData(s.currency)))
@@ -296,17 +334,46 @@ class SettingsDialog(QDialog):
             merchant_name=self.merchant_name.text().strip() or self._settings.merchant_name,
             currency=str(self.currency.currentData()),
             language=str(self.language.currentData()),
+            payment_redirect_url=self.payment_redirect_url.text().strip(),
+            settlement_currency=str(self.settlement_currency.currentData() or ""),
         )
 
-    def _validated(self) -> Settings | None:
+    def _validated(self, *, for_save: bool = False) -> Settings | None:
+        """The edited settings if usable; else None, with the reason next to the field.
+        ``for_save``: also refuse leaving training with a setting Antom needs in every
+        payment still empty (a test of the connection only names it)."""
         for error in self.errors.values():
             error.clear_error()
         self.save_error.clear_error()
+        candidate = self.candidate()
+        problem = redirect_url_problem(candidate.payment_redirect_url, candidate.environment)
+        if problem is not None:
+            self._show_error("payment_redirect_url", self._url_words(problem))
+            return None
         try:
-            return self.candidate().validate()
+            candidate = candidate.validate()
         except ConfigError as exc:
             self._show_error(exc.field, exc.message)
             return None
+        if for_save and candidate.missing_for_payments():
+            self._show_error(
+                "payment_redirect_url",
+                self.tr(
+                    "Antom refuses every payment without this page: enter it before leaving "
+                    "training mode"
+                ),
+            )
+            return None
+        return candidate
+
+    def _url_words(self, problem: UrlProblem) -> str:
+        return {
+            UrlProblem.TOO_LONG: self.tr("Use at most %1 characters").replace(
+                "%1", str(REDIRECT_URL_MAX)
+            ),
+            UrlProblem.NOT_A_URL: self.tr("Enter a URL such as https://shop.example/paid"),
+            UrlProblem.NOT_HTTPS: self.tr("Outside training the page must start with https://"),
+        }[problem]
 
     def _show_error(self, field: str, message: str) -> None:
         target = self.errors.get(field)
@@ -327,8 +394,14 @@ class SettingsDialog(QDialog):
             self.private_key_path,
             self.public_key_path,
             self.import_button,
+            self.payment_redirect_url,
         ):
             widget.setEnabled(not training)
+        self.payment_redirect_url.setPlaceholderText(
+            self.tr("Training uses the sandbox's own page")
+            if training
+            else "https://shop.example/paid"
+        )
         self.client_id.setPlaceholderText("" if training else "SANDBOX_5Y0566SG25J004124")
         self.gateway_url.setPlaceholderText(
             "" if training else "https://open-sea-global.alipay.com"
@@ -496,7 +569,7 @@ class SettingsDialog(QDialog):
 
     # -- save -------------------------------------------------------------------------------
     def save(self) -> None:
-        candidate = self._validated()
+        candidate = self._validated(for_save=True)
         if candidate is None:
             return
         self.buttons.setEnabled(False)

@@ -54,6 +54,7 @@ CARD = CardDetails(PAN, 12, 2030, "123", "Ada", "Lovelace")
 
 
 def pay_request(rid: str = "pay-1", **kw: Any) -> PayRequest:
+    kw.setdefault("redirect_url", "https://shop.example/back")
     return PayRequest(rid, Money(1250, "USD"), CARD, "order-1", "2 coffees", **kw)
 
 

@@ -52,13 +52,16 @@ def flags(sandbox: Sandbox | SignedServer, priv: Path, pub: Path, **over: str) -
     return [x for kv in values.items() for x in kv]
 
 
-def save_gateway_settings(data_dir: Path, sandbox: Sandbox) -> None:
+def save_gateway_settings(
+    data_dir: Path, sandbox: Sandbox, redirect_url: str = "https://shop.example/back"
+) -> None:
     """Settings that name this sandbox as a custom gateway (sandbox environment)."""
     settings = Settings(
         environment=Environment.SANDBOX,
         region="custom",
         gateway_url=sandbox.base_url,
         client_id=sandbox.client_id,
+        payment_redirect_url=redirect_url,
     )
     save_settings(app_dirs(data_dir).settings_file, settings)
 
@@ -191,6 +194,28 @@ def test_partial_flags_without_settings(capsys, data_dir, keyfiles) -> None:
     assert code == doctor.EXIT_USAGE
     line = one_failure_line(err)
     assert "--gateway" in line and "--client-id" in line and "--antom-public-key" in line
+
+
+def test_a_missing_payment_setting_is_named_after_the_checks(
+    capsys, sandbox, keyfiles, data_dir
+) -> None:
+    save_gateway_settings(data_dir, sandbox, redirect_url="")
+    priv, pub = keyfiles
+    args = ["--data-dir", str(data_dir), "doctor", "--private-key", str(priv)]
+    code = main([*args, "--antom-public-key", str(pub)])
+    out, err = capsys.readouterr()
+    # the connection itself is fine: every step ran and passed
+    assert "[4/4]" in out and "ORDER_NOT_EXIST" in out
+    assert "settings: MISSING: paymentRedirectUrl is not set" in out
+    # an existing exit status: 2, missing input; one line naming the setting
+    assert code == doctor.EXIT_USAGE
+    line = one_failure_line(err)
+    assert "paymentRedirectUrl is not set: sandbox payments would be refused" in line
+
+
+def test_flags_alone_check_no_settings(capsys, sandbox, keyfiles, data_dir) -> None:
+    code, out, _ = run(capsys, *flags(sandbox, *keyfiles))
+    assert code == 0 and "MISSING" not in out
 
 
 @pytest.mark.keyring

@@ -323,7 +323,9 @@ def test_client_meets_garbage(status, body, headers, sign) -> None:
         pass
     card = CardDetails("4054695723100768", 12, 2030, "123")
     try:
-        answer = client.pay(PayRequest("p-1", Money(100, "USD"), card, "o", "d"))
+        answer = client.pay(
+            PayRequest("p-1", Money(100, "USD"), card, "o", "d", redirect_url="https://s.example/r")
+        )
     except RepeatRequestInconsistentError:
         return
     # a pay never raises for garbage: it is either a parsed answer or UNKNOWN

@@ -32,6 +32,7 @@ from posapp.core.cards import CardDetails
 from posapp.core.money import Money
 
 CARD = CardDetails("5162774114974622", 3, 2031, "999", "Grace", "Hopper")
+REDIRECT = "https://till.example/back"
 
 
 def full_pay() -> PayRequest:
@@ -93,7 +94,7 @@ def test_pay_body_has_every_documented_part() -> None:
 
 
 def test_minimal_pay_body_omits_absent_parts() -> None:
-    body = PayRequest("p", Money(1, "USD"), CARD, "o", "d").to_body()
+    body = PayRequest("p", Money(1, "USD"), CARD, "o", "d", redirect_url=REDIRECT).to_body()
     assert set(body) == {
         "productCode",
         "paymentRequestId",
@@ -102,7 +103,11 @@ def test_minimal_pay_body_omits_absent_parts() -> None:
         "paymentMethod",
         "paymentFactor",
         "env",
+        "paymentRedirectUrl",
+        "settlementStrategy",
     }
+    # the settlement currency defaults to the transaction's
+    assert body["settlementStrategy"] == {"settlementCurrency": "USD"}
     assert body["paymentFactor"]["captureMode"] == "AUTOMATIC"
 
 
@@ -126,6 +131,7 @@ def test_minimal_pay_body_omits_absent_parts() -> None:
         ({"card": CardDetails("4054695723100768", 1, 2030, "12")}, "paymentMethodMetaData.cvv"),
         ({"card": CardDetails("40546957", 1, 2030, "123")}, "paymentMethodMetaData.cardNo"),
         ({"buyer": Buyer(email="x" * 65)}, "buyer.buyerEmail"),
+        ({"redirect_url": None}, "paymentRedirectUrl"),
     ],
 )
 def test_bad_pay_input_names_the_field(change, field) -> None:
@@ -135,6 +141,7 @@ def test_bad_pay_input_names_the_field(change, field) -> None:
         "card": CARD,
         "reference_order_id": "o",
         "order_description": "d",
+        "redirect_url": REDIRECT,
         **change,
     }
     with pytest.raises(InvalidRequestError) as info:

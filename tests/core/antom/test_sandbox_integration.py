@@ -82,6 +82,7 @@ def ids(prefix: str) -> tuple[str, str]:
 
 def pay(client: AntomClient, prefix: str, *, pan: str = VISA_OK, minor: int = 1250, **kw: Any):
     rid, order = ids(prefix)
+    kw.setdefault("redirect_url", "https://shop.example/back")
     request = PayRequest(rid, Money(minor, "USD"), card(pan), order, "integration test", **kw)
     return request, client.pay(request)
 
@@ -150,7 +151,12 @@ def test_same_id_other_amount_is_repeat_req_inconsistent(client: AntomClient) ->
     request, first = pay(client, "repeat")
     assert first.outcome is Outcome.SUCCEEDED
     changed = PayRequest(
-        request.payment_request_id, Money(999, "USD"), card(), request.reference_order_id, "x"
+        request.payment_request_id,
+        Money(999, "USD"),
+        card(),
+        request.reference_order_id,
+        "x",
+        redirect_url="https://shop.example/back",
     )
     with pytest.raises(RepeatRequestInconsistentError) as info:
         client.pay(changed)

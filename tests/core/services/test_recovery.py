@@ -54,6 +54,7 @@ def _send_pay(backend: Backend, p: Payment) -> None:
             reference_order_id=p.reference_order_id,
             order_description=p.order_description,
             capture_mode=AntomCaptureMode.MANUAL,
+            redirect_url="https://shop.example/back",
         )
     )
     assert response.result is not None and response.result.code == "SUCCESS"

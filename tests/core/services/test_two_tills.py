@@ -81,6 +81,7 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
             client_id=sandbox.client_id,
             terminal_id="TILL-B",
             notify_listener=True,
+            payment_redirect_url="https://shop.example/back",  # Antom requires it outside training
         )
         b = build_backend(
             b_dirs,
