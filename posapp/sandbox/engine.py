@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from posapp.core import cards
@@ -64,6 +64,15 @@ _META = "paymentMethod.paymentMethodMetaData"
 
 def result(code: str = "SUCCESS", status: str = "S", message: str = "success") -> Json:
     return {"resultCode": code, "resultStatus": status, "resultMessage": message}
+
+
+def _redirect_form(link: str) -> Json:
+    return {"method": "GET", "redirectUrl": link, "actionFormType": "RedirectActionForm"}
+
+
+def _money(amount: Json) -> Money:
+    """An Amount object the table has already checked."""
+    return Money(int(amount["value"]), amount["currency"])
 
 
 def _amount_json(currency: str, minor: int) -> Json:
@@ -213,6 +222,13 @@ class Engine:
     def _set_approved(self, p: Json, at: int, info: Json) -> None:
         info.setdefault("networkTransactionId", f"{secrets.randbelow(10**15):015d}")
         info.setdefault("authorizationCode", f"{secrets.randbelow(10**6):06d}")
+        info.setdefault("rrn", f"{secrets.randbelow(10**12):012d}")
+        # 4.7: Booleans returned on a successful authorisation (what the sandbox supports)
+        info.update(
+            incrementalAuthorizationAvailable=False,
+            extendedAuthorizationAvailable=False,
+            refundOnAuthorizationAvailable=False,
+        )
         p.update(
             status="SUCCESS",
             result_code="SUCCESS",
@@ -227,6 +243,13 @@ class Engine:
 
     @staticmethod
     def _set_declined(p: Json, code: str, message: str, info: Json) -> None:
+        info.pop("cardToken", None)  # no token without a successful payment
+        # 4.7: the raw decline data "when the channel provides it" (the issuer's own answer)
+        if code in _ISSUER_REFUSALS:
+            raw_code, merchant_advice = _ISSUER_REFUSALS[code]
+            info.update(refusalCodeRaw=raw_code, refusalReasonRaw=message)
+            if merchant_advice:
+                info["merchantAdviceCode"] = merchant_advice
         p.update(
             status="FAIL",
             result_code=code,
@@ -329,34 +352,13 @@ class Engine:
 
     # -- pay ----------------------------------------------------------------------------------
     def pay(self, req: Json) -> Json:
-        prid = validation.req_text(req, "paymentRequestId", "paymentRequestId", 64)
-        product = validation.req_text(req, "productCode", "productCode", 64)
-        if product != "CASHIER_PAYMENT":
-            raise validation.illegal("productCode", "must be CASHIER_PAYMENT")
-        amount = validation.amount(req, "paymentAmount", "paymentAmount")
-        order = validation.req_obj(req, "order", "order")
-        ref = validation.req_text(order, "referenceOrderId", "order.referenceOrderId", 64)
-        validation.req_text(order, "orderDescription", "order.orderDescription", 256)
-        validation.amount(order, "orderAmount", "order.orderAmount")
-        buyer = validation.obj(order, "buyer", "order.buyer", required=False)
-        if buyer is not None:
-            validation.text(
-                buyer, "referenceBuyerId", "order.buyer.referenceBuyerId", 64, required=False
-            )
-            validation.text(buyer, "buyerEmail", "order.buyer.buyerEmail", 64, required=False)
-            validation.text(buyer, "buyerPhoneNo", "order.buyer.buyerPhoneNo", 24, required=False)
-        method = validation.req_obj(req, "paymentMethod", "paymentMethod")
-        method_type = validation.req_text(
-            method, "paymentMethodType", "paymentMethod.paymentMethodType", 64
-        )
-        if method_type != "CARD":
-            raise validation.illegal(
-                "paymentMethod.paymentMethodType", "the sandbox simulates CARD only"
-            )
-        meta = validation.req_obj(method, "paymentMethodMetaData", _META)
-        card_no = validation.req_text(meta, "cardNo", f"{_META}.cardNo", 32)
-        if not card_no.isdigit() or not card_no.isascii():
-            raise validation.illegal(f"{_META}.cardNo", "must be digits only")
+        validation.check("pay", req, self.clock.now())
+        # the table vouched for every shape below; what is left are the issuer's rules
+        prid: str = req["paymentRequestId"]
+        amount = _money(req["paymentAmount"])
+        ref: str = req["order"]["referenceOrderId"]
+        meta: Json = req["paymentMethod"]["paymentMethodMetaData"]
+        card_no: str = meta["cardNo"]
         brand = cards.detect_brand(card_no)
         if not cards.PAN_MIN <= len(card_no) <= cards.PAN_MAX or not cards.luhn_ok(card_no):
             raise ApiError("INVALID_CARD_NUMBER", f"{_META}.cardNo: not a valid card number")
@@ -368,80 +370,36 @@ class Engine:
             raise ApiError(
                 "INVALID_CARD_NUMBER", f"{_META}.cardNo: wrong length for a {brand.label} card"
             )
-        month = validation.req_text(meta, "expiryMonth", f"{_META}.expiryMonth", 2)
-        year = validation.req_text(meta, "expiryYear", f"{_META}.expiryYear", 2)
-        if not (len(month) == 2 and month.isdigit() and 1 <= int(month) <= 12):
-            raise ApiError(
-                "INVALID_EXPIRATION_DATE", f"{_META}.expiryMonth: must be two digits, 01 to 12"
-            )
-        if not (len(year) == 2 and year.isdigit()):
-            raise ApiError("INVALID_EXPIRATION_DATE", f"{_META}.expiryYear: must be two digits")
+        month: str = meta["expiryMonth"]
+        year: str = meta["expiryYear"]
         today = self.clock.now()
         if (2000 + int(year), int(month)) < (today.year, today.month):
             raise ApiError("INVALID_EXPIRATION_DATE", f"{_META}.expiryYear: the card has expired")
-        cvv = validation.text(meta, "cvv", f"{_META}.cvv", 4, required=False)
+        cvv: str | None = meta.get("cvv") or None
         if cvv is not None:
             need = cards.cvv_length(brand)
-            if not cvv.isdigit() or not cvv.isascii() or len(cvv) != need:
+            if len(cvv) != need:
                 raise ApiError("INVALID_CVV", f"{_META}.cvv: must be {need} digits")
-        holder = validation.obj(meta, "cardholderName", f"{_META}.cardholderName", required=False)
-        holder_name = ""
-        if holder is not None:
-            names = {}
-            for key, limit in (
-                ("firstName", 32),
-                ("middleName", 32),
-                ("lastName", 32),
-                ("fullName", 128),
-            ):
-                value = validation.text(
-                    holder, key, f"{_META}.cardholderName.{key}", limit, required=False
-                )
-                if value:
-                    names[key] = value.strip()
-            if not names:
-                raise validation.illegal(f"{_META}.cardholderName", "has no name in it")
-            holder_name = names.get("fullName") or " ".join(
-                names[k] for k in ("firstName", "middleName", "lastName") if k in names
+        selected = meta.get("selectedCardBrand")
+        if selected and selected != brand.value:
+            raise ApiError(
+                "SELECTED_CARD_BRAND_NOT_AVAILABLE",
+                f"{_META}.selectedCardBrand: the card is not a {selected} card",
             )
-        billing = validation.obj(meta, "billingAddress", f"{_META}.billingAddress", required=False)
-        zip_code = None
-        if billing is not None:
-            for key, limit in (
-                ("region", 2),
-                ("state", 8),
-                ("city", 32),
-                ("address1", 256),
-                ("address2", 256),
-                ("zipCode", 32),
-            ):
-                validation.text(
-                    billing, key, f"{_META}.billingAddress.{key}", limit, required=False
-                )
-            zip_code = billing.get("zipCode") or None
-        wants_3ds = bool(
-            validation.flag(meta, "is3DSAuthentication", f"{_META}.is3DSAuthentication")
+        holder = meta.get("cardholderName") or {}
+        holder_name = (holder.get("fullName") or "").strip() or " ".join(
+            holder[k].strip() for k in ("firstName", "middleName", "lastName") if holder.get(k)
         )
-        validation.flag(meta, "tokenize", f"{_META}.tokenize")
-        validation.text(
-            meta, "networkTransactionId", f"{_META}.networkTransactionId", 256, required=False
-        )
-        factor = validation.obj(req, "paymentFactor", "paymentFactor", required=False) or {}
-        validation.flag(factor, "isAuthorization", "paymentFactor.isAuthorization")
-        capture_mode = validation.one_of(
-            factor, "captureMode", "paymentFactor.captureMode", ("AUTOMATIC", "MANUAL"), "AUTOMATIC"
-        )
-        notify_url = validation.url(req, "paymentNotifyUrl", "paymentNotifyUrl", 2048)
-        redirect_url = validation.url(req, "paymentRedirectUrl", "paymentRedirectUrl", 2048)
-        env = validation.obj(req, "env", "env", required=False)
-        if env is not None:
-            validation.one_of(
-                env, "terminalType", "env.terminalType", ("WEB", "WAP", "APP", "MINI_APP"), "WEB"
-            )
-            validation.text(env, "clientIp", "env.clientIp", 64, required=False)
-        validation.text(req, "merchantRegion", "merchantRegion", 2, required=False)
-        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
-        expiry_at = validation.moment(req, "paymentExpiryTime", "paymentExpiryTime")
+        billing = meta.get("billingAddress") or {}
+        zip_code = billing.get("zipCode") or None
+        wants_3ds = validation.flag(meta.get("is3DSAuthentication"))
+        tokenize = validation.flag(meta.get("tokenize"))
+        factor: Json = req.get("paymentFactor") or {}
+        capture_mode: str = factor.get("captureMode") or "AUTOMATIC"
+        notify_url: str | None = req.get("paymentNotifyUrl") or None
+        redirect_url: str | None = req.get("paymentRedirectUrl") or None
+        expiry_text = req.get("paymentExpiryTime")
+        expiry_at = datetime.fromisoformat(expiry_text) if expiry_text else None
 
         fingerprint = cards.fingerprint(card_no, self.keys.fingerprint_key)
         masked = cards.mask(card_no, brand)
@@ -464,9 +422,15 @@ class Engine:
             "fingerprint": fingerprint,
             "avsResultRaw": scenario.avs or ("Y" if zip_code else "U"),
             "cvvResultRaw": scenario.cvv or ("M" if cvv else "P"),
+            "issuerName": f"Sandbox Bank {scenario.issuing_country}",
+            "credentialTypeUsed": "PAN",
         }
         if holder_name:
             info["cardholderName"] = holder_name[:64]
+        if tokenize:  # 16.1: the token comes with a successful payment (_set_declined drops it)
+            info["cardToken"] = _card_token(fingerprint)
+        if scenario.three_ds_exemption:
+            info["exemptionRequested"] = "lowValue"
         del card_no, cvv  # the PAN and CVV go no further than this function
 
         now = self.clock.now_us()
@@ -581,11 +545,10 @@ class Engine:
         if status == "PROCESSING" and row["challenge_token"]:
             link = self.challenge_url(row["challenge_token"])
             body["normalUrl"] = link
-            body["redirectActionForm"] = {
-                "method": "GET",
-                "redirectUrl": link,
-                "actionFormType": "RedirectActionForm",
-            }
+            form = _redirect_form(link)
+            body["redirectActionForm"] = form
+            # 4.6: the same form as a JSON string (what newer SDKs read)
+            body["paymentActionForm"] = json.dumps(form, separators=(",", ":"))
         body["paymentResultInfo"] = info if info is not None else json.loads(row["result_info"])
         return body
 
@@ -628,10 +591,9 @@ class Engine:
 
     # -- inquiryPayment -----------------------------------------------------------------------
     def _find_payment(self, db: sqlite3.Connection, req: Json, *, paths: str = "") -> sqlite3.Row:
-        pid = validation.text(req, "paymentId", "paymentId", 64, required=False)
-        prid = validation.text(req, "paymentRequestId", "paymentRequestId", 64, required=False)
-        if not pid and not prid:
-            raise validation.illegal("paymentId", "paymentId or paymentRequestId is required")
+        # the API's table row has checked that one of the two ids is there
+        pid = req.get("paymentId")
+        prid = req.get("paymentRequestId")
         if pid:
             row = db.execute("SELECT * FROM payments WHERE payment_id=?", (pid,)).fetchone()
         else:
@@ -643,7 +605,7 @@ class Engine:
         return row  # type: ignore[no-any-return]
 
     def inquiry_payment(self, req: Json) -> Json:
-        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
+        validation.check("inquiryPayment", req, self.clock.now())
         transactions_rows: list[sqlite3.Row] = []
         with self.store.locked() as db:
             row = self._find_payment(db, req)
@@ -682,7 +644,9 @@ class Engine:
             if row["capture_mode"] == "MANUAL":
                 body["authExpiryTime"] = iso(row["auth_expiry_us"])
         if row["status"] == "PROCESSING" and row["challenge_token"]:
-            body["normalUrl"] = self.challenge_url(row["challenge_token"])
+            link = self.challenge_url(row["challenge_token"])
+            body["normalUrl"] = link
+            body["redirectActionForm"] = _redirect_form(link)  # 5.2
         transactions: list[Json] = [_transaction(t) for t in transactions_rows]
         if row["cancelled_us"] is not None or row["released_us"] is not None:
             at = row["cancelled_us"] if row["cancelled_us"] is not None else row["released_us"]
@@ -704,9 +668,10 @@ class Engine:
 
     # -- capture ------------------------------------------------------------------------------
     def capture(self, req: Json) -> Json:
-        crid = validation.req_text(req, "captureRequestId", "captureRequestId", 64)
-        pid = validation.req_text(req, "paymentId", "paymentId", 64)
-        amount = validation.amount(req, "captureAmount", "captureAmount")
+        validation.check("capture", req, self.clock.now())
+        crid: str = req["captureRequestId"]
+        pid: str = req["paymentId"]
+        amount = _money(req["captureAmount"])
         request_hash = _hash(pid, amount.currency, amount.minor)
         notified = False
         with self.store.tx() as db:
@@ -788,7 +753,7 @@ class Engine:
 
     # -- cancel -------------------------------------------------------------------------------
     def cancel(self, req: Json) -> Json:
-        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
+        validation.check("cancel", req, self.clock.now())
         with self.store.tx() as db:
             pay = self._find_payment(db, req)
             pid = pay["payment_id"]
@@ -816,12 +781,12 @@ class Engine:
 
     # -- refund -------------------------------------------------------------------------------
     def refund(self, req: Json) -> Json:
-        rrid = validation.req_text(req, "refundRequestId", "refundRequestId", 64)
-        pid = validation.req_text(req, "paymentId", "paymentId", 64)
-        amount = validation.amount(req, "refundAmount", "refundAmount")
-        validation.text(req, "referenceRefundId", "referenceRefundId", 64, required=False)
-        reason = validation.text(req, "refundReason", "refundReason", 256, required=False)
-        notify_url = validation.url(req, "refundNotifyUrl", "refundNotifyUrl", 1024)
+        validation.check("refund", req, self.clock.now())
+        rrid: str = req["refundRequestId"]
+        pid: str = req["paymentId"]
+        amount = _money(req["refundAmount"])
+        reason: str | None = req.get("refundReason") or None
+        notify_url: str | None = req.get("refundNotifyUrl") or None
         request_hash = _hash(pid, amount.currency, amount.minor)
         notified = False
         with self.store.tx() as db:
@@ -903,11 +868,9 @@ class Engine:
         return body
 
     def inquiry_refund(self, req: Json) -> Json:
-        refund_id = validation.text(req, "refundId", "refundId", 64, required=False)
-        rrid = validation.text(req, "refundRequestId", "refundRequestId", 64, required=False)
-        validation.text(req, "merchantAccountId", "merchantAccountId", 32, required=False)
-        if not refund_id and not rrid:
-            raise validation.illegal("refundId", "refundId or refundRequestId is required")
+        validation.check("inquiryRefund", req, self.clock.now())
+        refund_id = req.get("refundId")
+        rrid = req.get("refundRequestId")
         with self.store.tx() as db:
             if refund_id:
                 ref = db.execute("SELECT * FROM refunds WHERE refund_id=?", (refund_id,)).fetchone()
@@ -924,15 +887,8 @@ class Engine:
 
     # -- consult ------------------------------------------------------------------------------
     def consult(self, req: Json) -> Json:
-        product = validation.req_text(req, "productCode", "productCode", 64)
-        if product != "CASHIER_PAYMENT":
-            raise validation.illegal("productCode", "must be CASHIER_PAYMENT")
-        amount = validation.amount(req, "paymentAmount", "paymentAmount", positive=False)
-        env = validation.obj(req, "env", "env", required=False)
-        if env is not None:
-            validation.one_of(
-                env, "terminalType", "env.terminalType", ("WEB", "WAP", "APP", "MINI_APP"), "WEB"
-            )
+        validation.check("consult", req, self.clock.now())
+        amount = _money(req["paymentAmount"])
         brands = [
             {
                 "cardBrand": b.value,
@@ -964,6 +920,24 @@ class Engine:
         return f"{self.base_url}/sandbox/logos/{name}.svg"
 
 
+# Result code -> (the scheme's raw refusal code, Mastercard-style merchant advice code) for the
+# declines an issuer gives; refusals by Antom itself (risk, input) carry no raw data.
+_ISSUER_REFUSALS: dict[str, tuple[str, str]] = {
+    "ISSUER_REJECTS_TRANSACTION": ("05", ""),
+    "DO_NOT_HONOR": ("05", ""),
+    "USER_BALANCE_NOT_ENOUGH": ("51", "01"),
+    "CARD_EXPIRED": ("54", "03"),
+    "INVALID_CVV": ("N7", ""),
+    "AUTHENTICATION_REQUIRED": ("1A", ""),
+}
+
+
+def _card_token(fingerprint: str) -> str:
+    """A stable opaque token per card (doc samples look like ``ALIPAY...==``)."""
+    digest = hashlib.sha256(("token:" + fingerprint).encode()).digest()
+    return "ALIPAY" + base64.b64encode(digest[:28]).decode("ascii")
+
+
 def _scenario_named(name: str) -> Scenario:
     for table in (scenarios.PUBLISHED, scenarios.MAGIC):
         for scenario in table.values():
@@ -982,6 +956,11 @@ def _three_ds(
     cancelled: bool = False,
     exemption: bool = False,
 ) -> Json:
+    """threeDSResult as 4.7 lists it, for a 3-D Secure 2 authentication.
+
+    ECI per scheme: Visa-style 05 / Mastercard 02 authenticated, 07 / 00 not authenticated.
+    A CAVV exists only after a successful authentication; an exemption is granted without one.
+    """
     mastercard = brand is cards.CardBrand.MASTERCARD
     out: Json = {
         "threeDSVersion": "2.2.0",
@@ -989,17 +968,20 @@ def _three_ds(
         "challenged": challenged,
         "dsTransactionId": str(uuid.uuid4()),
     }
-    if ok:
+    if ok and exemption:
+        out.update(
+            eci="00" if mastercard else "07",
+            exemptionType="lowValue",
+            paResStatus="I",
+            liabilityShift="0",
+        )
+    elif ok:
         out.update(
             eci="02" if mastercard else "05",
             cavv=base64.b64encode(secrets.token_bytes(20)).decode("ascii"),
             paResStatus="Y",
             liabilityShift="1",
         )
-        if exemption:
-            out.update(
-                exemptionType="lowValue", eci="07" if not mastercard else "00", liabilityShift="0"
-            )
     else:
         out.update(
             eci="00" if mastercard else "07",
@@ -1052,8 +1034,11 @@ def _save(db: sqlite3.Connection, p: Mapping[str, Any]) -> None:
     db.execute(_SAVE_SQL, (*(p[c] for c in _MUTABLE), p["payment_id"]))
 
 
+# The result of a capture or refund still in process, as inquiryPayment's transactions[] shows
+# it: Antom's sample gives a pending capture PAYMENT_IN_PROCESS (the capture API itself answers
+# CAPTURE_IN_PROCESS).
 _IN_PROCESS = {
-    "CAPTURE": result("CAPTURE_IN_PROCESS", "U", "capture in process"),
+    "CAPTURE": result("PAYMENT_IN_PROCESS", "U", "capture in process"),
     "REFUND": result("REFUND_IN_PROCESS", "U", "refund in process"),
 }
 

@@ -4,6 +4,7 @@
   verified with the merchant public key, answered with a signed JSON body (also for errors).
 - ``GET/POST /sandbox/3ds/<token>``: the OTP page a 3DS challenge sends the buyer to.
 - ``GET /sandbox/logos/<BRAND>.svg``: the logos consult points at.
+- ``GET /sandbox/return``: "payment finished" (training mode's ``paymentRedirectUrl``).
 - ``/sandbox-admin/...`` (unsigned JSON, test tooling): ``GET process`` (which
   process answered, of how many), ``GET clock``,
   ``POST clock/advance`` ``{"seconds": N}``, ``GET ledger``, ``GET notifications``,
@@ -31,6 +32,7 @@ from urllib.parse import parse_qs
 from posapp import paths
 from posapp.core.antom import signing
 from posapp.core.antom.errors import SignatureError
+from posapp.core.money import Money
 from posapp.sandbox.clock import SandboxClock
 from posapp.sandbox.engine import Engine, result
 from posapp.sandbox.faults import FaultKind, FaultRegistry
@@ -44,6 +46,8 @@ _API = re.compile(r"/ams/(?:sandbox/)?api/v1/payments/([A-Za-z]+)")
 _LOGO = re.compile(r"/sandbox/logos/([A-Z_]{1,20})\.svg")
 _THREE_DS = re.compile(r"/sandbox/3ds/([A-Za-z0-9_-]{10,64})")
 _OK = "SUCCESS"
+# The page training mode gives as paymentRedirectUrl: the buyer lands here after 3-D Secure.
+RETURN_ROUTE = "/sandbox/return"
 
 
 class Routes:
@@ -67,6 +71,7 @@ class Routes:
         self._client_id_header = ("client-id", keys.client_id)
         self._logos: dict[str, bytes] = {}
         self._otp_template: string.Template | None = None
+        self._return_html: bytes | None = None
 
     def handle(self, request: Request) -> Reply:
         route = request.route
@@ -78,6 +83,8 @@ class Routes:
             return self._logo(request)
         if route.startswith("/sandbox/3ds/"):
             return self._three_ds(request)
+        if route == RETURN_ROUTE and request.method == "GET":
+            return self._return_page()
         if route == "/" and request.method == "GET":
             return text_reply(200, "posapp Antom sandbox")
         return text_reply(404, "no such page")
@@ -254,7 +261,7 @@ class Routes:
                     "Verification closed", "This verification is no longer open.", "", 404
                 )
             card = html.escape(row["card_masked"])
-            amount = html.escape(f"{row['currency']} {row['amount']} (minor units)")
+            amount = html.escape(str(Money(row["amount"], row["currency"])))
             form = (
                 f'<form method="post" action="/sandbox/3ds/{token}">'
                 '<label for="otp">One-time password</label>'
@@ -285,6 +292,11 @@ class Routes:
         if ok:
             return self._page("Payment verified", "The payment is verified.", back, 200)
         return self._page("Verification failed", "The payment was not verified.", back, 200)
+
+    def _return_page(self) -> Reply:
+        if self._return_html is None:
+            self._return_html = paths.resource("sandbox", "return.html").read_bytes()
+        return Reply(200, self._return_html, content_type="text/html; charset=UTF-8")
 
     def _page(self, title: str, message: str, body: str, status: int) -> Reply:
         if self._otp_template is None:

@@ -104,6 +104,7 @@ def _pay_body(request_id: str) -> dict[str, Any]:
         },
         "paymentFactor": {"isAuthorization": True, "captureMode": "MANUAL"},
         "env": {"terminalType": "WEB", "clientIp": "127.0.0.1"},
+        "paymentRedirectUrl": "https://shop.example/return",
     }
 
 

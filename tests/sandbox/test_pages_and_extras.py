@@ -55,7 +55,11 @@ def test_custom_payment_expiry_time(raw: RawClient, sandbox: Sandbox) -> None:
 def test_consult_refusals(raw: RawClient) -> None:
     answer = raw.call(
         "consult",
-        {"productCode": "CASHIER_PAYMENT", "paymentAmount": {"currency": "XYZ", "value": "1"}},
+        {
+            "productCode": "CASHIER_PAYMENT",
+            "paymentAmount": {"currency": "XYZ", "value": "1"},
+            "env": {"terminalType": "WEB"},
+        },
     )
     assert answer.code == "CURRENCY_NOT_SUPPORT"
     answer = raw.call(

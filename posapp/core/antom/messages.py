@@ -698,6 +698,15 @@ class Address:
         )
 
 
+def user_name(first: str | None, last: str | None) -> dict[str, str] | None:
+    """A UserName object, or None: Antom requires both ``firstName`` and ``lastName`` in any
+    UserName that is sent (protocol reference §20.1), so a name keyed as one word ("Madonna")
+    sends none rather than half of one."""
+    if not first or not last:
+        return None
+    return {"firstName": first, "lastName": last}
+
+
 @dataclass(frozen=True, slots=True)
 class Buyer:
     reference_buyer_id: str | None = None
@@ -712,11 +721,10 @@ class Buyer:
         _check_text("buyer.buyerPhoneNo", self.phone, 24)
         _check_text("buyer.firstName", self.first_name, 32)
         _check_text("buyer.lastName", self.last_name, 32)
-        name = _drop_none({"firstName": self.first_name, "lastName": self.last_name})
         return _drop_none(
             {
                 "referenceBuyerId": self.reference_buyer_id,
-                "buyerName": name or None,
+                "buyerName": user_name(self.first_name, self.last_name),
                 "buyerEmail": self.email,
                 "buyerPhoneNo": self.phone,
             }
@@ -832,10 +840,8 @@ class PayRequest:
             "expiryYear": card.expiry_yy,
             "is3DSAuthentication": bool(self.three_ds),
         }
-        holder = _drop_none(
-            {"firstName": card.first_name or None, "lastName": card.last_name or None}
-        )
-        if holder:
+        holder = user_name(card.first_name, card.last_name)
+        if holder is not None:
             meta["cardholderName"] = holder
         if self.billing_address is not None:
             meta["billingAddress"] = self.billing_address.to_antom()

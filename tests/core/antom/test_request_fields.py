@@ -143,6 +143,26 @@ def test_a_pay_without_redirect_url_is_refused_before_sending(till: Backend) -> 
     assert till.sandbox.ledger().order(reference).payments == 0
 
 
+def test_a_one_word_name_sends_no_half_user_name(till: Backend) -> None:
+    # Antom requires firstName and lastName in any UserName sent (§20.1): a holder keyed as
+    # one word goes without cardholderName and buyerName, and the strict sandbox approves it.
+    one_word = CardDetails("4054695723100768", 12, 2030, "123", "Madonna", "")
+    reference = till.checkout.new_reference()
+    outcome = till.checkout.pay(
+        CheckoutRequest(
+            amount=Money(1250, till.settings.currency),
+            reference_order_id=reference,
+            description="two coffees",
+            card=one_word,
+        ),
+        confirm_duplicate=True,
+    )
+    body = _journaled_pay_body(till, outcome.payment.id)
+    assert "cardholderName" not in body["paymentMethod"]["paymentMethodMetaData"]
+    assert "buyerName" not in body["order"].get("buyer", {})
+    assert outcome.payment.status is PaymentStatus.AUTHORISED
+
+
 # -- the builders, API by API --------------------------------------------------------------
 
 
