@@ -6,6 +6,7 @@ The one place where objects are built and wired; everything else receives what i
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import os
 import secrets
@@ -14,22 +15,33 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from posapp.config import ConfigError, Environment, Settings, load_settings
+from posapp.core.antom import signing
 from posapp.core.antom.client import AntomClient
-from posapp.core.antom.errors import AntomError
+from posapp.core.antom.errors import AntomError, KeyFileTooLargeError
 from posapp.core.antom.retry import RetryPolicy
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
-from posapp.core.journal.repository import JournalRepository
+from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.duplicates import DuplicateService
+from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
-from posapp.core.services.pin import PIN_FILE, TRAINING_PIN, PinManager
+from posapp.core.services.pin import (
+    LEGACY_PIN_FILE,
+    TRAINING_PIN_FILE,
+    FilePinStore,
+    PinManager,
+    SecretPinStore,
+)
 from posapp.core.services.poller import Poller
+from posapp.core.services.record_lock import RecordLock
 from posapp.core.services.recovery import Recovery, RecoveryReport
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import (
@@ -40,7 +52,7 @@ from posapp.core.services.secrets import (
 )
 from posapp.core.services.settle import Settler
 from posapp.logs import setup_logging
-from posapp.paths import AppDirs, app_dirs
+from posapp.paths import APP_AUTHOR, APP_NAME, AppDirs, app_dirs
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +142,9 @@ class Backend:
                       (BackOfficeError with a message when refused before sending),
                       ``check_capture/check_cancel/check_refund`` (enable buttons),
                       ``held()``, ``duplicates_for(ref)``
+      ``duplicates``  DuplicateService: ``open_orders()``, ``count_open()``, ``order(ref)``,
+                      ``open_payments()``, ``undo(payment, approval)`` (cancel a held extra
+                      payment of an order, refund a captured one in full; journaled)
       ``poller``      Poller: ``watch(payment)``, ``unsettled()``, ``running``
       ``repo``        JournalRepository: order list (``list_payments(filter, page)``),
                       ``held_authorisations``, ``count_by_status``, ``get_payment``,
@@ -157,6 +172,7 @@ class Backend:
     recovery: Recovery
     pins: PinManager
     secrets: SecretStore
+    duplicates: DuplicateService
     listener: NotificationListener | None = None
     sandbox: Any = None  # posapp.sandbox.Sandbox in training mode
     last_recovery: RecoveryReport | None = None
@@ -238,10 +254,10 @@ def _fingerprint_key(dirs: AppDirs) -> bytes:
     """A per-install key for card fingerprints (HMAC), created on first use."""
     path = dirs.data / FINGERPRINT_KEY_FILE
     try:
-        data = path.read_bytes()
+        data = signing.read_key_file(path)  # bounded: the data dir is the cashier's to edit
         if len(data) == 32:
             return data
-    except FileNotFoundError:
+    except (FileNotFoundError, KeyFileTooLargeError):
         pass
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -250,6 +266,52 @@ def _fingerprint_key(dirs: AppDirs) -> bytes:
         fh.flush()
         os.fsync(fh.fileno())
     return key
+
+
+def pin_record_name(environment: Environment, client_id: str) -> str:
+    """The keyring entry of a till's manager PIN record: one per environment and merchant."""
+    return f"{environment.value}/{client_id}"
+
+
+def pin_lock_path(name: str) -> Path:
+    """The lock file serialising every change of the PIN record ``name``: per record, not per
+    data dir, so tills (or a second ``--data-dir``) sharing a record share its lock."""
+    import platformdirs
+
+    digest = hashlib.sha256(name.encode()).hexdigest()[:24]
+    root = Path(platformdirs.user_state_dir(APP_NAME, APP_AUTHOR))
+    return root / "locks" / f"pin-{digest}.lock"
+
+
+def pin_manager(
+    dirs: AppDirs,
+    environment: Environment,
+    client_id: str,
+    store: SecretStore,
+    *,
+    clock: Clock | None = None,
+    n: int | None = None,
+) -> PinManager:
+    """The till's PinManager. Training: the record in a file of the training data dir.
+    Otherwise: the record in the OS keyring, the old config/manager_pin.json migrated once."""
+    cost = {"n": n} if n else {}
+    if environment is Environment.TRAINING:
+        path = dirs.config / TRAINING_PIN_FILE
+        return PinManager(
+            FilePinStore(path),
+            lock=RecordLock(path.with_name(path.name + ".lock"), key=str(path.resolve())),
+            clock=clock,
+            training=True,
+            **cost,
+        )
+    name = pin_record_name(environment, client_id)
+    return PinManager(
+        SecretPinStore(store, name),
+        lock=RecordLock(pin_lock_path(name), key=f"pin:{name}"),
+        clock=clock,
+        legacy_file=dirs.config / LEGACY_PIN_FILE,
+        **cost,
+    )
 
 
 def build_backend(
@@ -319,7 +381,20 @@ def build_backend(
             sandbox.stop()
         raise BackendError(f"The Antom keys cannot be used: {exc}") from None
     try:
-        repo = JournalRepository.open(dirs.journal, clock=clock)
+        # the install's journal key: MACs the audit chain and every manager approval
+        # (training: a key file of the data dir's own; otherwise the OS keyring)
+        journal_key = load_or_create_journal_key(
+            training=settings.environment is Environment.TRAINING,
+            data_dir=dirs.data,
+            store=store,
+        )
+        repo = JournalRepository.open(dirs.journal, clock=clock, key=journal_key)
+    except (JournalKeyUnavailable, JournalKeyError) as exc:
+        client.close()
+        if sandbox is not None:
+            sandbox.stop()
+        words = exc.message if isinstance(exc, JournalKeyUnavailable) else exc.user_message
+        raise BackendError(words) from None
     except JournalError:
         client.close()
         if sandbox is not None:
@@ -327,12 +402,7 @@ def build_backend(
         raise
     terminal = settings.terminal_id
     settler = Settler(repo, client, clock, terminal)
-    pins = PinManager(
-        dirs.config / PIN_FILE,
-        clock=clock,
-        default_pin=TRAINING_PIN if settings.environment is Environment.TRAINING else None,
-        **({"n": pin_cost} if pin_cost else {}),
-    )
+    pins = pin_manager(dirs, settings.environment, client_id, store, clock=clock, n=pin_cost)
     in_flight = InFlight()
     poller = Poller(
         repo,
@@ -392,6 +462,7 @@ def build_backend(
         recovery=Recovery(repo, settler, clock, in_flight=in_flight),
         pins=pins,
         secrets=store,
+        duplicates=DuplicateService(repo, backoffice, clock, terminal),
         listener=listener,
         sandbox=sandbox,
     )

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from posapp.core.money import EXPONENTS
+from posapp.core.services.validation import card_data_problem
 
 
 class Environment(StrEnum):
@@ -92,6 +93,12 @@ class Settings:
         tid = self.terminal_id.strip()
         if not tid or len(tid) > 32 or not tid.isprintable():
             raise ConfigError("terminal_id", "use 1 to 32 printable characters")
+        for name in ("terminal_id", "merchant_name", "payment_redirect_url"):
+            # the store name goes into descriptions sent to Antom, the return page into every
+            # pay; all of them into the journal
+            card_data = card_data_problem(name, getattr(self, name))
+            if card_data is not None:
+                raise ConfigError(name, card_data)
         if self.environment is not Environment.TRAINING and not self.client_id.strip():
             raise ConfigError("client_id", "enter the client id from the Antom dashboard")
         if self.environment is Environment.SANDBOX and not self.client_id.startswith("SANDBOX_"):

@@ -11,13 +11,10 @@ import logging.handlers
 import re
 from pathlib import Path
 
-from posapp.core.cards import detect_brand, luhn_ok
+from posapp.core.cards import DIGIT_RUN, TRACK1, TRACK2, detect_brand, luhn_ok
 from posapp.paths import DataDirError, folder_error
 
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S)
-# 12-19 digits, optionally grouped by single spaces or dashes. Only digits bound the run:
-# a letter glued to a card number ("PAN4054...", "%3D4054...") must not let it through.
-_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
 _CVV = re.compile(
     r"""(?ix)
     (["']?\b(?:cvv2?|cvc2?|cid|csc|security[ _-]?code|card[ _-]?verification[ _-]?(?:code|value))
@@ -50,7 +47,10 @@ def redact(text: str) -> str:
     text = _BARE_KEY.sub("[redacted key]", text)
     text = _CARD_NO.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _CVV.sub(lambda m: m.group(1) + "***", text)
-    return _DIGIT_RUN.sub(_pan_sub, text)
+    # magnetic stripe data carries the name and service code too: the whole track goes
+    text = TRACK1.sub("[card track]", text)
+    text = TRACK2.sub("[card track]", text)
+    return DIGIT_RUN.sub(_pan_sub, text)
 
 
 class RedactionFilter(logging.Filter):

@@ -32,9 +32,13 @@ def register(sub: Any) -> None:
     verify = jsub.add_parser(
         "verify",
         parents=[common],
-        help="check the hash chain and the database; exit 1 naming the first bad row",
-        description="Check the journal's audit hash chain and database. Exit status: 0 intact, "
-        "1 edited, damaged or unreadable (the first bad row is named), 2 no journal there.",
+        help="check the keyed audit chain, the database and every state row; exit 1 naming "
+        "the first bad row",
+        description="Check the journal's audit chain (HMAC-SHA256 under this install's "
+        "journal key), the database, and that every payment, capture and refund row is what "
+        "its audit events produced. Exit status: 0 intact and authentic, 1 edited, damaged or "
+        "unreadable (the first bad row is named), 2 no journal there, 3 consistent but its "
+        "authenticity cannot be checked (this install's journal key is not available).",
     )
     verify.set_defaults(func=run_verify)
     export = jsub.add_parser(
@@ -119,8 +123,9 @@ def run_verify(args: argparse.Namespace) -> int:
     path = _journal_path(args)
     if not path.is_file():
         raise UsageError(f"there is no journal at {path}")
+    key, why = _journal_key(args)
     try:
-        repo = JournalRepository(open_journal(path, create=False, migrate=False))
+        repo = JournalRepository(open_journal(path, create=False, migrate=False), key=key)
         try:
             result = repo.verify()
         finally:
@@ -130,8 +135,41 @@ def run_verify(args: argparse.Namespace) -> int:
         return 1
     except sqlite3.DatabaseError as exc:
         return _unreadable(path, exc)
+    if result.ok and not result.authentic:
+        print(f"{result.summary()} ({why})", file=sys.stderr)
+        return NOT_AUTHENTICATED
     print(result.summary(), file=sys.stdout if result.ok else sys.stderr)
     return 0 if result.ok else 1
+
+
+NOT_AUTHENTICATED = 3  # `journal verify`: consistent, but no key to check authenticity
+
+
+def _journal_key(args: argparse.Namespace) -> tuple[Any, str]:
+    """This install's journal key for the data dir's environment (never made up here), or
+    None and why not."""
+    from posapp.config import ConfigError, Environment, load_settings
+    from posapp.core.services.install_key import (
+        JournalKeyUnavailable,
+        load_or_create_journal_key,
+    )
+    from posapp.paths import app_dirs
+
+    data_dir = getattr(args, "journal_data_dir", None) or getattr(args, "data_dir", None)
+    dirs = app_dirs(data_dir)
+    try:
+        settings = load_settings(dirs.settings_file)
+    except (ConfigError, OSError, ValueError) as exc:
+        return None, f"the settings cannot be read: {exc}"
+    training = settings.environment is Environment.TRAINING
+    try:
+        key = load_or_create_journal_key(training=training, data_dir=dirs.data, create=False)
+    except JournalKeyUnavailable as exc:
+        return None, str(exc.message)
+    if key is None:
+        where = f"{dirs.data} has no training journal.key" if training else "the keyring has none"
+        return None, f"no journal key: {where}"
+    return key, ""
 
 
 def _write_rows(fh: Any, rows: Any) -> int:

@@ -5,6 +5,9 @@
     posapp keys status
     posapp keys delete --environment sandbox|production
     posapp keys set-pin            (reads the new PIN, and the current one, from stdin/tty)
+    posapp keys reset-pin --private-key FILE
+                                   (the merchant's credentials replace a lost, locked or
+                                    damaged PIN; asks the client id and the new PIN)
 
 The key pair is validated (load, sign, verify) before anything is stored.
 """
@@ -57,6 +60,20 @@ def register(sub: Any) -> None:
     delete.set_defaults(func=run_delete)
     pin = keys_sub.add_parser("set-pin", help="set or change the manager PIN")
     pin.set_defaults(func=run_set_pin)
+    reset = keys_sub.add_parser(
+        "reset-pin",
+        help="set a new manager PIN with the merchant's credentials (lost, locked or damaged)",
+        description="Outside training this needs the merchant private key file (the one "
+        "imported into the keyring, kept off the till) and the merchant's client id; "
+        "in training it puts the default PIN back.",
+    )
+    reset.add_argument(
+        "--private-key",
+        type=Path,
+        metavar="FILE",
+        help="the merchant private key (PEM or Base64); required outside training",
+    )
+    reset.set_defaults(func=run_reset_pin)
     needs_action(parser, keys_sub)
 
 
@@ -160,20 +177,106 @@ def _ask(prompt: str) -> str:
     return line.rstrip("\r\n")
 
 
-def run_set_pin(args: argparse.Namespace) -> int:
-    from posapp.core.services.pin import PIN_FILE, PinError, PinManager
+def _ask_visible(prompt: str) -> str:
+    if sys.stdin.isatty():
+        try:
+            return input(prompt)
+        except EOFError:
+            raise UsageError("nothing was entered; nothing was changed") from None
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError(
+            f"no answer on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
+        )
+    return line.rstrip("\r\n")
+
+
+def _till_pins(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """(PinManager, Environment, Credentials or None) for the till of ``--data-dir``."""
+    from posapp.app import pin_manager
+    from posapp.config import ConfigError, Environment, load_settings
+    from posapp.core.services.secrets import KeyringSecretStore, SecretStoreError
     from posapp.paths import app_dirs
 
     dirs = app_dirs(args.data_dir).create()
-    pins = PinManager(dirs.config / PIN_FILE)
-    current = _ask("Current manager PIN: ") if pins.is_set() else None
-    new = _ask("New manager PIN (4-8 digits): ")
+    try:
+        settings = load_settings(dirs.settings_file)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    store = KeyringSecretStore()
+    if settings.environment is Environment.TRAINING:
+        return pin_manager(dirs, settings.environment, "", store), settings.environment, None
+    env = settings.environment.value
+    try:
+        creds = store.load(env)
+    except SecretStoreError as exc:
+        raise UsageError(f"the manager PIN lives in the system keyring: {exc}") from None
+    if creds is None:
+        raise UsageError(f"no {env} keys are stored: import them first with `posapp keys import`")
+    pins = pin_manager(dirs, settings.environment, creds.client_id, store)
+    return pins, settings.environment, creds
+
+
+def _new_pin(minimum: int) -> str:
+    new = _ask(f"New manager PIN ({minimum}-12 digits): ")
     again = _ask("New PIN again: ")
     if new != again:
         raise UsageError("the two new PINs differ; nothing was changed")
+    return new
+
+
+def run_set_pin(args: argparse.Namespace) -> int:
+    from posapp.core.services.pin import PinError
+    from posapp.core.services.secrets import SecretStoreError
+
+    pins, _env, _creds = _till_pins(args)
     try:
+        if not pins.uses_default() and not pins.is_set():
+            raise UsageError(
+                "no usable manager PIN is stored for this till (missing or damaged): approvals "
+                "are locked until the merchant sets one with "
+                "`posapp keys reset-pin --private-key FILE`"
+            )
+        current = None if pins.uses_default() else _ask("Current manager PIN: ")
+        new = _new_pin(pins.minimum_length)
         pins.set_pin(new, current)
     except PinError as exc:
         raise UsageError(exc.message) from None
+    except SecretStoreError as exc:
+        raise UsageError(str(exc)) from None
     print("posapp: the manager PIN is set")
+    return 0
+
+
+def run_reset_pin(args: argparse.Namespace) -> int:
+    """Outside training: the operator proves the merchant's credentials (the client id typed
+    and the merchant private key file, which must sign a fresh challenge that the keyring's
+    key pair verifies), then sets a new PIN, whatever state the old record is in."""
+    import logging
+
+    from posapp.config import Environment
+    from posapp.core.services.pin import PinError, prove_merchant
+    from posapp.core.services.secrets import SecretStoreError
+
+    pins, env, creds = _till_pins(args)
+    try:
+        if env is Environment.TRAINING:
+            pins.clear_training_pin()
+            print("posapp: training is back on its default manager PIN")
+            return 0
+        if args.private_key is None:
+            raise UsageError("--private-key FILE (the merchant private key) is required")
+        private = _read_text(args.private_key, "--private-key")
+        client_id = _ask_visible("Merchant client id: ")
+        proof = prove_merchant(creds.client_id, creds.merchant_private_key_pem, client_id, private)
+        new = _new_pin(pins.minimum_length)
+        pins.reset(new, proof)
+    except PinError as exc:
+        raise UsageError(exc.message) from None
+    except SecretStoreError as exc:
+        raise UsageError(str(exc)) from None
+    logging.getLogger("posapp.pin").warning(
+        "manager PIN reset with the merchant credentials of %s", creds.client_id
+    )
+    print(f"posapp: the manager PIN is reset (merchant {creds.client_id})")
     return 0

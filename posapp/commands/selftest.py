@@ -82,7 +82,7 @@ def check_services(data_dir: Path, steps: _Steps, *, log_level: str = "INFO") ->
     from posapp.core.money import Money
     from posapp.core.services.backoffice import BackOfficeService
     from posapp.core.services.checkout import CheckoutRequest
-    from posapp.core.services.pin import TRAINING_PIN, PinManager
+    from posapp.core.services.pin import TRAINING_PIN, MemoryPinStore, PinManager
     from posapp.core.services.validation import read_card
     from posapp.logs import setup_logging
     from posapp.paths import app_dirs
@@ -100,7 +100,7 @@ def check_services(data_dir: Path, steps: _Steps, *, log_level: str = "INFO") ->
     try:
         checkout, repo, sandbox = backend.checkout, backend.repo, backend.sandbox
         # The till's own PIN may have been changed: approvals here use a private manager.
-        pins = PinManager(None, clock=backend.clock, default_pin=TRAINING_PIN, n=2**12)
+        pins = PinManager(MemoryPinStore(), clock=backend.clock, training=True, n=2**12)
         backoffice = BackOfficeService(
             repo, backend.settler, pins, backend.clock, settings.terminal_id
         )

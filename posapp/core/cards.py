@@ -101,6 +101,36 @@ def luhn_ok(pan: str) -> bool:
     return total % 10 == 0
 
 
+# 12-19 digits, optionally grouped by single spaces or dashes. Only digits bound the run: a
+# letter glued to a card number ("PAN4054...", "%3D4054...") must not let it through. Used by
+# the free-text check below and by the log redactor (posapp.logs).
+DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+# Magnetic stripe data as a card reader types it. Track 1: ``%B<PAN>^<NAME>^<YYMM>...``
+# (the start sentinel may be missing, the name may be empty); track 2: ``;<PAN>=<YYMM>...?``
+# (either sentinel may be missing, but then the expiry digits after ``=`` must be there).
+TRACK1 = re.compile(r"%?[Bb]\d{12,19}\^[^^\r\n]{0,26}\^")
+TRACK2 = re.compile(r";\d{12,19}=\d*\??|\d{12,19}=\d{4}")
+
+
+def card_number_runs(text: str) -> list[str]:
+    """The Luhn-valid runs of 12-19 digits in ``text`` (spaces or dashes between digits
+    allowed), as the digits only."""
+    runs = []
+    for match in DIGIT_RUN.finditer(text):
+        digits = re.sub(r"[ -]", "", match.group(0))
+        if luhn_ok(digits):
+            runs.append(digits)
+    return runs
+
+
+def has_card_data(text: str) -> bool:
+    """True if ``text`` holds a card number (a Luhn-valid 12-19 digit run, spaced or dashed
+    or not) or magnetic stripe track 1 / track 2 data. The one detector for free text."""
+    if not text:
+        return False
+    return bool(TRACK1.search(text) or TRACK2.search(text) or card_number_runs(text))
+
+
 def detect_brand(prefix: str) -> CardBrand | None:
     """The brand as soon as the typed prefix tells it, else None."""
     digits = _SEPARATORS.sub("", prefix or "")

@@ -246,6 +246,11 @@ class EventKind(StrEnum):
     APPROVAL = "APPROVAL"  # a manager approved (or refused) a back-office action
     SECURITY = "SECURITY"  # bad signature, locked-out PIN...
     NOTE = "NOTE"  # anything else worth keeping (recovery runs, settings changes)
+    # A second successful payment for one referenceOrderId (Antom allows one), recorded once
+    # on the payment that made it two, naming every successful payment of the order.
+    DUPLICATE_FOUND = "DUPLICATE_FOUND"
+    # A manager undoing one payment of such an order (cancel or full refund), per stage.
+    DUPLICATE_UNDO = "DUPLICATE_UNDO"
 
 
 @dataclass(frozen=True, slots=True)

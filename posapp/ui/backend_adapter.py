@@ -154,7 +154,13 @@ class BackendAdapter:
             ).replace("%1", info.gateway)
         if not running:
             detail += QCoreApplication.translate("BackendAdapter", " · settling paused")
-        return TillStatus(online=online, detail=detail, unsettled=poller.unsettled())
+        duplicates = getattr(backend, "duplicates", None)
+        return TillStatus(
+            online=online,
+            detail=detail,
+            unsettled=poller.unsettled(),
+            duplicates=duplicates.count_open() if duplicates is not None else 0,
+        )
 
     @staticmethod
     def _result(

@@ -422,14 +422,49 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "pin.digits_only"),
     #: The PIN has {min} to {max} digits
     QT_TRANSLATE_NOOP("ServiceMessage", "pin.length"),
-    #: The manager PIN file is damaged: set the PIN again
-    QT_TRANSLATE_NOOP("ServiceMessage", "pin.file_damaged"),
-    #: No manager PIN is set: set one in Settings first
-    QT_TRANSLATE_NOOP("ServiceMessage", "pin.not_set"),
+    #: The manager PIN record is damaged: approvals are locked until the merchant resets the PIN with `posapp keys reset-pin`
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.record_damaged"),
+    #: No manager PIN is stored for this till: approvals are locked until the merchant sets one with `posapp keys reset-pin`
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.not_set_locked"),
+    #: The merchant credentials given do not match this till's: the PIN was not reset
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.reset_refused"),
+    #: Resetting the manager PIN needs the merchant's credentials
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.reset_needs_merchant"),
+    #: The PIN was changed meanwhile: enter the new one
+    QT_TRANSLATE_NOOP("ServiceMessage", "pin.changed_meanwhile"),
+    #: The {field} looks like card data (a card number or magnetic stripe track): remove it; if it is not a card number, split the digits with a letter or a slash
+    QT_TRANSLATE_NOOP("ServiceMessage", "input.card_data"),
+    #: store name
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.store_name"),
+    #: terminal id
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.terminal_id"),
+    #: return page
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.return_page"),
+    #: description
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.description"),
+    #: refund reason
+    QT_TRANSLATE_NOOP("ServiceMessage", "field.refund_reason"),
     #: This approval is not valid: enter the manager PIN again
     QT_TRANSLATE_NOOP("ServiceMessage", "approval.invalid"),
     #: The approval has expired: enter the manager PIN again
     QT_TRANSLATE_NOOP("ServiceMessage", "approval.expired"),
+    # issue 10: keyed approvals and journal (approvals branch)
+    #: This journal is sealed with another install's journal key, so posapp cannot add to it: restore this install's key (keyring) or use a new data folder.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.key_mismatch"),
+    #: This journal is sealed with this install's journal key, which is not available (is the system keyring unlocked?)
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal.key_missing"),
+    #: Manager approvals need this install's journal key, which is not available (is the system keyring unlocked?)
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.no_key"),
+    #: Refused: no valid approval. Nothing was sent to Antom; the attempt is journaled.
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.refused_no_valid"),
+    #: refused: no valid approval
+    QT_TRANSLATE_NOOP("ServiceMessage", "approval.refused_line"),
+    #: The journal key in {where} is damaged: posapp cannot check approvals or the journal without it. Restore it from a backup.
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_key.damaged"),
+    #: The journal key cannot be read from the system keyring: {problem}
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_key.keyring"),
+    #: Cannot write the journal key {path}: {problem}
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_key.cannot_write"),
     #: {minutes} min {seconds} s
     QT_TRANSLATE_NOOP("ServiceMessage", "time.minutes_seconds"),
     #: {seconds} s
@@ -690,4 +725,12 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "credentials.cannot_sign"),
     #: the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard
     QT_TRANSLATE_NOOP("ServiceMessage", "credentials.own_public_key"),
+    #: This payment no longer holds money (it is {status}): nothing to undo.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.nothing_to_undo"),
+    #: This payment is already being given back.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.already_undoing"),
+    #: Order {order} has no other successful payment: this one is not a duplicate.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.last_payment"),
+    #: This payment is {status}: wait until it settles, then try again.
+    QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.wait"),
 )

@@ -161,8 +161,15 @@ class MainWindow(QMainWindow):
         self.unsettled_label = QLabel("", self)
         self.unsettled_label.setObjectName("unsettledLabel")
         self.terminal_label = QLabel("", self)
+        # orders paid more than once: a link to Orders > Duplicates, hidden when none
+        self.duplicates_label = QLabel("", self)
+        self.duplicates_label.setObjectName("duplicatesLabel")
+        self.duplicates_label.setTextFormat(Qt.TextFormat.RichText)
+        self.duplicates_label.linkActivated.connect(lambda _href: self.show_duplicates())
+        self.duplicates_label.hide()
         bar.addWidget(self.connection_icon)
         bar.addWidget(self.connection_label)
+        bar.addPermanentWidget(self.duplicates_label)
         bar.addPermanentWidget(self.unsettled_label)
         bar.addPermanentWidget(self.terminal_label)
 
@@ -221,6 +228,13 @@ class MainWindow(QMainWindow):
     def show_orders(self) -> None:
         self.tabs.setCurrentWidget(self.orders)
         self.orders.setFocus()
+
+    def show_duplicates(self) -> None:
+        """Orders, on the list of orders paid more than once."""
+        self.show_orders()
+        show: Any = getattr(self.orders, "show_duplicates", None)
+        if callable(show):
+            show()
 
     def search_orders(self) -> None:
         self.show_orders()
@@ -296,6 +310,25 @@ class MainWindow(QMainWindow):
             )
         else:
             self.unsettled_label.setText(self.tr("All payments settled"))
+        self.show_duplicate_notice(status.duplicates)
+
+    def show_duplicate_notice(self, orders: int) -> None:
+        """The status bar's notice of orders with more than one successful payment."""
+        if orders <= 0:
+            self.duplicates_label.hide()
+            self.duplicates_label.clear()
+            return
+        text = (
+            self.tr("1 order has more than one successful payment")
+            if orders == 1
+            else self.tr("{0} orders have more than one successful payment").format(orders)
+        )
+        self.duplicates_label.setText(
+            f"<a href='duplicates' style='color:#b45309; font-weight:600'>⚠ {html.escape(text)}</a>"
+        )
+        self.duplicates_label.setAccessibleName(text)
+        self.duplicates_label.setToolTip(self.tr("Show them in Orders > Duplicates"))
+        self.duplicates_label.show()
 
     def _on_status_failed(self, exc: BaseException) -> None:
         self._status_busy = False

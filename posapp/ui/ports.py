@@ -75,6 +75,7 @@ class TillStatus:
     online: bool
     detail: str  # one line: "Connected to the training sandbox", "Gateway unreachable"...
     unsettled: int  # payments the poller is still settling
+    duplicates: int = 0  # orders with more than one successful payment (Orders > Duplicates)
 
 
 @dataclass(frozen=True, slots=True)

@@ -326,6 +326,49 @@
         </message>
     </context>
     <context>
+        <name>DuplicateDialog</name>
+        <message>
+            <source>Undo a duplicate payment</source>
+            <translation>退回重复付款</translation>
+        </message>
+        <message>
+            <source>Keep both</source>
+            <translation>两笔都保留</translation>
+        </message>
+        <message>
+            <source>Give it back</source>
+            <translation>退回</translation>
+        </message>
+        <message>
+            <source>Order {0} was paid {1} times</source>
+            <translation>订单 {0} 被支付了 {1} 次</translation>
+        </message>
+        <message>
+            <source>Antom allows one successful payment per order. Choose the payment to give back; the other stays as it is.</source>
+            <translation>Antom 每个订单只允许一笔成功付款。请选择要退回的付款；另一笔保持不变。</translation>
+        </message>
+        <message>
+            <source>{0} · {1} · {2} · {3} · by {4}</source>
+            <translation>{0} · {1} · {2} · {3} · 操作员 {4}</translation>
+        </message>
+        <message>
+            <source>The hold of {0} on {1} is released; nothing is charged.</source>
+            <translation>解除 {1} 上 {0} 的冻结；不会扣款。</translation>
+        </message>
+        <message>
+            <source>Release this hold</source>
+            <translation>解除这笔冻结</translation>
+        </message>
+        <message>
+            <source>{0} is refunded in full to {1}.</source>
+            <translation>{0} 将全额退款到 {1}。</translation>
+        </message>
+        <message>
+            <source>Refund this payment</source>
+            <translation>退款这笔付款</translation>
+        </message>
+    </context>
+    <context>
         <name>ExpiryEdit</name>
         <message>
             <source>MM/YY</source>
@@ -506,6 +549,18 @@
         <message>
             <source>A payment is still being sent. It is safe in the journal and will be settled on the next start. Quit anyway?</source>
             <translation>仍有一笔付款正在发送。它已安全记入交易日志，下次启动时会完成结算。仍要退出吗？</translation>
+        </message>
+        <message>
+            <source>1 order has more than one successful payment</source>
+            <translation>1 个订单有多笔成功付款</translation>
+        </message>
+        <message>
+            <source>{0} orders have more than one successful payment</source>
+            <translation>{0} 个订单有多笔成功付款</translation>
+        </message>
+        <message>
+            <source>Show them in Orders &gt; Duplicates</source>
+            <translation>在“订单 &gt; 重复付款”中查看</translation>
         </message>
     </context>
     <context>
@@ -835,6 +890,18 @@
             <source>The order list could not be loaded: {0}</source>
             <translation>无法加载订单列表：{0}</translation>
         </message>
+        <message>
+            <source>{0}, duplicate</source>
+            <translation>{0}，重复付款</translation>
+        </message>
+        <message>
+            <source>×{0}</source>
+            <translation>×{0}</translation>
+        </message>
+        <message>
+            <source>This order has more than one successful payment: a manager can give the extra one back (Undo duplicate)</source>
+            <translation>此订单有多笔成功付款：经理可以退回多出的一笔（退回重复付款）</translation>
+        </message>
     </context>
     <context>
         <name>OrdersView</name>
@@ -1005,6 +1072,38 @@
         <message>
             <source>The export failed: {0}</source>
             <translation>导出失败：{0}</translation>
+        </message>
+        <message>
+            <source>Duplicates</source>
+            <translation>重复付款</translation>
+        </message>
+        <message>
+            <source>Orders with more than one successful payment: give the extra one back (Undo duplicate)</source>
+            <translation>有多笔成功付款的订单：退回多出的一笔（退回重复付款）</translation>
+        </message>
+        <message>
+            <source>&amp;Undo duplicate…</source>
+            <translation>退回重复付款(&amp;U)…</translation>
+        </message>
+        <message>
+            <source>Give back the extra payment of an order paid twice (manager PIN)</source>
+            <translation>退回被重复支付订单中多出的一笔付款（需经理 PIN）</translation>
+        </message>
+        <message>
+            <source>1 payment on orders paid more than once</source>
+            <translation>重复支付的订单共 1 笔付款</translation>
+        </message>
+        <message>
+            <source>{0} payments on orders paid more than once</source>
+            <translation>重复支付的订单共 {0} 笔付款</translation>
+        </message>
+        <message>
+            <source>Duplicates ({0})</source>
+            <translation>重复付款（{0}）</translation>
+        </message>
+        <message>
+            <source>This order has only one successful payment now.</source>
+            <translation>此订单现在只有一笔成功付款。</translation>
         </message>
     </context>
     <context>
@@ -1198,6 +1297,14 @@
             <translation>Antom 没有这笔付款请求（paymentRequestId）的记录</translation>
         </message>
         <message>
+            <source>no valid approval</source>
+            <translation>没有有效的批准</translation>
+        </message>
+        <message>
+            <source>refused: no valid approval</source>
+            <translation>已拒绝：没有有效的批准</translation>
+        </message>
+        <message>
             <source>capture refused: {0}</source>
             <translation>请款被拒：{0}</translation>
         </message>
@@ -1224,6 +1331,34 @@
         <message>
             <source>reason: {0}</source>
             <translation>原因：{0}</translation>
+        </message>
+        <message>
+            <source>Order {0} now has {1} successful payments (duplicate)</source>
+            <translation>订单 {0} 现在有 {1} 笔成功付款（重复付款）</translation>
+        </message>
+        <message>
+            <source>release the hold</source>
+            <translation>解除冻结</translation>
+        </message>
+        <message>
+            <source>refund in full</source>
+            <translation>全额退款</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}</source>
+            <translation>退回重复付款：{0}</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, done</source>
+            <translation>退回重复付款：{0}，已完成</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, being confirmed</source>
+            <translation>退回重复付款：{0}，正在确认</translation>
+        </message>
+        <message>
+            <source>Duplicate given back: {0}, refused</source>
+            <translation>退回重复付款：{0}，被拒绝</translation>
         </message>
         <message>
             <source>3-D Secure</source>
@@ -2154,14 +2289,59 @@
             <translation>PIN 码为 {min} 至 {max} 位数字</translation>
         </message>
         <message>
-            <source>pin.file_damaged</source>
-            <extracomment>The manager PIN file is damaged: set the PIN again</extracomment>
-            <translation>经理 PIN 码文件已损坏：请重新设置 PIN 码</translation>
+            <source>pin.record_damaged</source>
+            <extracomment>The manager PIN record is damaged: approvals are locked until the merchant resets the PIN with `posapp keys reset-pin`</extracomment>
+            <translation>经理 PIN 码记录已损坏：批准已锁定，需由商户使用 `posapp keys reset-pin` 重置 PIN 码</translation>
         </message>
         <message>
-            <source>pin.not_set</source>
-            <extracomment>No manager PIN is set: set one in Settings first</extracomment>
-            <translation>尚未设置经理 PIN 码：请先在设置中设置</translation>
+            <source>pin.not_set_locked</source>
+            <extracomment>No manager PIN is stored for this till: approvals are locked until the merchant sets one with `posapp keys reset-pin`</extracomment>
+            <translation>此收银台未存储经理 PIN 码：批准已锁定，需由商户使用 `posapp keys reset-pin` 设置</translation>
+        </message>
+        <message>
+            <source>pin.reset_refused</source>
+            <extracomment>The merchant credentials given do not match this till's: the PIN was not reset</extracomment>
+            <translation>提供的商户凭据与此收银台的不符：PIN 码未重置</translation>
+        </message>
+        <message>
+            <source>pin.reset_needs_merchant</source>
+            <extracomment>Resetting the manager PIN needs the merchant's credentials</extracomment>
+            <translation>重置经理 PIN 码需要商户凭据</translation>
+        </message>
+        <message>
+            <source>pin.changed_meanwhile</source>
+            <extracomment>The PIN was changed meanwhile: enter the new one</extracomment>
+            <translation>PIN 码刚刚已被修改：请输入新的 PIN 码</translation>
+        </message>
+        <message>
+            <source>input.card_data</source>
+            <extracomment>The {field} looks like card data (a card number or magnetic stripe track): remove it; if it is not a card number, split the digits with a letter or a slash</extracomment>
+            <translation>{field}看起来像卡数据（卡号或磁条数据）：请删除；如果不是卡号，请用字母或斜杠分隔数字</translation>
+        </message>
+        <message>
+            <source>field.store_name</source>
+            <extracomment>store name</extracomment>
+            <translation>店铺名称</translation>
+        </message>
+        <message>
+            <source>field.terminal_id</source>
+            <extracomment>terminal id</extracomment>
+            <translation>终端号</translation>
+        </message>
+        <message>
+            <source>field.return_page</source>
+            <extracomment>return page</extracomment>
+            <translation>返回页面</translation>
+        </message>
+        <message>
+            <source>field.description</source>
+            <extracomment>description</extracomment>
+            <translation>描述</translation>
+        </message>
+        <message>
+            <source>field.refund_reason</source>
+            <extracomment>refund reason</extracomment>
+            <translation>退款原因</translation>
         </message>
         <message>
             <source>approval.invalid</source>
@@ -2823,6 +3003,67 @@
             <extracomment>the Antom public key is the merchant's own public key; use the Antom public key shown in the Antom dashboard</extracomment>
             <translation>所填的 Antom 公钥其实是商户自己的公钥；请使用 Antom 控制台中显示的 Antom 公钥</translation>
         </message>
+        <!-- issue 10: keyed approvals and journal (approvals branch) -->
+        <message>
+            <source>journal.key_mismatch</source>
+            <extracomment>This journal is sealed with another install's journal key, so posapp cannot add to it: restore this install's key (keyring) or use a new data folder.</extracomment>
+            <translation>此账本已用另一台安装的账本密钥封存，posapp 无法向其中追加记录：请恢复本机的密钥（系统密钥环），或使用新的数据文件夹。</translation>
+        </message>
+        <message>
+            <source>journal.key_missing</source>
+            <extracomment>This journal is sealed with this install's journal key, which is not available (is the system keyring unlocked?)</extracomment>
+            <translation>此账本已用本机的账本密钥封存，但该密钥不可用（系统密钥环是否已解锁？）</translation>
+        </message>
+        <message>
+            <source>approval.no_key</source>
+            <extracomment>Manager approvals need this install's journal key, which is not available (is the system keyring unlocked?)</extracomment>
+            <translation>经理批准需要本机的账本密钥，但该密钥不可用（系统密钥环是否已解锁？）</translation>
+        </message>
+        <message>
+            <source>approval.refused_no_valid</source>
+            <extracomment>Refused: no valid approval. Nothing was sent to Antom; the attempt is journaled.</extracomment>
+            <translation>已拒绝：没有有效的批准。未向 Antom 发送任何内容；此次尝试已记入账本。</translation>
+        </message>
+        <message>
+            <source>approval.refused_line</source>
+            <extracomment>refused: no valid approval</extracomment>
+            <translation>已拒绝：没有有效的批准</translation>
+        </message>
+        <message>
+            <source>journal_key.damaged</source>
+            <extracomment>The journal key in {where} is damaged: posapp cannot check approvals or the journal without it. Restore it from a backup.</extracomment>
+            <translation>{where} 中的账本密钥已损坏：没有它，posapp 无法核对批准和账本。请从备份中恢复。</translation>
+        </message>
+        <message>
+            <source>journal_key.keyring</source>
+            <extracomment>The journal key cannot be read from the system keyring: {problem}</extracomment>
+            <translation>无法从系统密钥环读取账本密钥：{problem}</translation>
+        </message>
+        <message>
+            <source>journal_key.cannot_write</source>
+            <extracomment>Cannot write the journal key {path}: {problem}</extracomment>
+            <translation>无法写入账本密钥 {path}：{problem}</translation>
+        </message>
+        <message>
+            <source>duplicate.nothing_to_undo</source>
+            <extracomment>This payment no longer holds money (it is {status}): nothing to undo.</extracomment>
+            <translation>这笔付款已不再占用资金（{status}）：无需退回。</translation>
+        </message>
+        <message>
+            <source>duplicate.already_undoing</source>
+            <extracomment>This payment is already being given back.</extracomment>
+            <translation>这笔付款正在退回中。</translation>
+        </message>
+        <message>
+            <source>duplicate.last_payment</source>
+            <extracomment>Order {order} has no other successful payment: this one is not a duplicate.</extracomment>
+            <translation>订单 {order} 没有其他成功付款：这笔不是重复付款。</translation>
+        </message>
+        <message>
+            <source>duplicate.wait</source>
+            <extracomment>This payment is {status}: wait until it settles, then try again.</extracomment>
+            <translation>这笔付款{status}：请等它处理完成后再试。</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>
@@ -3027,8 +3268,8 @@
             <translation>修改 PIN 码(&amp;P)</translation>
         </message>
         <message>
-            <source>A PIN has 4 to 8 digits. It approves captures, cancels and refunds.</source>
-            <translation>PIN 码为 4 至 8 位数字，用于批准请款、撤销和退款。</translation>
+            <source>A PIN has %1 to %2 digits. It approves captures, cancels and refunds.</source>
+            <translation>PIN 码为 %1 至 %2 位数字，用于批准请款、撤销和退款。</translation>
         </message>
         <message>
             <source>Key files (*.pem *.key *.txt);;All files (*)</source>
@@ -3077,10 +3318,6 @@
         <message>
             <source>No checks ran.</source>
             <translation>未运行任何检查。</translation>
-        </message>
-        <message>
-            <source>A PIN has 4 to 8 digits</source>
-            <translation>PIN 码为 4 至 8 位数字</translation>
         </message>
         <message>
             <source>The two new PINs are not the same</source>

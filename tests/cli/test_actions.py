@@ -15,7 +15,7 @@ from .conftest import Result
 Posapp = Callable[..., Result]
 
 ACTIONS = {
-    "keys": ("import", "status", "delete", "set-pin"),
+    "keys": ("import", "status", "delete", "set-pin", "reset-pin"),
     "journal": ("verify", "export"),
 }
 
@@ -62,5 +62,6 @@ def test_the_installed_entry_point_says_the_same(tmp_path) -> None:  # type: ign
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
-        "posapp: keys needs an action: import, status, delete or set-pin (see posapp keys --help)"
+        "posapp: keys needs an action: import, status, delete, set-pin or reset-pin "
+        "(see posapp keys --help)"
     ]

@@ -38,7 +38,8 @@ from posapp.core.services.checkout import (
     CheckoutService,
     DuplicateSuspected,
 )
-from posapp.core.services.pin import TRAINING_PIN, PinManager
+from posapp.core.services.install_key import load_or_create_journal_key
+from posapp.core.services.pin import TRAINING_PIN, MemoryPinStore, PinManager
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
 from posapp.core.services.validation import read_card
@@ -71,7 +72,9 @@ def build(
     data_dir: Path, conf: dict[str, str]
 ) -> tuple[JournalRepository, CheckoutService, BackOfficeService, Recovery]:
     clock = SystemClock()
-    repo = JournalRepository.open(data_dir / "journal.sqlite3", clock=clock)
+    # the data dir's own training journal key, as build_backend would use
+    key = load_or_create_journal_key(training=True, data_dir=data_dir)
+    repo = JournalRepository.open(data_dir / "journal.sqlite3", clock=clock, key=key)
     client = AntomClient(
         conf["base_url"],
         conf["client_id"],
@@ -91,7 +94,7 @@ def build(
             terminal_id=TERMINAL, currency=CURRENCY, redirect_url="https://shop.example/back"
         ),
     )
-    pins = PinManager(None, clock=clock, default_pin=TRAINING_PIN, n=2**10)
+    pins = PinManager(MemoryPinStore(), clock=clock, training=True, n=2**10)
     backoffice = BackOfficeService(repo, settler, pins, clock, TERMINAL)
     return repo, checkout, backoffice, Recovery(repo, settler, clock)
 

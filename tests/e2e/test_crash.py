@@ -29,6 +29,7 @@ import pytest
 from posapp.core.antom.client import AntomClient
 from posapp.core.clock import SystemClock
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.services.install_key import load_or_create_journal_key
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
 from posapp.sandbox import Sandbox
@@ -157,7 +158,8 @@ def _restart_and_compare(
     journal = data / "journal.sqlite3"
     if not journal.exists():
         return
-    repo = JournalRepository.open(journal)
+    key = load_or_create_journal_key(training=True, data_dir=data)
+    repo = JournalRepository.open(journal, key=key)
     try:
         settler = Settler(repo, client, SystemClock(), "CRASH-01")
         report = Recovery(repo, settler, SystemClock()).run()

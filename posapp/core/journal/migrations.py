@@ -166,6 +166,12 @@ CREATE TABLE chain_head (
 """
 
 
+# The append-only guard of step 0001, as re-created after a re-seal (repository.seal).
+EVENTS_NO_UPDATE_TRIGGER = """CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN
+    SELECT RAISE(ABORT, 'the audit log is append-only');
+END"""
+
+
 def _run(db: Database, script: str) -> None:
     db.executescript(script)
 
@@ -173,6 +179,51 @@ def _run(db: Database, script: str) -> None:
 @migrations(name="0001_initial")
 def m0001_initial(db: Any) -> None:
     _run(db, _STEP_0001)
+
+
+_STEP_0002 = """
+-- the audit chain's key: one row once the chain is MAC'd under the install's journal key
+-- (audit.py); a journal without it carries a plain SHA-256 chain
+CREATE TABLE chain_seal (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    scheme TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    sealed_ms INTEGER NOT NULL,
+    rows_sealed INTEGER NOT NULL
+);
+-- the manager approval behind every capture, cancel and refund, MAC'd under the same key
+-- over (action, payment, paymentRequestId, request id, amount, manager, time); a sender
+-- sends an operation only when one of these verifies for it
+CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY,
+    action TEXT NOT NULL,
+    payment INTEGER NOT NULL REFERENCES payments (id),
+    request_id TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    manager TEXT NOT NULL,
+    approved_ms INTEGER NOT NULL,
+    mac TEXT NOT NULL
+);
+CREATE INDEX ix_approvals_operation ON approvals (payment, action, request_id);
+"""
+
+
+@migrations(name="0002_keyed_chain_and_approvals")
+def m0002_keyed_chain_and_approvals(db: Any) -> None:
+    _run(db, _STEP_0002)
+
+
+_STEP_0003 = """
+-- the few audit rows that flag an order with more than one successful payment: the
+-- status bar and the Duplicates filter list them without scanning the whole log
+CREATE INDEX ix_events_duplicates ON events (payment, id) WHERE kind = 'DUPLICATE_FOUND';
+"""
+
+
+@migrations(name="0003_duplicate_index")
+def m0003_duplicate_index(db: Any) -> None:
+    _run(db, _STEP_0003)
 
 
 # Append new steps here, named "000N_what", and never edit the ones above.

@@ -22,6 +22,8 @@ Derived facts kept here, in the same transaction as their cause:
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,15 +51,31 @@ from posapp.core.domain import (
     Refund,
     capture_deadline,
 )
-from posapp.core.journal.audit import GENESIS, VerifyResult, canonical_json, row_hash
+from posapp.core.journal import replay
+from posapp.core.journal.audit import (
+    GENESIS,
+    SCHEME_KEYED,
+    JournalKey,
+    VerifyResult,
+    canonical_json,
+    row_hash,
+    same,
+)
 from posapp.core.journal.db import Journal, JournalOptions, open_journal
 from posapp.core.journal.errors import translating
-from posapp.core.journal.migrations import UNSETTLED_OPERATION_SQL, UNSETTLED_SQL
+from posapp.core.journal.migrations import (
+    EVENTS_NO_UPDATE_TRIGGER,
+    UNSETTLED_OPERATION_SQL,
+    UNSETTLED_SQL,
+)
 from posapp.core.journal.sanitise import sanitise
 from posapp.core.money import Money
 from posapp.core.usertext import UserText
 
+log = logging.getLogger(__name__)
+
 Row = dict[str, Any]
+APPROVAL_ACTIONS = ("capture", "cancel", "refund")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 DUPLICATE_CARD_WINDOW = timedelta(minutes=10)
@@ -69,6 +87,36 @@ class PaymentNotFound(DomainError, LookupError):
 
 class StaleRecord(DomainError):
     """The row changed since the caller read it (another window acted first)."""
+
+
+class JournalKeyError(DomainError):
+    """The install's journal key is missing, or is not the key that sealed this journal."""
+
+
+def approval_text(
+    action: str,
+    payment: Payment,
+    request_id: str,
+    amount: Money,
+    manager: str,
+    approved_ms: int,
+) -> str:
+    """What an approval's MAC covers: the action, the payment (local id, paymentRequestId
+    and Antom's paymentId), the operation's request id and amount, who approved and when."""
+    return canonical_json(
+        [
+            "posapp-approval-1",
+            action,
+            payment.id,
+            payment.payment_request_id,
+            payment.payment_id or "",
+            request_id,
+            amount.minor,
+            amount.currency,
+            manager,
+            approved_ms,
+        ]
+    )
 
 
 # -- time ---------------------------------------------------------------------------------
@@ -206,9 +254,13 @@ _PAYMENT_UPDATE_COLUMNS = (
 class JournalRepository:
     """Reads and writes payments, captures, refunds and audit events in one journal."""
 
-    def __init__(self, journal: Journal, clock: Clock | None = None) -> None:
+    def __init__(
+        self, journal: Journal, clock: Clock | None = None, key: JournalKey | None = None
+    ) -> None:
         self.journal = journal
         self.clock: Clock = clock or SystemClock()
+        # the install's journal key: MACs the chain (once sealed) and the approvals
+        self.key = key
 
     @classmethod
     def open(
@@ -218,8 +270,18 @@ class JournalRepository:
         clock: Clock | None = None,
         create: bool = True,
         options: JournalOptions | None = None,
+        key: JournalKey | None = None,
     ) -> JournalRepository:
-        return cls(open_journal(path, create=create, options=options), clock)
+        """Open (and migrate) the journal; with ``key``, a plain chain is re-sealed under it
+        once (see ``seal``) and a journal sealed under another key is refused."""
+        repo = cls(open_journal(path, create=create, options=options), clock, key)
+        if key is not None:
+            try:
+                repo.seal()
+            except BaseException:
+                repo.close()
+                raise
+        return repo
 
     def close(self) -> None:
         self.journal.close()
@@ -290,7 +352,7 @@ class JournalRepository:
             "detail": canonical_json(clean),
         }
         row["prev_hash"] = prev_hash
-        row["hash"] = row_hash(prev_hash, row)
+        row["hash"] = row_hash(prev_hash, row, self._chain_key(db))
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         db.conn.execute(f"INSERT INTO events ({names}) VALUES ({marks})", list(row.values()))  # noqa: S608 - column names are ours
@@ -301,6 +363,219 @@ class JournalRepository:
             (row["id"], row["hash"], count + 1),
         )
         return _event(row)
+
+    # -- the keyed chain ------------------------------------------------------------------
+    def _seal_row(self, db: Database) -> Row | None:
+        try:
+            return self._one(db, "SELECT * FROM chain_seal WHERE id = 1")
+        except sqlite3.OperationalError:  # schema 0001 (an old journal opened to be read)
+            return None
+
+    def _key_mismatch(self) -> JournalKeyError:
+        return JournalKeyError(
+            "the journal is sealed with another journal key than the one given",
+            user_message=UserText(
+                "journal.key_mismatch",
+                "This journal is sealed with another install's journal key, so posapp "
+                "cannot add to it: restore this install's key (keyring) or use a new data "
+                "folder.",
+            ),
+        )
+
+    def _chain_key(self, db: Database) -> JournalKey | None:
+        """The key new rows are MAC'd with: this install's once the chain is sealed."""
+        seal = self._seal_row(db)
+        if seal is None:
+            return None
+        if self.key is None:
+            raise JournalKeyError(
+                "the journal is sealed and no journal key was given",
+                user_message=UserText(
+                    "journal.key_missing",
+                    "This journal is sealed with this install's journal key, which is not "
+                    "available (is the system keyring unlocked?)",
+                ),
+            )
+        if not same(seal["key_id"], self.key.key_id):
+            raise self._key_mismatch()
+        return self.key
+
+    def is_sealed(self) -> bool:
+        with translating(self.journal.path):
+            return self._seal_row(self.journal.db()) is not None
+
+    def seal(self) -> bool:
+        """Re-seal a plain SHA-256 chain once under ``self.key`` (HMAC-SHA256); journaled.
+
+        Sealed only when the plain chain verifies and every row predates the key (the
+        journal was written by a posapp that had no key): a chain written, or rewritten,
+        after the key existed is never blessed. Otherwise the journal stays unsealed, a
+        SECURITY event says why, and ``verify`` with the key fails. True when the chain is
+        keyed under this key; JournalKeyError when it is sealed under another one.
+        """
+        key = self.key
+        if key is None:
+            return False
+        with self.journal.write() as db:
+            seal = self._seal_row(db)
+            if seal is not None:
+                if not same(seal["key_id"], key.key_id):
+                    raise self._key_mismatch()
+                return True
+            count, newest = db.conn.execute("SELECT count(*), max(at_ms) FROM events").fetchone()
+            problem = ""
+            if count and int(newest) >= key.created_ms:
+                problem = "it has rows written after this install's journal key was made"
+            elif count:
+                check = self._check_chain(db, None, plain=True)
+                if not check.ok:
+                    problem = f"its plain chain does not verify ({check.summary()})"
+            if problem:
+                log.warning("journal %s not sealed: %s", self.journal.path, problem)
+                self._append_event(
+                    db,
+                    EventKind.SECURITY,
+                    operator="system",
+                    terminal_id="-",
+                    detail={"reason": "journal not sealed", "problem": problem},
+                )
+                return False
+            self._reseal_rows(db, key)
+            db.conn.execute(
+                "INSERT INTO chain_seal (id, scheme, key_id, sealed_ms, rows_sealed) "
+                "VALUES (1, ?, ?, ?, ?)",
+                (SCHEME_KEYED, key.key_id, self._now_ms(), int(count)),
+            )
+            if not count:
+                return True  # a new journal: keyed from its first row, nothing to re-seal
+            self._append_event(
+                db,
+                EventKind.NOTE,
+                operator="system",
+                terminal_id="-",
+                detail={
+                    "note": "audit chain sealed with this install's journal key (HMAC-SHA256)",
+                    "rows_resealed": int(count),
+                    "key_id": key.key_id,
+                },
+            )
+        return True
+
+    def _reseal_rows(self, db: Database, key: JournalKey, batch: int = 5000) -> None:
+        """Recompute every row's link under ``key`` (the caller holds the write lock)."""
+        conn = db.conn
+        conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+        prev = GENESIS
+        after = 0
+        while True:
+            rows = self._rows(
+                db, "SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (after, batch)
+            )
+            if not rows:
+                break
+            updates = []
+            for row in rows:
+                value = row_hash(prev, row, key)
+                updates.append((prev, value, row["id"]))
+                prev = value
+                after = int(row["id"])
+            conn.executemany("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", updates)
+        conn.execute(EVENTS_NO_UPDATE_TRIGGER)
+        if after:
+            conn.execute("UPDATE chain_head SET last_hash = ? WHERE id = 1", (prev,))
+
+    # -- approvals ------------------------------------------------------------------------
+    def _require_key(self) -> JournalKey:
+        if self.key is None:
+            raise JournalKeyError(
+                "no journal key: approvals cannot be recorded or checked",
+                user_message=UserText(
+                    "approval.no_key",
+                    "Manager approvals need this install's journal key, which is not "
+                    "available (is the system keyring unlocked?)",
+                ),
+            )
+        return self.key
+
+    def record_approval(
+        self,
+        action: str,
+        payment: Payment,
+        request_id: str,
+        amount: Money,
+        *,
+        manager: str,
+        terminal_id: str,
+        approved_at: datetime,
+    ) -> None:
+        """Journal the manager approval of one capture / cancel / refund, MAC'd under the
+        journal key (the approvals row) and in the audit chain (an APPROVAL event)."""
+        if action not in APPROVAL_ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        key = self._require_key()
+        approved_ms = to_ms(approved_at)
+        mac = key.mac(approval_text(action, payment, request_id, amount, manager, approved_ms))
+        with self.journal.write() as db:
+            db.conn.execute(
+                "INSERT INTO approvals (action, payment, request_id, amount_minor, currency, "
+                "manager, approved_ms, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    action,
+                    payment.id,
+                    request_id,
+                    amount.minor,
+                    amount.currency,
+                    manager,
+                    approved_ms,
+                    mac,
+                ),
+            )
+            self._append_event(
+                db,
+                EventKind.APPROVAL,
+                operator=manager,
+                terminal_id=terminal_id,
+                payment=payment.id,
+                api=action,
+                request_id=request_id,
+                detail={
+                    "action": action,
+                    "amount": amount.to_antom(),
+                    "approved_at": approved_at.isoformat(),
+                },
+            )
+
+    def approval_problem(
+        self, action: str, payment: Payment, request_id: str, amount: Money
+    ) -> str | None:
+        """None when a journaled approval verifies under the key and names this action,
+        payment, request id and amount; otherwise why not (for the SECURITY event)."""
+        if self.key is None:
+            return "this install's journal key is not available"
+        try:
+            rows = self._read(
+                "SELECT manager, approved_ms, mac FROM approvals "
+                "WHERE payment = ? AND action = ? AND request_id = ?",
+                (payment.id, action, request_id),
+            )
+        except sqlite3.OperationalError:
+            rows = []
+        if not rows:
+            return "no manager approval is journaled for it"
+        for row in rows:
+            expected = self.key.mac(
+                approval_text(
+                    action,
+                    payment,
+                    request_id,
+                    amount,
+                    str(row["manager"]),
+                    int(row["approved_ms"]),
+                )
+            )
+            if same(expected, str(row["mac"])):
+                return None
+        return "its approval does not verify (forged, or for another payment, request or amount)"
 
     # -- payments: writes -----------------------------------------------------------------
     def record_intent(self, new: NewPayment) -> Payment:
@@ -315,6 +590,18 @@ class JournalRepository:
                 user_message=UserText("journal.amount_not_positive", "Enter an amount above zero"),
             )
         now = self._now_ms()
+        first_row = {
+            "reference_order_id": new.reference_order_id,
+            "amount_minor": new.amount.minor,
+            "currency": new.amount.currency,
+            "capture_mode": new.capture_mode.value,
+            "card_brand": new.card.brand,
+            "card_bin6": new.card.bin6[:6],
+            "card_last4": new.card.last4[-4:],
+            "card_fingerprint": new.card_fingerprint,
+            "order_description": new.order_description,
+            "expires_ms": _opt_ms(new.expires_at),
+        }
         with self.journal.write() as db:
             cur = db.conn.execute(
                 "INSERT INTO payments (payment_request_id, reference_order_id, amount_minor, "
@@ -355,6 +642,8 @@ class JournalRepository:
                     "amount": new.amount.to_antom(),
                     "capture_mode": new.capture_mode.value,
                     "card": {"brand": new.card.brand, "last4": new.card.last4},
+                    "format": replay.ROW_FORMAT,
+                    "row": replay.payment_row_image(first_row),
                 },
                 at_ms=now,
             )
@@ -403,6 +692,7 @@ class JournalRepository:
         reason: str = "",
         expected_version: int | None = None,
         detail: Mapping[str, Any] | None = None,
+        derived: Mapping[str, int] | None = None,
     ) -> Payment:
         row = self._one(db, "SELECT * FROM payments WHERE id = ?", (payment,))
         if row is None:
@@ -444,7 +734,14 @@ class JournalRepository:
             changes["capture_deadline_ms"] = to_ms(update.auth_expiry)
         if update.expires_at is not None and to_ms(update.expires_at) != row["expires_ms"]:
             changes["expires_ms"] = to_ms(update.expires_at)
-        if status is PaymentStatus.CAPTURED and not row["captured_minor"]:
+        for column, value in (derived or {}).items():
+            if value != row[column]:
+                changes[column] = value  # captured / refunded totals, journaled with the change
+        if (
+            status is PaymentStatus.CAPTURED
+            and not row["captured_minor"]
+            and "captured_minor" not in changes
+        ):
             changes["captured_minor"] = row["amount_minor"]
         if status is not current:
             changes["status"] = status.value
@@ -677,20 +974,18 @@ class JournalRepository:
             if changed and status is not before.status:
                 pay = _payment(self._payment_row(db, before.payment))
                 if status is OperationStatus.SUCCEEDED:
-                    db.conn.execute(
-                        "UPDATE payments SET captured_minor = ? WHERE id = ?",
-                        (before.amount.minor, before.payment),
+                    self._transition_in(
+                        db,
+                        before.payment,
+                        PaymentStatus.CAPTURED
+                        if pay.status.can_become(PaymentStatus.CAPTURED)
+                        else pay.status,
+                        operator=operator,
+                        terminal_id=terminal_id,
+                        update=PaymentUpdate(),
+                        reason=f"capture {capture_request_id} succeeded",
+                        derived={"captured_minor": before.amount.minor},
                     )
-                    if pay.status.can_become(PaymentStatus.CAPTURED):
-                        self._transition_in(
-                            db,
-                            before.payment,
-                            PaymentStatus.CAPTURED,
-                            operator=operator,
-                            terminal_id=terminal_id,
-                            update=PaymentUpdate(),
-                            reason=f"capture {capture_request_id} succeeded",
-                        )
                 elif (
                     status in (OperationStatus.FAILED, OperationStatus.NOT_SENT)
                     and pay.status is PaymentStatus.CAPTURE_PENDING
@@ -813,26 +1108,22 @@ class JournalRepository:
             if changed and status is OperationStatus.SUCCEEDED and before.status is not status:
                 row = self._payment_row(db, before.payment)
                 refunded = int(row["refunded_minor"]) + before.amount.minor
-                db.conn.execute(
-                    "UPDATE payments SET refunded_minor = ? WHERE id = ?",
-                    (refunded, before.payment),
-                )
                 current = PaymentStatus(row["status"])
                 target = (
                     PaymentStatus.REFUNDED
                     if refunded >= int(row["captured_minor"] or row["amount_minor"])
                     else PaymentStatus.PARTIALLY_REFUNDED
                 )
-                if current.can_become(target):
-                    self._transition_in(
-                        db,
-                        before.payment,
-                        target,
-                        operator=operator,
-                        terminal_id=terminal_id,
-                        update=PaymentUpdate(),
-                        reason=f"refund {refund_request_id} succeeded",
-                    )
+                self._transition_in(
+                    db,
+                    before.payment,
+                    target if current.can_become(target) else current,
+                    operator=operator,
+                    terminal_id=terminal_id,
+                    update=PaymentUpdate(),
+                    reason=f"refund {refund_request_id} succeeded",
+                    derived={"refunded_minor": refunded},
+                )
             return self._refund_in(db, "id = ?", before.id)
 
     def _insert_operation(
@@ -1191,6 +1482,24 @@ class JournalRepository:
             found.update(ref for ref, n in counts.items() if n > 1)
         return found
 
+    def duplicate_flagged_orders(self) -> list[str]:
+        """Orders that a DUPLICATE_FOUND audit row names, most recently flagged first (still
+        open or not: ``duplicate_orders`` says which still have two successful payments)."""
+        rows = self._read(
+            "SELECT p.reference_order_id AS ref, max(e.id) AS last FROM events AS e "
+            "INDEXED BY ix_events_duplicates JOIN payments AS p ON p.id = e.payment "
+            "WHERE e.kind = 'DUPLICATE_FOUND' GROUP BY p.reference_order_id ORDER BY last DESC"
+        )
+        return [str(r["ref"]) for r in rows]
+
+    def events_of_kind_for_payment(self, payment: int, kind: EventKind) -> list[Event]:
+        """One payment's audit rows of one kind, oldest first."""
+        rows = self._read(
+            "SELECT * FROM events WHERE payment = ? AND kind = ? ORDER BY id",
+            (payment, kind.value),
+        )
+        return [_event(r) for r in rows]
+
     def recent_same_card(
         self,
         card: MaskedCard,
@@ -1229,8 +1538,10 @@ class JournalRepository:
 
     # -- verification and export ----------------------------------------------------------
     def verify(self, *, integrity: bool = True, batch: int = 5000) -> VerifyResult:
-        """Check the audit chain row by row (and SQLite's own integrity, and that each
-        payment's status matches the last state change its audit trail records)."""
+        """Check the journal: SQLite's own integrity, the audit chain row by row (its MACs
+        under ``self.key``; without the key only its links, and the result is marked not
+        ``authentic``), then replay the audit events and compare every payment, capture and
+        refund row with what its events produced (see ``replay``)."""
         with self.journal.read() as db:
             if integrity:
                 problems = [r[0] for r in db.conn.execute("PRAGMA quick_check")]
@@ -1238,117 +1549,140 @@ class JournalRepository:
                     return VerifyResult(
                         False, 0, None, "SQLite integrity: " + "; ".join(problems[:3])
                     )
-            prev_hash = GENESIS
-            expected_id = 1
-            count = 0
-            last_id = 0
-            while True:
-                rows = self._rows(
-                    db,
-                    "SELECT * FROM events WHERE id >= ? ORDER BY id LIMIT ?",
-                    (expected_id, batch),
-                )
-                if not rows:
-                    break
-                for row in rows:
-                    rid = int(row["id"])
-                    if rid != expected_id:
-                        missing = (
-                            f"row {expected_id} is missing (deleted)"
-                            if rid == expected_id + 1
-                            else f"rows {expected_id} to {rid - 1} are missing (deleted)"
-                        )
-                        return VerifyResult(False, count, expected_id, missing)
-                    if row["prev_hash"] != prev_hash:
-                        return VerifyResult(
-                            False,
-                            count,
-                            rid,
-                            "its link to the previous row is broken (rows reordered, replaced or deleted)",
-                        )
-                    if row_hash(prev_hash, row) != row["hash"]:
-                        return VerifyResult(
-                            False, count, rid, "its content does not match its hash (edited)"
-                        )
-                    prev_hash = row["hash"]
-                    count += 1
-                    last_id = rid
-                    expected_id = rid + 1
-            head = self._one(db, "SELECT last_id, last_hash, count FROM chain_head WHERE id = 1")
-            if head is None:
-                if count:
-                    return VerifyResult(False, count, None, "the chain head is missing")
-            elif (
-                int(head["last_id"]) != last_id
-                or head["last_hash"] != prev_hash
-                or int(head["count"]) != count
-            ):
-                if int(head["last_id"]) > last_id:
+            seal = self._seal_row(db)
+            key = self.key
+            if key is not None:
+                if seal is None:
                     return VerifyResult(
                         False,
-                        count,
-                        last_id + 1,
-                        f"rows {last_id + 1} to {head['last_id']} are missing (deleted from the end)",
-                    )
-                return VerifyResult(
-                    False, count, None, "the chain head does not match the last row"
-                )
-            mismatch = self._one(
-                db,
-                "SELECT p.id, p.status, e.to_status FROM payments AS p "
-                "LEFT JOIN (SELECT payment, to_status, max(id) FROM events "
-                "WHERE kind = 'STATE_CHANGE' AND payment IS NOT NULL "
-                "AND (api IS NULL OR api = 'pay') GROUP BY payment) AS e ON e.payment = p.id "
-                "WHERE e.to_status IS NOT p.status ORDER BY p.id LIMIT 1",
-            )
-            if mismatch is not None:
-                return VerifyResult(
-                    False,
-                    count,
-                    None,
-                    f"payment {mismatch['id']} is {mismatch['status']} but its audit trail "
-                    f"ends at {mismatch['to_status']} (edited outside posapp)",
-                )
-            # the amount and order of each payment as journaled with its intent (the
-            # journaled reference went through the sanitiser: compare it sanitised too)
-            candidates = self._rows(
-                db,
-                "SELECT p.id, p.reference_order_id AS ref, "
-                "json_extract(e.detail, '$.reference_order_id') AS journaled_ref, "
-                "json_extract(e.detail, '$.amount.value') IS NOT CAST(p.amount_minor AS TEXT) "
-                "OR json_extract(e.detail, '$.amount.currency') IS NOT p.currency AS amount_differs "
-                "FROM payments AS p JOIN events AS e ON e.payment = p.id "
-                "AND e.kind = 'STATE_CHANGE' AND e.api = 'pay' AND e.from_status IS NULL "
-                "WHERE json_extract(e.detail, '$.amount.value') IS NOT CAST(p.amount_minor AS TEXT) "
-                "OR json_extract(e.detail, '$.amount.currency') IS NOT p.currency "
-                "OR json_extract(e.detail, '$.reference_order_id') IS NOT p.reference_order_id "
-                "ORDER BY p.id",
-            )
-            for cand in candidates:
-                if cand["amount_differs"] or sanitise(cand["ref"]) != cand["journaled_ref"]:
-                    return VerifyResult(
-                        False,
-                        count,
+                        0,
                         None,
-                        f"payment {cand['id']}: amount or order differs from its journaled "
-                        "intent (edited outside posapp)",
+                        "the audit chain is not sealed with this install's journal key (a "
+                        "plain SHA-256 chain: written or rewritten without the key)",
                     )
-            refunds = self._one(
+                if not same(seal["key_id"], key.key_id) or seal["scheme"] != SCHEME_KEYED:
+                    return VerifyResult(
+                        False, 0, None, "the audit chain is sealed with another journal key"
+                    )
+                chain = self._check_chain(db, key, batch=batch)
+            else:
+                chain = self._check_chain(db, None, plain=seal is None, batch=batch)
+            if not chain.ok:
+                return chain
+            count = chain.rows
+            problem, state_rows = self._replay(db)
+            if problem is None:
+                problem = self._refund_totals_problem(db)
+            if problem is not None:
+                return VerifyResult(False, count, None, problem, state_rows=state_rows)
+        return VerifyResult(True, count, authentic=key is not None, state_rows=state_rows)
+
+    def _check_chain(
+        self, db: Database, key: JournalKey | None, *, plain: bool = False, batch: int = 5000
+    ) -> VerifyResult:
+        """Walk the chain: links, and each row's MAC (``key``) or plain hash (``plain``);
+        with neither, only the links and the head (a sealed chain checked without its key)."""
+        prev_hash = GENESIS
+        expected_id = 1
+        count = 0
+        last_id = 0
+        recompute = key is not None or plain
+        while True:
+            rows = self._rows(
                 db,
-                "SELECT p.id FROM payments AS p LEFT JOIN (SELECT payment, sum(amount_minor) AS s "
-                "FROM refunds WHERE status = 'SUCCEEDED' GROUP BY payment) AS r "
-                "ON r.payment = p.id WHERE p.refunded_minor != coalesce(r.s, 0) "
-                "ORDER BY p.id LIMIT 1",
+                "SELECT * FROM events WHERE id >= ? ORDER BY id LIMIT ?",
+                (expected_id, batch),
             )
-            if refunds is not None:
+            if not rows:
+                break
+            for row in rows:
+                rid = int(row["id"])
+                if rid != expected_id:
+                    missing = (
+                        f"row {expected_id} is missing (deleted)"
+                        if rid == expected_id + 1
+                        else f"rows {expected_id} to {rid - 1} are missing (deleted)"
+                    )
+                    return VerifyResult(False, count, expected_id, missing)
+                if row["prev_hash"] != prev_hash:
+                    return VerifyResult(
+                        False,
+                        count,
+                        rid,
+                        "its link to the previous row is broken (rows reordered, replaced or deleted)",
+                    )
+                if recompute and not same(row_hash(prev_hash, row, key), str(row["hash"])):
+                    what = "MAC" if key is not None else "hash"
+                    return VerifyResult(
+                        False, count, rid, f"its content does not match its {what} (edited)"
+                    )
+                prev_hash = row["hash"]
+                count += 1
+                last_id = rid
+                expected_id = rid + 1
+        head = self._one(db, "SELECT last_id, last_hash, count FROM chain_head WHERE id = 1")
+        if head is None:
+            if count:
+                return VerifyResult(False, count, None, "the chain head is missing")
+        elif (
+            int(head["last_id"]) != last_id
+            or head["last_hash"] != prev_hash
+            or int(head["count"]) != count
+        ):
+            if int(head["last_id"]) > last_id:
                 return VerifyResult(
                     False,
                     count,
-                    None,
-                    f"payment {refunds['id']}: refunded total differs from its refunds "
-                    "(edited outside posapp)",
+                    last_id + 1,
+                    f"rows {last_id + 1} to {head['last_id']} are missing (deleted from the end)",
                 )
+            return VerifyResult(False, count, None, "the chain head does not match the last row")
         return VerifyResult(True, count)
+
+    def _replay(self, db: Database) -> tuple[str | None, int]:
+        """Replay the state-change events against the payments, captures and refunds;
+        the first difference (naming the row and column) and how many rows were checked."""
+        conn = db.conn
+
+        def stream(sql: str) -> Iterator[Row]:
+            cursor = conn.execute(sql)
+            names = [d[0] for d in cursor.description]
+            while chunk := cursor.fetchmany(2000):
+                for values in chunk:
+                    yield dict(zip(names, values, strict=True))
+
+        checked = 0
+        merged = replay.merge_by_payment(
+            stream("SELECT * FROM payments ORDER BY id"),
+            stream(
+                "SELECT id, at_ms, payment, api, request_id, from_status, to_status, operator, "
+                "terminal_id, detail FROM events WHERE payment IS NOT NULL "
+                "AND kind = 'STATE_CHANGE' ORDER BY payment, id"
+            ),
+            stream("SELECT * FROM captures ORDER BY payment, id"),
+            stream("SELECT * FROM refunds ORDER BY payment, id"),
+        )
+        for pid, payment, events, captures, refunds in merged:
+            problem = replay.check_payment(pid, payment, events, captures, refunds)
+            if problem is not None:
+                return problem, checked
+            checked += (payment is not None) + len(captures) + len(refunds)
+        return None, checked
+
+    def _refund_totals_problem(self, db: Database) -> str | None:
+        refunds = self._one(
+            db,
+            "SELECT p.id FROM payments AS p LEFT JOIN (SELECT payment, sum(amount_minor) AS s "
+            "FROM refunds WHERE status = 'SUCCEEDED' GROUP BY payment) AS r "
+            "ON r.payment = p.id WHERE p.refunded_minor != coalesce(r.s, 0) "
+            "ORDER BY p.id LIMIT 1",
+        )
+        if refunds is None:
+            return None
+        return (
+            f"payment {refunds['id']}: refunded total differs from its refunds "
+            "(edited outside posapp)"
+        )
 
     def export_rows(
         self, *, created_from: datetime | None = None, created_to: datetime | None = None

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from posapp.core.cards import detect_brand, luhn_ok
+from posapp.core.cards import DIGIT_RUN, detect_brand, luhn_ok
 
 # Keys (compared case-insensitively) whose values are removed outright.
 SECRET_KEYS = frozenset(
@@ -34,8 +34,6 @@ SECRET_KEYS = frozenset(
 PAN_KEYS = frozenset({"cardno", "cardnumber", "card_number", "pan", "accountnumber"})
 REMOVED = "[removed]"
 
-_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
-
 
 def mask_pan_text(value: str) -> str:
     digits = re.sub(r"\D", "", value)
@@ -51,7 +49,7 @@ def _scrub_string(text: str) -> str:
             return f"{digits[:6]}******{digits[-4:]}"
         return match.group(0)
 
-    return _DIGIT_RUN.sub(sub, text)
+    return DIGIT_RUN.sub(sub, text)
 
 
 def sanitise(value: Any) -> Any:

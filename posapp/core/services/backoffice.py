@@ -1,9 +1,10 @@
 """Back office: capture, cancel and refund, each with a manager's approval.
 
 Every action: check what can be checked locally (state, 7-day window, refundable amount)
-with a clear message -> take the manager's approval (PIN, journaled) -> journal the
-operation with its request id (captureRequestId / refundRequestId) -> send -> journal the
-answer. An answer that does not come leaves the operation PENDING; the poller settles it
+with a clear message -> take the manager's approval (PIN) -> journal that approval, MAC'd
+under the install's journal key and naming the action, payment, request id and amount ->
+journal the operation with its request id (captureRequestId / refundRequestId) -> send
+(the Settler checks the approval again) -> journal the answer. An answer that does not come leaves the operation PENDING; the poller settles it
 and re-sends it under the same id if Antom never saw it.
 """
 
@@ -28,7 +29,8 @@ from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
 from posapp.core.services.checkout import InFlight, new_request_id, status_text
 from posapp.core.services.pin import Approval, PinError, PinManager
-from posapp.core.services.settle import Settler
+from posapp.core.services.settle import NO_VALID_APPROVAL, Settler
+from posapp.core.services.validation import card_data_problem
 from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
@@ -100,19 +102,34 @@ class BackOfficeService:
         )
         return approval
 
-    def _consume(self, approval: Approval, action: str, payment: Payment) -> None:
+    def _consume(
+        self, approval: Approval, action: str, payment: Payment, request_id: str, amount: Money
+    ) -> None:
+        """Spend one use of ``approval`` and journal it for this one operation (MAC'd)."""
+        if self.repo.key is None:  # say so before a use of the approval is spent
+            raise BackOfficeError(
+                UserText(
+                    "approval.no_key",
+                    "Manager approvals need this install's journal key, which is not "
+                    "available (is the system keyring unlocked?)",
+                )
+            )
         try:
             self.pins.consume(approval)
         except PinError as exc:
             raise BackOfficeError(exc.message) from None
-        self.repo.record_event(
-            EventKind.APPROVAL,
-            operator=approval.manager,
-            terminal_id=self.terminal_id,
-            payment=payment.id,
-            request_id=payment.payment_request_id,
-            detail={"action": action, "approved_at": approval.granted_at.isoformat()},
-        )
+        try:
+            self.repo.record_approval(
+                action,
+                payment,
+                request_id,
+                amount,
+                manager=approval.manager,
+                terminal_id=self.terminal_id,
+                approved_at=approval.granted_at,
+            )
+        except DomainError as exc:
+            raise BackOfficeError(exc.user_message) from None
 
     def _load(self, payment: Payment | int) -> Payment:
         pid = payment if isinstance(payment, int) else payment.id
@@ -169,8 +186,8 @@ class BackOfficeService:
         """Capture the full authorised amount."""
         say = progress or (lambda _stage: None)
         p = self.check_capture(payment)
-        self._consume(approval, "capture", p)
         request_id = new_request_id("CAP")
+        self._consume(approval, "capture", p, request_id, p.amount)
         say("journaling")
         try:
             capture = self.repo.record_capture_intent(
@@ -216,7 +233,7 @@ class BackOfficeService:
         """Void a hold (or close a payment whose result never came)."""
         say = progress or (lambda _stage: None)
         p = self.check_cancel(payment)
-        self._consume(approval, "cancel", p)
+        self._consume(approval, "cancel", p, p.payment_request_id, p.amount)
         say("journaling")
         self.in_flight.add(p.id)
         try:
@@ -240,6 +257,10 @@ class BackOfficeService:
         if after.status is PaymentStatus.CANCELLED:
             return OperationResult(
                 after, True, UserText("cancel.done", "Cancelled: the hold is released.")
+            )
+        if after.result_code == NO_VALID_APPROVAL:
+            return OperationResult(
+                after, False, _refused_no_approval(), result_code=NO_VALID_APPROVAL
             )
         if after.status is PaymentStatus.CANCEL_PENDING:
             self._pending(after)
@@ -311,9 +332,12 @@ class BackOfficeService:
                     limit=256,
                 )
             )
+        card_data = card_data_problem("reason", reason)
+        if card_data is not None:  # the reason is journaled and sent to Antom in clear
+            raise BackOfficeError(card_data)
         p = self.check_refund(payment, amount)
-        self._consume(approval, "refund", p)
         request_id = new_request_id("RFD")
+        self._consume(approval, "refund", p, request_id, amount)
         say("journaling")
         try:
             refund = self.repo.record_refund_intent(
@@ -355,6 +379,10 @@ class BackOfficeService:
                 else UserText("refund.done", "Refunded {amount}.", amount=amount)
             )
             return OperationResult(after, True, done, request_id)
+        if op.status is OperationStatus.FAILED and op.result_code == NO_VALID_APPROVAL:
+            return OperationResult(
+                after, False, _refused_no_approval(), request_id, NO_VALID_APPROVAL
+            )
         if op.status is OperationStatus.FAILED:
             # Antom's words (English), or the code; a translated UI shows ours for the code
             reason: str = op.result_code or ""
@@ -385,3 +413,10 @@ class BackOfficeService:
         """Payments of one order that hold money: more than one is a double charge to cancel
         or refund."""
         return self.repo.successful_payments_for_order(reference_order_id)
+
+
+def _refused_no_approval() -> str:
+    return UserText(
+        "approval.refused_no_valid",
+        "Refused: no valid approval. Nothing was sent to Antom; the attempt is journaled.",
+    )

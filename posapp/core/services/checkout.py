@@ -43,6 +43,7 @@ from posapp.core.services.validation import (
     check_amount,
     check_billing,
     check_card,
+    check_no_card_data,
     check_reference,
     latin_warnings,
 )
@@ -254,6 +255,7 @@ class CheckoutService:
                     limit=256,
                 ),
             )
+        check_no_card_data("description", description)
         check_card(request.card, self.clock.now().date())
         check_billing(request.billing)
         billing = request.billing or Billing()

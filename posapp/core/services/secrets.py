@@ -24,6 +24,9 @@ _CLIENT_ID = "client_id"
 _PRIVATE_KEY = "merchant_private_key"
 _PUBLIC_KEY = "antom_public_key"
 ENVIRONMENTS = ("sandbox", "production")
+_PIN_SERVICE = "pin"  # service "posapp/pin": the manager PIN record per till
+# per-install secrets (not per environment) live under service "posapp/install"
+INSTALL_SERVICE = "install"
 
 
 class SecretStoreError(Exception):
@@ -114,6 +117,18 @@ class SecretStore(Protocol):
         """Where secrets live, for the settings screen and `posapp doctor`."""
         ...
 
+    # The manager PIN record (posapp.core.services.pin): one JSON text per till name.
+    def load_pin_record(self, name: str) -> str | None: ...
+
+    def save_pin_record(self, name: str, text: str) -> None: ...
+
+    def delete_pin_record(self, name: str) -> None: ...
+    def load_install_secret(self, name: str) -> str | None:
+        """A per-install secret (the journal key), or None when none is stored."""
+        ...
+
+    def save_install_secret(self, name: str, value: str) -> None: ...
+
 
 def _check_environment(environment: str) -> str:
     env = str(environment)
@@ -127,7 +142,17 @@ class MemorySecretStore:
 
     def __init__(self) -> None:
         self._items: dict[str, Credentials] = {}
+        self._pins: dict[str, str] = {}
+        self._install: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def load_install_secret(self, name: str) -> str | None:
+        with self._lock:
+            return self._install.get(name)
+
+    def save_install_secret(self, name: str, value: str) -> None:
+        with self._lock:
+            self._install[name] = value
 
     def load(self, environment: str) -> Credentials | None:
         with self._lock:
@@ -143,6 +168,18 @@ class MemorySecretStore:
 
     def describe(self) -> str:
         return "memory (not persisted)"
+
+    def load_pin_record(self, name: str) -> str | None:
+        with self._lock:
+            return self._pins.get(name)
+
+    def save_pin_record(self, name: str, text: str) -> None:
+        with self._lock:
+            self._pins[name] = text
+
+    def delete_pin_record(self, name: str) -> None:
+        with self._lock:
+            self._pins.pop(name, None)
 
 
 class KeyringSecretStore:
@@ -212,6 +249,18 @@ class KeyringSecretStore:
             ) from None
         return value if isinstance(value, str) else None
 
+    def load_install_secret(self, name: str) -> str | None:
+        return self._get(f"{self._prefix}/{INSTALL_SERVICE}", name)
+
+    def save_install_secret(self, name: str, value: str) -> None:
+        backend = self._keyring()
+        try:
+            backend.set_password(f"{self._prefix}/{INSTALL_SERVICE}", name, value)
+        except Exception as exc:  # noqa: BLE001 - every backend error means "not usable"
+            raise SecretStoreUnavailable(
+                f"the system keyring refused to store {name} ({type(exc).__name__}: {exc})"
+            ) from None
+
     def load(self, environment: str) -> Credentials | None:
         service = self._service(environment)
         client_id = self._get(service, _CLIENT_ID)
@@ -250,6 +299,29 @@ class KeyringSecretStore:
                     raise SecretStoreUnavailable(
                         f"the system keyring could not delete the keys ({exc})"
                     ) from None
+
+    # -- the manager PIN record: service "posapp/pin", one entry per till name -----------------
+    def load_pin_record(self, name: str) -> str | None:
+        return self._get(f"{self._prefix}/{_PIN_SERVICE}", name)
+
+    def save_pin_record(self, name: str, text: str) -> None:
+        backend = self._keyring()
+        try:
+            backend.set_password(f"{self._prefix}/{_PIN_SERVICE}", name, text)
+        except Exception as exc:  # noqa: BLE001 - every backend error means "not usable"
+            raise SecretStoreUnavailable(
+                f"the system keyring refused to store the PIN record ({type(exc).__name__})"
+            ) from None
+
+    def delete_pin_record(self, name: str) -> None:
+        backend = self._keyring()
+        try:
+            backend.delete_password(f"{self._prefix}/{_PIN_SERVICE}", name)
+        except Exception as exc:  # noqa: BLE001
+            if "PasswordDelete" not in type(exc).__name__:
+                raise SecretStoreUnavailable(
+                    f"the system keyring could not delete the PIN record ({exc})"
+                ) from None
 
     def describe(self) -> str:
         try:

@@ -10,6 +10,15 @@ Re-sending: an operation whose request id Antom does not know is sent again unde
 id (captureRequestId, refundRequestId; a cancel has no id and is idempotent). Nothing is
 ever re-sent under a new id here: a payment that never reached Antom becomes NOT_SENT and
 waits for the cashier.
+
+Approvals: ``send_capture``, ``send_refund`` and ``resend_cancel`` are the only places a
+capture, refund or cancel leaves the till (the back office, the poller, recovery and the
+re-sends above all come through them). Each sends only when a manager approval journaled
+for it verifies under the install's journal key and names the same action, payment,
+request id and amount (``JournalRepository.approval_problem``). Anything else (a row added
+with a SQLite tool, an approval for another amount) is never sent: it is journaled as a
+SECURITY event ("no valid approval"), and the operation fails with NO_VALID_APPROVAL (a
+cancel: the payment goes back to AUTHORISED), which the Orders screen shows.
 """
 
 from __future__ import annotations
@@ -63,11 +72,17 @@ from posapp.core.domain import (
     Refund,
 )
 from posapp.core.journal.repository import JournalRepository, StaleRecord
+from posapp.core.money import Money
+from posapp.core.services.duplicates import DuplicateWatch
 from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
 
 SYSTEM = "system"
+NO_VALID_APPROVAL = "NO_VALID_APPROVAL"  # result code of an operation refused here
+NO_VALID_APPROVAL_REASON = "no valid approval"  # the SECURITY event's reason (English)
+# what the Orders screen shows for it (result message of the payment and the operation)
+REFUSED_NO_APPROVAL = UserText("approval.refused_line", "refused: no valid approval")
 
 _Q = TypeVar("_Q", CaptureRequest, RefundRequest)
 _R = TypeVar("_R", CaptureResponse, RefundResponse)
@@ -252,6 +267,7 @@ class Settler:
         self.terminal_id = terminal_id
         self._listeners: list[ChangeCallback] = [on_change] if on_change else []
         self._listeners_lock = threading.Lock()
+        self.duplicates = DuplicateWatch(repo, terminal_id)
 
     # -- change listeners ------------------------------------------------------------------
     def subscribe(self, callback: ChangeCallback) -> Callable[[], None]:
@@ -393,24 +409,43 @@ class Settler:
                     )
                 return current
             try:
-                moved = self.repo.transition(
-                    payment.id,
-                    goal,
-                    operator=operator,
-                    terminal_id=self.terminal_id,
-                    update=update,
-                    reason=reason,
-                    expected_version=current.version,
-                )
+                # one transaction with the duplicate check: a stop in between cannot lose it
+                with self.repo.transaction():
+                    moved = self.repo.transition(
+                        payment.id,
+                        goal,
+                        operator=operator,
+                        terminal_id=self.terminal_id,
+                        update=update,
+                        reason=reason,
+                        expected_version=current.version,
+                    )
+                    doubled = self._check_duplicates(moved, current, reason)
             except StaleRecord:
                 continue  # moved between our read and our write: decide again
             except IllegalTransition:
                 return self.repo.get_payment(payment.id) or current
             if moved.version != current.version:
                 self.notify(moved)
+            for other in doubled:  # the order's other payments: marked on every screen
+                self.notify(other)
             return moved
         log.warning("payment %s kept changing; %s not applied", payment.id, reason)
         return self.repo.get_payment(payment.id) or current
+
+    def _check_duplicates(self, moved: Payment, before: Payment, reason: str) -> list[Payment]:
+        """Journal (once) a second successful payment for ``moved``'s order when it just
+        became successful; the order's other payments when it did, else nothing."""
+        if moved.status is before.status or not moved.status.holds_money:
+            return []
+        try:
+            if self.duplicates.check(moved, source=reason) is None:
+                return []
+            others = self.repo.successful_payments_for_order(moved.reference_order_id)
+        except Exception:  # never let the check stop a settlement
+            log.exception("the duplicate check for payment %s failed", moved.id)
+            return []
+        return [p for p in others if p.id != moved.id]
 
     def _op_update(
         self,
@@ -446,6 +481,56 @@ class Settler:
         after = self.repo.get_payment(before.payment)
         if after is not None:
             self.notify(after)
+
+    # -- approvals -------------------------------------------------------------------------
+    def approved(self, action: str, payment: Payment, request_id: str, amount: Money) -> bool:
+        """Whether ``action`` may be sent: a journaled approval verifies for it. If not, a
+        SECURITY event says so (the caller then refuses the operation)."""
+        problem = self.repo.approval_problem(action, payment, request_id, amount)
+        if problem is None:
+            return True
+        log.warning(
+            "%s %s of payment %s refused: no valid approval (%s)",
+            action,
+            request_id,
+            payment.id,
+            problem,
+        )
+        self.repo.record_event(
+            EventKind.SECURITY,
+            operator=SYSTEM,
+            terminal_id=self.terminal_id,
+            payment=payment.id,
+            api=action,
+            request_id=request_id,
+            detail={
+                "reason": NO_VALID_APPROVAL_REASON,
+                "action": action,
+                "amount": amount.to_antom(),
+                "problem": problem,
+            },
+        )
+        return False
+
+    def _refuse_operation(self, kind: str, payment: Payment, request_id: str) -> None:
+        """Close a refused capture / refund (never sent) and say so on its payment."""
+        self._op_update(
+            kind,
+            request_id,
+            _O.FAILED,
+            OperationUpdate(
+                result_code=NO_VALID_APPROVAL,
+                result_status="F",
+                result_message=str(REFUSED_NO_APPROVAL),
+            ),
+        )
+        current = self.repo.get_payment(payment.id) or payment
+        self.move(
+            current,
+            None,
+            PaymentUpdate(result_code=NO_VALID_APPROVAL, result_message=str(REFUSED_NO_APPROVAL)),
+            reason=str(REFUSED_NO_APPROVAL),
+        )
 
     # -- pay -------------------------------------------------------------------------------
     def apply_pay(self, payment: Payment, response: PayResponse, *, operator: str) -> Payment:
@@ -627,6 +712,9 @@ class Settler:
                     "This payment is still being checked; capture it in a moment.",
                 ),
             )
+        if not self.approved("capture", payment, capture.capture_request_id, capture.amount):
+            self._refuse_operation("capture", payment, capture.capture_request_id)
+            return self.repo.get_capture(capture.capture_request_id) or capture
         request = CaptureRequest(capture.capture_request_id, payment.payment_id, capture.amount)
         response = self._send_operation(
             "capture", request, capture.status, self.client.capture, payment, operator
@@ -729,6 +817,13 @@ class Settler:
 
     # -- cancel ----------------------------------------------------------------------------
     def resend_cancel(self, payment: Payment, *, operator: str = SYSTEM) -> Payment:
+        if not self.approved("cancel", payment, payment.payment_request_id, payment.amount):
+            current = self.repo.get_payment(payment.id) or payment
+            update = PaymentUpdate(
+                result_code=NO_VALID_APPROVAL, result_message=str(REFUSED_NO_APPROVAL)
+            )
+            target = _P.AUTHORISED if current.status is _P.CANCEL_PENDING else None
+            return self.move(current, target, update, reason=str(REFUSED_NO_APPROVAL))
         request = CancelRequest(
             payment_id=payment.payment_id,
             payment_request_id=None if payment.payment_id else payment.payment_request_id,
@@ -786,6 +881,9 @@ class Settler:
                 f"payment {payment.id} has no Antom paymentId",
                 user_message=UserText("refund.not_yet", "This payment cannot be refunded yet."),
             )
+        if not self.approved("refund", payment, refund.refund_request_id, refund.amount):
+            self._refuse_operation("refund", payment, refund.refund_request_id)
+            return self.repo.get_refund(refund.refund_request_id) or refund
         request = RefundRequest(
             refund.refund_request_id,
             payment.payment_id,

@@ -16,6 +16,7 @@ from datetime import date
 from posapp.core.cards import (
     CardDetails,
     CardError,
+    has_card_data,
     luhn_ok,
     pan_lengths,
     parse_expiry,
@@ -34,7 +35,6 @@ MAX_CITY = 32
 MAX_STATE = 8
 MAX_ZIP = 32
 _ID_CHARS = re.compile(r"[A-Za-z0-9_.:\-]+")
-_DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
 
 
 class CheckoutInputError(ValueError):
@@ -113,6 +113,11 @@ _LABELS = {
     "city": UserText("field.city", "city"),
     "state": UserText("field.state", "state"),
     "zip_code": UserText("field.postal_code", "postal code"),
+    "description": UserText("field.description", "description"),
+    "reason": UserText("field.refund_reason", "refund reason"),
+    "merchant_name": UserText("field.store_name", "store name"),
+    "terminal_id": UserText("field.terminal_id", "terminal id"),
+    "payment_redirect_url": UserText("field.return_page", "return page"),
 }
 
 
@@ -137,6 +142,34 @@ def _check_text(field: str, value: str, limit: int, *, required: bool = False) -
                 "input.control_characters", "The {field} contains control characters", field=label
             ),
         )
+    check_no_card_data(field, value)
+
+
+def card_data_problem(field: str, value: str) -> UserText | None:
+    """The message for ``field`` (a key of the field labels: reference, description, names,
+    address lines, refund reason) when ``value`` holds a card number or magnetic stripe track
+    data, else None. The services refuse such text and the screens show this next to the field:
+    free text is journaled and sent in clear, card data never is."""
+    if not has_card_data(value):
+        return None
+    if field == "reference":
+        return UserText(
+            "reference.card_number",
+            "The order reference looks like a card number: use another one",
+        )
+    return UserText(
+        "input.card_data",
+        "The {field} looks like card data (a card number or magnetic stripe track): remove it; "
+        "if it is not a card number, split the digits with a letter or a slash",
+        field=_LABELS[field],
+    )
+
+
+def check_no_card_data(field: str, value: str) -> None:
+    """CheckoutInputError for ``field`` when ``value`` holds card data."""
+    message = card_data_problem(field, value)
+    if message is not None:
+        raise CheckoutInputError(field, message)
 
 
 def check_card(card: CardDetails, today: date) -> None:
@@ -186,14 +219,6 @@ def check_amount(amount: Money, currency: str | None = None) -> None:
         raise CheckoutInputError("amount", exc.args[0]) from None
 
 
-def looks_like_card_number(text: str) -> bool:
-    """A run of 12-19 digits (spaces or dashes allowed between) that passes Luhn."""
-    for match in _DIGIT_RUN.finditer(text):
-        if luhn_ok(re.sub(r"[ -]", "", match.group(0))):
-            return True
-    return False
-
-
 def check_reference(reference: str) -> None:
     _check_text("reference", reference, MAX_REFERENCE, required=True)
     if not _ID_CHARS.fullmatch(reference):
@@ -204,15 +229,8 @@ def check_reference(reference: str) -> None:
                 "The order reference may hold letters, digits and - _ . : only",
             ),
         )
-    if looks_like_card_number(reference):
-        # Card numbers never go into fields that are stored and sent in clear.
-        raise CheckoutInputError(
-            "reference",
-            UserText(
-                "reference.card_number",
-                "The order reference looks like a card number: use another one",
-            ),
-        )
+    # Card numbers never go into fields that are stored and sent in clear.
+    check_no_card_data("reference", reference)
 
 
 def check_billing(billing: Billing | None) -> None:

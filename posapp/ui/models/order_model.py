@@ -62,6 +62,7 @@ class Role(IntEnum):
     URGENCY = Qt.ItemDataRole.UserRole + 2  # Urgency of a held authorisation, or None
     LOADED = Qt.ItemDataRole.UserRole + 3  # False while the row is still being fetched
     PAYMENT_ID = Qt.ItemDataRole.UserRole + 4
+    DUPLICATE = Qt.ItemDataRole.UserRole + 5  # True: its order has another successful payment
 
 
 class Urgency(IntEnum):
@@ -87,6 +88,7 @@ class OrderQuery:
     until: datetime | None = None  # exclusive
     text: str = ""  # order reference, last 4 digits or paymentId
     held: bool = False  # authorised and not yet captured, sorted by time left
+    duplicates: bool = False  # the successful payments of orders paid more than once
 
 
 class OrderSource(Protocol):
@@ -151,9 +153,10 @@ _PAYMENT, _STATUS, _URGENCY, _LOADED, _PAYMENT_ID = (
     int(Role.LOADED),
     int(Role.PAYMENT_ID),
 )
+_DUPLICATE = int(Role.DUPLICATE)
 _SERVED = frozenset(
     {_DISPLAY, _ACCESSIBLE, _BACKGROUND, _TOOLTIP, _ALIGNMENT, _PAYMENT, _STATUS}
-    | {_URGENCY, _LOADED, _PAYMENT_ID}
+    | {_URGENCY, _LOADED, _PAYMENT_ID, _DUPLICATE}
 )
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -195,6 +198,9 @@ class OrderTableModel(QAbstractTableModel):
         self._in_flight: set[int] = set()
         self._layout = 0  # bumped when live inserts move rows
         self._row_of: dict[int, int] = {}  # local payment id -> row, for cached rows
+        # orders with more than one successful payment, and how many (their rows' badge)
+        self._duplicate_orders: frozenset[str] = frozenset()
+        self._duplicate_counts: dict[str, int] = {}
         self._headers = [
             self.tr("Time"),
             self.tr("Order"),
@@ -293,6 +299,8 @@ class OrderTableModel(QAbstractTableModel):
                 return PLACEHOLDER if col == 0 else None
             return False if role == _LOADED else None
         payment = block.rows[offset]
+        if role == _ACCESSIBLE and col == Column.ORDER and self._is_duplicate(payment):
+            return self.tr("{0}, duplicate").format(pf.order_reference(payment))
         if role == _DISPLAY or role == _ACCESSIBLE:
             if col == Column.TIME_LEFT:
                 return self._time_left_text(payment)  # moves with the clock: never cached
@@ -308,6 +316,8 @@ class OrderTableModel(QAbstractTableModel):
             return pf.payment_id(payment)
         if role == _LOADED:
             return True
+        if role == _DUPLICATE:
+            return self._is_duplicate(payment)
         if role == _URGENCY:
             return self._urgency(payment)
         if role == _BACKGROUND:
@@ -328,6 +338,8 @@ class OrderTableModel(QAbstractTableModel):
                 return pf.status_explained(payment)
             if col == Column.TIME:
                 return pf.format_time(pf.created_at(payment))
+            if col == Column.ORDER and self._is_duplicate(payment):
+                return self.duplicate_tooltip()
             return None
         if role == _ALIGNMENT and col == Column.AMOUNT:
             return _RIGHT
@@ -376,6 +388,60 @@ class OrderTableModel(QAbstractTableModel):
         except Exception:  # like data(): a bad row shows blank
             log.exception("order model status_cell() failed for row %s", row)
             return "", ""
+
+    # -- duplicates (more than one successful payment for one order) ---------------------
+    def set_duplicate_orders(self, references: Iterable[str] | dict[str, int]) -> None:
+        """The orders whose rows carry the duplicate badge (with their number of successful
+        payments, else 2); repaints the rows that change."""
+        counts = dict(references) if isinstance(references, dict) else dict.fromkeys(references, 2)
+        if counts == self._duplicate_counts:
+            return
+        new = frozenset(counts)
+        changed = {
+            r
+            for r in new | self._duplicate_orders
+            if counts.get(r) != self._duplicate_counts.get(r)
+        }
+        self._duplicate_orders = new
+        self._duplicate_counts = counts
+        rows = [
+            row
+            for block_no, block in self._blocks.items()
+            for offset, p in enumerate(block.rows)
+            if pf.order_reference(p) in changed
+            for row in (block_no * self.BLOCK + offset,)
+        ]
+        for row in rows:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, COLUMN_COUNT - 1))
+
+    @property
+    def duplicate_orders(self) -> frozenset[str]:
+        return self._duplicate_orders
+
+    @property
+    def duplicate_counts(self) -> dict[str, int]:
+        """Each doubled order's number of successful payments."""
+        return dict(self._duplicate_counts)
+
+    def _is_duplicate(self, payment: Any) -> bool:
+        return bool(self._duplicate_orders) and pf.is_duplicate(payment, self._duplicate_orders)
+
+    def is_duplicate_row(self, row: int) -> bool:
+        """A loaded row whose order has more than one successful payment (for the badge)."""
+        payment = self.payment_at(row)
+        return payment is not None and self._is_duplicate(payment)
+
+    def duplicate_badge(self, row: int) -> str:
+        """The badge's words: how many times the row's order was paid ("×2")."""
+        payment = self.payment_at(row)
+        count = self._duplicate_counts.get(pf.order_reference(payment), 2) if payment else 2
+        return self.tr("×{0}").format(count)
+
+    def duplicate_tooltip(self) -> str:
+        return self.tr(
+            "This order has more than one successful payment: a manager can give the extra "
+            "one back (Undo duplicate)"
+        )
 
     def _texts(self, payment: Any) -> tuple[str, ...]:
         return tuple(self._display(payment, c) for c in range(COLUMN_COUNT))

@@ -58,12 +58,24 @@ class JournalOrderSource:
     after 7 days, so it stays small) is read once and kept until the journal changes.
     """
 
-    def __init__(self, repo: JournalRepository, now: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        repo: JournalRepository,
+        now: Callable[[], datetime] | None = None,
+        duplicates: Callable[[], list[Payment]] | None = None,
+    ) -> None:
         self.repo = repo
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._held_cache: tuple[OrderQuery, int, float, list[Payment]] | None = None
         self._released_cache: tuple[int, float, list[Payment]] | None = None
+        # the successful payments of orders paid more than once (DuplicateService)
+        self._duplicates = duplicates or (lambda: [])
+
+    def _duplicate_rows(self, query: OrderQuery) -> list[Payment]:
+        """The Duplicates list: a few rows (an anomaly), read whole and filtered here."""
+        plain = OrderQuery(since=query.since, until=query.until, text=query.text)
+        return [p for p in self._duplicates() if pf.matches(p, plain)]
 
     def _recently_released(self) -> list[Payment]:
         """Holds that lapsed within RELEASED_SHOWN, by deadline (a short, cached list)."""
@@ -128,6 +140,8 @@ class JournalOrderSource:
         return rows
 
     def count(self, query: OrderQuery) -> int:
+        if query.duplicates:
+            return len(self._duplicate_rows(query))
         if query.held:
             if self._plain_held(query):
                 held = self.repo.count_by_status().get(PaymentStatus.AUTHORISED, 0)
@@ -149,6 +163,8 @@ class JournalOrderSource:
         before: Any = None,
     ) -> list[Payment]:
         limit = max(1, min(limit, MAX_PAGE_SIZE))
+        if query.duplicates:
+            return _rows_around(self._duplicate_rows(query), offset, limit, after, before)
         if query.held:
             return self._held_window(query, offset, limit, after, before)
         flt = to_filter(query)
@@ -176,18 +192,24 @@ class JournalOrderSource:
             start = (-1, -1) if after is None else (after.deadline_ms, after.id)
             lapsed = [p for p in self._recently_released() if held_order(p) > start]
             return sorted([*held, *lapsed], key=held_order)[:limit]
-        rows = self._held(query)
-        keys = {p.id: i for i, p in enumerate(rows)}
-        if after is not None and after.id in keys:
-            start = keys[after.id] + 1
-            return rows[start : start + limit]
-        if before is not None and before.id in keys:
-            end = keys[before.id]
-            return rows[max(0, end - limit) : end]
-        return rows[offset : offset + limit]
+        return _rows_around(self._held(query), offset, limit, after, before)
 
     def get(self, key: int) -> Payment | None:
         return self.repo.get_payment(key)
+
+
+def _rows_around(
+    rows: list[Payment], offset: int, limit: int, after: Any, before: Any
+) -> list[Payment]:
+    """A window of a list read whole: right after / before a key row, else by position."""
+    keys = {p.id: i for i, p in enumerate(rows)}
+    if after is not None and after.id in keys:
+        start = keys[after.id] + 1
+        return rows[start : start + limit]
+    if before is not None and before.id in keys:
+        end = keys[before.id]
+        return rows[max(0, end - limit) : end]
+    return rows[offset : offset + limit]
 
 
 def held_cursor(payment: Payment) -> HeldCursor:
@@ -221,10 +243,15 @@ class OrdersBackend:
         *,
         merchant: str = "",
         now: Callable[[], datetime] | None = None,
+        duplicates: Any = None,
     ) -> None:
         self.repo = repo
         self._now = now or (lambda: datetime.now(UTC))
-        self.source = JournalOrderSource(repo, self._now)
+        # DuplicateService: orders with more than one successful payment, and their undo
+        self.duplicates = duplicates
+        self.source = JournalOrderSource(
+            repo, self._now, duplicates.open_payments if duplicates is not None else None
+        )
         self.actions = actions
         self.merchant = merchant
 
@@ -292,6 +319,26 @@ class OrdersBackend:
         result = self.actions.refund(payment, amount, approval, reason=reason, progress=progress)
         return as_action_result(result)
 
+    # -- duplicates (more than one successful payment for one order) ---------------------
+    def duplicate_orders(self) -> dict[str, int]:
+        """Orders that still have more than one successful payment, with how many."""
+        counts: dict[str, int] = {}
+        if self.duplicates is not None:
+            for p in self.duplicates.open_payments():
+                counts[p.reference_order_id] = counts.get(p.reference_order_id, 0) + 1
+        return counts
+
+    def duplicate_order(self, reference_order_id: str) -> Any:
+        """The order's successful payments (DuplicateOrder), or None if no longer doubled."""
+        return None if self.duplicates is None else self.duplicates.order(reference_order_id)
+
+    def undo_duplicate(
+        self, payment: Payment, pin: Any, progress: Progress | None = None
+    ) -> ActionResult:
+        """Cancel (held) or refund in full (captured) one payment of a doubled order."""
+        approval = self._approval(pin)
+        return as_action_result(self.duplicates.undo(payment, approval, progress=progress))
+
 
 def as_action_result(result: Any) -> ActionResult:
     """The back-office service's OperationResult (ok True / False / None) as shown."""
@@ -310,4 +357,13 @@ def can_cancel(payment: Payment) -> bool:
 def can_refund(payment: Payment) -> bool:
     return payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED) and (
         payment.refundable.minor > 0
+    )
+
+
+def can_undo_duplicate(payment: Payment, duplicate_orders: frozenset[str] | set[str]) -> bool:
+    """One payment of an order paid more than once, in a state the undo can give back."""
+    return pf.is_duplicate(payment, duplicate_orders) and payment.status in (
+        PaymentStatus.AUTHORISED,
+        PaymentStatus.CAPTURED,
+        PaymentStatus.PARTIALLY_REFUNDED,
     )

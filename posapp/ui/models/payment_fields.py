@@ -14,7 +14,8 @@ from PySide6.QtCore import QCoreApplication
 from posapp.core.cards import MaskedCard
 from posapp.core.domain import PaymentStatus
 from posapp.core.money import Money
-from posapp.ui.i18n import result_words
+from posapp.core.services.settle import NO_VALID_APPROVAL, REFUSED_NO_APPROVAL
+from posapp.ui.i18n import result_words, service_text
 
 if TYPE_CHECKING:
     from posapp.ui.models.order_model import OrderQuery
@@ -157,7 +158,9 @@ TONES: dict[PaymentStatus, str] = {
 def status_explained(payment: Any) -> str:
     label = status_label(payment)
     message, code = payment.result_message, payment.result_code
-    if code and message:
+    if code == NO_VALID_APPROVAL:
+        message = service_text(REFUSED_NO_APPROVAL)  # never sent: our words, not Antom's
+    elif code and message:
         # Antom's words for the code in the English UI, ours in a translated one
         message = result_words(code, message)
     if message and code:
@@ -212,10 +215,18 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def is_duplicate(payment: Any, duplicate_orders: frozenset[str] | set[str]) -> bool:
+    """A payment holding money for an order that has more than one successful payment."""
+    value = status(payment)
+    return value is not None and value.holds_money and order_reference(payment) in duplicate_orders
+
+
 def matches(payment: Any, query: OrderQuery) -> bool:
     """Whether a payment belongs in a list with this query (for live inserts)."""
     if query.held and not is_held(payment):
         return False
+    if query.duplicates:
+        return False  # the Duplicates list is read again when the set of duplicates changes
     if query.statuses and status(payment) not in query.statuses:
         return False
     created = created_at(payment)

@@ -39,6 +39,7 @@ from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
 from posapp.core.journal.errors import JournalError
 from posapp.core.money import Money, MoneyError
+from posapp.core.services.validation import card_data_problem
 from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import (
     BillingAddress,
@@ -530,6 +531,26 @@ class NewPaymentView(QWidget):
                 )
             if billing.is_empty():
                 billing = None
+
+        # Free text is journaled and sent in clear: a card number or swiped track data typed
+        # (or scanned) into it is refused next to its field, as the services refuse it.
+        free_text = [
+            ("reference", self.reference),
+            ("description", self.description),
+            ("first_name", self.first_name),
+            ("last_name", self.last_name),
+        ]
+        if self.billing_check.isChecked():
+            free_text += [
+                ("address1", self.address1),
+                ("city", self.city),
+                ("state", self.state),
+                ("zip_code", self.zip_code),
+            ]
+        for field, edit in free_text:
+            card_data = card_data_problem(field, edit.text())
+            if card_data is not None:
+                problems.append((field, edit, service_text(card_data)))
 
         if problems:
             seen: set[str] = set()

@@ -69,12 +69,19 @@ from posapp.ui.i18n import user_error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.csv_export import export_csv
 from posapp.ui.models.order_model import Column, OrderQuery, OrderTableModel
-from posapp.ui.models.orders_backend import OrdersBackend, can_cancel, can_capture, can_refund
+from posapp.ui.models.orders_backend import (
+    OrdersBackend,
+    can_cancel,
+    can_capture,
+    can_refund,
+    can_undo_duplicate,
+)
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.views import receipt as receipts
 from posapp.ui.views.batch_dialog import BatchAction, BatchDialog
 from posapp.ui.views.cancel_dialog import CancelDialog
 from posapp.ui.views.capture_dialog import CaptureDialog
+from posapp.ui.views.duplicate_dialog import DuplicateDialog
 from posapp.ui.views.payment_details import PaymentDetails
 from posapp.ui.views.pin_dialog import ActionResult
 from posapp.ui.views.refund_dialog import RefundDialog
@@ -113,9 +120,12 @@ class OrderCellDelegate(QStyledItemDelegate):
             if tint is not None:
                 painter.fillRect(option.rect, tint)
             colour = palette.text().color()
+        rect = option.rect.adjusted(4, 0, -4, 0)
+        if col == Column.ORDER and self._model.is_duplicate_row(index.row()):
+            badge = self._model.duplicate_badge(index.row())
+            rect.setRight(rect.right() - _paint_badge(painter, option, badge) - 4)
         if not text:
             return
-        rect = option.rect.adjusted(4, 0, -4, 0)
         # Elided and laid out once per text and width, then drawn as static text: the same
         # strings come back on every repaint.
         key = (text, rect.width(), option.font.key().__hash__())
@@ -203,6 +213,34 @@ class StatusPillDelegate(QStyledItemDelegate):
 
 
 _PILLS: dict[str, tuple[QColor, QColor]] = {}
+DUPLICATE_BADGE = (QColor("#b45309"), QColor("#ffffff"))  # amber, like other warnings
+
+
+def _paint_badge(painter: QPainter, option: QStyleOptionViewItem, text: str) -> int:
+    """The duplicate badge ("×2") at the right end of an order cell; the width it took."""
+    font = QFont(option.font)
+    font.setBold(True)
+    font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
+    metrics = QFontMetrics(font)
+    width = metrics.horizontalAdvance(text) + 10
+    height = min(metrics.height() + 2, option.rect.height() - 4)
+    rect = QRectF(
+        option.rect.right() - 4 - width,
+        option.rect.top() + (option.rect.height() - height) / 2,
+        width,
+        height,
+    )
+    bg, fg = DUPLICATE_BADGE
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(bg)
+    painter.drawRoundedRect(rect, 3, 3)
+    painter.setPen(QPen(fg))
+    painter.setFont(font)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
+    return width
 
 
 def _bold_metrics(widget: QWidget) -> QFontMetrics:
@@ -224,6 +262,7 @@ def _pill_colours(status: str) -> tuple[QColor, QColor]:
 
 
 PERIODS = ("all", "today", "7d", "30d", "custom")
+DUPLICATES_TAB = 2  # after All orders and Held
 
 
 class OrdersView(QWidget):
@@ -237,6 +276,7 @@ class OrdersView(QWidget):
     action_finished = Signal(object)
     exported = Signal(str, int)
     payment_changed = Signal(object)
+    duplicates_changed = Signal(int)  # orders with more than one successful payment
 
     FOLLOW_MS = 1000  # how often the audit log is checked for changes
     FOLLOW_SUBSCRIBED_MS = 4000  # ... when the backend also tells us of its own changes
@@ -259,6 +299,8 @@ class OrdersView(QWidget):
         )
         self._last_event_id: int | None = None
         self._following = False
+        self._duplicates_busy = False
+        self._duplicates_again = False
 
         self.model = OrderTableModel(
             self.backend.source, submit=self._submit, now=self.backend.now, parent=self
@@ -311,6 +353,7 @@ class OrdersView(QWidget):
         self._clock_timer.start()
 
         self.apply_filters()
+        self.refresh_duplicates()
         # Changes seen by the poller, the listener or a worker arrive at once through the
         # backend's subscription (on their own thread, re-emitted here as a queued signal);
         # the journal follower catches everything else (another window, a restart).
@@ -342,6 +385,14 @@ class OrdersView(QWidget):
         self.view_tabs.addTab(self.tr("Held"))
         self.view_tabs.setTabToolTip(
             1, self.tr("Authorised payments waiting for a capture, the least time left first")
+        )
+        self.view_tabs.addTab(self.tr("Duplicates"))
+        self.view_tabs.setTabToolTip(
+            DUPLICATES_TAB,
+            self.tr(
+                "Orders with more than one successful payment: give the extra one back "
+                "(Undo duplicate)"
+            ),
         )
         self.view_tabs.setAccessibleName(self.tr("Order list"))
         self.view_tabs.currentChanged.connect(lambda _i: self.apply_filters())
@@ -581,9 +632,16 @@ class OrdersView(QWidget):
             self.jump_to_end,
             "endButton",
         )
+        self.duplicate_button = button(
+            self.tr("&Undo duplicate…"),
+            self.tr("Give back the extra payment of an order paid twice (manager PIN)"),
+            self.undo_duplicate_selected,
+            "undoDuplicateButton",
+        )
         self.action_bar = QHBoxLayout()
         for b in (self.capture_button, self.cancel_button, self.refund_button, self.receipt_button):
             self.action_bar.addWidget(b)
+        self.action_bar.addWidget(self.duplicate_button)
         self.action_bar.addStretch(1)
         self.action_bar.addWidget(self.end_button)
         self.action_bar.addWidget(self.export_button)
@@ -601,6 +659,14 @@ class OrdersView(QWidget):
     @property
     def held_view(self) -> bool:
         return self.view_tabs.currentIndex() == 1
+
+    @property
+    def duplicates_view(self) -> bool:
+        return self.view_tabs.currentIndex() == DUPLICATES_TAB
+
+    def show_duplicates(self) -> None:
+        """Switch to the Duplicates list (the status bar's notice links here)."""
+        self.view_tabs.setCurrentIndex(DUPLICATES_TAB)
 
     def current_query(self) -> OrderQuery:
         status = self.status_filter.currentData()
@@ -621,19 +687,21 @@ class OrdersView(QWidget):
             since = datetime.combine(start.toPython(), time(), tzinfo=now.tzinfo)
             until = datetime.combine(end.toPython(), time(), tzinfo=now.tzinfo) + timedelta(days=1)
         held = self.held_view
+        duplicates = self.duplicates_view
         return OrderQuery(
             statuses=frozenset()
-            if (status is None or held)
+            if (status is None or held or duplicates)
             else frozenset({PaymentStatus(status)}),
             since=since.astimezone(UTC) if since else None,
             until=until.astimezone(UTC) if until else None,
             text=self.search.text().strip(),
             held=held,
+            duplicates=duplicates,
         )
 
     def apply_filters(self) -> None:
         self._filter_timer.stop()
-        self.status_filter.setEnabled(not self.held_view)
+        self.status_filter.setEnabled(not self.held_view and not self.duplicates_view)
         # In the Held list the time left is what matters: show it next to the time.
         header = self.table.horizontalHeader()
         header.moveSection(
@@ -659,7 +727,13 @@ class OrdersView(QWidget):
 
     def _on_count_changed(self, n: int) -> None:
         self.export_button.setEnabled(n > 0)
-        if self.held_view:
+        if self.duplicates_view:
+            text = (
+                self.tr("1 payment on orders paid more than once")
+                if n == 1
+                else self.tr("{0} payments on orders paid more than once").format(f"{n:,}")
+            )
+        elif self.held_view:
             text = (
                 self.tr("1 held authorisation")
                 if n == 1
@@ -755,6 +829,7 @@ class OrdersView(QWidget):
                 if payment.id == current.id and payment.version != current.version:
                     self.details.show_payment(payment)
         self._update_actions()
+        self.refresh_duplicates()
 
     def _newest_shown(self) -> datetime:
         """Only payments newer than the top row are inserted live (older ones are off screen
@@ -797,6 +872,9 @@ class OrdersView(QWidget):
         self.cancel_button.setEnabled(bool(selected) and all(can_cancel(p) for p in selected))
         self.refund_button.setEnabled(len(selected) == 1 and can_refund(selected[0]))
         self.receipt_button.setEnabled(len(selected) == 1 and bool(pf.payment_id(selected[0])))
+        self.duplicate_button.setEnabled(
+            len(selected) == 1 and can_undo_duplicate(selected[0], self.model.duplicate_orders)
+        )
         self.export_button.setEnabled(self.model.rowCount() > 0)
 
     def primary_action(self) -> None:
@@ -811,7 +889,12 @@ class OrdersView(QWidget):
 
     def _on_context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
-        for b in (self.capture_button, self.cancel_button, self.refund_button):
+        for b in (
+            self.capture_button,
+            self.cancel_button,
+            self.refund_button,
+            self.duplicate_button,
+        ):
             action = menu.addAction(b.text().replace("&", ""), b.click)
             action.setEnabled(b.isEnabled())
         menu.addSeparator()
@@ -850,6 +933,72 @@ class OrdersView(QWidget):
             return None
         return self._open(RefundDialog(selected[0], self.backend, self._runner, self))
 
+    # -- duplicates (more than one successful payment for one order) ---------------------
+    def refresh_duplicates(self) -> None:
+        """Ask the worker which orders still have more than one successful payment."""
+        if self._duplicates_busy:
+            self._duplicates_again = True
+            return
+        self._duplicates_busy = True
+        self._runner.run(
+            self.backend.duplicate_orders,
+            lane=Lane.NETWORK,
+            on_done=self._on_duplicates,
+            on_error=self._on_duplicates_failed,
+            owner=self,
+            label="duplicate orders",
+        )
+
+    def _on_duplicates(self, references: dict[str, int]) -> None:
+        self._duplicates_busy = False
+        before = self.model.duplicate_counts
+        self.model.set_duplicate_orders(references)
+        count = len(references)
+        self.view_tabs.setTabText(
+            DUPLICATES_TAB,
+            self.tr("Duplicates ({0})").format(count) if count else self.tr("Duplicates"),
+        )
+        if self.duplicates_view and references != before:
+            self.reload()
+        self._update_actions()
+        self.duplicates_changed.emit(count)
+        if self._duplicates_again:
+            self._duplicates_again = False
+            self.refresh_duplicates()
+
+    def _on_duplicates_failed(self, exc: BaseException) -> None:
+        self._duplicates_busy = False
+        log.warning("reading the duplicate orders failed: %s", exc)
+
+    def undo_duplicate_selected(self) -> Any:
+        """Open the undo dialog for the selected row's order (its payments read first)."""
+        selected = self.selected_payments()
+        if len(selected) != 1 or not can_undo_duplicate(selected[0], self.model.duplicate_orders):
+            return None
+        self.duplicate_button.setEnabled(False)
+        self._runner.run(
+            self.backend.duplicate_order,
+            selected[0].reference_order_id,
+            lane=Lane.NETWORK,
+            on_done=self._on_duplicate_order,
+            on_error=self._on_duplicate_order_failed,
+            owner=self,
+            label="duplicate order",
+        )
+        return True
+
+    def _on_duplicate_order(self, order: Any) -> None:
+        self._update_actions()
+        if order is None:  # given back meanwhile (another window, another till)
+            self.status_line.setText(self.tr("This order has only one successful payment now."))
+            self.refresh_duplicates()
+            return
+        self.duplicate_dialog = self._open(DuplicateDialog(order, self.backend, self._runner, self))
+
+    def _on_duplicate_order_failed(self, exc: BaseException) -> None:
+        self._update_actions()
+        self.status_line.setText(user_error_text(exc) or str(exc))
+
     def batch(self, action: BatchAction, payments: list[Any]) -> BatchDialog:
         dialog = BatchDialog(action, payments, self.backend, self._runner, self)
         dialog.row_finished.connect(lambda _row, result: self._on_action_finished(result))
@@ -862,6 +1011,7 @@ class OrdersView(QWidget):
             self.apply_changes([result.payment])
             self.flush_changes()  # the manager is looking at this row: no delay
         self.follow_changes()
+        self.refresh_duplicates()
         self.action_finished.emit(result)
 
     # -- receipts and export ------------------------------------------------------------
@@ -932,4 +1082,5 @@ def orders_backend_from(backend: Any) -> OrdersBackend:
         backend.backoffice,
         merchant=backend.settings.merchant_name,
         now=backend.clock.now,
+        duplicates=getattr(backend, "duplicates", None),
     )

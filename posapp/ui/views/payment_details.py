@@ -377,7 +377,37 @@ def describe_event(event: Event) -> str:
         return QCoreApplication.translate("PaymentDetails", "Refused: {0}").format(
             reason_words(str(detail.get("reason") or detail.get("message") or api))
         )
+    if event.kind is EventKind.DUPLICATE_FOUND:
+        payments = detail.get("payments")
+        return QCoreApplication.translate(
+            "PaymentDetails", "Order {0} now has {1} successful payments (duplicate)"
+        ).format(
+            detail.get("reference_order_id", ""),
+            len(payments) if isinstance(payments, list) else "?",
+        )
+    if event.kind is EventKind.DUPLICATE_UNDO:
+        return _undo_words(str(detail.get("action") or ""), str(detail.get("stage") or ""))
     return str(detail.get("message") or detail.get("note") or api or event.kind.value)
+
+
+def _undo_words(action: str, stage: str) -> str:
+    """One step of a manager's undo of a duplicate payment."""
+    what = (
+        QCoreApplication.translate("PaymentDetails", "release the hold")
+        if action == "cancel"
+        else QCoreApplication.translate("PaymentDetails", "refund in full")
+    )
+    words = {
+        "requested": QCoreApplication.translate("PaymentDetails", "Duplicate given back: {0}"),
+        "done": QCoreApplication.translate("PaymentDetails", "Duplicate given back: {0}, done"),
+        "pending": QCoreApplication.translate(
+            "PaymentDetails", "Duplicate given back: {0}, being confirmed"
+        ),
+        "refused": QCoreApplication.translate(
+            "PaymentDetails", "Duplicate given back: {0}, refused"
+        ),
+    }.get(stage)
+    return (words or "{0}").format(what)
 
 
 def _error_words(error: str) -> str:
@@ -407,6 +437,9 @@ _FIXED_REASONS = {
     "Antom does not know this paymentRequestId": QT_TRANSLATE_NOOP(
         "PaymentDetails", "Antom does not know this paymentRequestId"
     ),
+    # a capture / cancel / refund without a verifying manager approval (never sent)
+    "no valid approval": QT_TRANSLATE_NOOP("PaymentDetails", "no valid approval"),
+    "refused: no valid approval": QT_TRANSLATE_NOOP("PaymentDetails", "refused: no valid approval"),
 }
 _REFUSED = re.compile(r"(capture|cancel) refused: ([A-Za-z0-9_?]+)")
 _NO_ANSWER = re.compile(r"no verified answer \((\w+)\)")

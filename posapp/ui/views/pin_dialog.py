@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posapp.core.services.pin import PIN_MAX, PIN_MIN, PinError, PinLocked, WrongPin
+from posapp.core.services.pin import (
+    PIN_MAX,
+    TRAINING_PIN_MIN,
+    PinError,
+    PinLocked,
+    PinNotSet,
+    WrongPin,
+)
 from posapp.ui.i18n import error_text, service_text
 from posapp.ui.tasks import TaskRunner
 
@@ -49,7 +56,11 @@ class PinEntry(QWidget):
         self.field.setValidator(
             QRegularExpressionValidator(QRegularExpression(f"[0-9]{{0,{PIN_MAX}}}"), self.field)
         )
-        self.field.setPlaceholderText(self.tr("{0} to {1} digits").format(PIN_MIN, PIN_MAX))
+        # Entry takes the shortest PIN any till may hold (training's); the length rule for a
+        # new PIN is the Settings tab's and the service's.
+        self.field.setPlaceholderText(
+            self.tr("{0} to {1} digits").format(TRAINING_PIN_MIN, PIN_MAX)
+        )
         self.field.setAccessibleName(self.tr("Manager PIN"))
         self.field.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self.field.returnPressed.connect(self.submitted)
@@ -70,9 +81,11 @@ class PinEntry(QWidget):
 
     def check_format(self) -> bool:
         """A PIN of the right length was typed; otherwise say so next to the field."""
-        if not PIN_MIN <= len(self.pin()) <= PIN_MAX:
+        if not TRAINING_PIN_MIN <= len(self.pin()) <= PIN_MAX:
             self.show_error(
-                self.tr("Enter the manager PIN ({0} to {1} digits)").format(PIN_MIN, PIN_MAX)
+                self.tr("Enter the manager PIN ({0} to {1} digits)").format(
+                    TRAINING_PIN_MIN, PIN_MAX
+                )
             )
             self.field.setFocus()
             return False
@@ -89,10 +102,13 @@ class PinEntry(QWidget):
         self.error.hide()
 
     def show_pin_error(self, exc: PinError) -> None:
-        """Wrong PIN: clear the field and try again. Locked: nothing to type until it lifts."""
+        """Wrong PIN: clear the field and try again. Locked (the message says for how long),
+        or no usable PIN record: nothing to type until it lifts."""
         self.field.clear()
         self.show_error(pin_message(exc))
-        if isinstance(exc, PinLocked) or (isinstance(exc, WrongPin) and exc.attempts_left == 0):
+        if isinstance(exc, PinLocked | PinNotSet) or (
+            isinstance(exc, WrongPin) and exc.attempts_left == 0
+        ):
             self.locked = True
             self.field.setEnabled(False)
         else:

@@ -7,7 +7,8 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from posapp.core.money import Money, MoneyError
-from posapp.ui.i18n import error_text
+from posapp.core.services.validation import card_data_problem
+from posapp.ui.i18n import error_text, service_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.pin_dialog import ERROR_STYLE, ApprovedActionDialog
@@ -102,8 +103,13 @@ class RefundDialog(ApprovedActionDialog):
     def validate(self) -> bool:
         ok = True
         # The reason goes to Antom and into the audit log: a refund always says why.
-        if not self.reason.currentText().strip():
-            self.reason_error.setText(self.tr("Say why the money is given back"))
+        card_data = card_data_problem("reason", self.reason.currentText())
+        if not self.reason.currentText().strip() or card_data is not None:
+            self.reason_error.setText(
+                service_text(card_data)
+                if card_data is not None
+                else self.tr("Say why the money is given back")
+            )
             self.reason_error.show()
             self.reason.setFocus()
             ok = False

@@ -38,7 +38,9 @@ from posapp.config import (
 from posapp.core.antom import signing
 from posapp.core.antom.errors import KeyFileTooLargeError
 from posapp.core.money import EXPONENTS
-from posapp.ui.i18n import error_text, user_error_text
+from posapp.core.services.pin import PIN_MAX, PIN_MIN, TRAINING_PIN_MIN
+from posapp.core.usertext import UserText
+from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import CheckResult, SettingsPort
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.field_error import FieldError
@@ -286,7 +288,7 @@ class SettingsDialog(QDialog):
             )
         ):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setMaxLength(8)
+            edit.setMaxLength(PIN_MAX)
             edit.setAccessibleName(name)
             self._row(grid, 2 * r, caption, edit, ("pin_current", "pin_new", "pin_repeat")[r])
         self.pin_button = QPushButton(self.tr("Change &PIN"), self)
@@ -298,7 +300,10 @@ class SettingsDialog(QDialog):
         line.addWidget(self.pin_state, 1)
         grid.addLayout(line, 6, 1)
         hint = QLabel(
-            self.tr("A PIN has 4 to 8 digits. It approves captures, cancels and refunds."), self
+            self.tr("A PIN has %1 to %2 digits. It approves captures, cancels and refunds.")
+            .replace("%1", str(self._pin_minimum()))
+            .replace("%2", str(PIN_MAX)),
+            self,
         )
         hint.setWordWrap(True)
         grid.addWidget(hint, 7, 1)
@@ -376,6 +381,7 @@ class SettingsDialog(QDialog):
         }[problem]
 
     def _show_error(self, field: str, message: str) -> None:
+        message = service_text(message)  # a UserText from the core, in the UI's language
         target = self.errors.get(field)
         if target is None:
             self.save_error.show_error(message)
@@ -530,12 +536,26 @@ class SettingsDialog(QDialog):
         self.test_results.setProperty("all_ok", False)
 
     # -- PIN --------------------------------------------------------------------------------
+    def _pin_minimum(self) -> int:
+        """Six digits at least for a till on live money; training may keep four."""
+        training = self._settings.environment is Environment.TRAINING
+        return TRAINING_PIN_MIN if training else PIN_MIN
+
     def change_pin(self) -> None:
         for f in ("pin_current", "pin_new", "pin_repeat"):
             self.errors[f].clear_error()
         new, repeat = self.pin_new.text(), self.pin_repeat.text()
-        if not (new.isdigit() and 4 <= len(new) <= 8):
-            self._show_error("pin_new", self.tr("A PIN has 4 to 8 digits"))
+        minimum = self._pin_minimum()
+        if not (new.isdigit() and new.isascii() and minimum <= len(new) <= PIN_MAX):
+            self._show_error(
+                "pin_new",
+                UserText(
+                    "pin.length",
+                    "The PIN has {min} to {max} digits",
+                    min=minimum,
+                    max=PIN_MAX,
+                ),
+            )
             return
         if new != repeat:
             self._show_error("pin_repeat", self.tr("The two new PINs are not the same"))

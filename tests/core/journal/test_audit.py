@@ -13,15 +13,18 @@ from posapp.core.clock import FakeClock
 from posapp.core.domain import EventKind, PaymentStatus
 from posapp.core.journal.audit import GENESIS, row_hash
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.services.install_key import load_or_create_journal_key
 
 from .conftest import OP, authorised, new_payment
 
 
 @pytest.fixture
 def filled(data_dir: Path, clock: FakeClock) -> Path:
-    """A journal with a dozen audit rows, closed; returns the data dir."""
+    """A journal with a dozen audit rows, sealed with the data dir's training journal key,
+    closed; returns the data dir."""
     path = data_dir / "journal.sqlite3"
-    repo = JournalRepository.open(path, clock=clock)
+    key = load_or_create_journal_key(training=True, data_dir=data_dir)
+    repo = JournalRepository.open(path, clock=clock, key=key)
     for _ in range(3):
         p = authorised(repo, clock)
         repo.record_request("capture", {"paymentId": p.payment_id}, payment=p.id, **OP)

@@ -14,6 +14,7 @@ from posapp.app import Backend, build_backend
 from posapp.config import Settings
 from posapp.core.antom.retry import RetryPolicy, no_jitter
 from posapp.core.cards import CardDetails
+from posapp.core.domain import Payment
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
 from posapp.core.services.pin import TRAINING_PIN
@@ -104,3 +105,24 @@ def polled_backend(data_dir: Path) -> Iterator[Backend]:
         yield b
     finally:
         b.close()
+
+
+def journal_approval(
+    backend: Backend,
+    action: str,
+    payment: Payment,
+    request_id: str,
+    amount: Money | None = None,
+) -> None:
+    """The manager approval the back office journals before an operation (for tests that
+    journal an operation by hand, as a till that died right after journaling it)."""
+    current = fresh(backend, payment)
+    backend.repo.record_approval(
+        action,
+        current,
+        request_id,
+        amount or current.amount,
+        manager="m",
+        terminal_id="TILL-01",
+        approved_at=backend.clock.now(),
+    )

@@ -24,7 +24,7 @@ from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
 from posapp.core.services.settle import apply_notification
 
-from .conftest import approval, card, fresh, pay
+from .conftest import approval, card, fresh, journal_approval, pay
 
 
 def _intent(backend: Backend, minor: int = 1500) -> Payment:
@@ -98,6 +98,7 @@ def test_not_sent_that_arrived_later_is_found_by_the_next_recovery(backend: Back
 def test_capture_journaled_but_never_sent_is_sent_with_the_same_id(backend: Backend) -> None:
     p = pay(backend).payment
     capture_id = new_request_id("CAP")
+    journal_approval(backend, "capture", p, capture_id)
     backend.repo.record_capture_intent(p.id, capture_id, operator="m", terminal_id="TILL-01")
     backend.recover()
     assert fresh(backend, p).status is PaymentStatus.CAPTURED
@@ -111,6 +112,7 @@ def test_capture_journaled_but_never_sent_is_sent_with_the_same_id(backend: Back
 def test_capture_sent_but_answer_lost_is_not_captured_twice(backend: Backend) -> None:
     p = pay(backend).payment
     capture_id = new_request_id("CAP")
+    journal_approval(backend, "capture", p, capture_id)
     backend.repo.record_capture_intent(p.id, capture_id, operator="m", terminal_id="TILL-01")
     assert p.payment_id
     backend.client.capture(CaptureRequest(capture_id, p.payment_id, p.amount))
@@ -124,6 +126,7 @@ def test_refund_journaled_but_never_sent_is_sent_with_the_same_id(backend: Backe
     p = pay(backend).payment
     backend.backoffice.capture(p, approval(backend))
     refund_id = new_request_id("RFD")
+    journal_approval(backend, "refund", p, refund_id, Money(400, "SGD"))
     backend.repo.record_refund_intent(
         p.id, refund_id, Money(400, "SGD"), operator="m", terminal_id="TILL-01"
     )
@@ -139,6 +142,7 @@ def test_refund_sent_but_answer_lost(backend: Backend) -> None:
     p = pay(backend).payment
     backend.backoffice.capture(p, approval(backend))
     refund_id = new_request_id("RFD")
+    journal_approval(backend, "refund", p, refund_id, Money(400, "SGD"))
     backend.repo.record_refund_intent(
         p.id, refund_id, Money(400, "SGD"), operator="m", terminal_id="TILL-01"
     )
@@ -196,6 +200,7 @@ def test_a_late_answer_about_the_authorisation_does_not_undo_a_requested_capture
     snapshot = pay(backend).payment
     assert snapshot.status is PaymentStatus.AUTHORISED
     capture_id = new_request_id("CAP")
+    journal_approval(backend, "capture", snapshot, capture_id)
     backend.repo.record_capture_intent(snapshot.id, capture_id, operator="m", terminal_id="TILL-01")
     kept = backend.settler.move(
         snapshot, None, PaymentUpdate(result_code="SUCCESS"), reason="late notifyPayment"
@@ -221,6 +226,7 @@ def test_a_notification_read_before_the_capture_does_not_undo_it(
     backend.recover()
     assert fresh(backend, p).status is PaymentStatus.AUTHORISED
     capture_id = new_request_id("CAP")
+    journal_approval(backend, "capture", p, capture_id)
     backend.repo.record_capture_intent(p.id, capture_id, operator="m", terminal_id="TILL-01")
     held = fresh(backend, p)
     note = parse_notification(

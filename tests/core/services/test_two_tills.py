@@ -25,7 +25,8 @@ from posapp.cli import main
 from posapp.config import Environment
 from posapp.core.domain import EventKind, OperationStatus, Payment, PaymentStatus
 from posapp.core.money import Money
-from posapp.core.services.pin import TRAINING_PIN
+from posapp.core.services.install_key import KEY_NAME, encode_key
+from posapp.core.services.pin import TRAINING_PIN, prove_merchant
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import Credentials, MemorySecretStore
 from posapp.paths import AppDirs, app_dirs
@@ -35,7 +36,7 @@ from .conftest import FAST_RETRY, fresh, make_backend, pay, with_settings
 
 ROUNDS = 6  # per till: two of each flow below
 SETTLE_WITHIN = 60.0  # seconds (generous: CI machines are slow and shared)
-B_PIN = "2468"
+B_PIN = "246813"  # six digits: B is not a training till
 
 
 @dataclass
@@ -72,6 +73,9 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
                 sandbox.client_id, sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
             ),
         )
+        # both tills MAC the one journal (and their approvals) under one install key
+        assert a.repo.key is not None
+        store.save_install_secret(KEY_NAME, encode_key(a.repo.key))
         shared = app_dirs(data_dir)
         b_dirs = AppDirs(data=shared.data, config=tmp_path / "b-config", logs=tmp_path / "b-logs")
         settings_b = with_settings(
@@ -92,7 +96,14 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
             poll_schedule=PollSchedule(jitter=0),
             pin_cost=2**10,
         )
-        b.pins.set_pin(B_PIN)
+        # outside training the first PIN is set with the merchant's credentials
+        proof = prove_merchant(
+            sandbox.client_id,
+            sandbox.merchant_private_key_pem,
+            sandbox.client_id,
+            sandbox.merchant_private_key_pem,
+        )
+        b.pins.reset(B_PIN, proof)
         assert b.repo is not a.repo and b.dirs.journal == a.dirs.journal  # one file, two stacks
         yield Till("A", a, TRAINING_PIN), Till("B", b, B_PIN)
     finally:
