@@ -33,6 +33,31 @@ def folder_error(path: Path, exc: OSError) -> DataDirError:
     return DataDirError(f"cannot create or write the folder {path}: {reason}")
 
 
+def check_data_dir(path: Path, *, may_create: bool) -> Path:
+    """A ``--data-dir`` as given, refused before anything is read or created there.
+
+    It must be a folder; a missing one is accepted only when ``may_create`` and its parent
+    folder exists (a typo must not grow a tree of new folders, or pass for "nothing set up").
+    """
+    root = path.expanduser()
+    if root.is_dir():
+        return root
+    if root.exists():
+        return _refuse(root, f"{root} is a file, not a folder")
+    blocker = next((p for p in root.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        return _refuse(root, f"{blocker} is a file, not a folder")
+    if not may_create:
+        return _refuse(root, "there is no such folder")
+    if not root.parent.is_dir():
+        return _refuse(root, f"the folder {root.parent} does not exist")
+    return root
+
+
+def _refuse(path: Path, reason: str) -> Path:
+    raise DataDirError(f"cannot use --data-dir {path}: {reason}")
+
+
 @dataclass(frozen=True, slots=True)
 class AppDirs:
     data: Path

@@ -100,6 +100,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is not None:
+        from posapp.paths import check_data_dir
+
+        # a typo must not pass for "nothing configured" and check the training sandbox
+        check_data_dir(data_dir, may_create=False)
     try:
         with _target(args, say) as target:
             for line in target.missing:

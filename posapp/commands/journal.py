@@ -66,6 +66,10 @@ def register(sub: Any) -> None:
     needs_action(parser, jsub)
 
 
+def _payments(count: int) -> str:
+    return f"{count} payment" if count == 1 else f"{count} payments"
+
+
 def _csv_path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("give a file name (or - for standard output)")
@@ -225,7 +229,7 @@ def run_export(args: argparse.Namespace) -> int:
             except BrokenPipeError:  # `... --csv - | head`: the reader has had enough
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return 1
-            print(f"exported {count} payments", file=sys.stderr)
+            print(f"exported {_payments(count)}", file=sys.stderr)
             return 0
         try:
             # write beside the target, then rename: a failed export never leaves half a file
@@ -248,5 +252,5 @@ def run_export(args: argparse.Namespace) -> int:
         raise UsageError(f"--csv: cannot write {target}: {exc.strerror or exc}") from None
     finally:
         repo.close()
-    print(f"exported {count} payments to {target}")
+    print(f"exported {_payments(count)} to {target}")
     return 0

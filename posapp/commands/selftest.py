@@ -43,9 +43,14 @@ class _Steps:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     steps = _Steps()
+    from posapp.paths import DataDirError, check_data_dir
+
     data_dir: Path | None = getattr(args, "data_dir", None)
     temp: str | None = None
-    if data_dir is None:
+    if data_dir is not None:
+        # bad input, not a failed test: one line on stderr, exit 2 (raised to posapp.cli)
+        data_dir = check_data_dir(data_dir, may_create=True)
+    else:
         temp = tempfile.mkdtemp(prefix="posapp-selftest-")
         data_dir = Path(temp)
     try:
@@ -61,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
     except StepFailed as exc:
         print(f"self-test: FAILED at {exc.step}: {exc.message}")
         return 1
+    except DataDirError as exc:
+        if temp is not None:  # our own temporary folder: a failed test, not bad input
+            print(f"self-test: FAILED at {steps.current}: {exc.message}")
+            return 1
+        raise  # a folder under --data-dir that cannot be made or written: bad input
     except Exception as exc:  # noqa: BLE001 - whatever breaks, name the step, one line
         message = getattr(exc, "user_message", None) or f"{type(exc).__name__}: {exc}"
         print(f"self-test: FAILED at {steps.current}: {message}")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
+import stat
 import sys
+from collections.abc import MutableMapping
+from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -20,10 +24,36 @@ from posapp.ui.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 
+def no_dbus_autolaunch(environ: MutableMapping[str, str] = os.environ) -> bool:
+    """Keep libdbus from starting a session bus of its own; True when the environment changed.
+
+    Under X with no session bus in the environment (ssh -X, Xvfb, a bare window manager),
+    QtDBus (the menu bar looks for a desktop-wide menu) lets libdbus "autolaunch" one with
+    dbus-launch, and that dbus-daemon outlives the till: one more per start on a new display.
+    A bus that libdbus finds by itself ($XDG_RUNTIME_DIR/bus) is left alone; with none,
+    ``disabled:`` tells libdbus there is no session bus (the keyring needs one anyway: without
+    it, training works and the other modes refuse to start, as before).
+    """
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
+        return False
+    if environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        return False
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        try:
+            if stat.S_ISSOCK((Path(runtime) / "bus").stat().st_mode):
+                return False
+        except OSError:
+            pass
+    environ["DBUS_SESSION_BUS_ADDRESS"] = "disabled:"
+    return True
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    no_dbus_autolaunch()
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("posapp")
     app.setOrganizationName("posapp")

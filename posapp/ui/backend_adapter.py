@@ -23,6 +23,7 @@ from posapp.ui.i18n import has_translation, result_words, service_text
 from posapp.ui.ports import (
     BrandOption,
     CheckResult,
+    DuplicateMatch,
     InputError,
     Outcome,
     PaymentOrder,
@@ -84,10 +85,18 @@ class BackendAdapter:
             self._brands = brands
         return list(brands)
 
-    def find_duplicate(self, card: MaskedCard, amount: Money, reference: str) -> str | None:
+    def find_duplicate(
+        self, card: MaskedCard, amount: Money, reference: str
+    ) -> DuplicateMatch | None:
         checkout = self.backend.checkout
         found = checkout.find_duplicates(card, amount, reference)
-        return checkout.duplicate_message(found) if found else None
+        if not found:
+            return None
+        # one successful payment per order: a match on the order is named first
+        same_order = [p for p in found if reference and p.reference_order_id == reference]
+        return DuplicateMatch(
+            checkout.duplicate_message(same_order or found), same_order=bool(same_order)
+        )
 
     def pay(
         self, order: PaymentOrder, progress: Callable[[str], None] | None = None

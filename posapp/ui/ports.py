@@ -62,6 +62,15 @@ class PaymentResult:
 
 
 @dataclass(frozen=True, slots=True)
+class DuplicateMatch:
+    """A payment that makes a new one look like a double charge, and what matched: the
+    same order reference (``same_order``), else the same card and amount lately."""
+
+    message: str  # the service's sentence about the earlier payment (UserText)
+    same_order: bool
+
+
+@dataclass(frozen=True, slots=True)
 class BrandOption:
     """A card brand the merchant accepts, from consult."""
 
@@ -99,9 +108,11 @@ class InputError(ValueError):
 class CashierPort(Protocol):
     def accepted_brands(self) -> Sequence[BrandOption]: ...
 
-    def find_duplicate(self, card: MaskedCard, amount: Money, reference: str) -> str | None:
-        """A one-line description of a payment with the same card and amount in the last 10
-        minutes (or one for the same order still holding money), or None."""
+    def find_duplicate(
+        self, card: MaskedCard, amount: Money, reference: str
+    ) -> DuplicateMatch | None:
+        """A payment for the same order still holding money (or being checked), else one with
+        the same card and amount in the last 10 minutes, or None."""
         ...
 
     def pay(

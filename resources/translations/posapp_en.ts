@@ -11,4 +11,14 @@
             </translation>
         </message>
     </context>
+    <context>
+        <name>OrdersView</name>
+        <message numerus="yes">
+            <source>%n row(s) exported to %1</source>
+            <translation>
+                <numerusform>%n row exported to %1</numerusform>
+                <numerusform>%n rows exported to %1</numerusform>
+            </translation>
+        </message>
+    </context>
 </TS>

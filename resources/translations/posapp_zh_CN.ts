@@ -1022,14 +1022,6 @@
             <translation>将此视图中的行导出为 CSV 文件</translation>
         </message>
         <message>
-            <source>Oldest ↓</source>
-            <translation>最早 ↓</translation>
-        </message>
-        <message>
-            <source>Jump to the end of the list (Ctrl+End)</source>
-            <translation>跳到列表末尾（Ctrl+End）</translation>
-        </message>
-        <message>
             <source>Loading…</source>
             <translation>加载中…</translation>
         </message>
@@ -1139,10 +1131,6 @@
         <message>
             <source>Approval code</source>
             <translation>授权码</translation>
-        </message>
-        <message>
-            <source>AVS / CVV</source>
-            <translation>AVS / CVV</translation>
         </message>
         <message>
             <source>Capture before</source>
@@ -3374,6 +3362,76 @@
         <message>
             <source>Training uses the sandbox's own page</source>
             <translation>培训模式使用沙箱自带的页面</translation>
+        </message>
+    </context>
+    <!-- first hour (issue 11): duplicate wording, Orders' end button, export count, AVS/CVV
+         words in the details pane, 3-D Secure without a browser -->
+    <context>
+        <name>NewPaymentView</name>
+        <message>
+            <source>Order %1 already has a payment that holds money or is being checked (one successful payment per order):
+%2</source>
+            <translation>订单 %1 已有一笔占用资金或正在核实的付款（每个订单只能有一笔成功付款）：
+%2</translation>
+        </message>
+    </context>
+    <context>
+        <name>OrdersView</name>
+        <message>
+            <source>Jump to oldest</source>
+            <translation>跳到最早</translation>
+        </message>
+        <message>
+            <source>Go to the oldest order, at the end of the list (Ctrl+End)</source>
+            <translation>转到最早的订单，位于列表末尾（Ctrl+End）</translation>
+        </message>
+        <message>
+            <source>Jump to most time left</source>
+            <translation>跳到剩余时间最长</translation>
+        </message>
+        <message>
+            <source>Go to the hold with the most time left, at the end (Ctrl+End)</source>
+            <translation>转到剩余时间最长的预授权，位于列表末尾（Ctrl+End）</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n row(s) exported to %1</source>
+            <translation>
+                <numerusform>已导出 %n 行到 %1</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>PaymentDetails</name>
+        <message>
+            <source>Address check (AVS)</source>
+            <translation>地址核验（AVS）</translation>
+        </message>
+        <message>
+            <source>Security code check</source>
+            <translation>安全码核验</translation>
+        </message>
+    </context>
+    <context>
+        <name>ResultPanel</name>
+        <message>
+            <source>Copy the link</source>
+            <translation>复制链接</translation>
+        </message>
+        <message>
+            <source>Copy the 3-D Secure link</source>
+            <translation>复制 3-D Secure 链接</translation>
+        </message>
+        <message>
+            <source>Copy the 3-D Secure page&apos;s address</source>
+            <translation>复制 3-D Secure 页面的地址</translation>
+        </message>
+        <message>
+            <source>No browser could be opened on this till. Open the 3-D Secure page below on a device the cardholder can use (copy the link), and they confirm the payment there. This panel updates when they are done.</source>
+            <translation>此收银台无法打开浏览器。请在持卡人可使用的设备上打开下方的 3-D Secure 页面（可复制链接），由持卡人在该页面确认付款。完成后此面板会自动更新。</translation>
+        </message>
+        <message>
+            <source>3DS page: %1</source>
+            <translation>3DS 页面：%1</translation>
         </message>
     </context>
 </TS>

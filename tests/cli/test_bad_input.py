@@ -42,11 +42,12 @@ def test_a_data_dir_that_is_a_file_is_one_line(
 
 
 def test_self_test_names_an_unusable_data_dir(posapp: Posapp, a_file: Path) -> None:
+    # bad input, not a failed test: one line on stderr, exit 2 (as the README promises)
     result = posapp("--self-test", "--data-dir", str(a_file))
-    assert result.code == 1
-    assert result.out.strip() == (
-        f"self-test: FAILED at backend: cannot use the folder {a_file}: "
-        f"{a_file} is a file, not a folder"
+    assert result.code == 2
+    assert result.out == ""
+    assert (
+        result.line == f"posapp: cannot use --data-dir {a_file}: {a_file} is a file, not a folder"
     )
 
 

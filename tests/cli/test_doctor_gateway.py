@@ -23,6 +23,7 @@ def _doctor(sb: Sandbox, tmp_path: Path, *extra: str) -> subprocess.CompletedPro
     public = tmp_path / "antom.pem"
     private.write_text(sb.merchant_private_key_pem)
     public.write_text(sb.antom_public_key_pem)
+    (tmp_path / "data").mkdir(exist_ok=True)  # doctor refuses a --data-dir that is not there
     argv = [
         "doctor",
         "--gateway",

@@ -11,14 +11,22 @@ from dataclasses import replace
 
 from posapp.core.cards import MaskedCard
 from posapp.core.money import Money
-from posapp.ui.ports import BrandOption, Outcome, PaymentOrder, PaymentResult, TillStatus
+from posapp.ui.ports import (
+    BrandOption,
+    DuplicateMatch,
+    Outcome,
+    PaymentOrder,
+    PaymentResult,
+    TillStatus,
+)
 
 
 class ScriptedCashier:
     def __init__(self) -> None:
         self.orders: list[PaymentOrder] = []
         self.answer: Callable[[PaymentOrder], PaymentResult] = self.approve
-        self.duplicate: str | None = None
+        self.duplicate: DuplicateMatch | None = None
+        self.duplicate_asked: list[tuple[MaskedCard, Money, str]] = []
         self.brands = [
             BrandOption("VISA", "Visa"),
             BrandOption("MASTERCARD", "Mastercard"),
@@ -32,7 +40,10 @@ class ScriptedCashier:
     def accepted_brands(self) -> list[BrandOption]:
         return list(self.brands)
 
-    def find_duplicate(self, card: MaskedCard, amount: Money, reference: str) -> str | None:
+    def find_duplicate(
+        self, card: MaskedCard, amount: Money, reference: str
+    ) -> DuplicateMatch | None:
+        self.duplicate_asked.append((card, amount, reference))
         return self.duplicate
 
     def pay(self, order: PaymentOrder, progress=None) -> PaymentResult:  # type: ignore[no-untyped-def]

@@ -431,3 +431,64 @@ def test_settings_import_keys_and_change_pin_through_the_services(
         backend.pins.approve("1234")
     dialog.reject()
     window.runner.shutdown()
+
+
+def test_ctrl_f_while_orders_is_showing_focuses_its_search(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    orders = window.orders
+    table = getattr(orders, "table", None)
+    assert window.tabs.currentWidget() is orders and table is not None
+    table.setFocus()
+    # one owner for the key: the window and the view both claiming it made it ambiguous
+    qtbot.keyClick(table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is getattr(orders, "search", None)
+
+
+MASTERCARD_OK = "5162774114974622"
+
+
+def test_after_3ds_is_approved_later_the_next_card_is_not_a_duplicate(
+    qtbot: QtBot, window: MainWindow, backend: Backend, browser: UrlCatcher
+) -> None:
+    view = view_of(window)
+    asked: list[str] = []
+    view._confirm = lambda title, text: asked.append(text) or False
+    cashier_types(qtbot, view, MAGIC_3DS, three_ds=True)
+    wait_title(qtbot, view, "Needs 3DS")
+    first = view.result_panel.result
+    assert first is not None
+    assert backend.sandbox.answer_challenge(first.redirect_url)
+    wait_title(qtbot, view, "Approved")  # the poller settled it; the form starts afresh
+    assert view.reference.text() != first.reference and view.amount.text() == ""
+    assert not view.three_ds.isChecked() and view.capture_mode.currentData() is False
+
+    cashier_types(qtbot, view, MASTERCARD_OK, hold=False)  # the next customer, same amount
+    qtbot.waitUntil(lambda: backend.repo.count_payments() == 2, timeout=WAIT)
+    wait_title(qtbot, view, "Approved")
+    assert asked == []  # not taken for a second charge of the previous order
+    second = view.result_panel.result
+    assert second is not None and second.reference != first.reference
+    assert backend.sandbox.ledger().order(first.reference).payments == 1
+
+
+def test_a_second_card_on_the_same_order_is_asked_about_the_order(
+    qtbot: QtBot, window: MainWindow, backend: Backend
+) -> None:
+    view = view_of(window)
+    cashier_types(qtbot, view, VISA_OK)
+    wait_title(qtbot, view, "Approved")
+    first = view.result_panel.result
+    assert first is not None
+    asked: list[str] = []
+    view._confirm = lambda title, text: asked.append(text) or False
+    view.reference.setText(first.reference)  # the cashier re-typed the same order
+    cashier_types(qtbot, view, MASTERCARD_OK, amount="3.00")
+    qtbot.waitUntil(lambda: "Not sent" in view.form_error.text(), timeout=WAIT)
+    assert len(asked) == 1
+    assert "same card" not in asked[0]
+    assert f"Order {first.reference} already has a payment" in asked[0]
+    assert backend.repo.count_payments() == 1

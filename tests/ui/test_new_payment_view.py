@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from posapp.config import Settings
 from posapp.core.cards import CardBrand
-from posapp.ui.ports import Outcome
+from posapp.ui.ports import DuplicateMatch, Outcome
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.new_payment_view import NewPaymentView
 
@@ -48,7 +48,7 @@ def view(qtbot: QtBot, cashier: ScriptedCashier, opened: list[QUrl]):
         cashier,
         Settings(),
         today=lambda: TODAY,
-        open_url=opened.append,
+        open_url=lambda url: opened.append(url) or True,
         confirm=lambda title, text: answers.pop(0) if answers else False,
         poll_interval_ms=20,
     )
@@ -249,7 +249,9 @@ def test_submit_is_disabled_while_in_flight_and_enter_does_not_send_twice(
 def test_duplicate_warning_asks_before_sending(
     view: NewPaymentView, qtbot: QtBot, cashier: ScriptedCashier
 ) -> None:
-    cashier.duplicate = "SGD 12.50 on Visa •••• 0768 at 10:02 (TILL-01-1)"
+    cashier.duplicate = DuplicateMatch(
+        "SGD 12.50 on Visa •••• 0768 at 10:02 (TILL-01-1)", same_order=False
+    )
     view.confirm_answers.append(False)  # type: ignore[attr-defined]
     key_in(qtbot, view)
     press_enter(qtbot, view.amount)

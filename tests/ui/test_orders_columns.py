@@ -120,3 +120,46 @@ def test_held_list_at_1440x900_shows_every_column_whole(
     for row in range(len(CARDS)):
         for column in (Column.ORDER, Column.CARD, Column.AMOUNT, Column.TIME_LEFT):
             assert _text_width(view, column, row) < header.sectionSize(column), (column, row)
+
+
+def _painted_cards(view: OrdersView) -> dict[str, str]:
+    """What the card cells were last drawn as, by the card's full text (the delegate's cache)."""
+    delegate = view.table.itemDelegate()
+    delegate._static.clear()
+    view.window().grab()  # paint now, at the width the columns have
+    return {
+        text: static.text()
+        for (text, _width, _font), (static, _w, _h) in delegate._static.items()
+        if "••••" in text
+    }
+
+
+def test_the_card_column_at_1024x700_keeps_the_last_4_whole(
+    qtbot: QtBot, backend: Backend, language: str
+) -> None:
+    view = _held_view(qtbot, backend, (1024, 700))
+    _shot(view, f"cards_{language}")
+    painted = _painted_cards(view)
+    assert len(painted) == 2  # Visa 0768 and Mastercard 4622
+    for full, drawn in painted.items():
+        last4 = full[-4:]
+        assert drawn.endswith(last4), (full, drawn)  # never "Mas…622"
+        assert drawn == full or "…" in drawn or drawn.startswith("••••"), (full, drawn)
+
+
+def test_elide_card_gives_up_the_brand_before_a_digit(qapp: QCoreApplication) -> None:
+    from PySide6.QtGui import QFont
+
+    from posapp.ui.views.orders_view import elide_card
+
+    metrics = QFontMetrics(QFont())
+    text = "Mastercard •••• 4622"
+    full = metrics.horizontalAdvance(text)
+    seen = set()
+    for width in range(metrics.horizontalAdvance("4622"), full + 1):
+        drawn = elide_card(text, metrics, width)
+        assert drawn.endswith("4622"), (width, drawn)
+        assert metrics.horizontalAdvance(drawn) <= width, (width, drawn)
+        seen.add(drawn)
+    assert text in seen and "•••• 4622" in seen and "…4622" in seen
+    assert any(d.startswith("Mast") and d.endswith("… •••• 4622") for d in seen)

@@ -264,7 +264,9 @@ def test_details_pane_shows_the_timeline(qtbot, journal, runner) -> None:
     assert texts[0] == "Recorded: Not sent yet"  # the intent, first
     assert any("Held → Paid" in t for t in texts)
     assert view.details.fields["network_tx"].text() == "NTX000001"
-    assert view.details.fields["checks"].text() == "Y / M"
+    # New payment's words, from the same table (not the raw codes "Y / M")
+    assert view.details.fields["avs"].text() == "address and postcode match"
+    assert view.details.fields["cvv"].text() == "matches"
     assert view.details.payment.id == p.id
 
 
@@ -340,3 +342,52 @@ def test_jump_to_end_loads_the_oldest_rows(qtbot, journal, runner) -> None:
     qtbot.waitUntil(lambda: view.model.is_loaded(449))
     assert view.model.data(view.model.index(449, Column.ORDER)) == "ORD-00001"
     assert view.model.data(view.model.index(449, 0), Role.LOADED)
+
+
+def test_the_end_button_says_where_it_goes(qtbot, journal, runner) -> None:
+    for _ in range(3):
+        journal.pay(PaymentStatus.AUTHORISED)
+    view = open_view(qtbot, runner, journal)
+    # not a sort toggle ("Oldest ↓"): the list runs newest first, the button goes to its end
+    assert view.end_button.text() == "Jump to oldest"
+    assert "↓" not in view.end_button.text()
+    view.end_button.click()
+    assert view.table.currentIndex().row() == view.model.rowCount() - 1
+    view.view_tabs.setCurrentIndex(1)  # Held: least time left first
+    assert view.end_button.text() == "Jump to most time left"
+
+
+def test_down_from_the_search_box_moves_into_the_results(qtbot, journal, runner) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    journal.pay(PaymentStatus.CAPTURED, last4="1111")
+    journal.pay(PaymentStatus.CAPTURED, last4="2222")
+    view = open_view(qtbot, runner, journal)
+    view.focus_search()
+    qtbot.keyClicks(view.search, "2222")
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.table)
+    assert [p.card.last4 for p in view.selected_payments()] == ["2222"]
+
+
+def test_enter_in_the_search_box_searches_and_moves_into_the_results(
+    qtbot, journal, runner
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    journal.pay(PaymentStatus.CAPTURED, last4="1111")
+    journal.pay(PaymentStatus.CAPTURED, last4="2222")
+    view = open_view(qtbot, runner, journal)
+    view.focus_search()
+    qtbot.keyClicks(view.search, "1111")
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.table)
+    assert [p.card.last4 for p in view.selected_payments()] == ["1111"]
+    # nothing found: the cashier stays in the search box to type again
+    view.focus_search()
+    qtbot.keyClicks(view.search, "9999")
+    qtbot.keyClick(view.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0 and "0" in view.status_line.text())
+    assert QApplication.focusWidget() is view.search

@@ -45,6 +45,7 @@ from posapp.ui.ports import (
     BillingAddress,
     BrandOption,
     CashierPort,
+    DuplicateMatch,
     InputError,
     Outcome,
     PaymentOrder,
@@ -101,7 +102,7 @@ class NewPaymentView(QWidget):
         parent: QWidget | None = None,
         *,
         today: Callable[[], date] = date.today,
-        open_url: Callable[[QUrl], object] = QDesktopServices.openUrl,
+        open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
         confirm: Confirm | None = None,
         poll_interval_ms: int = 1000,
     ) -> None:
@@ -117,6 +118,7 @@ class NewPaymentView(QWidget):
         self._pay_stage = ""  # the last progress stage of the pay under way
         self._accepted: list[BrandOption] | None = None
         self._watching: str = ""  # paymentRequestId the panel follows until it settles
+        self._no_browser: set[str] = set()  # 3DS pages no browser could open (by request id)
         self._refreshing = False
         self._poll = QTimer(self)
         self._poll.setInterval(poll_interval_ms)
@@ -370,10 +372,12 @@ class NewPaymentView(QWidget):
         for a, b in pairwise(chain):
             QWidget.setTabOrder(a, b)
 
-        # Typing into a text field clears its message.
+        # Typing into a text field clears its message, and the last sale's final result:
+        # the panel must not show it beside the next sale being keyed.
         for edit in chain:
             if isinstance(edit, QLineEdit):
                 edit.textEdited.connect(lambda _t, e=edit: self._clear_error_for(e))
+                edit.textEdited.connect(lambda _t: self._on_keying())
 
     def _add_row(
         self,
@@ -411,10 +415,19 @@ class NewPaymentView(QWidget):
         for edit in (self.address1, self.city, self.state, self.zip_code, self.region):
             edit.clear()
         self.billing_check.setChecked(False)
-        self.capture_mode.setCurrentIndex(0)
-        self.three_ds.setChecked(False)
+        self._default_options()
         self.clear_errors()
         self.amount.setFocus()
+
+    def _default_options(self) -> None:
+        """Each sale starts from the till's defaults: authorise and capture, no 3-D Secure."""
+        self.capture_mode.setCurrentIndex(self.capture_mode.findData(False))
+        self.three_ds.setChecked(False)
+
+    def _on_keying(self) -> None:
+        result = self.result_panel.result
+        if not self._in_flight and result is not None and result.outcome in FINAL:
+            self.result_panel.show_empty()
 
     def clear_card(self) -> None:
         for edit in (self.card_number, self.expiry, self.cvv, self.first_name, self.last_name):
@@ -603,12 +616,24 @@ class NewPaymentView(QWidget):
             label="duplicate check",
         )
 
-    def _on_duplicate_checked(self, order: PaymentOrder, duplicate: str | None) -> None:
+    def _on_duplicate_checked(self, order: PaymentOrder, duplicate: DuplicateMatch | None) -> None:
         if duplicate:
-            # the service's sentence ends with the question ("... Charge it again?")
-            question = self.tr(
-                "The same card was charged the same amount less than 10 minutes ago:\n%1"
-            ).replace("%1", service_text(duplicate))
+            # said by what matched; the service's sentence ends with the question
+            # ("... Charge it again?")
+            earlier = service_text(duplicate.message)
+            if duplicate.same_order:
+                question = (
+                    self.tr(
+                        "Order %1 already has a payment that holds money or is being checked "
+                        "(one successful payment per order):\n%2"
+                    )
+                    .replace("%2", earlier)
+                    .replace("%1", order.reference)
+                )
+            else:
+                question = self.tr(
+                    "The same card was charged the same amount less than 10 minutes ago:\n%1"
+                ).replace("%1", earlier)
             if not self._confirm(self.tr("Possible duplicate payment"), question):
                 self._set_in_flight(False)
                 self.result_panel.show_empty()
@@ -642,19 +667,34 @@ class NewPaymentView(QWidget):
 
     def _on_paid(self, result: PaymentResult) -> None:
         self._set_in_flight(False)
+        if result.outcome is Outcome.NEEDS_3DS and result.redirect_url:
+            # before the panel is drawn: it says whether the page opened
+            self._open_3ds_page(result.payment_request_id, result.redirect_url)
         self._show(result)
         if result.warnings:
             self.form_error.show_error(" ".join(service_text(w) for w in result.warnings))
-        if result.outcome is Outcome.NEEDS_3DS and result.redirect_url:
-            self._open_link(result.redirect_url)
         if result.outcome is Outcome.APPROVED:
-            # the sale is done: a fresh order for the next customer
-            self.amount.clear()
-            self.description.clear()
-            self.reference.setText(new_reference(self._settings.terminal_id))
+            self._sale_done(result)
             self.amount.setFocus()
         else:
             self.card_number.setFocus()
+
+    def _sale_done(self, result: PaymentResult) -> None:
+        """The sale is final (approved at once, or later after 3-D Secure or settling): a fresh
+        order for the next customer. What the cashier has already keyed for the next sale
+        stays: only a form still holding this sale's order is reset."""
+        if self.reference.text().strip() != result.reference:
+            return
+        self.reference.setText(new_reference(self._settings.terminal_id))
+        try:
+            untouched = not self.amount.text().strip() or self.amount.money() == result.amount
+        except MoneyError:
+            untouched = False
+        if untouched:
+            self.amount.clear()
+            self.description.clear()
+        if bool(self.capture_mode.currentData()) == result.held:
+            self._default_options()
 
     def _on_pay_failed(self, order: PaymentOrder, exc: BaseException) -> None:
         self._set_in_flight(False)
@@ -696,7 +736,8 @@ class NewPaymentView(QWidget):
         )
 
     def _show(self, result: PaymentResult) -> None:
-        self.result_panel.show_result(result)
+        opened = result.payment_request_id not in self._no_browser
+        self.result_panel.show_result(result, browser_opened=opened)
         self.payment_finished.emit(result)
         if result.outcome in FINAL or not result.payment_request_id:
             self._watching = ""
@@ -713,8 +754,26 @@ class NewPaymentView(QWidget):
         self.progress.setVisible(busy)
         self.busy_changed.emit(busy)
 
+    def _open_3ds_page(self, payment_request_id: str, url: str) -> bool:
+        """Open the 3-D Secure page in the system browser; False (remembered, so the panel
+        says so and offers the link to copy) when no browser could open it."""
+        opened = bool(self._open_url(QUrl(url)))
+        if opened:
+            self._no_browser.discard(payment_request_id)
+        else:
+            log.warning("no browser could open the 3-D Secure page for %s", payment_request_id)
+            self._no_browser.add(payment_request_id)
+        return opened
+
     def _open_link(self, url: str) -> None:
-        self._open_url(QUrl(url))
+        """The panel's link, followed again by the cashier."""
+        result = self.result_panel.result
+        if result is None or result.redirect_url != url:
+            self._open_url(QUrl(url))
+            return
+        was_open = result.payment_request_id not in self._no_browser
+        if self._open_3ds_page(result.payment_request_id, url) != was_open:
+            self._show(result)
 
     # -- following a pending payment until the poller settles it ---------------------------
     def _on_poll_timeout(self) -> None:
@@ -738,6 +797,10 @@ class NewPaymentView(QWidget):
         current = self.result_panel.result
         if current is None or current != result:
             self._show(result)
+            if result.outcome is Outcome.APPROVED and (
+                current is None or current.outcome is not Outcome.APPROVED
+            ):
+                self._sale_done(result)  # approved later (3-D Secure, settled by the poller)
         elif result.outcome in FINAL:
             self._poll.stop()
 

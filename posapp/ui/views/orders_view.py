@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QKeyEvent,
     QKeySequence,
     QPainter,
     QPen,
@@ -132,7 +133,10 @@ class OrderCellDelegate(QStyledItemDelegate):
         entry = self._static.get(key)
         if entry is None:
             metrics = option.fontMetrics
-            elided = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, rect.width())
+            if col == Column.CARD:
+                elided = elide_card(text, metrics, rect.width())
+            else:
+                elided = metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, rect.width())
             static = QStaticText(elided)
             static.setTextFormat(Qt.TextFormat.PlainText)
             static.prepare(font=option.font)
@@ -146,6 +150,25 @@ class OrderCellDelegate(QStyledItemDelegate):
         painter.setPen(colour)
         painter.setFont(option.font)
         painter.drawStaticText(QPointF(x, y), static)
+
+
+def elide_card(text: str, metrics: QFontMetrics, width: int) -> str:
+    """A masked card squeezed into ``width``: the brand is elided, never the last 4 digits
+    ("Master… •••• 4622", then "•••• 4622", then "…4622")."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    brand, dots, last4 = text.rpartition(" •••• ")
+    if not dots:
+        return metrics.elidedText(text, Qt.TextElideMode.ElideLeft, width)
+    tail = f"{dots}{last4}"
+    room = width - metrics.horizontalAdvance(tail)
+    shown = metrics.elidedText(brand, Qt.TextElideMode.ElideRight, room) if room > 0 else ""
+    if shown and shown != "…":
+        return shown + tail
+    for short in (tail.strip(), f"…{last4}"):
+        if metrics.horizontalAdvance(short) <= width:
+            return short
+    return last4
 
 
 class StatusPillDelegate(QStyledItemDelegate):
@@ -405,7 +428,10 @@ class OrdersView(QWidget):
         self.search.setAccessibleName(self.tr("Search orders"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.search.returnPressed.connect(self.apply_filters)
+        # Enter or Down: into the results (Enter applies the search first)
+        self.search.returnPressed.connect(self._search_entered)
+        self.search.installEventFilter(self)
+        self._into_results = False  # move into the results once the search has loaded
 
         self.status_filter = QComboBox(self)
         self.status_filter.setObjectName("statusFilter")
@@ -534,6 +560,16 @@ class OrdersView(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
             self.fit_columns()
+        elif (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._filter_timer.stop()
+            self.apply_filters()
+            self.enter_results()
+            return True
         return super().eventFilter(watched, event)
 
     def fit_columns(self, *, force: bool = False) -> None:
@@ -626,9 +662,10 @@ class OrdersView(QWidget):
             self.export_current_view,
             "exportButton",
         )
+        # the list runs newest first (Held: least time left first); this goes to its end
         self.end_button = button(
-            self.tr("Oldest ↓"),
-            self.tr("Jump to the end of the list (Ctrl+End)"),
+            self.tr("Jump to oldest"),
+            self.tr("Go to the oldest order, at the end of the list (Ctrl+End)"),
             self.jump_to_end,
             "endButton",
         )
@@ -645,7 +682,8 @@ class OrdersView(QWidget):
         self.action_bar.addStretch(1)
         self.action_bar.addWidget(self.end_button)
         self.action_bar.addWidget(self.export_button)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.focus_search)
+        # Ctrl+F is the main window's (Till > Search orders): a second claim here made the
+        # key ambiguous, and Qt then runs neither
         QShortcut(QKeySequence(QKeySequence.StandardKey.Print), self, self.print_selected)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload)
 
@@ -702,6 +740,7 @@ class OrdersView(QWidget):
     def apply_filters(self) -> None:
         self._filter_timer.stop()
         self.status_filter.setEnabled(not self.held_view and not self.duplicates_view)
+        self._label_end_button()
         # In the Held list the time left is what matters: show it next to the time.
         header = self.table.horizontalHeader()
         header.moveSection(
@@ -715,6 +754,17 @@ class OrdersView(QWidget):
         self.model.set_query(query)
         self._update_actions()
 
+    def _label_end_button(self) -> None:
+        if self.held_view:
+            text = self.tr("Jump to most time left")
+            tip = self.tr("Go to the hold with the most time left, at the end (Ctrl+End)")
+        else:
+            text = self.tr("Jump to oldest")
+            tip = self.tr("Go to the oldest order, at the end of the list (Ctrl+End)")
+        self.end_button.setText(text)
+        self.end_button.setToolTip(tip)
+        self.end_button.setAccessibleName(text)
+
     def reload(self) -> None:
         self.details.clear()
         self.model.reload()
@@ -727,6 +777,8 @@ class OrdersView(QWidget):
 
     def _on_count_changed(self, n: int) -> None:
         self.export_button.setEnabled(n > 0)
+        if n == 0:
+            self._into_results = False
         if self.duplicates_view:
             text = (
                 self.tr("1 payment on orders paid more than once")
@@ -744,6 +796,7 @@ class OrdersView(QWidget):
         self.status_line.setText(text)
 
     def _on_rows_loaded(self, first: int, count: int) -> None:
+        self._move_into_results()
         # A payment shown in the details pane may just have been read again.
         current = self.details.payment
         if current is not None:
@@ -759,6 +812,24 @@ class OrdersView(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def _search_entered(self) -> None:
+        self.apply_filters()
+        self.enter_results()
+
+    def enter_results(self) -> None:
+        """From the search box into the list: the first row selected and focused, now or, while
+        the search is still loading, as soon as its first rows are in."""
+        self._into_results = True
+        self._move_into_results()
+
+    def _move_into_results(self) -> None:
+        if not self._into_results or self.model.rowCount() == 0 or not self.model.is_loaded(0):
+            return  # still loading (nothing found: _on_count_changed drops the wish)
+        self._into_results = False
+        self.table.setFocus()
+        if not self.table.selectionModel().hasSelection():
+            self.select_rows([0])
 
     def jump_to_end(self) -> None:
         if self.model.rowCount() == 0:
@@ -1065,7 +1136,9 @@ class OrdersView(QWidget):
 
     def _on_exported(self, path: Path, rows: int) -> None:
         self.export_button.setEnabled(True)
-        self.status_line.setText(self.tr("{0} rows exported to {1}").format(rows, path))
+        self.status_line.setText(
+            self.tr("%n row(s) exported to %1", "", rows).replace("%1", str(path))
+        )
         self.exported.emit(str(path), rows)
 
     def _on_export_failed(self, exc: BaseException) -> None:

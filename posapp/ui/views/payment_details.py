@@ -31,6 +31,7 @@ from posapp.core.usertext import UserText
 from posapp.ui.i18n import has_translation, service_text, user_error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.tasks import Lane, TaskRunner
+from posapp.ui.widgets.result_panel import avs_words, cvv_words
 from posapp.ui.widgets.status_pill import StatusPill, Tone
 
 EventLoader = Callable[[Any], list[Event]]
@@ -76,7 +77,8 @@ class PaymentDetails(QWidget):
             ("request_id", self.tr("Request ID")),
             ("network_tx", self.tr("Network transaction")),
             ("auth_code", self.tr("Approval code")),
-            ("checks", self.tr("AVS / CVV")),
+            ("avs", self.tr("Address check (AVS)")),
+            ("cvv", self.tr("Security code check")),
             ("three_ds", self.tr("3-D Secure")),
             ("deadline", self.tr("Capture before")),
             ("captured", self.tr("Captured")),
@@ -143,7 +145,7 @@ class PaymentDetails(QWidget):
         tone = Tone(pf.TONES.get(status, "neutral")) if status else Tone.NEUTRAL
         self.pill.set_status(pf.status_label(payment), tone)
         deadline = pf.capture_deadline(payment)
-        checks = " / ".join(v or "—" for v in (pf.avs_result(payment), pf.cvv_result(payment)))
+        avs, cvv = pf.avs_result(payment), pf.cvv_result(payment)
         held = status in pf.HELD_STATUSES
         values = {
             "card": pf.card_text(payment),
@@ -153,7 +155,9 @@ class PaymentDetails(QWidget):
             "request_id": pf.request_id(payment),
             "network_tx": pf.network_transaction_id(payment) or "—",
             "auth_code": pf.auth_code(payment) or "—",
-            "checks": checks,
+            # in the words New payment's result panel uses (one table for both)
+            "avs": avs_words(avs) if avs else "—",
+            "cvv": cvv_words(cvv) if cvv else "—",
             "three_ds": self.fields["three_ds"].text() if same else "—",  # from the timeline
             "deadline": pf.format_time(deadline) if (deadline and held) else "—",
             "captured": str(payment.captured_amount) if payment.captured_amount else "—",

@@ -12,7 +12,16 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from posapp.ui.i18n import result_words, service_text
 from posapp.ui.ports import Outcome, PaymentResult
@@ -167,6 +176,14 @@ class ResultPanel(QFrame):
         )
         self.link.setOpenExternalLinks(False)
         self.link.linkActivated.connect(self.link_opened)
+        self.copy_button = QPushButton(self.tr("Copy the link"), self)
+        self.copy_button.setObjectName("copyLinkButton")
+        self.copy_button.setAccessibleName(self.tr("Copy the 3-D Secure link"))
+        self.copy_button.setToolTip(self.tr("Copy the 3-D Secure page's address"))
+        self.copy_button.clicked.connect(self._copy_link)
+        copy_row = QHBoxLayout()
+        copy_row.addWidget(self.copy_button)
+        copy_row.addStretch(1)
 
         self.details = QGridLayout()
         self.details.setColumnStretch(1, 1)
@@ -196,6 +213,7 @@ class ResultPanel(QFrame):
         layout.addWidget(self.summary)
         layout.addWidget(self.reason)
         layout.addWidget(self.link)
+        layout.addLayout(copy_row)
         layout.addLayout(self.details)
         layout.addStretch(1)
         self.show_empty()
@@ -224,6 +242,7 @@ class ResultPanel(QFrame):
         )
         self.reason.show()
         self.link.hide()
+        self.copy_button.hide()
         self._set_details({})
 
     def show_sending(self, amount_text: str) -> None:
@@ -238,6 +257,7 @@ class ResultPanel(QFrame):
         )
         self.reason.hide()
         self.link.hide()
+        self.copy_button.hide()
         self._set_details({})
 
     def set_stage(self, text: str) -> None:
@@ -245,7 +265,8 @@ class ResultPanel(QFrame):
         self.reason.setText(text)
         self.reason.show()
 
-    def show_result(self, result: PaymentResult) -> None:
+    def show_result(self, result: PaymentResult, *, browser_opened: bool = True) -> None:
+        """``browser_opened``: whether the system browser took the 3-D Secure page."""
         self._result = result
         titles = {
             Outcome.APPROVED: (self.tr("Approved"), Tone.GOOD, "approved"),
@@ -277,6 +298,7 @@ class ResultPanel(QFrame):
 
         self.reason.hide()
         self.link.hide()
+        self.copy_button.hide()
         if result.outcome is Outcome.DECLINED:
             words = decline_reason(result.result_code, result.result_message)
             code = f" ({escape(result.result_code)})" if result.result_code else ""
@@ -294,21 +316,34 @@ class ResultPanel(QFrame):
             )
             self.reason.show()
         elif result.outcome is Outcome.NEEDS_3DS:
-            self.reason.setText(
-                self.tr(
-                    "The cardholder must confirm the payment on the 3-D Secure page that has "
-                    "opened in the browser. This panel updates when they are done."
+            if browser_opened or not result.redirect_url:
+                self.reason.setText(
+                    self.tr(
+                        "The cardholder must confirm the payment on the 3-D Secure page that "
+                        "has opened in the browser. This panel updates when they are done."
+                    )
                 )
-            )
+            else:
+                self.reason.setText(
+                    self.tr(
+                        "No browser could be opened on this till. Open the 3-D Secure page "
+                        "below on a device the cardholder can use (copy the link), and they "
+                        "confirm the payment there. This panel updates when they are done."
+                    )
+                )
             self.reason.show()
             if result.redirect_url:
                 url = escape(result.redirect_url, quote=True)
+                caption = (
+                    self.tr("Open the 3DS page again: %1")
+                    if browser_opened
+                    else self.tr("3DS page: %1")
+                )
                 self.link.setText(
-                    self.tr("Open the 3DS page again: %1").replace(
-                        "%1", f'<a href="{url}">{escape(result.redirect_url)}</a>'
-                    )
+                    caption.replace("%1", f'<a href="{url}">{escape(result.redirect_url)}</a>')
                 )
                 self.link.show()
+                self.copy_button.show()
         expiry = ""
         if result.held and result.auth_expiry is not None:
             expiry = result.auth_expiry.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -322,6 +357,10 @@ class ResultPanel(QFrame):
                 "expiry": expiry,
             }
         )
+
+    def _copy_link(self) -> None:
+        if self._result is not None and self._result.redirect_url:
+            QGuiApplication.clipboard().setText(self._result.redirect_url)
 
     def _set_title(self, text: str, tone: str) -> None:
         self.title.setText(text)

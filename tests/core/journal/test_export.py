@@ -132,3 +132,12 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_defused(
     assert result.returncode == 0, result.stderr
     refs = sorted(r["reference_order_id"] for r in _read(out))
     assert refs == sorted(['\'=HYPERLINK("x")', "'+1-2", "ORD-9"])
+
+
+def test_one_payment_is_one_payment(three_days: Path, tmp_path: Path) -> None:
+    out = tmp_path / "one.csv"
+    window = ("--from", "2026-03-01T09:00:00+00:00", "--to", "2026-03-01T11:00:00+00:00")
+    result = _export(three_days, "--csv", str(out), *window)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"exported 1 payment to {out}"
+    assert len(_read(out)) == 1
