@@ -78,16 +78,19 @@ def register(sub: Any) -> None:
 
 
 def _read_text(path: Path, what: str) -> str:
+    from posapp.core.antom.errors import KeyFileTooLargeError
+    from posapp.core.antom.signing import read_key_file
+
     try:
-        data = path.expanduser().read_bytes()
+        data = read_key_file(path)
+    except KeyFileTooLargeError:
+        raise UsageError(f"{what}: {path} is larger than 64 KiB, not a key file") from None
     except FileNotFoundError:
         raise UsageError(f"{what}: {path} does not exist") from None
     except IsADirectoryError:
         raise UsageError(f"{what}: {path} is a folder, not a key file") from None
     except OSError as exc:
         raise UsageError(f"{what}: cannot read {path} ({exc.strerror})") from None
-    if len(data) > 64_000:
-        raise UsageError(f"{what}: {path} is too large to be a key")
     try:
         return data.decode("ascii").strip()
     except UnicodeDecodeError:
