@@ -262,6 +262,14 @@
             <translation>解除 {1} 上 {0} 的冻结？</translation>
         </message>
         <message>
+            <source>Cancel the payment</source>
+            <translation>撤销这笔付款</translation>
+        </message>
+        <message>
+            <source>Cancel the payment of {0} on {1}? Its result has not come yet.</source>
+            <translation>撤销 {1} 上 {0} 的付款？其结果尚未返回。</translation>
+        </message>
+        <message>
             <source>Nothing is charged; the cardholder's bank frees the money. This cannot be undone.</source>
             <translation>不会扣款；持卡人的银行将释放这笔资金。此操作无法撤回。</translation>
         </message>
