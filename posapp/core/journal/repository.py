@@ -70,6 +70,7 @@ from posapp.core.journal.migrations import (
     UNSETTLED_SQL,
 )
 from posapp.core.journal.sanitise import sanitise
+from posapp.core.journal.search import text_arms
 from posapp.core.money import Money
 from posapp.core.rules import capture_refusal, pending_refunds, refund_refusal
 from posapp.core.usertext import UserText
@@ -172,8 +173,9 @@ class Cursor:
 class PaymentFilter:
     """Order-list filter. Empty ``statuses`` means all; ``text`` searches (see below).
 
-    ``text``: four digits match the card's last 4; any text matches the start of the
-    order reference (case-insensitive), of Antom's paymentId and of the paymentRequestId.
+    ``text``: the order-list search (``posapp.core.journal.search``): four digits match the
+    card's last 4; any text matches the start of the order reference (case-insensitive), of
+    Antom's paymentId and of the paymentRequestId.
     """
 
     statuses: frozenset[PaymentStatus] = frozenset()
@@ -1754,26 +1756,6 @@ def _date_conditions(filter: PaymentFilter) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def _text_arms(text: str) -> list[tuple[str, list[Any]]]:
-    """One indexed condition per searched column (combined with UNION, never OR)."""
-    text = text.strip()
-    if not text:
-        return [("", [])]
-    # U+10FFFF sorts after every character, so [text, text + U+10FFFF) is "starts with".
-    upper = text + "\U0010ffff"
-    arms: list[tuple[str, list[Any]]] = [
-        (
-            "reference_order_id COLLATE NOCASE >= ? AND reference_order_id COLLATE NOCASE < ?",
-            [text, upper],
-        ),
-        ("payment_id >= ? AND payment_id < ?", [text, upper]),
-        ("payment_request_id >= ? AND payment_request_id < ?", [text, upper]),
-    ]
-    if len(text) == 4 and text.isdigit():
-        arms.insert(0, ("card_last4 = ?", [text]))
-    return arms
-
-
 def _list_sql(
     filter: PaymentFilter,
     direction: PageDirection,
@@ -1792,7 +1774,7 @@ def _list_sql(
         base_params += [cursor.created_ms, cursor.created_ms, cursor.id]
     statuses: list[str | None] = [s.value for s in sorted(filter.statuses)] or [None]
     arms: list[tuple[str, list[Any]]] = []
-    for text_sql, text_params in _text_arms(filter.text):
+    for text_sql, text_params in text_arms(filter.text):
         for status in statuses:
             where = list(base)
             params = list(base_params)

@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication
 
 from posapp.core.cards import MaskedCard
 from posapp.core.domain import PaymentStatus
+from posapp.core.journal.search import text_matches
 from posapp.core.money import Money
 from posapp.core.services.settle import NO_VALID_APPROVAL, REFUSED_NO_APPROVAL
 from posapp.ui.i18n import result_words, service_text
@@ -222,7 +223,8 @@ def is_duplicate(payment: Any, duplicate_orders: frozenset[str] | set[str]) -> b
 
 
 def matches(payment: Any, query: OrderQuery) -> bool:
-    """Whether a payment belongs in a list with this query (for live inserts)."""
+    """Whether a payment belongs in a list with this query (live inserts, the Held and
+    Duplicates lists): the same rows the journal's query would give."""
     if query.held and not is_held(payment):
         return False
     if query.duplicates:
@@ -235,12 +237,8 @@ def matches(payment: Any, query: OrderQuery) -> bool:
             return False
         if query.until is not None and created >= query.until:
             return False
-    text = query.text.strip().lower()
-    if text:
-        haystack = (order_reference(payment), card_last4(payment), payment_id(payment))
-        if not any(text in h.lower() for h in haystack):
-            return False
-    return True
+    # the journal's own search (its SQL and this predicate are one definition)
+    return text_matches(payment, query.text)
 
 
 def format_time_short(value: datetime | None) -> str:
