@@ -242,6 +242,7 @@ def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], 
         AntomError,
         GatewayConnectError,
         GatewayTimeoutError,
+        KeyFileTooLargeError,
         KeyFormatError,
         SignatureError,
         TransportError,
@@ -255,6 +256,8 @@ def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], 
     say(f"[1/4] merchant private key ({target.private_name})")
     try:
         private = signing.load_private_key(target.private_key, target.private_name)
+    except KeyFileTooLargeError as exc:  # the wrong file given: bad input, not a bad key
+        raise DoctorFailure(EXIT_USAGE, exc.message) from None
     except KeyFormatError as exc:
         raise DoctorFailure(
             EXIT_KEY,
@@ -279,6 +282,8 @@ def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], 
     say(f"[2/4] Antom public key ({target.public_name})")
     try:
         public = signing.load_public_key(target.public_key, target.public_name)
+    except KeyFileTooLargeError as exc:
+        raise DoctorFailure(EXIT_USAGE, exc.message) from None
     except KeyFormatError as exc:
         raise DoctorFailure(
             EXIT_KEY,
