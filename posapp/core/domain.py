@@ -311,13 +311,6 @@ class Payment:
             return None
         return self.capture_deadline - now
 
-    def can_capture(self, now: datetime) -> bool:
-        return (
-            self.status is PaymentStatus.AUTHORISED
-            and self.capture_deadline is not None
-            and now < self.capture_deadline
-        )
-
 
 def capture_deadline(authorised_at: datetime) -> datetime:
     """When a hold lapses: authorisation time + 7 days."""

@@ -655,18 +655,8 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.amount_not_positive"),
     #: This payment changed in another window; refresh and try again.
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.changed_elsewhere"),
-    #: Only a held payment can be captured (this one is {status}).
-    QT_TRANSLATE_NOOP("ServiceMessage", "journal.capture_not_held"),
-    #: The 7-day window to capture this payment has passed (it ended {deadline} UTC); the hold is released.
-    QT_TRANSLATE_NOOP("ServiceMessage", "journal.capture_window_passed"),
     #: Capture the full amount ({amount}).
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.capture_full"),
-    #: Only a paid (captured) payment can be refunded.
-    QT_TRANSLATE_NOOP("ServiceMessage", "journal.refund_not_paid"),
-    #: Refund in {currency}.
-    QT_TRANSLATE_NOOP("ServiceMessage", "journal.refund_currency"),
-    #: Enter an amount above zero.
-    QT_TRANSLATE_NOOP("ServiceMessage", "journal.refund_not_positive"),
     #: The file in the data folder is not a posapp payment journal (another program's database?). Choose another data folder or move that file away.
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.foreign"),
     #: This payment journal belongs to {journal} and cannot be opened in {till}. Use that environment's own data folder (--data-dir), or set the till back.

@@ -262,6 +262,14 @@
             <translation>解除 {1} 上 {0} 的冻结？</translation>
         </message>
         <message>
+            <source>Cancel the payment</source>
+            <translation>撤销这笔付款</translation>
+        </message>
+        <message>
+            <source>Cancel the payment of {0} on {1}? Its result has not come yet.</source>
+            <translation>撤销 {1} 上 {0} 的付款？其结果尚未返回。</translation>
+        </message>
+        <message>
             <source>Nothing is charged; the cardholder's bank frees the money. This cannot be undone.</source>
             <translation>不会扣款；持卡人的银行将释放这笔资金。此操作无法撤回。</translation>
         </message>
@@ -1402,61 +1410,6 @@
         <message>
             <source>{0}: {1} ({2})</source>
             <translation>{0}：{1} ({2})</translation>
-        </message>
-    </context>
-    <context>
-        <name>PaymentStatus</name>
-        <message>
-            <source>Not sent yet</source>
-            <translation>尚未发送</translation>
-        </message>
-        <message>
-            <source>Checking</source>
-            <translation>核实中</translation>
-        </message>
-        <message>
-            <source>Waiting for 3-D Secure</source>
-            <translation>等待 3-D Secure 验证</translation>
-        </message>
-        <message>
-            <source>Held</source>
-            <translation>已冻结</translation>
-        </message>
-        <message>
-            <source>Capturing</source>
-            <translation>请款中</translation>
-        </message>
-        <message>
-            <source>Cancelling</source>
-            <translation>撤销中</translation>
-        </message>
-        <message>
-            <source>Paid</source>
-            <translation>已付款</translation>
-        </message>
-        <message>
-            <source>Partly refunded</source>
-            <translation>部分退款</translation>
-        </message>
-        <message>
-            <source>Refunded</source>
-            <translation>已退款</translation>
-        </message>
-        <message>
-            <source>Declined</source>
-            <translation>已拒绝</translation>
-        </message>
-        <message>
-            <source>Cancelled</source>
-            <translation>已撤销</translation>
-        </message>
-        <message>
-            <source>Hold expired</source>
-            <translation>冻结已过期</translation>
-        </message>
-        <message>
-            <source>Never sent</source>
-            <translation>从未发送</translation>
         </message>
     </context>
     <context>
@@ -2847,34 +2800,9 @@
             <translation>这笔付款已在另一个窗口中被更改；请刷新后重试。</translation>
         </message>
         <message>
-            <source>journal.capture_not_held</source>
-            <extracomment>Only a held payment can be captured (this one is {status}).</extracomment>
-            <translation>只有已冻结的付款才能请款（这笔付款当前状态：{status}）。</translation>
-        </message>
-        <message>
-            <source>journal.capture_window_passed</source>
-            <extracomment>The 7-day window to capture this payment has passed (it ended {deadline} UTC); the hold is released.</extracomment>
-            <translation>这笔付款的 7 天请款期限已过（截止于 {deadline} UTC）；冻结已解除。</translation>
-        </message>
-        <message>
             <source>journal.capture_full</source>
             <extracomment>Capture the full amount ({amount}).</extracomment>
             <translation>请按全额请款（{amount}）。</translation>
-        </message>
-        <message>
-            <source>journal.refund_not_paid</source>
-            <extracomment>Only a paid (captured) payment can be refunded.</extracomment>
-            <translation>只有已支付（已请款）的付款才能退款。</translation>
-        </message>
-        <message>
-            <source>journal.refund_currency</source>
-            <extracomment>Refund in {currency}.</extracomment>
-            <translation>请以 {currency} 退款。</translation>
-        </message>
-        <message>
-            <source>journal.refund_not_positive</source>
-            <extracomment>Enter an amount above zero.</extracomment>
-            <translation>请输入大于零的金额。</translation>
         </message>
         <message>
             <source>key.cannot_read</source>

@@ -422,7 +422,7 @@ def test_a_journal_held_by_another_program_reads_in_chinese(
 
 def test_the_journals_own_refusals_read_in_chinese(zh: None, backend: Backend) -> None:
     """Two tills capture the same hold: both pass the back office's checks, the journal
-    refuses the second (its English as before)."""
+    refuses the second, with the back office's own sentence (one rule, posapp.core.rules)."""
     from posapp.core.domain import DomainError
     from tests.ui.test_dialogs_flows import pay
 
@@ -431,8 +431,8 @@ def test_the_journals_own_refusals_read_in_chinese(zh: None, backend: Backend) -
     with pytest.raises(DomainError) as refused:
         backend.repo.record_capture_intent(held.id, "CAP-till-2", operator="m", terminal_id="T2")
     message = refused.value.user_message
-    assert message == "Only a held payment can be captured (this one is capturing)."
-    assert i18n.service_text(message) == "只有已冻结的付款才能请款（这笔付款当前状态：请款中）。"
+    assert message == "Only a held payment can be captured; this one is capturing."
+    assert i18n.service_text(message) == "只有已冻结的付款才能请款；这笔付款请款中。"
 
 
 def test_a_key_that_cannot_be_used_reads_in_chinese(

@@ -56,7 +56,7 @@ def core_messages() -> dict[str, str]:
                 and node.func.id == "UserText"
             ):
                 if isinstance(node.args[0], ast.JoinedStr):
-                    # checkout.status_text: f"status.{...}", one per PaymentStatus (below)
+                    # rules.status_text: f"status.{...}", one per PaymentStatus (below)
                     assert ast.unparse(node.args[0]).startswith("f'status."), path
                     continue
                 assert isinstance(node.args[0], ast.Constant), f"{path}: an id must be a literal"
@@ -64,7 +64,7 @@ def core_messages() -> dict[str, str]:
                 message_id, english = node.args[0].value, node.args[1].value
                 assert found.get(message_id, english) == english, f"{message_id} means two things"
                 found[message_id] = english
-    for status in PaymentStatus:  # checkout.status_text
+    for status in PaymentStatus:  # rules.status_text
         found[f"status.{status.value.lower()}"] = status.label.lower()
     return found
 
@@ -119,6 +119,28 @@ def test_service_text_fills_the_translation_and_falls_back_to_english(zh: None) 
     unknown = UserText("no.such.id", "Plain {word}", word="English")
     assert i18n.service_text(unknown) == "Plain English"
     assert i18n.service_text("not a UserText") == "not a UserText"
+
+
+def test_status_words_come_from_one_table(qapp: QCoreApplication) -> None:
+    """The status column, filter and pills show the domain's label in English and its
+    in-sentence id's translation in Chinese: no second list of status words in the UI."""
+    from posapp.core.rules import status_text
+    from posapp.ui.models import payment_fields as pf
+
+    i18n.install_translators(qapp, "en")
+    try:
+        assert [pf.label_for_status(s) for s in PaymentStatus] == [s.label for s in PaymentStatus]
+        assert i18n.install_translators(qapp, "zh_CN") == "zh_CN"
+        chinese = [pf.label_for_status(s) for s in PaymentStatus]
+    finally:
+        i18n.remove_translators(qapp)
+    by_status = dict(zip(PaymentStatus, chinese, strict=True))
+    assert by_status[PaymentStatus.CAPTURED] == "已付款"
+    assert by_status[PaymentStatus.AUTHORISED] == "已冻结"
+    # every status translated, each to its own word, none left in English
+    assert len(set(chinese)) == len(chinese)
+    assert not set(chinese) & {s.label for s in PaymentStatus}
+    assert all(status_text(s).id == f"status.{s.value.lower()}" for s in PaymentStatus)
 
 
 def test_english_ui_shows_the_services_english(qapp: QCoreApplication) -> None:

@@ -653,7 +653,7 @@ def _one_of_ids(first: tuple[str, str | None], second: tuple[str, str | None]) -
     for name, value in (first, second):
         if value is not None:
             _check_id(name, value)
-    return _drop_none(dict((first, second)))
+    return drop_none(dict((first, second)))
 
 
 def _checked(api: Api, body: dict[str, Any]) -> dict[str, Any]:
@@ -662,7 +662,8 @@ def _checked(api: Api, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _drop_none(obj: dict[str, Any]) -> dict[str, Any]:
+def drop_none(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without its None values (Antom's bodies omit absent fields; so do summaries)."""
     return {k: v for k, v in obj.items() if v is not None}
 
 
@@ -686,7 +687,7 @@ class Address:
             ("zipCode", self.zip_code, 32),
         ):
             _check_text(f"billingAddress.{name}", value, limit)
-        return _drop_none(
+        return drop_none(
             {
                 "region": self.region,
                 "state": self.state,
@@ -721,7 +722,7 @@ class Buyer:
         _check_text("buyer.buyerPhoneNo", self.phone, 24)
         _check_text("buyer.firstName", self.first_name, 32)
         _check_text("buyer.lastName", self.last_name, 32)
-        return _drop_none(
+        return drop_none(
             {
                 "referenceBuyerId": self.reference_buyer_id,
                 "buyerName": user_name(self.first_name, self.last_name),
@@ -747,7 +748,7 @@ class Goods:
             raise InvalidRequestError("order.goods.goodsName", "must be 1 to 256 characters")
         if not isinstance(self.quantity, int) or self.quantity < 1:
             raise InvalidRequestError("order.goods.goodsQuantity", "must be 1 or more")
-        return _drop_none(
+        return drop_none(
             {
                 "referenceGoodsId": self.reference_goods_id,
                 "goodsName": self.name,
@@ -775,7 +776,7 @@ class Env:
         _check_text("env.deviceId", self.device_id, 64)
         if self.os_type is not None and self.os_type not in ("IOS", "ANDROID"):
             raise InvalidRequestError("env.osType", "must be IOS or ANDROID")
-        return _drop_none(
+        return drop_none(
             {
                 "terminalType": TerminalType(self.terminal_type).value,
                 "clientIp": self.client_ip,
@@ -865,7 +866,7 @@ class PayRequest:
             if len(self.goods) > 100:
                 raise InvalidRequestError("order.goods", "at most 100 lines")
             order["goods"] = [g.to_antom() for g in self.goods]
-        body = _drop_none(
+        body = drop_none(
             {
                 "productCode": self.product_code,
                 "paymentRequestId": self.payment_request_id,
@@ -906,7 +907,7 @@ class CaptureRequest:
         _check_id("paymentId", self.payment_id)
         return _checked(
             self.api,
-            _drop_none(
+            drop_none(
                 {
                     "captureRequestId": self.capture_request_id,
                     "paymentId": self.payment_id,
@@ -964,7 +965,7 @@ class RefundRequest:
             _check_id("captureId", self.capture_id)
         return _checked(
             self.api,
-            _drop_none(
+            drop_none(
                 {
                     "refundRequestId": self.refund_request_id,
                     "paymentId": self.payment_id,
@@ -1035,7 +1036,7 @@ class ConsultRequest:
     def to_body(self) -> dict[str, Any]:
         return _checked(
             self.api,
-            _drop_none(
+            drop_none(
                 {
                     "productCode": self.product_code,
                     "paymentAmount": _amount("paymentAmount", self.amount),

@@ -70,7 +70,9 @@ from posapp.core.journal.migrations import (
     UNSETTLED_SQL,
 )
 from posapp.core.journal.sanitise import sanitise
+from posapp.core.journal.search import text_arms
 from posapp.core.money import Money
+from posapp.core.rules import capture_refusal, pending_refunds, refund_refusal
 from posapp.core.usertext import UserText
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ log = logging.getLogger(__name__)
 Row = dict[str, Any]
 APPROVAL_ACTIONS = ("capture", "cancel", "refund")
 DEFAULT_PAGE_SIZE = 50
+_REFUNDS_OF_PAYMENT = "SELECT * FROM refunds WHERE payment = ? ORDER BY id"
 MAX_PAGE_SIZE = 1000
 DUPLICATE_CARD_WINDOW = timedelta(minutes=10)
 
@@ -170,8 +173,9 @@ class Cursor:
 class PaymentFilter:
     """Order-list filter. Empty ``statuses`` means all; ``text`` searches (see below).
 
-    ``text``: four digits match the card's last 4; any text matches the start of the
-    order reference (case-insensitive), of Antom's paymentId and of the paymentRequestId.
+    ``text``: the order-list search (``posapp.core.journal.search``): four digits match the
+    card's last 4; any text matches the start of the order reference (case-insensitive), of
+    Antom's paymentId and of the paymentRequestId.
     """
 
     statuses: frozenset[PaymentStatus] = frozenset()
@@ -953,26 +957,13 @@ class JournalRepository:
             row = self._payment_row(db, payment)
             pay = _payment(row)
             amount = amount or pay.amount
-            if pay.status is not PaymentStatus.AUTHORISED:
+            refusal = capture_refusal(pay, now)
+            if refusal is not None:
                 raise DomainError(
-                    f"payment {payment} is {pay.status.value}, not AUTHORISED",
-                    user_message=UserText(
-                        "journal.capture_not_held",
-                        "Only a held payment can be captured (this one is {status}).",
-                        status=UserText(
-                            f"status.{pay.status.value.lower()}", pay.status.label.lower()
-                        ),
-                    ),
-                )
-            if pay.capture_deadline is not None and now >= pay.capture_deadline:
-                raise DomainError(
-                    f"capture window of payment {payment} ended at {pay.capture_deadline}",
-                    user_message=UserText(
-                        "journal.capture_window_passed",
-                        "The 7-day window to capture this payment has passed "
-                        "(it ended {deadline} UTC); the hold is released.",
-                        deadline=f"{pay.capture_deadline:%Y-%m-%d %H:%M}",
-                    ),
+                    f"payment {payment} is {pay.status.value}"
+                    f"{'' if pay.status is PaymentStatus.AUTHORISED else ', not AUTHORISED'}: "
+                    f"{refusal}",
+                    user_message=refusal,
                 )
             if amount != pay.amount:
                 raise DomainError(
@@ -1080,51 +1071,13 @@ class JournalRepository:
         now_ms = self._now_ms()
         with self.journal.write() as db:
             pay = _payment(self._payment_row(db, payment))
-            if pay.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+            refunds = [_refund(r) for r in self._rows(db, _REFUNDS_OF_PAYMENT, (payment,))]
+            refusal = refund_refusal(pay, amount, pending=pending_refunds(refunds))
+            if refusal is not None:
                 raise DomainError(
-                    f"payment {payment} is {pay.status.value}: not refundable",
-                    user_message=UserText(
-                        "journal.refund_not_paid", "Only a paid (captured) payment can be refunded."
-                    ),
-                )
-            if amount.currency != pay.amount.currency:
-                raise DomainError(
-                    "refund currency differs from the payment's",
-                    user_message=UserText(
-                        "journal.refund_currency",
-                        "Refund in {currency}.",
-                        currency=pay.amount.currency,
-                    ),
-                )
-            if amount.minor <= 0:
-                raise DomainError(
-                    "refund amount must be above zero",
-                    user_message=UserText(
-                        "journal.refund_not_positive", "Enter an amount above zero."
-                    ),
-                )
-            pending = db.conn.execute(
-                "SELECT coalesce(sum(amount_minor), 0) FROM refunds "  # noqa: S608 - constant
-                f"WHERE payment = ? AND status IN {UNSETTLED_OPERATION_SQL}",
-                (payment,),
-            ).fetchone()[0]
-            left = pay.captured.minor - pay.refunded.minor - int(pending)
-            if amount.minor > left:
-                available = Money(max(left, 0), pay.amount.currency)
-                raise DomainError(
-                    f"refund {amount} exceeds the refundable {available}",
-                    user_message=UserText(
-                        "refund.above_refundable_pending",
-                        "At most {amount} can be refunded (other refunds are still being "
-                        "processed).",
-                        amount=str(available),
-                    )
-                    if pending
-                    else UserText(
-                        "refund.above_refundable",
-                        "At most {amount} can be refunded.",
-                        amount=str(available),
-                    ),
+                    f"payment {payment} is {pay.status.value}: not refundable as asked "
+                    f"({amount}): {refusal}",
+                    user_message=refusal,
                 )
             new_id = self._insert_operation(
                 db,
@@ -1340,8 +1293,7 @@ class JournalRepository:
         return [_capture(r) for r in rows]
 
     def refunds_for(self, payment: int) -> list[Refund]:
-        rows = self._read("SELECT * FROM refunds WHERE payment = ? ORDER BY id", (payment,))
-        return [_refund(r) for r in rows]
+        return [_refund(r) for r in self._read(_REFUNDS_OF_PAYMENT, (payment,))]
 
     # -- order list -----------------------------------------------------------------------
     def list_payments(
@@ -1804,26 +1756,6 @@ def _date_conditions(filter: PaymentFilter) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def _text_arms(text: str) -> list[tuple[str, list[Any]]]:
-    """One indexed condition per searched column (combined with UNION, never OR)."""
-    text = text.strip()
-    if not text:
-        return [("", [])]
-    # U+10FFFF sorts after every character, so [text, text + U+10FFFF) is "starts with".
-    upper = text + "\U0010ffff"
-    arms: list[tuple[str, list[Any]]] = [
-        (
-            "reference_order_id COLLATE NOCASE >= ? AND reference_order_id COLLATE NOCASE < ?",
-            [text, upper],
-        ),
-        ("payment_id >= ? AND payment_id < ?", [text, upper]),
-        ("payment_request_id >= ? AND payment_request_id < ?", [text, upper]),
-    ]
-    if len(text) == 4 and text.isdigit():
-        arms.insert(0, ("card_last4 = ?", [text]))
-    return arms
-
-
 def _list_sql(
     filter: PaymentFilter,
     direction: PageDirection,
@@ -1842,7 +1774,7 @@ def _list_sql(
         base_params += [cursor.created_ms, cursor.created_ms, cursor.id]
     statuses: list[str | None] = [s.value for s in sorted(filter.statuses)] or [None]
     arms: list[tuple[str, list[Any]]] = []
-    for text_sql, text_params in _text_arms(filter.text):
+    for text_sql, text_params in text_arms(filter.text):
         for status in statuses:
             where = list(base)
             params = list(base_params)

@@ -27,7 +27,14 @@ from posapp.core.domain import (
 )
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
-from posapp.core.services.checkout import InFlight, new_request_id, status_text
+from posapp.core.rules import (
+    cancel_refusal,
+    capture_refusal,
+    pending_refunds,
+    refund_refusal,
+    status_text,
+)
+from posapp.core.services.checkout import InFlight, new_request_id
 from posapp.core.services.pin import Approval, PinError, PinManager
 from posapp.core.services.settle import NO_VALID_APPROVAL, Settler
 from posapp.core.services.validation import card_data_problem
@@ -148,31 +155,9 @@ class BackOfficeService:
     def check_capture(self, payment: Payment | int) -> Payment:
         """The payment, or BackOfficeError saying why it cannot be captured."""
         p = self._load(payment)
-        if p.status is not PaymentStatus.AUTHORISED:
-            raise BackOfficeError(
-                UserText(
-                    "capture.not_held",
-                    "Only a held payment can be captured; this one is {status}.",
-                    status=status_text(p.status),
-                )
-            )
-        now = self.clock.now()
-        if p.capture_deadline is not None and now >= p.capture_deadline:
-            raise BackOfficeError(
-                UserText(
-                    "capture.window_passed",
-                    "The 7-day window to capture this payment has passed (it ended "
-                    "{deadline} UTC); the hold is released. Take a new payment instead.",
-                    deadline=f"{p.capture_deadline:%Y-%m-%d %H:%M}",
-                )
-            )
-        if not p.payment_id:
-            raise BackOfficeError(
-                UserText(
-                    "capture.no_payment_id",
-                    "This payment has no Antom payment id yet; try again shortly.",
-                )
-            )
+        refusal = capture_refusal(p, self.clock.now())
+        if refusal is not None:
+            raise BackOfficeError(refusal)
         return p
 
     def capture(
@@ -201,25 +186,11 @@ class BackOfficeService:
 
     # -- cancel ---------------------------------------------------------------------------
     def check_cancel(self, payment: Payment | int) -> Payment:
+        """The payment, or BackOfficeError saying why it cannot be cancelled."""
         p = self._load(payment)
-        if p.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
-            raise BackOfficeError(
-                UserText(
-                    "cancel.captured", "A captured payment cannot be cancelled: refund it instead."
-                )
-            )
-        if p.status not in (
-            PaymentStatus.AUTHORISED,
-            PaymentStatus.PENDING,
-            PaymentStatus.NEEDS_3DS,
-        ):
-            raise BackOfficeError(
-                UserText(
-                    "cancel.nothing_to_cancel",
-                    "This payment is {status}: nothing to cancel.",
-                    status=status_text(p.status),
-                )
-            )
+        refusal = cancel_refusal(p)
+        if refusal is not None:
+            raise BackOfficeError(refusal)
         return p
 
     def cancel(
@@ -279,37 +250,11 @@ class BackOfficeService:
 
     # -- refund ---------------------------------------------------------------------------
     def check_refund(self, payment: Payment | int, amount: Money) -> Payment:
+        """The payment, or BackOfficeError saying why ``amount`` cannot be refunded."""
         p = self._load(payment)
-        if p.status not in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
-            raise BackOfficeError(
-                UserText("refund.not_captured", "Only a paid (captured) payment can be refunded.")
-            )
-        if amount.currency != p.amount.currency:
-            raise BackOfficeError(
-                UserText("refund.currency", "Refund in {currency}.", currency=p.amount.currency)
-            )
-        if amount.minor <= 0:
-            raise BackOfficeError(
-                UserText("refund.not_positive", "Enter a refund amount above zero.")
-            )
-        pending = sum(r.amount.minor for r in self.repo.refunds_for(p.id) if not r.status.is_final)
-        left = p.refundable.minor - pending
-        if amount.minor > left:
-            most = str(Money(max(left, 0), p.amount.currency))
-            if pending:
-                raise BackOfficeError(
-                    UserText(
-                        "refund.above_refundable_pending",
-                        "At most {amount} can be refunded (other refunds are still being "
-                        "processed).",
-                        amount=most,
-                    )
-                )
-            raise BackOfficeError(
-                UserText(
-                    "refund.above_refundable", "At most {amount} can be refunded.", amount=most
-                )
-            )
+        refusal = refund_refusal(p, amount, pending=pending_refunds(self.repo.refunds_for(p.id)))
+        if refusal is not None:
+            raise BackOfficeError(refusal)
         return p
 
     def refund(

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from posapp.core.clock import Clock
 from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.rules import pending_refunds, status_text
 from posapp.core.usertext import UserText
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ class DuplicateService:
         """Being given back already: a cancel or a refund on its way, or a claim just made."""
         if payment.status is _P.CANCEL_PENDING:
             return True
-        if any(not r.status.is_final for r in self.repo.refunds_for(payment.id)):
+        if pending_refunds(self.repo.refunds_for(payment.id)):
             return True
         stages = self.repo.events_of_kind_for_payment(payment.id, EventKind.DUPLICATE_UNDO)
         if stages and stages[-1].detail.get("stage") == "requested":
@@ -177,7 +178,7 @@ class DuplicateService:
                     UserText(
                         "duplicate.nothing_to_undo",
                         "This payment no longer holds money (it is {status}): nothing to undo.",
-                        status=_status_text(current.status),
+                        status=status_text(current.status),
                     )
                 )
             if self._undoing(current):
@@ -206,7 +207,7 @@ class DuplicateService:
                     UserText(
                         "duplicate.wait",
                         "This payment is {status}: wait until it settles, then try again.",
-                        status=_status_text(current.status),
+                        status=status_text(current.status),
                     )
                 )
             self._journal(current, "requested", operator, action=action, kept=kept)
@@ -274,12 +275,6 @@ class DuplicateService:
             result_code=result.result_code,
         )
         return result
-
-
-def _status_text(status: PaymentStatus) -> UserText:
-    from posapp.core.services.checkout import status_text
-
-    return status_text(status)
 
 
 def _refused(message: UserText) -> Exception:

@@ -50,6 +50,7 @@ from posapp.core.antom.messages import (
     ThreeDSResult,
     Transaction,
     TransactionStatus,
+    drop_none,
 )
 from posapp.core.antom.messages import PaymentStatus as AntomStatus
 from posapp.core.antom.notifications import (
@@ -138,14 +139,10 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
-
-
 def _card_summary(card: CardResult | None) -> dict[str, Any] | None:
     if card is None:
         return None
-    return _drop_none(
+    return drop_none(
         {
             "cardBrand": card.brand,
             "lastFour": card.last_four,
@@ -165,7 +162,7 @@ def _three_ds_summary(tds: ThreeDSResult | None) -> dict[str, Any] | None:
     if tds is None:
         return None
     return (
-        _drop_none(
+        drop_none(
             {
                 "threeDSVersion": tds.version,
                 "eci": tds.eci,
@@ -220,7 +217,7 @@ def summarise(response: Any) -> dict[str, Any]:
     transactions = getattr(response, "transactions", ())
     if transactions:
         out["transactions"] = [
-            _drop_none(
+            drop_none(
                 {
                     "type": t.type.value,
                     "status": t.status.value,

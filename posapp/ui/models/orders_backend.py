@@ -27,6 +27,7 @@ from posapp.core.journal.repository import (
     to_ms,
 )
 from posapp.core.money import Money
+from posapp.core.rules import cancel_refusal, capture_refusal, refund_refusal
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import OrderQuery
 from posapp.ui.views.pin_dialog import ActionResult, Outcome
@@ -347,17 +348,19 @@ def as_action_result(result: Any) -> ActionResult:
 
 
 def can_capture(payment: Payment, now: datetime) -> bool:
-    return payment.can_capture(now)
+    """The Capture button's rule: the service's own (``capture_refusal``)."""
+    return capture_refusal(payment, now) is None
 
 
 def can_cancel(payment: Payment) -> bool:
-    return payment.status is PaymentStatus.AUTHORISED
+    """The Cancel button's rule: the service's own (``cancel_refusal``)."""
+    return cancel_refusal(payment) is None
 
 
 def can_refund(payment: Payment) -> bool:
-    return payment.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED) and (
-        payment.refundable.minor > 0
-    )
+    """The Refund button's rule: something is left to refund (``refund_refusal``); refunds
+    still on their way are counted when the manager confirms."""
+    return refund_refusal(payment) is None
 
 
 def can_undo_duplicate(payment: Payment, duplicate_orders: frozenset[str] | set[str]) -> bool:

@@ -13,7 +13,9 @@ from PySide6.QtCore import QCoreApplication
 
 from posapp.core.cards import MaskedCard
 from posapp.core.domain import PaymentStatus
+from posapp.core.journal.search import text_matches
 from posapp.core.money import Money
+from posapp.core.rules import status_text
 from posapp.core.services.settle import NO_VALID_APPROVAL, REFUSED_NO_APPROVAL
 from posapp.ui.i18n import result_words, service_text
 
@@ -106,35 +108,15 @@ def forget_translations() -> None:
 
 
 def label_for_status(value: PaymentStatus) -> str:
-    """The status in the user's language (the English words are the domain's labels)."""
-    if not _LABELS:
-        # Literal strings, so that lupdate finds them; built once, after the translator loads.
-        _LABELS.update(
-            {
-                PaymentStatus.INTENT: QCoreApplication.translate("PaymentStatus", "Not sent yet"),
-                PaymentStatus.PENDING: QCoreApplication.translate("PaymentStatus", "Checking"),
-                PaymentStatus.NEEDS_3DS: QCoreApplication.translate(
-                    "PaymentStatus", "Waiting for 3-D Secure"
-                ),
-                PaymentStatus.AUTHORISED: QCoreApplication.translate("PaymentStatus", "Held"),
-                PaymentStatus.CAPTURE_PENDING: QCoreApplication.translate(
-                    "PaymentStatus", "Capturing"
-                ),
-                PaymentStatus.CANCEL_PENDING: QCoreApplication.translate(
-                    "PaymentStatus", "Cancelling"
-                ),
-                PaymentStatus.CAPTURED: QCoreApplication.translate("PaymentStatus", "Paid"),
-                PaymentStatus.PARTIALLY_REFUNDED: QCoreApplication.translate(
-                    "PaymentStatus", "Partly refunded"
-                ),
-                PaymentStatus.REFUNDED: QCoreApplication.translate("PaymentStatus", "Refunded"),
-                PaymentStatus.DECLINED: QCoreApplication.translate("PaymentStatus", "Declined"),
-                PaymentStatus.CANCELLED: QCoreApplication.translate("PaymentStatus", "Cancelled"),
-                PaymentStatus.RELEASED: QCoreApplication.translate("PaymentStatus", "Hold expired"),
-                PaymentStatus.NOT_SENT: QCoreApplication.translate("PaymentStatus", "Never sent"),
-            }
-        )
-    return _LABELS.get(value, value.label)
+    """The status in the user's language: the domain's label (``PaymentStatus.label``, the
+    one table of status words), translated through its in-sentence id (``status.*``,
+    ``posapp.core.rules.status_text``); English keeps the label's capital."""
+    label = _LABELS.get(value)
+    if label is None:
+        word = status_text(value)
+        shown = service_text(word)
+        label = _LABELS[value] = value.label if shown == str(word) else shown
+    return label
 
 
 # Pill tones (the names of posapp.ui.widgets.status_pill.Tone) per status.
@@ -222,7 +204,8 @@ def is_duplicate(payment: Any, duplicate_orders: frozenset[str] | set[str]) -> b
 
 
 def matches(payment: Any, query: OrderQuery) -> bool:
-    """Whether a payment belongs in a list with this query (for live inserts)."""
+    """Whether a payment belongs in a list with this query (live inserts, the Held and
+    Duplicates lists): the same rows the journal's query would give."""
     if query.held and not is_held(payment):
         return False
     if query.duplicates:
@@ -235,12 +218,8 @@ def matches(payment: Any, query: OrderQuery) -> bool:
             return False
         if query.until is not None and created >= query.until:
             return False
-    text = query.text.strip().lower()
-    if text:
-        haystack = (order_reference(payment), card_last4(payment), payment_id(payment))
-        if not any(text in h.lower() for h in haystack):
-            return False
-    return True
+    # the journal's own search (its SQL and this predicate are one definition)
+    return text_matches(payment, query.text)
 
 
 def format_time_short(value: datetime | None) -> str:

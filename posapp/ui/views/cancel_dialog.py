@@ -6,6 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from posapp.core.domain import PaymentStatus
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.pin_dialog import ApprovedActionDialog
@@ -23,16 +24,21 @@ class CancelDialog(ApprovedActionDialog):
         self.setAccessibleName(self.windowTitle())
         self.close_button.setText(self.tr("Keep the payment"))
 
+    def _held(self) -> bool:
+        return bool(self.payment.status is PaymentStatus.AUTHORISED)
+
     def confirm_text(self) -> str:
-        return self.tr("Release the hold")
+        return self.tr("Release the hold") if self._held() else self.tr("Cancel the payment")
 
     def build(self) -> None:
         p = self.payment
-        self.heading.setText(
-            self.tr("Release the hold of {0} on {1}?").format(
-                pf.amount_text(p), pf.card_text_unbroken(p)
-            )
+        heading = (
+            self.tr("Release the hold of {0} on {1}?")
+            if self._held()
+            # a payment whose result never came (protocol: cancel closes it)
+            else self.tr("Cancel the payment of {0} on {1}? Its result has not come yet.")
         )
+        self.heading.setText(heading.format(pf.amount_text(p), pf.card_text_unbroken(p)))
         note = QLabel(
             self.tr(
                 "Nothing is charged; the cardholder's bank frees the money. This cannot be undone."

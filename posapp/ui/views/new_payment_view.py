@@ -8,8 +8,6 @@ through the TaskRunner; the card fields are emptied as soon as a payment is hand
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from itertools import pairwise
@@ -39,6 +37,7 @@ from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
 from posapp.core.journal.errors import JournalError
 from posapp.core.money import Money, MoneyError
+from posapp.core.services.checkout import new_order_reference
 from posapp.core.services.validation import card_data_problem
 from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import (
@@ -65,23 +64,6 @@ log = logging.getLogger(__name__)
 _ERROR_ROWS = {"region": "zip_code", "state": "city", "reference_order_id": "reference"}
 FINAL = (Outcome.APPROVED, Outcome.DECLINED, Outcome.CLOSED)
 Confirm = Callable[[str, str], bool]
-
-
-_REF_FIRST = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud without doubt
-_REF_REST = "23456789" + _REF_FIRST
-
-
-def new_reference(terminal_id: str, now: datetime | None = None) -> str:
-    """An order reference a person can read out: ``TILL-01-R261125K7F3A9``.
-
-    Letters break every digit run (the "R" after the terminal, the first random character),
-    so a reference can never look like a card number to the checks that keep PANs out of
-    stored fields; characters Antom does not take in ids become dashes.
-    """
-    terminal = re.sub(r"[^A-Za-z0-9_.:-]", "-", terminal_id.strip())[:32] or "TILL"
-    stamp = (now or datetime.now()).strftime("%y%m%d")
-    rand = secrets.choice(_REF_FIRST) + "".join(secrets.choice(_REF_REST) for _ in range(5))
-    return f"{terminal}-R{stamp}{rand}"
 
 
 class NewPaymentView(QWidget):
@@ -409,7 +391,7 @@ class NewPaymentView(QWidget):
     def reset_form(self) -> None:
         """Esc: a fresh order with a new reference; the card fields are emptied."""
         self.amount.clear()
-        self.reference.setText(new_reference(self._settings.terminal_id))
+        self.reference.setText(new_order_reference(self._settings.terminal_id, datetime.now()))
         self.description.clear()
         self.clear_card()
         for edit in (self.address1, self.city, self.state, self.zip_code, self.region):
@@ -685,7 +667,7 @@ class NewPaymentView(QWidget):
         stays: only a form still holding this sale's order is reset."""
         if self.reference.text().strip() != result.reference:
             return
-        self.reference.setText(new_reference(self._settings.terminal_id))
+        self.reference.setText(new_order_reference(self._settings.terminal_id, datetime.now()))
         try:
             untouched = not self.amount.text().strip() or self.amount.money() == result.amount
         except MoneyError:

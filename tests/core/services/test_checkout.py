@@ -229,5 +229,7 @@ def test_order_references_made_in_one_second_differ(backend: Backend) -> None:
     assert len(set(refs)) == len(refs)
     for ref in refs:
         check_reference(ref)  # never a card-number look-alike
-        stamp, rand = ref.rsplit("-", 1)
-        assert stamp.startswith("ORD") and len(rand) == 6 and rand[0].isalpha()
+        # the one generator the New payment screen uses too: till, "R", day, 6 random
+        till, rest = ref.rsplit("-R", 1)
+        assert till == backend.checkout.config.terminal_id and len(rest) == 12
+        assert rest[:6].isdigit() and rest[6].isalpha()
