@@ -721,6 +721,28 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "doctor.own_public_key"),
     #: the gateway refused the request: {code} ({reason})
     QT_TRANSLATE_NOOP("ServiceMessage", "doctor.gateway_refused"),
+    #: settings
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.settings"),
+    #: merchant private key ({source})
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.private_key"),
+    #: RSA {bits} bits, signs and verifies with its public half
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.private_key_ok"),
+    #: Antom public key ({source})
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.public_key"),
+    #: RSA {bits} bits, distinct from the merchant key
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.public_key_ok"),
+    #: gateway
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.gateway"),
+    #: signed inquiryPayment for {request_id} to {url}
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.request"),
+    #: answered {status} {code}: {message}
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.answered"),
+    #: answer signature verified with the Antom public key
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.signature"),
+    #: answer
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.answer"),
+    #: paymentRedirectUrl is not set: {environment} payments would be refused (Settings > Connection > Return page after 3-D Secure)
+    QT_TRANSLATE_NOOP("ServiceMessage", "settings.redirect_url_missing"),
     #: This payment is still being checked; capture it in a moment.
     QT_TRANSLATE_NOOP("ServiceMessage", "capture.still_checking"),
     #: This payment cannot be refunded yet.
