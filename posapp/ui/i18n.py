@@ -31,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -149,15 +150,24 @@ def install_translators(app: QCoreApplication, setting: str) -> str:
     return language
 
 
+# Words built once from the catalogue in use (status labels...): dropped when it changes.
+_CACHES: list[Callable[[], None]] = []
+
+
+def on_catalogue_change(forget: Callable[[], None]) -> None:
+    """Call ``forget`` whenever the catalogues are taken out: a module that keeps words
+    translated with them (built once, after the translator loads) drops them then."""
+    _CACHES.append(forget)
+
+
 def remove_translators(app: QCoreApplication) -> None:
     """Take out every catalogue ``install_translators`` put in (tests, a language switch)."""
-    from posapp.ui.models import payment_fields
-
     for old in app.findChildren(QTranslator, "posapp-translator"):
         app.removeTranslator(old)
         old.setParent(None)
         old.deleteLater()
-    payment_fields.forget_translations()
+    for forget in _CACHES:
+        forget()
 
 
 def _install(app: QCoreApplication, folder: str, name: str) -> bool:

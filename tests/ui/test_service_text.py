@@ -60,7 +60,7 @@ def core_messages() -> dict[str, str]:
                 and node.func.id == "UserText"
             ):
                 if isinstance(node.args[0], ast.JoinedStr):
-                    # checkout.status_text: f"status.{...}", one per PaymentStatus (below)
+                    # refusal.status_text: f"status.{...}", one per PaymentStatus (below)
                     assert ast.unparse(node.args[0]).startswith("f'status."), path
                     continue
                 assert isinstance(node.args[0], ast.Constant), f"{path}: an id must be a literal"
@@ -68,7 +68,7 @@ def core_messages() -> dict[str, str]:
                 message_id, english = node.args[0].value, node.args[1].value
                 assert found.get(message_id, english) == english, f"{message_id} means two things"
                 found[message_id] = english
-    for status in PaymentStatus:  # checkout.status_text
+    for status in PaymentStatus:  # refusal.status_text
         found[f"status.{status.value.lower()}"] = status.label.lower()
     return found
 

@@ -34,6 +34,7 @@ from posapp.core.clock import Clock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
+from posapp.core.services.refusal import status_text
 from posapp.core.services.settle import PAYMENT_EXPIRY, Settler
 from posapp.core.services.validation import (
     Billing,
@@ -128,11 +129,6 @@ class InFlight:
     def holds(self, payment: Payment) -> bool:
         with self._lock:
             return payment.id in self._ids or payment.payment_request_id in self._ids
-
-
-def status_text(status: PaymentStatus) -> UserText:
-    """A payment status inside a sentence ("this one is held")."""
-    return UserText(f"status.{status.value.lower()}", status.label.lower())
 
 
 def describe(payment: Payment) -> tuple[CheckoutOutcome, UserText]:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from posapp.core.clock import Clock
 from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.services.refusal import BackOfficeError, status_text
 from posapp.core.usertext import UserText
 
 if TYPE_CHECKING:
@@ -169,19 +170,21 @@ class DuplicateService:
         with self.repo.transaction():
             current = self.repo.get_payment(payment.id)
             if current is None:
-                raise _refused(UserText("payment.not_found", "This payment is not in the journal"))
+                raise BackOfficeError(
+                    UserText("payment.not_found", "This payment is not in the journal")
+                )
             ref = current.reference_order_id
             successful = self.repo.successful_payments_for_order(ref)
             if all(p.id != current.id for p in successful):
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.nothing_to_undo",
                         "This payment no longer holds money (it is {status}): nothing to undo.",
-                        status=_status_text(current.status),
+                        status=status_text(current.status),
                     )
                 )
             if self._undoing(current):
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.already_undoing",
                         "This payment is already being given back.",
@@ -189,7 +192,7 @@ class DuplicateService:
                 )
             kept = [p for p in successful if p.id != current.id and not self._undoing(p)]
             if not kept:
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.last_payment",
                         "Order {order} has no other successful payment: this one is not a "
@@ -202,11 +205,11 @@ class DuplicateService:
             elif current.status in (_P.CAPTURED, _P.PARTIALLY_REFUNDED):
                 action = "refund"
             else:
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.wait",
                         "This payment is {status}: wait until it settles, then try again.",
-                        status=_status_text(current.status),
+                        status=status_text(current.status),
                     )
                 )
             self._journal(current, "requested", operator, action=action, kept=kept)
@@ -245,7 +248,9 @@ class DuplicateService:
         pid = payment if isinstance(payment, int) else payment.id
         found = self.repo.get_payment(pid)
         if found is None:
-            raise _refused(UserText("payment.not_found", "This payment is not in the journal"))
+            raise BackOfficeError(
+                UserText("payment.not_found", "This payment is not in the journal")
+            )
         current, action = self._claim(found, operator)
         try:
             if action == "cancel":
@@ -274,15 +279,3 @@ class DuplicateService:
             result_code=result.result_code,
         )
         return result
-
-
-def _status_text(status: PaymentStatus) -> UserText:
-    from posapp.core.services.checkout import status_text
-
-    return status_text(status)
-
-
-def _refused(message: UserText) -> Exception:
-    from posapp.core.services.backoffice import BackOfficeError
-
-    return BackOfficeError(message)
