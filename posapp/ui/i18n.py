@@ -753,6 +753,28 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.answer"),
     #: paymentRedirectUrl is not set: {environment} payments would be refused (Settings > Connection > Return page after 3-D Secure)
     QT_TRANSLATE_NOOP("ServiceMessage", "settings.redirect_url_missing"),
+    #: no verified answer ({error})
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.no_answer"),
+    #: no valid approval
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.no_valid_approval"),
+    #: no verified answer: {reason}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.no_verified_answer"),
+    #: Antom does not know this paymentRequestId, past its expiry
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.unknown_request_id"),
+    #: payment failed (inquiry)
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.inquiry_failed"),
+    #: capture refused: {code}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.capture_refused"),
+    #: cancel refused: {code}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.cancel_refused"),
+    #: 7-day capture window passed
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.capture_window_passed"),
+    #: notifyPayment: failed
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.notify_failed"),
+    #: refused before sending
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.refused_before_sending"),
+    #: not sent: {error}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.not_sent"),
     #: This payment is still being checked; capture it in a moment.
     QT_TRANSLATE_NOOP("ServiceMessage", "capture.still_checking"),
     #: This payment cannot be refunded yet.

@@ -71,7 +71,7 @@ from posapp.core.journal.migrations import (
 )
 from posapp.core.journal.sanitise import sanitise
 from posapp.core.money import Money
-from posapp.core.usertext import UserText
+from posapp.core.usertext import UserText, to_record
 
 log = logging.getLogger(__name__)
 
@@ -817,7 +817,8 @@ class JournalRepository:
         info: dict[str, Any] = {k: v for k, v in changes.items() if k != "status"}
         payload: dict[str, Any] = {"changes": info}
         if reason:
-            payload["reason"] = reason
+            # a message as data (id + values + its English), so that no screen parses it
+            payload["reason"] = to_record(reason) if isinstance(reason, UserText) else reason
         if detail:
             payload["detail"] = dict(detail)
         self._append_event(
@@ -891,9 +892,10 @@ class JournalRepository:
         payment: int | None = None,
         http_status: int | None = None,
         outcome: str | None = None,
-        error: str | None = None,
+        error: str | Mapping[str, Any] | None = None,
     ) -> Event:
-        """Journal an answer from Antom, or the lack of one (``error``: timeout, reset...)."""
+        """Journal an answer from Antom, or the lack of one (``error``: timeout, reset...;
+        a ``to_record`` message when it has words for people)."""
         detail: dict[str, Any] = {"body": body}
         if http_status is not None:
             detail["http_status"] = http_status
