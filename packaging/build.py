@@ -263,8 +263,13 @@ def sandbox_processes() -> None:
                 raise BuildError(f"sandbox --processes 2: printed {url!r}, not its URL")
             pids = set()
             direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            # the admin API needs the state dir's token (written before the URL is printed)
+            token = (Path(state) / "admin_token").read_text(encoding="ascii").strip()
+            ask = urllib.request.Request(
+                url + "/sandbox-admin/process", headers={"Authorization": f"Bearer {token}"}
+            )
             for _ in range(20):  # each request on a new connection, dealt round-robin
-                with direct.open(url + "/sandbox-admin/process", timeout=10) as r:
+                with direct.open(ask, timeout=10) as r:
                     pids.add(json.loads(r.read())["pid"])
                 if len(pids) == 2:
                     break

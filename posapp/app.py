@@ -14,12 +14,14 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from posapp.config import ConfigError, Environment, Settings, load_settings
+from posapp.core.antom import signing
 from posapp.core.antom.client import AntomClient
-from posapp.core.antom.errors import AntomError
+from posapp.core.antom.errors import AntomError, KeyFileTooLargeError
 from posapp.core.antom.retry import RetryPolicy
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
@@ -259,10 +261,10 @@ def _fingerprint_key(dirs: AppDirs) -> bytes:
     """A per-install key for card fingerprints (HMAC), created on first use."""
     path = dirs.data / FINGERPRINT_KEY_FILE
     try:
-        data = path.read_bytes()
+        data = signing.read_key_file(path)  # bounded: the data dir is the cashier's to edit
         if len(data) == 32:
             return data
-    except FileNotFoundError:
+    except (FileNotFoundError, KeyFileTooLargeError):
         pass
     key = secrets.token_bytes(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -487,7 +489,12 @@ def build_backend(
     listener = None
     if settings.listener_enabled:
         listener = NotificationListener(
-            settler, client.public_key, client_id, port=settings.notify_port
+            settler,
+            client.public_key,
+            client_id,
+            port=settings.notify_port,
+            clock=clock,
+            replay_window=timedelta(seconds=settings.notify_replay_window_s),
         ).start()
     redirect_url = settings.payment_redirect_url or None
     if sandbox is not None:

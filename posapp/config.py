@@ -57,6 +57,8 @@ class Settings:
     language: str = "system"
     notify_listener: bool | None = None  # None: on in training, off in production
     notify_port: int = 0
+    # how far a notification's signed request-time may be from the till's clock (seconds)
+    notify_replay_window_s: int = 900
     # paymentRedirectUrl: the page the buyer returns to after 3-D Secure. Antom requires it
     # in every pay; training sends the embedded sandbox's own page instead.
     payment_redirect_url: str = ""
@@ -109,6 +111,8 @@ class Settings:
             raise ConfigError("language", f"choose one of {', '.join(LANGUAGES)}")
         if not 0 <= self.notify_port <= 65535:
             raise ConfigError("notify_port", "a port is 0 to 65535")
+        if not 30 <= self.notify_replay_window_s <= 3600:
+            raise ConfigError("notify_replay_window_s", "30 to 3600 seconds")
         problem = redirect_url_problem(self.payment_redirect_url, self.environment)
         if problem is not None:
             raise ConfigError("payment_redirect_url", _URL_WORDS[problem])

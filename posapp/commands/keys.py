@@ -78,16 +78,19 @@ def register(sub: Any) -> None:
 
 
 def _read_text(path: Path, what: str) -> str:
+    from posapp.core.antom.errors import KeyFileTooLargeError
+    from posapp.core.antom.signing import read_key_file
+
     try:
-        data = path.expanduser().read_bytes()
+        data = read_key_file(path)
+    except KeyFileTooLargeError:
+        raise UsageError(f"{what}: {path} is larger than 64 KiB, not a key file") from None
     except FileNotFoundError:
         raise UsageError(f"{what}: {path} does not exist") from None
     except IsADirectoryError:
         raise UsageError(f"{what}: {path} is a folder, not a key file") from None
     except OSError as exc:
         raise UsageError(f"{what}: cannot read {path} ({exc.strerror})") from None
-    if len(data) > 64_000:
-        raise UsageError(f"{what}: {path} is too large to be a key")
     try:
         return data.decode("ascii").strip()
     except UnicodeDecodeError:
@@ -160,30 +163,18 @@ def run_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask(prompt: str) -> str:
+def _ask(prompt: str, *, hidden: bool = True) -> str:
+    """One answer: from the terminal (a PIN without echo), else one line of stdin."""
+    what = "PIN" if hidden else "answer"
     if sys.stdin.isatty():
         try:
-            return getpass.getpass(prompt)
+            return getpass.getpass(prompt) if hidden else input(prompt)
         except EOFError:
-            raise UsageError("no PIN was entered; nothing was changed") from None
+            raise UsageError(f"no {what} was entered; nothing was changed") from None
     line = sys.stdin.readline()
     if not line:
         raise UsageError(
-            f"no PIN on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
-        )
-    return line.rstrip("\r\n")
-
-
-def _ask_visible(prompt: str) -> str:
-    if sys.stdin.isatty():
-        try:
-            return input(prompt)
-        except EOFError:
-            raise UsageError("nothing was entered; nothing was changed") from None
-    line = sys.stdin.readline()
-    if not line:
-        raise UsageError(
-            f"no answer on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
+            f"no {what} on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
         )
     return line.rstrip("\r\n")
 
@@ -264,7 +255,7 @@ def run_reset_pin(args: argparse.Namespace) -> int:
         if args.private_key is None:
             raise UsageError("--private-key FILE (the merchant private key) is required")
         private = _read_text(args.private_key, "--private-key")
-        client_id = _ask_visible("Merchant client id: ")
+        client_id = _ask("Merchant client id: ", hidden=False)
         proof = prove_merchant(creds.client_id, creds.merchant_private_key_pem, client_id, private)
         new = _new_pin(pins.minimum_length)
         pins.reset(new, proof)

@@ -1,6 +1,8 @@
 """`posapp sandbox`: run the Antom sandbox on its own until Ctrl-C or SIGTERM.
 
 The first line on stdout is the base URL; the state dir keeps keys, payments and the clock.
+It listens on loopback unless ``--host`` names another address AND ``--allow-remote`` is
+given (with a warning on stderr): the sandbox's pages and admin API are test tooling.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ def register(sub: Any) -> None:
         "are kept in the state dir (created on first start).",
     )
     parser.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1); one that is not loopback needs "
+        "--allow-remote",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host that other machines can reach (the admin API still needs "
+        "the state dir's admin token)",
     )
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free port)")
     where = parser.add_mutually_exclusive_group()
@@ -49,6 +60,12 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is 0 to 65535")
+    remote = not is_loopback(args.host)
+    if remote and not args.allow_remote:
+        raise UsageError(
+            f"--host {args.host!r} is reachable from other machines: "
+            "add --allow-remote if that is meant, or use 127.0.0.1"
+        )
     if args.in_memory:
         state_dir = None
     elif args.state_dir is not None:
@@ -65,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
     from posapp.core.antom.errors import AntomError
     from posapp.sandbox import Sandbox
+    from posapp.sandbox.sandbox import ADMIN_TOKEN_FILE
 
     try:
         sandbox = Sandbox(state_dir, host=args.host, port=args.port, processes=processes)
@@ -95,6 +113,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"client id: {sandbox.client_id}", flush=True)
         if state_dir is not None:
             print(f"state and keys: {state_dir}", flush=True)
+            print(f"admin token: in {state_dir / ADMIN_TOKEN_FILE}", flush=True)
+        else:  # nowhere else to find it
+            print(f"admin token: {sandbox.admin_token}", flush=True)
+        if remote:
+            print(
+                f"posapp sandbox: WARNING: listening on {args.host}, reachable from other "
+                "machines (training sandbox: test keys, simulated money)",
+                file=sys.stderr,
+                flush=True,
+            )
+        if sandbox.clock_warning:
+            print(f"posapp sandbox: WARNING: {sandbox.clock_warning}", file=sys.stderr, flush=True)
         if processes > 1:
             print(f"serving from {processes} processes", flush=True)
         print("Ctrl-C stops the sandbox.", file=sys.stderr, flush=True)
@@ -117,3 +147,17 @@ def _processes(text: str) -> int:
     if not text.strip().isdigit() or not 1 <= int(text) <= 64:
         raise UsageError(f"--processes {text}: a whole number from 1 to 64, or 'auto'")
     return int(text)
+
+
+def is_loopback(host: str) -> bool:
+    """True for a loopback address or ``localhost``; anything else (``0.0.0.0``, ``::``,
+    "" (every interface), a LAN address, another host name) can be reached from outside."""
+    import ipaddress
+
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import math
 import os
 import queue
 import selectors
@@ -42,6 +43,7 @@ MAX_BODY_BYTES = 1024 * 1024
 REQUEST_TIMEOUT = 10.0  # a whole request (head + body) must arrive within this
 IDLE_TIMEOUT = 30.0  # a keep-alive connection may sit idle this long
 MAX_CONNECTIONS = 256
+MAX_DELAY = 120.0  # the longest a reply may be held (Reply.after)
 
 REASONS = {
     100: "Continue",
@@ -420,7 +422,11 @@ class HttpServer:
             self._close(conn)
             return
         if reply.then is not None:
-            due = time.monotonic() + reply.after
+            # A NaN due time would sit at the head of the timer heap for ever and hold every
+            # later timer (the latency faults of all other connections): only a finite
+            # delay within MAX_DELAY is taken.
+            after = reply.after if math.isfinite(reply.after) else 0.0
+            due = time.monotonic() + min(max(after, 0.0), MAX_DELAY)
             heapq.heappush(self._timers, (due, next(self._timer_ids), conn, reply.then, keep_alive))
             return
         if reply.work is not None:

@@ -115,10 +115,12 @@ def load_or_create(state_dir: Path) -> SandboxKeys:
         )
     merchant = signing.load_private_key(paths[MERCHANT_PRIVATE])
     antom = signing.load_private_key(paths[ANTOM_PRIVATE])
-    client_id = paths[CLIENT_ID].read_text("ascii").strip()
+    client_id = signing.read_key_file(paths[CLIENT_ID]).decode("ascii").strip()
     if not client_id.startswith("SANDBOX_"):
         raise ValueError(f"{paths[CLIENT_ID]}: a sandbox client id starts with SANDBOX_")
-    fingerprint_key = bytes.fromhex(paths[FINGERPRINT_KEY].read_text("ascii").strip())
+    fingerprint_key = bytes.fromhex(
+        signing.read_key_file(paths[FINGERPRINT_KEY]).decode("ascii").strip()
+    )
     for name, key in ((MERCHANT_PUBLIC, merchant), (ANTOM_PUBLIC, antom)):
         if not (state_dir / name).exists():
             _write(state_dir / name, signing.public_key_spki_pem(key.public_key()), private=False)

@@ -5,17 +5,22 @@
 - ``GET/POST /sandbox/3ds/<token>``: the OTP page a 3DS challenge sends the buyer to.
 - ``GET /sandbox/logos/<BRAND>.svg``: the logos consult points at.
 - ``GET /sandbox/return``: "payment finished" (training mode's ``paymentRedirectUrl``).
-- ``/sandbox-admin/...`` (unsigned JSON, loopback tooling): ``GET process`` (which
+- ``/sandbox-admin/...`` (unsigned JSON, test tooling): ``GET process`` (which
   process answered, of how many), ``GET clock``,
   ``POST clock/advance`` ``{"seconds": N}``, ``GET ledger``, ``GET notifications``,
   ``GET|POST|DELETE faults`` (``{"pattern", "kind", "status", "seconds", "times"}``).
+  Every admin call needs ``Authorization: Bearer <token>`` (the state dir's ``admin_token``
+  file; 401 otherwise): the admin API moves the clock and injects faults, so it is not for
+  any local user. Values are checked (400 with ``{"error", "field"}``): finite numbers only.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 import json
 import logging
+import math
 import re
 import string
 from collections.abc import Callable
@@ -55,12 +60,14 @@ class Routes:
         clock: SandboxClock,
         faults: FaultRegistry,
         admin: dict[str, Callable[[Request], Any]],
+        admin_token: str,
     ) -> None:
         self.engine = engine
         self.keys = keys
         self.clock = clock
         self.faults = faults
         self.admin = admin
+        self._admin_token = admin_token.encode("ascii")
         self._client_id_header = ("client-id", keys.client_id)
         self._logos: dict[str, bytes] = {}
         self._otp_template: string.Template | None = None
@@ -193,6 +200,18 @@ class Routes:
 
     # -- admin --------------------------------------------------------------------------------
     def _admin(self, request: Request) -> Reply:
+        # The credential first: without it, not even which endpoints exist is answered.
+        if not self._admin_authorised(request.headers.get("authorization")):
+            reply = _json_reply(
+                401,
+                {
+                    "error": "the sandbox admin API needs Authorization: Bearer <token>; "
+                    "the token is in the state dir's admin_token file",
+                    "field": "Authorization",
+                },
+            )
+            reply.headers.append(("WWW-Authenticate", 'Bearer realm="sandbox-admin"'))
+            return reply
         name = request.route.removeprefix("/sandbox-admin/").strip("/")
         key = f"{request.method} {name}"
         action = self.admin.get(key)
@@ -200,10 +219,19 @@ class Routes:
             return _json_reply(404, {"error": f"no admin endpoint {key[:80]}"})
         try:
             return _json_reply(200, action(request))
+        except AdminInputError as exc:
+            return _json_reply(400, {"error": exc.message, "field": exc.field})
         except ApiError as exc:
             return _json_reply(400, {"error": exc.message})
-        except (ValueError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, OverflowError) as exc:
             return _json_reply(400, {"error": str(exc)[:300]})
+
+    def _admin_authorised(self, header: str | None) -> bool:
+        scheme, _, token = (header or "").strip().partition(" ")
+        given = token.strip().encode("latin-1", "replace")  # header bytes arrive as latin-1
+        # compared in constant time whatever the scheme, so timing tells nothing
+        same = hmac.compare_digest(given, self._admin_token)
+        return same and scheme.lower() == "bearer"
 
     # -- logos --------------------------------------------------------------------------------
     def _logo(self, request: Request) -> Reply:
@@ -340,15 +368,67 @@ def _json_reply(status: int, data: Any) -> Reply:
     return Reply(status, json.dumps(data, indent=1).encode("utf-8"))
 
 
+class AdminInputError(ValueError):
+    """A value an admin call cannot take: answered 400 with the field named."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = f"{field}: {message}"
+
+
 def admin_json(request: Request) -> dict[str, Any]:
-    if not request.body:
+    if not request.body or not request.body.strip():
         return {}
-    data = _json_object(request.body) if request.body.strip() else {}
-    return data
+    try:
+        return _json_object(request.body)
+    except ApiError as exc:
+        raise AdminInputError("body", exc.message) from None
 
 
-def seconds_of(data: dict[str, Any]) -> timedelta:
+def admin_number(
+    data: dict[str, Any], field: str, *, low: float, high: float, default: float | None = None
+) -> float:
+    """A finite JSON number in ``[low, high]``: no NaN or infinity (JSON's ``NaN`` and
+    ``Infinity`` literals parse in Python), no strings, no booleans."""
+    value = data.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AdminInputError(field, "must be a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        number = math.inf
+    if not math.isfinite(number):
+        raise AdminInputError(field, "must be a finite number")
+    if not low <= number <= high:
+        raise AdminInputError(field, f"must be from {low:g} to {high:g}")
+    return number
+
+
+def admin_int(
+    data: dict[str, Any], field: str, *, low: int, high: int, default: int | None = None
+) -> int:
+    value = data.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise AdminInputError(field, "must be a whole number")
+    if not low <= value <= high:
+        raise AdminInputError(field, f"must be from {low} to {high}")
+    return value
+
+
+def admin_text(data: dict[str, Any], field: str, *, max_length: int) -> str:
+    value = data.get(field)
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise AdminInputError(field, f"must be text of 1 to {max_length} characters")
+    if not value.isprintable():
+        raise AdminInputError(field, "must be printable text")
+    return value
+
+
+def seconds_of(data: dict[str, Any], *, limit: timedelta) -> timedelta:
+    """``seconds``: a finite number from 0 to ``limit`` (the sandbox clock never moves back)."""
+    high = limit.total_seconds()
     value = data.get("seconds")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError("seconds must be a non-negative number")
-    return timedelta(seconds=value)
+    if not isinstance(value, bool) and isinstance(value, int | float) and value < 0:
+        raise AdminInputError("seconds", "the sandbox clock only moves forward")
+    return timedelta(seconds=admin_number(data, "seconds", low=0, high=high))

@@ -6,6 +6,10 @@ with Sandbox(tmp_path / "sandbox") as sandbox:      # or Sandbox() for in-memory
     sandbox.clock.advance(timedelta(days=8))         # the 7-day rule, in no time
     sandbox.faults.add("*/pay", "reset_after", times=1)
     assert sandbox.ledger().order("order-1").captured == 1000
+
+The HTTP admin API (``/sandbox-admin/*``) needs ``Authorization: Bearer <admin_token>``:
+the token is the state dir's ``admin_token`` file (0600, made on first start) or, in
+memory, ``sandbox.admin_token``.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
+import secrets
 import signal
 import socket
+import stat
 import threading
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -24,15 +31,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from posapp.core.antom import signing
 from posapp.sandbox import keys as keys_mod
 from posapp.sandbox import ledger as ledger_mod
 from posapp.sandbox import scenarios, shared
 from posapp.sandbox.clock import SandboxClock, SharedClock
 from posapp.sandbox.engine import Engine
-from posapp.sandbox.faults import FaultRegistry, SharedFaultRegistry
+from posapp.sandbox.faults import FaultKind, FaultRegistry, SharedFaultRegistry
 from posapp.sandbox.httpserver import HttpServer, Request
 from posapp.sandbox.notifier import Delivery, Notifier
-from posapp.sandbox.routes import Routes, admin_json, seconds_of
+from posapp.sandbox.routes import (
+    AdminInputError,
+    Routes,
+    admin_int,
+    admin_json,
+    admin_number,
+    admin_text,
+    seconds_of,
+)
 from posapp.sandbox.shared import CLOCK_OFFSET_US, NEXT_DUE_US
 from posapp.sandbox.store import Store
 
@@ -40,6 +56,20 @@ log = logging.getLogger("posapp.sandbox")
 
 _CLOCK_KEY = "clock_offset_us"
 _CHILD_START_TIMEOUT = 60.0  # seconds: a spawned interpreter imports posapp and loads keys
+
+ADMIN_TOKEN_FILE = "admin_token"  # noqa: S105 - a file name, not a secret
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+
+# How far the admin API may move the clock in one call, and how far ahead of real time it
+# may ever run. The longest rule the sandbox plays out is the 7-day hold (tests jump 8 to 30
+# days), so a year is far more than any test or training needs; further ahead, ordinary card
+# expiry dates (checked on the sandbox clock) start to read as expired and every payment
+# fails, and far enough ahead dates no longer fit in a datetime at all (the 252e9-second
+# jump of issue 10). A saved offset outside [0, MAX_CLOCK_OFFSET] is reset at start-up.
+MAX_CLOCK_STEP = timedelta(days=400)
+MAX_CLOCK_OFFSET = timedelta(days=400)
+MAX_LATENCY_S = 120.0
+MAX_FAULT_TIMES = 1_000_000
 
 
 class Sandbox:
@@ -81,13 +111,16 @@ class Sandbox:
             if self.state_dir is None
             else keys_mod.load_or_create(self.state_dir)
         )
+        self.admin_token = _admin_token(self.state_dir, create=not worker)
+        # Set when a saved clock offset was out of bounds and reset (the CLI prints it).
+        self.clock_warning: str | None = None
         self._shared: shared.Shared | None = None
         if self.state_dir is not None and (processes > 1 or worker):
             self._shared = shared.Shared(self.state_dir, create=not worker)
             self.store = Store(self.state_dir, lock=self._shared.lock, recover=not worker)
             page = self._shared.page
             if not worker:  # a fresh start: the persisted clock, and no faults yet
-                page.set(CLOCK_OFFSET_US, int(self.store.get_meta(_CLOCK_KEY) or 0))
+                page.set(CLOCK_OFFSET_US, self._saved_offset_us())
                 page.set(NEXT_DUE_US, 0)
                 self.faults: FaultRegistry = SharedFaultRegistry(self.store, page)
                 self.faults.clear()
@@ -97,8 +130,7 @@ class Sandbox:
             self.engine = Engine(self.store, self.clock, self.keys, page=page)
         else:
             self.store = Store(self.state_dir)
-            offset = self.store.get_meta(_CLOCK_KEY)
-            self.clock = SandboxClock(timedelta(microseconds=int(offset or 0)))
+            self.clock = SandboxClock(timedelta(microseconds=self._saved_offset_us()))
             self.faults = FaultRegistry()
             self.engine = Engine(self.store, self.clock, self.keys)
         # Every process can list notifications; the first one alone delivers them (its
@@ -106,7 +138,9 @@ class Sandbox:
         self.notifier = Notifier(self.store, self.clock, self.keys, self.faults, self.engine.tick)
         self.engine.on_notification = self.notifier.wake
         self.clock.on_advance(self._clock_moved)
-        self.routes = Routes(self.engine, self.keys, self.clock, self.faults, self._admin_actions())
+        self.routes = Routes(
+            self.engine, self.keys, self.clock, self.faults, self._admin_actions(), self.admin_token
+        )
         self._host, self._port = host, port
         self._server: HttpServer | None = None
         self._peers: list[socket.socket] = []
@@ -304,6 +338,28 @@ class Sandbox:
         ok, _row = self.engine.answer_challenge(token, otp)
         return ok
 
+    def _saved_offset_us(self) -> int:
+        """The persisted clock offset; one outside [0, MAX_CLOCK_OFFSET] (a state dir from
+        before the admin API checked its values, or edited by hand) is reset to 0 with a
+        warning. Reset, not refused: the training till starts this sandbox, and a refusal
+        would leave a trainee with no way on but deleting the state. Nothing of value is
+        lost: the offset is a test convenience, payments keep their recorded times."""
+        raw = self.store.get_meta(_CLOCK_KEY)
+        try:
+            offset_us = int(raw or 0)
+        except ValueError:
+            offset_us = -1
+        limit_us = MAX_CLOCK_OFFSET // timedelta(microseconds=1)
+        if 0 <= offset_us <= limit_us:
+            return offset_us
+        self.clock_warning = (
+            f"the sandbox clock was saved {_describe_offset(raw)} ahead of real time, "
+            f"beyond the {MAX_CLOCK_OFFSET.days}-day limit: it is reset to real time"
+        )
+        log.warning("sandbox state %s: %s", self.state_dir, self.clock_warning)
+        self.store.set_meta(_CLOCK_KEY, "0")
+        return 0
+
     def _clock_moved(self, offset: timedelta) -> None:
         self.store.set_meta(_CLOCK_KEY, str(offset // timedelta(microseconds=1)))
         self.engine.tick(force=True)
@@ -317,17 +373,30 @@ class Sandbox:
             }
 
         def advance(request: Request) -> dict[str, Any]:
-            self.clock.advance(seconds_of(admin_json(request)))
+            step = seconds_of(admin_json(request), limit=MAX_CLOCK_STEP)
+            if self.clock.offset + step > MAX_CLOCK_OFFSET:
+                raise AdminInputError(
+                    "seconds",
+                    f"the sandbox clock runs at most {MAX_CLOCK_OFFSET.days} days ahead of "
+                    f"real time (it is {self.clock.offset.total_seconds():g} s ahead now)",
+                )
+            self.clock.advance(step)
             return clock(request)
 
         def add_fault(request: Request) -> dict[str, Any]:
             data = admin_json(request)
+            kind = admin_text(data, "kind", max_length=40)
+            if kind not in {k.value for k in FaultKind}:
+                raise AdminInputError("kind", f"one of {', '.join(k.value for k in FaultKind)}")
+            times = data.get("times")
             fault = self.faults.add(
-                str(data["pattern"]),
-                str(data["kind"]),
-                status=int(data.get("status", 503)),
-                seconds=float(data.get("seconds", 1.0)),
-                times=None if data.get("times") is None else int(data["times"]),
+                admin_text(data, "pattern", max_length=200),
+                kind,
+                status=admin_int(data, "status", low=100, high=599, default=503),
+                seconds=admin_number(data, "seconds", low=0.0, high=MAX_LATENCY_S, default=1.0),
+                times=None
+                if times is None
+                else admin_int(data, "times", low=1, high=MAX_FAULT_TIMES),
             )
             return fault.to_json()
 
@@ -371,6 +440,53 @@ class Sandbox:
             "GET ledger": ledger,
             "GET notifications": notifications,
         }
+
+
+def _describe_offset(raw: str | None) -> str:
+    try:
+        return f"{int(raw or 0) / 86_400_000_000:,.0f} days"
+    except ValueError:
+        return f"as {str(raw)[:40]!r}"
+
+
+def _admin_token(state_dir: Path | None, *, create: bool) -> str:
+    """The admin API's bearer token: random per in-memory sandbox; per state dir, the
+    ``admin_token`` file (0600). A token file that others could read, or that is not a
+    plain file holding a token, is replaced by a new one (the old may have leaked)."""
+    if state_dir is None:
+        return secrets.token_urlsafe(32)
+    path = state_dir / ADMIN_TOKEN_FILE
+    token = _read_token(path)
+    if token is not None:
+        return token
+    if not create:  # a further process: the first one made the file before starting it
+        raise ValueError(f"{path}: no usable sandbox admin token")
+    token = secrets.token_urlsafe(32)
+    tmp = path.with_name(f".{ADMIN_TOKEN_FILE}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    # O_EXCL: never write through a link someone placed at the temporary name
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(token + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return token
+
+
+def _read_token(path: Path) -> str | None:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        log.warning("sandbox: %s is not a plain file; a new admin token replaces it", path)
+        return None
+    if os.name == "posix" and (info.st_mode & 0o077 or info.st_uid != os.getuid()):
+        log.warning("sandbox: %s could be read by others; a new admin token replaces it", path)
+        return None
+    text = signing.read_key_file(path).decode("ascii", "replace").strip()
+    return text if _TOKEN.fullmatch(text) else None
 
 
 class _ChildSandbox(Sandbox):

@@ -691,6 +691,8 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "journal.env.other"),
     #: {source}: cannot read the file ({reason})
     QT_TRANSLATE_NOOP("ServiceMessage", "key.cannot_read"),
+    #: {source}: larger than 64 KiB, not a key file
+    QT_TRANSLATE_NOOP("ServiceMessage", "key.file_too_large"),
     #: {source}: not a text key (PEM or Base64 expected)
     QT_TRANSLATE_NOOP("ServiceMessage", "key.not_text"),
     #: {source}: the key is empty

@@ -2818,6 +2818,11 @@
             <translation>{source}：无法读取该文件（{reason}）</translation>
         </message>
         <message>
+            <source>key.file_too_large</source>
+            <extracomment>{source}: larger than 64 KiB, not a key file</extracomment>
+            <translation>{source}：文件超过 64 KiB，不是密钥文件</translation>
+        </message>
+        <message>
             <source>key.not_text</source>
             <extracomment>{source}: not a text key (PEM or Base64 expected)</extracomment>
             <translation>{source}：不是文本格式的密钥（应为 PEM 或 Base64）</translation>

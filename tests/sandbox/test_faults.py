@@ -134,7 +134,11 @@ def test_bad_fault_arguments() -> None:
 
 
 def test_admin_endpoints(sandbox: Sandbox, raw: RawClient) -> None:
-    admin = httpx.Client(base_url=sandbox.base_url + "/sandbox-admin", trust_env=False)
+    admin = httpx.Client(
+        base_url=sandbox.base_url + "/sandbox-admin",
+        headers={"Authorization": f"Bearer {sandbox.admin_token}"},
+        trust_env=False,
+    )
     added = admin.post(
         "/faults", json={"pattern": "*/pay", "kind": "http_error", "status": 503, "times": 1}
     )

@@ -33,8 +33,12 @@ def multi(state_dir: Path) -> Iterator[Sandbox]:
         yield sb
 
 
-def _pid(client: httpx.Client) -> int:
-    return int(client.get("/sandbox-admin/process").json()["pid"])
+def _admin(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _pid(client: httpx.Client, token: str) -> int:
+    return int(client.get("/sandbox-admin/process", headers=_admin(token)).json()["pid"])
 
 
 def _clients_per_process(sandbox: Sandbox, tries: int = 40) -> dict[int, RawClient]:
@@ -43,7 +47,7 @@ def _clients_per_process(sandbox: Sandbox, tries: int = 40) -> dict[int, RawClie
     spare: list[RawClient] = []
     for _ in range(tries):
         client = RawClient(sandbox)
-        pid = _pid(client.http)
+        pid = _pid(client.http, sandbox.admin_token)
         if pid in found:
             spare.append(client)
         else:
@@ -84,7 +88,7 @@ def test_a_payment_taken_by_one_process_is_known_to_the_other(multi: Sandbox) ->
 
 def test_one_request_id_raced_from_many_connections_charges_once(multi: Sandbox) -> None:
     clients = [RawClient(multi) for _ in range(12)]
-    pids = {_pid(c.http) for c in clients}
+    pids = {_pid(c.http, multi.admin_token) for c in clients}
     answers: list[str] = []
     start = threading.Barrier(len(clients))
 
@@ -109,12 +113,13 @@ def test_a_clock_jump_through_either_process_is_seen_by_both(multi: Sandbox) -> 
     clients = _clients_per_process(multi)
     pids = list(clients)
     first, second = (clients[p].http for p in pids)
-    first.post("/sandbox-admin/clock/advance", json={"seconds": 3600})
-    assert second.get("/sandbox-admin/clock").json()["offsetSeconds"] == 3600
-    second.post("/sandbox-admin/clock/advance", json={"seconds": 60})
-    assert first.get("/sandbox-admin/clock").json()["offsetSeconds"] == 3660
+    auth = _admin(multi.admin_token)
+    first.post("/sandbox-admin/clock/advance", json={"seconds": 3600}, headers=auth)
+    assert second.get("/sandbox-admin/clock", headers=auth).json()["offsetSeconds"] == 3600
+    second.post("/sandbox-admin/clock/advance", json={"seconds": 60}, headers=auth)
+    assert first.get("/sandbox-admin/clock", headers=auth).json()["offsetSeconds"] == 3660
     multi.clock.advance(timedelta(seconds=1))  # the in-process API as well
-    assert second.get("/sandbox-admin/clock").json()["offsetSeconds"] == 3661
+    assert second.get("/sandbox-admin/clock", headers=auth).json()["offsetSeconds"] == 3661
     assert multi.clock.offset == timedelta(seconds=3661)
     for c in clients.values():
         c.close()
@@ -175,13 +180,16 @@ def test_a_fault_fires_its_number_of_times_across_processes(multi: Sandbox) -> N
     assert [r.status_code for r in statuses].count(503) == 3
     # a fault added through the admin endpoint of either process is seen by all
     any_client = next(iter(clients.values()))
+    auth = _admin(multi.admin_token)
     any_client.http.post(
-        "/sandbox-admin/faults", json={"pattern": "*/pay", "kind": "http_error", "times": 1}
+        "/sandbox-admin/faults",
+        json={"pattern": "*/pay", "kind": "http_error", "times": 1},
+        headers=auth,
     )
     assert [f.kind.value for f in multi.faults.active()] == ["http_error"]
     multi.faults.clear()
     for client in clients.values():
-        assert client.http.get("/sandbox-admin/faults").json() == {"faults": []}
+        assert client.http.get("/sandbox-admin/faults", headers=auth).json() == {"faults": []}
         client.close()
 
 
@@ -259,7 +267,7 @@ def test_the_command_serves_from_several_processes_and_cleans_up(tmp_path: Path)
         pids = set()
         for _ in range(40):
             with httpx.Client(base_url=url, trust_env=False) as client:
-                pids.add(_pid(client))
+                pids.add(_pid(client, (tmp_path / "s" / "admin_token").read_text().strip()))
             if len(pids) == 2:
                 break
         assert len(pids) == 2 and proc.pid in pids

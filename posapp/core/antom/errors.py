@@ -2,6 +2,7 @@
 
     AntomError                          root; carries result_code, http_status, request_id
     ├── KeyFormatError                  a key that cannot be used (names the source and the fault)
+    │   └── KeyFileTooLargeError        a key file over 64 KiB: the wrong file (or /dev/zero)
     ├── InvalidRequestError             bad input caught before anything was sent (``field``)
     ├── SignatureError                  a response/notification signature missing or wrong:
     │                                   a security problem, never a decline
@@ -73,6 +74,11 @@ class KeyFormatError(AntomError):
     user_message = UserText(
         "antom.key_unusable", "A key could not be used: check the key files in Settings."
     )
+
+
+class KeyFileTooLargeError(KeyFormatError):
+    """A key file larger than any key (``signing.MAX_KEY_FILE_BYTES``): refused after one
+    bounded read, so a device such as /dev/zero or a huge file costs nothing."""
 
 
 class InvalidRequestError(AntomError):

@@ -26,12 +26,14 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from posapp.core.antom.errors import KeyFormatError, SignatureError
+from posapp.core.antom.errors import KeyFileTooLargeError, KeyFormatError, SignatureError
 from posapp.core.usertext import UserText
 
 ALGORITHM = "RSA256"
 DEFAULT_KEY_VERSION = "1"
 MIN_KEY_BITS = 2048
+# A 4096-bit private key in PEM is about 3.3 KB; anything much larger is not a key file.
+MAX_KEY_FILE_BYTES = 64 * 1024
 
 
 def content_to_sign(
@@ -132,11 +134,33 @@ def parse_time_header(value: str | None) -> datetime:
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
 
 
+def read_key_file(path: Path, source: str | None = None) -> bytes:
+    """The bytes of a key file the user named, read with ONE bounded read.
+
+    Every reader of a user-given key path goes through here: at most
+    ``MAX_KEY_FILE_BYTES`` + 1 bytes are read, and more than the cap is refused
+    (KeyFileTooLargeError), so ``/dev/zero``, a named pipe that never ends or a
+    multi-gigabyte file costs one small read instead of the process's memory.
+    OSError (missing file, a folder, no permission) is left to the caller's own message.
+    """
+    with path.expanduser().open("rb") as fh:
+        data = fh.read(MAX_KEY_FILE_BYTES + 1)
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise KeyFileTooLargeError(
+            UserText(
+                "key.file_too_large",
+                "{source}: larger than 64 KiB, not a key file",
+                source=source or str(path),
+            )
+        )
+    return data
+
+
 def _read(material: str | bytes | Path, source: str | None) -> tuple[str, str]:
     if isinstance(material, Path):
         src = source or str(material)
         try:
-            data = material.read_bytes()
+            data = read_key_file(material, src)
         except OSError as exc:
             raise KeyFormatError(
                 UserText(

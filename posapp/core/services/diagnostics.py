@@ -94,6 +94,7 @@ def check_connection(target: Target, timeout: float) -> Iterator[Step]:
         AntomError,
         GatewayConnectError,
         GatewayTimeoutError,
+        KeyFileTooLargeError,
         KeyFormatError,
         SignatureError,
         TransportError,
@@ -117,6 +118,9 @@ def check_connection(target: Target, timeout: float) -> Iterator[Step]:
     )
     try:
         private = signing.load_private_key(target.private_key, target.private_name)
+    except KeyFileTooLargeError as exc:  # the wrong file given: bad input, not a bad key
+        yield Step(StepName.PRIVATE_KEY, False, title, exc.message, Failure.INPUT, exc)
+        return
     except KeyFormatError as exc:
         reason = UserText(
             "doctor.private_key_unusable",
@@ -148,6 +152,9 @@ def check_connection(target: Target, timeout: float) -> Iterator[Step]:
     )
     try:
         public = signing.load_public_key(target.public_key, target.public_name)
+    except KeyFileTooLargeError as exc:
+        yield Step(StepName.PUBLIC_KEY, False, title, exc.message, Failure.INPUT, exc)
+        return
     except KeyFormatError as exc:
         reason = UserText(
             "doctor.public_key_unusable",

@@ -35,6 +35,8 @@ from posapp.config import (
     UrlProblem,
     redirect_url_problem,
 )
+from posapp.core.antom import signing
+from posapp.core.antom.errors import KeyFileTooLargeError
 from posapp.core.money import EXPONENTS
 from posapp.core.services.pin import PIN_MAX, PIN_MIN, TRAINING_PIN_MIN
 from posapp.core.usertext import UserText
@@ -45,8 +47,6 @@ from posapp.ui.widgets.field_error import FieldError
 
 log = logging.getLogger(__name__)
 
-MAX_KEY_FILE = 64 * 1024  # a PEM key is a few KB; anything larger is the wrong file
-
 
 def read_key_file(path: str, what: str) -> str:
     """The text of a key file, with a message fit for a user when it cannot be read."""
@@ -56,13 +56,13 @@ def read_key_file(path: str, what: str) -> str:
         )
     p = Path(path.strip()).expanduser()
     try:
-        if p.stat().st_size > MAX_KEY_FILE:
-            raise ValueError(
-                QCoreApplication.translate(
-                    "SettingsDialog", "%1 is too large to be a key file"
-                ).replace("%1", p.name)
-            )
-        return p.read_text(encoding="utf-8")
+        return signing.read_key_file(p).decode("utf-8")
+    except KeyFileTooLargeError:
+        raise ValueError(
+            QCoreApplication.translate(
+                "SettingsDialog", "%1 is too large to be a key file"
+            ).replace("%1", p.name)
+        ) from None
     except FileNotFoundError:
         raise ValueError(
             QCoreApplication.translate("SettingsDialog", "%1 does not exist").replace("%1", str(p))
