@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from posapp.core.money import EXPONENTS
 from posapp.core.services.validation import card_data_problem
+from posapp.core.usertext import UserText
 from posapp.paths import make_private_dir
 
 
@@ -131,8 +132,12 @@ class Settings:
             missing.append(
                 ConfigError(
                     "payment_redirect_url",
-                    f"paymentRedirectUrl is not set: {self.environment.value} payments "
-                    "would be refused (Settings > Connection > Return page after 3-D Secure)",
+                    UserText(
+                        "settings.redirect_url_missing",
+                        "paymentRedirectUrl is not set: {environment} payments would be "
+                        "refused (Settings > Connection > Return page after 3-D Secure)",
+                        environment=self.environment.value,
+                    ),
                 )
             )
         return missing

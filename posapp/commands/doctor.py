@@ -1,7 +1,8 @@
 """`posapp doctor`: check an Antom configuration end to end, one printed step at a time.
 
-Steps: the merchant private key loads and signs, the Antom public key loads (and is not the
-merchant's own key), the gateway answers a signed inquiryPayment for a made-up
+The checks are the core's (``posapp.core.services.diagnostics``, which Settings › Test
+connection shows too): the merchant private key loads and signs, the Antom public key loads
+(and is not the merchant's own key), the gateway answers a signed inquiryPayment for a made-up
 paymentRequestId, and that answer's signature verifies. Exit 0 only for a verified answer
 that shows the gateway accepted our signature ("order not found" is a pass) and, when the
 settings are checked, no setting Antom needs in every payment still missing (exit 2 names it,
@@ -15,14 +16,14 @@ loopback and checked instead.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
+
+from posapp.core.services.diagnostics import STEPS, Failure
+from posapp.core.services.diagnostics import Target as DoctorTarget
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -71,26 +72,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+_EXIT = {
+    Failure.INPUT: EXIT_USAGE,
+    Failure.KEY: EXIT_KEY,
+    Failure.CONNECT: EXIT_CONNECT,
+    Failure.SIGNATURE: EXIT_SIGNATURE,
+    Failure.ANSWER: EXIT_ANSWER,
+}
+
+
 class DoctorFailure(Exception):
     def __init__(self, code: int, line: str) -> None:
         super().__init__(line)
         self.code = code
         self.line = line
-
-
-@dataclass
-class DoctorTarget:
-    """What `doctor` checks: a gateway, a client id and the two keys (with names for messages)."""
-
-    source: str
-    gateway: str
-    client_id: str
-    private_key: str | bytes | Path
-    public_key: str | bytes | Path
-    private_name: str
-    public_name: str
-    # settings Antom needs in every payment that are still empty (outside training)
-    missing: tuple[str, ...] = ()
 
 
 def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -234,131 +229,19 @@ def _embedded_sandbox(say: Callable[[str], None]) -> Iterator[DoctorTarget]:
 
 
 def check_connection(target: DoctorTarget, timeout: float, say: Callable[[str], None]) -> None:
-    import httpx
-
-    from posapp.core.antom import signing
-    from posapp.core.antom.client import AntomClient
-    from posapp.core.antom.errors import (
-        AntomError,
-        GatewayConnectError,
-        GatewayTimeoutError,
-        KeyFileTooLargeError,
-        KeyFormatError,
-        SignatureError,
-        TransportError,
-        UnknownResultCodeError,
-    )
-    from posapp.core.antom.messages import Action, Outcome
-    from posapp.core.antom.retry import NO_RETRY
-    from posapp.core.usertext import UserText
+    """Print the core's checks for ``target``; the first failing one raises DoctorFailure."""
+    from posapp.core.services.diagnostics import StepName
+    from posapp.core.services.diagnostics import check_connection as steps_of
 
     say(f"configuration from {target.source}")
-    say(f"[1/4] merchant private key ({target.private_name})")
-    try:
-        private = signing.load_private_key(target.private_key, target.private_name)
-    except KeyFileTooLargeError as exc:  # the wrong file given: bad input, not a bad key
-        raise DoctorFailure(EXIT_USAGE, exc.message) from None
-    except KeyFormatError as exc:
-        raise DoctorFailure(
-            EXIT_KEY,
-            UserText(
-                "doctor.private_key_unusable",
-                "unusable merchant private key: {reason}",
-                reason=exc.message,
-            ),
-        ) from None
-    probe = b"posapp doctor self-check"
-    if not signing.verify(private.public_key(), probe, signing.sign(private, probe)):
-        raise DoctorFailure(
-            EXIT_KEY,
-            UserText(
-                "doctor.key_cannot_sign",
-                "{source}: the key cannot sign",
-                source=target.private_name,
-            ),
-        )
-    say(f"      ok: RSA {private.key_size} bits, signs and verifies with its public half")
-
-    say(f"[2/4] Antom public key ({target.public_name})")
-    try:
-        public = signing.load_public_key(target.public_key, target.public_name)
-    except KeyFileTooLargeError as exc:
-        raise DoctorFailure(EXIT_USAGE, exc.message) from None
-    except KeyFormatError as exc:
-        raise DoctorFailure(
-            EXIT_KEY,
-            UserText(
-                "doctor.public_key_unusable",
-                "unusable Antom public key: {reason}",
-                reason=exc.message,
-            ),
-        ) from None
-    if signing.keys_match(private, public):
-        raise DoctorFailure(
-            EXIT_KEY,
-            UserText(
-                "doctor.own_public_key",
-                "{source} is the merchant's own public key, not Antom's: "
-                "copy the Antom public key from the dashboard",
-                source=target.public_name,
-            ),
-        )
-    say(f"      ok: RSA {public.key_size} bits, distinct from the merchant key")
-
-    if not target.gateway:
-        raise DoctorFailure(EXIT_USAGE, "no gateway URL: give --gateway")
-    parsed = urlsplit(target.gateway)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise DoctorFailure(
-            EXIT_USAGE,
-            f"{target.gateway!r} is not a gateway URL (e.g. https://open-sea-global.alipay.com)",
-        )
-    if not target.client_id:
-        raise DoctorFailure(EXIT_USAGE, "no client id: give --client-id")
-    request_id = f"posapp-doctor-{secrets.token_hex(8)}"
-    path = signing.sandbox_path(target.client_id, "/ams/api/v1/payments/inquiryPayment")
-    say(f"[3/4] signed inquiryPayment for {request_id} to {target.gateway}{path}")
-    try:
-        client = AntomClient(
-            target.gateway, target.client_id, private, public, timeout=timeout, retry=NO_RETRY
-        )
-    except ValueError as exc:
-        raise DoctorFailure(EXIT_USAGE, str(exc)) from None
-    try:
-        with client:
-            answer = client.inquiry_payment(request_id)
-    except SignatureError as exc:
-        raise DoctorFailure(
-            EXIT_SIGNATURE,
-            f"the answer's signature does not verify ({exc.message}): "
-            "check the Antom public key and the gateway",
-        ) from None
-    except GatewayConnectError as exc:
-        raise DoctorFailure(EXIT_CONNECT, f"connection failed: {exc.message}") from None
-    except GatewayTimeoutError as exc:
-        raise DoctorFailure(EXIT_CONNECT, exc.message) from None
-    except TransportError as exc:
-        raise DoctorFailure(EXIT_CONNECT, exc.message) from None
-    except UnknownResultCodeError as exc:
-        raise DoctorFailure(EXIT_ANSWER, f"verified, but refused: {exc.result_code}") from None
-    except AntomError as exc:
-        raise DoctorFailure(EXIT_ANSWER, f"unusable answer: {exc}") from None
-    except httpx.InvalidURL as exc:
-        raise DoctorFailure(EXIT_USAGE, f"the gateway URL is not valid: {exc}") from None
-    result = answer.result
-    say(f"      answered {result.status.value} {result.code}: {result.message[:80]}")
-    say("[4/4] answer signature verified with the Antom public key")
-    if answer.classification.action is Action.FIX_CONFIG:
-        raise DoctorFailure(
-            EXIT_ANSWER,
-            UserText(
-                "doctor.gateway_refused",
-                "the gateway refused the request: {code} ({reason})",
-                code=result.code,
-                reason=answer.classification.reason,
-            ),
-        )
-    if answer.classification.outcome is Outcome.FAILED and not answer.not_found:
-        raise DoctorFailure(EXIT_ANSWER, f"the gateway answered {result.code}")
-    if answer.classification.outcome is Outcome.UNKNOWN:
-        raise DoctorFailure(EXIT_ANSWER, f"the gateway answered {result.code} (try again)")
+    for step in steps_of(target, timeout):
+        if step.name is StepName.SETTINGS:
+            continue  # printed by run() before the checks
+        number = step.name.number
+        if number is not None:
+            say(f"[{number}/{STEPS}] {step.text}")
+        if step.failure is not None:
+            raise DoctorFailure(_EXIT[step.failure], step.detail)
+        if step.ok and step.detail:
+            prefix = "ok: " if step.name in (StepName.PRIVATE_KEY, StepName.PUBLIC_KEY) else ""
+            say(f"      {prefix}{step.detail}")

@@ -54,3 +54,33 @@ class UserText(str):
     def __reduce__(self) -> tuple[Any, ...]:
         # str's own reduce would call UserText(text) and lose the id (copy, pickle)
         return (UserText._made, (self.id, str(self), dict(self.values)))
+
+
+def to_record(text: UserText) -> dict[str, Any]:
+    """``text`` as journal data: ``{"id", "values", "text"}`` (the English as it read then;
+    a value that is itself a message is a record too)."""
+    values = {
+        name: to_record(value) if isinstance(value, UserText) else value
+        for name, value in text.values.items()
+    }
+    return {"id": text.id, "values": values, "text": str(text)}
+
+
+def from_record(data: object) -> UserText | None:
+    """The message ``to_record`` stored, or None for anything else (plain text journaled
+    before reasons were data, a record edited into something else)."""
+    if not isinstance(data, Mapping):
+        return None
+    message_id, english, values = data.get("id"), data.get("text"), data.get("values")
+    if not isinstance(message_id, str) or not isinstance(english, str):
+        return None
+    if not isinstance(values, Mapping):
+        values = {}
+    kept: dict[str, Value] = {}
+    for name, value in values.items():
+        inner = from_record(value)
+        if inner is not None:
+            kept[str(name)] = inner
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            kept[str(name)] = value
+    return UserText._made(message_id, english, kept)

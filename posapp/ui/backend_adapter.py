@@ -8,7 +8,6 @@ method blocks (journal, network, keyring, scrypt): views call them through the T
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -19,7 +18,8 @@ from posapp.config import Environment, Settings, save_settings
 from posapp.core.cards import CardBrand, CardError, MaskedCard
 from posapp.core.domain import CaptureMode, Payment
 from posapp.core.money import Money, MoneyError
-from posapp.ui.i18n import has_translation, result_words, service_text
+from posapp.core.services.diagnostics import Step, StepName
+from posapp.ui.i18n import has_translation, service_text
 from posapp.ui.ports import (
     BrandOption,
     CheckResult,
@@ -221,14 +221,13 @@ class BackendAdapter:
             creds.check()
         except CredentialsError as exc:
             line = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
-            raise ValueError(_led_by_cause(exc, line)) from None
+            raise ValueError(_led_by_cause(exc.__context__, line)) from None
         self.backend.secrets.save(environment, creds)
 
     def test_connection(self, settings: Settings) -> list[CheckResult]:
-        """The checks of ``posapp doctor`` for ``settings`` (keys from the keyring)."""
-        from posapp.commands import doctor
+        """The core's connection checks for ``settings`` (keys from the keyring)."""
+        from posapp.core.services.diagnostics import Target, check_connection
 
-        lines: list[str] = []
         if settings.environment is Environment.TRAINING:
             sandbox = self.backend.sandbox
             if sandbox is None:
@@ -239,7 +238,7 @@ class BackendAdapter:
                         QCoreApplication.translate("BackendAdapter", "the sandbox is not running"),
                     )
                 ]
-            target = doctor.DoctorTarget(
+            target = Target(
                 source="embedded sandbox",
                 gateway=sandbox.base_url,
                 client_id=sandbox.client_id,
@@ -261,7 +260,7 @@ class BackendAdapter:
                         ).replace("%1", settings.environment.value),
                     ),
                 ]
-            target = doctor.DoctorTarget(
+            target = Target(
                 source=f"settings ({settings.environment.value})",
                 gateway=settings.gateway,
                 client_id=settings.client_id or creds.client_id,
@@ -269,25 +268,9 @@ class BackendAdapter:
                 public_key=creds.antom_public_key_pem,
                 private_name="the stored private key",
                 public_name="the stored Antom public key",
+                missing=[problem.message for problem in settings.missing_for_payments()],
             )
-        missing = _missing_settings(settings)
-        try:
-            doctor.check_connection(target, 10.0, lines.append)
-        except doctor.DoctorFailure as exc:
-            steps = _steps(lines, ok=True)
-            if steps and len(steps) < len(_STEP_NAMES) and not steps[-1].detail:
-                # the step under way when it failed (it showed a tick before)
-                steps[-1] = CheckResult(steps[-1].name, False, "")
-            return [
-                *missing,
-                *steps,
-                CheckResult(
-                    QCoreApplication.translate("BackendAdapter", "Failed"),
-                    False,
-                    _failure_words(exc),
-                ),
-            ]
-        return [*missing, *_steps(lines, ok=True)]
+        return [row for step in check_connection(target, 10.0) for row in _check_rows(step)]
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         from posapp.core.services.pin import PinError
@@ -307,36 +290,41 @@ class BackendAdapter:
 
 def _missing_settings(settings: Settings) -> list[CheckResult]:
     """A failed check for each setting Antom needs in every payment that is still empty."""
-    results = []
-    for problem in settings.missing_for_payments():
-        if problem.field == "payment_redirect_url":
+    return [
+        CheckResult(_tr(_SETTINGS_ROW), False, service_text(problem.message))
+        for problem in settings.missing_for_payments()
+    ]
+
+
+def _check_rows(step: Step) -> list[CheckResult]:
+    """One step of the core's checks as the rows Settings shows: a tick or a cross by the
+    step's name, and a "Failed" row with the reason after the step that ended the checks."""
+    if step.name is StepName.SETTINGS:
+        return [CheckResult(_tr(_SETTINGS_ROW), False, service_text(step.detail))]
+    rows = []
+    name = _STEP_NAMES.get(step.name)
+    if name is not None:
+        if step.ok and step.name is StepName.SIGNATURE:
             detail = QCoreApplication.translate(
-                "BackendAdapter",
-                "paymentRedirectUrl is not set: %1 payments would be refused. Enter the page "
-                "the buyer returns to after 3-D Secure.",
-            ).replace("%1", settings.environment.value)
+                "BackendAdapter", "verified with the Antom public key"
+            )
         else:
-            detail = problem.message
-        results.append(
-            CheckResult(QCoreApplication.translate("BackendAdapter", "Settings"), False, detail)
-        )
-    return results
+            detail = service_text(step.detail) if step.ok else ""
+        rows.append(CheckResult(_tr(name), step.ok, detail))
+    if step.failure is not None:
+        words = _led_by_cause(step.error, step.detail)
+        failed = QCoreApplication.translate("BackendAdapter", "Failed")
+        rows.append(CheckResult(failed, False, words))
+    return rows
 
 
-def _failure_words(exc: Any) -> str:
-    """The doctor's one line; in a translated UI led by the sentence for people of the
-    client error behind it (no connection, no answer, bad signature...)."""
-    return _led_by_cause(exc, exc.line)
-
-
-def _led_by_cause(exc: BaseException, line: str) -> str:
+def _led_by_cause(cause: BaseException | None, line: str) -> str:
     """``line`` (technical: which key, what is wrong; in the UI's language when it is a
     ``UserText``) led in a translated UI by the sentence for people of the Antom client
-    error behind ``exc`` (raised "from None": the context is still there)."""
+    error ``cause`` (or the one behind it)."""
     from posapp.core.antom.errors import AntomError
     from posapp.core.usertext import UserText
 
-    cause = exc.__context__
     while cause is not None and not isinstance(cause, AntomError):
         cause = cause.__context__
     message = getattr(cause, "user_message", None)
@@ -354,56 +342,10 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("BackendAdapter", text)
 
 
+_SETTINGS_ROW = QT_TRANSLATE_NOOP("BackendAdapter", "Settings")
 _STEP_NAMES = {
-    "1": QT_TRANSLATE_NOOP("BackendAdapter", "Merchant private key"),
-    "2": QT_TRANSLATE_NOOP("BackendAdapter", "Antom public key"),
-    "3": QT_TRANSLATE_NOOP("BackendAdapter", "Signed request to the gateway"),
-    "4": QT_TRANSLATE_NOOP("BackendAdapter", "Answer signature"),
+    StepName.PRIVATE_KEY: QT_TRANSLATE_NOOP("BackendAdapter", "Merchant private key"),
+    StepName.PUBLIC_KEY: QT_TRANSLATE_NOOP("BackendAdapter", "Antom public key"),
+    StepName.REQUEST: QT_TRANSLATE_NOOP("BackendAdapter", "Signed request to the gateway"),
+    StepName.SIGNATURE: QT_TRANSLATE_NOOP("BackendAdapter", "Answer signature"),
 }
-
-
-def _detail_words(detail: str) -> str:
-    """A doctor detail line in the UI's language (the ones a passing check prints)."""
-    found = re.fullmatch(r"RSA (\d+) bits, signs and verifies with its public half", detail)
-    if found:
-        return QCoreApplication.translate(
-            "BackendAdapter", "RSA %1 bits, signs and verifies with its public half"
-        ).replace("%1", found[1])
-    found = re.fullmatch(r"RSA (\d+) bits, distinct from the merchant key", detail)
-    if found:
-        return QCoreApplication.translate(
-            "BackendAdapter", "RSA %1 bits, distinct from the merchant key"
-        ).replace("%1", found[1])
-    found = re.fullmatch(r"answered ([SFU]) ([A-Za-z0-9_.\-]+): (.*)", detail)
-    if found:
-        status, code, said = found[1], found[2], found[3]
-        return (
-            QCoreApplication.translate("BackendAdapter", "answered %1 %2: %3")
-            .replace("%1", status)
-            .replace("%2", code)
-            .replace("%3", result_words(code, said))
-        )
-    return detail
-
-
-def _steps(lines: list[str], *, ok: bool) -> list[CheckResult]:
-    """Doctor's progress lines ("[1/4] what" then "      ok: detail") as check results."""
-    results: list[CheckResult] = []
-    for line in lines:
-        text = line.strip()
-        if text.startswith("[") and "]" in text:
-            step = text[1:].split("/", 1)[0]
-            name = _tr(_STEP_NAMES[step]) if step in _STEP_NAMES else text.split("]", 1)[1]
-            results.append(CheckResult(name, ok, ""))
-        elif results and text:
-            last = results[-1]
-            detail = _detail_words(text.removeprefix("ok: "))
-            results[-1] = CheckResult(last.name, last.ok, (last.detail + " " + detail).strip())
-    if len(results) == len(_STEP_NAMES) and not results[-1].detail:
-        last = results[-1]
-        results[-1] = CheckResult(
-            last.name,
-            last.ok,
-            QCoreApplication.translate("BackendAdapter", "verified with the Antom public key"),
-        )
-    return results

@@ -31,6 +31,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -149,15 +150,24 @@ def install_translators(app: QCoreApplication, setting: str) -> str:
     return language
 
 
+# Words built once from the catalogue in use (status labels...): dropped when it changes.
+_CACHES: list[Callable[[], None]] = []
+
+
+def on_catalogue_change(forget: Callable[[], None]) -> None:
+    """Call ``forget`` whenever the catalogues are taken out: a module that keeps words
+    translated with them (built once, after the translator loads) drops them then."""
+    _CACHES.append(forget)
+
+
 def remove_translators(app: QCoreApplication) -> None:
     """Take out every catalogue ``install_translators`` put in (tests, a language switch)."""
-    from posapp.ui.models import payment_fields
-
     for old in app.findChildren(QTranslator, "posapp-translator"):
         app.removeTranslator(old)
         old.setParent(None)
         old.deleteLater()
-    payment_fields.forget_translations()
+    for forget in _CACHES:
+        forget()
 
 
 def _install(app: QCoreApplication, folder: str, name: str) -> bool:
@@ -713,6 +723,50 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "doctor.own_public_key"),
     #: the gateway refused the request: {code} ({reason})
     QT_TRANSLATE_NOOP("ServiceMessage", "doctor.gateway_refused"),
+    #: settings
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.settings"),
+    #: merchant private key ({source})
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.private_key"),
+    #: RSA {bits} bits, signs and verifies with its public half
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.private_key_ok"),
+    #: Antom public key ({source})
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.public_key"),
+    #: RSA {bits} bits, distinct from the merchant key
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.public_key_ok"),
+    #: gateway
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.gateway"),
+    #: signed inquiryPayment for {request_id} to {url}
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.request"),
+    #: answered {status} {code}: {message}
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.answered"),
+    #: answer signature verified with the Antom public key
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.signature"),
+    #: answer
+    QT_TRANSLATE_NOOP("ServiceMessage", "diagnostics.answer"),
+    #: paymentRedirectUrl is not set: {environment} payments would be refused (Settings > Connection > Return page after 3-D Secure)
+    QT_TRANSLATE_NOOP("ServiceMessage", "settings.redirect_url_missing"),
+    #: no verified answer ({error})
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.no_answer"),
+    #: no valid approval
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.no_valid_approval"),
+    #: no verified answer: {reason}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.no_verified_answer"),
+    #: Antom does not know this paymentRequestId, past its expiry
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.unknown_request_id"),
+    #: payment failed (inquiry)
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.inquiry_failed"),
+    #: capture refused: {code}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.capture_refused"),
+    #: cancel refused: {code}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.cancel_refused"),
+    #: 7-day capture window passed
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.capture_window_passed"),
+    #: notifyPayment: failed
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.notify_failed"),
+    #: refused before sending
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.refused_before_sending"),
+    #: not sent: {error}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.not_sent"),
     #: This payment is still being checked; capture it in a moment.
     QT_TRANSLATE_NOOP("ServiceMessage", "capture.still_checking"),
     #: This payment cannot be refunded yet.

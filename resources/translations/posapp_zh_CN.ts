@@ -121,24 +121,8 @@
             <translation>已用 Antom 公钥验证</translation>
         </message>
         <message>
-            <source>RSA %1 bits, signs and verifies with its public half</source>
-            <translation>RSA %1 位，可用其公钥部分签名并验证</translation>
-        </message>
-        <message>
-            <source>RSA %1 bits, distinct from the merchant key</source>
-            <translation>RSA %1 位，与商户密钥不同</translation>
-        </message>
-        <message>
-            <source>answered %1 %2: %3</source>
-            <translation>应答 %1 %2：%3</translation>
-        </message>
-        <message>
             <source>%1 (%2)</source>
             <translation>%1（%2）</translation>
-        </message>
-        <message>
-            <source>paymentRedirectUrl is not set: %1 payments would be refused. Enter the page the buyer returns to after 3-D Secure.</source>
-            <translation>未设置 paymentRedirectUrl：%1 付款将被拒绝。请填写 3-D Secure 验证后买家返回的页面。</translation>
         </message>
         <message>
             <source>Settings</source>
@@ -1273,56 +1257,8 @@
             <translation>{0} → {1}</translation>
         </message>
         <message>
-            <source>refused before sending</source>
-            <translation>发送前被拒绝</translation>
-        </message>
-        <message>
-            <source>payment failed (inquiry)</source>
-            <translation>付款失败（查询结果）</translation>
-        </message>
-        <message>
-            <source>notifyPayment: failed</source>
-            <translation>付款通知：失败</translation>
-        </message>
-        <message>
-            <source>7-day capture window passed</source>
-            <translation>7 天请款期限已过</translation>
-        </message>
-        <message>
-            <source>Antom does not know this paymentRequestId</source>
-            <translation>Antom 没有这笔付款请求（paymentRequestId）的记录</translation>
-        </message>
-        <message>
-            <source>no valid approval</source>
-            <translation>没有有效的批准</translation>
-        </message>
-        <message>
-            <source>refused: no valid approval</source>
-            <translation>已拒绝：没有有效的批准</translation>
-        </message>
-        <message>
-            <source>capture refused: {0}</source>
-            <translation>请款被拒：{0}</translation>
-        </message>
-        <message>
-            <source>cancel refused: {0}</source>
-            <translation>撤销被拒：{0}</translation>
-        </message>
-        <message>
             <source>{0} ({1})</source>
             <translation>{0}（{1}）</translation>
-        </message>
-        <message>
-            <source>no verified answer: {0}</source>
-            <translation>没有经过验证的应答：{0}</translation>
-        </message>
-        <message>
-            <source>no verified answer ({0})</source>
-            <translation>没有经过验证的应答（{0}）</translation>
-        </message>
-        <message>
-            <source>not sent: {0}</source>
-            <translation>未发送：{0}</translation>
         </message>
         <message>
             <source>reason: {0}</source>
@@ -2913,6 +2849,116 @@
             <source>doctor.gateway_refused</source>
             <extracomment>the gateway refused the request: {code} ({reason})</extracomment>
             <translation>网关拒绝了请求：{code}（{reason}）</translation>
+        </message>
+        <message>
+            <source>diagnostics.settings</source>
+            <extracomment>settings</extracomment>
+            <translation>设置</translation>
+        </message>
+        <message>
+            <source>diagnostics.private_key</source>
+            <extracomment>merchant private key ({source})</extracomment>
+            <translation>商户私钥（{source}）</translation>
+        </message>
+        <message>
+            <source>diagnostics.private_key_ok</source>
+            <extracomment>RSA {bits} bits, signs and verifies with its public half</extracomment>
+            <translation>RSA {bits} 位，可用其公钥部分签名并验证</translation>
+        </message>
+        <message>
+            <source>diagnostics.public_key</source>
+            <extracomment>Antom public key ({source})</extracomment>
+            <translation>Antom 公钥（{source}）</translation>
+        </message>
+        <message>
+            <source>diagnostics.public_key_ok</source>
+            <extracomment>RSA {bits} bits, distinct from the merchant key</extracomment>
+            <translation>RSA {bits} 位，与商户密钥不同</translation>
+        </message>
+        <message>
+            <source>diagnostics.gateway</source>
+            <extracomment>gateway</extracomment>
+            <translation>网关</translation>
+        </message>
+        <message>
+            <source>diagnostics.request</source>
+            <extracomment>signed inquiryPayment for {request_id} to {url}</extracomment>
+            <translation>向 {url} 发送 {request_id} 的签名 inquiryPayment 请求</translation>
+        </message>
+        <message>
+            <source>diagnostics.answered</source>
+            <extracomment>answered {status} {code}: {message}</extracomment>
+            <translation>应答 {status} {code}：{message}</translation>
+        </message>
+        <message>
+            <source>diagnostics.signature</source>
+            <extracomment>answer signature verified with the Antom public key</extracomment>
+            <translation>已用 Antom 公钥验证应答签名</translation>
+        </message>
+        <message>
+            <source>diagnostics.answer</source>
+            <extracomment>answer</extracomment>
+            <translation>应答</translation>
+        </message>
+        <message>
+            <source>settings.redirect_url_missing</source>
+            <extracomment>paymentRedirectUrl is not set: {environment} payments would be refused (Settings &gt; Connection &gt; Return page after 3-D Secure)</extracomment>
+            <translation>未设置 paymentRedirectUrl：{environment} 付款将被拒绝（设置 &gt; 连接 &gt; 3-D Secure 返回页面）</translation>
+        </message>
+        <message>
+            <source>reason.no_answer</source>
+            <extracomment>no verified answer ({error})</extracomment>
+            <translation>没有经过验证的应答（{error}）</translation>
+        </message>
+        <message>
+            <source>reason.no_valid_approval</source>
+            <extracomment>no valid approval</extracomment>
+            <translation>没有有效的批准</translation>
+        </message>
+        <message>
+            <source>reason.no_verified_answer</source>
+            <extracomment>no verified answer: {reason}</extracomment>
+            <translation>没有经过验证的应答：{reason}</translation>
+        </message>
+        <message>
+            <source>reason.unknown_request_id</source>
+            <extracomment>Antom does not know this paymentRequestId, past its expiry</extracomment>
+            <translation>Antom 没有这笔付款请求（paymentRequestId）的记录，且已过有效期</translation>
+        </message>
+        <message>
+            <source>reason.inquiry_failed</source>
+            <extracomment>payment failed (inquiry)</extracomment>
+            <translation>付款失败（查询结果）</translation>
+        </message>
+        <message>
+            <source>reason.capture_refused</source>
+            <extracomment>capture refused: {code}</extracomment>
+            <translation>请款被拒：{code}</translation>
+        </message>
+        <message>
+            <source>reason.cancel_refused</source>
+            <extracomment>cancel refused: {code}</extracomment>
+            <translation>撤销被拒：{code}</translation>
+        </message>
+        <message>
+            <source>reason.capture_window_passed</source>
+            <extracomment>7-day capture window passed</extracomment>
+            <translation>7 天请款期限已过</translation>
+        </message>
+        <message>
+            <source>reason.notify_failed</source>
+            <extracomment>notifyPayment: failed</extracomment>
+            <translation>付款通知：失败</translation>
+        </message>
+        <message>
+            <source>reason.refused_before_sending</source>
+            <extracomment>refused before sending</extracomment>
+            <translation>发送前被拒绝</translation>
+        </message>
+        <message>
+            <source>reason.not_sent</source>
+            <extracomment>not sent: {error}</extracomment>
+            <translation>未发送：{error}</translation>
         </message>
         <message>
             <source>capture.still_checking</source>

@@ -16,6 +16,7 @@ from posapp.core.domain import EventKind, OperationStatus, PaymentStatus
 from posapp.core.money import Money
 from posapp.core.services.checkout import new_request_id
 from posapp.core.services.settle import NO_VALID_APPROVAL, NO_VALID_APPROVAL_REASON
+from posapp.core.usertext import from_record
 from posapp.ui.models.payment_fields import status_explained
 from posapp.ui.views.payment_details import describe_event
 from tests.core.services.conftest import approval, fresh, pay
@@ -27,7 +28,8 @@ def _refusals(backend, payment_id: int) -> list[dict]:  # type: ignore[no-untype
     return [
         e.detail
         for e in backend.repo.events_for_payment(payment_id)
-        if e.kind is EventKind.SECURITY and e.detail.get("reason") == NO_VALID_APPROVAL_REASON
+        if e.kind is EventKind.SECURITY
+        and from_record(e.detail.get("reason")) == NO_VALID_APPROVAL_REASON
     ]
 
 

@@ -475,7 +475,12 @@ def test_a_key_that_cannot_be_used_reads_in_chinese(
             dict(
                 kind="RESPONSE_RECEIVED",
                 api="capture",
-                detail={"outcome": "unknown", "error": "HttpStatusError: capture: HTTP 502"},
+                detail={
+                    "outcome": "unknown",
+                    "error": antom_errors.journaled(
+                        antom_errors.HttpStatusError("capture: HTTP 502")
+                    ),
+                },
             ),
             "capture 未得到明确应答：支付服务报告了技术故障。",
         ),
@@ -483,7 +488,11 @@ def test_a_key_that_cannot_be_used_reads_in_chinese(
             dict(
                 kind="RESPONSE_RECEIVED",
                 api="pay",
-                detail={"error": "SignatureError: the signature header is missing"},
+                detail={
+                    "error": antom_errors.journaled(
+                        antom_errors.SignatureError("the signature header is missing")
+                    )
+                },
             ),
             "pay 未得到明确应答：无法验证支付服务的应答。系统正在重新核实这笔付款；请勿重复扣款。",
         ),
@@ -716,7 +725,12 @@ def test_a_refused_capture_reads_in_chinese_in_the_timeline(
     backend.sandbox.clock.advance(timedelta(days=8))
     backend.backoffice.capture(held, backend.backoffice.approve(TRAINING_PIN))
     stored = [e.detail.get("reason") for e in backend.repo.events_for_payment(held.id)]
-    assert "capture refused: AUTH_EXPIRED" in stored  # unchanged in the journal
+    # journaled as data: the message's id and values, and the English as it always read
+    assert {
+        "id": "reason.capture_refused",
+        "values": {"code": "AUTH_EXPIRED"},
+        "text": "capture refused: AUTH_EXPIRED",
+    } in stored
     orders = orders_of(qtbot, window, 1)
     orders.select_rows([orders.model.row_of(held.id)])
 
@@ -736,34 +750,83 @@ def test_a_refused_capture_reads_in_chinese_in_the_timeline(
     _save(window, "refused_capture_timeline")
 
 
+def _no_answer() -> UserText:
+    from posapp.core.antom.messages import _no_answer
+
+    reason = _no_answer(Api.PAY, antom_errors.GatewayConnectError("refused")).reason
+    assert isinstance(reason, UserText)
+    return reason
+
+
+_DECLINE = classify(Api.PAY, Result("DO_NOT_HONOR", ResultStatus.FAIL, "Do not honor")).reason
+
+
 @pytest.mark.parametrize(
-    ("reason", "chinese"),
+    ("reason", "english", "chinese"),
     [
-        ("declined by the card issuer", "发卡行拒绝交易"),
-        ("cancel refused: ORDER_STATUS_INVALID", "撤销被拒：ORDER_STATUS_INVALID（"),
+        (_DECLINE, "declined by the card issuer", "发卡行拒绝交易"),
         (
-            "no verified answer: no verified answer (GatewayConnectError)",
+            UserText("reason.cancel_refused", "x", code="ORDER_STATUS_INVALID"),
+            "x",
+            "撤销被拒：ORDER_STATUS_INVALID（",
+        ),
+        (
+            UserText("reason.no_verified_answer", "no verified answer: x", reason=_no_answer()),
+            "no verified answer: x",
             "没有经过验证的应答：没有经过验证的应答（无法连接支付服务：请检查网络连接。）",
         ),
-        ("not sent: GatewayConnectError", "未发送：无法连接支付服务：请检查网络连接。"),
-        ("refused before sending", "发送前被拒绝"),
-        ("7-day capture window passed", "7 天请款期限已过"),
-        ("payment failed (inquiry)", "付款失败（查询结果）"),
+        (
+            UserText(
+                "reason.not_sent",
+                "not sent: {error}",
+                error=antom_errors.named(antom_errors.GatewayConnectError("x")),
+            ),
+            "not sent: GatewayConnectError",
+            "未发送：无法连接支付服务：请检查网络连接。",
+        ),
+        (UserText("reason.capture_window_passed", "7-day"), "7-day", "7 天请款期限已过"),
     ],
 )
 def test_journaled_reasons_read_in_chinese(
-    qapp: QCoreApplication, reason: str, chinese: str
+    qapp: QCoreApplication, reason: UserText, english: str, chinese: str
 ) -> None:
+    from posapp.core.usertext import to_record
     from posapp.ui.views.payment_details import detail_lines, reason_words
 
+    stored = to_record(reason)
     assert i18n.install_translators(qapp, "zh_CN") == "zh_CN"
     try:
-        assert chinese in reason_words(reason), reason_words(reason)
-        assert detail_lines({"reason": reason})[0].startswith("原因：")
+        assert chinese in reason_words(stored), reason_words(stored)
+        assert detail_lines({"reason": stored})[0].startswith("原因：")
+        # a row journaled before reasons were data: shown as stored, never parsed
+        assert reason_words(english) == english
     finally:
         i18n.remove_translators(qapp)
-    assert reason_words(reason) == reason  # the English UI shows the journal's words
-    assert detail_lines({"reason": reason}) == [f"reason: {reason}"]
+    assert reason_words(stored) == english  # the English UI shows the journal's words
+    assert detail_lines({"reason": stored}) == [f"reason: {english}"]
+
+
+def test_every_reason_the_services_journal_reads_in_chinese(qapp: QCoreApplication) -> None:
+    """Each ``reason.*`` message of the core (and a decline's words, a refusal's line),
+    journaled as data, renders in Chinese on the timeline with its values."""
+    from posapp.core.usertext import to_record
+    from posapp.ui.views.payment_details import detail_lines
+
+    messages = service_text.core_messages()
+    reasons = [i for i in messages if i.startswith("reason.")]
+    assert len(reasons) >= 10
+    assert i18n.install_translators(qapp, "zh_CN") == "zh_CN"
+    try:
+        for message_id in [*reasons, _DECLINE.id, "approval.refused_line"]:
+            english = messages[message_id]
+            values = {name: "Q7Z" for name in service_text.names(english)}
+            values = {name.partition("!")[0]: value for name, value in values.items()}
+            stored = to_record(UserText(message_id, english, **values))
+            (line,) = detail_lines({"reason": stored})
+            assert line.startswith("原因：") and "Q7Z" * bool(values) in line, line
+            assert english.format(**values) not in line, line
+    finally:
+        i18n.remove_translators(qapp)
 
 
 def test_the_settlers_refusals_read_in_chinese(zh: None, backend: Backend) -> None:

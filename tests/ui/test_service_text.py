@@ -47,7 +47,11 @@ def core_messages() -> dict[str, str]:
     """Every ``UserText(id, english, ...)`` written in posapp/core and in ``posapp doctor``
     (Settings > Test connection shows its lines), plus the status words."""
     found: dict[str, str] = {}
-    sources = [*(ROOT / "posapp" / "core").rglob("*.py"), ROOT / "posapp/commands/doctor.py"]
+    sources = [
+        *(ROOT / "posapp" / "core").rglob("*.py"),
+        ROOT / "posapp/commands/doctor.py",
+        ROOT / "posapp/config.py",
+    ]
     for path in sorted(sources):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (

@@ -27,7 +27,9 @@ Each error has ``user_message``: a sentence for a cashier or a manager, without 
 
 from __future__ import annotations
 
-from posapp.core.usertext import UserText
+from typing import Any
+
+from posapp.core.usertext import UserText, to_record
 
 
 class AntomError(Exception):
@@ -160,3 +162,19 @@ class RepeatRequestInconsistentError(AntomError):
         "This payment reference was already used with other details. "
         "Start a new payment; the earlier one is unchanged.",
     )
+
+
+def named(error: BaseException, english: str | None = None) -> str:
+    """``english`` (by default the error's class name, as the journal has always shown it)
+    carrying the sentence for people of the error's kind: a translated UI shows that
+    sentence instead."""
+    words = type(error).__name__ if english is None else english
+    message = getattr(type(error), "user_message", None)
+    return message.worded_as(words) if isinstance(message, UserText) else words
+
+
+def journaled(error: BaseException) -> str | dict[str, Any]:
+    """How the journal keeps a client error: "Class: detail" in English, as data (the
+    sentence for people of its kind, ``to_record``) when it has one."""
+    text = named(error, f"{type(error).__name__}: {error}")
+    return to_record(text) if isinstance(text, UserText) else text

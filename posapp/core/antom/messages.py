@@ -1163,7 +1163,9 @@ def _required(result: Result, value: V | None, key: str, answer: str) -> V | Non
 
 
 def _no_answer(api: Api, error: AntomError) -> Classification:
-    reason = f"no verified answer ({type(error).__name__})"
+    from posapp.core.antom.errors import named
+
+    reason = UserText("reason.no_answer", "no verified answer ({error})", error=named(error))
     return Classification(Outcome.UNKNOWN, Action.INQUIRE, reason)
 
 

@@ -73,7 +73,7 @@ from posapp.core.journal.sanitise import sanitise
 from posapp.core.journal.search import text_arms
 from posapp.core.money import Money
 from posapp.core.rules import capture_refusal, pending_refunds, refund_refusal
-from posapp.core.usertext import UserText
+from posapp.core.usertext import UserText, to_record
 
 log = logging.getLogger(__name__)
 
@@ -821,7 +821,8 @@ class JournalRepository:
         info: dict[str, Any] = {k: v for k, v in changes.items() if k != "status"}
         payload: dict[str, Any] = {"changes": info}
         if reason:
-            payload["reason"] = reason
+            # a message as data (id + values + its English), so that no screen parses it
+            payload["reason"] = to_record(reason) if isinstance(reason, UserText) else reason
         if detail:
             payload["detail"] = dict(detail)
         self._append_event(
@@ -895,9 +896,10 @@ class JournalRepository:
         payment: int | None = None,
         http_status: int | None = None,
         outcome: str | None = None,
-        error: str | None = None,
+        error: str | Mapping[str, Any] | None = None,
     ) -> Event:
-        """Journal an answer from Antom, or the lack of one (``error``: timeout, reset...)."""
+        """Journal an answer from Antom, or the lack of one (``error``: timeout, reset...;
+        a ``to_record`` message when it has words for people)."""
         detail: dict[str, Any] = {"body": body}
         if http_status is not None:
             detail["http_status"] = http_status

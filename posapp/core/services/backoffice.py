@@ -36,6 +36,7 @@ from posapp.core.rules import (
 )
 from posapp.core.services.checkout import InFlight, new_request_id
 from posapp.core.services.pin import Approval, PinError, PinManager
+from posapp.core.services.refusal import BackOfficeError
 from posapp.core.services.settle import NO_VALID_APPROVAL, Settler
 from posapp.core.services.validation import card_data_problem
 from posapp.core.usertext import UserText
@@ -43,15 +44,6 @@ from posapp.core.usertext import UserText
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-
-
-class BackOfficeError(Exception):
-    """An action refused before anything was sent; ``message`` (a UserText) is fit for the
-    manager."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

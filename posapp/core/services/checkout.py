@@ -27,6 +27,7 @@ from posapp.core.antom.errors import (
     AntomError,
     InvalidRequestError,
     RepeatRequestInconsistentError,
+    named,
 )
 from posapp.core.antom.messages import Address, Buyer, Env, Goods, PayRequest, TerminalType
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
@@ -410,7 +411,7 @@ class CheckoutService:
                 payment,
                 PaymentStatus.NOT_SENT,
                 PaymentUpdate(result_code="INVALID_INPUT", result_message=exc.message[:200]),
-                reason="refused before sending",
+                reason=UserText("reason.refused_before_sending", "refused before sending"),
                 operator=operator,
             )
             if exc.field == "paymentRedirectUrl":
@@ -449,7 +450,7 @@ class CheckoutService:
                 payment,
                 PaymentStatus.NOT_SENT,
                 PaymentUpdate(result_message=exc.user_message[:200]),
-                reason=f"not sent: {type(exc).__name__}",
+                reason=UserText("reason.not_sent", "not sent: {error}", error=named(exc)),
                 operator=operator,
             )
             raise

@@ -30,6 +30,7 @@ from posapp.core.clock import Clock
 from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.rules import pending_refunds, status_text
+from posapp.core.services.refusal import BackOfficeError
 from posapp.core.usertext import UserText
 
 if TYPE_CHECKING:
@@ -170,11 +171,13 @@ class DuplicateService:
         with self.repo.transaction():
             current = self.repo.get_payment(payment.id)
             if current is None:
-                raise _refused(UserText("payment.not_found", "This payment is not in the journal"))
+                raise BackOfficeError(
+                    UserText("payment.not_found", "This payment is not in the journal")
+                )
             ref = current.reference_order_id
             successful = self.repo.successful_payments_for_order(ref)
             if all(p.id != current.id for p in successful):
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.nothing_to_undo",
                         "This payment no longer holds money (it is {status}): nothing to undo.",
@@ -182,7 +185,7 @@ class DuplicateService:
                     )
                 )
             if self._undoing(current):
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.already_undoing",
                         "This payment is already being given back.",
@@ -190,7 +193,7 @@ class DuplicateService:
                 )
             kept = [p for p in successful if p.id != current.id and not self._undoing(p)]
             if not kept:
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.last_payment",
                         "Order {order} has no other successful payment: this one is not a "
@@ -203,7 +206,7 @@ class DuplicateService:
             elif current.status in (_P.CAPTURED, _P.PARTIALLY_REFUNDED):
                 action = "refund"
             else:
-                raise _refused(
+                raise BackOfficeError(
                     UserText(
                         "duplicate.wait",
                         "This payment is {status}: wait until it settles, then try again.",
@@ -246,7 +249,9 @@ class DuplicateService:
         pid = payment if isinstance(payment, int) else payment.id
         found = self.repo.get_payment(pid)
         if found is None:
-            raise _refused(UserText("payment.not_found", "This payment is not in the journal"))
+            raise BackOfficeError(
+                UserText("payment.not_found", "This payment is not in the journal")
+            )
         current, action = self._claim(found, operator)
         try:
             if action == "cancel":
@@ -275,9 +280,3 @@ class DuplicateService:
             result_code=result.result_code,
         )
         return result
-
-
-def _refused(message: UserText) -> Exception:
-    from posapp.core.services.backoffice import BackOfficeError
-
-    return BackOfficeError(message)

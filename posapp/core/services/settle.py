@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from posapp.core.antom.client import AntomClient
-from posapp.core.antom.errors import AntomError
+from posapp.core.antom.errors import AntomError, journaled
 from posapp.core.antom.fields import PAYMENT_EXPIRY_MINUTES
 from posapp.core.antom.messages import (
     CancelRequest,
@@ -76,7 +76,7 @@ from posapp.core.domain import (
 from posapp.core.journal.repository import JournalRepository, StaleRecord
 from posapp.core.money import Money
 from posapp.core.services.duplicates import DuplicateWatch
-from posapp.core.usertext import UserText
+from posapp.core.usertext import UserText, to_record
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,10 @@ ANTOM_DEFAULT_EXPIRY = timedelta(minutes=14)
 # no longer arrive and be charged.
 NOT_SENT_MARGIN = timedelta(minutes=5)
 NO_VALID_APPROVAL = "NO_VALID_APPROVAL"  # result code of an operation refused here
-NO_VALID_APPROVAL_REASON = "no valid approval"  # the SECURITY event's reason (English)
+NO_VALID_APPROVAL_REASON = UserText("reason.no_valid_approval", "no valid approval")  # SECURITY
 # what the Orders screen shows for it (result message of the payment and the operation)
 REFUSED_NO_APPROVAL = UserText("approval.refused_line", "refused: no valid approval")
+_WINDOW_PASSED = UserText("reason.capture_window_passed", "7-day capture window passed")
 
 _Q = TypeVar("_Q", CaptureRequest, RefundRequest)
 _R = TypeVar("_R", CaptureResponse, RefundResponse)
@@ -237,7 +238,7 @@ def summarise(response: Any) -> dict[str, Any]:
         }
     error = getattr(response, "error", None)
     if error is not None:
-        out["error"] = f"{type(error).__name__}: {error}"
+        out["error"] = journaled(error)
     return out
 
 
@@ -336,7 +337,7 @@ class Settler:
             request_id=request_id,
             payment=payment,
             outcome=classification.outcome.value if classification is not None else None,
-            error=f"{type(error).__name__}: {error}" if error is not None else None,
+            error=journaled(error) if error is not None else None,
         )
 
     def journal_error(
@@ -356,7 +357,7 @@ class Settler:
             request_id=request_id,
             payment=payment,
             outcome="unknown",
-            error=f"{type(error).__name__}: {error}",
+            error=journaled(error),
         )
 
     def note(self, payment: int | None, text: str, *, operator: str = SYSTEM, **extra: Any) -> None:
@@ -512,7 +513,7 @@ class Settler:
             api=action,
             request_id=request_id,
             detail={
-                "reason": NO_VALID_APPROVAL_REASON,
+                "reason": to_record(NO_VALID_APPROVAL_REASON),
                 "action": action,
                 "amount": amount.to_antom(),
                 "problem": problem,
@@ -537,7 +538,7 @@ class Settler:
             current,
             None,
             PaymentUpdate(result_code=NO_VALID_APPROVAL, result_message=str(REFUSED_NO_APPROVAL)),
-            reason=str(REFUSED_NO_APPROVAL),
+            reason=REFUSED_NO_APPROVAL,
         )
 
     # -- pay -------------------------------------------------------------------------------
@@ -564,7 +565,11 @@ class Settler:
                 payment,
                 _P.PENDING,
                 PaymentUpdate(**facts),
-                reason=f"no verified answer: {response.classification.reason}",
+                reason=UserText(
+                    "reason.no_verified_answer",
+                    "no verified answer: {reason}",
+                    reason=response.classification.reason,
+                ),
                 operator=operator,
             )
         outcome = response.outcome
@@ -631,7 +636,10 @@ class Settler:
                     payment,
                     _P.NOT_SENT,
                     PaymentUpdate(result_code="ORDER_NOT_EXIST", result_status="F"),
-                    reason="Antom does not know this paymentRequestId, past its expiry",
+                    reason=UserText(
+                        "reason.unknown_request_id",
+                        "Antom does not know this paymentRequestId, past its expiry",
+                    ),
                 )
             return payment
         status = inq.payment_status
@@ -672,7 +680,7 @@ class Settler:
                 current,
                 _P.DECLINED,
                 PaymentUpdate(**facts, result_status="F"),
-                reason="payment failed (inquiry)",
+                reason=UserText("reason.inquiry_failed", "payment failed (inquiry)"),
             )
         if status is AntomStatus.CANCELLED:
             lapsed = (
@@ -780,7 +788,13 @@ class Settler:
                 payment = self.repo.get_payment(capture.payment)
                 if payment is not None:
                     target = _P.RELEASED if result.code == "AUTH_EXPIRED" else _P.CANCELLED
-                    self.move(payment, target, reason=f"capture refused: {result.code}")
+                    self.move(
+                        payment,
+                        target,
+                        reason=UserText(
+                            "reason.capture_refused", "capture refused: {code}", code=result.code
+                        ),
+                    )
         else:
             self._op_update(
                 "capture", capture.capture_request_id, _O.PENDING, update, operator=operator
@@ -835,7 +849,7 @@ class Settler:
                 result_code=NO_VALID_APPROVAL, result_message=str(REFUSED_NO_APPROVAL)
             )
             target = _P.AUTHORISED if current.status is _P.CANCEL_PENDING else None
-            return self.move(current, target, update, reason=str(REFUSED_NO_APPROVAL))
+            return self.move(current, target, update, reason=REFUSED_NO_APPROVAL)
         request = CancelRequest(
             payment_id=payment.payment_id,
             payment_request_id=None if payment.payment_id else payment.payment_request_id,
@@ -880,7 +894,11 @@ class Settler:
                     current,
                     _P.AUTHORISED,
                     update,
-                    reason=f"cancel refused: {result.code if result else '?'}",
+                    reason=UserText(
+                        "reason.cancel_refused",
+                        "cancel refused: {code}",
+                        code=result.code if result else "?",
+                    ),
                     operator=operator,
                 )
             return current
@@ -968,7 +986,7 @@ class Settler:
             if inq is not None:
                 payment = self.apply_inquiry(payment, inq, not_found_means_not_sent=False)
             if payment.status is _P.AUTHORISED:
-                payment = self.move(payment, _P.RELEASED, reason="7-day capture window passed")
+                payment = self.move(payment, _P.RELEASED, reason=_WINDOW_PASSED)
             released.append(payment)
         return released
 
@@ -1045,7 +1063,10 @@ def apply_notification(settler: Settler, note: Notification) -> Payment | None:
                 return settler.move(payment, target, update, reason="notifyPayment")
             return settler.move(payment, None, update, reason="notifyPayment")
         return settler.move(
-            payment, _P.DECLINED, PaymentUpdate(**facts), reason="notifyPayment: failed"
+            payment,
+            _P.DECLINED,
+            PaymentUpdate(**facts),
+            reason=UserText("reason.notify_failed", "notifyPayment: failed"),
         )
     if isinstance(note, CaptureNotification):
         op_update = _op_update_from(note.result, note.capture_id, note.capture_time)

@@ -17,7 +17,7 @@ from posapp.core.journal.search import text_matches
 from posapp.core.money import Money
 from posapp.core.rules import status_text
 from posapp.core.services.settle import NO_VALID_APPROVAL, REFUSED_NO_APPROVAL
-from posapp.ui.i18n import result_words, service_text
+from posapp.ui.i18n import on_catalogue_change, result_words, service_text
 
 if TYPE_CHECKING:
     from posapp.ui.models.order_model import OrderQuery
@@ -105,6 +105,9 @@ _LABELS: dict[PaymentStatus, str] = {}
 def forget_translations() -> None:
     """Drop the status words built for the catalogue in use (the language changed)."""
     _LABELS.clear()
+
+
+on_catalogue_change(forget_translations)
 
 
 def label_for_status(value: PaymentStatus) -> str:

@@ -7,13 +7,11 @@ opens to show its (already sanitised) detail fields. Events are read on a worker
 
 from __future__ import annotations
 
-import functools
 import json
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -25,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posapp.core.antom.messages import Api, explain, known_codes
+from posapp.core.antom.messages import explain
 from posapp.core.domain import Event, EventKind, PaymentStatus
-from posapp.core.usertext import UserText
+from posapp.core.usertext import UserText, from_record
 from posapp.ui.i18n import has_translation, service_text, user_error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.tasks import Lane, TaskRunner
@@ -330,7 +328,7 @@ def describe_event(event: Event) -> str:
         # no verified answer (refused connection, timeout, reset, bad signature...)
         error = error or QCoreApplication.translate("PaymentDetails", "no answer")
         return QCoreApplication.translate("PaymentDetails", "No clear answer to {0}: {1}").format(
-            api, _error_words(str(error))
+            api, _error_words(error)
         )
     if event.kind is EventKind.NOTIFICATION:
         kind = (api.removeprefix("notify") or api).lower()
@@ -379,7 +377,7 @@ def describe_event(event: Event) -> str:
         )
     if event.kind is EventKind.SECURITY:
         return QCoreApplication.translate("PaymentDetails", "Refused: {0}").format(
-            reason_words(str(detail.get("reason") or detail.get("message") or api))
+            reason_words(detail.get("reason") or detail.get("message") or api)
         )
     if event.kind is EventKind.DUPLICATE_FOUND:
         payments = detail.get("payments")
@@ -414,92 +412,38 @@ def _undo_words(action: str, stage: str) -> str:
     return (words or "{0}").format(what)
 
 
-def _error_words(error: str) -> str:
-    """A journaled client error ("GatewayConnectError: cannot connect to ...") as its
-    sentence for people in a translated UI; the English UI keeps the journal's text (the
-    technical detail stays in the event's detail lines either way)."""
-    from posapp.core.antom import errors
-
-    name = error.partition(":")[0].strip()
-    kind = getattr(errors, name, None)
-    if not (isinstance(kind, type) and issubclass(kind, errors.AntomError)):
-        return error
-    message = kind.user_message
-    if isinstance(message, UserText) and has_translation(message):
-        return service_text(message)
-    return error
+def _error_words(error: object) -> str:
+    """A journaled client error: the sentence for people of its kind in a translated UI
+    (journaled as a message), the journal's "Class: detail" in the English UI and for
+    rows journaled before errors were data."""
+    message = from_record(error)
+    return service_text(message) if message is not None else str(error)
 
 
-# Reasons the services journal for a state change in fixed English words.
-_FIXED_REASONS = {
-    "refused before sending": QT_TRANSLATE_NOOP("PaymentDetails", "refused before sending"),
-    "payment failed (inquiry)": QT_TRANSLATE_NOOP("PaymentDetails", "payment failed (inquiry)"),
-    "notifyPayment: failed": QT_TRANSLATE_NOOP("PaymentDetails", "notifyPayment: failed"),
-    "7-day capture window passed": QT_TRANSLATE_NOOP(
-        "PaymentDetails", "7-day capture window passed"
-    ),
-    "Antom does not know this paymentRequestId": QT_TRANSLATE_NOOP(
-        "PaymentDetails", "Antom does not know this paymentRequestId"
-    ),
-    # a capture / cancel / refund without a verifying manager approval (never sent)
-    "no valid approval": QT_TRANSLATE_NOOP("PaymentDetails", "no valid approval"),
-    "refused: no valid approval": QT_TRANSLATE_NOOP("PaymentDetails", "refused: no valid approval"),
-}
-_REFUSED = re.compile(r"(capture|cancel) refused: ([A-Za-z0-9_?]+)")
-_NO_ANSWER = re.compile(r"no verified answer \((\w+)\)")
-_NOT_SENT = re.compile(r"not sent: (\w+)")
+# The reasons whose code a translated UI also explains ("capture refused: AUTH_EXPIRED
+# (authorisation expired)").
+_REFUSALS = ("reason.capture_refused", "reason.cancel_refused")
 
 
-def reason_words(reason: str) -> str:
-    """The reason journaled with a state change or a refusal ("capture refused:
-    AUTH_EXPIRED", a decline's words, "no verified answer (GatewayConnectError)"), stored
-    as plain English, in the UI's language; the English UI shows it as stored."""
-    if reason in _FIXED_REASONS:
-        return QCoreApplication.translate("PaymentDetails", _FIXED_REASONS[reason])
-    words = _result_reasons().get(reason)
-    if words is not None:
-        return service_text(words)
-    found = _REFUSED.fullmatch(reason)
-    if found:
-        refused = (
-            QCoreApplication.translate("PaymentDetails", "capture refused: {0}")
-            if found[1] == "capture"
-            else QCoreApplication.translate("PaymentDetails", "cancel refused: {0}")
-        ).format(found[2])
-        code_words = explain(found[2])
+def reason_words(reason: object) -> str:
+    """The reason journaled with a state change or a refusal, in the UI's language: a
+    message (id + values, ``UserText`` as data) through the catalogue; plain text (rows
+    journaled before reasons were data, words no one translates) as stored."""
+    message = from_record(reason)
+    if message is None:
+        if isinstance(reason, UserText):  # straight from the services, not the journal
+            message = reason
+        else:
+            return str(reason)
+    words = service_text(message)
+    code = message.values.get("code")
+    if message.id in _REFUSALS and isinstance(code, str):
+        code_words = explain(code)
         if code_words is not None and has_translation(code_words):
             return QCoreApplication.translate("PaymentDetails", "{0} ({1})").format(
-                refused, service_text(code_words)
+                words, service_text(code_words)
             )
-        return refused
-    head, sep, rest = reason.partition("no verified answer: ")
-    if sep and not head:
-        return QCoreApplication.translate("PaymentDetails", "no verified answer: {0}").format(
-            reason_words(rest)
-        )
-    found = _NO_ANSWER.fullmatch(reason)
-    if found:
-        return QCoreApplication.translate("PaymentDetails", "no verified answer ({0})").format(
-            _error_words(found[1])
-        )
-    found = _NOT_SENT.fullmatch(reason)
-    if found:
-        return QCoreApplication.translate("PaymentDetails", "not sent: {0}").format(
-            _error_words(found[1])
-        )
-    return reason
-
-
-@functools.cache
-def _result_reasons() -> dict[str, UserText]:
-    """Our English words for every result code (a decline's journaled reason) -> message."""
-    table: dict[str, UserText] = {}
-    for api in Api:
-        for code in sorted(known_codes(api)):
-            words = explain(code)
-            if words is not None:
-                table.setdefault(str(words), words)
-    return table
+    return words
 
 
 def detail_lines(detail: Mapping[str, Any], prefix: str = "", limit: int = 40) -> list[str]:
@@ -508,7 +452,7 @@ def detail_lines(detail: Mapping[str, Any], prefix: str = "", limit: int = 40) -
     lines: list[str] = []
     for key, value in (detail or {}).items():
         name = f"{prefix}{key}"
-        if not prefix and key == "reason" and isinstance(value, str):
+        if not prefix and key == "reason" and (isinstance(value, str) or from_record(value)):
             lines.append(
                 QCoreApplication.translate("PaymentDetails", "reason: {0}").format(
                     reason_words(value)
