@@ -51,6 +51,12 @@ def register(sub: Any) -> None:
         help="serve from N processes sharing the state dir ('auto': one per core; default 1). "
         "Every call costs an RSA signature: more processes use more cores",
     )
+    parser.add_argument(
+        "--with-parent",
+        action="store_true",
+        help="stop when stdin reaches its end (the till that started this sandbox closed it "
+        "or ended)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -108,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if args.with_parent:
+        from posapp.sandbox.process import watch_parent
+
+        watch_parent(stop.set)
     try:
         print(sandbox.base_url, flush=True)
         print(f"client id: {sandbox.client_id}", flush=True)
