@@ -117,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
     if args.with_parent:
         from posapp.sandbox.process import watch_parent
 
+        # The till decides when it stops: Ctrl-C in the till's terminal reaches this process
+        # too, and the till may still be finishing a payment with it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         watch_parent(stop.set)
     try:
         print(sandbox.base_url, flush=True)

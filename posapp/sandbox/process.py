@@ -86,13 +86,14 @@ class SandboxProcess:
             lines: queue.Queue[str | None] = queue.Queue()
             assert process.stdout is not None and process.stderr is not None
             _drain(process.stdout, lines.put, "sandbox-stdout")
-            _drain(process.stderr, self._stderr_line, "sandbox-stderr")
+            errors = _drain(process.stderr, self._stderr_line, "sandbox-stderr")
             try:
                 first = lines.get(timeout=self._start_timeout)
             except queue.Empty:
                 first = None
             if first is None or not first.startswith("http"):
                 self._kill()
+                errors.join(STOP_TIMEOUT)  # its last line may be the reason
                 raise SandboxProcessError(self._why_not_started())
             self._base_url = first.strip()
             try:
@@ -208,7 +209,7 @@ class SandboxProcess:
         return Ledger.from_json(self.admin("GET", "ledger"))
 
 
-def _drain(stream: IO[bytes], sink: Any, name: str) -> None:
+def _drain(stream: IO[bytes], sink: Any, name: str) -> threading.Thread:
     """Read ``stream`` line by line on a daemon thread into ``sink`` (None at the end), so
     the child never blocks on a full pipe."""
 
@@ -222,7 +223,9 @@ def _drain(stream: IO[bytes], sink: Any, name: str) -> None:
             stream.close()
             sink(None)
 
-    threading.Thread(target=run, name=name, daemon=True).start()
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 def _close_pipes(process: subprocess.Popen[bytes]) -> None:

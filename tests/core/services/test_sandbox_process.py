@@ -18,7 +18,7 @@ from posapp.app import BackendError, build_backend
 from posapp.config import Settings
 from posapp.core.services.secrets import MemorySecretStore
 from posapp.paths import app_dirs
-from posapp.sandbox.process import SandboxProcess
+from posapp.sandbox.process import SandboxProcess, SandboxProcessError
 
 from .conftest import FAST_RETRY, pay
 
@@ -114,3 +114,33 @@ def test_a_sandbox_that_cannot_start_is_one_sentence(data_dir: Path) -> None:
         build_backend(dirs, Settings(), secret_store=MemorySecretStore(), pin_cost=2**10)
     assert "training sandbox" in caught.value.message
     assert "\n" not in caught.value.message
+
+
+def test_a_frozen_till_starts_the_sandbox_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    from posapp.sandbox.process import sandbox_command
+
+    state = Path("/srv/till/sandbox")
+    assert sandbox_command(state)[:3] == [sys.executable, "-m", "posapp"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert sandbox_command(state) == [
+        sys.executable,
+        "sandbox",
+        "--state-dir",
+        str(state),
+        "--port",
+        "0",
+        "--with-parent",
+    ]
+
+
+def test_a_child_that_refuses_to_start_says_why(tmp_path: Path) -> None:
+    """The child's own one-line reason (its stderr's ``posapp: ...``) reaches the till."""
+    state = tmp_path / "sandbox"
+    state.mkdir()
+    (state / "client_id").write_text("LIVE_MERCHANT_ID\n")  # not a sandbox's
+    with pytest.raises(SandboxProcessError) as caught:
+        SandboxProcess(state).start()
+    message = caught.value.message
+    assert message.startswith("the training sandbox did not start: "), message
+    assert message != "the training sandbox did not start (see the log)"
+    assert "\n" not in message
