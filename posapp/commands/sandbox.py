@@ -140,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"posapp sandbox: WARNING: {sandbox.clock_warning}", file=sys.stderr, flush=True)
         if processes > 1:
             print(f"serving from {processes} processes", flush=True)
-        print("Ctrl-C stops the sandbox.", file=sys.stderr, flush=True)
+        if not args.with_parent:
+            print("Ctrl-C stops the sandbox.", file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             pass
     finally:
