@@ -159,7 +159,8 @@ class Backend:
                       ``duplicate_orders``, ``data_version``, ``verify``
       ``pins``        PinManager: ``set_pin(new, current)``, ``uses_default()``
       ``secrets``     SecretStore (keyring) for the settings screen's key import
-      ``settings`` / ``dirs`` / ``info()`` (EnvironmentInfo) / ``sandbox`` (training only)
+      ``settings`` / ``dirs`` / ``info()`` (EnvironmentInfo) / ``sandbox`` (training only:
+                      a SandboxProcess, its own process; ``.ledger()``, ``.admin()``)
 
     Changes: ``subscribe(callback)`` -> unsubscribe; ``callback(Payment)`` runs on the thread
     that saw the change (poller, listener, worker): the UI re-emits it as a Qt signal.
