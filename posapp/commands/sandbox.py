@@ -89,9 +89,12 @@ def run(args: argparse.Namespace) -> int:
     from posapp.core.antom.errors import AntomError
     from posapp.sandbox import Sandbox
     from posapp.sandbox.sandbox import ADMIN_TOKEN_FILE
+    from posapp.sandbox.store import StoreUnavailable
 
     try:
         sandbox = Sandbox(state_dir, host=args.host, port=args.port, processes=processes)
+    except StoreUnavailable as exc:  # a full or read-only disk: its one sentence
+        raise UsageError(exc.message) from None
     except OSError as exc:  # the state dir: not writable, a file in the way, disk full...
         where = exc.filename or state_dir
         raise UsageError(f"--state-dir: cannot use {where}: {exc.strerror or exc}") from None

@@ -136,7 +136,12 @@ class SandboxProcess:
     def _why_not_started(self) -> str:
         for line in reversed(self._errors):
             if line.startswith("posapp: "):  # the CLI's one-line reason (a UsageError)
-                return "the training sandbox did not start: " + line.removeprefix("posapp: ")
+                reason = line.removeprefix("posapp: ")
+                return (
+                    reason
+                    if "sandbox" in reason
+                    else f"the training sandbox did not start: {reason}"
+                )
         return "the training sandbox did not start (see the log)"
 
     def _kill(self) -> None:
