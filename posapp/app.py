@@ -159,7 +159,8 @@ class Backend:
                       ``duplicate_orders``, ``data_version``, ``verify``
       ``pins``        PinManager: ``set_pin(new, current)``, ``uses_default()``
       ``secrets``     SecretStore (keyring) for the settings screen's key import
-      ``settings`` / ``dirs`` / ``info()`` (EnvironmentInfo) / ``sandbox`` (training only)
+      ``settings`` / ``dirs`` / ``info()`` (EnvironmentInfo) / ``sandbox`` (training only:
+                      a SandboxProcess, its own process; ``.ledger()``, ``.admin()``)
 
     Changes: ``subscribe(callback)`` -> unsubscribe; ``callback(Payment)`` runs on the thread
     that saw the change (poller, listener, worker): the UI re-emits it as a Qt signal.
@@ -181,7 +182,7 @@ class Backend:
     secrets: SecretStore
     duplicates: DuplicateService
     listener: NotificationListener | None = None
-    sandbox: Any = None  # posapp.sandbox.Sandbox in training mode
+    sandbox: Any = None  # training: SandboxProcess (or an in-process Sandbox in tests)
     last_recovery: RecoveryReport | None = None
     recovered: threading.Event = field(default_factory=threading.Event)
     _closed: bool = False
@@ -296,16 +297,23 @@ def training_only(dirs: AppDirs) -> None:
             repo.close()
 
 
-def _start_sandbox(dirs: AppDirs) -> Any:
-    """Training mode's embedded sandbox; a disk that is full or read-only is one sentence
-    (BackendError), and the sandbox's files are left as they are."""
+def _start_sandbox(dirs: AppDirs, *, in_process: bool = False) -> Any:
+    """Training mode's embedded sandbox: a child process (``SandboxProcess``), so the till's
+    GUI process does no RSA signing or HTTP serving for it; ``in_process``: a ``Sandbox`` in
+    this process (tests that move its clock or add faults directly). A disk that is full or
+    read-only is one sentence (BackendError), and the sandbox's files are left as they are."""
     import sqlite3
 
     from posapp.sandbox import Sandbox
+    from posapp.sandbox.process import SandboxProcess, SandboxProcessError
     from posapp.sandbox.store import StoreUnavailable
 
     try:
+        if not in_process:
+            return SandboxProcess(dirs.sandbox_state).start()
         return Sandbox(dirs.sandbox_state).start()
+    except SandboxProcessError as exc:
+        raise BackendError(exc.message) from None
     except StoreUnavailable as exc:
         raise BackendError(exc.message) from None
     except OSError as exc:
@@ -405,11 +413,13 @@ def build_backend(
     poll_concurrency: int = 4,
     pin_cost: int | None = None,
     start: bool = False,
+    sandbox_in_process: bool = False,
 ) -> Backend:
     """The composition root of the services.
 
-    Training: starts the embedded ``posapp.sandbox.Sandbox`` (state in ``dirs.sandbox_state``)
-    and talks to it with the sandbox's own keys. Sandbox/production: the client id and keys
+    Training: starts the embedded sandbox (state in ``dirs.sandbox_state``) in a child process
+    (``posapp.sandbox.process.SandboxProcess``; ``sandbox_in_process``: a
+    ``posapp.sandbox.Sandbox`` in this process, for tests) and talks to it with its own keys. Sandbox/production: the client id and keys
     come from the keyring (``secret_store``, default the OS keyring); no usable keyring or no
     keys -> BackendError with a clear message, and nothing is started.
     """
@@ -427,7 +437,7 @@ def build_backend(
         dirs, JournalIdentity(settings.environment.value, creds.client_id if creds else "")
     )
     if creds is None:
-        sandbox = _start_sandbox(dirs)
+        sandbox = _start_sandbox(dirs, in_process=sandbox_in_process)
         base_url, client_id = sandbox.base_url, sandbox.client_id
         private_pem, public_pem = sandbox.merchant_private_key_pem, sandbox.antom_public_key_pem
     else:

@@ -51,6 +51,12 @@ def register(sub: Any) -> None:
         help="serve from N processes sharing the state dir ('auto': one per core; default 1). "
         "Every call costs an RSA signature: more processes use more cores",
     )
+    parser.add_argument(
+        "--with-parent",
+        action="store_true",
+        help="stop when stdin reaches its end (the till that started this sandbox closed it "
+        "or ended)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -83,9 +89,12 @@ def run(args: argparse.Namespace) -> int:
     from posapp.core.antom.errors import AntomError
     from posapp.sandbox import Sandbox
     from posapp.sandbox.sandbox import ADMIN_TOKEN_FILE
+    from posapp.sandbox.store import StoreUnavailable
 
     try:
         sandbox = Sandbox(state_dir, host=args.host, port=args.port, processes=processes)
+    except StoreUnavailable as exc:  # a full or read-only disk: its one sentence
+        raise UsageError(exc.message) from None
     except OSError as exc:  # the state dir: not writable, a file in the way, disk full...
         where = exc.filename or state_dir
         raise UsageError(f"--state-dir: cannot use {where}: {exc.strerror or exc}") from None
@@ -108,6 +117,13 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if args.with_parent:
+        from posapp.sandbox.process import watch_parent
+
+        # The till decides when it stops: Ctrl-C in the till's terminal reaches this process
+        # too, and the till may still be finishing a payment with it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        watch_parent(stop.set)
     try:
         print(sandbox.base_url, flush=True)
         print(f"client id: {sandbox.client_id}", flush=True)
@@ -127,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"posapp sandbox: WARNING: {sandbox.clock_warning}", file=sys.stderr, flush=True)
         if processes > 1:
             print(f"serving from {processes} processes", flush=True)
-        print("Ctrl-C stops the sandbox.", file=sys.stderr, flush=True)
+        if not args.with_parent:
+            print("Ctrl-C stops the sandbox.", file=sys.stderr, flush=True)
         while not stop.wait(0.5):
             pass
     finally:

@@ -8,7 +8,7 @@ authorisations), ``released`` (authorisations that ran out after 7 days), ``refu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from posapp.core import cards
@@ -66,6 +66,21 @@ class Ledger:
         """The entry of one card, looked up by its number (hashed, never stored)."""
         key = cards.fingerprint(pan, self.fingerprint_key)
         return _pick(self.by_card.get(key, {}), currency)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Ledger:
+        """The orders of a ``to_json()`` (the admin API's ledger); per card it cannot be
+        looked up (the answer names cards by masked number)."""
+        names = {f.name for f in fields(LedgerEntry)}
+        return cls(
+            by_order={
+                ref: {
+                    str(e["currency"]): LedgerEntry(**{k: v for k, v in e.items() if k in names})
+                    for e in entries
+                }
+                for ref, entries in data.get("orders", {}).items()
+            }
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

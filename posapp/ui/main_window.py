@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         self._status_busy = True
         self._runner.run(
             self._cashier.till_status,
-            lane=Lane.JOURNAL,
+            lane=Lane.READS,
             on_done=self._on_status,
             on_error=self._on_status_failed,
             owner=self,

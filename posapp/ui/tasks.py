@@ -1,11 +1,16 @@
 """TaskRunner: the one way the UI runs service calls off the GUI thread.
 
 A view hands the runner a plain function (a service call) and two callbacks. The function runs
-on a worker thread from one of two lanes; its return value or exception comes back through a
-queued signal, so the callbacks always run on the GUI thread and never race a widget:
+on a worker thread from one of three lanes, named for what they carry; its return value or
+exception comes back through a queued signal, so the callbacks always run on the GUI thread and
+never race a widget:
 
-- the **journal** lane has a single worker, so journal writes happen one at a time in order;
-- the **network** lane runs several calls in parallel (pay, inquiry, consult, doctor checks).
+- **writes**: one worker, in order: the screens' own journal and settings writes and the slow
+  local work (the scrypt PIN change, the keyring import, saving settings);
+- **network**: several workers: calls that wait on Antom or the sandbox (pay, capture, cancel,
+  refund, batches, connection checks; the services journal around them themselves);
+- **reads**: several workers: journal reads (order lists, a payment's timeline, the duplicate
+  check before a sale, the status bar), never queued behind a write or a slow call.
 
 A failure without its own ``on_error`` goes to the one shared error presenter. When the
 callbacks' owner (a widget) is deleted before the result arrives, the result is dropped instead
@@ -34,8 +39,9 @@ ErrorPresenter = Callable[[BaseException, str], None]
 
 
 class Lane(StrEnum):
-    JOURNAL = "journal"  # one worker: writes to the SQLite journal, in order
+    WRITES = "writes"  # one worker, in order: writes and slow local work (PIN hashing, keyring)
     NETWORK = "network"  # several workers: calls that wait on Antom (or the sandbox)
+    READS = "reads"  # several workers: journal reads, never behind a write or a slow call
 
 
 @dataclass
@@ -128,13 +134,14 @@ class TaskRunner(QObject):
         parent: QObject | None = None,
         *,
         network_workers: int = 4,
+        read_workers: int = 2,
         error_presenter: ErrorPresenter | None = None,
     ) -> None:
         super().__init__(parent)
-        self._journal_pool = QThreadPool(self)
-        self._journal_pool.setMaxThreadCount(1)
-        self._network_pool = QThreadPool(self)
-        self._network_pool.setMaxThreadCount(max(1, network_workers))
+        self._pools = {lane: QThreadPool(self) for lane in Lane}
+        self._pools[Lane.WRITES].setMaxThreadCount(1)
+        self._pools[Lane.NETWORK].setMaxThreadCount(max(1, network_workers))
+        self._pools[Lane.READS].setMaxThreadCount(max(1, read_workers))
         self._bridge = _Bridge(self)
         self._bridge.finished.connect(self._on_bridge_finished)
         self._bridge.progressed.connect(self._on_bridge_progressed)
@@ -173,7 +180,7 @@ class TaskRunner(QObject):
             label or getattr(fn, "__name__", "task"), on_done, on_error, on_progress, owner
         )
         job = _Job(self._bridge, task_id, fn, args, kwargs, on_progress is not None)
-        pool = self._journal_pool if lane is Lane.JOURNAL else self._network_pool
+        pool = self._pools[lane]
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
         pool.start(job)
@@ -189,17 +196,15 @@ class TaskRunner(QObject):
 
     def wait_for_done(self, msecs: int = -1) -> bool:
         """Block until the worker lanes are idle (shutdown and tests; never from a view)."""
-        a = self._network_pool.waitForDone(msecs)
-        b = self._journal_pool.waitForDone(msecs)
-        return bool(a and b)
+        return all([pool.waitForDone(msecs) for pool in self._pools.values()])
 
     def shutdown(self, msecs: int = 15000) -> None:
         """Stop accepting work, let running calls finish, drop their callbacks."""
         self._closed = True
         for pending in self._pending.values():
             pending.cancelled = True
-        self._network_pool.clear()
-        self._journal_pool.clear()
+        for pool in self._pools.values():
+            pool.clear()
         self.wait_for_done(msecs)
 
     def present_error(self, exc: BaseException, label: str = "") -> None:

@@ -257,7 +257,9 @@ def bench_million(app: QApplication, journal: Path, rows: int, repeats: int = 5)
     repo.close()
 
 
-def bench_live(app: QApplication, payments: int, polled: int) -> None:
+def bench_live(
+    app: QApplication, payments: int, polled: int, *, sandbox_in_process: bool = False
+) -> None:
     from posapp.app import build_backend
     from posapp.config import Settings
     from posapp.core.money import Money
@@ -276,7 +278,10 @@ def bench_live(app: QApplication, payments: int, polled: int) -> None:
         secret_store=MemorySecretStore(),
         poll_schedule=PollSchedule(jitter=0),
         pin_cost=2**10,
+        sandbox_in_process=sandbox_in_process,
     )
+    where = "this process" if sandbox_in_process else f"process {backend.sandbox.pid}"
+    print(f"  the training sandbox serves from {where}")
     runner = TaskRunner()
     view = OrdersView(runner, backend)
     view.resize(1200, 800)
@@ -320,8 +325,8 @@ def bench_live(app: QApplication, payments: int, polled: int) -> None:
         pump_until(app, lambda: done[0] >= count and runner.in_flight == 0, timeout=120)
         return time.perf_counter() - t
 
-    # Peer: the same work with the Orders view hidden (the services, the in-process
-    # sandbox and the GIL they share with the GUI thread, but nothing to paint).
+    # Peer: the same work with the Orders view hidden (the services and the GIL they share
+    # with the GUI thread, but nothing to paint).
     view.hide()
     monitor.start()
     authorise_all(payments)
@@ -417,6 +422,12 @@ def main() -> int:
     parser.add_argument("--skip-live", action="store_true")
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument(
+        "--sandbox-in-process",
+        action="store_true",
+        help="serve the training sandbox from this process (as tills did before it got its "
+        "own): the peer of the default",
+    )
+    parser.add_argument(
         "--switch-interval",
         type=float,
         help="sys.setswitchinterval (s): how soon the GUI thread gets the GIL back",
@@ -434,7 +445,7 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp(prefix="posapp-bench-ui-"))
         bench_million(app, args.journal or tmp / "journal.sqlite3", args.rows)
     if not args.skip_live:
-        bench_live(app, args.payments, args.polled)
+        bench_live(app, args.payments, args.polled, sandbox_in_process=args.sandbox_in_process)
     return 0
 
 

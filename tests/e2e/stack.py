@@ -33,6 +33,7 @@ def make_backend(data: Path, *, listener: bool = False, timeout: float = 3.0) ->
         poll_schedule=PollSchedule(jitter=0),
         pin_cost=2**10,
         clock=MovableClock(),
+        sandbox_in_process=True,  # the tests add faults and read the ledger directly
     )
     backend.poller.intent_grace = timedelta(0)
     backend.poller.not_found_grace = timedelta(0)

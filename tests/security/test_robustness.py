@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -72,6 +71,21 @@ DISK_ERRORS = {
 }
 
 
+# The training till's sandbox runs in a child process (`posapp sandbox --with-parent`): the
+# disk is made sick there, in the real command, before it opens its store.
+SICK_CHILD = """
+import sqlite3, sys
+from posapp.sandbox import store
+def sick_open(self, target):
+    exc = sqlite3.OperationalError(sys.argv[2])
+    exc.sqlite_errorcode = int(sys.argv[1])
+    raise exc
+store.Store._open = sick_open
+from posapp.cli import main
+sys.exit(main(["sandbox", "--state-dir", sys.argv[3], "--port", "0", "--with-parent"]))
+"""
+
+
 @pytest.mark.parametrize("kind", list(DISK_ERRORS))
 def test_a_sick_disk_under_the_training_sandbox_is_one_line_and_renames_nothing(
     tmp_path: Path,
@@ -79,22 +93,22 @@ def test_a_sick_disk_under_the_training_sandbox_is_one_line_and_renames_nothing(
     monkeypatch: pytest.MonkeyPatch,
     kind: str,
 ) -> None:
+    from posapp.sandbox import process
+
     dirs = app_dirs(tmp_path / "till").create()
     Sandbox(dirs.sandbox_state).start().stop()  # a training install that has run before
     before = sorted(p.name for p in dirs.sandbox_state.iterdir())
     code, text = DISK_ERRORS[kind]
-
-    def sick_open(self: object, target: str) -> sqlite3.Connection:
-        exc = sqlite3.OperationalError(text)
-        exc.sqlite_errorcode = code  # type: ignore[attr-defined]
-        raise exc
-
-    monkeypatch.setattr(sandbox_store.Store, "_open", sick_open)
+    monkeypatch.setattr(
+        process,
+        "sandbox_command",
+        lambda state: [sys.executable, "-c", SICK_CHILD, str(code), text, str(state)],
+    )
     shown = refuse_to_start_the_till(monkeypatch)
     result = run_cli(capsys, "--data-dir", str(dirs.data))
     assert result.code == 2
     assert text in result.line and "sandbox" in result.line
-    assert len(shown) == 1
+    assert len(shown) == 1 and "\n" not in result.line
     after = sorted(p.name for p in dirs.sandbox_state.iterdir())
     assert after == before
     assert not [name for name in after if ".damaged-" in name]

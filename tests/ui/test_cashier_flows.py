@@ -64,6 +64,7 @@ def _backend(data: Path, **settings: object) -> Backend:
         poll_schedule=PollSchedule(fast_interval=0.2, fast_period=60, cap=0.5, jitter=0),
         pin_cost=2**10,
         start=True,
+        sandbox_in_process=True,  # the tests add faults and read the ledger directly
     )
 
 

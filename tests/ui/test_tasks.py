@@ -58,7 +58,7 @@ def test_failure_goes_to_on_error_or_the_shared_presenter(qtbot: QtBot, runner: 
     assert [label for label, _ in runner.presented] == ["consult"]  # type: ignore[attr-defined]
 
 
-def test_journal_lane_runs_one_task_at_a_time_in_order(qtbot: QtBot, runner: TaskRunner) -> None:
+def test_writes_lane_runs_one_task_at_a_time_in_order(qtbot: QtBot, runner: TaskRunner) -> None:
     active = 0
     peak = 0
     order: list[int] = []
@@ -77,7 +77,7 @@ def test_journal_lane_runs_one_task_at_a_time_in_order(qtbot: QtBot, runner: Tas
 
     done: list[int] = []
     for i in range(8):
-        runner.run(write, i, lane=Lane.JOURNAL, on_done=done.append)
+        runner.run(write, i, lane=Lane.WRITES, on_done=done.append)
     qtbot.waitUntil(lambda: len(done) == 8, timeout=5000)
     assert peak == 1
     assert order == list(range(8))
@@ -157,3 +157,49 @@ def test_after_shutdown_nothing_runs(qtbot: QtBot) -> None:
     handle = r.run(lambda: ran.append(1))
     qtbot.wait(50)
     assert ran == [] and not handle.running and r.closed
+
+
+def test_reads_never_queue_behind_writes_or_network_calls(qtbot: QtBot, runner: TaskRunner) -> None:
+    """A PIN change (slow local work on the writes lane) and calls waiting on Antom (every
+    network worker busy) do not hold up a journal read such as the duplicate check."""
+    release = threading.Event()
+    started = threading.Semaphore(0)
+
+    def blocked(_lane: str) -> str:
+        started.release()
+        assert release.wait(10), "never released"
+        return _lane
+
+    blockers: list[str] = []
+    runner.run(blocked, "writes", lane=Lane.WRITES, on_done=blockers.append)
+    for _ in range(4):  # the runner's four network workers, all waiting
+        runner.run(blocked, "network", lane=Lane.NETWORK, on_done=blockers.append)
+    for _ in range(5):
+        assert started.acquire(timeout=5)
+    read: list[str] = []
+    try:
+        runner.run(lambda: "read", lane=Lane.READS, on_done=read.append)
+        qtbot.waitUntil(lambda: read == ["read"], timeout=5000)
+        assert blockers == []  # every write and network call was still running
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: len(blockers) == 5, timeout=5000)
+
+
+def test_the_screens_reads_use_the_reads_lane() -> None:
+    """Where each screen sends its work: reads on READS, local writes and slow local work on
+    WRITES (the scrypt PIN change used to share a lane with the duplicate check)."""
+    import inspect
+
+    from posapp.ui import main_window
+    from posapp.ui.views import new_payment_view, orders_view, payment_details, settings_dialog
+
+    def lanes(module: object) -> list[str]:
+        source = inspect.getsource(module)  # type: ignore[arg-type]
+        return [part.split(",")[0] for part in source.split("lane=Lane.")[1:]]
+
+    assert set(lanes(orders_view)) == {"READS"}
+    assert set(lanes(payment_details)) == {"READS"}
+    assert set(lanes(main_window)) == {"READS"}
+    assert set(lanes(new_payment_view)) == {"READS"}
+    assert set(lanes(settings_dialog)) == {"WRITES"}

@@ -591,7 +591,7 @@ class NewPaymentView(QWidget):
             order.card.masked(),
             order.amount,
             order.reference,
-            lane=Lane.JOURNAL,
+            lane=Lane.READS,  # a PIN change or a slow write must not hold up a sale
             on_done=lambda dup: self._on_duplicate_checked(order, dup),
             on_error=lambda exc: self._on_duplicate_checked(order, None),
             owner=self,
@@ -765,7 +765,7 @@ class NewPaymentView(QWidget):
         self._runner.run(
             self._cashier.refresh,
             self._watching,
-            lane=Lane.JOURNAL,
+            lane=Lane.READS,
             on_done=self._on_refreshed,
             on_error=self._on_refresh_failed,
             owner=self,

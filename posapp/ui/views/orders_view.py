@@ -689,9 +689,9 @@ class OrdersView(QWidget):
 
     # -- queries ------------------------------------------------------------------------
     def _submit(self, fn: Any, done: Any, failed: Any) -> None:
-        # Reads run on the parallel lane: they must never queue behind journal writes.
+        # Reads run on their own lane: never behind a write or a call waiting on Antom.
         self._runner.run(
-            fn, lane=Lane.NETWORK, on_done=done, on_error=failed, owner=self, label="load orders"
+            fn, lane=Lane.READS, on_done=done, on_error=failed, owner=self, label="load orders"
         )
 
     @property
@@ -851,7 +851,7 @@ class OrdersView(QWidget):
         self._runner.run(
             self.backend.changes_since,
             self._last_event_id,
-            lane=Lane.NETWORK,
+            lane=Lane.READS,
             on_done=self._on_changes,
             on_error=self._on_follow_failed,
             owner=self,
@@ -1013,7 +1013,7 @@ class OrdersView(QWidget):
         self._duplicates_busy = True
         self._runner.run(
             self.backend.duplicate_orders,
-            lane=Lane.NETWORK,
+            lane=Lane.READS,
             on_done=self._on_duplicates,
             on_error=self._on_duplicates_failed,
             owner=self,
@@ -1050,7 +1050,7 @@ class OrdersView(QWidget):
         self._runner.run(
             self.backend.duplicate_order,
             selected[0].reference_order_id,
-            lane=Lane.NETWORK,
+            lane=Lane.READS,
             on_done=self._on_duplicate_order,
             on_error=self._on_duplicate_order_failed,
             owner=self,
@@ -1124,7 +1124,7 @@ class OrdersView(QWidget):
             source,
             query,
             path,
-            lane=Lane.NETWORK,
+            lane=Lane.READS,
             on_done=lambda n: self._on_exported(path, n),
             on_error=self._on_export_failed,
             on_progress=lambda n: self.status_line.setText(

@@ -178,7 +178,7 @@ class PaymentDetails(QWidget):
         self._runner.run(
             self._load_events,
             payment,
-            lane=Lane.NETWORK,  # a read: it must not queue behind journal writes
+            lane=Lane.READS,
             on_done=lambda events: self._on_events(generation, events),
             on_error=lambda exc: self._on_events_failed(generation, exc),
             owner=self,

@@ -479,7 +479,7 @@ class SettingsDialog(QDialog):
         self.key_state.setText(self.tr("Checking the keys…"))
         self._runner.run(
             work,
-            lane=Lane.JOURNAL,
+            lane=Lane.WRITES,
             on_done=lambda _r: self._on_keys_imported(),
             on_error=self._on_keys_failed,
             owner=self,
@@ -567,7 +567,7 @@ class SettingsDialog(QDialog):
             self._port.change_pin,
             current,
             new,
-            lane=Lane.JOURNAL,
+            lane=Lane.WRITES,
             on_done=lambda _r: self._on_pin_changed(),
             on_error=self._on_pin_failed,
             owner=self,
@@ -596,7 +596,7 @@ class SettingsDialog(QDialog):
         self._runner.run(
             self._port.save_settings,
             candidate,
-            lane=Lane.JOURNAL,
+            lane=Lane.WRITES,
             on_done=lambda _r: self._on_saved(candidate),
             on_error=self._on_save_failed,
             owner=self,

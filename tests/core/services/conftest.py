@@ -40,6 +40,7 @@ def make_backend(
     data: Path, settings: Settings | None = None, *, timeout: float = 3.0, **kwargs: object
 ) -> Backend:
     kwargs.setdefault("clock", MovableClock())
+    kwargs.setdefault("sandbox_in_process", True)  # tests reach into its clock and faults
     return build_backend(
         app_dirs(data),
         settings or Settings(),
