@@ -23,6 +23,7 @@ import json
 import os
 import random
 import sys
+from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -151,14 +152,21 @@ def check(backend: Backend, clock: MovableClock, admin: Admin) -> dict[str, Any]
     if lost:
         problems.append(f"orders at Antom, not in the journal: {sorted(lost)[:5]}")
     doubles = sum(1 for p in agreement.problems if "double charge" in p)
-    statuses: dict[str, int] = {}
+    statuses = Counter(p.status.value for p in payments)
+    # what the traffic so far exercised (the journal and the sandbox's outbox are cumulative)
+    mix: Counter[str] = Counter()
     for p in payments:
-        statuses[p.status.value] = statuses.get(p.status.value, 0) + 1
+        mix[p.capture_mode.value.lower()] += 1
+        mix["3ds_challenge"] += p.card.last4 == CHALLENGE[-4:]
+        mix["slow"] += p.card.last4 in (SLOW_OK[-4:], SLOW_DECLINE[-4:])
+    notifications = backend.sandbox.notifications()
+    mix["notifications_acknowledged"] = sum(d.acknowledged for d in notifications)
     return {
         "recovered": len(report.changed),
         "payments": agreement.payments,
         "orders": agreement.orders,
         "statuses": statuses,
+        "mix": mix,
         "doubles": doubles,
         "lost": len(lost),
         "problems": problems,
@@ -172,7 +180,9 @@ def traffic(backend: Backend, admin: Admin, rng: random.Random, run_id: str, cou
     today = date.today()
     for n in range(1, count + 1):
         if rng.random() < 0.2:
-            admin.fault(rng.choice(FAULTS))
+            fault = rng.choice(FAULTS)
+            admin.fault(fault)
+            print(f"fault on: {fault['kind']} {fault['pattern']}", file=sys.stderr, flush=True)
         if retries and rng.random() < 0.2:
             reference, amount = retries.pop(rng.randrange(len(retries)))
         else:
@@ -198,6 +208,7 @@ def traffic(backend: Backend, admin: Admin, rng: random.Random, run_id: str, cou
             roll = rng.random()
             if roll < 0.75:  # the buyer answers (or cancels); the rest stay open
                 admin.challenge(payment.three_ds_url, cancel=roll < 0.1)
+                print("3ds answered", file=sys.stderr, flush=True)
             continue
         if payment.status not in (PaymentStatus.AUTHORISED, PaymentStatus.CAPTURED):
             continue

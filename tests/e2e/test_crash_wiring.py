@@ -51,6 +51,9 @@ class LaneStats:
     doubles: int = 0
     lost: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
+    mix: Counter[str] = field(default_factory=Counter)
+    faults: int = 0
+    answered: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -86,6 +89,7 @@ def _record(stats: LaneStats, found: dict[str, Any] | None, what: str) -> None:
     stats.doubles += int(found["doubles"])
     stats.lost += int(found["lost"])
     stats.statuses = Counter(found["statuses"])
+    stats.mix = Counter(found["mix"])
     stats.failures.extend(f"kill {stats.kills}: {p}" for p in found["problems"])
 
 
@@ -152,6 +156,9 @@ def _lane(lane: str, kills: int, seed: int, root: Path, stats: LaneStats) -> Non
                 stats.failures.append(f"the final clean run ended with status {status}")
     finally:
         zygote.close()
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        stats.faults = sum(line.startswith("fault on: ") for line in lines)
+        stats.answered = sum(line == "3ds answered" for line in lines)
 
 
 @pytest.mark.slow
@@ -179,8 +186,10 @@ def test_sigkill_of_the_real_wiring_loses_nothing(
     failures = [f"lane {lane}: {f}" for lane, s in stats.items() for f in s.failures]
     total_kills = sum(s.kills for s in stats.values())
     statuses: Counter[str] = Counter()
+    mix: Counter[str] = Counter()
     for s in stats.values():
         statuses.update(s.statuses)
+        mix.update(s.mix)
     with capsys.disabled():
         print(
             f"\ncrash test of the real wiring (seed {SEED}): {total_kills} SIGKILLs "
@@ -190,8 +199,16 @@ def test_sigkill_of_the_real_wiring_loses_nothing(
             f"{sum(s.recovered_changes for s in stats.values())} settled by recovery, "
             f"{sum(s.doubles for s in stats.values())} double charges, "
             f"{sum(s.lost for s in stats.values())} lost, "
-            f"final states {dict(statuses)}, {time.monotonic() - started:.0f} s"
+            f"final states {dict(statuses)}, mix {dict(mix)}, "
+            f"{sum(s.faults for s in stats.values())} gateway faults switched on, "
+            f"{sum(s.answered for s in stats.values())} 3DS challenges answered, "
+            f"{time.monotonic() - started:.0f} s"
         )
     assert not failures, "\n".join(failures[:20])
     assert total_kills >= KILLS
     assert sum(s.checks for s in stats.values()) >= KILLS // 2
+    # the mix really happened (seeded, so these are fixed for a seed; the floors are loose)
+    if KILLS >= 100:
+        assert mix["automatic"] and mix["manual"] and mix["3ds_challenge"] and mix["slow"]
+        assert mix["notifications_acknowledged"]
+        assert sum(s.faults for s in stats.values()) and sum(s.answered for s in stats.values())
