@@ -55,9 +55,10 @@ MC_OK = "5162774114974622"
 DECLINE = "4054692760174822"
 CHALLENGE = "4000020000000604"  # 3DS challenge (OTP page)
 FRICTIONLESS = "4000020000000703"
+SALVAGE = "4000020000000802"  # the issuer demands 3DS: a challenge even when not asked for
 SLOW_OK = "4000020000000901"  # PROCESSING for CVV seconds, then approved
 SLOW_DECLINE = "4000020000000919"
-CARDS = [VISA_OK] * 4 + [MC_OK] * 2 + [DECLINE, CHALLENGE, CHALLENGE, FRICTIONLESS]
+CARDS = [VISA_OK] * 4 + [MC_OK] * 2 + [DECLINE, CHALLENGE, CHALLENGE, FRICTIONLESS, SALVAGE]
 CARDS += [SLOW_OK, SLOW_OK, SLOW_DECLINE]
 
 # Gateway faults the till may meet; added through the admin API and left on until the kill.
@@ -108,6 +109,11 @@ class Admin:
     def fault(self, spec: dict[str, Any]) -> None:
         self.http.post("/sandbox-admin/faults", json=spec).raise_for_status()
 
+    def notifications_acknowledged(self) -> int:
+        answer = self.http.get("/sandbox-admin/notifications")
+        answer.raise_for_status()
+        return sum(1 for n in answer.json()["notifications"] if n["acknowledged"])
+
     def challenge(self, url: str, *, cancel: bool) -> None:
         form = {"action": "cancel"} if cancel else {"action": "verify", "otp": OTP}
         self.http.post(url, data=form)
@@ -157,10 +163,9 @@ def check(backend: Backend, clock: MovableClock, admin: Admin) -> dict[str, Any]
     mix: Counter[str] = Counter()
     for p in payments:
         mix[p.capture_mode.value.lower()] += 1
-        mix["3ds_challenge"] += p.card.last4 == CHALLENGE[-4:]
+        mix["3ds_challenge"] += p.card.last4 in (CHALLENGE[-4:], SALVAGE[-4:])
         mix["slow"] += p.card.last4 in (SLOW_OK[-4:], SLOW_DECLINE[-4:])
-    notifications = backend.sandbox.notifications()
-    mix["notifications_acknowledged"] = sum(d.acknowledged for d in notifications)
+    mix["notifications_acknowledged"] = admin.notifications_acknowledged()
     return {
         "recovered": len(report.changed),
         "payments": agreement.payments,
@@ -191,12 +196,15 @@ def traffic(backend: Backend, admin: Admin, rng: random.Random, run_id: str, cou
         pan = rng.choice(CARDS)
         cvv = f"{rng.randint(1, 2):03d}" if pan in (SLOW_OK, SLOW_DECLINE) else "737"
         hold = rng.random() < 0.5  # authorise only; otherwise automatic capture
+        # 3-D Secure asked for: the cards that need it (mostly), now and then any card
+        three_ds = rng.random() < (0.9 if pan in (CHALLENGE, FRICTIONLESS) else 0.1)
         request = CheckoutRequest(
             amount=amount,
             reference_order_id=reference,
             description=f"crash wiring {n}",
             card=read_card(pan, "12/40", cvv, today),
             hold=hold,
+            three_ds=three_ds,
             operator="crash",
         )
         try:

@@ -1,7 +1,8 @@
 """Crash test of the app's real wiring: each till is ``posapp.app.build_backend`` in training
 mode (journal, embedded sandbox on the data dir's state, poller, notification listener,
-recovery, services), killed with SIGKILL at seeded random moments with its whole process
-group (the sandbox dies with the till: in its process, or a child of it).
+recovery, services), killed with SIGKILL at seeded random moments. Each till leads a
+process group: the SIGKILL goes to the till alone, and everything it started (the sandbox,
+when it runs in a child process) must end with it (checked, bounded).
 
 Every restart is a new till on the same data dir: it advances both clocks past the moment
 "not found" proves "never sent", runs recovery, and reports (``CHECK``) whether the journal
@@ -72,11 +73,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _kill_group(pid: int) -> None:
+def _group_alive(pgid: int) -> bool:
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pgid, 0)
     except ProcessLookupError:
-        pass
+        return False
+    return True
+
+
+def _group_ends(pgid: int, stats: LaneStats) -> None:
+    """SIGKILL reached the till alone: whatever it started (a sandbox in a child process)
+    must end by itself. Waits for that (bounded), then kills what is left, as a failure."""
+    deadline = time.monotonic() + 20
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)  # waiting for processes to end, not for correctness
+    if _group_alive(pgid):
+        stats.failures.append(f"kill {stats.kills}: a process of the till outlived it")
+        os.killpg(pgid, signal.SIGKILL)
 
 
 def _record(stats: LaneStats, found: dict[str, Any] | None, what: str) -> None:
@@ -125,8 +138,9 @@ def _lane(lane: str, kills: int, seed: int, root: Path, stats: LaneStats) -> Non
                 time.sleep(rng.uniform(0.05, 1.5))  # when to kill, not a correctness wait
                 if proc.poll() is not None:
                     stats.failures.append(f"worker exited by itself: {proc.returncode}")
-                _kill_group(proc.pid)
+                proc.send_signal(signal.SIGKILL)  # the till alone; its group must follow
                 proc.wait(30)
+                _group_ends(proc.pid, stats)
                 stats.kills_in_startup += 1
             else:
                 pid = zygote.fork(argv())
@@ -139,8 +153,9 @@ def _lane(lane: str, kills: int, seed: int, root: Path, stats: LaneStats) -> Non
                     if not zygote.wait_ready(pid, 60):
                         stats.failures.append(f"kill {stats.kills}: worker never became ready")
                     time.sleep(rng.uniform(0.0, 0.8))  # in the middle of payment traffic
-                _kill_group(pid)
+                os.kill(pid, signal.SIGKILL)  # the till alone; its group must follow
                 status = zygote.reap(pid)
+                _group_ends(pid, stats)
                 if not os.WIFSIGNALED(status) or os.WTERMSIG(status) != signal.SIGKILL:
                     stats.failures.append(f"worker {pid} ended by itself: status {status}")
             stats.kills += 1
