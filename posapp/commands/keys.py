@@ -163,30 +163,18 @@ def run_delete(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ask(prompt: str) -> str:
+def _ask(prompt: str, *, hidden: bool = True) -> str:
+    """One answer: from the terminal (a PIN without echo), else one line of stdin."""
+    what = "PIN" if hidden else "answer"
     if sys.stdin.isatty():
         try:
-            return getpass.getpass(prompt)
+            return getpass.getpass(prompt) if hidden else input(prompt)
         except EOFError:
-            raise UsageError("no PIN was entered; nothing was changed") from None
+            raise UsageError(f"no {what} was entered; nothing was changed") from None
     line = sys.stdin.readline()
     if not line:
         raise UsageError(
-            f"no PIN on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
-        )
-    return line.rstrip("\r\n")
-
-
-def _ask_visible(prompt: str) -> str:
-    if sys.stdin.isatty():
-        try:
-            return input(prompt)
-        except EOFError:
-            raise UsageError("nothing was entered; nothing was changed") from None
-    line = sys.stdin.readline()
-    if not line:
-        raise UsageError(
-            f"no answer on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
+            f"no {what} on standard input ({prompt.strip().rstrip(':')}); nothing was changed"
         )
     return line.rstrip("\r\n")
 
@@ -267,7 +255,7 @@ def run_reset_pin(args: argparse.Namespace) -> int:
         if args.private_key is None:
             raise UsageError("--private-key FILE (the merchant private key) is required")
         private = _read_text(args.private_key, "--private-key")
-        client_id = _ask_visible("Merchant client id: ")
+        client_id = _ask("Merchant client id: ", hidden=False)
         proof = prove_merchant(creds.client_id, creds.merchant_private_key_pem, client_id, private)
         new = _new_pin(pins.minimum_length)
         pins.reset(new, proof)

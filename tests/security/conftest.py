@@ -15,6 +15,9 @@ from typing import Any
 from posapp.app import Backend
 from tests.core.services.conftest import make_backend
 
+# the sandbox suite's fixtures (one set of keys per session, a fresh state dir per test)
+from tests.sandbox.conftest import key_files, sandbox, state_dir  # noqa: F401
+
 
 @contextmanager
 def till(data: Path) -> Iterator[Backend]:

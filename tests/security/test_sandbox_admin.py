@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import signal
 import sqlite3
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,7 +24,7 @@ import pytest
 
 from posapp.cli import main
 from posapp.commands.sandbox import is_loopback
-from posapp.sandbox import Sandbox, keys
+from posapp.sandbox import Sandbox
 from posapp.sandbox.httpserver import HttpServer, Reply, Request, text_reply
 from posapp.sandbox.sandbox import ADMIN_TOKEN_FILE, MAX_CLOCK_OFFSET
 from tests.sandbox.helpers import RawClient, pay_body
@@ -42,26 +40,6 @@ ENDPOINTS = [
     ("GET", "notifications", None),
     ("GET", "no-such-endpoint", None),
 ]
-
-
-@pytest.fixture(scope="module")
-def key_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("sandbox-keys")
-    keys.load_or_create(folder)
-    return folder
-
-
-@pytest.fixture
-def state_dir(tmp_path: Path, key_files: Path) -> Path:
-    target = tmp_path / "sandbox"
-    shutil.copytree(key_files, target)
-    return target
-
-
-@pytest.fixture
-def sandbox(state_dir: Path) -> Iterator[Sandbox]:
-    with Sandbox(state_dir) as sb:
-        yield sb
 
 
 def _admin(sandbox: Sandbox, token: str | None = None, scheme: str = "Bearer") -> httpx.Client:

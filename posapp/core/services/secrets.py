@@ -252,14 +252,17 @@ class KeyringSecretStore:
     def load_install_secret(self, name: str) -> str | None:
         return self._get(f"{self._prefix}/{INSTALL_SERVICE}", name)
 
-    def save_install_secret(self, name: str, value: str) -> None:
+    def _set(self, service: str, name: str, value: str, what: str) -> None:
         backend = self._keyring()
         try:
-            backend.set_password(f"{self._prefix}/{INSTALL_SERVICE}", name, value)
+            backend.set_password(service, name, value)
         except Exception as exc:  # noqa: BLE001 - every backend error means "not usable"
             raise SecretStoreUnavailable(
-                f"the system keyring refused to store {name} ({type(exc).__name__}: {exc})"
+                f"the system keyring refused to store {what} ({type(exc).__name__})"
             ) from None
+
+    def save_install_secret(self, name: str, value: str) -> None:
+        self._set(f"{self._prefix}/{INSTALL_SERVICE}", name, value, name)
 
     def load(self, environment: str) -> Credentials | None:
         service = self._service(environment)
@@ -305,13 +308,7 @@ class KeyringSecretStore:
         return self._get(f"{self._prefix}/{_PIN_SERVICE}", name)
 
     def save_pin_record(self, name: str, text: str) -> None:
-        backend = self._keyring()
-        try:
-            backend.set_password(f"{self._prefix}/{_PIN_SERVICE}", name, text)
-        except Exception as exc:  # noqa: BLE001 - every backend error means "not usable"
-            raise SecretStoreUnavailable(
-                f"the system keyring refused to store the PIN record ({type(exc).__name__})"
-            ) from None
+        self._set(f"{self._prefix}/{_PIN_SERVICE}", name, text, "the PIN record")
 
     def delete_pin_record(self, name: str) -> None:
         backend = self._keyring()
