@@ -19,6 +19,7 @@ stay active until the kill.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import random
@@ -122,8 +123,14 @@ class Admin:
         self.http.close()
 
 
-def build(data_dir: Path, port: int) -> tuple[Backend, MovableClock]:
+def build(data_dir: Path, port: int, *, child: bool) -> tuple[Backend, MovableClock]:
+    """``child``: the sandbox in a child process of the till, where build_backend can start
+    one (the GUI's way); otherwise in the till's process (each start of a child is a new
+    interpreter: the test takes that cost on a share of the restarts only)."""
     clock = MovableClock()
+    where: dict[str, Any] = {}
+    if "sandbox_in_process" in inspect.signature(build_backend).parameters:
+        where["sandbox_in_process"] = not child
     backend = build_backend(
         app_dirs(data_dir),
         replace(Settings(), notify_listener=True, notify_port=port),
@@ -132,6 +139,7 @@ def build(data_dir: Path, port: int) -> tuple[Backend, MovableClock]:
         client_retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
         poll_schedule=PollSchedule(jitter=0),
         pin_cost=2**10,
+        **where,
     )
     return backend, clock
 
@@ -172,6 +180,7 @@ def check(backend: Backend, clock: MovableClock, admin: Admin) -> dict[str, Any]
         "orders": agreement.orders,
         "statuses": statuses,
         "mix": mix,
+        "sandbox": type(backend.sandbox).__name__,
         "doubles": doubles,
         "lost": len(lost),
         "problems": problems,
@@ -244,9 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lane", default="A")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--max-payments", type=int, default=1_000_000)
+    parser.add_argument("--sandbox-child", action="store_true")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    backend, clock = build(args.data_dir, args.port)
+    backend, clock = build(args.data_dir, args.port, child=args.sandbox_child)
     admin = Admin(backend)
     try:
         found = check(backend, clock, admin)

@@ -18,6 +18,7 @@ the others hit tills forked from a zygote, during their checks or in payment tra
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import random
@@ -34,12 +35,17 @@ from typing import Any
 
 import pytest
 
+from posapp.app import build_backend
+
 from .test_crash import ROOT, Zygote, _env
 
 KILLS = int(os.environ.get("POSAPP_CRASH_WIRING_KILLS", "200"))
 SEED = int(os.environ.get("POSAPP_CRASH_SEED", "20261125"))
 LANES = ("A", "B")
 MODULE = "tests.e2e.crash_wiring_worker"
+# The share of restarts whose sandbox runs in a child process of the till, where
+# build_backend can start one (each is a new interpreter: ~1 s more per restart)
+CHILD_SHARE = float(os.environ.get("POSAPP_CRASH_WIRING_CHILD", "0.2"))
 
 
 @dataclass
@@ -54,6 +60,7 @@ class LaneStats:
     statuses: Counter[str] = field(default_factory=Counter)
     mix: Counter[str] = field(default_factory=Counter)
     faults: int = 0
+    sandboxes: Counter[str] = field(default_factory=Counter)
     answered: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -103,6 +110,7 @@ def _record(stats: LaneStats, found: dict[str, Any] | None, what: str) -> None:
     stats.lost += int(found["lost"])
     stats.statuses = Counter(found["statuses"])
     stats.mix = Counter(found["mix"])
+    stats.sandboxes[found["sandbox"]] += 1
     stats.failures.extend(f"kill {stats.kills}: {p}" for p in found["problems"])
 
 
@@ -118,6 +126,8 @@ def _lane(lane: str, kills: int, seed: int, root: Path, stats: LaneStats) -> Non
     def argv(**extra: str) -> list[str]:
         args = ["--data-dir", str(data), "--seed", str(rng.randrange(1 << 30))]
         args += ["--lane", lane, "--port", port]
+        if rng.random() < CHILD_SHARE:
+            args.append("--sandbox-child")
         for key, value in extra.items():
             args += [f"--{key.replace('_', '-')}", value]
         return args
@@ -202,9 +212,11 @@ def test_sigkill_of_the_real_wiring_loses_nothing(
     total_kills = sum(s.kills for s in stats.values())
     statuses: Counter[str] = Counter()
     mix: Counter[str] = Counter()
+    sandboxes: Counter[str] = Counter()
     for s in stats.values():
         statuses.update(s.statuses)
         mix.update(s.mix)
+        sandboxes.update(s.sandboxes)
     with capsys.disabled():
         print(
             f"\ncrash test of the real wiring (seed {SEED}): {total_kills} SIGKILLs "
@@ -217,6 +229,7 @@ def test_sigkill_of_the_real_wiring_loses_nothing(
             f"final states {dict(statuses)}, mix {dict(mix)}, "
             f"{sum(s.faults for s in stats.values())} gateway faults switched on, "
             f"{sum(s.answered for s in stats.values())} 3DS challenges answered, "
+            f"checked restarts by sandbox kind {dict(sandboxes)}, "
             f"{time.monotonic() - started:.0f} s"
         )
     assert not failures, "\n".join(failures[:20])
@@ -227,3 +240,5 @@ def test_sigkill_of_the_real_wiring_loses_nothing(
         assert mix["automatic"] and mix["manual"] and mix["3ds_challenge"] and mix["slow"]
         assert mix["notifications_acknowledged"]
         assert sum(s.faults for s in stats.values()) and sum(s.answered for s in stats.values())
+        if CHILD_SHARE and "sandbox_in_process" in inspect.signature(build_backend).parameters:
+            assert sandboxes["SandboxProcess"], "no till ran its sandbox in a child process"
