@@ -3411,8 +3411,8 @@
             <translation>转到最早的订单，位于列表末尾（Ctrl+End）</translation>
         </message>
         <message>
-            <source>Jump to most time left</source>
-            <translation>跳到剩余时间最长</translation>
+            <source>Jump to end</source>
+            <translation>跳到末尾</translation>
         </message>
         <message>
             <source>Go to the hold with the most time left, at the end (Ctrl+End)</source>

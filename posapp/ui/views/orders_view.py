@@ -756,7 +756,7 @@ class OrdersView(QWidget):
 
     def _label_end_button(self) -> None:
         if self.held_view:
-            text = self.tr("Jump to most time left")
+            text = self.tr("Jump to end")
             tip = self.tr("Go to the hold with the most time left, at the end (Ctrl+End)")
         else:
             text = self.tr("Jump to oldest")
