@@ -18,6 +18,7 @@ import json
 import os
 import random
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -165,19 +166,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def zygote() -> int:
+def zygote(
+    run: Callable[[list[str]], int] | None = None,
+    load: Callable[[dict[str, str]], None] | None = None,
+) -> int:
     """A fork server: the imports are paid once, each till is a fresh ``fork()``.
 
     Commands on stdin, one JSON object per line: ``{"op": "fork", "argv": [...]}`` answers
     ``PID <pid>`` (the child prints ``READY <pid>`` once recovered); ``{"op": "reap",
     "pid": N}`` waits for that child and answers ``DEAD <pid> <status>``. The zygote has
     no threads and opens nothing, so a child starts as clean as a new interpreter would,
-    minus the 0.4 s of imports.
+    minus the 0.4 s of imports. ``run`` / ``load``: another worker's ``main`` and
+    ``preload`` (test_crash_wiring's); each child leads a process group of its own, so
+    that killing the group ends whatever the till started too.
     """
+    run = run or main
+    load = load or preload
     for line in sys.stdin:
         command = json.loads(line)
         if command["op"] == "preload":
-            preload(json.loads(Path(command["conf"]).read_text()))
+            load(json.loads(Path(command["conf"]).read_text()))
             print("PRELOADED", flush=True)
             continue
         if command["op"] == "fork":
@@ -187,7 +195,8 @@ def zygote() -> int:
             if pid == 0:
                 code = 1
                 try:
-                    code = main(command["argv"])
+                    os.setpgid(0, 0)
+                    code = run(command["argv"])
                 except BaseException:  # noqa: BLE001 - report and leave, never back into the loop
                     import traceback
 

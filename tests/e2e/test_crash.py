@@ -83,10 +83,10 @@ def _spawn(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
 class Zygote:
     """Client of ``crash_worker --zygote``: forks tills without paying for the imports."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, module: str = "tests.e2e.crash_worker") -> None:
         with log.open("ab") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.e2e.crash_worker", "--zygote"],
+                [sys.executable, "-m", module, "--zygote"],
                 cwd=ROOT,
                 env=_env(),
                 stdin=subprocess.PIPE,
