@@ -1,16 +1,25 @@
-"""Journal fixtures: a real journal file under tmp_path and a clock that moves on demand."""
+"""Journal fixtures: a real journal (an SQLite file under tmp_path, and where the test run
+has a PostgreSQL server, a fresh schema of its database) and a clock that moves on demand.
+
+``repo`` and ``journal_location`` run each test on both back-ends: tests/run.sh starts a
+throw-away PostgreSQL cluster and exports its URL as POSAPP_TEST_POSTGRESQL_URL.
+"""
 
 from __future__ import annotations
 
 import itertools
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from posapp.core.cards import MaskedCard
 from posapp.core.clock import Clock, FakeClock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
+from posapp.core.journal.location import JournalLocation, parse_location
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
 
@@ -31,9 +40,32 @@ def journal_path(tmp_path: Path) -> Path:
     return tmp_path / "journal.sqlite3"
 
 
+PG_URL = os.environ.get("POSAPP_TEST_POSTGRESQL_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+@pytest.fixture(params=BACKENDS)
+def journal_location(
+    request: pytest.FixtureRequest, journal_path: Path
+) -> Iterator[JournalLocation]:
+    """Where a test's journal lives: a file, or a schema of its own on the test server."""
+    if request.param == "sqlite":
+        yield parse_location(journal_path)
+        return
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    glue = "&" if "?" in PG_URL else "?"
+    yield parse_location(f"{PG_URL}{glue}options={quote(f'-csearch_path={schema}')}")
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture
-def repo(journal_path: Path, clock: FakeClock) -> Iterator[JournalRepository]:
-    repository = JournalRepository.open(journal_path, clock=clock)
+def repo(journal_location: JournalLocation, clock: FakeClock) -> Iterator[JournalRepository]:
+    repository = JournalRepository.open(journal_location, clock=clock)
     yield repository
     repository.close()
 
