@@ -57,9 +57,13 @@ cleanup() {
 trap cleanup EXIT
 "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_root/data" -U posapp -A trust -E UTF8 --locale=C \
   --no-sync >/dev/null
+# the role `till` must give its password (the keyring test); everyone else is trusted
+printf 'local all till scram-sha-256\nlocal all all trust\n' >"$pg_root/data/pg_hba.conf"
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_root/data" -l "$pg_root/server.log" -w \
   -o "-k $pg_root -c listen_addresses= -c fsync=off" start >/dev/null
 "$pg_bin/createdb" -h "$pg_root" -U posapp posapp_test
+"$pg_bin/psql" -q -h "$pg_root" -U posapp -d posapp_test \
+  -c "CREATE ROLE till LOGIN PASSWORD 'till-secret-for-tests'" >/dev/null
 export POSAPP_TEST_POSTGRESQL_URL="postgresql://posapp@/posapp_test?host=$pg_root"
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c '
   printf "posapp-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true

@@ -66,9 +66,34 @@ def parse_location(text: str | Path) -> JournalLocation:
             "path to an SQLite file"
         )
     parts = urlsplit(text)
-    if not parts.path.strip("/") and "host=" not in parts.query and not parts.hostname:
-        raise LocationError("a postgresql:// journal URL names a host and a database")
-    return JournalLocation(url=text)
+    if not parts.path.strip("/"):
+        raise LocationError("a postgresql:// journal URL names its database (…/DATABASE)")
+    location = JournalLocation(url=text)
+    if parts.password is not None:
+        raise LocationError(
+            "the journal URL carries a password: store it in the system keyring instead "
+            f"(service {KEYRING_SERVICE}, entry {keyring_entry(location)})"
+        )
+    return location
+
+
+def resolve(text: str | Path | None, default: Path) -> JournalLocation:
+    """The journal a command works on: ``--journal`` when given, else the data folder's
+    ``journal.sqlite3`` (``default``). LocationError for text naming no usable journal."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return JournalLocation(path=default)
+    return parse_location(text)
+
+
+def keyring_password(entry: str) -> str | None:
+    """The password stored for ``entry`` (``keyring_entry``) in the OS keyring, if any."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, entry)
+    except KeyringError:
+        return None
 
 
 def keyring_entry(location: JournalLocation) -> str:
@@ -81,11 +106,6 @@ def keyring_entry(location: JournalLocation) -> str:
 def _conninfo(location: JournalLocation, password: PasswordLookup | None) -> str:
     url = location.url or ""
     parts = urlsplit(url)
-    if parts.password is not None:
-        raise LocationError(
-            "the journal URL carries a password: store it in the system keyring instead "
-            f"(service {KEYRING_SERVICE}, entry {keyring_entry(location)})"
-        )
     secret = password(keyring_entry(location)) if password and parts.username else None
     if secret is None:
         return url  # peer or certificate authentication, or libpq's own password file
