@@ -1,18 +1,14 @@
 """Journal fixtures: a real journal (an SQLite file under tmp_path, and where the test run
 has a PostgreSQL server, a fresh schema of its database) and a clock that moves on demand.
 
-``repo`` and ``journal_location`` run each test on both back-ends: tests/run.sh starts a
-throw-away PostgreSQL cluster and exports its URL as POSAPP_TEST_POSTGRESQL_URL.
+``repo`` and ``journal_location`` run each test on both back-ends (tests/journal_backends.py).
 """
 
 from __future__ import annotations
 
 import itertools
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -22,6 +18,9 @@ from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, 
 from posapp.core.journal.location import JournalLocation, parse_location
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
+from tests.journal_backends import BACKENDS, PG_URL, fresh_schema, schema_url
+
+__all__ = ["BACKENDS", "PG_URL"]
 
 OP = {"operator": "alice", "terminal_id": "TILL-01"}
 VISA = MaskedCard("VISA", "405469", "0768")
@@ -40,10 +39,6 @@ def journal_path(tmp_path: Path) -> Path:
     return tmp_path / "journal.sqlite3"
 
 
-PG_URL = os.environ.get("POSAPP_TEST_POSTGRESQL_URL", "")
-BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
-
-
 @pytest.fixture(params=BACKENDS)
 def journal_location(
     request: pytest.FixtureRequest, journal_path: Path
@@ -52,15 +47,8 @@ def journal_location(
     if request.param == "sqlite":
         yield parse_location(journal_path)
         return
-    import psycopg
-
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    glue = "&" if "?" in PG_URL else "?"
-    yield parse_location(f"{PG_URL}{glue}options={quote(f'-csearch_path={schema}')}")
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema() as schema:
+        yield parse_location(schema_url(schema))
 
 
 @pytest.fixture

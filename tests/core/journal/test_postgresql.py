@@ -8,13 +8,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import keyring
-import psycopg
 import pytest
 
 from posapp.core.clock import FakeClock
@@ -30,8 +27,9 @@ from posapp.core.journal.location import (
     resolve,
 )
 from posapp.core.journal.repository import JournalRepository
+from tests.journal_backends import BACKENDS, fresh_schema, schema_url
 
-from .conftest import BACKENDS, OP, PG_URL, authorised, new_payment
+from .conftest import OP, authorised, new_payment
 
 SERVER = [b for b in BACKENDS if b != "sqlite"]
 
@@ -61,18 +59,12 @@ def test_every_step_is_written_for_both_back_ends() -> None:
 @pytest.fixture(params=SERVER)
 def schema(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh schema on the test server, owned by the password-protected role ``till``."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {name} AUTHORIZATION till")
-    yield name
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"DROP SCHEMA {name} CASCADE")
+    with fresh_schema(owner="till") as name:
+        yield name
 
 
 def _url(schema: str, user: str = "posapp") -> str:
-    glue = "&" if "?" in PG_URL else "?"
-    url = PG_URL.replace("postgresql://posapp@", f"postgresql://{user}@", 1)
-    return f"{url}{glue}options={quote(f'-csearch_path={schema}')}"
+    return schema_url(schema, user)
 
 
 def test_the_numbered_steps_are_recorded_and_a_newer_journal_is_refused(schema: str) -> None:
