@@ -216,6 +216,13 @@ class PgJournal:
     def migrate(self) -> int:
         """Apply the steps not applied yet, each with its record, under the write lock (two
         tills starting at once migrate one after the other)."""
+        written = [name for name, _ in mig.POSTGRES_STEPS]
+        if tuple(written) != mig.STEP_NAMES:
+            missing = [name for name in mig.STEP_NAMES if name not in written]
+            raise JournalUnavailable(
+                f"schema steps {', '.join(missing) or '(order)'} are not written for "
+                "PostgreSQL yet: this posapp can keep its journal in SQLite only"
+            )
         with self.write() as db:
             conn = db.conn
             conn.execute(
