@@ -79,6 +79,13 @@ def new_order_reference(terminal_id: str, now: datetime) -> str:
 
 
 class CheckoutOutcome(StrEnum):
+    """What the till shows for one payment attempt (``describe``), the one such enum.
+
+    Read from the payment's journaled status, not from one answer: Antom's word on a single
+    request is ``posapp.core.antom.messages.AntomOutcome`` (an "unknown" pay answer becomes
+    PENDING or NEEDS_3DS here; a payment Antom never saw, NOT_SENT).
+    """
+
     APPROVED = "approved"  # authorised (held) or authorised for automatic capture
     DECLINED = "declined"  # final refusal for this attempt; retry with a new attempt
     PENDING = "pending"  # not known yet: the poller settles it; never "failed"

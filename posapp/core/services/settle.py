@@ -41,7 +41,7 @@ from posapp.core.antom.messages import (
     CardResult,
     InquiryPaymentResponse,
     InquiryRefundResponse,
-    Outcome,
+    AntomOutcome,
     PayResponse,
     RefundRequest,
     RefundResponse,
@@ -573,7 +573,7 @@ class Settler:
                 operator=operator,
             )
         outcome = response.outcome
-        if outcome is Outcome.SUCCEEDED:
+        if outcome is AntomOutcome.SUCCEEDED:
             authorised_at = response.payment_time or now
             update = PaymentUpdate(
                 **facts, authorised_at=authorised_at, auth_expiry=response.auth_expiry_time
@@ -582,7 +582,7 @@ class Settler:
                 _P.AUTHORISED if payment.capture_mode is CaptureMode.MANUAL else _P.CAPTURE_PENDING
             )
             return self.move(payment, target, update, reason="authorised", operator=operator)
-        if outcome is Outcome.UNKNOWN:
+        if outcome is AntomOutcome.UNKNOWN:
             if response.redirect_url:
                 return self.move(
                     payment,
@@ -776,11 +776,11 @@ class Settler:
         )
         result = response.result
         update = _op_update_from(result, response.capture_id, response.capture_time)
-        if response.outcome is Outcome.SUCCEEDED:
+        if response.outcome is AntomOutcome.SUCCEEDED:
             self._op_update(
                 "capture", capture.capture_request_id, _O.SUCCEEDED, update, operator=operator
             )
-        elif response.outcome is Outcome.FAILED:
+        elif response.outcome is AntomOutcome.FAILED:
             self._op_update(
                 "capture", capture.capture_request_id, _O.FAILED, update, operator=operator
             )
@@ -883,9 +883,9 @@ class Settler:
             result_code=result.code if result else None,
             result_message=result.message if result else None,
         )
-        if response.outcome is Outcome.SUCCEEDED:
+        if response.outcome is AntomOutcome.SUCCEEDED:
             return self.move(payment, _P.CANCELLED, update, reason="cancelled", operator=operator)
-        if response.outcome is Outcome.FAILED:
+        if response.outcome is AntomOutcome.FAILED:
             # Refused (captured meanwhile, window passed): the poller's next inquiry tells
             # where it really is; until then it is still held.
             current = self.repo.get_payment(payment.id) or payment
@@ -937,9 +937,9 @@ class Settler:
         )
         update = _op_update_from(response.result, response.refund_id, response.refund_time)
         target = {
-            Outcome.SUCCEEDED: _O.SUCCEEDED,
-            Outcome.FAILED: _O.FAILED,
-            Outcome.UNKNOWN: _O.PENDING,
+            AntomOutcome.SUCCEEDED: _O.SUCCEEDED,
+            AntomOutcome.FAILED: _O.FAILED,
+            AntomOutcome.UNKNOWN: _O.PENDING,
         }[response.outcome]
         self._op_update("refund", refund.refund_request_id, target, update, operator=operator)
 
@@ -957,7 +957,7 @@ class Settler:
         )
         if inq.found:
             self.apply_refund_inquiry(refund, inq)
-        elif inq.classification.outcome is Outcome.FAILED:
+        elif inq.classification.outcome is AntomOutcome.FAILED:
             payment = self.repo.get_payment(refund.payment)
             if payment is not None and payment.payment_id:
                 log.info("refund %s unknown to Antom: re-sending it", refund.refund_request_id)
