@@ -12,11 +12,11 @@ from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import RepeatRequestInconsistentError
 from posapp.core.antom.messages import (
     Action,
+    AntomOutcome,
     CancelRequest,
     CaptureMode,
     CaptureRequest,
     ConsultRequest,
-    AntomOutcome,
     PaymentStatus,
     PayRequest,
     RefundRequest,
@@ -400,7 +400,9 @@ def test_cancel_is_refused_after_capture(client: AntomClient) -> None:
 
 def test_cancel_a_pending_challenge(client: AntomClient, sandbox: Sandbox) -> None:
     response = pay(client, "cx-3ds", three_ds=True)
-    assert client.cancel(CancelRequest(payment_request_id="cx-3ds")).outcome is AntomOutcome.SUCCEEDED
+    assert (
+        client.cancel(CancelRequest(payment_request_id="cx-3ds")).outcome is AntomOutcome.SUCCEEDED
+    )
     assert response.redirect_url
     assert not sandbox.answer_challenge(response.redirect_url)
     assert client.inquiry_payment("cx-3ds").payment_status is PaymentStatus.CANCELLED

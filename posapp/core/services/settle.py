@@ -34,6 +34,7 @@ from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError, journaled
 from posapp.core.antom.fields import PAYMENT_EXPIRY_MINUTES
 from posapp.core.antom.messages import (
+    AntomOutcome,
     CancelRequest,
     CancelResponse,
     CaptureRequest,
@@ -41,7 +42,6 @@ from posapp.core.antom.messages import (
     CardResult,
     InquiryPaymentResponse,
     InquiryRefundResponse,
-    AntomOutcome,
     PayResponse,
     RefundRequest,
     RefundResponse,

@@ -25,11 +25,11 @@ from posapp.core.antom.errors import (
 )
 from posapp.core.antom.messages import (
     Action,
+    AntomOutcome,
     CancelRequest,
     CaptureMode,
     CaptureRequest,
     ConsultRequest,
-    AntomOutcome,
     PaymentStatus,
     PayRequest,
     RefundRequest,
@@ -350,7 +350,9 @@ def test_oversized_answers_are_cut_off() -> None:
     with pytest.raises(ResponseTooLargeError):
         client.inquiry_payment("pay-1")
     answer = client.pay(pay_request())
-    assert answer.outcome is AntomOutcome.UNKNOWN and isinstance(answer.error, ResponseTooLargeError)
+    assert answer.outcome is AntomOutcome.UNKNOWN and isinstance(
+        answer.error, ResponseTooLargeError
+    )
 
 
 def test_http_errors_carry_status_and_are_not_retried_when_4xx() -> None:

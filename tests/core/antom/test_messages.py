@@ -10,6 +10,7 @@ from posapp.core.antom.errors import InvalidRequestError, ProtocolError, Unknown
 from posapp.core.antom.messages import (
     Action,
     Address,
+    AntomOutcome,
     Api,
     Buyer,
     CaptureMode,
@@ -18,7 +19,6 @@ from posapp.core.antom.messages import (
     InquiryPaymentRequest,
     InquiryPaymentResponse,
     InquiryRefundResponse,
-    AntomOutcome,
     PayRequest,
     PayResponse,
     Result,

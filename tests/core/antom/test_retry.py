@@ -14,7 +14,7 @@ from posapp.core.antom.errors import (
     SignatureError,
     TransportError,
 )
-from posapp.core.antom.messages import Action, Classification, AntomOutcome
+from posapp.core.antom.messages import Action, AntomOutcome, Classification
 from posapp.core.antom.retry import NO_RETRY, RetryPolicy, full_jitter, no_jitter
 
 POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=1.5, jitter=no_jitter)

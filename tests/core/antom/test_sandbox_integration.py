@@ -21,11 +21,11 @@ from posapp.core.antom.errors import (
 )
 from posapp.core.antom.messages import (
     Action,
+    AntomOutcome,
     CancelRequest,
     CaptureMode,
     CaptureRequest,
     ConsultRequest,
-    AntomOutcome,
     PaymentStatus,
     PayRequest,
     RefundRequest,
