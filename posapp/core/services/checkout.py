@@ -29,7 +29,7 @@ from posapp.core.antom.errors import (
     RepeatRequestInconsistentError,
     named,
 )
-from posapp.core.antom.messages import Address, Buyer, Env, Goods, PayRequest, TerminalType
+from posapp.core.antom.messages import Address, Api, Buyer, Env, Goods, PayRequest, TerminalType
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.cards import CardDetails, MaskedCard, fingerprint
 from posapp.core.clock import Clock
@@ -425,7 +425,7 @@ class CheckoutService:
                 raise CheckoutInputError("settings", _NO_REDIRECT_URL) from None
             raise CheckoutInputError(_field_of(exc.field), exc.message) from None
         self.settler.journal_request(
-            "pay",
+            Api.PAY,
             body,
             payment=payment.id,
             request_id=payment.payment_request_id,
@@ -439,14 +439,14 @@ class CheckoutService:
             # Our ids are random per attempt: this means Antom holds something else under
             # it. Never a decline: the poller finds out what Antom has.
             self.settler.journal_error(
-                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.PAY, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             return self.settler.move(
                 payment, PaymentStatus.PENDING, reason="REPEAT_REQ_INCONSISTENT", operator=operator
             )
         except AntomError as exc:
             self.settler.journal_error(
-                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.PAY, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             if exc.ambiguous:
                 return self.settler.move(
