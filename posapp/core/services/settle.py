@@ -209,13 +209,13 @@ def summarise(response: Answer) -> dict[str, Any]:
             "action": classification.action.value,
         },
     }
-    error = answer_error(response)
+    error = _answer_error(response)
     if error is not None:
         out["error"] = journaled(error)
     return out
 
 
-def answer_error(response: Answer) -> AntomError | None:
+def _answer_error(response: Answer) -> AntomError | None:
     """Why an answer was made up locally (no verified answer came); inquiries carry none."""
     if isinstance(response, InquiryPaymentResponse | InquiryRefundResponse):
         return None
@@ -381,7 +381,7 @@ class Settler:
         request_id: str | None,
         operator: str = SYSTEM,
     ) -> None:
-        error = answer_error(response)
+        error = _answer_error(response)
         self.repo.record_response(
             api.value,
             summarise(response),
