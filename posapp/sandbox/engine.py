@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +88,38 @@ def _new_id(now_us: int, prefix: str = "") -> str:
 
 def _hash(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _PayRequest:
+    """What pay reads from a request the table has accepted."""
+
+    request_id: str
+    amount: Money
+    reference_order_id: str
+    meta: Json  # paymentMethod.paymentMethodMetaData
+    holder_name: str
+    zip_code: str | None
+    wants_3ds: bool
+    tokenize: bool
+    capture_mode: str
+    notify_url: str | None
+    redirect_url: str | None
+    expiry_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _PayCard:
+    """The card of a pay request, once checked: nothing here is the PAN or the CVV."""
+
+    brand: cards.CardBrand
+    fingerprint: str
+    masked: cards.MaskedCard
+    month: str
+    year: str
+    has_cvv: bool
+    slow_seconds: int  # how long a slow authorisation stays PROCESSING (from the CVV)
+    scenario: Scenario
 
 
 class Engine:
@@ -351,13 +384,48 @@ class Engine:
         return self._enqueue(db, "notifyRefund", url, body, at)
 
     # -- pay ----------------------------------------------------------------------------------
+    # pay reads as its steps: the request (validated) -> the card -> the brand -> the payment
+    # row -> the issuer's decision (risk, 3DS, authorisation) -> recorded once (idempotency,
+    # capture mode) -> the answer.
     def pay(self, req: Json) -> Json:
+        ask = self._pay_request(req)
+        card = self._pay_card(ask)
+        self._check_brand(ask, card)
+        p, info = self._new_payment(ask, card)
+        self._decide(ask, card, p, info)
+        return self._record_payment(ask, p, info)
+
+    def _pay_request(self, req: Json) -> _PayRequest:
+        """Validate: the table vouches for every shape; what pay reads from the body."""
         validation.check("pay", req, self.clock.now())
-        # the table vouched for every shape below; what is left are the issuer's rules
-        prid: str = req["paymentRequestId"]
-        amount = _money(req["paymentAmount"])
-        ref: str = req["order"]["referenceOrderId"]
         meta: Json = req["paymentMethod"]["paymentMethodMetaData"]
+        holder = meta.get("cardholderName") or {}
+        holder_name = (holder.get("fullName") or "").strip() or " ".join(
+            holder[k].strip() for k in ("firstName", "middleName", "lastName") if holder.get(k)
+        )
+        billing = meta.get("billingAddress") or {}
+        factor: Json = req.get("paymentFactor") or {}
+        expiry_text = req.get("paymentExpiryTime")
+        return _PayRequest(
+            request_id=req["paymentRequestId"],
+            amount=_money(req["paymentAmount"]),
+            reference_order_id=req["order"]["referenceOrderId"],
+            meta=meta,
+            holder_name=holder_name,
+            zip_code=billing.get("zipCode") or None,
+            wants_3ds=validation.flag(meta.get("is3DSAuthentication")),
+            tokenize=validation.flag(meta.get("tokenize")),
+            capture_mode=factor.get("captureMode") or "AUTOMATIC",
+            notify_url=req.get("paymentNotifyUrl") or None,
+            redirect_url=req.get("paymentRedirectUrl") or None,
+            expiry_at=datetime.fromisoformat(expiry_text) if expiry_text else None,
+        )
+
+    def _pay_card(self, ask: _PayRequest) -> _PayCard:
+        """The issuer's rules on the card data (Luhn, brand, length, expiry, CVV length).
+        The PAN and CVV go no further than this method: the card is kept as masked number,
+        keyed fingerprint and scenario."""
+        meta = ask.meta
         card_no: str = meta["cardNo"]
         brand = cards.detect_brand(card_no)
         if not cards.PAN_MIN <= len(card_no) <= cards.PAN_MAX or not cards.luhn_ok(card_no):
@@ -380,94 +448,103 @@ class Engine:
             need = cards.cvv_length(brand)
             if len(cvv) != need:
                 raise ApiError("INVALID_CVV", f"{_META}.cvv: must be {need} digits")
-        selected = meta.get("selectedCardBrand")
-        if selected and selected != brand.value:
+        return _PayCard(
+            brand=brand,
+            fingerprint=cards.fingerprint(card_no, self.keys.fingerprint_key),
+            masked=cards.mask(card_no, brand),
+            month=month,
+            year=year,
+            has_cvv=cvv is not None,
+            slow_seconds=scenarios.slow_seconds(cvv),
+            scenario=scenarios.scenario_for(card_no, str(ask.amount.minor)),
+        )
+
+    @staticmethod
+    def _check_brand(ask: _PayRequest, card: _PayCard) -> None:
+        """19.1: a selected brand must be one the card carries."""
+        selected = ask.meta.get("selectedCardBrand")
+        if selected and selected != card.brand.value:
             raise ApiError(
                 "SELECTED_CARD_BRAND_NOT_AVAILABLE",
                 f"{_META}.selectedCardBrand: the card is not a {selected} card",
             )
-        holder = meta.get("cardholderName") or {}
-        holder_name = (holder.get("fullName") or "").strip() or " ".join(
-            holder[k].strip() for k in ("firstName", "middleName", "lastName") if holder.get(k)
-        )
-        billing = meta.get("billingAddress") or {}
-        zip_code = billing.get("zipCode") or None
-        wants_3ds = validation.flag(meta.get("is3DSAuthentication"))
-        tokenize = validation.flag(meta.get("tokenize"))
-        factor: Json = req.get("paymentFactor") or {}
-        capture_mode: str = factor.get("captureMode") or "AUTOMATIC"
-        notify_url: str | None = req.get("paymentNotifyUrl") or None
-        redirect_url: str | None = req.get("paymentRedirectUrl") or None
-        expiry_text = req.get("paymentExpiryTime")
-        expiry_at = datetime.fromisoformat(expiry_text) if expiry_text else None
 
-        fingerprint = cards.fingerprint(card_no, self.keys.fingerprint_key)
-        masked = cards.mask(card_no, brand)
-        scenario = scenarios.scenario_for(card_no, str(amount.minor))
-        slow = scenarios.slow_seconds(cvv)
-        request_hash = _hash(
-            amount.currency, amount.minor, fingerprint, month, year, ref, capture_mode
-        )
+    def _new_payment(self, ask: _PayRequest, card: _PayCard) -> tuple[Json, Json]:
+        """The payment row as first written (PROCESSING) and its paymentResultInfo."""
+        scenario = card.scenario
+        masked = card.masked
         info: Json = {
             "cardNo": masked.masked,
-            "cardBrand": brand.value,
+            "cardBrand": card.brand.value,
             "cardBin": masked.bin6,
             "lastFour": masked.last4,
-            "expiryMonth": month,
-            "expiryYear": year,
+            "expiryMonth": card.month,
+            "expiryYear": card.year,
             "funding": "CREDIT",
             "issuingCountry": scenario.issuing_country,
             "paymentMethodRegion": scenario.issuing_country,
             "cardCategory": "CONSUMER",
-            "fingerprint": fingerprint,
-            "avsResultRaw": scenario.avs or ("Y" if zip_code else "U"),
-            "cvvResultRaw": scenario.cvv or ("M" if cvv else "P"),
+            "fingerprint": card.fingerprint,
+            "avsResultRaw": scenario.avs or ("Y" if ask.zip_code else "U"),
+            "cvvResultRaw": scenario.cvv or ("M" if card.has_cvv else "P"),
             "issuerName": f"Sandbox Bank {scenario.issuing_country}",
             "credentialTypeUsed": "PAN",
         }
-        if holder_name:
-            info["cardholderName"] = holder_name[:64]
-        if tokenize:  # 16.1: the token comes with a successful payment (_set_declined drops it)
-            info["cardToken"] = _card_token(fingerprint)
+        if ask.holder_name:
+            info["cardholderName"] = ask.holder_name[:64]
+        if ask.tokenize:  # 16.1: the token comes with a successful payment (_set_declined drops it)
+            info["cardToken"] = _card_token(card.fingerprint)
         if scenario.three_ds_exemption:
             info["exemptionRequested"] = "lowValue"
-        del card_no, cvv  # the PAN and CVV go no further than this function
-
         now = self.clock.now_us()
-        expires = to_us(expiry_at) if expiry_at else now + PAYMENT_EXPIRY_US
+        amount = ask.amount
         p: Json = {
             "payment_id": _new_id(now),
-            "payment_request_id": prid,
-            "reference_order_id": ref,
+            "payment_request_id": ask.request_id,
+            "reference_order_id": ask.reference_order_id,
             "currency": amount.currency,
             "amount": amount.minor,
             "status": "PROCESSING",
             "result_code": "PAYMENT_IN_PROCESS",
             "result_message": "payment in process",
-            "capture_mode": capture_mode,
+            "capture_mode": ask.capture_mode,
             "scenario": scenario.name,
             "created_us": now,
             "paid_us": None,
             "auth_expiry_us": None,
-            "expires_us": expires,
+            "expires_us": to_us(ask.expiry_at) if ask.expiry_at else now + PAYMENT_EXPIRY_US,
             "settle_us": None,
             "settle_outcome": None,
             "challenge_token": None,
             "cancelled_us": None,
             "released_us": None,
-            "card_fingerprint": fingerprint,
+            "card_fingerprint": card.fingerprint,
             "card_masked": masked.masked,
-            "card_brand": brand.value,
-            "request_hash": request_hash,
-            "notify_url": notify_url,
-            "redirect_url": redirect_url,
-            "result_info": None,  # written below, once the outcome is known (one dumps)
+            "card_brand": card.brand.value,
+            "request_hash": _hash(
+                amount.currency,
+                amount.minor,
+                card.fingerprint,
+                card.month,
+                card.year,
+                ask.reference_order_id,
+                ask.capture_mode,
+            ),
+            "notify_url": ask.notify_url,
+            "redirect_url": ask.redirect_url,
+            "result_info": None,  # written once the outcome is known (one dumps)
         }
-        # Decide the outcome first, then write the payment in one INSERT.
+        return p, info
+
+    def _decide(self, ask: _PayRequest, card: _PayCard, p: Json, info: Json) -> None:
+        """Risk, 3-D Secure and the authorisation: the outcome, decided before anything is
+        written (the payment is then saved in one INSERT)."""
+        scenario = card.scenario
         outcome = scenario.outcome
+        now = p["created_us"]
         if (
             outcome is Outcome.CHALLENGE
-            and not wants_3ds
+            and not ask.wants_3ds
             and not scenario.challenge_even_without_3ds
         ):
             self._set_declined(
@@ -476,43 +553,49 @@ class Engine:
                 "The issuer requires 3D Secure: send is3DSAuthentication=true.",
                 {**info, "threeDSResult": {"threeDSOffered": False}},
             )
-        elif outcome is Outcome.CHALLENGE or (outcome is Outcome.APPROVE and wants_3ds):
+        elif outcome is Outcome.CHALLENGE or (outcome is Outcome.APPROVE and ask.wants_3ds):
             p["challenge_token"] = secrets.token_urlsafe(18)
         elif outcome in (Outcome.APPROVE, Outcome.FRICTIONLESS):
             if outcome is Outcome.FRICTIONLESS:
                 info["threeDSResult"] = _three_ds(
-                    brand, challenged=False, ok=True, exemption=scenario.three_ds_exemption
+                    card.brand, challenged=False, ok=True, exemption=scenario.three_ds_exemption
                 )
             self._set_approved(p, now, info)
         elif outcome is Outcome.DECLINE:
             self._set_declined(p, scenario.result_code, scenario.result_message, info)
         else:  # slow authorisation
-            p["settle_us"] = now + slow * US_PER_S
+            p["settle_us"] = now + card.slow_seconds * US_PER_S
             p["settle_outcome"] = "SUCCESS" if outcome is Outcome.SLOW_APPROVE else "FAIL"
         if p["result_info"] is None:  # still in process (3DS challenge, slow authorisation)
             p["result_info"] = json.dumps(info)
+
+    def _record_payment(self, ask: _PayRequest, p: Json, info: Json) -> Json:
+        """Write the payment once (idempotency: a repeat of the request id replays the first
+        answer, or is REPEAT_REQ_INCONSISTENT), then what follows it (due times, notifyPayment,
+        the automatic capture), and answer."""
         notified = False
         # One INSERT and nothing else (the common till case: manual capture, no notify URL)
         # needs no explicit transaction: autocommit saves two round trips to SQLite.
         single = p["status"] == "PROCESSING" or (
-            not notify_url and not (p["status"] == "SUCCESS" and capture_mode == "AUTOMATIC")
+            not ask.notify_url
+            and not (p["status"] == "SUCCESS" and ask.capture_mode == "AUTOMATIC")
         )
         with self.store.locked() if single else self.store.tx() as db:
             if not _insert(db, "payments", p, ignore_conflict=True):
                 existing = db.execute(
-                    "SELECT * FROM payments WHERE payment_request_id=?", (prid,)
+                    "SELECT * FROM payments WHERE payment_request_id=?", (ask.request_id,)
                 ).fetchone()
-                if existing["request_hash"] != request_hash:
+                if existing["request_hash"] != p["request_hash"]:
                     raise ApiError(
                         "REPEAT_REQ_INCONSISTENT",
                         "paymentRequestId was used before with a different amount, card or order",
                     )
                 return self._pay_response(existing)
             if p["status"] == "PROCESSING":
-                self._due(p["settle_us"] or expires)
-                self._due(expires)
+                self._due(p["settle_us"] or p["expires_us"])
+                self._due(p["expires_us"])
             else:
-                notified = self._after_final(db, p, now)
+                notified = self._after_final(db, p, p["created_us"])
         if notified:
             self.on_notification()
         return self._pay_response(p, info)
