@@ -263,9 +263,7 @@ def _present(
 def _cases() -> Iterator[tuple[str, list[str | int], str, Field, bool]]:
     for api, body in base_bodies().items():
         ctx = validation.Context(body, datetime.now(UTC))
-        for where, path, rule, parent in _present(
-            validation.RULES[api.split("#")[0]], body, ""
-        ):
+        for where, path, rule, parent in _present(validation.RULES[api.split("#")[0]], body, ""):
             required = validation.is_required(rule, parent, ctx)
             yield api, where, path, rule, required
 
