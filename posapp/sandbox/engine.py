@@ -5,6 +5,47 @@ Every API takes the parsed request body and returns the response body (a dict); 
 each call is one short transaction. Time-driven rules (slow authorisations, the 14-minute
 payment expiry, the 7-day authorisation release, captures/refunds "in process") are applied
 by ``tick``, which runs before every call, from a background ticker and after a clock jump.
+
+The card features of the guide's sections 16-19, and the reading taken where it marks a fact
+unconfirmed (a client built for either reading works against this one):
+
+- Saved cards (16). ``tokenize=true`` on a pay that *succeeds* stores the card for the merchant
+  account (``merchantAccountId``, else the client id's own account) and answers
+  ``paymentResultInfo.cardToken`` in the pay answer as well as in inquiryPayment and
+  notifyPayment (whether the synchronous answer carries it is unconfirmed: it does here, and a
+  client that reads it from inquiry/notify only is right too). A token is paid with as
+  ``paymentMethod.paymentMethodId`` and no card data; ``isCardOnFile`` true or absent (false is
+  refused); a CVV is accepted at the brand's length, never required (unconfirmed). Unknown,
+  removed and another merchant account's tokens answer ``TOKEN_REFUSED``
+  (``INVALID_PAYMENT_METHOD_META_DATA``; no code is documented: a client should treat
+  ``PARAM_ILLEGAL`` the same); another merchant's token is not told apart from an unknown one.
+  ``vaults/inquireToken`` and ``vaults/deleteToken`` need ``merchantAccountId`` (M in 16.4): a
+  token stored without one belongs to the account named by the client id. Deleting twice
+  answers SUCCESS (a retry after a lost answer). See tokens.py for how the state keeps them.
+- MIT (17). A pay is merchant-initiated when it names ``recurringType`` (``SCHEDULED``,
+  ``UNSCHEDULED``) or a ``networkTransactionId`` (an MIT without recurringType is accepted:
+  unconfirmed). It needs ``isCardOnFile=true``, a stored credential (a token; or card data with
+  the network id of an earlier successful payment of that card: "presumably allowed") and no
+  CVV; a network id, when sent, must be one of that card's earlier successful payments (with a
+  token it may be left out: whether it is mandatory is unconfirmed). Refusals are
+  ``PARAM_ILLEGAL`` naming the field. MITs run without 3DS: ``is3DSAuthentication`` and
+  ``mpiData`` are ignored on them (rejected or ignored: unconfirmed). Results are the ordinary
+  codes with ``refusalCodeRaw``/``merchantAdviceCode`` (17.3); two test cards decline MITs.
+- Installments (18): installments.py. A plan consult did not offer: ``PARAM_ILLEGAL`` on
+  ``creditPayPlan.installmentNum`` (no instalment code is documented); a card outside the
+  market's brands or not a credit card: ``CARD_NOT_SUPPORTED``. The plan is echoed in
+  ``paymentResultInfo.creditPayPlan`` (``installmentNum`` as a number, the pay model's type;
+  consult's plans give it as a String, their model's type).
+- Brands (19.1): a co-badged card's brands come from its BIN (scenarios.BINS); without
+  ``selectedCardBrand`` the payment goes through the first (Antom's routing); one the card does
+  not carry is ``SELECTED_CARD_BRAND_NOT_AVAILABLE``. ``getCardInfo`` (Java SDK only) tells
+  ``cardBrand``, ``localCardBrand`` and ``coBagedCardBrand`` (a single brand name: its type is
+  not documented).
+- MPI (19.2): ``paymentMethodMetaData.mpiData`` (the SDK's card model; whether pay takes it
+  there is unconfirmed). Authenticated (ECI 05/02 with a CAVV): no 3DS of Antom's, whatever
+  ``is3DSAuthentication`` says. Attempted (06/01): approved, but a card whose issuer demands
+  3DS is challenged. Not authenticated: ``USER_PAYMENT_VERIFICATION_FAILED``, or with
+  ``is3DSAuthentication=true`` Antom's own challenge. The CAVV is neither echoed nor kept.
 """
 
 from __future__ import annotations

@@ -21,6 +21,13 @@ so in a comment beside the row; the other reading is a change to that one row:
   ``firstName`` and ``lastName`` (20.1, PHP spec); for a lone name make ``lastName`` ``OPTIONAL``
   in ``USER_NAME``.
 - ``cvv``: optional, 3 digits, 4 for the 4-digit CID brands (3.3 says 3 and leaves Amex open).
+- Card data (``cardNo``, ``expiryMonth``, ``expiryYear``) is required unless a stored card is
+  given (``paymentMethod.paymentMethodId``, 16.3).
+- ``mpiData`` (19.2, SDK models only): inside ``paymentMethodMetaData``; ``threeDSVersion`` and
+  ``eci`` required, ``cavv`` with an authenticated/attempted ECI, ``dsTransactionId`` for 3DS2;
+  malformed values are ``PARAM_ILLEGAL`` (the other reading: ``INVALID_PAYMENT_METHOD_META_DATA``,
+  the ``bad`` code of those rows).
+- ``recurringType``: ``SCHEDULED`` (Antom's example) and ``UNSCHEDULED`` (expected, 17.2).
 - ``paymentExpiryTime``: its format only (the SDK docstring's "< 10 minutes" is marked sic;
   ``Moment(after_now=True, at_most=timedelta(minutes=10))`` would enforce a window).
 """
