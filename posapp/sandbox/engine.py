@@ -875,8 +875,7 @@ class Engine:
                     info,
                 )
                 return
-            elif state is _Mpi.FAILED:
-                outcome = Outcome.CHALLENGE  # Antom authenticates the buyer itself
+            # not authenticated, is3DSAuthentication=true: Antom's own 3DS decides below
         if (
             outcome is Outcome.CHALLENGE
             and not wants_3ds

@@ -163,6 +163,29 @@ def test_unknown_and_other_merchants_tokens_are_refused(raw: RawClient) -> None:
     assert raw.call("pay", body).code == "SUCCESS"
 
 
+def test_another_client_ids_token_is_unknown_here(raw: RawClient) -> None:
+    """A token is bound to the client id that stored the card: another merchant's sandbox
+    (its own client id and keys) does not know it, the card being the same."""
+    theirs = save_card(raw, "cid-1")["paymentResultInfo"]["cardToken"]
+    with Sandbox() as other:
+        assert other.client_id != raw.sandbox.client_id
+        client = RawClient(other)
+        try:
+            _refused(
+                client.call("pay", token_pay("cid-2", theirs)),
+                TOKEN_REFUSED,
+                "paymentMethod.paymentMethodId",
+            )
+            ask = {"merchantAccountId": other.client_id, "token": theirs}
+            _refused(client.call("vaults/deleteToken", ask), TOKEN_REFUSED, "token")
+            # the same card stored there gets a token of its own
+            own = save_card(client, "cid-3")["paymentResultInfo"]["cardToken"]
+            assert own != theirs
+        finally:
+            client.close()
+    assert raw.call("pay", token_pay("cid-4", theirs)).code == "SUCCESS"
+
+
 def test_token_management_inquire_and_remove(raw: RawClient) -> None:
     token = save_card(raw, "mgmt-1", month="02", year="31")["paymentResultInfo"]["cardToken"]
     account = raw.sandbox.client_id  # no merchantAccountId on pay: the client id's account
