@@ -21,7 +21,9 @@ unconfirmed (a client built for either reading works against this one):
   ``PARAM_ILLEGAL`` the same); another merchant's token is not told apart from an unknown one.
   ``vaults/inquireToken`` and ``vaults/deleteToken`` need ``merchantAccountId`` (M in 16.4): a
   token stored without one belongs to the account named by the client id. Deleting twice
-  answers SUCCESS (a retry after a lost answer). See tokens.py for how the state keeps them.
+  answers SUCCESS (a retry after a lost answer). inquireToken gives ``accountHolderName`` as a
+  UserName with ``fullName`` (updateToken's type; the answer's is not documented) and
+  ``tokenExpiryTime`` the card's last day. See tokens.py for how the state keeps tokens.
 - MIT (17). A pay is merchant-initiated when it names ``recurringType`` (``SCHEDULED``,
   ``UNSCHEDULED``) or a ``networkTransactionId`` (an MIT without recurringType is accepted:
   unconfirmed). It needs ``isCardOnFile=true``, a stored credential (a token; or card data with
