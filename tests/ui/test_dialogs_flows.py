@@ -126,7 +126,7 @@ def test_capture_with_a_wrong_pin_then_the_right_one(qtbot, runner, backend) -> 
     qtbot.keyClick(dialog.pin.field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.pin.error.isVisible())
     assert dialog.pin.error.text() == "Wrong PIN: 4 attempts left"
-    assert dialog.result is None and dialog.pin.field.text() == ""
+    assert dialog.answer is None and dialog.pin.field.text() == ""
     assert backend.repo.captures_for(held.id) == []  # nothing was sent
 
     enter_pin(qtbot, dialog, TRAINING_PIN)

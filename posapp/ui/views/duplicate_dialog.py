@@ -109,7 +109,7 @@ class DuplicateDialog(ApprovedActionDialog):
     def _set_busy(self, busy: bool, stage: str = "") -> None:
         super()._set_busy(busy, stage)
         for button in self.choices:
-            button.setEnabled(not busy and self.result is None)
+            button.setEnabled(not busy and self.answer is None)
 
     def show_result(self, result: Any) -> None:
         super().show_result(result)

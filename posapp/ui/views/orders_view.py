@@ -91,6 +91,8 @@ from posapp.ui.widgets.status_pill import TONE_COLOURS, Tone
 log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
+# ``callback(Payment)`` for every change the services make; gives back the unsubscribe
+Subscribe = Callable[[Callable[[Payment], None]], Callable[[], None]]
 
 
 class OrderCellDelegate(QStyledItemDelegate):
@@ -309,17 +311,17 @@ class OrdersView(QWidget):
     def __init__(
         self,
         runner: TaskRunner,
-        backend: Any,
+        backend: OrdersBackend,
         *,
+        subscribe: Subscribe | None = None,
         parent: QWidget | None = None,
         follow: bool = True,
     ) -> None:
+        """``subscribe``: the services' change subscription (``Backend.subscribe``)."""
         super().__init__(parent)
         self.setObjectName("ordersView")
         self._runner = runner
-        self.backend: OrdersBackend = (
-            backend if isinstance(backend, OrdersBackend) else orders_backend_from(backend)
-        )
+        self.backend = backend
         self._last_event_id: int | None = None
         self._following = False
         self._duplicates_busy = False
@@ -380,8 +382,7 @@ class OrdersView(QWidget):
         # Changes seen by the poller, the listener or a worker arrive at once through the
         # backend's subscription (on their own thread, re-emitted here as a queued signal);
         # the journal follower catches everything else (another window, a restart).
-        subscribe = getattr(backend, "subscribe", None)
-        if follow and callable(subscribe):
+        if follow and subscribe is not None:
             unsubscribe = subscribe(self.payment_changed.emit)
             self.destroyed.connect(lambda *_: unsubscribe())
             # The subscription brings this process's changes at once; the journal is read
@@ -1146,14 +1147,3 @@ class OrdersView(QWidget):
         message = user_error_text(exc) or str(exc)
         self.status_line.setText(self.tr("The export failed: {0}").format(message))
         QMessageBox.warning(self, self.tr("Export orders"), self.status_line.text())
-
-
-def orders_backend_from(backend: Any) -> OrdersBackend:
-    """The adapter over the application's Backend (``posapp.app.build_backend``)."""
-    return OrdersBackend(
-        backend.repo,
-        backend.backoffice,
-        merchant=backend.settings.merchant_name,
-        now=backend.clock.now,
-        duplicates=getattr(backend, "duplicates", None),
-    )

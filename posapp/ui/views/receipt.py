@@ -9,7 +9,6 @@ QPrinter or QPdfWriter), which works offscreen as well.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +16,7 @@ from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-
-@dataclass(frozen=True, slots=True)
-class ReceiptData:
-    """Everything a receipt prints, already formatted for people."""
-
-    merchant: str
-    time: str
-    card: str  # "Visa •••• 0768": never more than brand and last four
-    amount: str  # "SGD 12.50"
-    status: str
-    payment_id: str
-    order_reference: str = ""
-    terminal_id: str = ""
-    network_transaction_id: str = ""
-    avs_result: str = ""
-    cvv_result: str = ""
-    auth_code: str = ""
+from posapp.ui.models.receipt_data import ReceiptData
 
 
 def receipt_html(data: ReceiptData) -> str:
