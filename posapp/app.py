@@ -35,6 +35,7 @@ from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
 from posapp.core.services.pin import (
+    DEFAULT_N,
     LEGACY_PIN_FILE,
     TRAINING_PIN_FILE,
     FilePinStore,
@@ -381,7 +382,6 @@ def pin_manager(
 ) -> PinManager:
     """The till's PinManager. Training: the record in a file of the training data dir.
     Otherwise: the record in the OS keyring, the old config/manager_pin.json migrated once."""
-    cost = {"n": n} if n else {}
     if environment is Environment.TRAINING:
         path = dirs.config / TRAINING_PIN_FILE
         return PinManager(
@@ -389,7 +389,7 @@ def pin_manager(
             lock=RecordLock(path.with_name(path.name + ".lock"), key=str(path.resolve())),
             clock=clock,
             training=True,
-            **cost,
+            n=n or DEFAULT_N,
         )
     name = pin_record_name(environment, client_id)
     return PinManager(
@@ -397,7 +397,7 @@ def pin_manager(
         lock=RecordLock(pin_lock_path(name), key=f"pin:{name}"),
         clock=clock,
         legacy_file=dirs.config / LEGACY_PIN_FILE,
-        **cost,
+        n=n or DEFAULT_N,
     )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from posapp.core.domain import Payment
 from posapp.core.spreadsheet import spreadsheet_safe
 from posapp.paths import atomic_text_file
 from posapp.ui.models import payment_fields as pf
-from posapp.ui.models.order_model import OrderQuery, OrderSource
+from posapp.ui.models.order_model import OrderQuery, OrderSource, RowKey
 
 HEADER = [
     "time_utc",
@@ -32,7 +32,7 @@ HEADER = [
 CHUNK = 2000
 
 
-def _iso(value: Any) -> str:
+def _iso(value: datetime | None) -> str:
     if value is None:
         return ""
     if value.tzinfo is None:
@@ -40,7 +40,7 @@ def _iso(value: Any) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def csv_row(payment: Any) -> list[str]:
+def csv_row(payment: Payment) -> list[str]:
     money = pf.amount(payment)
     return [
         _iso(pf.created_at(payment)),
@@ -71,7 +71,7 @@ def export_csv(
     with atomic_text_file(path) as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
-        after: Any = None
+        after: RowKey | None = None
         while True:
             rows = source.window(
                 query, offset=written, limit=CHUNK, total=0, after=after, before=None

@@ -170,10 +170,11 @@ class JournalOrderSource:
         if query.held:
             return self._held_window(query, offset, limit, after, before)
         flt = to_filter(query)
-        if after is not None:
+        # the order list's own keys (a Held key left from another tab pages by position)
+        if isinstance(after, Cursor):
             page = self.repo.list_payments(flt, PageRequest(PageDirection.OLDER, after, limit))
             return list(page.rows)
-        if before is not None:
+        if isinstance(before, Cursor):
             page = self.repo.list_payments(flt, PageRequest(PageDirection.NEWER, before, limit))
             return list(page.rows)
         if total and offset > total // 2:
@@ -193,10 +194,11 @@ class JournalOrderSource:
         after: Cursor | HeldCursor | None,
         before: Cursor | HeldCursor | None,
     ) -> list[Payment]:
-        if self._plain_held(query) and before is None and (after is not None or offset == 0):
+        held_after = after if isinstance(after, HeldCursor) else None
+        if self._plain_held(query) and before is None and (held_after is not None or offset == 0):
             # Keyset over the held index, merged with the lapsed holds after the same key.
-            held = self.repo.held_authorisations(limit=limit, after=after)
-            start = (-1, -1) if after is None else (after.deadline_ms, after.id)
+            held = self.repo.held_authorisations(limit=limit, after=held_after)
+            start = (-1, -1) if held_after is None else (held_after.deadline_ms, held_after.id)
             lapsed = [p for p in self._recently_released() if held_order(p) > start]
             return sorted([*held, *lapsed], key=held_order)[:limit]
         return _rows_around(self._held(query), offset, limit, after, before)

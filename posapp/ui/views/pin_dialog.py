@@ -36,6 +36,8 @@ from posapp.core.services.pin import (
 from posapp.ui.i18n import error_text, service_text
 from posapp.ui.tasks import TaskRunner
 
+Progress = Callable[[str], None]
+
 ERROR_STYLE = "color: palette(text); background: rgba(220, 38, 38, 0.18); padding: 4px;"
 
 

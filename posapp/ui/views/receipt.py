@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from posapp.ui.models.receipt_data import ReceiptData
+
+if TYPE_CHECKING:  # print support loads only when a receipt is printed
+    from PySide6.QtPrintSupport import QPrinter
 
 
 def receipt_html(data: ReceiptData) -> str:
@@ -83,7 +86,11 @@ def save_pdf(data: ReceiptData, path: Path) -> Path:
 
 
 def print_receipt(
-    data: ReceiptData, parent: QWidget | None = None, printer: Any = None, *, ask: bool = True
+    data: ReceiptData,
+    parent: QWidget | None = None,
+    printer: QPrinter | None = None,
+    *,
+    ask: bool = True,
 ) -> bool:
     """Print on ``printer`` (default: the system's), after the print dialog when ``ask``;
     False when the user cancelled."""

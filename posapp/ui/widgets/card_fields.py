@@ -114,8 +114,11 @@ class CardNumberEdit(QLineEdit):
         for action in list(menu.actions()):
             # the standard menu's copy / cut entries carry these shortcuts
             shortcut = action.shortcut()
-            if shortcut.matches(QKeySequence(QKeySequence.StandardKey.Copy)) or shortcut.matches(
-                QKeySequence(QKeySequence.StandardKey.Cut)
+            # matches() gives an enum member, true even for NoMatch: compare it
+            exact = QKeySequence.SequenceMatch.ExactMatch
+            if (
+                shortcut.matches(QKeySequence(QKeySequence.StandardKey.Copy)) == exact
+                or shortcut.matches(QKeySequence(QKeySequence.StandardKey.Cut)) == exact
             ):
                 menu.removeAction(action)
         menu.exec(event.globalPos())
