@@ -137,7 +137,10 @@ class EnvironmentInfo:
 class Backend:
     """Everything the UI needs, built and wired by ``build_backend``. Thread-safe services;
     every method may block on the journal or the network, so the UI calls them from worker
-    threads (posapp.ui.tasks.TaskRunner) and never from the GUI thread.
+    threads (posapp.ui.tasks.TaskRunner) and never from the GUI thread. The UI takes these
+    typed services apart in its one build function (``posapp.ui.application
+    .build_main_window``): the cashier's and settings' ports (``posapp.ui.till.Till``) and
+    the Orders screen's reads and actions (``posapp.ui.models.orders_backend``).
 
     Services:
       ``checkout``    CheckoutService: ``validate(req)``, ``find_duplicates(card, amount, ref)``,
@@ -147,8 +150,9 @@ class Backend:
       ``backoffice``  BackOfficeService: ``approve(pin, uses=1)`` -> Approval,
                       ``capture(payment, approval)``, ``cancel(payment, approval)``,
                       ``refund(payment, Money, approval, reason=)`` -> OperationResult
-                      (BackOfficeError with a message when refused before sending),
-                      ``check_capture/check_cancel/check_refund`` (enable buttons),
+                      (BackOfficeError with a message when refused before sending:
+                      the refusals are ``posapp.core.rules``' ``capture_refusal`` /
+                      ``cancel_refusal`` / ``refund_refusal``, which the buttons use too),
                       ``held()``, ``duplicates_for(ref)``
       ``duplicates``  DuplicateService: ``open_orders()``, ``count_open()``, ``order(ref)``,
                       ``open_payments()``, ``undo(payment, approval)`` (cancel a held extra
