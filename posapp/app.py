@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from posapp.config import ConfigError, Environment, Settings, load_settings
 from posapp.core.antom import signing
@@ -56,6 +56,10 @@ from posapp.core.services.secrets import (
 from posapp.core.services.settle import Settler
 from posapp.logs import setup_logging
 from posapp.paths import APP_AUTHOR, APP_NAME, AppDirs, DataDirError, app_dirs
+
+if TYPE_CHECKING:  # started lazily: only training mode needs the sandbox
+    from posapp.sandbox import Sandbox
+    from posapp.sandbox.process import SandboxProcess
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +191,7 @@ class Backend:
     secrets: SecretStore
     duplicates: DuplicateService
     listener: NotificationListener | None = None
-    sandbox: Any = None  # training: SandboxProcess (or an in-process Sandbox in tests)
+    sandbox: SandboxProcess | Sandbox | None = None  # training (in-process: tests)
     last_recovery: RecoveryReport | None = None
     recovered: threading.Event = field(default_factory=threading.Event)
     _closed: bool = False
@@ -302,7 +306,7 @@ def training_only(dirs: AppDirs) -> None:
             repo.close()
 
 
-def _start_sandbox(dirs: AppDirs, *, in_process: bool = False) -> Any:
+def _start_sandbox(dirs: AppDirs, *, in_process: bool = False) -> SandboxProcess | Sandbox:
     """Training mode's embedded sandbox: a child process (``SandboxProcess``), so the till's
     GUI process does no RSA signing or HTTP serving for it; ``in_process``: a ``Sandbox`` in
     this process (tests that move its clock or add faults directly). A disk that is full or
@@ -431,7 +435,7 @@ def build_backend(
     dirs.create()
     clock = clock or SystemClock()
     store: SecretStore = secret_store or KeyringSecretStore()
-    sandbox: Any = None
+    sandbox: SandboxProcess | Sandbox | None = None
     training = settings.environment is Environment.TRAINING
     creds = None if training else _stored_credentials(store, settings)
     # The journal before anything else: a journal of another environment is refused before
