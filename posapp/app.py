@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from posapp.config import ConfigError, Environment, Settings, load_settings
 from posapp.core.antom import signing
@@ -41,6 +41,7 @@ from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
 from posapp.core.services.pin import (
+    DEFAULT_N,
     LEGACY_PIN_FILE,
     TRAINING_PIN_FILE,
     FilePinStore,
@@ -61,6 +62,10 @@ from posapp.core.services.secrets import (
 from posapp.core.services.settle import Settler
 from posapp.logs import setup_logging
 from posapp.paths import APP_AUTHOR, APP_NAME, AppDirs, DataDirError, app_dirs
+
+if TYPE_CHECKING:  # started lazily: only training mode needs the sandbox
+    from posapp.sandbox import Sandbox
+    from posapp.sandbox.process import SandboxProcess
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +152,10 @@ class EnvironmentInfo:
 class Backend:
     """Everything the UI needs, built and wired by ``build_backend``. Thread-safe services;
     every method may block on the journal or the network, so the UI calls them from worker
-    threads (posapp.ui.tasks.TaskRunner) and never from the GUI thread.
+    threads (posapp.ui.tasks.TaskRunner) and never from the GUI thread. The UI takes these
+    typed services apart in its one build function (``posapp.ui.application
+    .build_main_window``): the cashier's and settings' ports (``posapp.ui.till.Till``) and
+    the Orders screen's reads and actions (``posapp.ui.models.orders_backend``).
 
     Services:
       ``checkout``    CheckoutService: ``validate(req)``, ``find_duplicates(card, amount, ref)``,
@@ -157,8 +165,9 @@ class Backend:
       ``backoffice``  BackOfficeService: ``approve(pin, uses=1)`` -> Approval,
                       ``capture(payment, approval)``, ``cancel(payment, approval)``,
                       ``refund(payment, Money, approval, reason=)`` -> OperationResult
-                      (BackOfficeError with a message when refused before sending),
-                      ``check_capture/check_cancel/check_refund`` (enable buttons),
+                      (BackOfficeError with a message when refused before sending:
+                      the refusals are ``posapp.core.rules``' ``capture_refusal`` /
+                      ``cancel_refusal`` / ``refund_refusal``, which the buttons use too),
                       ``held()``, ``duplicates_for(ref)``
       ``duplicates``  DuplicateService: ``open_orders()``, ``count_open()``, ``order(ref)``,
                       ``open_payments()``, ``undo(payment, approval)`` (cancel a held extra
@@ -193,7 +202,7 @@ class Backend:
     secrets: SecretStore
     duplicates: DuplicateService
     listener: NotificationListener | None = None
-    sandbox: Any = None  # training: SandboxProcess (or an in-process Sandbox in tests)
+    sandbox: SandboxProcess | Sandbox | None = None  # training (in-process: tests)
     last_recovery: RecoveryReport | None = None
     recovered: threading.Event = field(default_factory=threading.Event)
     _closed: bool = False
@@ -308,7 +317,7 @@ def training_only(dirs: AppDirs) -> None:
             repo.close()
 
 
-def _start_sandbox(dirs: AppDirs, *, in_process: bool = False) -> Any:
+def _start_sandbox(dirs: AppDirs, *, in_process: bool = False) -> SandboxProcess | Sandbox:
     """Training mode's embedded sandbox: a child process (``SandboxProcess``), so the till's
     GUI process does no RSA signing or HTTP serving for it; ``in_process``: a ``Sandbox`` in
     this process (tests that move its clock or add faults directly). A disk that is full or
@@ -392,7 +401,6 @@ def pin_manager(
 ) -> PinManager:
     """The till's PinManager. Training: the record in a file of the training data dir.
     Otherwise: the record in the OS keyring, the old config/manager_pin.json migrated once."""
-    cost = {"n": n} if n else {}
     if environment is Environment.TRAINING:
         path = dirs.config / TRAINING_PIN_FILE
         return PinManager(
@@ -400,7 +408,7 @@ def pin_manager(
             lock=RecordLock(path.with_name(path.name + ".lock"), key=str(path.resolve())),
             clock=clock,
             training=True,
-            **cost,
+            n=n or DEFAULT_N,
         )
     name = pin_record_name(environment, client_id)
     return PinManager(
@@ -408,7 +416,7 @@ def pin_manager(
         lock=RecordLock(pin_lock_path(name), key=f"pin:{name}"),
         clock=clock,
         legacy_file=dirs.config / LEGACY_PIN_FILE,
-        **cost,
+        n=n or DEFAULT_N,
     )
 
 
@@ -441,7 +449,7 @@ def build_backend(
     journal = journal or JournalLocation(path=dirs.journal)
     clock = clock or SystemClock()
     store: SecretStore = secret_store or KeyringSecretStore()
-    sandbox: Any = None
+    sandbox: SandboxProcess | Sandbox | None = None
     training = settings.environment is Environment.TRAINING
     creds = None if training else _stored_credentials(store, settings)
     # The journal before anything else: a journal of another environment is refused before

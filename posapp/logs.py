@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+from io import TextIOWrapper
 from pathlib import Path
 
 from posapp.core.cards import DIGIT_RUN, TRACK1, TRACK2, detect_brand, luhn_ok
@@ -82,7 +83,7 @@ class _RotatingFileHandler(logging.handlers.RotatingFileHandler):
     posapp process holds it open on Windows, a read-only backup), keep writing to the
     current file and try again at the next size check."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         # the log may hold operators' names and order details: owner-only, like the journal
         make_private_file(Path(self.baseFilename))
         return super()._open()

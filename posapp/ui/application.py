@@ -8,10 +8,10 @@ import signal
 import socket
 import stat
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -20,6 +20,13 @@ from posapp import __version__
 from posapp.config import Settings
 from posapp.paths import AppDirs, resource
 from posapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from posapp.app import Backend
+    from posapp.ui.main_window import MainWindow
+    from posapp.ui.models.orders_backend import OrdersBackend
+    from posapp.ui.till import Till
+    from posapp.ui.views.orders_view import OrdersView
 
 log = logging.getLogger(__name__)
 
@@ -131,44 +138,80 @@ class ErrorPresenter:
         self._box = box
 
 
-def orders_factory(runner: TaskRunner, backend: Any) -> Any:
-    """H6's Orders view when it is there; the main window shows a placeholder otherwise."""
-    try:
-        from posapp.ui.views.orders_view import OrdersView
-    except ImportError:
-        return None
+def till(backend: Backend, settings: Settings) -> Till:
+    """The cashier's and the settings screen's ports over the backend's services."""
+    from posapp.ui.till import Till
 
-    def build(parent: QWidget) -> QWidget:
-        return OrdersView(runner, backend, parent=parent)
+    return Till(
+        settings=settings,
+        settings_file=backend.dirs.settings_file,
+        checkout=backend.checkout,
+        client=backend.client,
+        poller=backend.poller,
+        duplicates=backend.duplicates,
+        secrets=backend.secrets,
+        pins=backend.pins,
+        info=backend.info,
+        sandbox=backend.sandbox,
+    )
 
-    return build
+
+def orders_backend(backend: Backend) -> OrdersBackend:
+    """The Orders screen's journal reads and back-office actions."""
+    from posapp.ui.models.orders_backend import OrdersBackend
+
+    return OrdersBackend(
+        backend.repo,
+        backend.backoffice,
+        merchant=backend.settings.merchant_name,
+        now=backend.clock.now,
+        duplicates=backend.duplicates,
+    )
+
+
+def orders_view(
+    runner: TaskRunner, backend: Backend, parent: QWidget | None = None, *, follow: bool = True
+) -> OrdersView:
+    """The Orders screen over the backend, following its changes."""
+    from posapp.ui.views.orders_view import OrdersView
+
+    return OrdersView(
+        runner,
+        orders_backend(backend),
+        subscribe=backend.subscribe,
+        parent=parent,
+        follow=follow,
+    )
 
 
 def build_main_window(
-    settings: Settings, backend: Any | None, runner: TaskRunner | None = None
-) -> Any:
+    settings: Settings, backend: Backend | None, runner: TaskRunner | None = None
+) -> MainWindow:
+    """The application's one build function: every screen's dependencies are made here
+    from the backend ``posapp.app.build_backend`` wired (None: screens without services)."""
     from posapp.ui.main_window import MainWindow
 
     runner = runner or TaskRunner()
     presenter = ErrorPresenter()
     runner.set_error_presenter(presenter)
-    cashier = settings_port = None
-    pin_hint = ""
-    factory = None
+    ports: Till | None = None
+    factory: Callable[[QWidget], QWidget] | None = None
     if backend is not None:
-        from posapp.ui.backend_adapter import BackendAdapter
+        ports = till(backend, settings)
+        tasks, services = runner, backend
 
-        adapter = BackendAdapter(backend, settings)
-        cashier = settings_port = adapter
-        pin_hint = adapter.training_pin_hint()
-        factory = orders_factory(runner, backend)
+        def build_orders(parent: QWidget) -> QWidget:
+            return orders_view(tasks, services, parent)
+
+        factory = build_orders
+
     window = MainWindow(
         settings,
         runner=runner,
-        cashier=cashier,
-        settings_port=settings_port,
+        cashier=ports,
+        settings_port=ports,
         orders_factory=factory,
-        training_pin_hint=pin_hint,
+        training_pin_hint=ports.training_pin_hint() if ports is not None else "",
     )
     runner.setParent(window)
     presenter.set_parent(window)
@@ -176,6 +219,8 @@ def build_main_window(
 
 
 SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# what signal.signal() gives back: a handler, SIG_DFL / SIG_IGN, or None (not set from Python)
+Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 READY_LOG = "main window is up"  # logged once the window shows and the signals are handled
 
 
@@ -190,14 +235,14 @@ class ShutdownSignals(QObject):
     while that runs gets the default action: a till that will not stop can still be stopped.
     """
 
-    def __init__(self, window: Any, parent: QObject | None = None) -> None:
+    def __init__(self, window: MainWindow, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._window = window
         self._received: int | None = None
         self._reader, self._writer = socket.socketpair()
         for end in (self._reader, self._writer):
             end.setblocking(False)
-        self._previous: dict[int, Any] = {}
+        self._previous: dict[int, Handler] = {}
         self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
         for signum in SHUTDOWN_SIGNALS:
             self._previous[signum] = signal.signal(signum, self._note)
@@ -229,7 +274,7 @@ class ShutdownSignals(QObject):
             signal.signal(other, signal.SIG_DFL)
         self._window.close_for_shutdown()
         app = QApplication.instance()
-        if app is not None:
+        if isinstance(app, QApplication):
             app.closeAllWindows()  # an open dialog too
             app.quit()  # every event loop, a dialog's exec() included
 
@@ -279,7 +324,7 @@ def show_startup_problem(settings: Settings, message: str) -> None:
         startup_problem_box(settings, message).exec()
 
 
-def run_application(dirs: AppDirs, settings: Settings, backend: Any | None = None) -> int:
+def run_application(dirs: AppDirs, settings: Settings, backend: Backend | None = None) -> int:
     app = create_application()
     sys.excepthook = _excepthook
     apply_style(app)

@@ -62,7 +62,7 @@ def resolve_language(setting: str, system: QLocale | None = None) -> str:
         traditional = locale.script() == QLocale.Script.TraditionalHanScript or (
             locale.script() == QLocale.Script.AnyScript
             and locale.territory()
-            in (QLocale.Territory.Taiwan, QLocale.Territory.HongKong, QLocale.Territory.Macao)
+            in (QLocale.Country.Taiwan, QLocale.Country.HongKong, QLocale.Country.Macao)
         )
         # Traditional-script readers get English rather than a script they did not choose.
         return "en" if traditional else "zh_CN"

@@ -6,7 +6,6 @@ import html
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -232,13 +231,13 @@ class MainWindow(QMainWindow):
     def show_duplicates(self) -> None:
         """Orders, on the list of orders paid more than once."""
         self.show_orders()
-        show: Any = getattr(self.orders, "show_duplicates", None)
+        show = getattr(self.orders, "show_duplicates", None)
         if callable(show):
             show()
 
     def search_orders(self) -> None:
         self.show_orders()
-        focus_search: Any = getattr(self.orders, "focus_search", None)
+        focus_search = getattr(self.orders, "focus_search", None)
         if callable(focus_search):
             focus_search()
 

@@ -1,64 +1,24 @@
-"""What the cashier screens need from the services, as small protocols and plain values.
+"""What the cashier and settings screens need from the services, as small protocols.
 
-Views depend on these, not on the service classes: ``posapp.ui.backend_adapter`` maps the
-Backend that ``posapp.app.build_backend`` wires onto them, and view tests can drive a view with
-any object that has these methods. Every method here may block (journal, network): views call
-them only through the TaskRunner.
+The protocols speak the core's own types (``CheckoutRequest`` in, ``CheckoutResult`` out,
+the core's input errors raised as they are): nothing is copied or renamed on the way.
+``posapp.ui.till.Till`` implements them over the typed services, wired in the one build
+function (``posapp.ui.application.build_main_window``); view tests pass any object with
+these methods. The few values here are what only the screens need (a brand to show, one
+status-bar line, one row of "Test connection"). Every method may block (journal, network):
+views call them only through the TaskRunner.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
 from typing import Protocol
 
 from posapp.config import Settings
-from posapp.core.cards import CardDetails, MaskedCard
+from posapp.core.cards import MaskedCard
 from posapp.core.money import Money
-from posapp.core.services.validation import Billing as BillingAddress  # the one checkout sends
-
-
-class Outcome(StrEnum):
-    APPROVED = "approved"  # authorised (held) or authorised and captured
-    DECLINED = "declined"  # final refusal; a new attempt needs a new card or new data
-    PENDING = "pending"  # not known yet (network fault, processing): the poller settles it
-    NEEDS_3DS = "needs_3ds"  # the cardholder must authenticate at the redirect URL
-    CLOSED = "closed"  # cancelled, released or refunded since
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentOrder:
-    """One payment as the cashier keyed it in (the card exists in memory only)."""
-
-    amount: Money
-    reference: str
-    description: str
-    card: CardDetails
-    hold: bool  # True: authorise only (capture later); False: authorise and capture
-    three_ds: bool
-    billing: BillingAddress | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentResult:
-    """What the result panel shows; never holds a full card number."""
-
-    outcome: Outcome
-    payment_request_id: str
-    amount: Money
-    reference: str = ""
-    payment_id: str = ""
-    card: MaskedCard | None = None
-    held: bool = False
-    result_code: str = ""
-    result_message: str = ""
-    avs_result: str = ""
-    cvv_result: str = ""
-    redirect_url: str = ""
-    warnings: tuple[str, ...] = ()  # e.g. non-Latin characters Antom may not show
-    auth_expiry: datetime | None = None
+from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +32,7 @@ class DuplicateMatch:
 
 @dataclass(frozen=True, slots=True)
 class BrandOption:
-    """A card brand the merchant accepts, from consult."""
+    """A card brand the merchant accepts, from consult, with its name for people."""
 
     brand: str
     name: str
@@ -89,20 +49,11 @@ class TillStatus:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """One line of "Test connection" (the same checks as ``posapp doctor``)."""
+    """One row of "Test connection" (the core's ``check_connection`` steps, as shown)."""
 
     name: str
     ok: bool
     detail: str
-
-
-class InputError(ValueError):
-    """The service refused the input before sending; ``field`` names the form field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 class CashierPort(Protocol):
@@ -116,13 +67,14 @@ class CashierPort(Protocol):
         ...
 
     def pay(
-        self, order: PaymentOrder, progress: Callable[[str], None] | None = None
-    ) -> PaymentResult:
-        """Send the payment; ``progress`` hears the stages (checking, journaling, sending,
-        recording, done)."""
+        self, request: CheckoutRequest, progress: Callable[[str], None] | None = None
+    ) -> CheckoutResult:
+        """Send the payment (the view asked about duplicates first); ``progress`` hears the
+        stages (checking, journaling, sending, recording, done). Raises the core's input
+        errors (CheckoutInputError, CardError, MoneyError) for input refused before sending."""
         ...
 
-    def refresh(self, payment_request_id: str) -> PaymentResult:
+    def refresh(self, payment_request_id: str) -> CheckoutResult:
         """The payment as the journal knows it now (the poller keeps it current)."""
         ...
 

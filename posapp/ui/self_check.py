@@ -13,10 +13,15 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from posapp.config import Settings
 from posapp.paths import resource
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from posapp.app import Backend
 
 
 class GuiCheckFailed(Exception):
@@ -53,7 +58,7 @@ def run_gui_checks(data_dir: Path) -> str:
         backend.close()
 
 
-def check_gui(settings: Settings, backend: Any | None = None, *, timeout: float = 10.0) -> str:
+def check_gui(settings: Settings, backend: Backend | None = None, *, timeout: float = 10.0) -> str:
     """Run every check; returns a short summary for the result line.
 
     Forces the offscreen platform when no QApplication exists yet, so the self-test never
@@ -134,7 +139,7 @@ def _check_translations() -> str:
     return "translations " + "+".join(loaded)
 
 
-def _check_sandbox_pages(backend: Any | None) -> str:
+def _check_sandbox_pages(backend: Backend | None) -> str:
     folder = resource("sandbox")
     if not folder.is_dir():
         raise GuiCheckFailed("sandbox pages", f"{folder} is missing")
@@ -148,8 +153,8 @@ def _check_sandbox_pages(backend: Any | None) -> str:
                 data.decode("utf-8")
             except UnicodeDecodeError:
                 raise GuiCheckFailed("sandbox pages", f"{_rel(page)} is not UTF-8") from None
-    sandbox = getattr(backend, "sandbox", None)
-    base_url = getattr(sandbox, "base_url", None)
+    sandbox = backend.sandbox if backend is not None else None
+    base_url = sandbox.base_url if sandbox is not None else None
     if not base_url:
         return f"{len(files)} sandbox files"
     # As a browser would get them from the running sandbox: a card logo and the 3DS page
@@ -160,9 +165,11 @@ def _check_sandbox_pages(backend: Any | None) -> str:
         logo = http.get("/sandbox/logos/VISA.svg")
         if logo.status_code != 200 or b"<svg" not in logo.content:
             raise GuiCheckFailed("sandbox pages", f"logo served as HTTP {logo.status_code}")
-        page = http.get("/sandbox/3ds/selfTestNoSuchChallenge")
-        if page.status_code != 404 or "<html" not in page.text.lower():
-            raise GuiCheckFailed("sandbox pages", f"3DS page served as HTTP {page.status_code}")
+        challenge = http.get("/sandbox/3ds/selfTestNoSuchChallenge")
+        if challenge.status_code != 404 or "<html" not in challenge.text.lower():
+            raise GuiCheckFailed(
+                "sandbox pages", f"3DS page served as HTTP {challenge.status_code}"
+            )
     return f"{len(files)} sandbox files served"
 
 
@@ -184,7 +191,9 @@ def _check_keyring_backends() -> str:
     return "keyring backends"
 
 
-def _check_main_window(app: Any, settings: Settings, backend: Any | None, timeout: float) -> str:
+def _check_main_window(
+    app: QApplication, settings: Settings, backend: Backend | None, timeout: float
+) -> str:
     from PySide6.QtCore import QEvent, QObject
 
     from posapp.ui.application import apply_style, build_main_window

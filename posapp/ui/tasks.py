@@ -25,16 +25,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TypeVar, cast
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-OnDone = Callable[[Any], None]
+T = TypeVar("T")
+# What a job delivers travels through a queued signal as ``object``; ``run`` ties the
+# on_done callback's type to the function's result, so the one cast below is safe.
+OnDone = Callable[[object], None]
 OnError = Callable[[BaseException], None]
-OnProgress = Callable[[Any], None]
+OnProgress = Callable[[object], None]  # progress values are whatever the function reports
 ErrorPresenter = Callable[[BaseException, str], None]
 
 
@@ -78,16 +81,16 @@ class _Job(QRunnable):
         self,
         bridge: _Bridge,
         task_id: int,
-        fn: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+        fn: Callable[..., object],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
         with_progress: bool,
     ) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._bridge = bridge
         self._task_id = task_id
-        self._fn = fn
+        self._fn: Callable[..., object] | None = fn
         self._args = args
         self._kwargs = kwargs
         self._with_progress = with_progress
@@ -95,17 +98,23 @@ class _Job(QRunnable):
     def run(self) -> None:
         task_id, bridge = self._task_id, self._bridge
         kwargs = dict(self._kwargs)
+        fn = self._fn
+        assert fn is not None, "a job runs once"
         if self._with_progress:
-            kwargs["progress"] = lambda value: bridge.progressed.emit(task_id, value)
+
+            def progress(value: object) -> None:
+                bridge.progressed.emit(task_id, value)
+
+            kwargs["progress"] = progress
         try:
-            result = self._fn(*self._args, **kwargs)
+            result = fn(*self._args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
             bridge.finished.emit(task_id, (False, exc))
         else:
             bridge.finished.emit(task_id, (True, result))
         finally:
             # Drop references on the worker thread so nothing keeps big results alive.
-            self._fn = None  # type: ignore[assignment]
+            self._fn = None
             self._args = ()
             self._kwargs = {}
 
@@ -156,15 +165,15 @@ class TaskRunner(QObject):
 
     def run(
         self,
-        fn: Callable[..., Any],
-        *args: Any,
+        fn: Callable[..., T],
+        *args: object,
         lane: Lane = Lane.NETWORK,
-        on_done: OnDone | None = None,
+        on_done: Callable[[T], None] | None = None,
         on_error: OnError | None = None,
         on_progress: OnProgress | None = None,
         owner: QObject | None = None,
         label: str = "",
-        **kwargs: Any,
+        **kwargs: object,
     ) -> TaskHandle:
         """Run ``fn(*args, **kwargs)`` on ``lane``; call back on the GUI thread.
 
@@ -177,7 +186,11 @@ class TaskRunner(QObject):
             log.debug("task %s dropped: the runner is shut down", label)
             return TaskHandle(self, task_id)
         self._pending[task_id] = _Pending(
-            label or getattr(fn, "__name__", "task"), on_done, on_error, on_progress, owner
+            label or getattr(fn, "__name__", "task"),
+            cast(OnDone | None, on_done),  # called with fn's own result only
+            on_error,
+            on_progress,
+            owner,
         )
         job = _Job(self._bridge, task_id, fn, args, kwargs, on_progress is not None)
         pool = self._pools[lane]

@@ -59,7 +59,7 @@
         </message>
     </context>
     <context>
-        <name>BackendAdapter</name>
+        <name>Till</name>
         <message>
             <source>Training sandbox at %1</source>
             <translation>培训沙箱位于 %1</translation>

@@ -44,7 +44,7 @@ from posapp.core.journal.repository import (  # noqa: E402
     PageDirection,
     PageRequest,
 )
-from posapp.ui.application import create_application  # noqa: E402
+from posapp.ui.application import create_application, orders_view  # noqa: E402
 from posapp.ui.models.orders_backend import OrdersBackend  # noqa: E402
 from posapp.ui.tasks import TaskRunner  # noqa: E402
 from posapp.ui.views.orders_view import OrdersView  # noqa: E402
@@ -283,7 +283,7 @@ def bench_live(
     where = "this process" if sandbox_in_process else f"process {backend.sandbox.pid}"
     print(f"  the training sandbox serves from {where}")
     runner = TaskRunner()
-    view = OrdersView(runner, backend)
+    view = orders_view(runner, backend)
     view.resize(1200, 800)
     view.show()
     pump_until(app, lambda: view.model.total == 0 and runner.in_flight == 0, timeout=5)

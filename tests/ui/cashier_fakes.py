@@ -1,6 +1,8 @@
 """A scripted CashierPort for view tests: records calls, answers what the test set up.
 
-The end-to-end flows against the real sandbox and services live in test_cashier_flows.py.
+It speaks the port's own types (CheckoutRequest in, CheckoutResult out), so a view test sees
+exactly what the real services hand the screen. The end-to-end flows against the real
+sandbox and services live in test_cashier_flows.py.
 """
 
 from __future__ import annotations
@@ -8,23 +10,29 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from posapp.core.cards import MaskedCard
+from posapp.core.domain import CaptureMode, Payment, PaymentStatus
 from posapp.core.money import Money
-from posapp.ui.ports import (
-    BrandOption,
-    DuplicateMatch,
-    Outcome,
-    PaymentOrder,
-    PaymentResult,
-    TillStatus,
-)
+from posapp.core.services.checkout import CheckoutOutcome, CheckoutRequest, CheckoutResult
+from posapp.ui.ports import BrandOption, DuplicateMatch, TillStatus
+
+# the payment's journal status behind each outcome a fake answer gives
+_STATUSES = {
+    CheckoutOutcome.APPROVED: PaymentStatus.AUTHORISED,
+    CheckoutOutcome.DECLINED: PaymentStatus.DECLINED,
+    CheckoutOutcome.PENDING: PaymentStatus.PENDING,
+    CheckoutOutcome.NEEDS_3DS: PaymentStatus.NEEDS_3DS,
+    CheckoutOutcome.NOT_SENT: PaymentStatus.NOT_SENT,
+    CheckoutOutcome.CLOSED: PaymentStatus.CANCELLED,
+}
 
 
 class ScriptedCashier:
     def __init__(self) -> None:
-        self.orders: list[PaymentOrder] = []
-        self.answer: Callable[[PaymentOrder], PaymentResult] = self.approve
+        self.orders: list[CheckoutRequest] = []
+        self.answer: Callable[[CheckoutRequest], CheckoutResult] = self.approve
         self.duplicate: DuplicateMatch | None = None
         self.duplicate_asked: list[tuple[MaskedCard, Money, str]] = []
         self.brands = [
@@ -32,7 +40,7 @@ class ScriptedCashier:
             BrandOption("MASTERCARD", "Mastercard"),
             BrandOption("AMEX", "American Express"),
         ]
-        self.stored: dict[str, PaymentResult] = {}
+        self.stored: dict[str, CheckoutResult] = {}
         self.gate: threading.Event | None = None  # when set, pay waits for it
         self.refreshes = 0
         self.status = TillStatus(True, "Connected to the training sandbox", 0)
@@ -46,59 +54,79 @@ class ScriptedCashier:
         self.duplicate_asked.append((card, amount, reference))
         return self.duplicate
 
-    def pay(self, order: PaymentOrder, progress=None) -> PaymentResult:  # type: ignore[no-untyped-def]
+    def pay(
+        self, request: CheckoutRequest, progress: Callable[[str], None] | None = None
+    ) -> CheckoutResult:
         if progress is not None:
             progress("sending")
         if self.gate is not None:
             self.gate.wait(10)
-        self.orders.append(order)
-        result = self.answer(order)
+        self.orders.append(request)
+        result = self.answer(request)
         self.stored[result.payment_request_id] = result
         return result
 
-    def refresh(self, payment_request_id: str) -> PaymentResult:
+    def refresh(self, payment_request_id: str) -> CheckoutResult:
         self.refreshes += 1
         return self.stored[payment_request_id]
 
     def till_status(self) -> TillStatus:
         return self.status
 
-    def settle(self, payment_request_id: str, outcome: Outcome, **changes: object) -> None:
-        self.stored[payment_request_id] = replace(
-            self.stored[payment_request_id], outcome=outcome, **changes
+    def settle(self, payment_request_id: str, outcome: CheckoutOutcome, **changes: object) -> None:
+        """The payment as the poller would leave it: ``outcome``, and Payment fields changed."""
+        before = self.stored[payment_request_id]
+        payment = replace(
+            before.payment,
+            status=_STATUSES[outcome],
+            version=before.payment.version + 1,
+            **changes,  # type: ignore[arg-type]
         )
+        self.stored[payment_request_id] = replace(before, payment=payment, outcome=outcome)
 
     # answers
-    def _base(self, order: PaymentOrder, outcome: Outcome, **kw: object) -> PaymentResult:
-        return PaymentResult(
-            outcome=outcome,
-            payment_request_id=f"req-{len(self.orders)}",
-            amount=order.amount,
-            reference=order.reference,
-            card=order.card.masked(),
-            held=order.hold,
-            **kw,  # type: ignore[arg-type]
+    def _base(
+        self, request: CheckoutRequest, outcome: CheckoutOutcome, **changes: object
+    ) -> CheckoutResult:
+        now = datetime.now(UTC)
+        n = len(self.orders)
+        payment = Payment(
+            id=n,
+            reference_order_id=request.reference_order_id,
+            payment_request_id=f"req-{n}",
+            amount=request.amount,
+            capture_mode=CaptureMode.MANUAL if request.hold else CaptureMode.AUTOMATIC,
+            card=request.card.masked(),
+            status=_STATUSES[outcome],
+            created_at=now,
+            updated_at=now,
+            operator=request.operator,
+            terminal_id="T1",
+            capture_deadline=now + timedelta(days=7) if request.hold else None,
         )
+        payment = replace(payment, **changes)  # type: ignore[arg-type]
+        return CheckoutResult(payment, outcome, "")
 
-    def approve(self, order: PaymentOrder) -> PaymentResult:
+    def approve(self, request: CheckoutRequest) -> CheckoutResult:
+        n = len(self.orders)
         return self._base(
-            order,
-            Outcome.APPROVED,
-            payment_id=f"pay-{len(self.orders)}",
+            request,
+            CheckoutOutcome.APPROVED,
+            payment_id=f"pay-{n}",
             avs_result="Y",
             cvv_result="M",
         )
 
-    def decline(self, order: PaymentOrder) -> PaymentResult:
-        return self._base(order, Outcome.DECLINED, result_code="DO_NOT_HONOR")
+    def decline(self, request: CheckoutRequest) -> CheckoutResult:
+        return self._base(request, CheckoutOutcome.DECLINED, result_code="DO_NOT_HONOR")
 
-    def pending(self, order: PaymentOrder) -> PaymentResult:
-        return self._base(order, Outcome.PENDING)
+    def pending(self, request: CheckoutRequest) -> CheckoutResult:
+        return self._base(request, CheckoutOutcome.PENDING)
 
-    def three_ds(self, order: PaymentOrder) -> PaymentResult:
+    def three_ds(self, request: CheckoutRequest) -> CheckoutResult:
         return self._base(
-            order,
-            Outcome.NEEDS_3DS,
+            request,
+            CheckoutOutcome.NEEDS_3DS,
             payment_id="pay-3ds",
-            redirect_url="http://127.0.0.1:9/3ds/challenge?id=pay-3ds",
+            three_ds_url="http://127.0.0.1:9/3ds/challenge?id=pay-3ds",
         )

@@ -26,6 +26,7 @@ from posapp.config import Settings, save_settings
 from posapp.core.antom import errors as antom_errors
 from posapp.core.antom.messages import Api, Result, ResultStatus, classify, explain, known_codes
 from posapp.core.journal import errors as journal_errors
+from posapp.core.services.checkout import CheckoutOutcome
 from posapp.core.services.secrets import Credentials
 from posapp.core.usertext import UserText
 from posapp.paths import app_dirs
@@ -33,7 +34,6 @@ from posapp.ui import i18n
 from posapp.ui.application import ErrorPresenter, build_main_window
 from posapp.ui.main_window import MainWindow
 from posapp.ui.models import payment_fields as pf
-from posapp.ui.ports import Outcome
 from posapp.ui.views.new_payment_view import NewPaymentView
 from posapp.ui.views.orders_view import OrdersView
 from posapp.ui.widgets.result_panel import decline_reason
@@ -104,7 +104,7 @@ def test_a_declined_card_reads_in_chinese_with_its_code(
     ):
         cashier_pays(qtbot, view, pan)
         result = view.result_panel.result
-        assert result is not None and result.outcome is Outcome.DECLINED
+        assert result is not None and result.outcome is CheckoutOutcome.DECLINED
         shown = view.result_panel.reason.text()
         assert shown.endswith(f"({code})"), shown
         words = shown.removesuffix(f"({code})")
@@ -208,7 +208,7 @@ def test_a_gateway_that_cannot_be_reached_reads_in_chinese(
     sandbox.stop()
     cashier_pays(qtbot, view, VISA_OK)
     result = view.result_panel.result
-    assert result is not None and result.outcome is Outcome.PENDING  # never "failed"
+    assert result is not None and result.outcome is CheckoutOutcome.PENDING  # never "failed"
     shown = view.result_panel.reason.text()
     assert CJK.search(shown) and "Not known yet" not in shown, shown
     _save(window, "unreachable_pending")

@@ -1,4 +1,4 @@
-"""The cashier's flows end to end: keyboard -> NewPaymentView -> TaskRunner -> BackendAdapter ->
+"""The cashier's flows end to end: keyboard -> NewPaymentView -> TaskRunner -> Till ->
 the real services -> the embedded sandbox on loopback (a journal file under tmp_path).
 The poller runs on its own thread, as in the app; nothing here settles a payment by hand."""
 
@@ -19,11 +19,11 @@ from posapp.app import Backend, build_backend
 from posapp.config import Settings
 from posapp.core.antom.retry import RetryPolicy, no_jitter
 from posapp.core.domain import PaymentStatus
+from posapp.core.services.checkout import CheckoutOutcome
 from posapp.core.services.schedule import PollSchedule
 from posapp.paths import app_dirs
 from posapp.ui.application import build_main_window
 from posapp.ui.main_window import MainWindow
-from posapp.ui.ports import Outcome
 from posapp.ui.views.new_payment_view import NewPaymentView
 
 VISA_OK = "4054695723100768"
@@ -210,7 +210,7 @@ def test_network_fault_is_shown_as_pending_never_failed(
 ) -> None:
     view = view_of(window)
     backend.sandbox.faults.add("*/pay", "reset_after", times=10)  # Antom took it; answer lost
-    seen: list[Outcome] = []
+    seen: list[CheckoutOutcome] = []
     view.payment_finished.connect(lambda r: seen.append(r.outcome))
     cashier_types(qtbot, view, VISA_OK)
     wait_title(qtbot, view, "Pending")
@@ -219,7 +219,7 @@ def test_network_fault_is_shown_as_pending_never_failed(
     backend.sandbox.faults.clear()
     wait_title(qtbot, view, "Approved")
     qtbot.waitUntil(lambda: "Training sandbox" in window.connection_label.text(), timeout=WAIT)
-    assert Outcome.DECLINED not in seen
+    assert CheckoutOutcome.DECLINED not in seen
     ledger = backend.sandbox.ledger().order(view.result_panel.result.reference)
     assert ledger.payments == 1  # retried under the same paymentRequestId: charged once
 

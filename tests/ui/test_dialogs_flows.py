@@ -24,11 +24,11 @@ from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import MemorySecretStore
 from posapp.core.services.validation import read_card
 from posapp.paths import app_dirs
+from posapp.ui.application import orders_view
 from posapp.ui.models.order_model import Column
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.batch_dialog import BatchAction, BatchDialog, RowState
 from posapp.ui.views.orders_view import OrdersView
-from posapp.ui.views.pin_dialog import Outcome
 
 VISA_OK = "4054695723100768"
 SLOW_OK = "4000020000000901"  # the sandbox answers PROCESSING, then approves
@@ -90,7 +90,7 @@ def paid(backend: Backend, minor: int = 1250) -> Payment:
 
 
 def open_view(qtbot: QtBot, runner: TaskRunner, backend: Backend, rows: int) -> OrdersView:
-    view = OrdersView(runner, backend)
+    view = orders_view(runner, backend)
     qtbot.addWidget(view)
     view.resize(1200, 800)
     view.show()
@@ -126,13 +126,13 @@ def test_capture_with_a_wrong_pin_then_the_right_one(qtbot, runner, backend) -> 
     qtbot.keyClick(dialog.pin.field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.pin.error.isVisible())
     assert dialog.pin.error.text() == "Wrong PIN: 4 attempts left"
-    assert dialog.result is None and dialog.pin.field.text() == ""
+    assert dialog.answer is None and dialog.pin.field.text() == ""
     assert backend.repo.captures_for(held.id) == []  # nothing was sent
 
     enter_pin(qtbot, dialog, TRAINING_PIN)
     with qtbot.waitSignal(dialog.action_finished, timeout=10_000) as done:
         qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
-    assert done.args[0].outcome is Outcome.DONE
+    assert done.args[0].ok is True
     assert dialog.result_label.text() == "Captured SGD 12.50."
     assert not dialog.confirm_button.isVisible()
     assert backend.repo.get_payment(held.id).status is PaymentStatus.CAPTURED
@@ -200,7 +200,7 @@ def test_cancel_releases_the_hold(qtbot, runner, backend) -> None:
     enter_pin(qtbot, dialog, TRAINING_PIN)
     with qtbot.waitSignal(dialog.action_finished, timeout=10_000) as done:
         qtbot.keyClick(dialog.pin.field, Qt.Key.Key_Return)
-    assert done.args[0].outcome is Outcome.DONE
+    assert done.args[0].ok is True
     assert "hold is released" in dialog.result_label.text()
     qtbot.waitUntil(lambda: status_of(view, held) == "Cancelled")
     assert backend.repo.get_payment(held.id).status is PaymentStatus.CANCELLED
@@ -235,7 +235,7 @@ def test_refund_checks_the_amount_then_refunds_part(qtbot, runner, backend) -> N
     enter_pin(qtbot, dialog, TRAINING_PIN)
     with qtbot.waitSignal(dialog.action_finished, timeout=10_000) as done:
         qtbot.mouseClick(dialog.confirm_button, Qt.MouseButton.LeftButton)
-    assert done.args[0].outcome is Outcome.DONE
+    assert done.args[0].ok is True
     assert dialog.result_label.text() == "Refunded SGD 5.50."
     refunds = backend.repo.refunds_for(paid_.id)
     assert [(r.amount, r.reason) for r in refunds] == [(Money(550, "SGD"), "Returned one cup")]

@@ -22,12 +22,12 @@ from posapp.core.services.checkout import CheckoutRequest
 from posapp.core.services.pin import TRAINING_PIN
 from posapp.core.services.validation import read_card
 from posapp.ui import i18n
+from posapp.ui.application import orders_view
 from posapp.ui.models.order_model import Column, Role
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.duplicate_dialog import DuplicateDialog
 from posapp.ui.views.orders_view import DUPLICATES_TAB, OrdersView
 from posapp.ui.views.payment_details import describe_event
-from posapp.ui.views.pin_dialog import Outcome
 from tests.backend_support import drain
 
 from .test_dialogs_flows import enter_pin, make_backend
@@ -169,7 +169,7 @@ def test_undo_a_held_duplicate_in_one_step_and_only_once(qtbot: QtBot, backend: 
     enter_pin(qtbot, dialog, TRAINING_PIN)
     with qtbot.waitSignal(dialog.action_finished, timeout=10_000) as done:
         dialog.confirm_button.click()
-    assert done.args[0].outcome is Outcome.DONE
+    assert done.args[0].ok is True
     assert fresh(backend, second).status is PaymentStatus.CANCELLED
     assert fresh(backend, first).status is PaymentStatus.AUTHORISED
     # a second click does nothing more
@@ -199,7 +199,7 @@ def test_undo_a_captured_duplicate_refunds_the_chosen_one_in_full(
     first, second, _single = charged_twice(backend, hold=False)
     assert fresh(backend, first).status is PaymentStatus.CAPTURED
     runner = TaskRunner()
-    view = OrdersView(runner, backend)
+    view = orders_view(runner, backend)
     qtbot.addWidget(view)
     view.resize(1200, 800)
     view.show()
@@ -212,7 +212,7 @@ def test_undo_a_captured_duplicate_refunds_the_chosen_one_in_full(
     enter_pin(qtbot, dialog, TRAINING_PIN)
     with qtbot.waitSignal(dialog.action_finished, timeout=10_000) as done:
         qtbot.keyClick(dialog.pin.field, Qt.Key.Key_Return)
-    assert done.args[0].outcome is Outcome.DONE
+    assert done.args[0].ok is True
     assert fresh(backend, first).status is PaymentStatus.REFUNDED
     assert fresh(backend, second).status is PaymentStatus.CAPTURED
     qtbot.keyClick(dialog.pin.field, Qt.Key.Key_Return)  # again: nothing

@@ -16,7 +16,8 @@ from pytestqt.qtbot import QtBot
 from posapp.config import Settings
 from posapp.core.domain import PaymentStatus
 from posapp.core.money import Money
-from posapp.ui.ports import DuplicateMatch, Outcome
+from posapp.core.services.checkout import CheckoutOutcome
+from posapp.ui.ports import DuplicateMatch
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.new_payment_view import NewPaymentView
 
@@ -79,10 +80,10 @@ def test_a_3ds_sale_approved_later_leaves_a_fresh_order(
     view.capture_mode.setCurrentIndex(view.capture_mode.findData(True))
     _send(qtbot, view)
     first = view.result_panel.result
-    assert first is not None and first.outcome is Outcome.NEEDS_3DS
+    assert first is not None and first.outcome is CheckoutOutcome.NEEDS_3DS
     assert view.reference.text() == first.reference and view.amount.text() != ""
 
-    cashier.settle(first.payment_request_id, Outcome.APPROVED)  # the cardholder confirmed
+    cashier.settle(first.payment_request_id, CheckoutOutcome.APPROVED)  # the cardholder confirmed
     qtbot.waitUntil(lambda: view.result_panel.title.text() == "Approved")
     assert view.reference.text() != first.reference  # a new order for the next customer
     assert view.amount.text() == ""
@@ -91,7 +92,9 @@ def test_a_3ds_sale_approved_later_leaves_a_fresh_order(
     # the next customer's card: checked against the new order, not the finished one
     cashier.answer = cashier.approve
     _send(qtbot, view, pan=MASTERCARD_OK, cvv="321")
-    assert cashier.duplicate_asked[-1][2] == cashier.orders[-1].reference != first.reference
+    assert (
+        cashier.duplicate_asked[-1][2] == cashier.orders[-1].reference_order_id != first.reference
+    )
 
 
 def test_what_the_cashier_keyed_meanwhile_is_kept(qtbot: QtBot, cashier: ScriptedCashier) -> None:
@@ -101,7 +104,7 @@ def test_what_the_cashier_keyed_meanwhile_is_kept(qtbot: QtBot, cashier: Scripte
     first = view.result_panel.result
     assert first is not None
     view.reference.setText("TABLE-7")  # the next sale, keyed while the cardholder confirms
-    cashier.settle(first.payment_request_id, Outcome.APPROVED)
+    cashier.settle(first.payment_request_id, CheckoutOutcome.APPROVED)
     qtbot.waitUntil(lambda: view.result_panel.title.text() == "Approved")
     assert view.reference.text() == "TABLE-7"
 

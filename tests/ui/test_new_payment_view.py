@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from posapp.config import Settings
 from posapp.core.cards import CardBrand
-from posapp.ui.ports import DuplicateMatch, Outcome
+from posapp.core.services.checkout import CheckoutOutcome
+from posapp.ui.ports import DuplicateMatch
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.new_payment_view import NewPaymentView
 
@@ -124,11 +125,11 @@ def test_approved_by_keyboard_clears_card_and_starts_a_new_order(
     with qtbot.waitSignal(view.payment_finished) as got:
         press_enter(qtbot, view.last_name)
     result = got.args[0]
-    assert result.outcome is Outcome.APPROVED
+    assert result.outcome is CheckoutOutcome.APPROVED
     order = cashier.orders[0]
     assert order.amount.minor == 1250 and order.amount.currency == "SGD"
     assert order.card.pan == VISA_OK and order.card.expiry_yy == "29"
-    assert order.reference == first_reference
+    assert order.reference_order_id == first_reference
     assert not order.hold
     assert view.result_panel.title.text() == "Approved"
     assert view.result_panel.detail("payment_id") == "pay-1"
@@ -183,7 +184,7 @@ def test_pending_updates_by_itself_when_settled(
     assert view.result_panel.title.text() == "Pending"
     assert "Do not charge the card again" in view.result_panel.reason.text()
     qtbot.waitUntil(lambda: cashier.refreshes >= 2)
-    cashier.settle("req-1", Outcome.APPROVED, payment_id="pay-late")
+    cashier.settle("req-1", CheckoutOutcome.APPROVED, payment_id="pay-late")
     qtbot.waitUntil(lambda: view.result_panel.title.text() == "Approved")
     assert view.result_panel.detail("payment_id") == "pay-late"
     n = cashier.refreshes
@@ -205,7 +206,7 @@ def test_3ds_opens_the_browser_shows_the_link_and_follows_the_payment(
     assert view.result_panel.link.isVisible()
     view.result_panel.link.linkActivated.emit("http://127.0.0.1:9/3ds/challenge?id=pay-3ds")
     assert len(opened) == 2
-    cashier.settle("req-1", Outcome.APPROVED, redirect_url="")
+    cashier.settle("req-1", CheckoutOutcome.APPROVED, three_ds_url="")
     qtbot.waitUntil(lambda: view.result_panel.title.text() == "Approved")
 
 
@@ -219,7 +220,7 @@ def test_network_fault_is_pending_never_failed(
     key_in(qtbot, view)
     with qtbot.waitSignal(view.payment_finished) as got:
         press_enter(qtbot, view.amount)
-    assert got.args[0].outcome is Outcome.PENDING
+    assert got.args[0].outcome is CheckoutOutcome.PENDING
     assert view.result_panel.title.text() == "Pending"
     assert "Declined" not in view.result_panel.title.text()
     assert "Orders" in view.form_error.text()

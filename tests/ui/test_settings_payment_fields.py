@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from posapp.config import Environment, Settings, load_settings
-from posapp.ui.backend_adapter import _missing_settings
 from posapp.ui.tasks import TaskRunner
+from posapp.ui.till import _missing_settings
 from posapp.ui.views.settings_dialog import SettingsDialog
 
 from .test_settings_dialog import FilePort

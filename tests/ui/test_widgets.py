@@ -12,7 +12,7 @@ from posapp.core.cards import CardBrand
 from posapp.core.money import Money, MoneyError
 from posapp.ui.widgets.amount_field import AmountField, format_money
 from posapp.ui.widgets.brand_icon import BrandIcon
-from posapp.ui.widgets.card_fields import CvvEdit, ExpiryEdit
+from posapp.ui.widgets.card_fields import CardNumberEdit, CvvEdit, ExpiryEdit
 from posapp.ui.widgets.status_pill import StatusPill, Tone
 
 GERMAN = QLocale(QLocale.Language.German, QLocale.Country.Germany)
@@ -121,3 +121,15 @@ def test_brand_icons_are_sharp_at_2x(qtbot: QtBot) -> None:
     assert (pixmap.width(), pixmap.height()) == (96, 64)  # rendered from SVG, not scaled up
     assert pixmap.devicePixelRatio() == 2.0
     assert QApplication.instance() is not None
+
+
+def test_card_number_menu_has_no_copy_or_cut_but_keeps_the_rest(qtbot: QtBot) -> None:
+    edit = CardNumberEdit()
+    qtbot.addWidget(edit)
+    edit.setText("4054695723100768")
+    edit.selectAll()
+    menu = edit.context_menu()
+    names = {action.objectName() for action in menu.actions() if action.objectName()}
+    assert not names & {"edit-copy", "edit-cut"}  # the card number never reaches the clipboard
+    assert {"edit-paste", "edit-undo", "select-all"} <= names
+    menu.deleteLater()

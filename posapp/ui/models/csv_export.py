@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
+from posapp.core.domain import Payment
 from posapp.core.journal.export import ORDERS_COLUMNS, cells, write_csv
 from posapp.paths import atomic_text_file
-from posapp.ui.models.order_model import OrderQuery, OrderSource
+from posapp.ui.models.order_model import OrderQuery, OrderSource, RowKey
 
 HEADER = list(ORDERS_COLUMNS)
 CHUNK = 2000
 
 
-def csv_row(payment: Any) -> list[str]:
+def csv_row(payment: Payment) -> list[str]:
     return cells(payment, ORDERS_COLUMNS)
 
 
@@ -36,9 +36,9 @@ def export_csv(
     (posapp.paths.UnsafeTarget).
     """
 
-    def payments() -> Iterator[Any]:
+    def payments() -> Iterator[Payment]:
         sent = 0
-        after: Any = None
+        after: RowKey | None = None
         while True:
             rows = source.window(query, offset=sent, limit=CHUNK, total=0, after=after, before=None)
             yield from rows

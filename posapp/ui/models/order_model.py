@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -32,7 +32,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from posapp.core.domain import PaymentStatus
+from posapp.core.domain import Payment, PaymentStatus
+from posapp.core.journal.repository import Cursor, HeldCursor
 from posapp.ui.i18n import user_error_text
 from posapp.ui.models import payment_fields as pf
 
@@ -91,6 +92,11 @@ class OrderQuery:
     duplicates: bool = False  # the successful payments of orders paid more than once
 
 
+T = TypeVar("T")
+# A row's place for keyset paging: the order list's cursor, or the Held list's
+RowKey = Cursor | HeldCursor
+
+
 class OrderSource(Protocol):
     """The queries the model needs; called on worker threads only."""
 
@@ -103,25 +109,31 @@ class OrderSource(Protocol):
         offset: int,
         limit: int,
         total: int,
-        after: Any = None,
-        before: Any = None,
-    ) -> list[Any]:
+        after: RowKey | None = None,
+        before: RowKey | None = None,
+    ) -> list[Payment]:
         """Rows in display order: right after the key ``after``, right before ``before``
         (the ``limit`` closest ones), or else from row ``offset`` (of ``total``)."""
         ...
 
-    def key_of(self, query: OrderQuery, payment: Any) -> Any: ...
+    def key_of(self, query: OrderQuery, payment: Payment) -> RowKey: ...
 
-    def get(self, payment_id: str) -> Any | None: ...
+    def get(self, key: int) -> Payment | None: ...
 
 
 # A function that runs ``fn`` off the GUI thread and calls ``done(result)`` / ``failed(exc)``
 # back on the GUI thread: TaskRunner.run adapted (see OrderTableModel.with_runner).
-Submit = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
+class Submit(Protocol):
+    def __call__(
+        self,
+        fn: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[BaseException], None],
+    ) -> None: ...
 
 
 def submit_inline(
-    fn: Callable[[], Any], done: Callable[[Any], None], failed: Callable[[BaseException], None]
+    fn: Callable[[], T], done: Callable[[T], None], failed: Callable[[BaseException], None]
 ) -> None:
     """Run on the calling thread (small in-memory sources and unit tests)."""
     try:
@@ -134,7 +146,7 @@ def submit_inline(
 
 @dataclass
 class _Block:
-    rows: list[Any] = field(default_factory=list)
+    rows: list[Payment] = field(default_factory=list)
     texts: list[tuple[str, ...] | None] = field(default_factory=list)  # display cache
 
     def __post_init__(self) -> None:
@@ -237,7 +249,7 @@ class OrderTableModel(QAbstractTableModel):
         generation, query = self._generation, self._query
 
         # The first rows come before the count: a million-row COUNT must not delay them.
-        def first() -> list[Any]:
+        def first() -> list[Payment]:
             return self._source.window(query, offset=0, limit=self.BLOCK, total=0)
 
         self._in_flight.add(0)
@@ -261,7 +273,7 @@ class OrderTableModel(QAbstractTableModel):
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
+    ) -> object:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < COLUMN_COUNT:
             if role == Qt.ItemDataRole.DisplayRole:
                 return self._headers[section]
@@ -275,7 +287,7 @@ class OrderTableModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         # data() never raises: a bad row in the journal shows as blank, not as a crash.
         try:
             return self._data(index, role)
@@ -283,7 +295,7 @@ class OrderTableModel(QAbstractTableModel):
             log.exception("order model data() failed for row %s", index.row())
             return None
 
-    def _data(self, index: Index, role: int) -> Any:
+    def _data(self, index: Index, role: int) -> object:
         # The view asks for a dozen roles per cell on every repaint: answer the ones we do
         # not serve first, and keep the rest to dict and list lookups.
         if role not in _SERVED or not index.isValid():
@@ -423,7 +435,7 @@ class OrderTableModel(QAbstractTableModel):
         """Each doubled order's number of successful payments."""
         return dict(self._duplicate_counts)
 
-    def _is_duplicate(self, payment: Any) -> bool:
+    def _is_duplicate(self, payment: Payment) -> bool:
         return bool(self._duplicate_orders) and pf.is_duplicate(payment, self._duplicate_orders)
 
     def is_duplicate_row(self, row: int) -> bool:
@@ -443,10 +455,10 @@ class OrderTableModel(QAbstractTableModel):
             "one back (Undo duplicate)"
         )
 
-    def _texts(self, payment: Any) -> tuple[str, ...]:
+    def _texts(self, payment: Payment) -> tuple[str, ...]:
         return tuple(self._display(payment, c) for c in range(COLUMN_COUNT))
 
-    def _display(self, payment: Any, col: int) -> str:
+    def _display(self, payment: Payment, col: int) -> str:
         if col == Column.TIME:
             return pf.format_time_short(pf.created_at(payment))
         if col == Column.ORDER:
@@ -463,7 +475,7 @@ class OrderTableModel(QAbstractTableModel):
             return pf.payment_id(payment)
         return ""
 
-    def _urgency(self, payment: Any) -> Urgency | None:
+    def _urgency(self, payment: Payment) -> Urgency | None:
         if not pf.is_held(payment):
             return None
         deadline = pf.capture_deadline(payment)
@@ -476,7 +488,7 @@ class OrderTableModel(QAbstractTableModel):
             return Urgency.SOON
         return Urgency.OK
 
-    def _time_left_text(self, payment: Any) -> str:
+    def _time_left_text(self, payment: Payment) -> str:
         if not pf.is_held(payment):
             return ""
         deadline = pf.capture_deadline(payment)
@@ -492,7 +504,7 @@ class OrderTableModel(QAbstractTableModel):
         return self.tr("{0} h {1} min").format(hours, minutes)
 
     # -- row access ---------------------------------------------------------------------
-    def payment_at(self, row: int) -> Any | None:
+    def payment_at(self, row: int) -> Payment | None:
         block = self._blocks.get(row // self.BLOCK)
         if block is None:
             return None
@@ -503,7 +515,7 @@ class OrderTableModel(QAbstractTableModel):
         """The row of a cached payment, by its local journal id."""
         return self._row_of.get(key)
 
-    def loaded_payments(self, rows: Iterable[int]) -> list[Any]:
+    def loaded_payments(self, rows: Iterable[int]) -> list[Payment]:
         return [p for p in (self.payment_at(r) for r in rows) if p is not None]
 
     def is_loaded(self, row: int) -> bool:
@@ -555,7 +567,7 @@ class OrderTableModel(QAbstractTableModel):
             before = self._source_key(query, next_row)
         source = self._source
 
-        def fetch() -> list[Any]:
+        def fetch() -> list[Payment]:
             return source.window(
                 query, offset=start, limit=limit, total=total, after=after, before=before
             )
@@ -567,10 +579,10 @@ class OrderTableModel(QAbstractTableModel):
             lambda exc: self._on_failed(generation, block, exc),
         )
 
-    def _source_key(self, query: OrderQuery, payment: Any) -> Any:
+    def _source_key(self, query: OrderQuery, payment: Payment) -> RowKey:
         return self._source.key_of(query, payment)
 
-    def _on_first_block(self, generation: int, rows: list[Any]) -> None:
+    def _on_first_block(self, generation: int, rows: list[Payment]) -> None:
         if generation != self._generation:
             return
         self._in_flight.discard(0)
@@ -602,7 +614,7 @@ class OrderTableModel(QAbstractTableModel):
         self._pump()
 
     def _on_block(
-        self, generation: int, block: int, rows: list[Any], layout: int | None = None
+        self, generation: int, block: int, rows: list[Payment], layout: int | None = None
     ) -> None:
         if generation != self._generation:
             return
@@ -632,7 +644,7 @@ class OrderTableModel(QAbstractTableModel):
             self.tr("The order list could not be loaded: {0}").format(user_error_text(exc) or exc)
         )
 
-    def _store(self, block: int, rows: list[Any]) -> None:
+    def _store(self, block: int, rows: list[Payment]) -> None:
         old = self._blocks.pop(block, None)
         if old is not None:
             for p in old.rows:
@@ -652,7 +664,7 @@ class OrderTableModel(QAbstractTableModel):
                 self._row_of.pop(pf.key(p), None)
 
     # -- live updates -------------------------------------------------------------------
-    def update_payments(self, payments: Sequence[Any]) -> int:
+    def update_payments(self, payments: Sequence[Payment]) -> int:
         """Replace cached rows with newer versions; returns how many rows changed.
 
         A changed row gets its own narrow ``dataChanged`` so the view repaints one line; a
@@ -679,11 +691,11 @@ class OrderTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last))
         return len(rows)
 
-    def insert_new(self, payment: Any) -> bool:
+    def insert_new(self, payment: Payment) -> bool:
         """A payment created after the list was loaded (see ``insert_many``)."""
         return self.insert_many([payment]) == 1
 
-    def insert_many(self, payments: Sequence[Any]) -> int:
+    def insert_many(self, payments: Sequence[Payment]) -> int:
         """Payments created after the list was loaded: at the top (newest first) or, in the
         Held view, at the bottom (the newest holds have the most time left). One insert for
         all of them; those already shown or not matching the filter are skipped."""
@@ -724,14 +736,14 @@ class OrderTableModel(QAbstractTableModel):
         self.count_changed.emit(self._total)
         return k
 
-    def _shift_down(self, first: list[Any]) -> None:
+    def _shift_down(self, first: list[Payment]) -> None:
         """Put ``first`` at the top and move the cached rows down by as many places.
 
         Only the cached run of blocks from row 0 on can be moved exactly; other cached
         blocks are dropped and read again when they come into view. Display texts move
         with their rows.
         """
-        rows: list[Any] = list(first)
+        rows: list[Payment] = list(first)
         texts: list[tuple[str, ...] | None] = [None] * len(first)
         b = 0
         while b in self._blocks:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from posapp.core.domain import CAPTURE_WINDOW, Event, Payment, PaymentStatus
 from posapp.core.journal.repository import (
@@ -28,10 +27,12 @@ from posapp.core.journal.repository import (
 )
 from posapp.core.money import Money
 from posapp.core.rules import cancel_refusal, capture_refusal, refund_refusal
+from posapp.core.services.backoffice import BackOfficeService, OperationResult
+from posapp.core.services.duplicates import DuplicateOrder, DuplicateService
+from posapp.core.services.pin import Approval
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import OrderQuery
-from posapp.ui.views.pin_dialog import ActionResult, Outcome
-from posapp.ui.views.receipt import ReceiptData
+from posapp.ui.models.receipt_data import ReceiptData
 
 Progress = Callable[[str], None]
 
@@ -150,7 +151,7 @@ class JournalOrderSource:
             return len(self._held(query))
         return self.repo.count_payments(to_filter(query))
 
-    def key_of(self, query: OrderQuery, payment: Payment) -> Any:
+    def key_of(self, query: OrderQuery, payment: Payment) -> Cursor | HeldCursor:
         return held_cursor(payment) if query.held else Cursor.of(payment)
 
     def window(
@@ -160,8 +161,8 @@ class JournalOrderSource:
         offset: int,
         limit: int,
         total: int,
-        after: Any = None,
-        before: Any = None,
+        after: Cursor | HeldCursor | None = None,
+        before: Cursor | HeldCursor | None = None,
     ) -> list[Payment]:
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         if query.duplicates:
@@ -169,10 +170,11 @@ class JournalOrderSource:
         if query.held:
             return self._held_window(query, offset, limit, after, before)
         flt = to_filter(query)
-        if after is not None:
+        # the order list's own keys (a Held key left from another tab pages by position)
+        if isinstance(after, Cursor):
             page = self.repo.list_payments(flt, PageRequest(PageDirection.OLDER, after, limit))
             return list(page.rows)
-        if before is not None:
+        if isinstance(before, Cursor):
             page = self.repo.list_payments(flt, PageRequest(PageDirection.NEWER, before, limit))
             return list(page.rows)
         if total and offset > total // 2:
@@ -185,12 +187,18 @@ class JournalOrderSource:
         return self.repo.payments_at(flt, offset, limit)
 
     def _held_window(
-        self, query: OrderQuery, offset: int, limit: int, after: Any, before: Any
+        self,
+        query: OrderQuery,
+        offset: int,
+        limit: int,
+        after: Cursor | HeldCursor | None,
+        before: Cursor | HeldCursor | None,
     ) -> list[Payment]:
-        if self._plain_held(query) and before is None and (after is not None or offset == 0):
+        held_after = after if isinstance(after, HeldCursor) else None
+        if self._plain_held(query) and before is None and (held_after is not None or offset == 0):
             # Keyset over the held index, merged with the lapsed holds after the same key.
-            held = self.repo.held_authorisations(limit=limit, after=after)
-            start = (-1, -1) if after is None else (after.deadline_ms, after.id)
+            held = self.repo.held_authorisations(limit=limit, after=held_after)
+            start = (-1, -1) if held_after is None else (held_after.deadline_ms, held_after.id)
             lapsed = [p for p in self._recently_released() if held_order(p) > start]
             return sorted([*held, *lapsed], key=held_order)[:limit]
         return _rows_around(self._held(query), offset, limit, after, before)
@@ -200,7 +208,11 @@ class JournalOrderSource:
 
 
 def _rows_around(
-    rows: list[Payment], offset: int, limit: int, after: Any, before: Any
+    rows: list[Payment],
+    offset: int,
+    limit: int,
+    after: Cursor | HeldCursor | None,
+    before: Cursor | HeldCursor | None,
 ) -> list[Payment]:
     """A window of a list read whole: right after / before a key row, else by position."""
     keys = {p.id: i for i, p in enumerate(rows)}
@@ -231,20 +243,22 @@ class Changes:
 
 
 class OrdersBackend:
-    """The journal reads and the service calls behind the Orders screen.
+    """The journal reads and the service calls behind the Orders screen, built by the
+    application's build function (``posapp.ui.application.build_main_window``).
 
-    ``actions`` is the back-office service (capture / cancel / refund with manager approval);
+    ``actions`` is the back-office service (capture / cancel / refund with manager approval;
+    None: a read-only list), ``duplicates`` the service of orders paid more than once;
     ``merchant`` names the store on receipts.
     """
 
     def __init__(
         self,
         repo: JournalRepository,
-        actions: Any = None,
+        actions: BackOfficeService | None = None,
         *,
         merchant: str = "",
         now: Callable[[], datetime] | None = None,
-        duplicates: Any = None,
+        duplicates: DuplicateService | None = None,
     ) -> None:
         self.repo = repo
         self._now = now or (lambda: datetime.now(UTC))
@@ -294,31 +308,39 @@ class OrdersBackend:
     # -- actions (manager approved) -----------------------------------------------------
     # ``pin`` is the typed PIN (checked here, on the worker: scrypt is slow on purpose) or an
     # Approval already granted for several uses (a batch asks for the PIN once).
-    def approve(self, pin: str, uses: int = 1) -> Any:
-        return self.actions.approve(pin, uses=uses)
+    def _service(self) -> BackOfficeService:
+        if self.actions is None:
+            raise RuntimeError("this order list was built without the back-office service")
+        return self.actions
 
-    def _approval(self, pin: Any) -> Any:
-        return self.actions.approve(pin) if isinstance(pin, str) else pin
+    def approve(self, pin: str, uses: int = 1) -> Approval:
+        return self._service().approve(pin, uses=uses)
 
-    def capture(self, payment: Payment, pin: Any, progress: Progress | None = None) -> ActionResult:
+    def _approval(self, pin: str | Approval) -> Approval:
+        return self._service().approve(pin) if isinstance(pin, str) else pin
+
+    def capture(
+        self, payment: Payment, pin: str | Approval, progress: Progress | None = None
+    ) -> OperationResult:
         approval = self._approval(pin)
-        return as_action_result(self.actions.capture(payment, approval, progress=progress))
+        return self._service().capture(payment, approval, progress=progress)
 
-    def cancel(self, payment: Payment, pin: Any, progress: Progress | None = None) -> ActionResult:
+    def cancel(
+        self, payment: Payment, pin: str | Approval, progress: Progress | None = None
+    ) -> OperationResult:
         approval = self._approval(pin)
-        return as_action_result(self.actions.cancel(payment, approval, progress=progress))
+        return self._service().cancel(payment, approval, progress=progress)
 
     def refund(
         self,
         payment: Payment,
         amount: Money,
         reason: str,
-        pin: Any,
+        pin: str | Approval,
         progress: Progress | None = None,
-    ) -> ActionResult:
+    ) -> OperationResult:
         approval = self._approval(pin)
-        result = self.actions.refund(payment, amount, approval, reason=reason, progress=progress)
-        return as_action_result(result)
+        return self._service().refund(payment, amount, approval, reason=reason, progress=progress)
 
     # -- duplicates (more than one successful payment for one order) ---------------------
     def duplicate_orders(self) -> dict[str, int]:
@@ -329,22 +351,18 @@ class OrdersBackend:
                 counts[p.reference_order_id] = counts.get(p.reference_order_id, 0) + 1
         return counts
 
-    def duplicate_order(self, reference_order_id: str) -> Any:
-        """The order's successful payments (DuplicateOrder), or None if no longer doubled."""
+    def duplicate_order(self, reference_order_id: str) -> DuplicateOrder | None:
+        """The order's successful payments, or None if no longer doubled."""
         return None if self.duplicates is None else self.duplicates.order(reference_order_id)
 
     def undo_duplicate(
-        self, payment: Payment, pin: Any, progress: Progress | None = None
-    ) -> ActionResult:
+        self, payment: Payment, pin: str | Approval, progress: Progress | None = None
+    ) -> OperationResult:
         """Cancel (held) or refund in full (captured) one payment of a doubled order."""
+        if self.duplicates is None:
+            raise RuntimeError("this order list was built without the duplicates service")
         approval = self._approval(pin)
-        return as_action_result(self.duplicates.undo(payment, approval, progress=progress))
-
-
-def as_action_result(result: Any) -> ActionResult:
-    """The back-office service's OperationResult (ok True / False / None) as shown."""
-    outcome = {True: Outcome.DONE, False: Outcome.REFUSED}.get(result.ok, Outcome.PENDING)
-    return ActionResult(outcome, result.message, result.payment)  # shown translated
+        return self.duplicates.undo(payment, approval, progress=progress)
 
 
 def can_capture(payment: Payment, now: datetime) -> bool:

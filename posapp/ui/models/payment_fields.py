@@ -7,13 +7,13 @@ the display of a payment (its time, masked card, amount, status) is the same eve
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication
 
 from posapp.core.cards import MaskedCard
 from posapp.core.domain import HELD_STATUSES as HELD_STATUSES  # re-exported for the views
-from posapp.core.domain import PaymentStatus
+from posapp.core.domain import Payment, PaymentStatus
 from posapp.core.journal.search import text_matches
 from posapp.core.money import Money
 from posapp.core.rules import status_text
@@ -24,34 +24,34 @@ if TYPE_CHECKING:
     from posapp.ui.models.order_model import OrderQuery
 
 
-def key(payment: Any) -> int:
+def key(payment: Payment) -> int:
     """The local journal id: stable from the intent on (``payment_id`` comes later)."""
     return int(payment.id)
 
 
-def payment_id(payment: Any) -> str:
+def payment_id(payment: Payment) -> str:
     return str(payment.payment_id or "")
 
 
-def request_id(payment: Any) -> str:
+def request_id(payment: Payment) -> str:
     return str(payment.payment_request_id or "")
 
 
-def order_reference(payment: Any) -> str:
+def order_reference(payment: Payment) -> str:
     return str(payment.reference_order_id or "")
 
 
-def created_at(payment: Any) -> datetime | None:
+def created_at(payment: Payment) -> datetime | None:
     value = payment.created_at
     return value if isinstance(value, datetime) else None
 
 
-def amount(payment: Any) -> Money | None:
+def amount(payment: Payment) -> Money | None:
     value = payment.amount
     return value if isinstance(value, Money) else None
 
 
-def amount_text(payment: Any) -> str:
+def amount_text(payment: Payment) -> str:
     money = amount(payment)
     return money_text(money) if money is not None else ""
 
@@ -60,42 +60,42 @@ def money_text(money: Money) -> str:
     return str(money)
 
 
-def card(payment: Any) -> MaskedCard | None:
+def card(payment: Payment) -> MaskedCard | None:
     value = payment.card
     return value if isinstance(value, MaskedCard) else None
 
 
-def card_text(payment: Any) -> str:
+def card_text(payment: Payment) -> str:
     masked = card(payment)
     return masked.display if masked is not None else ""
 
 
-def card_text_unbroken(payment: Any) -> str:
+def card_text_unbroken(payment: Payment) -> str:
     """The masked card with no-break spaces: a wrapped heading never splits "•••• 4622"."""
     return card_text(payment).replace(" ", "\u00a0")
 
 
-def card_brand(payment: Any) -> str:
+def card_brand(payment: Payment) -> str:
     masked = card(payment)
     return masked.brand if masked is not None else ""
 
 
-def card_last4(payment: Any) -> str:
+def card_last4(payment: Payment) -> str:
     masked = card(payment)
     return masked.last4 if masked is not None else ""
 
 
-def status(payment: Any) -> PaymentStatus | None:
+def status(payment: Payment) -> PaymentStatus | None:
     value = payment.status
     return value if isinstance(value, PaymentStatus) else None
 
 
-def status_name(payment: Any) -> str:
+def status_name(payment: Payment) -> str:
     value = status(payment)
     return value.value if value is not None else ""
 
 
-def status_label(payment: Any) -> str:
+def status_label(payment: Payment) -> str:
     value = status(payment)
     return label_for_status(value) if value is not None else ""
 
@@ -141,7 +141,7 @@ TONES: dict[PaymentStatus, str] = {
 }
 
 
-def status_explained(payment: Any) -> str:
+def status_explained(payment: Payment) -> str:
     label = status_label(payment)
     message, code = payment.result_message, payment.result_code
     if code == NO_VALID_APPROVAL:
@@ -161,30 +161,30 @@ def status_explained(payment: Any) -> str:
     return label
 
 
-def is_held(payment: Any) -> bool:
+def is_held(payment: Payment) -> bool:
     """Authorised and not captured or cancelled yet: the funds are on hold (or just lapsed)."""
     value = status(payment)
     return value is not None and value.shows_capture_deadline
 
 
-def capture_deadline(payment: Any) -> datetime | None:
+def capture_deadline(payment: Payment) -> datetime | None:
     value = payment.capture_deadline
     return value if isinstance(value, datetime) else None
 
 
-def network_transaction_id(payment: Any) -> str:
+def network_transaction_id(payment: Payment) -> str:
     return str(payment.network_transaction_id or "")
 
 
-def avs_result(payment: Any) -> str:
+def avs_result(payment: Payment) -> str:
     return str(payment.avs_result or "")
 
 
-def cvv_result(payment: Any) -> str:
+def cvv_result(payment: Payment) -> str:
     return str(payment.cvv_result or "")
 
 
-def auth_code(payment: Any) -> str:
+def auth_code(payment: Payment) -> str:
     return str(payment.auth_code or "")
 
 
@@ -197,13 +197,13 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def is_duplicate(payment: Any, duplicate_orders: frozenset[str] | set[str]) -> bool:
+def is_duplicate(payment: Payment, duplicate_orders: frozenset[str] | set[str]) -> bool:
     """A payment holding money for an order that has more than one successful payment."""
     value = status(payment)
     return value is not None and value.holds_money and order_reference(payment) in duplicate_orders
 
 
-def matches(payment: Any, query: OrderQuery) -> bool:
+def matches(payment: Payment, query: OrderQuery) -> bool:
     """Whether a payment belongs in a list with this query (live inserts, the Held and
     Duplicates lists): the same rows the journal's query would give."""
     if query.held and not is_held(payment):

@@ -9,8 +9,8 @@ they are being settled by inquiry and would otherwise risk a second request.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
@@ -29,11 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posapp.core.domain import Payment
+from posapp.core.services.backoffice import OperationResult
 from posapp.core.services.pin import PinError
 from posapp.ui.i18n import service_text
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.orders_backend import OrdersBackend
 from posapp.ui.tasks import TaskRunner
-from posapp.ui.views.pin_dialog import ActionResult, Outcome, PinEntry
+from posapp.ui.views.pin_dialog import Outcome, PinEntry, outcome_of
 
 
 class BatchAction(StrEnum):
@@ -60,6 +63,14 @@ _COLOURS = {
 RESULT_COLUMN = 3
 
 
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """One row's answer, reported from the worker as it comes."""
+
+    row: int
+    result: OperationResult | Exception
+
+
 class _PinRefused(Exception):
     """The PIN was refused on the first row: the batch stops before touching any payment."""
 
@@ -71,7 +82,7 @@ class _PinRefused(Exception):
 class BatchDialog(QDialog):
     """Captures or cancels several payments with one approval.
 
-    Signals: ``row_finished(int, object)`` (row, ActionResult) as each payment gets its
+    Signals: ``row_finished(int, object)`` (row, OperationResult) as each payment gets its
     answer; ``batch_finished()`` when a run (first or retry) is over.
     """
 
@@ -81,8 +92,8 @@ class BatchDialog(QDialog):
     def __init__(
         self,
         action: BatchAction,
-        payments: Sequence[Any],
-        actions: Any,
+        payments: Sequence[Payment],
+        actions: OrdersBackend,
         runner: TaskRunner,
         parent: QWidget | None = None,
     ) -> None:
@@ -92,7 +103,7 @@ class BatchDialog(QDialog):
         self._actions = actions
         self._runner = runner
         self.states = [RowState.WAITING] * len(self.payments)
-        self.results: list[ActionResult | None] = [None] * len(self.payments)
+        self.results: list[OperationResult | None] = [None] * len(self.payments)
         self._running = False
         n = len(self.payments)
         if action is BatchAction.CAPTURE:
@@ -184,7 +195,7 @@ class BatchDialog(QDialog):
         return [i for i, s in enumerate(self.states) if s in (RowState.REFUSED, RowState.ERROR)]
 
     def result_text(self, row: int) -> str:
-        return self.table.item(row, RESULT_COLUMN).text()
+        return self._result_item(row).text()
 
     # -- running ------------------------------------------------------------------------
     def _on_go(self) -> None:
@@ -216,12 +227,12 @@ class BatchDialog(QDialog):
             label=self.windowTitle(),
         )
 
-    def _work(self, rows: list[int], pin: str) -> Callable[..., int]:
+    def _work(self, rows: list[int], pin: str) -> Callable[[Callable[[object], None]], int]:
         actions = self._actions
         action = actions.capture if self.action is BatchAction.CAPTURE else actions.cancel
         payments = [self.payments[r] for r in rows]
 
-        def run(progress: Callable[[Any], None]) -> int:
+        def run(progress: Callable[[object], None]) -> int:
             # One PIN check for the whole batch: an approval good for one use per row.
             try:
                 approval = actions.approve(pin, uses=len(payments))
@@ -229,22 +240,23 @@ class BatchDialog(QDialog):
                 raise _PinRefused(exc) from exc
             for row, payment in zip(rows, payments, strict=True):
                 try:
-                    result: Any = action(payment, approval)
+                    result: OperationResult | Exception = action(payment, approval)
                 except Exception as exc:  # noqa: BLE001 - shown on its row, the batch goes on
                     result = exc
-                progress((row, result))
+                progress(RowResult(row, result))
             return len(rows)
 
         return run
 
-    def _on_row_result(self, value: Any) -> None:
-        row, result = value
-        if isinstance(result, ActionResult):
+    def _on_row_result(self, value: object) -> None:
+        assert isinstance(value, RowResult)
+        row, result = value.row, value.result
+        if isinstance(result, OperationResult):
             state = {
                 Outcome.DONE: RowState.DONE,
                 Outcome.REFUSED: RowState.REFUSED,
                 Outcome.PENDING: RowState.PENDING,
-            }[result.outcome]
+            }[outcome_of(result)]
             self.results[row] = result
             self._set_row(row, state, service_text(result.message))
         else:
@@ -297,7 +309,7 @@ class BatchDialog(QDialog):
 
     def _set_row(self, row: int, state: RowState, text: str) -> None:
         self.states[row] = state
-        item = self.table.item(row, RESULT_COLUMN)
+        item = self._result_item(row)
         item.setText(text)
         item.setToolTip(text)
         item.setData(Qt.ItemDataRole.UserRole, state.value)
@@ -306,3 +318,8 @@ class BatchDialog(QDialog):
         font = item.font()
         font.setBold(colour is not None)
         item.setFont(font)
+
+    def _result_item(self, row: int) -> QTableWidgetItem:
+        item = self.table.item(row, RESULT_COLUMN)
+        assert item is not None, "every row has its result cell from the start"
+        return item

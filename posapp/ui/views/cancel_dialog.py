@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from posapp.core.domain import PaymentStatus
+from posapp.core.domain import Payment, PaymentStatus
+from posapp.core.services.backoffice import OperationResult
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.orders_backend import OrdersBackend
 from posapp.ui.tasks import TaskRunner
-from posapp.ui.views.pin_dialog import ApprovedActionDialog
+from posapp.ui.views.pin_dialog import ApprovedActionDialog, Progress
 
 
 class CancelDialog(ApprovedActionDialog):
     """Voids an authorisation: the cardholder's held money is released, nothing is taken."""
 
     def __init__(
-        self, payment: Any, actions: Any, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        payment: Payment,
+        actions: OrdersBackend,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
     ) -> None:
         self._actions = actions
         super().__init__(payment, runner, parent)
@@ -52,10 +58,10 @@ class CancelDialog(ApprovedActionDialog):
         self.form.addRow(self.tr("Payment ID"), QLabel(pf.payment_id(p), self))
         self.form.addRow(self.tr("Status"), QLabel(pf.status_label(p), self))
 
-    def work(self, pin: str):  # type: ignore[no-untyped-def]
+    def work(self, pin: str) -> Callable[[Progress], OperationResult]:
         actions, payment = self._actions, self.payment
 
-        def run(progress):  # type: ignore[no-untyped-def]
+        def run(progress: Progress) -> OperationResult:
             return actions.cancel(payment, pin, progress=progress)
 
         return run

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from PySide6.QtWidgets import QLabel, QWidget
 
+from posapp.core.domain import Payment
+from posapp.core.services.backoffice import OperationResult
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.orders_backend import OrdersBackend
 from posapp.ui.tasks import TaskRunner
-from posapp.ui.views.pin_dialog import ApprovedActionDialog
+from posapp.ui.views.pin_dialog import ApprovedActionDialog, Progress
 
 
 class CaptureDialog(ApprovedActionDialog):
@@ -17,8 +20,8 @@ class CaptureDialog(ApprovedActionDialog):
 
     def __init__(
         self,
-        payment: Any,
-        actions: Any,
+        payment: Payment,
+        actions: OrdersBackend,
         runner: TaskRunner,
         now: datetime | None = None,
         parent: QWidget | None = None,
@@ -54,10 +57,10 @@ class CaptureDialog(ApprovedActionDialog):
         self.deadline_label.setObjectName("captureDeadline")
         self.form.addRow(self.tr("Capture before"), self.deadline_label)
 
-    def work(self, pin: str):  # type: ignore[no-untyped-def]
+    def work(self, pin: str) -> Callable[[Progress], OperationResult]:
         actions, payment = self._actions, self.payment
 
-        def run(progress):  # type: ignore[no-untyped-def]
+        def run(progress: Progress) -> OperationResult:
             return actions.capture(payment, pin, progress=progress)
 
         return run

@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QButtonGroup, QLabel, QRadioButton, QVBoxLayout, QWidget
 
-from posapp.core.domain import PaymentStatus
+from posapp.core.domain import Payment, PaymentStatus
+from posapp.core.services.backoffice import OperationResult
+from posapp.core.services.duplicates import DuplicateOrder
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.orders_backend import OrdersBackend
 from posapp.ui.tasks import TaskRunner
-from posapp.ui.views.pin_dialog import ApprovedActionDialog
+from posapp.ui.views.pin_dialog import ApprovedActionDialog, Progress
 
 
-def _held(payment: Any) -> bool:
+def _held(payment: Payment) -> bool:
     return pf.status(payment) is PaymentStatus.AUTHORISED
 
 
@@ -22,7 +25,11 @@ class DuplicateDialog(ApprovedActionDialog):
     the manager picks the one to give back (the later one unless they choose otherwise)."""
 
     def __init__(
-        self, order: Any, actions: Any, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        order: DuplicateOrder,
+        actions: OrdersBackend,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
     ) -> None:
         self._actions = actions
         self.order = order
@@ -33,7 +40,9 @@ class DuplicateDialog(ApprovedActionDialog):
         self.close_button.setText(self.tr("Keep both"))
         self._on_choice()
         # every payment's line whole, never cut (the heading and notes wrap instead)
-        margins = self.layout().contentsMargins()
+        layout = self.layout()
+        assert layout is not None, "the base dialog lays itself out"
+        margins = layout.contentsMargins()
         widest = max(b.sizeHint().width() for b in self.choices)
         self.setMinimumWidth(max(self.minimumWidth(), widest + margins.left() + margins.right()))
 
@@ -69,14 +78,14 @@ class DuplicateDialog(ApprovedActionDialog):
             column.addWidget(button)
             self.choices.append(button)
         self.choices[-1].setChecked(True)  # the later payment is the extra one by default
-        self.group.idToggled.connect(lambda _id, on: on and self._on_choice())
+        self.group.idToggled.connect(self._on_toggled)
         self.form.addRow(box)  # the whole width: each line names a whole payment
         self.effect = QLabel(self)
         self.effect.setObjectName("duplicateEffect")
         self.effect.setWordWrap(True)
         self.form.addRow(self.effect)
 
-    def _describe(self, p: Any) -> str:
+    def _describe(self, p: Payment) -> str:
         return self.tr("{0} · {1} · {2} · {3} · by {4}").format(
             pf.format_time(pf.created_at(p)),
             pf.card_text_unbroken(p),
@@ -85,8 +94,12 @@ class DuplicateDialog(ApprovedActionDialog):
             p.operator,
         )
 
-    def chosen(self) -> Any:
+    def chosen(self) -> Payment:
         return self.order.payments[max(0, self.group.checkedId())]
+
+    def _on_toggled(self, _id: int, on: bool) -> None:
+        if on:
+            self._on_choice()
 
     def _on_choice(self) -> None:
         p = self.chosen()
@@ -109,17 +122,17 @@ class DuplicateDialog(ApprovedActionDialog):
     def _set_busy(self, busy: bool, stage: str = "") -> None:
         super()._set_busy(busy, stage)
         for button in self.choices:
-            button.setEnabled(not busy and self.result is None)
+            button.setEnabled(not busy and self.answer is None)
 
-    def show_result(self, result: Any) -> None:
+    def show_result(self, result: OperationResult) -> None:
         super().show_result(result)
         for button in self.choices:  # done once: nothing left to pick
             button.setEnabled(False)
 
-    def work(self, pin: str):  # type: ignore[no-untyped-def]
+    def work(self, pin: str) -> Callable[[Progress], OperationResult]:
         actions, payment = self._actions, self.chosen()
 
-        def run(progress):  # type: ignore[no-untyped-def]
+        def run(progress: Progress) -> OperationResult:
             return actions.undo_duplicate(payment, pin, progress=progress)
 
         return run

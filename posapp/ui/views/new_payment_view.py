@@ -37,32 +37,33 @@ from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
 from posapp.core.journal.errors import JournalError
 from posapp.core.money import Money, MoneyError
-from posapp.core.services.checkout import new_order_reference
-from posapp.core.services.validation import card_data_problem
-from posapp.ui.i18n import error_text, service_text, user_error_text
-from posapp.ui.ports import (
-    BillingAddress,
-    BrandOption,
-    CashierPort,
-    DuplicateMatch,
-    InputError,
-    Outcome,
-    PaymentOrder,
-    PaymentResult,
+from posapp.core.services.checkout import (
+    CheckoutOutcome,
+    CheckoutRequest,
+    CheckoutResult,
+    new_order_reference,
 )
+from posapp.core.services.validation import Billing, CheckoutInputError, card_data_problem
+from posapp.ui.i18n import error_text, service_text, user_error_text
+from posapp.ui.ports import BrandOption, CashierPort, DuplicateMatch
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.amount_field import AmountField, format_money_with_currency
 from posapp.ui.widgets.brand_icon import BrandIcon
 from posapp.ui.widgets.card_fields import CardNumberEdit, CvvEdit, ExpiryEdit
 from posapp.ui.widgets.field_error import FieldError
 from posapp.ui.widgets.icons import brand_icon
-from posapp.ui.widgets.result_panel import ResultPanel
+from posapp.ui.widgets.result_panel import PaymentResult, ResultPanel
 
 log = logging.getLogger(__name__)
 
 # fields that share a row with another: their errors show under that row
 _ERROR_ROWS = {"region": "zip_code", "state": "city", "reference_order_id": "reference"}
-FINAL = (Outcome.APPROVED, Outcome.DECLINED, Outcome.CLOSED)
+FINAL = (
+    CheckoutOutcome.APPROVED,
+    CheckoutOutcome.DECLINED,
+    CheckoutOutcome.NOT_SENT,
+    CheckoutOutcome.CLOSED,
+)
 Confirm = Callable[[str, str], bool]
 
 
@@ -452,7 +453,7 @@ class NewPaymentView(QWidget):
         super().keyPressEvent(event)
 
     # -- validation -------------------------------------------------------------------------
-    def collect(self) -> PaymentOrder | None:
+    def collect(self) -> CheckoutRequest | None:
         """The order as typed, or None after showing each problem next to its field."""
         self.clear_errors()
         problems: list[tuple[str, QWidget, str]] = []
@@ -509,7 +510,7 @@ class NewPaymentView(QWidget):
 
         billing = None
         if self.billing_check.isChecked():
-            billing = BillingAddress(
+            billing = Billing(
                 address1=self.address1.text().strip(),
                 city=self.city.text().strip(),
                 state=self.state.text().strip(),
@@ -565,9 +566,9 @@ class NewPaymentView(QWidget):
             last_name=last,
             brand=brand,
         )
-        return PaymentOrder(
+        return CheckoutRequest(
             amount=amount,
-            reference=reference,
+            reference_order_id=reference,
             description=description,
             card=card,
             hold=bool(self.capture_mode.currentData()),
@@ -590,7 +591,7 @@ class NewPaymentView(QWidget):
             self._cashier.find_duplicate,
             order.card.masked(),
             order.amount,
-            order.reference,
+            order.reference_order_id,
             lane=Lane.READS,  # a PIN change or a slow write must not hold up a sale
             on_done=lambda dup: self._on_duplicate_checked(order, dup),
             on_error=lambda exc: self._on_duplicate_checked(order, None),
@@ -598,7 +599,9 @@ class NewPaymentView(QWidget):
             label="duplicate check",
         )
 
-    def _on_duplicate_checked(self, order: PaymentOrder, duplicate: DuplicateMatch | None) -> None:
+    def _on_duplicate_checked(
+        self, order: CheckoutRequest, duplicate: DuplicateMatch | None
+    ) -> None:
         if duplicate:
             # said by what matched; the service's sentence ends with the question
             # ("... Charge it again?")
@@ -610,7 +613,7 @@ class NewPaymentView(QWidget):
                         "(one successful payment per order):\n%2"
                     )
                     .replace("%2", earlier)
-                    .replace("%1", order.reference)
+                    .replace("%1", order.reference_order_id)
                 )
             else:
                 question = self.tr(
@@ -647,15 +650,16 @@ class NewPaymentView(QWidget):
         if text and self._in_flight:
             self.result_panel.set_stage(text)
 
-    def _on_paid(self, result: PaymentResult) -> None:
+    def _on_paid(self, answer: CheckoutResult) -> None:
         self._set_in_flight(False)
-        if result.outcome is Outcome.NEEDS_3DS and result.redirect_url:
+        result = PaymentResult.of(answer)
+        if result.outcome is CheckoutOutcome.NEEDS_3DS and result.redirect_url:
             # before the panel is drawn: it says whether the page opened
             self._open_3ds_page(result.payment_request_id, result.redirect_url)
         self._show(result)
         if result.warnings:
             self.form_error.show_error(" ".join(service_text(w) for w in result.warnings))
-        if result.outcome is Outcome.APPROVED:
+        if result.outcome is CheckoutOutcome.APPROVED:
             self._sale_done(result)
             self.amount.setFocus()
         else:
@@ -678,9 +682,9 @@ class NewPaymentView(QWidget):
         if bool(self.capture_mode.currentData()) == result.held:
             self._default_options()
 
-    def _on_pay_failed(self, order: PaymentOrder, exc: BaseException) -> None:
+    def _on_pay_failed(self, order: CheckoutRequest, exc: BaseException) -> None:
         self._set_in_flight(False)
-        if isinstance(exc, (InputError, CardError)):
+        if isinstance(exc, (CheckoutInputError, CardError)):
             self.result_panel.show_empty()
             self.show_field_error(exc.field, error_text(exc))
             return
@@ -704,10 +708,10 @@ class NewPaymentView(QWidget):
         message = user_error_text(exc) or self.tr("The payment service did not answer.")
         self._show(
             PaymentResult(
-                outcome=Outcome.PENDING,
+                outcome=CheckoutOutcome.PENDING,
                 payment_request_id="",
                 amount=order.amount,
-                reference=order.reference,
+                reference=order.reference_order_id,
                 card=order.card.masked(),
                 held=order.hold,
                 result_message=str(message),
@@ -772,15 +776,16 @@ class NewPaymentView(QWidget):
             label="refresh payment",
         )
 
-    def _on_refreshed(self, result: PaymentResult) -> None:
+    def _on_refreshed(self, answer: CheckoutResult) -> None:
         self._refreshing = False
+        result = PaymentResult.of(answer)
         if result.payment_request_id != self._watching:
             return  # the cashier has moved on to another payment
         current = self.result_panel.result
         if current is None or current != result:
             self._show(result)
-            if result.outcome is Outcome.APPROVED and (
-                current is None or current.outcome is not Outcome.APPROVED
+            if result.outcome is CheckoutOutcome.APPROVED and (
+                current is None or current.outcome is not CheckoutOutcome.APPROVED
             ):
                 self._sale_done(result)  # approved later (3-D Secure, settled by the poller)
         elif result.outcome in FINAL:

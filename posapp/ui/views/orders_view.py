@@ -9,9 +9,10 @@ settles payments, and new payments appear without reloading the list.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QPoint,
     QPointF,
     QRectF,
     QSize,
@@ -65,12 +67,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posapp.core.domain import PaymentStatus
+from posapp.core.domain import Payment, PaymentStatus
+from posapp.core.services.backoffice import OperationResult
+from posapp.core.services.duplicates import DuplicateOrder
 from posapp.ui.i18n import user_error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.csv_export import export_csv
 from posapp.ui.models.order_model import Column, OrderQuery, OrderTableModel
 from posapp.ui.models.orders_backend import (
+    Changes,
     OrdersBackend,
     can_cancel,
     can_capture,
@@ -84,13 +89,17 @@ from posapp.ui.views.cancel_dialog import CancelDialog
 from posapp.ui.views.capture_dialog import CaptureDialog
 from posapp.ui.views.duplicate_dialog import DuplicateDialog
 from posapp.ui.views.payment_details import PaymentDetails
-from posapp.ui.views.pin_dialog import ActionResult
+from posapp.ui.views.pin_dialog import ApprovedActionDialog
 from posapp.ui.views.refund_dialog import RefundDialog
 from posapp.ui.widgets.status_pill import TONE_COLOURS, Tone
 
 log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
+D = TypeVar("D", bound=ApprovedActionDialog)
+# ``callback(Payment)`` for every change the services make; gives back the unsubscribe
+Subscribe = Callable[[Callable[[Payment], None]], Callable[[], None]]
 
 
 class OrderCellDelegate(QStyledItemDelegate):
@@ -291,7 +300,8 @@ DUPLICATES_TAB = 2  # after All orders and Held
 class OrdersView(QWidget):
     """The Orders work area: filters, the order table, the details pane, the actions.
 
-    Signals: ``action_finished(object)`` after a capture / cancel / refund (ActionResult);
+    Signals: ``action_finished(object)`` after a capture / cancel / refund (the service's
+    OperationResult; None for a batch row that could not be sent);
     ``exported(str, int)`` after a CSV export (path, rows); ``payment_changed(object)``
     carries a newer Payment from any thread (the backend's subscription) to the GUI thread.
     """
@@ -301,6 +311,9 @@ class OrdersView(QWidget):
     payment_changed = Signal(object)
     duplicates_changed = Signal(int)  # orders with more than one successful payment
 
+    filter_bar: QHBoxLayout  # built by _build_filters
+    status_line: QLabel
+
     FOLLOW_MS = 1000  # how often the audit log is checked for changes
     FOLLOW_SUBSCRIBED_MS = 4000  # ... when the backend also tells us of its own changes
     FILTER_DELAY_MS = 250
@@ -309,17 +322,17 @@ class OrdersView(QWidget):
     def __init__(
         self,
         runner: TaskRunner,
-        backend: Any,
+        backend: OrdersBackend,
         *,
+        subscribe: Subscribe | None = None,
         parent: QWidget | None = None,
         follow: bool = True,
     ) -> None:
+        """``subscribe``: the services' change subscription (``Backend.subscribe``)."""
         super().__init__(parent)
         self.setObjectName("ordersView")
         self._runner = runner
-        self.backend: OrdersBackend = (
-            backend if isinstance(backend, OrdersBackend) else orders_backend_from(backend)
-        )
+        self.backend = backend
         self._last_event_id: int | None = None
         self._following = False
         self._duplicates_busy = False
@@ -365,7 +378,7 @@ class OrdersView(QWidget):
         self._follow_timer = QTimer(self)
         self._follow_timer.setInterval(self.FOLLOW_MS)
         self._follow_timer.timeout.connect(self.follow_changes)
-        self._pending_changes: dict[int, Any] = {}
+        self._pending_changes: dict[int, Payment] = {}
         self._apply_timer = QTimer(self)
         self._apply_timer.setSingleShot(True)
         self._apply_timer.setInterval(self.APPLY_DELAY_MS)
@@ -380,8 +393,7 @@ class OrdersView(QWidget):
         # Changes seen by the poller, the listener or a worker arrive at once through the
         # backend's subscription (on their own thread, re-emitted here as a queued signal);
         # the journal follower catches everything else (another window, a restart).
-        subscribe = getattr(backend, "subscribe", None)
-        if follow and callable(subscribe):
+        if follow and subscribe is not None:
             unsubscribe = subscribe(self.payment_changed.emit)
             self.destroyed.connect(lambda *_: unsubscribe())
             # The subscription brings this process's changes at once; the journal is read
@@ -613,7 +625,7 @@ class OrdersView(QWidget):
                 header.resizeSection(column, natural[column])
 
     def _build_actions(self) -> None:
-        def button(text: str, tip: str, slot: Any, name: str) -> QToolButton:
+        def button(text: str, tip: str, slot: Callable[[], object], name: str) -> QToolButton:
             b = QToolButton(self)
             b.setText(text)
             b.setToolTip(tip)
@@ -688,7 +700,12 @@ class OrdersView(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload)
 
     # -- queries ------------------------------------------------------------------------
-    def _submit(self, fn: Any, done: Any, failed: Any) -> None:
+    def _submit(
+        self,
+        fn: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[BaseException], None],
+    ) -> None:
         # Reads run on their own lane: never behind a write or a call waiting on Antom.
         self._runner.run(
             fn, lane=Lane.READS, on_done=done, on_error=failed, owner=self, label="load orders"
@@ -722,8 +739,10 @@ class OrdersView(QWidget):
             start, end = self.date_from.date(), self.date_to.date()
             if end < start:
                 start, end = end, start
-            since = datetime.combine(start.toPython(), time(), tzinfo=now.tzinfo)
-            until = datetime.combine(end.toPython(), time(), tzinfo=now.tzinfo) + timedelta(days=1)
+            first = date(start.year(), start.month(), start.day())
+            last = date(end.year(), end.month(), end.day())
+            since = datetime.combine(first, time(), tzinfo=now.tzinfo)
+            until = datetime.combine(last, time(), tzinfo=now.tzinfo) + timedelta(days=1)
         held = self.held_view
         duplicates = self.duplicates_view
         return OrderQuery(
@@ -858,7 +877,7 @@ class OrdersView(QWidget):
             label="follow journal",
         )
 
-    def _on_changes(self, changes: Any) -> None:
+    def _on_changes(self, changes: Changes) -> None:
         self._following = False
         self._last_event_id = changes.last_event_id
         if changes.payments:
@@ -869,10 +888,10 @@ class OrdersView(QWidget):
         log.warning("following the journal failed: %s", exc)
 
     @Slot(object)
-    def _on_payment_changed(self, payment: Any) -> None:
+    def _on_payment_changed(self, payment: Payment) -> None:
         self.apply_changes([payment])
 
-    def apply_changes(self, payments: list[Any]) -> None:
+    def apply_changes(self, payments: list[Payment]) -> None:
         """Newer versions of payments: queued and applied together a moment later, so a
         burst (the poller settling 200 payments) repaints the list a few times, not 200."""
         for payment in payments:
@@ -911,7 +930,7 @@ class OrdersView(QWidget):
         return top.created_at if top is not None else datetime.min.replace(tzinfo=UTC)
 
     # -- selection and actions ----------------------------------------------------------
-    def selected_payments(self) -> list[Any]:
+    def selected_payments(self) -> list[Payment]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
         return self.model.loaded_payments(rows)
 
@@ -958,7 +977,7 @@ class OrdersView(QWidget):
         elif can_refund(p):
             self.refund_selected()
 
-    def _on_context_menu(self, pos: Any) -> None:
+    def _on_context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         for b in (
             self.capture_button,
@@ -974,13 +993,13 @@ class OrdersView(QWidget):
             menu.addAction(action)
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
-    def _open(self, dialog: Any) -> Any:
+    def _open(self, dialog: D) -> D:
         dialog.action_finished.connect(self._on_action_finished)
         dialog.setModal(True)
         dialog.show()
         return dialog
 
-    def capture_selected(self) -> Any:
+    def capture_selected(self) -> BatchDialog | CaptureDialog | None:
         selected = self.selected_payments()
         if len(selected) > 1:
             return self.batch(BatchAction.CAPTURE, selected)
@@ -990,7 +1009,7 @@ class OrdersView(QWidget):
             CaptureDialog(selected[0], self.backend, self._runner, self.backend.now(), self)
         )
 
-    def cancel_selected(self) -> Any:
+    def cancel_selected(self) -> BatchDialog | CancelDialog | None:
         selected = self.selected_payments()
         if len(selected) > 1:
             return self.batch(BatchAction.CANCEL, selected)
@@ -998,7 +1017,7 @@ class OrdersView(QWidget):
             return None
         return self._open(CancelDialog(selected[0], self.backend, self._runner, self))
 
-    def refund_selected(self) -> Any:
+    def refund_selected(self) -> RefundDialog | None:
         selected = self.selected_payments()
         if len(selected) != 1 or not can_refund(selected[0]):
             return None
@@ -1041,11 +1060,11 @@ class OrdersView(QWidget):
         self._duplicates_busy = False
         log.warning("reading the duplicate orders failed: %s", exc)
 
-    def undo_duplicate_selected(self) -> Any:
+    def undo_duplicate_selected(self) -> bool:
         """Open the undo dialog for the selected row's order (its payments read first)."""
         selected = self.selected_payments()
         if len(selected) != 1 or not can_undo_duplicate(selected[0], self.model.duplicate_orders):
-            return None
+            return False
         self.duplicate_button.setEnabled(False)
         self._runner.run(
             self.backend.duplicate_order,
@@ -1058,7 +1077,7 @@ class OrdersView(QWidget):
         )
         return True
 
-    def _on_duplicate_order(self, order: Any) -> None:
+    def _on_duplicate_order(self, order: DuplicateOrder | None) -> None:
         self._update_actions()
         if order is None:  # given back meanwhile (another window, another till)
             self.status_line.setText(self.tr("This order has only one successful payment now."))
@@ -1070,15 +1089,15 @@ class OrdersView(QWidget):
         self._update_actions()
         self.status_line.setText(user_error_text(exc) or str(exc))
 
-    def batch(self, action: BatchAction, payments: list[Any]) -> BatchDialog:
+    def batch(self, action: BatchAction, payments: list[Payment]) -> BatchDialog:
         dialog = BatchDialog(action, payments, self.backend, self._runner, self)
         dialog.row_finished.connect(lambda _row, result: self._on_action_finished(result))
         dialog.setModal(True)
         dialog.show()
         return dialog
 
-    def _on_action_finished(self, result: Any) -> None:
-        if isinstance(result, ActionResult) and result.payment is not None:
+    def _on_action_finished(self, result: OperationResult | None) -> None:
+        if result is not None:
             self.apply_changes([result.payment])
             self.flush_changes()  # the manager is looking at this row: no delay
         self.follow_changes()
@@ -1086,7 +1105,7 @@ class OrdersView(QWidget):
         self.action_finished.emit(result)
 
     # -- receipts and export ------------------------------------------------------------
-    def _single(self) -> Any | None:
+    def _single(self) -> Payment | None:
         selected = self.selected_payments()
         return selected[0] if len(selected) == 1 else None
 
@@ -1146,14 +1165,3 @@ class OrdersView(QWidget):
         message = user_error_text(exc) or str(exc)
         self.status_line.setText(self.tr("The export failed: {0}").format(message))
         QMessageBox.warning(self, self.tr("Export orders"), self.status_line.text())
-
-
-def orders_backend_from(backend: Any) -> OrdersBackend:
-    """The adapter over the application's Backend (``posapp.app.build_backend``)."""
-    return OrdersBackend(
-        backend.repo,
-        backend.backoffice,
-        merchant=backend.settings.merchant_name,
-        now=backend.clock.now,
-        duplicates=getattr(backend, "duplicates", None),
-    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.core.antom.messages import explain
-from posapp.core.domain import Event, EventKind, PaymentStatus
+from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
 from posapp.core.usertext import UserText, from_record
 from posapp.ui.i18n import has_translation, service_text, user_error_text
 from posapp.ui.models import payment_fields as pf
@@ -32,7 +31,7 @@ from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.result_panel import avs_words, cvv_words
 from posapp.ui.widgets.status_pill import StatusPill, Tone
 
-EventLoader = Callable[[Any], list[Event]]
+EventLoader = Callable[[Payment], list[Event]]
 
 
 class PaymentDetails(QWidget):
@@ -45,7 +44,7 @@ class PaymentDetails(QWidget):
         self.setObjectName("paymentDetails")
         self._runner = runner
         self._load_events = load_events
-        self._payment: Any = None
+        self._payment: Payment | None = None
         self._generation = 0
         self.setMinimumWidth(340)
 
@@ -119,7 +118,7 @@ class PaymentDetails(QWidget):
         self._set_visible(False)
 
     @property
-    def payment(self) -> Any:
+    def payment(self) -> Payment | None:
         return self._payment
 
     def _set_visible(self, shown: bool) -> None:
@@ -133,7 +132,7 @@ class PaymentDetails(QWidget):
         self.timeline.clear()
         self._set_visible(False)
 
-    def show_payment(self, payment: Any, *, reload_events: bool = True) -> None:
+    def show_payment(self, payment: Payment, *, reload_events: bool = True) -> None:
         """Fill the summary now and the timeline when the worker has read it."""
         same = self._payment is not None and pf.key(self._payment) == pf.key(payment)
         self._payment = payment
@@ -220,9 +219,8 @@ class PaymentDetails(QWidget):
         )
 
     def timeline_texts(self) -> list[str]:
-        return [
-            self.timeline.topLevelItem(i).text(1) for i in range(self.timeline.topLevelItemCount())
-        ]
+        items = (self.timeline.topLevelItem(i) for i in range(self.timeline.topLevelItemCount()))
+        return [item.text(1) for item in items if item is not None]
 
 
 def three_ds_text(events: list[Event]) -> str:
@@ -237,7 +235,7 @@ def three_ds_text(events: list[Event]) -> str:
     return ""
 
 
-def _three_ds_words(tds: Mapping[str, Any]) -> str:
+def _three_ds_words(tds: Mapping[str, object]) -> str:
     parts: list[str] = []
     if tds.get("threeDSOffered") is False:
         parts.append(QCoreApplication.translate("PaymentDetails", "not offered"))
@@ -301,12 +299,17 @@ def _status_words(value: str | None) -> str:
         return value
 
 
+def _json_object(value: object) -> Mapping[str, object]:
+    """``value`` when it is a JSON object of the journaled detail, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def describe_event(event: Event) -> str:
     """One line for a timeline entry, in the user's language."""
     detail = event.detail or {}
-    body = detail.get("body") if isinstance(detail.get("body"), Mapping) else {}
+    body = _json_object(detail.get("body"))
     api = event.api or ""
-    result = body.get("result") if isinstance(body.get("result"), Mapping) else {}
+    result = _json_object(body.get("result"))
     code = result.get("resultCode") or ""
     status = result.get("resultStatus") or ""
     classification = body.get("classification")
@@ -446,7 +449,7 @@ def reason_words(reason: object) -> str:
     return words
 
 
-def detail_lines(detail: Mapping[str, Any], prefix: str = "", limit: int = 40) -> list[str]:
+def detail_lines(detail: Mapping[str, object], prefix: str = "", limit: int = 40) -> list[str]:
     """The sanitised detail object flattened to ``key: value`` lines (bounded); a state
     change's ``reason`` in the UI's language (``reason_words``)."""
     lines: list[str] = []

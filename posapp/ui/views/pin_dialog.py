@@ -8,9 +8,7 @@ left) or the lockout after five wrong ones.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
@@ -25,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posapp.core.domain import Payment
+from posapp.core.services.backoffice import OperationResult
 from posapp.core.services.pin import (
     PIN_MAX,
     TRAINING_PIN_MIN,
@@ -35,6 +35,8 @@ from posapp.core.services.pin import (
 )
 from posapp.ui.i18n import error_text, service_text
 from posapp.ui.tasks import TaskRunner
+
+Progress = Callable[[str], None]
 
 ERROR_STYLE = "color: palette(text); background: rgba(220, 38, 38, 0.18); padding: 4px;"
 
@@ -121,18 +123,18 @@ def pin_message(exc: PinError) -> str:
 
 
 class Outcome(StrEnum):
+    """How a back-office answer is shown (the result label's colour and style property)."""
+
     DONE = "done"  # Antom confirmed
     REFUSED = "refused"  # Antom said no (final); the payment is unchanged
     PENDING = "pending"  # no clear answer yet: being settled, never shown as failed
 
 
-@dataclass(frozen=True, slots=True)
-class ActionResult:
-    """What a back-office action came to, in words fit for the manager."""
-
-    outcome: Outcome
-    message: str
-    payment: Any = None  # the payment as the journal now has it
+def outcome_of(result: OperationResult) -> Outcome:
+    """The service's ``ok`` (True done, False refused, None still checking) as shown."""
+    if result.ok is None:
+        return Outcome.PENDING
+    return Outcome.DONE if result.ok else Outcome.REFUSED
 
 
 RESULT_STYLES = {
@@ -147,18 +149,19 @@ class ApprovedActionDialog(QDialog):
     the action on a worker with a busy bar and a clear result.
 
     Subclasses fill ``form`` in ``build()``, check their inputs in ``validate()`` and return the
-    worker function in ``work(pin)``; it receives ``progress`` and returns an ActionResult.
+    worker function in ``work(pin)``; it receives ``progress`` and returns the service's
+    OperationResult.
 
-    Signals: ``action_finished(object)`` with the ActionResult once the action has an answer.
+    Signals: ``action_finished(object)`` with the OperationResult once the action has an answer.
     """
 
     action_finished = Signal(object)
 
-    def __init__(self, payment: Any, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, payment: Payment, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.payment = payment
         self._runner = runner
-        self.result: ActionResult | None = None
+        self.answer: OperationResult | None = None
         self.setMinimumWidth(440)
         self.heading = QLabel(self)
         self.heading.setWordWrap(True)
@@ -211,7 +214,7 @@ class ApprovedActionDialog(QDialog):
     def validate(self) -> bool:
         return True
 
-    def work(self, pin: str) -> Callable[..., ActionResult]:
+    def work(self, pin: str) -> Callable[[Progress], OperationResult]:
         raise NotImplementedError
 
     # -- flow ---------------------------------------------------------------------------
@@ -220,7 +223,7 @@ class ApprovedActionDialog(QDialog):
         return self.progress.isVisible()
 
     def _on_confirm(self) -> None:
-        if self.busy or self.result is not None or self.pin.locked:
+        if self.busy or self.answer is not None or self.pin.locked:
             return
         if not self.validate() or not self.pin.check_format():
             self._fit()
@@ -249,7 +252,7 @@ class ApprovedActionDialog(QDialog):
             if widget is not None and widget is not self.pin and hasattr(widget, "setReadOnly"):
                 widget.setReadOnly(busy)
 
-    def _on_progress(self, value: Any) -> None:
+    def _on_progress(self, value: object) -> None:
         stages = {
             "journaling": self.tr("Writing it to the journal…"),
             "sending": self.tr("Sending to Antom…"),
@@ -258,17 +261,18 @@ class ApprovedActionDialog(QDialog):
         self.stage.setText(stages.get(str(value), str(value)))
         self.stage.setVisible(True)
 
-    def _on_done(self, result: ActionResult) -> None:
+    def _on_done(self, result: OperationResult) -> None:
         self._set_busy(False)
         self.show_result(result)
 
-    def show_result(self, result: ActionResult) -> None:
-        self.result = result
+    def show_result(self, result: OperationResult) -> None:
+        self.answer = result
+        outcome = outcome_of(result)
         message = service_text(result.message)
         self.result_label.setText(message)
         self.result_label.setAccessibleName(message)
-        self.result_label.setStyleSheet(RESULT_STYLES[result.outcome])
-        self.result_label.setProperty("outcome", result.outcome.value)
+        self.result_label.setStyleSheet(RESULT_STYLES[outcome])
+        self.result_label.setProperty("outcome", outcome.value)
         self.result_label.show()
         self.confirm_button.hide()
         self.close_button.setText(self.tr("Close"))

@@ -9,31 +9,17 @@ QPrinter or QPdfWriter), which works offscreen as well.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QMarginsF
 from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from posapp.ui.models.receipt_data import ReceiptData
 
-@dataclass(frozen=True, slots=True)
-class ReceiptData:
-    """Everything a receipt prints, already formatted for people."""
-
-    merchant: str
-    time: str
-    card: str  # "Visa •••• 0768": never more than brand and last four
-    amount: str  # "SGD 12.50"
-    status: str
-    payment_id: str
-    order_reference: str = ""
-    terminal_id: str = ""
-    network_transaction_id: str = ""
-    avs_result: str = ""
-    cvv_result: str = ""
-    auth_code: str = ""
+if TYPE_CHECKING:  # print support loads only when a receipt is printed
+    from PySide6.QtPrintSupport import QPrinter
 
 
 def receipt_html(data: ReceiptData) -> str:
@@ -100,7 +86,11 @@ def save_pdf(data: ReceiptData, path: Path) -> Path:
 
 
 def print_receipt(
-    data: ReceiptData, parent: QWidget | None = None, printer: Any = None, *, ask: bool = True
+    data: ReceiptData,
+    parent: QWidget | None = None,
+    printer: QPrinter | None = None,
+    *,
+    ask: bool = True,
 ) -> bool:
     """Print on ``printer`` (default: the system's), after the print dialog when ``ask``;
     False when the user cancelled."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from posapp.core.domain import Payment
 from posapp.core.money import Money, MoneyError
+from posapp.core.services.backoffice import OperationResult
 from posapp.core.services.validation import card_data_problem
 from posapp.ui.i18n import error_text, service_text
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.orders_backend import OrdersBackend
 from posapp.ui.tasks import TaskRunner
-from posapp.ui.views.pin_dialog import ERROR_STYLE, ApprovedActionDialog
+from posapp.ui.views.pin_dialog import ERROR_STYLE, ApprovedActionDialog, Progress
 
 REASON_MAX = 256  # Antom's refundReason limit
 
@@ -20,7 +23,11 @@ class RefundDialog(ApprovedActionDialog):
     """Gives money back: full or partial, never more than captured minus refunded."""
 
     def __init__(
-        self, payment: Any, actions: Any, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        payment: Payment,
+        actions: OrdersBackend,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
     ) -> None:
         self._actions = actions
         super().__init__(payment, runner, parent)
@@ -74,8 +81,10 @@ class RefundDialog(ApprovedActionDialog):
             ]
         )
         self.reason.setCurrentText("")
-        self.reason.lineEdit().setMaxLength(REASON_MAX)
-        self.reason.lineEdit().setPlaceholderText(self.tr("Why is the money given back?"))
+        reason_edit = self.reason.lineEdit()
+        assert reason_edit is not None, "an editable combo box has its line edit"
+        reason_edit.setMaxLength(REASON_MAX)
+        reason_edit.setPlaceholderText(self.tr("Why is the money given back?"))
         self.reason.setAccessibleName(self.tr("Refund reason"))
         reason_box = QWidget(self)
         reason_column = QVBoxLayout(reason_box)
@@ -126,11 +135,11 @@ class RefundDialog(ApprovedActionDialog):
         self.amount_error.hide()
         return ok
 
-    def work(self, pin: str):  # type: ignore[no-untyped-def]
+    def work(self, pin: str) -> Callable[[Progress], OperationResult]:
         actions, payment = self._actions, self.payment
         money, reason = self.parsed_amount(), self.reason.currentText().strip()
 
-        def run(progress):  # type: ignore[no-untyped-def]
+        def run(progress: Progress) -> OperationResult:
             return actions.refund(payment, money, reason, pin, progress=progress)
 
         return run

@@ -7,7 +7,9 @@ go straight to the SecretStore; ``save_settings`` only ever sees the non-secret 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -133,7 +135,8 @@ class SettingsDialog(QDialog):
             label.setBuddy(item)
             grid.addWidget(item, row, 1)
         else:
-            first = item.itemAt(0).widget() if item.count() else None
+            cell = item.itemAt(0) if item.count() else None
+            first = cell.widget() if cell is not None else None
             if first is not None:
                 label.setBuddy(first)
             grid.addLayout(item, row, 1)
@@ -388,7 +391,8 @@ class SettingsDialog(QDialog):
             return
         target.show_error(message)
         for tab in range(self.tabs.count()):
-            if self.tabs.widget(tab).isAncestorOf(target):
+            page = self.tabs.widget(tab)
+            if page is not None and page.isAncestorOf(target):
                 self.tabs.setCurrentIndex(tab)
 
     def _on_environment_changed(self, _index: int = 0) -> None:
@@ -439,7 +443,7 @@ class SettingsDialog(QDialog):
         self._runner.run(
             self._port.has_keys,
             env,
-            on_done=lambda ok, e=env: self._on_key_state(e, ok),
+            on_done=partial(self._on_key_state, env),
             on_error=lambda exc: self.key_state.setText(str(exc)),
             owner=self,
             label="keyring status",
@@ -514,7 +518,7 @@ class SettingsDialog(QDialog):
             label="test connection",
         )
 
-    def _on_tested(self, results: list[CheckResult]) -> None:
+    def _on_tested(self, results: Sequence[CheckResult]) -> None:
         self.test_button.setEnabled(True)
         lines = []
         for r in results:

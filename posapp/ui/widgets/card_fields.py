@@ -18,7 +18,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QRegularExpressionValidator,
 )
-from PySide6.QtWidgets import QLineEdit, QWidget
+from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
 from posapp.core.cards import (
     PAN_MAX,
@@ -32,6 +32,7 @@ from posapp.core.cards import (
 )
 
 _NO_CLIPBOARD = (QKeySequence.StandardKey.Copy, QKeySequence.StandardKey.Cut)
+_CLIPBOARD_ACTIONS = frozenset({"edit-copy", "edit-cut"})  # QLineEdit's menu entries
 
 
 class CardNumberEdit(QLineEdit):
@@ -110,16 +111,18 @@ class CardNumberEdit(QLineEdit):
         super().keyPressEvent(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
-        menu = self.createStandardContextMenu()
-        for action in list(menu.actions()):
-            # the standard menu's copy / cut entries carry these shortcuts
-            shortcut = action.shortcut()
-            if shortcut.matches(QKeySequence(QKeySequence.StandardKey.Copy)) or shortcut.matches(
-                QKeySequence(QKeySequence.StandardKey.Cut)
-            ):
-                menu.removeAction(action)
+        menu = self.context_menu()
         menu.exec(event.globalPos())
         menu.deleteLater()
+
+    def context_menu(self) -> QMenu:
+        """The standard edit menu without Copy and Cut (Qt names those entries; their
+        shortcuts live only in the text, so the actions themselves carry none)."""
+        menu = self.createStandardContextMenu()
+        for action in list(menu.actions()):
+            if action.objectName() in _CLIPBOARD_ACTIONS:
+                menu.removeAction(action)
+        return menu
 
     # QLineEdit's copy()/cut() slots are reachable from accessibility tools and shortcuts
     def copy(self) -> None:

@@ -9,6 +9,8 @@ Signals: ``link_opened(str)`` when the cashier follows the 3DS link.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
@@ -23,11 +25,63 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from posapp.core.cards import MaskedCard
+from posapp.core.domain import CaptureMode
+from posapp.core.money import Money
+from posapp.core.services.checkout import CheckoutOutcome, CheckoutResult
 from posapp.ui.i18n import result_words, service_text
-from posapp.ui.ports import Outcome, PaymentResult
 from posapp.ui.widgets.amount_field import format_money_with_currency
 from posapp.ui.widgets.icons import icon
 from posapp.ui.widgets.status_pill import StatusPill, Tone
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentResult:
+    """What the panel shows of one payment: a ``CheckoutResult`` read for the screen
+    (``of``), or a payment that got no answer at all (no journal row to read). Never holds
+    a full card number."""
+
+    outcome: CheckoutOutcome
+    payment_request_id: str
+    amount: Money
+    reference: str = ""
+    payment_id: str = ""
+    card: MaskedCard | None = None
+    held: bool = False
+    result_code: str = ""
+    result_message: str = ""
+    avs_result: str = ""
+    cvv_result: str = ""
+    redirect_url: str = ""
+    warnings: tuple[str, ...] = ()  # e.g. non-Latin characters Antom may not show
+    auth_expiry: datetime | None = None
+
+    @classmethod
+    def of(cls, result: CheckoutResult) -> PaymentResult:
+        payment = result.payment
+        outcome = result.outcome
+        not_charged = outcome in (CheckoutOutcome.DECLINED, CheckoutOutcome.NOT_SENT)
+        return cls(
+            outcome=outcome,
+            payment_request_id=payment.payment_request_id,
+            amount=payment.amount,
+            reference=payment.reference_order_id,
+            payment_id=payment.payment_id or "",
+            card=payment.card,
+            held=payment.capture_mode is CaptureMode.MANUAL,
+            result_code="NOT_SENT"
+            if outcome is CheckoutOutcome.NOT_SENT
+            else payment.result_code or "",
+            # a decline reads Antom's own words first; the service's sentence otherwise
+            result_message=(payment.result_message or result.message)
+            if not_charged
+            else result.message,
+            avs_result=payment.avs_result or "",
+            cvv_result=payment.cvv_result or "",
+            redirect_url=payment.three_ds_url or "",
+            warnings=tuple(w.message for w in result.warnings),
+            auth_expiry=payment.capture_deadline,
+        )
 
 
 # Decline codes in words a cashier can say to a customer (protocol reference §4.8).
@@ -269,23 +323,24 @@ class ResultPanel(QFrame):
         """``browser_opened``: whether the system browser took the 3-D Secure page."""
         self._result = result
         titles = {
-            Outcome.APPROVED: (self.tr("Approved"), Tone.GOOD, "approved"),
-            Outcome.DECLINED: (self.tr("Declined"), Tone.BAD, "declined"),
-            Outcome.PENDING: (self.tr("Pending"), Tone.WARN, "pending"),
-            Outcome.NEEDS_3DS: (self.tr("Needs 3DS"), Tone.INFO, "needs_3ds"),
-            Outcome.CLOSED: (self.tr("Closed"), Tone.NEUTRAL, "declined"),
+            CheckoutOutcome.APPROVED: (self.tr("Approved"), Tone.GOOD, "approved"),
+            CheckoutOutcome.DECLINED: (self.tr("Declined"), Tone.BAD, "declined"),
+            CheckoutOutcome.NOT_SENT: (self.tr("Declined"), Tone.BAD, "declined"),
+            CheckoutOutcome.PENDING: (self.tr("Pending"), Tone.WARN, "pending"),
+            CheckoutOutcome.NEEDS_3DS: (self.tr("Needs 3DS"), Tone.INFO, "needs_3ds"),
+            CheckoutOutcome.CLOSED: (self.tr("Closed"), Tone.NEUTRAL, "declined"),
         }
         title, tone, icon_name = titles[result.outcome]
         self.icon.setPixmap(icon(icon_name).pixmap(QSize(40, 40), self.devicePixelRatioF()))
         self.icon.show()
         self._set_title(title, tone.value)
-        if result.outcome is Outcome.APPROVED:
+        if result.outcome is CheckoutOutcome.APPROVED:
             pill = self.tr("Held — capture later") if result.held else self.tr("Captured")
-        elif result.outcome is Outcome.PENDING:
+        elif result.outcome is CheckoutOutcome.PENDING:
             pill = self.tr("Being settled")
-        elif result.outcome is Outcome.NEEDS_3DS:
+        elif result.outcome is CheckoutOutcome.NEEDS_3DS:
             pill = self.tr("Waiting for cardholder")
-        elif result.outcome is Outcome.CLOSED:
+        elif result.outcome is CheckoutOutcome.CLOSED:
             pill = self.tr("No money held")
         else:
             pill = self.tr("Not charged")
@@ -299,15 +354,15 @@ class ResultPanel(QFrame):
         self.reason.hide()
         self.link.hide()
         self.copy_button.hide()
-        if result.outcome is Outcome.DECLINED:
+        if result.outcome in (CheckoutOutcome.DECLINED, CheckoutOutcome.NOT_SENT):
             words = decline_reason(result.result_code, result.result_message)
             code = f" ({escape(result.result_code)})" if result.result_code else ""
             self.reason.setText(f"{words}{code}")
             self.reason.show()
-        elif result.outcome is Outcome.CLOSED:
+        elif result.outcome is CheckoutOutcome.CLOSED:
             self.reason.setText(service_text(result.result_message))
             self.reason.show()
-        elif result.outcome is Outcome.PENDING:
+        elif result.outcome is CheckoutOutcome.PENDING:
             self.reason.setText(
                 self.tr(
                     "Not known yet. Do not charge the card again: this updates by itself "
@@ -315,7 +370,7 @@ class ResultPanel(QFrame):
                 )
             )
             self.reason.show()
-        elif result.outcome is Outcome.NEEDS_3DS:
+        elif result.outcome is CheckoutOutcome.NEEDS_3DS:
             if browser_opened or not result.redirect_url:
                 self.reason.setText(
                     self.tr(
@@ -350,7 +405,11 @@ class ResultPanel(QFrame):
         self._set_details(
             {
                 "payment_id": result.payment_id
-                or (self.tr("(not assigned yet)") if result.outcome is Outcome.PENDING else ""),
+                or (
+                    self.tr("(not assigned yet)")
+                    if result.outcome is CheckoutOutcome.PENDING
+                    else ""
+                ),
                 "reference": result.reference,
                 "avs": avs_words(result.avs_result) if result.avs_result else "",
                 "cvv": cvv_words(result.cvv_result) if result.cvv_result else "",

@@ -1,8 +1,12 @@
-"""BackendAdapter: the Backend built by ``posapp.app.build_backend`` seen through the UI ports.
+"""Till: the cashier's and the settings screen's ports over the typed core services.
 
-It translates between the services' types (CheckoutRequest / CheckoutResult / Payment) and the
-plain values the cashier screens show, and nothing more: all rules live in the services. Every
-method blocks (journal, network, keyring, scrypt): views call them through the TaskRunner.
+Built once by the application's build function (``posapp.ui.application.build_main_window``)
+from the services ``posapp.app.build_backend`` wired. It renames nothing: payments go in as
+``CheckoutRequest`` and come back as ``CheckoutResult``, and the core's errors pass through.
+What it adds is what only the screens need: the accepted brands from consult (asked once per
+run), whether the gateway answered lately (the status bar's line), and the connection checks
+as rows. Every method blocks (journal, network, keyring, scrypt): views call them through the
+TaskRunner.
 """
 
 from __future__ import annotations
@@ -10,45 +14,79 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from posapp.config import Environment, Settings, save_settings
-from posapp.core.cards import CardBrand, CardError, MaskedCard
-from posapp.core.domain import CaptureMode, Payment
-from posapp.core.money import Money, MoneyError
-from posapp.core.services.diagnostics import Step, StepName
-from posapp.ui.i18n import has_translation, service_text
-from posapp.ui.ports import (
-    BrandOption,
-    CheckResult,
-    DuplicateMatch,
-    InputError,
-    Outcome,
-    PaymentOrder,
-    PaymentResult,
-    TillStatus,
+from posapp.core.antom.client import AntomClient
+from posapp.core.antom.messages import ConsultRequest
+from posapp.core.cards import CardBrand, MaskedCard
+from posapp.core.money import Money
+from posapp.core.services.checkout import (
+    CheckoutOutcome,
+    CheckoutRequest,
+    CheckoutResult,
+    CheckoutService,
 )
+from posapp.core.services.diagnostics import Step, StepName
+from posapp.core.services.duplicates import DuplicateService
+from posapp.core.services.pin import PinManager
+from posapp.core.services.poller import Poller
+from posapp.core.services.secrets import SecretStore
+from posapp.ui.i18n import has_translation, service_text
+from posapp.ui.ports import BrandOption, CheckResult, DuplicateMatch, TillStatus
+
+if TYPE_CHECKING:
+    from posapp.app import EnvironmentInfo
 
 log = logging.getLogger(__name__)
 
-_OUTCOMES = {
-    "approved": Outcome.APPROVED,
-    "declined": Outcome.DECLINED,
-    "pending": Outcome.PENDING,
-    "needs_3ds": Outcome.NEEDS_3DS,
-    "not_sent": Outcome.DECLINED,  # nothing was charged; shown with the NOT_SENT reason
-    "closed": Outcome.CLOSED,
-}
+
+class TrainingSandbox(Protocol):
+    """The embedded sandbox as the connection check needs it (training mode only)."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def client_id(self) -> str: ...
+
+    @property
+    def merchant_private_key_pem(self) -> str: ...
+
+    @property
+    def antom_public_key_pem(self) -> str: ...
 
 
-class BackendAdapter:
-    """CashierPort and SettingsPort over one Backend (thread-safe: the services are)."""
+class Till:
+    """CashierPort and SettingsPort over the services (thread-safe: the services are)."""
 
-    def __init__(self, backend: Any, settings: Settings | None = None) -> None:
-        self.backend = backend
-        self._settings = settings or backend.settings
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        settings_file: Path,
+        checkout: CheckoutService,
+        client: AntomClient,
+        poller: Poller,
+        duplicates: DuplicateService | None,
+        secrets: SecretStore,
+        pins: PinManager,
+        info: Callable[[], EnvironmentInfo],
+        sandbox: TrainingSandbox | None = None,
+    ) -> None:
+        self._settings = settings
+        self._settings_file = settings_file
+        self._checkout = checkout
+        self._client = client
+        self._poller = poller
+        self._duplicates = duplicates
+        self._secrets = secrets
+        self._pins = pins
+        self._info = info
+        self._sandbox = sandbox
         self._brands: list[BrandOption] | None = None
         self._brands_lock = threading.Lock()
         # What the last call that went to Antom tells about the connection: None (no call
@@ -61,18 +99,16 @@ class BackendAdapter:
         with self._brands_lock:
             if self._brands is not None:
                 return list(self._brands)
-        from posapp.core.antom.messages import ConsultRequest
-
         currency = self._settings.currency
         # any amount Antom accepts; the brand list does not depend on it for cards
         amount = Money(100 if Money(1, currency).exponent else 1, currency)
         try:
-            answer = self.backend.client.consult(ConsultRequest(amount=amount))
+            answer = self._client.consult(ConsultRequest(amount=amount))
         except Exception:
             self._reachable = False
             raise
         self._reachable = True
-        brands = []
+        brands: list[BrandOption] = []
         for info in answer.card_brands():
             label = (
                 CardBrand(info.brand).label if info.brand in CardBrand.__members__ else info.brand
@@ -88,7 +124,7 @@ class BackendAdapter:
     def find_duplicate(
         self, card: MaskedCard, amount: Money, reference: str
     ) -> DuplicateMatch | None:
-        checkout = self.backend.checkout
+        checkout = self._checkout
         found = checkout.find_duplicates(card, amount, reference)
         if not found:
             return None
@@ -99,71 +135,46 @@ class BackendAdapter:
         )
 
     def pay(
-        self, order: PaymentOrder, progress: Callable[[str], None] | None = None
-    ) -> PaymentResult:
-        from posapp.core.services.checkout import CheckoutRequest
-        from posapp.core.services.validation import CheckoutInputError
-
-        billing = order.billing
-        if billing is not None and billing.is_empty():
-            billing = None
-        request = CheckoutRequest(
-            amount=order.amount,
-            reference_order_id=order.reference,
-            description=order.description,
-            card=order.card,
-            hold=order.hold,
-            three_ds=order.three_ds,
-            billing=billing,
-        )
-        try:
-            # The view has already asked about duplicates (find_duplicate) before sending.
-            result = self.backend.checkout.pay(request, confirm_duplicate=True, progress=progress)
-        except CheckoutInputError as exc:
-            raise InputError(exc.field, exc.message) from None
-        except CardError as exc:
-            raise InputError(exc.field, exc.message) from None
-        except MoneyError as exc:
-            # the message itself (a UserText the screen translates), not str(exc): plain English
-            raise InputError("amount", exc.args[0] if exc.args else str(exc)) from None
+        self, request: CheckoutRequest, progress: Callable[[str], None] | None = None
+    ) -> CheckoutResult:
+        # The view has already asked about duplicates (find_duplicate) before sending.
+        result = self._checkout.pay(request, confirm_duplicate=True, progress=progress)
         # a PENDING payment with no result status never got a verified answer
         self._reachable = not (
-            result.outcome.value == "pending" and result.payment.result_status is None
+            result.outcome is CheckoutOutcome.PENDING and result.payment.result_status is None
         )
-        warnings = tuple(getattr(w, "message", str(w)) for w in result.warnings)
-        return self._result(result.payment, result.outcome.value, result.message, warnings)
+        return result
 
-    def refresh(self, payment_request_id: str) -> PaymentResult:
-        result = self.backend.checkout.refresh(payment_request_id)
-        if result.outcome.value != "pending" and self._reachable is False:
+    def refresh(self, payment_request_id: str) -> CheckoutResult:
+        result = self._checkout.refresh(payment_request_id)
+        if result.outcome is not CheckoutOutcome.PENDING and self._reachable is False:
             self._reachable = True  # the poller got a verified answer since
-        return self._result(result.payment, result.outcome.value, result.message)
+        return result
 
     def till_status(self) -> TillStatus:
-        backend = self.backend
-        info = backend.info()
-        poller = backend.poller
-        running = bool(getattr(poller, "running", True))
+        info = self._info()
+        poller = self._poller
+        running = poller.running
         if info.training:
-            detail = QCoreApplication.translate("BackendAdapter", "Training sandbox at %1").replace(
+            detail = QCoreApplication.translate("Till", "Training sandbox at %1").replace(
                 "%1", info.gateway
             )
         elif info.environment is Environment.SANDBOX:
-            detail = QCoreApplication.translate("BackendAdapter", "Antom sandbox · %1").replace(
+            detail = QCoreApplication.translate("Till", "Antom sandbox · %1").replace(
                 "%1", info.gateway
             )
         else:
-            detail = QCoreApplication.translate("BackendAdapter", "Antom production · %1").replace(
+            detail = QCoreApplication.translate("Till", "Antom production · %1").replace(
                 "%1", info.gateway
             )
         online = running and self._reachable is not False
         if self._reachable is False:
             detail = QCoreApplication.translate(
-                "BackendAdapter", "No answer from %1 — payments are settled when it is back"
+                "Till", "No answer from %1 — payments are settled when it is back"
             ).replace("%1", info.gateway)
         if not running:
-            detail += QCoreApplication.translate("BackendAdapter", " · settling paused")
-        duplicates = getattr(backend, "duplicates", None)
+            detail += QCoreApplication.translate("Till", " · settling paused")
+        duplicates = self._duplicates
         return TillStatus(
             online=online,
             detail=detail,
@@ -171,45 +182,18 @@ class BackendAdapter:
             duplicates=duplicates.count_open() if duplicates is not None else 0,
         )
 
-    @staticmethod
-    def _result(
-        payment: Payment, outcome: str, message: str, warnings: tuple[str, ...] = ()
-    ) -> PaymentResult:
-        mapped = _OUTCOMES.get(outcome, Outcome.PENDING)
-        code = payment.result_code or ""
-        if outcome == "not_sent":
-            code = "NOT_SENT"
-        return PaymentResult(
-            outcome=mapped,
-            payment_request_id=payment.payment_request_id,
-            amount=payment.amount,
-            reference=payment.reference_order_id,
-            payment_id=payment.payment_id or "",
-            card=payment.card,
-            held=payment.capture_mode is CaptureMode.MANUAL,
-            result_code=code,
-            result_message=message
-            if mapped is not Outcome.DECLINED
-            else (payment.result_message or message),
-            avs_result=payment.avs_result or "",
-            cvv_result=payment.cvv_result or "",
-            redirect_url=payment.three_ds_url or "",
-            auth_expiry=payment.capture_deadline,
-            warnings=warnings,
-        )
-
     # -- SettingsPort -----------------------------------------------------------------------
     def current_settings(self) -> Settings:
         return self._settings
 
     def save_settings(self, settings: Settings) -> None:
-        save_settings(self.backend.dirs.settings_file, settings)
+        save_settings(self._settings_file, settings)
         self._settings = settings
 
     def has_keys(self, environment: str) -> bool:
         if environment == Environment.TRAINING.value:
             return True
-        return self.backend.secrets.load(environment) is not None
+        return self._secrets.load(environment) is not None
 
     def import_keys(
         self, environment: str, client_id: str, private_key_pem: str, antom_public_key_pem: str
@@ -222,20 +206,20 @@ class BackendAdapter:
         except CredentialsError as exc:
             line = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
             raise ValueError(_led_by_cause(exc.__context__, line)) from None
-        self.backend.secrets.save(environment, creds)
+        self._secrets.save(environment, creds)
 
     def test_connection(self, settings: Settings) -> list[CheckResult]:
         """The core's connection checks for ``settings`` (keys from the keyring)."""
         from posapp.core.services.diagnostics import Target, check_connection
 
         if settings.environment is Environment.TRAINING:
-            sandbox = self.backend.sandbox
+            sandbox = self._sandbox
             if sandbox is None:
                 return [
                     CheckResult(
-                        QCoreApplication.translate("BackendAdapter", "Training sandbox"),
+                        QCoreApplication.translate("Till", "Training sandbox"),
                         False,
-                        QCoreApplication.translate("BackendAdapter", "the sandbox is not running"),
+                        QCoreApplication.translate("Till", "the sandbox is not running"),
                     )
                 ]
             target = Target(
@@ -248,15 +232,15 @@ class BackendAdapter:
                 public_name="the sandbox Antom public key",
             )
         else:
-            creds = self.backend.secrets.load(settings.environment.value)
+            creds = self._secrets.load(settings.environment.value)
             if creds is None:
                 return [
                     *_missing_settings(settings),
                     CheckResult(
-                        QCoreApplication.translate("BackendAdapter", "Keys"),
+                        QCoreApplication.translate("Till", "Keys"),
                         False,
                         QCoreApplication.translate(
-                            "BackendAdapter", "no keys for %1 in the keyring: import them first"
+                            "Till", "no keys for %1 in the keyring: import them first"
                         ).replace("%1", settings.environment.value),
                     ),
                 ]
@@ -276,7 +260,7 @@ class BackendAdapter:
         from posapp.core.services.pin import PinError
 
         try:
-            self.backend.pins.set_pin(new_pin, old_pin or None)
+            self._pins.set_pin(new_pin, old_pin or None)
         except PinError as exc:
             raise ValueError(exc.message) from None
 
@@ -285,7 +269,7 @@ class BackendAdapter:
 
         if self._settings.environment is not Environment.TRAINING:
             return ""
-        return TRAINING_PIN if self.backend.pins.uses_default() else ""
+        return TRAINING_PIN if self._pins.uses_default() else ""
 
 
 def _missing_settings(settings: Settings) -> list[CheckResult]:
@@ -305,15 +289,13 @@ def _check_rows(step: Step) -> list[CheckResult]:
     name = _STEP_NAMES.get(step.name)
     if name is not None:
         if step.ok and step.name is StepName.SIGNATURE:
-            detail = QCoreApplication.translate(
-                "BackendAdapter", "verified with the Antom public key"
-            )
+            detail = QCoreApplication.translate("Till", "verified with the Antom public key")
         else:
             detail = service_text(step.detail) if step.ok else ""
         rows.append(CheckResult(_tr(name), step.ok, detail))
     if step.failure is not None:
         words = _led_by_cause(step.error, step.detail)
-        failed = QCoreApplication.translate("BackendAdapter", "Failed")
+        failed = QCoreApplication.translate("Till", "Failed")
         rows.append(CheckResult(failed, False, words))
     return rows
 
@@ -327,11 +309,11 @@ def _led_by_cause(cause: BaseException | None, line: str) -> str:
 
     while cause is not None and not isinstance(cause, AntomError):
         cause = cause.__context__
-    message = getattr(cause, "user_message", None)
+    message = cause.user_message if isinstance(cause, AntomError) else None
     words = service_text(line)
     if isinstance(message, UserText) and has_translation(message):
         return (
-            QCoreApplication.translate("BackendAdapter", "%1 (%2)")
+            QCoreApplication.translate("Till", "%1 (%2)")
             .replace("%1", service_text(message))
             .replace("%2", words)
         )
@@ -339,13 +321,14 @@ def _led_by_cause(cause: BaseException | None, line: str) -> str:
 
 
 def _tr(text: str) -> str:
-    return QCoreApplication.translate("BackendAdapter", text)
+    return QCoreApplication.translate("Till", text)
 
 
-_SETTINGS_ROW = QT_TRANSLATE_NOOP("BackendAdapter", "Settings")
-_STEP_NAMES = {
-    StepName.PRIVATE_KEY: QT_TRANSLATE_NOOP("BackendAdapter", "Merchant private key"),
-    StepName.PUBLIC_KEY: QT_TRANSLATE_NOOP("BackendAdapter", "Antom public key"),
-    StepName.REQUEST: QT_TRANSLATE_NOOP("BackendAdapter", "Signed request to the gateway"),
-    StepName.SIGNATURE: QT_TRANSLATE_NOOP("BackendAdapter", "Answer signature"),
+# QT_TRANSLATE_NOOP only marks the text for lupdate and gives it back (typed ``object``)
+_SETTINGS_ROW = cast(str, QT_TRANSLATE_NOOP("Till", "Settings"))
+_STEP_NAMES: dict[StepName, str] = {
+    StepName.PRIVATE_KEY: cast(str, QT_TRANSLATE_NOOP("Till", "Merchant private key")),
+    StepName.PUBLIC_KEY: cast(str, QT_TRANSLATE_NOOP("Till", "Antom public key")),
+    StepName.REQUEST: cast(str, QT_TRANSLATE_NOOP("Till", "Signed request to the gateway")),
+    StepName.SIGNATURE: cast(str, QT_TRANSLATE_NOOP("Till", "Answer signature")),
 }
