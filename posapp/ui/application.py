@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from posapp import __version__
 from posapp.config import Settings
 from posapp.paths import AppDirs, resource
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ class ErrorPresenter:
         self._box = box
 
 
-def orders_factory(runner: TaskRunner, backend: Any) -> Any:
+def orders_factory(runner: TaskRunner, backend: Any, changes: ChangeBridge | None = None) -> Any:
     """H6's Orders view when it is there; the main window shows a placeholder otherwise."""
     try:
         from posapp.ui.views.orders_view import OrdersView
@@ -139,7 +140,7 @@ def orders_factory(runner: TaskRunner, backend: Any) -> Any:
         return None
 
     def build(parent: QWidget) -> QWidget:
-        return OrdersView(runner, backend, parent=parent)
+        return OrdersView(runner, backend, parent=parent, changes=changes)
 
     return build
 
@@ -155,21 +156,27 @@ def build_main_window(
     cashier = settings_port = None
     pin_hint = ""
     factory = None
+    changes = None
     if backend is not None:
         from posapp.ui.backend_adapter import BackendAdapter
 
         adapter = BackendAdapter(backend, settings)
         cashier = settings_port = adapter
         pin_hint = adapter.training_pin_hint()
-        factory = orders_factory(runner, backend)
+        # the one follower of the till's change feed on the GUI thread, shared by the screens
+        changes = ChangeBridge(backend.changes)
+        factory = orders_factory(runner, backend, changes)
     window = MainWindow(
         settings,
         runner=runner,
         cashier=cashier,
         settings_port=settings_port,
         orders_factory=factory,
+        changes=changes,
         training_pin_hint=pin_hint,
     )
+    if changes is not None:
+        changes.setParent(window)
     runner.setParent(window)
     presenter.set_parent(window)
     return window

@@ -11,8 +11,10 @@ Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python tests/benchmarks/bench_ui.py
    Goals: first rows < 300 ms, jump to end < 300 ms, peak memory < 300 MB.
 2. A GUI-thread stall monitor - a 4 ms timer measuring how late it fires - while 100 payments
    are authorised back to back through the TaskRunner (the Orders view open and following),
-   and while the poller settles 200 pending payments. Peer: the same timer on an idle event
-   loop (the platform's own timer jitter). Goals: p99 stall < 16 ms, max < 50 ms.
+   once on a quiet machine and once with a CPU burner (a separate process spinning on the
+   last core, deterministic work), and while the poller settles 200 pending payments. Peers:
+   the same work with the view hidden, and the same timer on an idle event loop (the
+   platform's own timer jitter). Goals (with the burner): p99 stall < 16 ms, max < 50 ms.
 """
 
 from __future__ import annotations
@@ -129,6 +131,40 @@ def line(
     if peer is not None and peer >= 0.05:
         text += f"   ({value / peer:.1f}x the peer)"
     print(text)
+
+
+# A seeded, deterministic spin: a linear congruential walk folded into a SHA-256 chain, run
+# until the parent kills it. Pinned to the last core where the platform allows it, so it
+# competes with the sandbox's process and the worker threads rather than being scheduled away.
+_BURNER = """
+import hashlib, os, sys
+try:
+    os.sched_setaffinity(0, {(os.cpu_count() or 1) - 1})
+except (AttributeError, OSError):
+    pass
+x, digest = 20261202, b"posapp"
+print("ready", flush=True)
+while True:
+    for _ in range(10_000):
+        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+    digest = hashlib.sha256(digest + x.to_bytes(8, "little")).digest()
+"""
+
+
+class CpuBurner:
+    """A child process that keeps one core busy for as long as the ``with`` block runs."""
+
+    def __enter__(self) -> CpuBurner:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _BURNER], stdout=subprocess.PIPE, text=True
+        )
+        assert self._process.stdout is not None
+        self._process.stdout.readline()  # it is spinning once it says so
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.kill()
+        self._process.wait(10)
 
 
 def generate_journal(path: Path, rows: int) -> None:
@@ -335,19 +371,28 @@ def bench_live(
     view.show()
     pump_until(app, lambda: view.model.total >= payments, timeout=10)
 
-    monitor.start()
-    seconds = authorise_all(payments)
-    pump_until(app, lambda: view.model.total >= 2 * payments, timeout=10)
-    monitor.stop()
-    _m, p99, worst, _n = monitor.stats()
-    print(
-        f"  {payments} authorisations back to back, Orders view open: {seconds:.1f} s "
-        f"({payments / seconds:.1f}/s), rows shown {view.model.total}"
-    )
-    busy = monitor.busy
-    line("  stall p99", p99, "ms", GOAL_P99_MS, bare_p99)
-    line("  stall max", worst, "ms", GOAL_MAX_MS, bare_max)
-    print(f"    GUI thread computing {busy:.0%} of the time")
+    for rounds, burning in ((2, False), (3, True)):
+        if burning:
+            with CpuBurner():
+                monitor.start()
+                seconds = authorise_all(payments)
+                pump_until(app, lambda r=rounds: view.model.total >= r * payments, timeout=10)
+                monitor.stop()
+        else:
+            monitor.start()
+            seconds = authorise_all(payments)
+            pump_until(app, lambda r=rounds: view.model.total >= r * payments, timeout=10)
+            monitor.stop()
+        med, p99, worst, _n = monitor.stats()
+        print(
+            f"  {payments} authorisations back to back, Orders view open"
+            f"{', CPU burner on the last core' if burning else ''}: {seconds:.1f} s "
+            f"({payments / seconds:.1f}/s), rows shown {view.model.total}"
+        )
+        line("  stall p50", med, "ms")
+        line("  stall p99", p99, "ms", GOAL_P99_MS, bare_p99)
+        line("  stall max", worst, "ms", GOAL_MAX_MS, bare_max)
+        print(f"    GUI thread computing {monitor.busy:.0%} of the time")
     line("  peer: same work, view hidden, p99", bare_p99, "ms")
     line("  peer: same work, view hidden, max", bare_max, "ms")
 
@@ -385,11 +430,16 @@ def bench_live(
         monitor.stop()
         return pending, settled, seconds
 
+    if polled <= 0:
+        view.close()
+        runner.shutdown()
+        backend.close()
+        return
     view.hide()  # peer: the same polling with nothing to paint
     poll_all(polled)
     _m, bare_p99, bare_max, _n = monitor.stats()
     view.show()
-    pump_until(app, lambda: view.model.total >= 2 * payments + polled, timeout=15)
+    pump_until(app, lambda: view.model.total >= 3 * payments + polled, timeout=15)
     pending, settled, seconds = poll_all(polled)
     _m, p99, worst, _n = monitor.stats()
     busy = monitor.busy

@@ -8,9 +8,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from posapp.core.cards import MaskedCard
+from posapp.core.domain import CaptureMode, Payment, PaymentStatus
 from posapp.core.money import Money
+from posapp.core.services.changes import ChangeFeed
 from posapp.ui.ports import (
     BrandOption,
     DuplicateMatch,
@@ -36,6 +39,9 @@ class ScriptedCashier:
         self.gate: threading.Event | None = None  # when set, pay waits for it
         self.refreshes = 0
         self.status = TillStatus(True, "Connected to the training sandbox", 0)
+        # what the services would announce: ``settle`` puts the payment on the feed
+        self.changes = ChangeFeed()
+        self._versions = 0
 
     def accepted_brands(self) -> list[BrandOption]:
         return list(self.brands)
@@ -66,6 +72,29 @@ class ScriptedCashier:
     def settle(self, payment_request_id: str, outcome: Outcome, **changes: object) -> None:
         self.stored[payment_request_id] = replace(
             self.stored[payment_request_id], outcome=outcome, **changes
+        )
+        self.announce(payment_request_id)
+
+    def announce(self, payment_request_id: str) -> None:
+        """Announce the payment on the feed as the Settler would after a change."""
+        result = self.stored[payment_request_id]
+        self._versions += 1
+        now = datetime.now(UTC)
+        self.changes.announce(
+            Payment(
+                id=1,
+                reference_order_id=result.reference,
+                payment_request_id=payment_request_id,
+                amount=result.amount,
+                capture_mode=CaptureMode.MANUAL if result.held else CaptureMode.AUTOMATIC,
+                card=result.card or MaskedCard("VISA", "405469", "0768"),
+                status=PaymentStatus.PENDING,
+                created_at=now,
+                updated_at=now,
+                operator="cashier",
+                terminal_id="TILL-01",
+                version=self._versions,
+            )
         )
 
     # answers

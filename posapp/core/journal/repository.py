@@ -1421,6 +1421,17 @@ class JournalRepository:
         ids = list(dict.fromkeys(int(r["payment"]) for r in rows if r["payment"] is not None))
         return ids, (int(rows[-1]["id"]) if rows else int(after_id))
 
+    def payment_versions(self, ids: Sequence[int]) -> dict[int, int]:
+        """Each payment's row version (payments not in the journal are left out)."""
+        found: dict[int, int] = {}
+        keys = [int(k) for k in ids]
+        for start in range(0, len(keys), 500):  # SQLite's bound on variables per statement
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(f"SELECT id, version FROM payments WHERE id IN ({marks})", chunk)  # noqa: S608 - placeholders only
+            found.update((int(r["id"]), int(r["version"])) for r in rows)
+        return found
+
     def last_event_id(self) -> int:
         """The newest audit event's id (0 when empty): where a live view starts following."""
         rows = self._read("SELECT max(id) AS n FROM events")
