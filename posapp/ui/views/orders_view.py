@@ -360,7 +360,9 @@ class OrdersView(QWidget):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(self.FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_filters)
+        # a clock, not a poll: "time left" moves on its own; repainted, nothing read
         self._clock_timer = QTimer(self)
+        self._clock_timer.setObjectName("ordersClockTimer")
         self._clock_timer.setInterval(30_000)
         self._clock_timer.timeout.connect(self.model.refresh_times)
         self._clock_timer.start()
