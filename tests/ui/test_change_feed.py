@@ -57,9 +57,7 @@ def test_no_screen_owns_a_timer_that_reads_data(qtbot: QtBot, window: MainWindow
     orders = window.orders
     assert isinstance(orders, OrdersView)
     qtbot.waitUntil(lambda: runner.in_flight == 0, timeout=WAIT)
-    repeating = [
-        t for t in window.findChildren(QTimer) if t.isActive() and not t.isSingleShot()
-    ]
+    repeating = [t for t in window.findChildren(QTimer) if t.isActive() and not t.isSingleShot()]
     assert {t.objectName() for t in repeating} == CLOCKS
     started: list[str] = []
     runner.busy_changed.connect(lambda busy: busy and started.append("task"))
