@@ -6,7 +6,8 @@ exception comes back through a queued signal, so the callbacks always run on the
 never race a widget:
 
 - **writes**: one worker, in order: the screens' own journal and settings writes and the slow
-  local work (the scrypt PIN change, the keyring import, saving settings);
+  local work (the scrypt PIN change, the keyring import and status, saving settings, the
+  CSV export);
 - **network**: several workers: calls that wait on Antom or the sandbox (pay, capture, cancel,
   refund, batches, connection checks; the services journal around them themselves);
 - **reads**: several workers: journal reads (order lists, a payment's timeline, the duplicate

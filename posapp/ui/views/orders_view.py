@@ -1063,7 +1063,7 @@ class OrdersView(QWidget):
             source,
             query,
             path,
-            lane=Lane.READS,
+            lane=Lane.WRITES,  # slow local work (a file of every row): never holds up a read
             on_done=lambda n: self._on_exported(path, n),
             on_error=self._on_export_failed,
             on_progress=lambda n: self.status_line.setText(
