@@ -140,6 +140,10 @@ class TaskRunner(QObject):
     ) -> None:
         super().__init__(parent)
         self._pools = {lane: QThreadPool(self) for lane in Lane}
+        for pool in self._pools.values():
+            # Workers live as long as the runner: each keeps its one journal connection
+            # instead of a new thread (and connection) after every idle half minute.
+            pool.setExpiryTimeout(-1)
         self._pools[Lane.WRITES].setMaxThreadCount(1)
         self._pools[Lane.NETWORK].setMaxThreadCount(max(1, network_workers))
         self._pools[Lane.READS].setMaxThreadCount(max(1, read_workers))

@@ -48,6 +48,7 @@ from posapp.core.journal.repository import (  # noqa: E402
 )
 from posapp.ui.application import create_application  # noqa: E402
 from posapp.ui.models.orders_backend import OrdersBackend  # noqa: E402
+from posapp.ui.changes import COALESCE_MS, ChangeBridge  # noqa: E402
 from posapp.ui.tasks import TaskRunner  # noqa: E402
 from posapp.ui.views.orders_view import OrdersView  # noqa: E402
 
@@ -219,7 +220,7 @@ def bench_million(app: QApplication, journal: Path, rows: int, repeats: int = 5)
             view.deleteLater()
             app.processEvents()
         t = time.perf_counter()
-        view = OrdersView(runner, backend, follow=False)
+        view = OrdersView(runner, backend)
         view.resize(1200, 800)
         view.show()
         v = view
@@ -319,7 +320,7 @@ def bench_live(
     where = "this process" if sandbox_in_process else f"process {backend.sandbox.pid}"
     print(f"  the training sandbox serves from {where}")
     runner = TaskRunner()
-    view = OrdersView(runner, backend)
+    view = OrdersView(runner, backend, changes=ChangeBridge(backend.changes))
     view.resize(1200, 800)
     view.show()
     pump_until(app, lambda: view.model.total == 0 and runner.in_flight == 0, timeout=5)
@@ -425,7 +426,7 @@ def bench_live(
         settled = pump_until(app, lambda: unsettled() == 0, timeout=120)
         seconds = time.perf_counter() - t
         # The view gathers live changes for a moment before it applies them.
-        quiet = time.monotonic() + 3 * view.APPLY_DELAY_MS / 1000
+        quiet = time.monotonic() + 3 * COALESCE_MS / 1000
         pump_until(app, lambda: time.monotonic() > quiet)
         monitor.stop()
         return pending, settled, seconds

@@ -53,9 +53,35 @@ class JournalOptions:
     cache_kib: int = 16384  # page cache per connection; keeps peak memory bounded
 
 
-class _ThreadState(threading.local):
-    db: Database | None = None
-    depth: int = 0
+class _ThreadState:
+    """One thread's connection and transaction depth."""
+
+    __slots__ = ("db", "depth")
+
+    def __init__(self) -> None:
+        self.db: Database | None = None
+        self.depth = 0
+
+
+class _PerThread:
+    """Each OS thread's ``_ThreadState``, keyed by its thread id.
+
+    Not ``threading.local``: PySide gives a Qt pool thread a fresh Python thread state for
+    every task it runs, which empties a ``threading.local``; the TaskRunner's workers would
+    open (and keep) a new connection for every task instead of one each.
+    """
+
+    def __init__(self) -> None:
+        self._states: dict[int, _ThreadState] = {}
+        self._lock = threading.Lock()
+
+    def get(self) -> _ThreadState:
+        key = threading.get_ident()
+        state = self._states.get(key)
+        if state is None:
+            with self._lock:
+                state = self._states.setdefault(key, _ThreadState())
+        return state
 
 
 class Journal:
@@ -69,7 +95,7 @@ class Journal:
         # read-only: SQLite opens the file with mode=ro (or immutable=1 where not even the
         # -shm file can be made); nothing, not even the WAL switch, is written
         self.read_only = read_only
-        self._local = _ThreadState()
+        self._local = _PerThread()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._closed = False
@@ -79,12 +105,13 @@ class Journal:
     # -- connections ----------------------------------------------------------------------
     def db(self) -> Database:
         """This thread's connection (opened on first use)."""
-        db = self._local.db
+        state = self._local.get()
+        db = state.db
         if db is None:
             if self._closed:
                 raise RuntimeError("the journal is closed")
             db = self._connect()
-            self._local.db = db
+            state.db = db
         return db
 
     def _connect(self) -> Database:
@@ -158,7 +185,7 @@ class Journal:
                 except sqlite3.Error:  # best effort: the journal may be locked or gone
                     pass
             conn.close()
-        self._local = _ThreadState()
+        self._local = _PerThread()
 
     def __enter__(self) -> Journal:
         return self
@@ -171,7 +198,7 @@ class Journal:
     def write(self) -> Iterator[Database]:
         """A write transaction (``BEGIN IMMEDIATE``); nested calls are savepoints."""
         db = self.db()
-        state = self._local
+        state = self._local.get()
         with translating(self.path):
             if state.depth:
                 name = f"sp{state.depth}"
@@ -212,7 +239,7 @@ class Journal:
         """A consistent snapshot for several reads (inside a write: that write's view)."""
         db = self.db()
         with translating(self.path):
-            if self._local.depth or _in_transaction(db.conn):
+            if self._local.get().depth or _in_transaction(db.conn):
                 yield db
                 return
             db.conn.execute("BEGIN")
