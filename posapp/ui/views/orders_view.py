@@ -305,6 +305,7 @@ class OrdersView(QWidget):
     duplicates_changed = Signal(int)  # orders with more than one successful payment
 
     FILTER_DELAY_MS = 250
+    APPLY_PAUSE_MS = 400  # after applying live changes, the next ones wait at least this long
 
     def __init__(
         self,
@@ -360,6 +361,11 @@ class OrdersView(QWidget):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(self.FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_filters)
+        self._pending_changes: dict[int, Payment] = {}
+        self._apply_timer = QTimer(self)
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(self.APPLY_PAUSE_MS)
+        self._apply_timer.timeout.connect(self._apply_pending)
         # a clock, not a poll: "time left" moves on its own; repainted, nothing read
         self._clock_timer = QTimer(self)
         self._clock_timer.setObjectName("ordersClockTimer")
@@ -818,7 +824,24 @@ class OrdersView(QWidget):
     # -- following the change feed ------------------------------------------------------
     @Slot(object)
     def _on_changes(self, batch: tuple[Change, ...]) -> None:
-        self.apply_changes([c.payment for c in batch if c.payment is not None])
+        for change in batch:
+            payment = change.payment
+            if payment is None:
+                continue
+            known = self._pending_changes.get(payment.id)
+            if known is None or known.version <= payment.version:
+                self._pending_changes[payment.id] = payment
+        if not self._apply_timer.isActive():
+            self._apply_pending()  # quiet until now: at once; else when the pause ends
+
+    def _apply_pending(self) -> None:
+        payments = list(self._pending_changes.values())
+        self._pending_changes.clear()
+        if payments:
+            self.apply_changes(payments)
+            # a burst (the poller settling 200 payments) repaints the list a few times a
+            # second, not once per batch
+            self._apply_timer.start()
 
     def apply_changes(self, payments: list[Payment]) -> None:
         """Newer versions of payments (one batch of the feed): rows in place, new payments
