@@ -29,7 +29,7 @@ from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironmen
 from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
-from posapp.core.services.changes import ChangeFeed, ChangeListener
+from posapp.core.services.changes import ChangeFeed
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
 from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
@@ -206,9 +206,6 @@ class Backend:
             listener_url=self.listener.url if self.listener and self.listener.running else None,
             secrets="embedded sandbox" if self.sandbox is not None else self.secrets.describe(),
         )
-
-    def subscribe(self, callback: ChangeListener) -> Callable[[], None]:
-        return self.changes.subscribe(callback)
 
     def recover(self, progress: Callable[[int, int], None] | None = None) -> RecoveryReport:
         """Re-inquire everything not final (synchronous)."""

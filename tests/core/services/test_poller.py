@@ -110,7 +110,7 @@ def test_runs_in_the_background_and_reports_changes(polled_backend: Backend) -> 
         if payment.status is PaymentStatus.AUTHORISED:
             got.set()
 
-    unsubscribe = backend.subscribe(on_change)
+    unsubscribe = backend.changes.subscribe(on_change)
     p = pay(backend, MAGIC_SLOW, cvv="001").payment  # settles after 1 s
     changed.clear()
     backend.poller.start()
