@@ -37,6 +37,8 @@ class MainWindow(QMainWindow):
     The status bar is read again when the till's change feed (``changes``) announces a change
     and after each payment the cashier sends; never on a timer."""
 
+    STATUS_PAUSE_MS = 500  # after reading the status, the next read waits at least this long
+
     def __init__(
         self,
         settings: Settings,
@@ -61,6 +63,12 @@ class MainWindow(QMainWindow):
         self._changes = changes
         self._status_busy = False
         self._status_again = False  # changes arrived while the status was being read
+        # After a read, the next one waits a moment: a burst of changes (the poller settling
+        # 200 payments) reads the status a few times, not once per batch.
+        self._status_pause = QTimer(self)
+        self._status_pause.setSingleShot(True)
+        self._status_pause.setInterval(self.STATUS_PAUSE_MS)
+        self._status_pause.timeout.connect(self._on_status_pause_over)
         self.pending_settings: Settings | None = None  # saved, applied at the next start
 
         central = QWidget(self)
@@ -93,7 +101,7 @@ class MainWindow(QMainWindow):
         self._shutting_down = False  # close_for_shutdown: no questions asked
         if self._cashier is not None:
             if changes is not None:
-                changes.changed.connect(lambda _batch: self.refresh_status())
+                changes.changed.connect(self._on_changes)
             QTimer.singleShot(0, self.refresh_status)
 
     @property
@@ -289,6 +297,17 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, self.tr("Settings saved"), message)
 
     # -- status bar -----------------------------------------------------------------------
+    def _on_changes(self, _batch: object) -> None:
+        if self._status_pause.isActive():
+            self._status_again = True
+        else:
+            self.refresh_status()
+
+    def _on_status_pause_over(self) -> None:
+        if self._status_again and not self._status_busy:
+            self._status_again = False
+            self.refresh_status()
+
     def refresh_status(self) -> None:
         if self._cashier is None:
             return
@@ -307,9 +326,7 @@ class MainWindow(QMainWindow):
 
     def _status_read(self) -> None:
         self._status_busy = False
-        if self._status_again:
-            self._status_again = False
-            self.refresh_status()
+        self._status_pause.start()  # what arrived meanwhile is read when the pause is over
 
     def _on_status(self, status: TillStatus) -> None:
         self._status_read()
