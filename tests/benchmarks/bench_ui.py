@@ -436,6 +436,8 @@ def bench_live(
             f"{monitor.cpu_ms / payments:.1f} ms CPU per authorisation"
         )
         print(f"    {monitor.stall_split()}")
+    # each worker thread should keep one connection (opening one per task costs GIL and CPU)
+    print(f"    journal connections opened in this process: {len(backend.repo.journal._all)}")
     line("  peer: same work, view hidden, p99", bare_p99, "ms")
     line("  peer: same work, view hidden, max", bare_max, "ms")
     print(f"    {bare_split}")
