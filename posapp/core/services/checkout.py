@@ -16,7 +16,6 @@ import logging
 import re
 import secrets
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +28,7 @@ from posapp.core.antom.errors import (
     RepeatRequestInconsistentError,
     named,
 )
-from posapp.core.antom.messages import Address, Buyer, Env, Goods, PayRequest, TerminalType
+from posapp.core.antom.messages import Address, Api, Buyer, Env, Goods, PayRequest, TerminalType
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.cards import CardDetails, MaskedCard, fingerprint
 from posapp.core.clock import Clock
@@ -60,9 +59,17 @@ _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9_.:-]")
 Progress = Callable[[str], None]
 
 
+_ID_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_ID_LENGTH = 28  # 26**28 is about 2**131: as unguessable as a random UUID
+
+
 def new_request_id(prefix: str) -> str:
-    """An idempotency key: prefix + 32 random hex digits (Antom allows 64 characters)."""
-    return f"{prefix}-{uuid.uuid4().hex}"
+    """An idempotency key: prefix + 28 random lower-case letters (Antom allows 64 characters).
+
+    Letters only, never hex: a hex id holds a run of 12+ decimal digits often enough (a few in a
+    hundred) that the card-number guard in logs and the journal masked part of it, and a masked
+    request id no longer finds its payment."""
+    return f"{prefix}-{''.join(secrets.choice(_ID_LETTERS) for _ in range(_ID_LENGTH))}"
 
 
 def new_order_reference(terminal_id: str, now: datetime) -> str:
@@ -80,6 +87,13 @@ def new_order_reference(terminal_id: str, now: datetime) -> str:
 
 
 class CheckoutOutcome(StrEnum):
+    """What the till shows for one payment attempt (``describe``), the one such enum.
+
+    Read from the payment's journaled status, not from one answer: Antom's word on a single
+    request is ``posapp.core.antom.messages.AntomOutcome`` (an "unknown" pay answer becomes
+    PENDING or NEEDS_3DS here; a payment Antom never saw, NOT_SENT).
+    """
+
     APPROVED = "approved"  # authorised (held) or authorised for automatic capture
     DECLINED = "declined"  # final refusal for this attempt; retry with a new attempt
     PENDING = "pending"  # not known yet: the poller settles it; never "failed"
@@ -420,7 +434,7 @@ class CheckoutService:
                 raise CheckoutInputError("settings", _NO_REDIRECT_URL) from None
             raise CheckoutInputError(_field_of(exc.field), exc.message) from None
         self.settler.journal_request(
-            "pay",
+            Api.PAY,
             body,
             payment=payment.id,
             request_id=payment.payment_request_id,
@@ -434,14 +448,14 @@ class CheckoutService:
             # Our ids are random per attempt: this means Antom holds something else under
             # it. Never a decline: the poller finds out what Antom has.
             self.settler.journal_error(
-                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.PAY, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             return self.settler.move(
                 payment, PaymentStatus.PENDING, reason="REPEAT_REQ_INCONSISTENT", operator=operator
             )
         except AntomError as exc:
             self.settler.journal_error(
-                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.PAY, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             if exc.ambiguous:
                 return self.settler.move(
