@@ -33,6 +33,7 @@ from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.cards import CardDetails, MaskedCard, fingerprint
 from posapp.core.clock import Clock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
+from posapp.core.ids import new_request_id
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
 from posapp.core.rules import status_text
@@ -57,19 +58,6 @@ _REF_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud without doubt
 _REF_CHARS = "23456789" + _REF_LETTERS
 _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9_.:-]")
 Progress = Callable[[str], None]
-
-
-_ID_LETTERS = "abcdefghijklmnopqrstuvwxyz"
-_ID_LENGTH = 28  # 26**28 is about 2**131: as unguessable as a random UUID
-
-
-def new_request_id(prefix: str) -> str:
-    """An idempotency key: prefix + 28 random lower-case letters (Antom allows 64 characters).
-
-    Letters only, never hex: a hex id holds a run of 12+ decimal digits often enough (a few in a
-    hundred) that the card-number guard in logs and the journal masked part of it, and a masked
-    request id no longer finds its payment."""
-    return f"{prefix}-{''.join(secrets.choice(_ID_LETTERS) for _ in range(_ID_LENGTH))}"
 
 
 def new_order_reference(terminal_id: str, now: datetime) -> str:

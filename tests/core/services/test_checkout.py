@@ -239,8 +239,8 @@ def test_request_ids_are_unique_and_never_look_like_a_card_number() -> None:
     """A request id survives the journal's card-number guard unchanged: no decimal digits in its
     random part, so no run of 12-19 digits can ever be masked out of it."""
     from posapp.core.cards import has_card_data
+    from posapp.core.ids import new_request_id
     from posapp.core.journal.sanitise import sanitise
-    from posapp.core.services.checkout import new_request_id
 
     ids = [new_request_id("PAY") for _ in range(2000)]
     assert len(set(ids)) == len(ids)
