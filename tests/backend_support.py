@@ -79,7 +79,7 @@ from posapp.core.money import Money
 
 secret, created = sys.stdin.read().split()  # the install's journal key, as the till has it
 key = JournalKey(bytes.fromhex(secret), int(created))
-repo = JournalRepository.open(Path(sys.argv[2]), create=False, key=key)
+repo = JournalRepository.open(sys.argv[2], create=False, key=key)  # a file or a URL
 who = {"operator": "window-2", "terminal_id": "TILL-01"}
 if sys.argv[3] != "-":
     p = repo.payment_by_request_id(sys.argv[3])
@@ -94,12 +94,20 @@ repo.close()
 """
 
 
+def _where(backend: Backend) -> str:
+    """The backend's journal as the other process opens it: its file, or its server's URL
+    (the test server's: no password in it)."""
+    store = backend.repo.journal
+    conninfo = getattr(store, "conninfo", None)
+    return str(conninfo) if conninfo else str(store.path)
+
+
 def other_process(backend: Backend, settle: str = "-") -> int:
     """Run the second process to its end; the local id of the payment it created."""
     key = backend.repo.key
     assert key is not None
     done = subprocess.run(
-        [sys.executable, "-c", _OTHER_PROCESS, str(ROOT), str(backend.dirs.journal), settle],
+        [sys.executable, "-c", _OTHER_PROCESS, str(ROOT), _where(backend), settle],
         input=f"{key.secret.hex()} {key.created_ms}",
         check=True,
         capture_output=True,

@@ -41,6 +41,7 @@ from posapp.core.journal.errors import (
     JournalUnavailable,
     translating,
 )
+from posapp.core.journal.threads import PerThread
 from posapp.paths import make_private_file
 
 Synchronous = Literal["FULL", "NORMAL", "EXTRA"]
@@ -64,27 +65,6 @@ class _ThreadState:
         self.depth = 0
 
 
-class _PerThread:
-    """Each OS thread's ``_ThreadState``, keyed by its thread id.
-
-    Not ``threading.local``: PySide gives a Qt pool thread a fresh Python thread state for
-    every task it runs, which empties a ``threading.local``; the TaskRunner's workers would
-    open (and keep) a new connection for every task instead of one each.
-    """
-
-    def __init__(self) -> None:
-        self._states: dict[int, _ThreadState] = {}
-        self._lock = threading.Lock()
-
-    def get(self) -> _ThreadState:
-        key = threading.get_ident()
-        state = self._states.get(key)
-        if state is None:
-            with self._lock:
-                state = self._states.setdefault(key, _ThreadState())
-        return state
-
-
 class Journal:
     """One journal file; hands each thread its own sqlite-utils connection."""
 
@@ -98,7 +78,7 @@ class Journal:
         # read-only: SQLite opens the file with mode=ro (or immutable=1 where not even the
         # -shm file can be made); nothing, not even the WAL switch, is written
         self.read_only = read_only
-        self._local = _PerThread()
+        self._local = PerThread(_ThreadState)
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._closed = False
@@ -188,7 +168,7 @@ class Journal:
                 except sqlite3.Error:  # best effort: the journal may be locked or gone
                     pass
             conn.close()
-        self._local = _PerThread()
+        self._local = PerThread(_ThreadState)
 
     def __enter__(self) -> Journal:
         return self
