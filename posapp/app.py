@@ -24,7 +24,6 @@ from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError, KeyFileTooLargeError
 from posapp.core.antom.retry import RetryPolicy
 from posapp.core.clock import Clock, SystemClock
-from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
 from posapp.core.journal.location import (
@@ -36,6 +35,7 @@ from posapp.core.journal.location import (
 from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
+from posapp.core.services.changes import ChangeFeed
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
 from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
@@ -182,10 +182,13 @@ class Backend:
       ``settings`` / ``dirs`` / ``info()`` (EnvironmentInfo) / ``sandbox`` (training only:
                       a SandboxProcess, its own process; ``.ledger()``, ``.admin()``)
 
-    Changes: ``subscribe(callback)`` -> unsubscribe; ``callback(Payment)`` runs on the thread
-    that saw the change (poller, listener, worker): the UI re-emits it as a Qt signal.
-    Life cycle: ``start()`` (listener, then recovery + poller on a background thread),
-    ``recover()`` (synchronous), ``close()`` (stops everything cleanly; idempotent).
+    Changes: ``changes`` is the till's one ChangeFeed (``subscribe(callback)`` -> unsubscribe;
+    ``callback(Change)`` runs on the thread that saw the change: a worker, the poller, the
+    listener, or the feed's audit-log follower for other processes' changes); the UI's
+    ChangeBridge delivers it on the GUI thread.
+    Life cycle: ``start()`` (listener and the change follower, then recovery + poller on a
+    background thread), ``recover()`` (synchronous), ``close()`` (stops everything cleanly;
+    idempotent).
     """
 
     settings: Settings
@@ -201,6 +204,7 @@ class Backend:
     pins: PinManager
     secrets: SecretStore
     duplicates: DuplicateService
+    changes: ChangeFeed
     listener: NotificationListener | None = None
     sandbox: SandboxProcess | Sandbox | None = None  # training (in-process: tests)
     last_recovery: RecoveryReport | None = None
@@ -223,9 +227,6 @@ class Backend:
             secrets="embedded sandbox" if self.sandbox is not None else self.secrets.describe(),
         )
 
-    def subscribe(self, callback: Callable[[Payment], None]) -> Callable[[], None]:
-        return self.settler.subscribe(callback)
-
     def recover(self, progress: Callable[[int, int], None] | None = None) -> RecoveryReport:
         """Re-inquire everything not final (synchronous)."""
         report = self.recovery.run(progress)
@@ -234,9 +235,10 @@ class Backend:
         return report
 
     def start(self, *, recover: bool = True) -> Backend:
-        """Listener now; recovery then the poller on a background thread."""
+        """Listener and change follower now; recovery then the poller on a background thread."""
         if self.listener is not None:
             self.listener.start()
+        self.changes.follow(self.repo)
 
         def run() -> None:
             try:
@@ -248,6 +250,7 @@ class Backend:
                 self.recovered.set()
                 if not self._closed:
                     self.poller.start()
+                    self.changes.announce_till()  # settling runs: the status bar says so
 
         self._recovery_thread = threading.Thread(target=run, name="posapp-recovery", daemon=True)
         self._recovery_thread.start()
@@ -261,6 +264,7 @@ class Backend:
         if self._recovery_thread is not None:
             self._recovery_thread.join(30)
         self.poller.close()
+        self.changes.stop()
         if self.listener is not None:
             self.listener.stop()
         self.client.close()
@@ -509,7 +513,8 @@ def build_backend(
             sandbox.stop()
         raise
     terminal = settings.terminal_id
-    settler = Settler(repo, client, clock, terminal)
+    changes = ChangeFeed()
+    settler = Settler(repo, client, clock, terminal, changes=changes)
     pins = pin_manager(dirs, settings.environment, client_id, store, clock=clock, n=pin_cost)
     in_flight = InFlight()
     poller = Poller(
@@ -571,6 +576,7 @@ def build_backend(
         pins=pins,
         secrets=store,
         duplicates=DuplicateService(repo, backoffice, clock, terminal),
+        changes=changes,
         listener=listener,
         sandbox=sandbox,
     )

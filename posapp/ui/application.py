@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from posapp import __version__
 from posapp.config import Settings
 from posapp.paths import AppDirs, resource
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -170,18 +171,16 @@ def orders_backend(backend: Backend) -> OrdersBackend:
 
 
 def orders_view(
-    runner: TaskRunner, backend: Backend, parent: QWidget | None = None, *, follow: bool = True
+    runner: TaskRunner,
+    backend: Backend,
+    parent: QWidget | None = None,
+    *,
+    changes: ChangeBridge | None = None,
 ) -> OrdersView:
-    """The Orders screen over the backend, following its changes."""
+    """The Orders screen over the backend, following the till's change feed (``changes``)."""
     from posapp.ui.views.orders_view import OrdersView
 
-    return OrdersView(
-        runner,
-        orders_backend(backend),
-        subscribe=backend.subscribe,
-        parent=parent,
-        follow=follow,
-    )
+    return OrdersView(runner, orders_backend(backend), parent=parent, changes=changes)
 
 
 def build_main_window(
@@ -196,12 +195,15 @@ def build_main_window(
     runner.set_error_presenter(presenter)
     ports: Till | None = None
     factory: Callable[[QWidget], QWidget] | None = None
+    changes: ChangeBridge | None = None
     if backend is not None:
         ports = till(backend, settings)
+        # the one follower of the till's change feed on the GUI thread, shared by the screens
+        bridge = changes = ChangeBridge(backend.changes)
         tasks, services = runner, backend
 
         def build_orders(parent: QWidget) -> QWidget:
-            return orders_view(tasks, services, parent)
+            return orders_view(tasks, services, parent, changes=bridge)
 
         factory = build_orders
 
@@ -211,8 +213,11 @@ def build_main_window(
         cashier=ports,
         settings_port=ports,
         orders_factory=factory,
+        changes=changes,
         training_pin_hint=ports.training_pin_hint() if ports is not None else "",
     )
+    if changes is not None:
+        changes.setParent(window)
     runner.setParent(window)
     presenter.set_parent(window)
     return window

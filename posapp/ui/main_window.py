@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.config import Environment, Settings
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.ports import CashierPort, SettingsPort, TillStatus
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.icons import icon
@@ -30,7 +31,12 @@ OrdersFactory = Callable[[QWidget], QWidget]
 
 class MainWindow(QMainWindow):
     """Top-level window: environment banner, New payment and Orders a keystroke apart, and a
-    status bar with the connection state and the payments still being settled."""
+    status bar with the connection state and the payments still being settled.
+
+    The status bar is read again when the till's change feed (``changes``) announces a change
+    and after each payment the cashier sends; never on a timer."""
+
+    STATUS_PAUSE_MS = 500  # after reading the status, the next read waits at least this long
 
     def __init__(
         self,
@@ -40,7 +46,7 @@ class MainWindow(QMainWindow):
         cashier: CashierPort | None = None,
         settings_port: SettingsPort | None = None,
         orders_factory: OrdersFactory | None = None,
-        status_interval_ms: int = 2000,
+        changes: ChangeBridge | None = None,
         training_pin_hint: str = "",
     ) -> None:
         super().__init__()
@@ -53,7 +59,15 @@ class MainWindow(QMainWindow):
         self._cashier = cashier
         self._settings_port = settings_port
         self._pin_hint = training_pin_hint
+        self._changes = changes
         self._status_busy = False
+        self._status_again = False  # changes arrived while the status was being read
+        # After a read, the next one waits a moment: a burst of changes (the poller settling
+        # 200 payments) reads the status a few times, not once per batch.
+        self._status_pause = QTimer(self)
+        self._status_pause.setSingleShot(True)
+        self._status_pause.setInterval(self.STATUS_PAUSE_MS)
+        self._status_pause.timeout.connect(self._on_status_pause_over)
         self.pending_settings: Settings | None = None  # saved, applied at the next start
 
         central = QWidget(self)
@@ -84,11 +98,9 @@ class MainWindow(QMainWindow):
         self.apply_settings(settings)
 
         self._shutting_down = False  # close_for_shutdown: no questions asked
-        self._status_timer = QTimer(self)
-        self._status_timer.setInterval(status_interval_ms)
-        self._status_timer.timeout.connect(self.refresh_status)
         if self._cashier is not None:
-            self._status_timer.start()
+            if changes is not None:
+                changes.changed.connect(self._on_changes)
             QTimer.singleShot(0, self.refresh_status)
 
     @property
@@ -101,7 +113,9 @@ class MainWindow(QMainWindow):
             return self._placeholder(self.tr("The payment service is not connected."))
         from posapp.ui.views.new_payment_view import NewPaymentView
 
-        view = NewPaymentView(self._runner, self._cashier, self._settings, self)
+        view = NewPaymentView(
+            self._runner, self._cashier, self._settings, self, changes=self._changes
+        )
         view.payment_finished.connect(lambda _r: self.refresh_status())
         return view
 
@@ -282,8 +296,22 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, self.tr("Settings saved"), message)
 
     # -- status bar -----------------------------------------------------------------------
+    def _on_changes(self, _batch: object) -> None:
+        if self._status_pause.isActive():
+            self._status_again = True
+        else:
+            self.refresh_status()
+
+    def _on_status_pause_over(self) -> None:
+        if self._status_again and not self._status_busy:
+            self._status_again = False
+            self.refresh_status()
+
     def refresh_status(self) -> None:
-        if self._cashier is None or self._status_busy:
+        if self._cashier is None:
+            return
+        if self._status_busy:
+            self._status_again = True
             return
         self._status_busy = True
         self._runner.run(
@@ -295,8 +323,12 @@ class MainWindow(QMainWindow):
             label="till status",
         )
 
-    def _on_status(self, status: TillStatus) -> None:
+    def _status_read(self) -> None:
         self._status_busy = False
+        self._status_pause.start()  # what arrived meanwhile is read when the pause is over
+
+    def _on_status(self, status: TillStatus) -> None:
+        self._status_read()
         self.connection_icon.setPixmap(
             icon("online" if status.online else "offline").pixmap(
                 QSize(14, 14), self.devicePixelRatioF()
@@ -330,7 +362,7 @@ class MainWindow(QMainWindow):
         self.duplicates_label.show()
 
     def _on_status_failed(self, exc: BaseException) -> None:
-        self._status_busy = False
+        self._status_read()
         log.warning("till status failed: %s", exc)
         self.connection_label.setText(self.tr("Status unknown"))
 
@@ -354,5 +386,6 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
-        self._status_timer.stop()
+        if self._changes is not None:
+            self._changes.close()
         super().closeEvent(event)

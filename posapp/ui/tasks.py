@@ -6,7 +6,8 @@ exception comes back through a queued signal, so the callbacks always run on the
 never race a widget:
 
 - **writes**: one worker, in order: the screens' own journal and settings writes and the slow
-  local work (the scrypt PIN change, the keyring import, saving settings);
+  local work (the scrypt PIN change, the keyring import and status, saving settings, the
+  CSV export);
 - **network**: several workers: calls that wait on Antom or the sandbox (pay, capture, cancel,
   refund, batches, connection checks; the services journal around them themselves);
 - **reads**: several workers: journal reads (order lists, a payment's timeline, the duplicate
@@ -148,6 +149,10 @@ class TaskRunner(QObject):
     ) -> None:
         super().__init__(parent)
         self._pools = {lane: QThreadPool(self) for lane in Lane}
+        for pool in self._pools.values():
+            # Workers live as long as the runner: each keeps its one journal connection
+            # instead of a new thread (and connection) after every idle half minute.
+            pool.setExpiryTimeout(-1)
         self._pools[Lane.WRITES].setMaxThreadCount(1)
         self._pools[Lane.NETWORK].setMaxThreadCount(max(1, network_workers))
         self._pools[Lane.READS].setMaxThreadCount(max(1, read_workers))

@@ -33,6 +33,7 @@ from posapp.core.services.pin import TRAINING_PIN
 from posapp.core.services.validation import Billing, CheckoutInputError, read_card
 from posapp.core.usertext import UserText
 from posapp.logs import redact
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.new_payment_view import NewPaymentView
 from posapp.ui.views.settings_dialog import SettingsDialog
@@ -203,7 +204,7 @@ def view(qtbot: QtBot, cashier: ScriptedCashier) -> Iterator[NewPaymentView]:
         today=lambda: TODAY,
         open_url=lambda _url: None,
         confirm=lambda _title, _text: False,
-        poll_interval_ms=20,
+        changes=ChangeBridge(cashier.changes),
     )
     qtbot.addWidget(v)
     v.resize(1100, 760)

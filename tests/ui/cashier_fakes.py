@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from posapp.core.cards import MaskedCard
 from posapp.core.domain import CaptureMode, Payment, PaymentStatus
 from posapp.core.money import Money
+from posapp.core.services.changes import ChangeFeed
 from posapp.core.services.checkout import CheckoutOutcome, CheckoutRequest, CheckoutResult
 from posapp.ui.ports import BrandOption, DuplicateMatch, TillStatus
 
@@ -44,6 +45,9 @@ class ScriptedCashier:
         self.gate: threading.Event | None = None  # when set, pay waits for it
         self.refreshes = 0
         self.status = TillStatus(True, "Connected to the training sandbox", 0)
+        # what the services would announce: ``settle`` puts the payment on the feed
+        self.changes = ChangeFeed()
+        self._versions = 0
 
     def accepted_brands(self) -> list[BrandOption]:
         return list(self.brands)
@@ -83,6 +87,11 @@ class ScriptedCashier:
             **changes,  # type: ignore[arg-type]
         )
         self.stored[payment_request_id] = replace(before, payment=payment, outcome=outcome)
+        self.announce(payment_request_id)
+
+    def announce(self, payment_request_id: str) -> None:
+        """Announce the payment on the feed as the Settler would after a change."""
+        self.changes.announce(self.stored[payment_request_id].payment)
 
     # answers
     def _base(

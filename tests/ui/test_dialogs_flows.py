@@ -25,6 +25,7 @@ from posapp.core.services.secrets import MemorySecretStore
 from posapp.core.services.validation import read_card
 from posapp.paths import app_dirs
 from posapp.ui.application import orders_view
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.models.order_model import Column
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.batch_dialog import BatchAction, BatchDialog, RowState
@@ -90,7 +91,7 @@ def paid(backend: Backend, minor: int = 1250) -> Payment:
 
 
 def open_view(qtbot: QtBot, runner: TaskRunner, backend: Backend, rows: int) -> OrdersView:
-    view = orders_view(runner, backend)
+    view = orders_view(runner, backend, changes=ChangeBridge(backend.changes))
     qtbot.addWidget(view)
     view.resize(1200, 800)
     view.show()

@@ -23,6 +23,7 @@ from posapp.core.services.pin import TRAINING_PIN
 from posapp.core.services.validation import read_card
 from posapp.ui import i18n
 from posapp.ui.application import orders_view
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.models.order_model import Column, Role
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.duplicate_dialog import DuplicateDialog
@@ -199,7 +200,7 @@ def test_undo_a_captured_duplicate_refunds_the_chosen_one_in_full(
     first, second, _single = charged_twice(backend, hold=False)
     assert fresh(backend, first).status is PaymentStatus.CAPTURED
     runner = TaskRunner()
-    view = orders_view(runner, backend)
+    view = orders_view(runner, backend, changes=ChangeBridge(backend.changes))
     qtbot.addWidget(view)
     view.resize(1200, 800)
     view.show()

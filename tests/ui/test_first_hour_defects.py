@@ -17,6 +17,7 @@ from posapp.config import Settings
 from posapp.core.domain import PaymentStatus
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutOutcome
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.ports import DuplicateMatch
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.new_payment_view import NewPaymentView
@@ -55,7 +56,7 @@ def _view(
         today=lambda: date(2026, 11, 25),
         open_url=browser,
         confirm=lambda _title, text: asked.append(text) or False,
-        poll_interval_ms=20,
+        changes=ChangeBridge(cashier.changes),
     )
     qtbot.addWidget(v)
     v.resize(1100, 760)
@@ -180,6 +181,8 @@ def test_no_browser_for_3ds_says_so_and_offers_the_link(
     panel.copy_button.click()
     assert QGuiApplication.clipboard().text() == url
     # still true on every refresh of the same payment
+    qtbot.waitUntil(lambda: cashier.refreshes >= 1)
+    cashier.announce("req-1")  # the feed announces it again: read again
     qtbot.waitUntil(lambda: cashier.refreshes >= 2)
     assert "No browser could be opened" in panel.reason.text()
 

@@ -36,8 +36,14 @@ def test_shortcuts_switch_work_areas_and_status_bar_counts_unsettled(qtbot: QtBo
     cashier = ScriptedCashier()
     cashier.status = TillStatus(True, "Connected to the training sandbox", 3)
     runner = TaskRunner()
+    from posapp.ui.changes import ChangeBridge
+
     window = MainWindow(
-        Settings(), runner=runner, cashier=cashier, status_interval_ms=20, training_pin_hint="1234"
+        Settings(),
+        runner=runner,
+        cashier=cashier,
+        changes=ChangeBridge(cashier.changes),
+        training_pin_hint="1234",
     )
     qtbot.addWidget(window)
     window.show()
@@ -50,6 +56,8 @@ def test_shortcuts_switch_work_areas_and_status_bar_counts_unsettled(qtbot: QtBo
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentIndex() == 0
     cashier.status = TillStatus(False, "Gateway unreachable", 0)
+    assert window.connection_label.text() == "Connected to the training sandbox"  # not polled
+    cashier.changes.announce_till()  # the feed says the till changed: read again
     qtbot.waitUntil(lambda: window.connection_label.text() == "Gateway unreachable")
     assert window.unsettled_label.text() == "All payments settled"
     window.close()

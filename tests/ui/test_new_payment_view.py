@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 from posapp.config import Settings
 from posapp.core.cards import CardBrand
 from posapp.core.services.checkout import CheckoutOutcome
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.ports import DuplicateMatch
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.new_payment_view import NewPaymentView
@@ -44,6 +45,7 @@ def opened() -> list[QUrl]:
 def view(qtbot: QtBot, cashier: ScriptedCashier, opened: list[QUrl]):
     runner = TaskRunner()
     answers: list[bool] = []
+    bridge = ChangeBridge(cashier.changes)
     v = NewPaymentView(
         runner,
         cashier,
@@ -51,9 +53,10 @@ def view(qtbot: QtBot, cashier: ScriptedCashier, opened: list[QUrl]):
         today=lambda: TODAY,
         open_url=lambda url: opened.append(url) or True,
         confirm=lambda title, text: answers.pop(0) if answers else False,
-        poll_interval_ms=20,
+        changes=bridge,
     )
     v.confirm_answers = answers  # type: ignore[attr-defined]
+    v.bridge = bridge  # type: ignore[attr-defined]
     qtbot.addWidget(v)
     v.resize(1100, 760)
     v.show()
@@ -183,13 +186,18 @@ def test_pending_updates_by_itself_when_settled(
         press_enter(qtbot, view.amount)
     assert view.result_panel.title.text() == "Pending"
     assert "Do not charge the card again" in view.result_panel.reason.text()
-    qtbot.waitUntil(lambda: cashier.refreshes >= 2)
-    cashier.settle("req-1", CheckoutOutcome.APPROVED, payment_id="pay-late")
+    qtbot.waitUntil(lambda: cashier.refreshes == 1)  # read once as it starts following
+    assert view.result_panel.title.text() == "Pending"
+    # nothing is read again until the feed announces the payment: no polling
+    bridge = view.bridge  # type: ignore[attr-defined]
+    with qtbot.waitSignal(bridge.changed):
+        cashier.settle("req-1", CheckoutOutcome.APPROVED, payment_id="pay-late")
     qtbot.waitUntil(lambda: view.result_panel.title.text() == "Approved")
     assert view.result_panel.detail("payment_id") == "pay-late"
     n = cashier.refreshes
-    qtbot.wait(100)
-    assert cashier.refreshes <= n + 1  # polling stops once final
+    with qtbot.waitSignal(bridge.changed):
+        cashier.announce("req-1")
+    assert cashier.refreshes == n  # final: no longer followed
 
 
 def test_3ds_opens_the_browser_shows_the_link_and_follows_the_payment(

@@ -17,6 +17,8 @@ from posapp.core.clock import FakeClock
 from posapp.core.domain import CaptureMode, NewPayment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
+from posapp.core.services.changes import ChangeFeed
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.models.order_model import AMBER, RED, Column, OrderQuery, OrderTableModel, Role
 from posapp.ui.models.orders_backend import JournalOrderSource, OrdersBackend
 from posapp.ui.tasks import TaskRunner
@@ -228,8 +230,9 @@ def test_held_view_keeps_holds_that_lapsed_today_on_top_in_red(qtbot, journal, r
 def test_rows_update_live_when_a_payment_settles(qtbot, journal, runner) -> None:
     pending = journal.pay(PaymentStatus.PENDING)
     journal.pay(PaymentStatus.CAPTURED)
-    view = open_view(qtbot, runner, journal)
-    qtbot.waitUntil(lambda: view._last_event_id is not None)
+    feed = ChangeFeed()
+    feed.attach(journal.repo)  # as another process's changes reach this one's screens
+    view = open_view(qtbot, runner, journal, changes=ChangeBridge(feed))
     row = view.model.row_of(pending.id)
     assert view.model.data(view.model.index(row, Column.STATUS)) == "Checking"
     view.select_rows([row])
@@ -244,13 +247,14 @@ def test_rows_update_live_when_a_payment_settles(qtbot, journal, runner) -> None
         update=PaymentUpdate(payment_id="2026PIDLATE", authorised_at=journal.clock.now()),
     )
     with qtbot.waitSignal(view.model.dataChanged, timeout=5000) as changed:
-        pass
+        assert [c.payment_id for c in feed.catch_up()] == [pending.id]
     assert changed.args[0].row() == changed.args[1].row() == row
     assert view.model.data(view.model.index(row, Column.STATUS)) == "Held"
     assert view.details.fields["payment_id"].text() == "2026PIDLATE"
 
     # A new payment appears at the top without a reload.
     journal.pay(PaymentStatus.CAPTURED)
+    assert len(feed.catch_up()) == 1
     qtbot.waitUntil(lambda: view.model.rowCount() == 3, timeout=5000)
     assert view.model.data(view.model.index(0, Column.ORDER)) == "ORD-00003"
 

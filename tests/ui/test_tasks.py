@@ -198,8 +198,31 @@ def test_the_screens_reads_use_the_reads_lane() -> None:
         source = inspect.getsource(module)  # type: ignore[arg-type]
         return [part.split(",")[0] for part in source.split("lane=Lane.")[1:]]
 
-    assert set(lanes(orders_view)) == {"READS"}
+    assert set(lanes(orders_view)) == {"READS", "WRITES"}  # WRITES: the CSV export only
+    assert lanes(orders_view).count("WRITES") == 1
     assert set(lanes(payment_details)) == {"READS"}
     assert set(lanes(main_window)) == {"READS"}
     assert set(lanes(new_payment_view)) == {"READS"}
     assert set(lanes(settings_dialog)) == {"WRITES"}
+
+
+def test_each_worker_keeps_one_journal_connection_across_tasks(
+    qtbot: QtBot, runner: TaskRunner, tmp_path
+) -> None:
+    """A Qt pool thread runs each task under a fresh Python thread state: the journal still
+    hands it the connection it opened for its first task (not one more per task, kept open
+    until the till stops)."""
+    from posapp.core.journal.repository import JournalRepository
+
+    repo = JournalRepository.open(tmp_path / "journal.sqlite3")
+    try:
+        opened_before = len(repo.journal._all)
+        done: list[int] = []
+        for i in range(60):
+            lane = (Lane.READS, Lane.WRITES, Lane.NETWORK)[i % 3]
+            runner.run(repo.last_event_id, lane=lane, on_done=done.append)
+        qtbot.waitUntil(lambda: len(done) == 60, timeout=10000)
+        workers = 2 + 1 + 4  # the runner's reads, writes and network workers at most
+        assert len(repo.journal._all) - opened_before <= workers
+    finally:
+        repo.close()

@@ -41,6 +41,7 @@ from posapp.core.journal.errors import (
     JournalUnavailable,
     translating,
 )
+from posapp.core.journal.threads import PerThread
 from posapp.paths import make_private_file
 
 Synchronous = Literal["FULL", "NORMAL", "EXTRA"]
@@ -54,9 +55,14 @@ class JournalOptions:
     cache_kib: int = 16384  # page cache per connection; keeps peak memory bounded
 
 
-class _ThreadState(threading.local):
-    db: Database | None = None
-    depth: int = 0
+class _ThreadState:
+    """One thread's connection and transaction depth."""
+
+    __slots__ = ("db", "depth")
+
+    def __init__(self) -> None:
+        self.db: Database | None = None
+        self.depth = 0
 
 
 class Journal:
@@ -72,7 +78,7 @@ class Journal:
         # read-only: SQLite opens the file with mode=ro (or immutable=1 where not even the
         # -shm file can be made); nothing, not even the WAL switch, is written
         self.read_only = read_only
-        self._local = _ThreadState()
+        self._local = PerThread(_ThreadState)
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._closed = False
@@ -82,12 +88,13 @@ class Journal:
     # -- connections ----------------------------------------------------------------------
     def db(self) -> Database:
         """This thread's connection (opened on first use)."""
-        db = self._local.db
+        state = self._local.get()
+        db = state.db
         if db is None:
             if self._closed:
                 raise RuntimeError("the journal is closed")
             db = self._connect()
-            self._local.db = db
+            state.db = db
         return db
 
     def _connect(self) -> Database:
@@ -161,7 +168,7 @@ class Journal:
                 except sqlite3.Error:  # best effort: the journal may be locked or gone
                     pass
             conn.close()
-        self._local = _ThreadState()
+        self._local = PerThread(_ThreadState)
 
     def __enter__(self) -> Journal:
         return self
@@ -174,7 +181,7 @@ class Journal:
     def write(self) -> Iterator[Database]:
         """A write transaction (``BEGIN IMMEDIATE``); nested calls are savepoints."""
         db = self.db()
-        state = self._local
+        state = self._local.get()
         with translating(self.path):
             if state.depth:
                 name = f"sp{state.depth}"
@@ -215,7 +222,7 @@ class Journal:
         """A consistent snapshot for several reads (inside a write: that write's view)."""
         db = self.db()
         with translating(self.path):
-            if self._local.depth or _in_transaction(db.conn):
+            if self._local.get().depth or _in_transaction(db.conn):
                 yield db
                 return
             db.conn.execute("BEGIN")

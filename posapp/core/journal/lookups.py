@@ -37,6 +37,18 @@ class PaymentLookups:
         rows = self.access.read("SELECT * FROM payments WHERE id = ?", (payment,))
         return to_payment(rows[0]) if rows else None
 
+    def payment_versions(self, ids: Iterable[int]) -> dict[int, int]:
+        """Each payment's row version (ids not in the journal are left out): whether a
+        screen's copy is stale, without reading the rows."""
+        found: dict[int, int] = {}
+        keys = [int(k) for k in ids]
+        for start in range(0, len(keys), 500):  # SQLite's bound on variables per statement
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, version FROM payments WHERE id IN ({marks})"  # noqa: S608 - placeholders
+            found.update((int(r["id"]), int(r["version"])) for r in self.access.read(sql, chunk))
+        return found
+
     def payment_by_request_id(self, payment_request_id: str) -> Payment | None:
         rows = self.access.read(
             "SELECT * FROM payments WHERE payment_request_id = ?", (payment_request_id,)

@@ -30,6 +30,7 @@ from posapp.core.journal.errors import (
     JournalTooNew,
     JournalUnavailable,
 )
+from posapp.core.journal.threads import PerThread
 
 
 class PgConnection:
@@ -75,9 +76,14 @@ class PgDb:
         self.conn = conn
 
 
-class _ThreadState(threading.local):
-    db: PgDb | None = None
-    depth: int = 0
+class _ThreadState:
+    """One thread's connection and transaction depth."""
+
+    __slots__ = ("db", "depth")
+
+    def __init__(self) -> None:
+        self.db: PgDb | None = None
+        self.depth = 0
 
 
 class PgJournal:
@@ -89,7 +95,7 @@ class PgJournal:
         self.conninfo = conninfo
         self.shown_as = shown_as  # the URL without its password, for messages
         self.read_only = read_only
-        self._local = _ThreadState()
+        self._local = PerThread(_ThreadState)
         self._lock = threading.Lock()
         self._all: list[psycopg.Connection[Any]] = []
         self._closed = False
@@ -103,7 +109,8 @@ class PgJournal:
 
     # -- connections ----------------------------------------------------------------------
     def db(self) -> PgDb:
-        db = self._local.db
+        state = self._local.get()
+        db = state.db
         if db is None:
             if self._closed:
                 raise RuntimeError("the journal is closed")
@@ -117,7 +124,7 @@ class PgJournal:
                 raw.execute("SET default_transaction_read_only = on")
             with self._lock:
                 self._all.append(raw)
-            db = self._local.db = PgDb(PgConnection(raw))
+            db = state.db = PgDb(PgConnection(raw))
         return db
 
     def close(self) -> None:
@@ -126,7 +133,7 @@ class PgJournal:
             conns, self._all = self._all, []
         for conn in conns:
             conn.close()
-        self._local = _ThreadState()
+        self._local = PerThread(_ThreadState)
 
     # -- transactions ---------------------------------------------------------------------
     @contextmanager
@@ -134,7 +141,7 @@ class PgJournal:
         """One writer at a time across every till (advisory lock); nested: savepoints."""
         db = self.db()
         conn = db.conn
-        state = self._local
+        state = self._local.get()
         if state.depth:
             name = f"sp{state.depth}"
             conn.execute(f"SAVEPOINT {name}")
@@ -175,7 +182,7 @@ class PgJournal:
         """A consistent snapshot for several reads (inside a write: that write's view)."""
         db = self.db()
         conn = db.conn
-        if self._local.depth or conn.in_transaction:
+        if self._local.get().depth or conn.in_transaction:
             yield db
             return
         conn.execute(POSTGRESQL.begin_read)

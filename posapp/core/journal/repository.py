@@ -101,6 +101,7 @@ class JournalRepository:
         self.last_event_id = self.log.last_event_id
         # lookups for the services
         self.get_payment = self.lookups.get_payment
+        self.payment_versions = self.lookups.payment_versions
         self.payment_by_request_id = self.lookups.payment_by_request_id
         self.payment_by_payment_id = self.lookups.payment_by_payment_id
         self.get_capture = self.lookups.get_capture

@@ -37,6 +37,7 @@ from posapp.core.ids import new_request_id
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
 from posapp.core.rules import status_text
+from posapp.core.services.changes import ChangeKind
 from posapp.core.services.settle import PAYMENT_EXPIRY, Settler
 from posapp.core.services.validation import (
     Billing,
@@ -363,6 +364,7 @@ class CheckoutService:
                 expires_at=now + PAYMENT_EXPIRY,
             )
         )
+        self.settler.changes.announce(payment, ChangeKind.CREATED)  # on screens before the wire
         return self._send(payment, request, mode, say)
 
     def _send(

@@ -30,6 +30,7 @@ from posapp.core.clock import Clock
 from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.rules import pending_refunds, status_text
+from posapp.core.services.changes import ChangeKind
 from posapp.core.services.refusal import BackOfficeError
 from posapp.core.usertext import UserText
 
@@ -253,6 +254,7 @@ class DuplicateService:
                 UserText("payment.not_found", "This payment is not in the journal")
             )
         current, action = self._claim(found, operator)
+        self._announce(current)
         try:
             if action == "cancel":
                 result = self.backoffice.cancel(
@@ -269,6 +271,7 @@ class DuplicateService:
                 )
         except Exception as exc:
             self._journal(current, "refused", operator, action=action, error=type(exc).__name__)
+            self._announce(current)
             raise
         stage = {True: "done", False: "refused", None: "pending"}[result.ok]
         self._journal(
@@ -279,4 +282,9 @@ class DuplicateService:
             request_id=result.request_id,
             result_code=result.result_code,
         )
+        self._announce(result.payment)
         return result
+
+    def _announce(self, payment: Payment) -> None:
+        """A step of an undo was journaled (committed): the Duplicates list shows it."""
+        self.backoffice.settler.changes.announce(payment, ChangeKind.JOURNALED)

@@ -5,8 +5,8 @@ CAPTURE_PENDING, CANCEL_PENDING) and every unsettled refund is inquired on ``Pol
 (every 2 s for the first minute, then backing off to a cap), with at most ``concurrency``
 inquiries in flight. A payment stops being polled once it is final, or a margin after
 the moment Antom's "not found" proves it never sent (its expiry plus a margin:
-``settle.not_sent_provable_at``); recovery at the next start asks again. Every observation is journaled by the Settler, and every change reaches the
-``on_change`` callbacks (the UI turns them into a signal).
+``settle.not_sent_provable_at``); recovery at the next start asks again. Every observation
+is journaled by the Settler, which announces every change on the till's change feed.
 
 ``poll_once()`` does one pass synchronously (tests, recovery); ``start()`` runs passes on a
 background thread until ``stop()``; ``watch()`` makes a payment due at once.
@@ -28,7 +28,6 @@ from posapp.core.journal.repository import JournalRepository
 from posapp.core.services.checkout import InFlight
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.settle import (
-    ChangeCallback,
     Observation,
     Settler,
     not_found_grace_passed,
@@ -55,7 +54,7 @@ class _Track:
 
 
 class Poller:
-    """Background settlement of unknown outcomes; start/stop, with change callbacks."""
+    """Background settlement of unknown outcomes; start/stop."""
 
     def __init__(
         self,
@@ -66,7 +65,6 @@ class Poller:
         schedule: PollSchedule | None = None,
         concurrency: int = 4,
         in_flight: InFlight | None = None,
-        on_change: ChangeCallback | None = None,
         on_error: Callable[[Exception], None] | None = None,
         intent_grace: timedelta = INTENT_GRACE,
         not_found_grace: timedelta = NOT_FOUND_GRACE,
@@ -84,7 +82,6 @@ class Poller:
         self.not_found_grace = not_found_grace
         self.idle_wait = idle_wait
         self._on_error = on_error
-        self._unsubscribe = settler.subscribe(on_change) if on_change else None
         self._tracks: dict[tuple[str, int | str], _Track] = {}
         self._tracks_lock = threading.Lock()
         self._wake = threading.Event()
@@ -123,8 +120,6 @@ class Poller:
 
     def close(self) -> None:
         self.stop()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
 
     def watch(self, payment: Payment | int) -> None:
         """Make ``payment`` due now (after checkout leaves it PENDING, a notification...)."""

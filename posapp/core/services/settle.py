@@ -24,7 +24,6 @@ cancel: the payment goes back to AUTHORISED), which the Orders screen shows.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -77,6 +76,7 @@ from posapp.core.domain import (
 )
 from posapp.core.journal.repository import JournalRepository, StaleRecord
 from posapp.core.money import Money
+from posapp.core.services.changes import ChangeFeed, ChangeKind
 from posapp.core.services.duplicates import DuplicateWatch
 from posapp.core.usertext import UserText, to_record
 
@@ -103,8 +103,6 @@ _Q = TypeVar("_Q", CaptureRequest, RefundRequest)
 _R = TypeVar("_R", CaptureResponse, RefundResponse)
 _P = PaymentStatus
 _O = OperationStatus
-
-ChangeCallback = Callable[[Payment], None]
 
 # The parsed answers the settler journals; ``summarise`` reads each by its own fields.
 Answer = (
@@ -311,8 +309,8 @@ def card_update(card: CardResult | None, ours: MaskedCard) -> dict[str, Any]:
 class Settler:
     """Applies Antom's answers, inquiries and notifications to the journal; thread-safe.
 
-    ``on_change`` is called (from the calling thread) with the payment after every change
-    of its state or facts; the UI turns it into a signal.
+    Every change of a payment's state or facts is announced on ``changes`` (the till's one
+    ChangeFeed) from the calling thread.
     """
 
     def __init__(
@@ -322,36 +320,19 @@ class Settler:
         clock: Clock,
         terminal_id: str,
         *,
-        on_change: ChangeCallback | None = None,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self.repo = repo
         self.client = client
         self.clock = clock
         self.terminal_id = terminal_id
-        self._listeners: list[ChangeCallback] = [on_change] if on_change else []
-        self._listeners_lock = threading.Lock()
+        self.changes = changes or ChangeFeed()
         self.duplicates = DuplicateWatch(repo, terminal_id)
 
-    # -- change listeners ------------------------------------------------------------------
-    def subscribe(self, callback: ChangeCallback) -> Callable[[], None]:
-        with self._listeners_lock:
-            self._listeners.append(callback)
-
-        def unsubscribe() -> None:
-            with self._listeners_lock:
-                if callback in self._listeners:
-                    self._listeners.remove(callback)
-
-        return unsubscribe
-
+    # -- announcing changes -----------------------------------------------------------------
     def notify(self, payment: Payment) -> None:
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for callback in listeners:
-            try:
-                callback(payment)
-            except Exception:
-                log.exception("a payment-change listener failed")
+        """Announce ``payment`` (as it is now) on the change feed."""
+        self.changes.announce(payment, ChangeKind.UPDATED)
 
     # -- journal helpers -------------------------------------------------------------------
     def journal_request(

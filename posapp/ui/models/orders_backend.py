@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from posapp.core.domain import CAPTURE_WINDOW, Event, Payment, PaymentStatus
@@ -234,14 +233,6 @@ def held_order(payment: Payment) -> tuple[int, int]:
     return to_ms(payment.capture_deadline or payment.created_at), payment.id
 
 
-@dataclass(frozen=True, slots=True)
-class Changes:
-    """What happened in the journal since the last look."""
-
-    payments: list[Payment]
-    last_event_id: int
-
-
 class OrdersBackend:
     """The journal reads and the service calls behind the Orders screen, built by the
     application's build function (``posapp.ui.application.build_main_window``).
@@ -279,15 +270,6 @@ class OrdersBackend:
 
     def get(self, key: int) -> Payment | None:
         return self.repo.get_payment(key)
-
-    def last_event_id(self) -> int:
-        return self.repo.last_event_id()
-
-    def changes_since(self, event_id: int, limit: int = 5000) -> Changes:
-        """Payments touched by audit events after ``event_id`` (each read once, fresh)."""
-        keys, last = self.repo.payments_touched_since(event_id, limit)
-        payments = [p for p in (self.repo.get_payment(k) for k in keys) if p is not None]
-        return Changes(payments, last)
 
     def receipt(self, payment: Payment) -> ReceiptData:
         return ReceiptData(

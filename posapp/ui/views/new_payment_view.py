@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from itertools import pairwise
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
 from posapp.core.journal.errors import JournalError
 from posapp.core.money import Money, MoneyError
+from posapp.core.services.changes import Change
 from posapp.core.services.checkout import (
     CheckoutOutcome,
     CheckoutRequest,
@@ -44,6 +45,7 @@ from posapp.core.services.checkout import (
     new_order_reference,
 )
 from posapp.core.services.validation import Billing, CheckoutInputError, card_data_problem
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import BrandOption, CashierPort, DuplicateMatch
 from posapp.ui.tasks import Lane, TaskRunner
@@ -72,6 +74,9 @@ class NewPaymentView(QWidget):
 
     Signals: ``payment_finished(object)`` with each PaymentResult shown (first answer and each
     update); ``busy_changed(bool)`` while a payment is being sent.
+
+    A payment left pending (3-D Secure, no answer yet) is followed through the till's change
+    feed (``changes``): when the feed announces it, the panel reads it again.
     """
 
     payment_finished = Signal(object)
@@ -87,7 +92,7 @@ class NewPaymentView(QWidget):
         today: Callable[[], date] = date.today,
         open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
         confirm: Confirm | None = None,
-        poll_interval_ms: int = 1000,
+        changes: ChangeBridge | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("newPaymentView")
@@ -103,9 +108,9 @@ class NewPaymentView(QWidget):
         self._watching: str = ""  # paymentRequestId the panel follows until it settles
         self._no_browser: set[str] = set()  # 3DS pages no browser could open (by request id)
         self._refreshing = False
-        self._poll = QTimer(self)
-        self._poll.setInterval(poll_interval_ms)
-        self._poll.timeout.connect(self._on_poll_timeout)
+        self._refresh_again = False  # the feed announced it again while it was being read
+        if changes is not None:
+            changes.changed.connect(self._on_changes)
         self._build()
         self.reset_form()
         self._load_brands()
@@ -727,11 +732,11 @@ class NewPaymentView(QWidget):
         self.payment_finished.emit(result)
         if result.outcome in FINAL or not result.payment_request_id:
             self._watching = ""
-            self._poll.stop()
-        else:
+        elif self._watching != result.payment_request_id:
             self._watching = result.payment_request_id
-            if not self._poll.isActive():
-                self._poll.start()
+            # it may have settled before the view heard of it: read it once now, then
+            # again each time the feed announces it
+            self._refresh_watched()
 
     def _set_in_flight(self, busy: bool) -> None:
         self._in_flight = busy
@@ -762,8 +767,19 @@ class NewPaymentView(QWidget):
             self._show(result)
 
     # -- following a pending payment until the poller settles it ---------------------------
-    def _on_poll_timeout(self) -> None:
-        if not self._watching or self._refreshing:
+    @Slot(object)
+    def _on_changes(self, batch: tuple[Change, ...]) -> None:
+        watching = self._watching
+        if watching and any(
+            c.payment is not None and c.payment.payment_request_id == watching for c in batch
+        ):
+            self._refresh_watched()
+
+    def _refresh_watched(self) -> None:
+        if not self._watching:
+            return
+        if self._refreshing:
+            self._refresh_again = True
             return
         self._refreshing = True
         self._runner.run(
@@ -779,21 +795,27 @@ class NewPaymentView(QWidget):
     def _on_refreshed(self, answer: CheckoutResult) -> None:
         self._refreshing = False
         result = PaymentResult.of(answer)
-        if result.payment_request_id != self._watching:
-            return  # the cashier has moved on to another payment
-        current = self.result_panel.result
-        if current is None or current != result:
-            self._show(result)
-            if result.outcome is CheckoutOutcome.APPROVED and (
-                current is None or current.outcome is not CheckoutOutcome.APPROVED
-            ):
-                self._sale_done(result)  # approved later (3-D Secure, settled by the poller)
-        elif result.outcome in FINAL:
-            self._poll.stop()
+        if result.payment_request_id == self._watching:  # else: the cashier moved on
+            current = self.result_panel.result
+            if current is None or current != result:
+                self._show(result)
+                if result.outcome is CheckoutOutcome.APPROVED and (
+                    current is None or current.outcome is not CheckoutOutcome.APPROVED
+                ):
+                    self._sale_done(result)  # approved later (3-D Secure, by the poller)
+            elif result.outcome in FINAL:
+                self._watching = ""
+        self._read_again()
 
     def _on_refresh_failed(self, exc: BaseException) -> None:
         self._refreshing = False
         log.warning("refreshing payment %s failed: %s", self._watching, exc)
+        self._read_again()
+
+    def _read_again(self) -> None:
+        if self._refresh_again:
+            self._refresh_again = False
+            self._refresh_watched()
 
     # -- accepted brands from consult -------------------------------------------------------
     def _load_brands(self) -> None:

@@ -2,8 +2,9 @@
 details pane, and the manager actions (capture, cancel, refund, batches, receipts, CSV export).
 
 The list is an OrderTableModel over the journal; every query and every service call runs
-through the TaskRunner. A light timer follows the audit log so rows change as the poller
-settles payments, and new payments appear without reloading the list.
+through the TaskRunner. Rows follow the till's change feed (this process's services and, through
+the feed's audit-log follower, other processes), so they change as payments settle and new
+payments appear without reloading the list.
 """
 
 from __future__ import annotations
@@ -69,13 +70,14 @@ from PySide6.QtWidgets import (
 
 from posapp.core.domain import Payment, PaymentStatus
 from posapp.core.services.backoffice import OperationResult
+from posapp.core.services.changes import Change
 from posapp.core.services.duplicates import DuplicateOrder
+from posapp.ui.changes import ChangeBridge
 from posapp.ui.i18n import user_error_text
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.csv_export import export_csv
 from posapp.ui.models.order_model import Column, OrderQuery, OrderTableModel
 from posapp.ui.models.orders_backend import (
-    Changes,
     OrdersBackend,
     can_cancel,
     can_capture,
@@ -98,8 +100,6 @@ log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
 D = TypeVar("D", bound=ApprovedActionDialog)
-# ``callback(Payment)`` for every change the services make; gives back the unsubscribe
-Subscribe = Callable[[Callable[[Payment], None]], Callable[[], None]]
 
 
 class OrderCellDelegate(QStyledItemDelegate):
@@ -302,39 +302,34 @@ class OrdersView(QWidget):
 
     Signals: ``action_finished(object)`` after a capture / cancel / refund (the service's
     OperationResult; None for a batch row that could not be sent);
-    ``exported(str, int)`` after a CSV export (path, rows); ``payment_changed(object)``
-    carries a newer Payment from any thread (the backend's subscription) to the GUI thread.
+    ``exported(str, int)`` after a CSV export (path, rows); ``duplicates_changed(int)``.
+
+    Live rows follow the till's change feed (``changes``, a ChangeBridge): each batch of
+    changed payments is applied in place; the view reads nothing on a timer of its own.
     """
 
     action_finished = Signal(object)
     exported = Signal(str, int)
-    payment_changed = Signal(object)
     duplicates_changed = Signal(int)  # orders with more than one successful payment
 
     filter_bar: QHBoxLayout  # built by _build_filters
     status_line: QLabel
 
-    FOLLOW_MS = 1000  # how often the audit log is checked for changes
-    FOLLOW_SUBSCRIBED_MS = 4000  # ... when the backend also tells us of its own changes
     FILTER_DELAY_MS = 250
-    APPLY_DELAY_MS = 400  # live changes are gathered this long, then applied at once
+    APPLY_PAUSE_MS = 400  # after applying live changes, the next ones wait at least this long
 
     def __init__(
         self,
         runner: TaskRunner,
         backend: OrdersBackend,
         *,
-        subscribe: Subscribe | None = None,
         parent: QWidget | None = None,
-        follow: bool = True,
+        changes: ChangeBridge | None = None,
     ) -> None:
-        """``subscribe``: the services' change subscription (``Backend.subscribe``)."""
         super().__init__(parent)
         self.setObjectName("ordersView")
         self._runner = runner
         self.backend = backend
-        self._last_event_id: int | None = None
-        self._following = False
         self._duplicates_busy = False
         self._duplicates_again = False
 
@@ -375,39 +370,24 @@ class OrdersView(QWidget):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(self.FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self.apply_filters)
-        self._follow_timer = QTimer(self)
-        self._follow_timer.setInterval(self.FOLLOW_MS)
-        self._follow_timer.timeout.connect(self.follow_changes)
         self._pending_changes: dict[int, Payment] = {}
         self._apply_timer = QTimer(self)
         self._apply_timer.setSingleShot(True)
-        self._apply_timer.setInterval(self.APPLY_DELAY_MS)
-        self._apply_timer.timeout.connect(self.flush_changes)
+        self._apply_timer.setInterval(self.APPLY_PAUSE_MS)
+        self._apply_timer.timeout.connect(self._apply_pending)
+        # a clock, not a poll: "time left" moves on its own; repainted, nothing read
         self._clock_timer = QTimer(self)
+        self._clock_timer.setObjectName("ordersClockTimer")
         self._clock_timer.setInterval(30_000)
         self._clock_timer.timeout.connect(self.model.refresh_times)
         self._clock_timer.start()
 
         self.apply_filters()
         self.refresh_duplicates()
-        # Changes seen by the poller, the listener or a worker arrive at once through the
-        # backend's subscription (on their own thread, re-emitted here as a queued signal);
-        # the journal follower catches everything else (another window, a restart).
-        if follow and subscribe is not None:
-            unsubscribe = subscribe(self.payment_changed.emit)
-            self.destroyed.connect(lambda *_: unsubscribe())
-            # The subscription brings this process's changes at once; the journal is read
-            # only for the rest (new payments, another window), so less often.
-            self._follow_timer.setInterval(self.FOLLOW_SUBSCRIBED_MS)
-        # A bound slot of this object: delivered on the GUI thread whoever emits.
-        self.payment_changed.connect(self._on_payment_changed)
-        if follow:
-            self._runner.run(
-                self.backend.last_event_id,
-                on_done=self._on_last_event_id,
-                owner=self,
-                label="follow journal",
-            )
+        # This process's changes and (through the feed's audit-log follower) other
+        # processes' arrive as batches on the GUI thread.
+        if changes is not None:
+            changes.changed.connect(self._on_changes)
         self._update_actions()
 
     # -- building -----------------------------------------------------------------------
@@ -857,62 +837,43 @@ class OrdersView(QWidget):
         self.table.scrollTo(last, QAbstractItemView.ScrollHint.PositionAtBottom)
         self.table.setCurrentIndex(last)
 
-    # -- following the journal ----------------------------------------------------------
-    def _on_last_event_id(self, event_id: int) -> None:
-        self._last_event_id = event_id
-        self._follow_timer.start()
-
-    def follow_changes(self) -> None:
-        """Ask the worker what changed since the last look (cheap: the events' primary key)."""
-        if self._following or self._last_event_id is None:
-            return
-        self._following = True
-        self._runner.run(
-            self.backend.changes_since,
-            self._last_event_id,
-            lane=Lane.READS,
-            on_done=self._on_changes,
-            on_error=self._on_follow_failed,
-            owner=self,
-            label="follow journal",
-        )
-
-    def _on_changes(self, changes: Changes) -> None:
-        self._following = False
-        self._last_event_id = changes.last_event_id
-        if changes.payments:
-            self.apply_changes(changes.payments)
-
-    def _on_follow_failed(self, exc: BaseException) -> None:
-        self._following = False
-        log.warning("following the journal failed: %s", exc)
-
+    # -- following the change feed ------------------------------------------------------
     @Slot(object)
-    def _on_payment_changed(self, payment: Payment) -> None:
-        self.apply_changes([payment])
-
-    def apply_changes(self, payments: list[Payment]) -> None:
-        """Newer versions of payments: queued and applied together a moment later, so a
-        burst (the poller settling 200 payments) repaints the list a few times, not 200."""
-        for payment in payments:
+    def _on_changes(self, batch: tuple[Change, ...]) -> None:
+        for change in batch:
+            payment = change.payment
+            if payment is None:
+                continue
             known = self._pending_changes.get(payment.id)
             if known is None or known.version <= payment.version:
                 self._pending_changes[payment.id] = payment
         if not self._apply_timer.isActive():
-            self._apply_timer.start()
+            self._apply_pending()  # quiet until now: at once; else when the pause ends
 
-    def flush_changes(self) -> None:
-        """Apply the queued changes now: rows in place, new payments inserted, details."""
-        self._apply_timer.stop()
+    def _apply_pending(self) -> None:
         payments = list(self._pending_changes.values())
         self._pending_changes.clear()
+        if payments:
+            self.apply_changes(payments)
+            # a burst (the poller settling 200 payments) repaints the list a few times a
+            # second, not once per batch
+            self._apply_timer.start()
+
+    def apply_changes(self, payments: list[Payment]) -> None:
+        """Newer versions of payments (one batch of the feed): rows in place, new payments
+        inserted, the details pane, the duplicates."""
         if not payments:
             return
-        self.model.update_payments([p for p in payments if self.model.row_of(p.id) is not None])
+        shown: dict[int, Payment] = {}
+        fresh: dict[int, Payment] = {}
+        for payment in payments:
+            if self.model.row_of(payment.id) is not None:
+                shown[payment.id] = payment
+            else:
+                fresh[payment.id] = payment
+        self.model.update_payments(list(shown.values()))
         newest = self._newest_shown()
-        self.model.insert_many(
-            [p for p in payments if self.model.row_of(p.id) is None and p.created_at >= newest]
-        )
+        self.model.insert_many([p for p in fresh.values() if p.created_at >= newest])
         current = self.details.payment
         if current is not None:
             for payment in payments:
@@ -1098,9 +1059,7 @@ class OrdersView(QWidget):
 
     def _on_action_finished(self, result: OperationResult | None) -> None:
         if result is not None:
-            self.apply_changes([result.payment])
-            self.flush_changes()  # the manager is looking at this row: no delay
-        self.follow_changes()
+            self.apply_changes([result.payment])  # the manager is looking at this row
         self.refresh_duplicates()
         self.action_finished.emit(result)
 
@@ -1143,7 +1102,7 @@ class OrdersView(QWidget):
             source,
             query,
             path,
-            lane=Lane.READS,
+            lane=Lane.WRITES,  # slow local work (a file of every row): never holds up a read
             on_done=lambda n: self._on_exported(path, n),
             on_error=self._on_export_failed,
             on_progress=lambda n: self.status_line.setText(

@@ -443,6 +443,7 @@ class SettingsDialog(QDialog):
         self._runner.run(
             self._port.has_keys,
             env,
+            lane=Lane.WRITES,  # the keyring: local, may be slow (D-Bus), never the network
             on_done=partial(self._on_key_state, env),
             on_error=lambda exc: self.key_state.setText(str(exc)),
             owner=self,

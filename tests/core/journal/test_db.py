@@ -190,10 +190,14 @@ def test_every_thread_gets_its_own_connection(repo: JournalRepository) -> None:
     main_conn = repo.journal.db().conn
     seen: list[object] = []
     errors: list[BaseException] = []
+    # all four alive at once: a thread started after another ended may take over the
+    # ended one's connection (connections follow the OS thread id), never a live one's
+    together = threading.Barrier(4)
 
     def worker() -> None:
         try:
             seen.append(repo.journal.db().conn)
+            together.wait(10)
             repo.record_intent(new_payment())
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)

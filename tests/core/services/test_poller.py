@@ -10,6 +10,7 @@ from pathlib import Path
 from posapp.app import Backend
 from posapp.core.clock import FakeClock
 from posapp.core.domain import EventKind, Payment, PaymentStatus
+from posapp.core.services.changes import Change, ChangeKind
 from posapp.core.services.poller import Poller
 from posapp.core.services.schedule import PollSchedule
 
@@ -102,12 +103,14 @@ def test_runs_in_the_background_and_reports_changes(polled_backend: Backend) -> 
     changed: list[Payment] = []
     got = threading.Event()
 
-    def on_change(payment: Payment) -> None:
+    def on_change(change: Change) -> None:
+        payment = change.payment
+        assert payment is not None and change.kind is ChangeKind.UPDATED
         changed.append(payment)
         if payment.status is PaymentStatus.AUTHORISED:
             got.set()
 
-    unsubscribe = backend.subscribe(on_change)
+    unsubscribe = backend.changes.subscribe(on_change)
     p = pay(backend, MAGIC_SLOW, cvv="001").payment  # settles after 1 s
     changed.clear()
     backend.poller.start()
