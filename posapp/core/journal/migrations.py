@@ -248,6 +248,14 @@ def m0004_journal_identity(db: Any) -> None:
     _run(db, _STEP_0004)
 
 
+@migrations(name="0005_reconciliation")
+def m0005_reconciliation(db: Any) -> None:
+    # the schema lives beside the only code that uses it (reconciliation.py)
+    from posapp.core.journal.reconciliation import SCHEMA
+
+    _run(db, SCHEMA)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
