@@ -338,7 +338,7 @@ class ReportReader:
             raise self._fail("the file is empty (not even a header line)")
         _, names = first
         names = [self.fmt.aliases.get(n.strip(), n.strip()) for n in names]
-        if names == [self.fmt.end_marker] or names == [""]:
+        if not names or names == [self.fmt.end_marker] or names == [""]:
             raise self._fail("no header line: the file is empty", 1, 1)
         seen: dict[str, int] = {}
         for index, name in enumerate(names):
