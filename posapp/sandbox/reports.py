@@ -181,9 +181,7 @@ class ReportWriter:
         stamp = day.strftime("%Y%m%d")
         paths = []
         paths.append(
-            self._write(
-                f"transactionItems_{stamp}_000.csv", TRANSACTION_COLUMNS, tx_rows, fault
-            )
+            self._write(f"transactionItems_{stamp}_000.csv", TRANSACTION_COLUMNS, tx_rows, fault)
         )
         by_currency: dict[str, list[dict[str, str]]] = {}
         for row in settled:
@@ -329,9 +327,7 @@ class ReportWriter:
     ) -> Path:
         assert self.folder is not None
         rows = [dict(r) for r in rows]
-        payment_lines = [
-            r for r in rows if r["transactionType"] in ("AUTHORIZATION", "PAYMENT")
-        ]
+        payment_lines = [r for r in rows if r["transactionType"] in ("AUTHORIZATION", "PAYMENT")]
         if fault is ReportFault.MISSING_LINE and payment_lines:
             rows.remove(payment_lines[0])
         elif fault is ReportFault.EXTRA_LINE:

@@ -205,7 +205,9 @@ class ReportError(ValueError):
     """A file that cannot be imported; ``line``/``column`` (1-based) when one place is at
     fault. Nothing of the file has been applied when this is raised."""
 
-    def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None):
+    def __init__(
+        self, path: Path, message: str, line: int | None = None, column: int | None = None
+    ):
         where = str(path) if line is None else f"{path}:{line}" + (f":{column}" if column else "")
         super().__init__(f"{where}: {message}")
         self.path = path
@@ -266,7 +268,9 @@ class ReportReader:
         self.fmt = fmt
         self._unterminated = 0
 
-    def _fail(self, message: str, line: int | None = None, column: int | None = None) -> ReportError:
+    def _fail(
+        self, message: str, line: int | None = None, column: int | None = None
+    ) -> ReportError:
         return ReportError(self.path, message, line, column)
 
     def _text_lines(self, digest: hashlib._Hash | None) -> Iterator[tuple[int, str]]:
@@ -332,7 +336,9 @@ class ReportReader:
         except csv.Error as exc:
             raise self._fail(f"not valid CSV ({exc})", numbers[0]) from None
 
-    def _header(self, rows: Iterator[tuple[int, list[str]]]) -> tuple[ReportKind, dict[str, int], list[str]]:
+    def _header(
+        self, rows: Iterator[tuple[int, list[str]]]
+    ) -> tuple[ReportKind, dict[str, int], list[str]]:
         first = next(rows, None)
         if first is None:
             raise self._fail("the file is empty (not even a header line)")
@@ -412,7 +418,11 @@ class ReportReader:
         def at(name: str) -> int:
             return columns.get(name, -1)
 
-        i_type, i_tid, i_rid = at("transactionType"), at("transactionId"), at("transactionRequestId")
+        i_type, i_tid, i_rid = (
+            at("transactionType"),
+            at("transactionId"),
+            at("transactionRequestId"),
+        )
         i_orid, i_otid = at("originalTransactionRequestId"), at("originalTransactionId")
         i_ref, i_status = at("referenceTransactionId"), at("status")
         i_amount, i_cur = at("transactionAmountValue"), at("transactionCurrency")
@@ -511,14 +521,14 @@ class ReportReader:
             and (not dot or (frac.isascii() and frac.isdigit() and len(frac) <= max(exp, 2)))
         )
         if not ok:
-            raise self._fail(
-                f"{name} {text!r} is not an amount", number, _field_column(row, index)
-            )
+            raise self._fail(f"{name} {text!r} is not an amount", number, _field_column(row, index))
         if len(frac) > exp and frac[exp:].strip("0"):
             raise self._fail(
-                f"{name} {text!r} has more decimals than its currency", number, _field_column(row, index)
+                f"{name} {text!r} has more decimals than its currency",
+                number,
+                _field_column(row, index),
             )
-        minor = int(whole) * 10**exp + (int(frac[:exp].ljust(exp, "0")) if exp else 0)
+        minor: int = int(whole) * 10**exp + (int(frac[:exp].ljust(exp, "0")) if exp else 0)
         return -minor if negative else minor
 
     def _time(self, row: list[str], index: int, number: int) -> datetime | None:

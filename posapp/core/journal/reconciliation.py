@@ -221,7 +221,9 @@ class ReconciliationStore:
         return file_id
 
     # -- discrepancies --------------------------------------------------------------------
-    def items(self, where: ItemFilter | None = None, *, limit: int = 1000, offset: int = 0) -> list[Discrepancy]:
+    def items(
+        self, where: ItemFilter | None = None, *, limit: int = 1000, offset: int = 0
+    ) -> list[Discrepancy]:
         sql, params = _item_where(where or ItemFilter())
         rows = self._rows(
             f"SELECT {_ITEM_COLUMNS} FROM reconciliation_items i "  # noqa: S608 - our columns

@@ -279,14 +279,16 @@ class Reconciler:
             if type_ in PAYMENT_TYPES:
                 row = look.payment(line.request_id) or look.payment_by_id(line.transaction_id)
                 if row is not None:
-                    proved = self._settle_payment(row, line, name)
-                    row = look.refresh(row)
+                    if _P(row.status) in _OPEN:  # only then can the line settle it
+                        proved = self._settle_payment(row, line, name)
+                        row = look.refresh(row)
                     problems = _compare(row, line, _PAYMENT_AGREES.get(line.status), True)
             elif type_ in ("CAPTURE", "REFUND"):
                 op = (look.capture if type_ == "CAPTURE" else look.refund)(line.request_id)
                 if op is not None:
-                    proved = self._settle_operation(op, line, name)
-                    op = look.refresh_op(op, type_)
+                    if not _O(op.status).is_final or _O(op.status) is _O.NOT_SENT:
+                        proved = self._settle_operation(op, line, name)
+                        op = look.refresh_op(op, type_)
                     problems = _compare(op, line, _OPERATION_AGREES.get(line.status), False)
                     row = op
                 elif type_ == "CAPTURE":
@@ -369,9 +371,7 @@ class Reconciler:
         return moved.status is not payment.status
 
     def _settle_operation(self, op: _Row, line: ReportLine, name: str) -> bool:
-        status = {_S.SUCCESS: _O.SUCCEEDED, None: _O.SUCCEEDED, _S.FAIL: _O.FAILED}.get(
-            line.status
-        )
+        status = {_S.SUCCESS: _O.SUCCEEDED, None: _O.SUCCEEDED, _S.FAIL: _O.FAILED}.get(line.status)
         if status is None or _O(op.status) not in (_O.INTENT, _O.PENDING, _O.NOT_SENT):
             return False
         kind = "capture" if line.type == "CAPTURE" else "refund"
@@ -413,7 +413,7 @@ class Reconciler:
         start, end = self._window(summary)
         for row in _stream(
             self.repo,
-            "SELECT id, payment_request_id, amount_minor, currency, status, payment_id, "
+            "SELECT id, payment_request_id, amount_minor, currency, status, payment_id, "  # noqa: S608 - our columns and marks
             "reference_order_id FROM payments WHERE created_ms >= ? AND created_ms < ? "
             f"AND status NOT IN {_NOT_AT_ANTOM!r} "
             "AND NOT (status = 'DECLINED' AND payment_id IS NULL) ORDER BY created_ms",
@@ -442,7 +442,7 @@ class Reconciler:
         marks = ", ".join("?" for _ in held)
         for row in _stream(
             self.repo,
-            "SELECT p.id, p.payment_request_id, p.payment_id, p.reference_order_id, "
+            "SELECT p.id, p.payment_request_id, p.payment_id, p.reference_order_id, "  # noqa: S608 - our columns and marks
             "p.currency, p.amount_minor FROM payments p WHERE p.reference_order_id IN ("
             "  SELECT reference_order_id FROM payments WHERE created_ms >= ? AND created_ms < ?"
             f"  AND status IN ({marks}) GROUP BY reference_order_id HAVING count(*) > 1)"
@@ -482,7 +482,14 @@ def _mark(seen: bytearray, pid: int) -> None:
     seen[pid >> 3] |= 1 << (pid & 7)
 
 
-def _item(kind: DiscrepancyKind, line: ReportLine, *, ours: str = "", antom: str = "", payment: int | None = None) -> Discrepancy:
+def _item(
+    kind: DiscrepancyKind,
+    line: ReportLine,
+    *,
+    ours: str = "",
+    antom: str = "",
+    payment: int | None = None,
+) -> Discrepancy:
     return Discrepancy(
         kind,
         line=line.line,
@@ -547,11 +554,17 @@ class _Lookup:
         ids = {line.transaction_id for line in chunk if line.transaction_id} | {
             line.original_transaction_id for line in chunk if line.original_transaction_id
         }
-        self.payments = {r.request_id: r for r in _payments(conn, "payment_request_id", rids | originals)}
+        self.payments = {
+            r.request_id: r for r in _payments(conn, "payment_request_id", rids | originals)
+        }
         self.by_id = {r.payment_id: r for r in _payments(conn, "payment_id", ids)}
         types = {line.type for line in chunk}
-        self.captures = _operations(conn, "captures", "capture_request_id", rids) if "CAPTURE" in types else {}
-        self.refunds = _operations(conn, "refunds", "refund_request_id", rids) if "REFUND" in types else {}
+        self.captures = (
+            _operations(conn, "captures", "capture_request_id", rids) if "CAPTURE" in types else {}
+        )
+        self.refunds = (
+            _operations(conn, "refunds", "refund_request_id", rids) if "REFUND" in types else {}
+        )
 
     def payment(self, request_id: str) -> _Row | None:
         return self.payments.get(request_id) if request_id else None
@@ -610,8 +623,8 @@ def _in(conn: Any, sql: str, values: set[str]) -> Iterator[tuple[Any, ...]]:
 
 def _payments(conn: Any, column: str, values: set[str]) -> Iterator[_Row]:
     sql = (
-        "SELECT id, payment_request_id, amount_minor, currency, status, payment_id, "
-        f"reference_order_id, capture_mode FROM payments WHERE {column} IN ({{marks}})"  # noqa: S608
+        "SELECT id, payment_request_id, amount_minor, currency, status, payment_id, "  # noqa: S608 - our columns and marks
+        f"reference_order_id, capture_mode FROM payments WHERE {column} IN ({{marks}})"
     )
     for r in _in(conn, sql, values):
         yield _Row(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5] or "", r[6], r[7])

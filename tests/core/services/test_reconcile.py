@@ -162,8 +162,7 @@ def test_a_second_payment_for_one_order_is_a_duplicate(backend: Backend) -> None
     files = [p for p in sandbox.write_reports(day) if p.name.startswith("transactionItems_")]
     result = _reconciler(backend).import_files(files)
     dupes = [
-        d
-        for d in _reconciler(backend).store.items(ItemFilter(kinds=frozenset({K.DUPLICATE})))
+        d for d in _reconciler(backend).store.items(ItemFilter(kinds=frozenset({K.DUPLICATE})))
     ]
     assert {d.reference_order_id for d in dupes} == {"ORDER-TWICE"}
     assert len(dupes) == 2 and first.id in {d.payment for d in dupes}
