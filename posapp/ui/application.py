@@ -8,18 +8,21 @@ import signal
 import socket
 import stat
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from posapp import __version__
 from posapp.config import Settings
 from posapp.paths import AppDirs, resource
 from posapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from posapp.app import Backend
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +147,28 @@ def orders_factory(runner: TaskRunner, backend: Any) -> Any:
     return build
 
 
+def reconciliation_factory(
+    runner: TaskRunner, backend: Backend, settings: Settings
+) -> Callable[[QWidget], QDialog]:
+    """Orders › Reconcile…: the Reconciliation view over the till's journal and Settler."""
+    from posapp.core.services.reconcile import Reconciler
+    from posapp.ui.views.reconciliation_view import ReconciliationView
+
+    reconciler = Reconciler(
+        backend.repo,
+        backend.settler,
+        backend.clock,
+        currencies=frozenset({settings.settlement_currency or settings.currency}),
+        operator="manager",
+        terminal_id=settings.terminal_id,
+    )
+
+    def build(parent: QWidget) -> QDialog:
+        return ReconciliationView(runner, reconciler, parent)
+
+    return build
+
+
 def build_main_window(
     settings: Settings, backend: Any | None, runner: TaskRunner | None = None
 ) -> Any:
@@ -154,7 +179,7 @@ def build_main_window(
     runner.set_error_presenter(presenter)
     cashier = settings_port = None
     pin_hint = ""
-    factory = None
+    factory = reconcile = None
     if backend is not None:
         from posapp.ui.backend_adapter import BackendAdapter
 
@@ -162,12 +187,14 @@ def build_main_window(
         cashier = settings_port = adapter
         pin_hint = adapter.training_pin_hint()
         factory = orders_factory(runner, backend)
+        reconcile = reconciliation_factory(runner, backend, settings)
     window = MainWindow(
         settings,
         runner=runner,
         cashier=cashier,
         settings_port=settings_port,
         orders_factory=factory,
+        reconciliation_factory=reconcile,
         training_pin_hint=pin_hint,
     )
     runner.setParent(window)
