@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -198,7 +199,10 @@ KNOWN_COLUMNS: frozenset[str] = frozenset(
         "reason",
     }
 )
-MAX_LINE_BYTES = 64 * 1024  # a line longer than this is not a report line
+# an amount in major units: digits, at most one point, an optional sign (no exponent, no
+# thousands separator); ASCII digits only
+_AMOUNT = re.compile(r"([+-]?)([0-9]+)(?:\.([0-9]{1,12}))?", re.ASCII)
+_POWERS = tuple(10**n for n in range(10))
 
 
 class ReportError(ValueError):
@@ -236,7 +240,11 @@ class ReportLine:
     fee_minor: int
     customer_id: str
     batch_id: str
-    created: datetime | None
+    created_text: str  # transactionCreationTime as written (checked by ReportReader.check)
+
+    @property
+    def created(self) -> datetime | None:
+        return _parse_time(self.created_text) if self.created_text else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,75 +274,77 @@ class ReportReader:
     def __init__(self, path: Path, fmt: ReportFormat = REPORT_FORMAT) -> None:
         self.path = Path(path)
         self.fmt = fmt
-        self._unterminated = 0
+        self._unterminated = False  # the last line has no line break
 
     def _fail(
         self, message: str, line: int | None = None, column: int | None = None
     ) -> ReportError:
         return ReportError(self.path, message, line, column)
 
-    def _text_lines(self, digest: hashlib._Hash | None) -> Iterator[tuple[int, str]]:
+    def _locate_decode_error(self) -> ReportError:
+        """The line and column of the first byte that is not UTF-8 (the slow way: only
+        after the fast reader met one)."""
+        with self.path.open("rb") as handle:
+            for number, raw in enumerate(iter(lambda: handle.readline(1 << 20), b""), 1):
+                data = (
+                    raw[len(codecs.BOM_UTF8) :]
+                    if number == 1 and raw.startswith(codecs.BOM_UTF8)
+                    else raw
+                )
+                try:
+                    data.decode(self.fmt.encoding)
+                except UnicodeDecodeError as exc:
+                    return self._fail(
+                        f"not UTF-8 text (byte 0x{data[exc.start]:02x}); Antom's reports are "
+                        "UTF-8: export or save the file as UTF-8 CSV",
+                        number,
+                        _column_of(data, exc.start),
+                    )
+        return self._fail("not UTF-8 text; Antom's reports are UTF-8")
+
+    def _open(self, digest: hashlib._Hash | None) -> tuple[int, bool]:
+        """Check the first bytes (UTF-16, XLSX); hash the file; its size and whether its
+        last line ends with a line break."""
         try:
-            handle = self.path.open("rb")
+            with self.path.open("rb") as handle:
+                head = handle.read(4)
+                if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                    raise self._fail(
+                        "UTF-16 text; Antom's reports are UTF-8: save the file as UTF-8 CSV", 1, 1
+                    )
+                if head.startswith(b"PK\x03\x04"):
+                    raise self._fail(
+                        "an XLSX workbook, not CSV: download the report as CSV (or save it as CSV)"
+                    )
+                if digest is not None:
+                    digest.update(head)
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+                size = handle.seek(0, 2)
+                handle.seek(max(size - 1, 0))
+                last = handle.read(1)
+        except OSError as exc:
+            raise self._fail(f"cannot be read ({exc.strerror or exc})") from None
+        return size, last in (b"\n", b"")
+
+    def _rows(self, digest: hashlib._Hash | None = None) -> Iterator[tuple[int, list[str]]]:
+        """(line number, fields) of every record: csv's C reader over the decoded stream;
+        a line longer than csv's field limit or a byte that is not UTF-8 stops it."""
+        _size, terminated = self._open(digest)
+        self._unterminated = not terminated
+        try:
+            handle = self.path.open(encoding=self.fmt.encoding + "-sig", newline="")
         except OSError as exc:
             raise self._fail(f"cannot be read ({exc.strerror or exc})") from None
         with handle:
-            number = 0
-            while True:
-                raw = handle.readline(MAX_LINE_BYTES + 1)
-                if not raw:
-                    return
-                if digest is not None:
-                    digest.update(raw)
-                number += 1
-                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                    raise self._fail(
-                        f"line longer than {MAX_LINE_BYTES // 1024} KiB: not a report line",
-                        number,
-                    )
-                if number == 1:
-                    raw = self._first_line(raw)
-                try:
-                    text = raw.decode(self.fmt.encoding)
-                except UnicodeDecodeError as exc:
-                    raise self._fail(
-                        f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); Antom's reports are "
-                        "UTF-8: export or save the file as UTF-8 CSV",
-                        number,
-                        _column_of(raw, exc.start),
-                    ) from None
-                if not raw.endswith(b"\n"):
-                    self._unterminated = number  # the last line; cut short if it does not parse
-                yield number, text.rstrip("\r\n")
-
-    def _first_line(self, raw: bytes) -> bytes:
-        if raw.startswith(codecs.BOM_UTF8):
-            return raw[len(codecs.BOM_UTF8) :]
-        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise self._fail(
-                "UTF-16 text; Antom's reports are UTF-8: save the file as UTF-8 CSV", 1, 1
-            )
-        if raw.startswith(b"PK\x03\x04"):
-            raise self._fail(
-                "an XLSX workbook, not CSV: download the report as CSV (or save it as CSV)"
-            )
-        return raw
-
-    def _rows(self, digest: hashlib._Hash | None = None) -> Iterator[tuple[int, list[str]]]:
-        source = self._text_lines(digest)
-        numbers: list[int] = [0]
-
-        def texts() -> Iterator[str]:
-            for number, text in source:
-                numbers[0] = number
-                yield text
-
-        reader = csv.reader(texts(), delimiter=self.fmt.delimiter, strict=True)
-        try:
-            for row in reader:
-                yield numbers[0], row
-        except csv.Error as exc:
-            raise self._fail(f"not valid CSV ({exc})", numbers[0]) from None
+            reader = csv.reader(handle, delimiter=self.fmt.delimiter, strict=True)
+            try:
+                for row in reader:
+                    yield reader.line_num, row
+            except UnicodeDecodeError:
+                raise self._locate_decode_error() from None
+            except csv.Error as exc:
+                raise self._fail(f"not valid CSV ({exc})", reader.line_num + 1) from None
 
     def _header(
         self, rows: Iterator[tuple[int, list[str]]]
@@ -384,11 +394,12 @@ class ReportReader:
             customers.add(item.customer_id)
             if item.settlement_currency:
                 settlement.add(item.settlement_currency)
-            if item.created is not None:
-                day = item.created.date()
+            if item.created_text:
+                created = _parse_time(item.created_text)  # checked by _lines
+                day = created.date()
                 first = day if first is None or day < first else first
                 last = day if last is None or day > last else last
-                latest = item.created if latest is None or item.created > latest else latest
+                latest = created if latest is None or created > latest else latest
         return ReportSummary(
             self.path,
             kind,
@@ -443,7 +454,7 @@ class ReportReader:
             if row == []:
                 raise self._fail("empty line inside the file", number, 1)
             if len(row) != width:
-                if number == self._unterminated:
+                if self._unterminated and next(rows, None) is None:  # the last line, cut
                     raise self._fail(
                         f"truncated: the file stops in the middle of line {number}, without "
                         f"its {end} line",
@@ -485,24 +496,34 @@ class ReportReader:
             type_ = row[i_type].strip().upper()
             if not type_:
                 raise self._fail("transactionType is empty", number, _field_column(row, i_type))
+            created = row[i_created].strip() if i_created >= 0 else ""
+            if check_end and created:
+                try:
+                    _parse_time(created)
+                except ValueError:
+                    raise self._fail(
+                        f"transactionCreationTime {created!r} is not an ISO 8601 time",
+                        number,
+                        _field_column(row, i_created),
+                    ) from None
             yield ReportLine(
-                line=number,
-                type=type_,
-                transaction_id=row[i_tid].strip(),
-                request_id=row[i_rid].strip(),
-                original_request_id=row[i_orid].strip() if i_orid >= 0 else "",
-                original_transaction_id=row[i_otid].strip() if i_otid >= 0 else "",
-                reference_order_id=row[i_ref].strip() if i_ref >= 0 else "",
-                status=status,
-                status_word=word,
-                amount_minor=amount,
-                currency=currency,
-                settlement_minor=settle,
-                settlement_currency=scur,
-                fee_minor=fee,
-                customer_id=row[i_cust].strip(),
-                batch_id=row[i_batch].strip() if i_batch >= 0 else "",
-                created=self._time(row, i_created, number) if i_created >= 0 else None,
+                number,
+                type_,
+                row[i_tid].strip(),
+                row[i_rid].strip(),
+                row[i_orid].strip() if i_orid >= 0 else "",
+                row[i_otid].strip() if i_otid >= 0 else "",
+                row[i_ref].strip() if i_ref >= 0 else "",
+                status,
+                word,
+                amount,
+                currency,
+                settle,
+                scur,
+                fee,
+                row[i_cust].strip(),
+                row[i_batch].strip() if i_batch >= 0 else "",
+                created,
             )
         if check_end and not ended_at:
             raise self._fail(
@@ -512,40 +533,28 @@ class ReportReader:
 
     def _amount(self, row: list[str], index: int, exp: int, number: int, name: str) -> int:
         text = row[index].strip()
-        negative = text.startswith("-")
-        body = text[1:] if negative or text.startswith("+") else text
-        whole, dot, frac = body.partition(".")
-        ok = (
-            whole.isascii()
-            and whole.isdigit()
-            and (not dot or (frac.isascii() and frac.isdigit() and len(frac) <= max(exp, 2)))
-        )
-        if not ok:
+        match = _AMOUNT.fullmatch(text)
+        if match is None:
             raise self._fail(f"{name} {text!r} is not an amount", number, _field_column(row, index))
-        if len(frac) > exp and frac[exp:].strip("0"):
+        sign, whole, frac = match.groups()
+        if frac and len(frac) > exp and frac[exp:].strip("0"):
             raise self._fail(
                 f"{name} {text!r} has more decimals than its currency",
                 number,
                 _field_column(row, index),
             )
-        minor: int = int(whole) * 10**exp + (int(frac[:exp].ljust(exp, "0")) if exp else 0)
-        return -minor if negative else minor
+        minor: int = int(whole) * _POWERS[exp]
+        if frac and exp:
+            minor += int(frac[:exp].ljust(exp, "0"))
+        return -minor if sign == "-" else minor
 
-    def _time(self, row: list[str], index: int, number: int) -> datetime | None:
-        text = row[index].strip()
-        if not text:
-            return None
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise self._fail(
-                f"transactionCreationTime {text!r} is not an ISO 8601 time",
-                number,
-                _field_column(row, index),
-            ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+
+def _parse_time(text: str) -> datetime:
+    """An ISO 8601 time in UTC; one without an offset is UTC (REPORT_FORMAT)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _field_column(row: list[str], index: int) -> int:

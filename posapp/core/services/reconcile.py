@@ -551,11 +551,17 @@ class _Lookup:
         conn = repo.journal.db().conn
         rids = {line.request_id for line in chunk if line.request_id}
         originals = {line.original_request_id for line in chunk if line.original_request_id}
-        ids = {line.transaction_id for line in chunk if line.transaction_id} | {
-            line.original_transaction_id for line in chunk if line.original_transaction_id
-        }
         self.payments = {
             r.request_id: r for r in _payments(conn, "payment_request_id", rids | originals)
+        }
+        # by paymentId only what the request ids did not find (the fallback of 21.5)
+        known = self.payments
+        ids = {
+            i
+            for line in chunk
+            if line.request_id not in known and line.original_request_id not in known
+            for i in (line.transaction_id, line.original_transaction_id)
+            if i
         }
         self.by_id = {r.payment_id: r for r in _payments(conn, "payment_id", ids)}
         types = {line.type for line in chunk}
