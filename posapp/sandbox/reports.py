@@ -126,18 +126,29 @@ def _start_us(day: date) -> int:
 class ReportWriter:
     """Writes the reports of ended days (and of any day on demand, with a fault)."""
 
-    def __init__(self, store: Store, clock: SandboxClock, state_dir: Path | None, customer_id: str):
+    def __init__(
+        self,
+        store: Store,
+        clock: SandboxClock,
+        state_dir: Path | None,
+        customer_id: str,
+        *,
+        automatic: bool = True,
+    ) -> None:
+        """``automatic``: write ended days by itself (the first sandbox process only; the
+        others write on demand)."""
         self.store = store
         self.clock = clock
         self.folder = None if state_dir is None else state_dir / REPORTS_DIR
         self.customer_id = customer_id
+        self.automatic = automatic
         self._lock = threading.Lock()
         self._checked_day: date | None = None
 
     def catch_up(self) -> list[Path]:
         """The reports of every ended day not written yet (cheap when there is none)."""
         today = self.clock.now().date()
-        if self.folder is None or self._checked_day == today:
+        if self.folder is None or not self.automatic or self._checked_day == today:
             return []
         written: list[Path] = []
         with self._lock:

@@ -137,7 +137,7 @@ class Sandbox:
         # Every process can list notifications; the first one alone delivers them (its
         # notifier looks at the store a few times a second, so it finds the others' too).
         self.reports = ReportWriter(
-            self.store, self.clock, None if worker else self.state_dir, self.keys.client_id
+            self.store, self.clock, self.state_dir, self.keys.client_id, automatic=not worker
         )
         self.notifier = Notifier(self.store, self.clock, self.keys, self.faults, self._tick)
         self.engine.on_notification = self.notifier.wake
