@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posapp.cli import UsageError
+
+if TYPE_CHECKING:
+    from posapp.core.journal.reconciliation import Discrepancy
 
 
 def register(sub: Any) -> None:
@@ -29,7 +32,7 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def describe(item: Any) -> str:
+def describe(item: Discrepancy) -> str:
     """One discrepancy as one line (English; the Reconciliation view words it per locale)."""
     from posapp.core.journal.reconciliation import DiscrepancyKind as K
 

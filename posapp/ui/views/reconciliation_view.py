@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -242,11 +242,13 @@ class ReconciliationView(QDialog):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # the request id takes what the window has left; the others keep readable widths
-        for column, width in enumerate((170, 160, 45, 115, 0, 140, 95, 95)):
+        # file, request id and order share what the window has left (long ids, elided in
+        # the middle, whole in the tooltip); the others keep readable widths
+        for column, width in enumerate((170, 0, 45, 115, 0, 0, 95, 95)):
             if width:
                 self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+            else:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.count_label = QLabel("", self)
@@ -300,11 +302,8 @@ class ReconciliationView(QDialog):
         self.message.setText(self.tr("Checking %n file(s)…", "", len(paths)))
         reconciler = self._reconciler
 
-        def work(progress: object) -> ImportResult:
-            def step(done: int, total: int) -> None:
-                progress((done, total))  # type: ignore[operator]
-
-            return reconciler.import_files(list(paths), step)
+        def work(progress: Callable[[tuple[int, int]], None]) -> ImportResult:
+            return reconciler.import_files(list(paths), lambda done, total: progress((done, total)))
 
         self._runner.run(
             work,
