@@ -571,7 +571,7 @@ class Settler:
         before = getter(request_id)
         if before is None or before.status is status:
             return False
-        self._op_update(kind, request_id, status, OperationUpdate(), operator=SYSTEM)
+        self._op_update(before, status, OperationUpdate(), operator=SYSTEM)
         after = getter(request_id)
         changed = after is not None and after.status is not before.status
         if changed:

@@ -217,3 +217,24 @@ def test_files_for_another_merchant_currency_or_day_are_refused(
     with pytest.raises(ReportError, match="from the future"):
         _reconciler(backend).check([future])
     assert _reconciler(backend).store.files() == []
+
+
+def test_a_capture_left_pending_is_settled_from_the_file(polled_backend: Backend) -> None:
+    backend = polled_backend
+    held = pay(backend, minor=3100).payment
+    backend.backoffice.capture(held, approval(backend))
+    [capture] = backend.repo.captures_for(held.id)
+    conn = backend.repo.journal.db().conn  # our side lost the capture's answer
+    conn.execute("UPDATE captures SET status = 'PENDING' WHERE id = ?", (capture.id,))
+    conn.execute("UPDATE payments SET status = 'CAPTURE_PENDING' WHERE id = ?", (held.id,))
+    sandbox = backend.sandbox
+    day = sandbox.clock.now().date()
+    sandbox.clock.advance(timedelta(days=1))
+    report = [p for p in sandbox.write_reports(day) if p.name.startswith("transactionItems_")]
+    result = _reconciler(backend).import_files(report)
+    assert result.discrepancies == 0
+    assert result.files[0].record.settled == 1
+    after = backend.repo.get_capture(capture.capture_request_id)
+    assert after is not None and after.status.value == "SUCCEEDED"
+    payment = backend.repo.get_payment(held.id)
+    assert payment is not None and payment.status is PaymentStatus.CAPTURED
