@@ -19,7 +19,6 @@ time, discrepancies are spooled to a temporary file, and the payments seen are o
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from posapp.core.domain import (
     PaymentStatus,
     PaymentUpdate,
 )
+from posapp.core.journal.access import Connection
 from posapp.core.journal.reconciliation import (
     Discrepancy,
     DiscrepancyKind,
@@ -623,7 +623,7 @@ class _Lookup:
         return _Row(row.id, row.request_id, row.amount_minor, row.currency, op.status.value)
 
 
-def _in(conn: sqlite3.Connection, sql: str, values: set[str]) -> Iterator[tuple[Any, ...]]:
+def _in(conn: Connection, sql: str, values: set[str]) -> Iterator[tuple[Any, ...]]:
     items = sorted(values)
     for start in range(0, len(items), 500):
         part = items[start : start + 500]
@@ -631,7 +631,7 @@ def _in(conn: sqlite3.Connection, sql: str, values: set[str]) -> Iterator[tuple[
         yield from conn.execute(sql.format(marks=marks), part).fetchall()
 
 
-def _payments(conn: sqlite3.Connection, column: str, values: set[str]) -> Iterator[_Row]:
+def _payments(conn: Connection, column: str, values: set[str]) -> Iterator[_Row]:
     sql = (
         "SELECT id, payment_request_id, amount_minor, currency, status, payment_id, "  # noqa: S608 - our columns and marks
         f"reference_order_id, capture_mode FROM payments WHERE {column} IN ({{marks}})"
@@ -640,9 +640,7 @@ def _payments(conn: sqlite3.Connection, column: str, values: set[str]) -> Iterat
         yield _Row(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5] or "", r[6], r[7])
 
 
-def _operations(
-    conn: sqlite3.Connection, table: str, column: str, values: set[str]
-) -> dict[str, _Row]:
+def _operations(conn: Connection, table: str, column: str, values: set[str]) -> dict[str, _Row]:
     sql = (
         f"SELECT payment, {column}, amount_minor, currency, status FROM {table} "  # noqa: S608
         f"WHERE {column} IN ({{marks}})"
