@@ -24,7 +24,7 @@ import signal
 import socket
 import stat
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -40,6 +40,7 @@ from posapp.sandbox.engine import Engine
 from posapp.sandbox.faults import FaultKind, FaultRegistry, SharedFaultRegistry
 from posapp.sandbox.httpserver import HttpServer, Request
 from posapp.sandbox.notifier import Delivery, Notifier
+from posapp.sandbox.reports import ReportFault, ReportWriter
 from posapp.sandbox.routes import (
     AdminInputError,
     Routes,
@@ -135,7 +136,10 @@ class Sandbox:
             self.engine = Engine(self.store, self.clock, self.keys)
         # Every process can list notifications; the first one alone delivers them (its
         # notifier looks at the store a few times a second, so it finds the others' too).
-        self.notifier = Notifier(self.store, self.clock, self.keys, self.faults, self.engine.tick)
+        self.reports = ReportWriter(
+            self.store, self.clock, self.state_dir, self.keys.client_id, automatic=not worker
+        )
+        self.notifier = Notifier(self.store, self.clock, self.keys, self.faults, self._tick)
         self.engine.on_notification = self.notifier.wake
         self.clock.on_advance(self._clock_moved)
         self.routes = Routes(
@@ -168,6 +172,7 @@ class Sandbox:
             self._server = server
             self.engine.base_url = self.base_url
             self.engine.tick(force=True)
+            self.reports.catch_up()
             try:
                 if self.processes > 1:
                     for _mine, theirs in pairs:
@@ -363,7 +368,18 @@ class Sandbox:
     def _clock_moved(self, offset: timedelta) -> None:
         self.store.set_meta(_CLOCK_KEY, str(offset // timedelta(microseconds=1)))
         self.engine.tick(force=True)
+        self.reports.catch_up()
         self.notifier.wake()
+
+    def _tick(self) -> None:
+        # the notifier's loop: due work, and the reports of a day that just ended
+        self.engine.tick()
+        self.reports.catch_up()
+
+    def write_reports(self, day: date, fault: ReportFault | None = None) -> list[Path]:
+        """Write (again) the report files of ``day``, with ``fault`` in the transactions."""
+        self.engine.tick(force=True)
+        return self.reports.write_day(day, fault)
 
     def _admin_actions(self) -> dict[str, Any]:
         def clock(_request: Request) -> dict[str, Any]:
@@ -427,6 +443,22 @@ class Sandbox:
                 ]
             }
 
+        def reports(request: Request) -> dict[str, Any]:
+            data = admin_json(request)
+            try:
+                day = date.fromisoformat(admin_text(data, "date", max_length=10))
+            except ValueError:
+                raise AdminInputError("date", "a day as YYYY-MM-DD") from None
+            if day >= self.clock.now().date():
+                raise AdminInputError("date", "a day that has ended on the sandbox clock")
+            raw = data.get("fault")
+            if raw is not None and raw not in {f.value for f in ReportFault}:
+                raise AdminInputError("fault", f"one of {', '.join(f.value for f in ReportFault)}")
+            if self.state_dir is None:
+                raise AdminInputError("date", "an in-memory sandbox keeps no reports")
+            paths = self.write_reports(day, None if raw is None else ReportFault(raw))
+            return {"files": [str(p) for p in paths]}
+
         def process(_request: Request) -> dict[str, Any]:
             return {"pid": os.getpid(), "processes": self.processes}
 
@@ -439,6 +471,7 @@ class Sandbox:
             "DELETE faults": clear_faults,
             "GET ledger": ledger,
             "GET notifications": notifications,
+            "POST reports": reports,
         }
 
 

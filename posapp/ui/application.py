@@ -14,7 +14,7 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from posapp import __version__
 from posapp.config import Settings
@@ -183,6 +183,28 @@ def orders_view(
     return OrdersView(runner, orders_backend(backend), parent=parent, changes=changes)
 
 
+def reconciliation_factory(
+    runner: TaskRunner, backend: Backend, settings: Settings
+) -> Callable[[QWidget], QDialog]:
+    """Orders › Reconcile…: the Reconciliation view over the till's journal and Settler."""
+    from posapp.core.services.reconcile import Reconciler
+    from posapp.ui.views.reconciliation_view import ReconciliationView
+
+    reconciler = Reconciler(
+        backend.repo,
+        backend.settler,
+        backend.clock,
+        currencies=frozenset({settings.settlement_currency or settings.currency}),
+        operator="manager",
+        terminal_id=settings.terminal_id,
+    )
+
+    def build(parent: QWidget) -> QDialog:
+        return ReconciliationView(runner, reconciler, parent)
+
+    return build
+
+
 def build_main_window(
     settings: Settings, backend: Backend | None, runner: TaskRunner | None = None
 ) -> MainWindow:
@@ -196,6 +218,7 @@ def build_main_window(
     ports: Till | None = None
     factory: Callable[[QWidget], QWidget] | None = None
     changes: ChangeBridge | None = None
+    reconcile: Callable[[QWidget], QDialog] | None = None
     if backend is not None:
         ports = till(backend, settings)
         # the one follower of the till's change feed on the GUI thread, shared by the screens
@@ -207,6 +230,7 @@ def build_main_window(
 
         factory = build_orders
 
+        reconcile = reconciliation_factory(runner, backend, settings)
     window = MainWindow(
         settings,
         runner=runner,
@@ -215,6 +239,7 @@ def build_main_window(
         orders_factory=factory,
         changes=changes,
         training_pin_hint=ports.training_pin_hint() if ports is not None else "",
+        reconciliation_factory=reconcile,
     )
     if changes is not None:
         changes.setParent(window)

@@ -755,6 +755,8 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.unknown_request_id"),
     #: payment failed (inquiry)
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.inquiry_failed"),
+    #: proved by Antom's report {file}, line {line}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.reconciliation"),
     #: capture refused: {code}
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.capture_refused"),
     #: cancel refused: {code}

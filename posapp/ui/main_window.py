@@ -10,6 +10,7 @@ from dataclasses import replace
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -27,6 +28,7 @@ from posapp.ui.widgets.icons import icon
 log = logging.getLogger(__name__)
 
 OrdersFactory = Callable[[QWidget], QWidget]
+DialogFactory = Callable[[QWidget], QDialog]
 
 
 class MainWindow(QMainWindow):
@@ -47,6 +49,7 @@ class MainWindow(QMainWindow):
         settings_port: SettingsPort | None = None,
         orders_factory: OrdersFactory | None = None,
         changes: ChangeBridge | None = None,
+        reconciliation_factory: DialogFactory | None = None,
         training_pin_hint: str = "",
     ) -> None:
         super().__init__()
@@ -60,6 +63,8 @@ class MainWindow(QMainWindow):
         self._settings_port = settings_port
         self._pin_hint = training_pin_hint
         self._changes = changes
+        self._reconciliation_factory = reconciliation_factory
+        self.reconciliation: QDialog | None = None
         self._status_busy = False
         self._status_again = False  # changes arrived while the status was being read
         # After a read, the next one waits a moment: a burst of changes (the poller settling
@@ -162,6 +167,11 @@ class MainWindow(QMainWindow):
         till.addAction(self.action_settings)
         till.addSeparator()
         till.addAction(self.action_quit)
+        orders = menu.addMenu(self.tr("&Orders"))
+        self.action_reconcile = QAction(self.tr("&Reconcile with Antom…"), self)
+        self.action_reconcile.triggered.connect(self.open_reconciliation)
+        self.action_reconcile.setEnabled(self._reconciliation_factory is not None)
+        orders.addAction(self.action_reconcile)
         for action in (self.action_new_payment, self.action_orders, self.action_search):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
@@ -254,6 +264,19 @@ class MainWindow(QMainWindow):
         focus_search = getattr(self.orders, "focus_search", None)
         if callable(focus_search):
             focus_search()
+
+    def open_reconciliation(self) -> None:
+        """Orders › Reconcile…: one Reconciliation window, raised if already open."""
+        if self._reconciliation_factory is None:
+            return
+        if self.reconciliation is None:
+            self.reconciliation = self._reconciliation_factory(self)
+            self.reconciliation.resize(1100, 720)
+        if self.reconciliation.isVisible():  # already open: bring it to the front
+            self.reconciliation.raise_()
+            self.reconciliation.activateWindow()
+        else:
+            self.reconciliation.show()
 
     def open_settings(self) -> None:
         if self._settings_port is None:

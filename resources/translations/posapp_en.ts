@@ -21,4 +21,35 @@
             </translation>
         </message>
     </context>
+    <context>
+        <name>ReconciliationView</name>
+        <message numerus="yes">
+            <source>%1: imported before; nothing changed (%n difference(s)).</source>
+            <translation>
+                <numerusform>%1: imported before; nothing changed (%n difference).</numerusform>
+                <numerusform>%1: imported before; nothing changed (%n differences).</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%1: %n difference(s).</source>
+            <translation>
+                <numerusform>%1: %n difference.</numerusform>
+                <numerusform>%1: %n differences.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>Checking %n file(s)…</source>
+            <translation>
+                <numerusform>Checking %n file…</numerusform>
+                <numerusform>Checking %n files…</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n difference(s)</source>
+            <translation>
+                <numerusform>%n difference</numerusform>
+                <numerusform>%n differences</numerusform>
+            </translation>
+        </message>
+    </context>
 </TS>

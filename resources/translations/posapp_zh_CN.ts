@@ -413,6 +413,10 @@
     <context>
         <name>MainWindow</name>
         <message>
+            <source>&amp;Reconcile with Antom…</source>
+            <translation>与 Antom 对账(&amp;R)…</translation>
+        </message>
+        <message>
             <source>posapp — point of sale</source>
             <translation>posapp — 收银台</translation>
         </message>
@@ -1750,6 +1754,11 @@
     </context>
     <context>
         <name>ServiceMessage</name>
+        <message>
+            <source>reason.reconciliation</source>
+            <extracomment>proved by Antom's report {file}, line {line}</extracomment>
+            <translation>依据 Antom 对账文件 {file} 第 {line} 行确认</translation>
+        </message>
         <message>
             <source>card.number_missing</source>
             <extracomment>Enter the card number</extracomment>
@@ -3431,6 +3440,189 @@
         <message>
             <source>3DS page: %1</source>
             <translation>3DS 页面：%1</translation>
+        </message>
+    </context>
+    <context>
+        <name>ReconciliationView</name>
+        <message>
+            <source>Difference</source>
+            <translation>差异</translation>
+        </message>
+        <message>
+            <source>File</source>
+            <translation>文件</translation>
+        </message>
+        <message>
+            <source>Line</source>
+            <translation>行</translation>
+        </message>
+        <message>
+            <source>Type</source>
+            <translation>类型</translation>
+        </message>
+        <message>
+            <source>Request id</source>
+            <translation>请求号</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>posapp</source>
+            <translation>posapp</translation>
+        </message>
+        <message>
+            <source>Antom</source>
+            <translation>Antom</translation>
+        </message>
+        <message numerus="yes">
+            <source>%1: imported before; nothing changed (%n difference(s)).</source>
+            <translation>
+                <numerusform>%1：之前已导入，未作任何更改（%n 处差异）。</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%1: %n difference(s).</source>
+            <translation>
+                <numerusform>%1：%n 处差异。</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>At Antom, not in posapp</source>
+            <translation>Antom 有，posapp 没有</translation>
+        </message>
+        <message>
+            <source>In posapp, not at Antom</source>
+            <translation>posapp 有，Antom 没有</translation>
+        </message>
+        <message>
+            <source>Amount differs</source>
+            <translation>金额不一致</translation>
+        </message>
+        <message>
+            <source>Currency differs</source>
+            <translation>币种不一致</translation>
+        </message>
+        <message>
+            <source>Status differs</source>
+            <translation>状态不一致</translation>
+        </message>
+        <message>
+            <source>Several payments for one order</source>
+            <translation>同一订单多笔付款</translation>
+        </message>
+        <message>
+            <source>Reconciliation</source>
+            <translation>对账</translation>
+        </message>
+        <message>
+            <source>Import Antom reports…</source>
+            <translation>导入 Antom 对账文件…</translation>
+        </message>
+        <message>
+            <source>Import Antom's transaction and settlement details files (CSV). Importing a file again changes nothing.</source>
+            <translation>导入 Antom 的交易明细和结算明细文件（CSV）。重复导入同一文件不会改变任何内容。</translation>
+        </message>
+        <message>
+            <source>All differences</source>
+            <translation>全部差异</translation>
+        </message>
+        <message>
+            <source>All files</source>
+            <translation>全部文件</translation>
+        </message>
+        <message>
+            <source>Request id, order or payment id</source>
+            <translation>请求号、订单号或付款号</translation>
+        </message>
+        <message>
+            <source>Export CSV…</source>
+            <translation>导出 CSV…</translation>
+        </message>
+        <message>
+            <source>Export PDF…</source>
+            <translation>导出 PDF…</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>Show:</source>
+            <translation>显示：</translation>
+        </message>
+        <message>
+            <source>Import Antom reports</source>
+            <translation>导入 Antom 对账文件</translation>
+        </message>
+        <message>
+            <source>Antom reports (*.csv);;All files (*)</source>
+            <translation>Antom 对账文件 (*.csv);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <source>Matching line %1 of %2…</source>
+            <translation>正在核对第 %1 行，共 %2 行…</translation>
+        </message>
+        <message>
+            <source>%1 lines, %2 matched, %3 payments settled from the file.</source>
+            <translation>%1 行，%2 行一致，依据文件确认了 %3 笔付款。</translation>
+        </message>
+        <message>
+            <source>Columns posapp does not know were ignored: %1</source>
+            <translation>已忽略 posapp 不认识的列：%1</translation>
+        </message>
+        <message>
+            <source>Nothing was imported: this file cannot be used.</source>
+            <translation>未导入任何内容：此文件无法使用。</translation>
+        </message>
+        <message>
+            <source>Nothing was imported: the journal could not be written.</source>
+            <translation>未导入任何内容：无法写入交易日志。</translation>
+        </message>
+        <message>
+            <source>Everything matches.</source>
+            <translation>全部一致。</translation>
+        </message>
+        <message>
+            <source>No report imported yet.</source>
+            <translation>尚未导入对账文件。</translation>
+        </message>
+        <message>
+            <source>Export differences as CSV</source>
+            <translation>将差异导出为 CSV</translation>
+        </message>
+        <message>
+            <source>Export differences as PDF</source>
+            <translation>将差异导出为 PDF</translation>
+        </message>
+        <message>
+            <source>Reconciliation with Antom</source>
+            <translation>与 Antom 对账</translation>
+        </message>
+        <message>
+            <source>The first %1 of %2 differences; the CSV export has them all.</source>
+            <translation>共 %2 处差异中的前 %1 处；CSV 导出包含全部差异。</translation>
+        </message>
+        <message>
+            <source>Saved %1 (%2 rows).</source>
+            <translation>已保存 %1（%2 行）。</translation>
+        </message>
+        <message>
+            <source>The export could not be saved: %1</source>
+            <translation>无法保存导出文件：%1</translation>
+        </message>
+        <message numerus="yes">
+            <source>Checking %n file(s)…</source>
+            <translation>
+                <numerusform>正在检查 %n 个文件…</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n difference(s)</source>
+            <translation>
+                <numerusform>%n 处差异</numerusform>
+            </translation>
         </message>
     </context>
 </TS>

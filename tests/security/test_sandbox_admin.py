@@ -38,6 +38,7 @@ ENDPOINTS = [
     ("DELETE", "faults", None),
     ("GET", "ledger", None),
     ("GET", "notifications", None),
+    ("POST", "reports", {"date": "2026-01-01", "fault": "extra_line"}),
     ("GET", "no-such-endpoint", None),
 ]
 

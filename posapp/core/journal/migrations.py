@@ -248,6 +248,14 @@ def m0004_journal_identity(db: Any) -> None:
     _run(db, _STEP_0004)
 
 
+@migrations(name="0005_reconciliation")
+def m0005_reconciliation(db: Any) -> None:
+    # the schema lives beside the only code that uses it (reconciliation.py)
+    from posapp.core.journal.reconciliation import SCHEMA
+
+    _run(db, SCHEMA)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
@@ -441,11 +449,21 @@ CREATE TRIGGER journal_identity_no_update BEFORE UPDATE ON journal_identity
     FOR EACH ROW EXECUTE FUNCTION posapp_written_once();
 """
 
+
+def _pg_0005() -> str:
+    from posapp.core.journal.reconciliation import PG_SCHEMA
+
+    return PG_SCHEMA
+
+
+_PG_0005 = _pg_0005()
+
 POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _PG_0001),
     ("0002_keyed_chain_and_approvals", _PG_0002),
     ("0003_duplicate_index", _PG_0003),
     ("0004_journal_identity", _PG_0004),
+    ("0005_reconciliation", _PG_0005),
 )
 # A step written for SQLite only is a bug that tests/core/journal/test_postgresql.py names;
 # a PostgreSQL journal refuses to open until the step exists for it (pg.PgJournal.migrate).

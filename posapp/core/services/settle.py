@@ -316,18 +316,26 @@ class Settler:
     def __init__(
         self,
         repo: JournalRepository,
-        client: AntomClient,
+        client: AntomClient | None,
         clock: Clock,
         terminal_id: str,
         *,
         changes: ChangeFeed | None = None,
     ) -> None:
+        """``client`` None: a Settler that only applies what it is shown (an Antom report
+        imported from the command line) and never asks Antom."""
         self.repo = repo
-        self.client = client
+        self._client = client
         self.clock = clock
         self.terminal_id = terminal_id
         self.changes = changes or ChangeFeed()
         self.duplicates = DuplicateWatch(repo, terminal_id)
+
+    @property
+    def client(self) -> AntomClient:
+        if self._client is None:
+            raise DomainError("this Settler has no Antom client (it applies reports only)")
+        return self._client
 
     # -- announcing changes -----------------------------------------------------------------
     def notify(self, payment: Payment) -> None:
@@ -534,6 +542,22 @@ class Settler:
         after = self.repo.get_payment(before.payment)
         if after is not None:
             self.notify(after)
+
+    def observe_operation(
+        self, kind: str, request_id: str, status: OperationStatus, *, reason: str
+    ) -> bool:
+        """Apply an outcome of a capture or refund (``kind``) learnt outside an API answer
+        (a reconciliation report); True if it changed the operation."""
+        getter = self.repo.get_capture if kind == "capture" else self.repo.get_refund
+        before = getter(request_id)
+        if before is None or before.status is status:
+            return False
+        self._op_update(before, status, OperationUpdate(), operator=SYSTEM)
+        after = getter(request_id)
+        changed = after is not None and after.status is not before.status
+        if changed:
+            self.note(before.payment, f"{kind} {request_id}: {status.value}", reason=reason)
+        return changed
 
     # -- approvals -------------------------------------------------------------------------
     def approved(self, action: str, payment: Payment, request_id: str, amount: Money) -> bool:
