@@ -248,6 +248,14 @@ def m0004_journal_identity(db: Any) -> None:
     _run(db, _STEP_0004)
 
 
+@migrations(name="0005_saved_cards")
+def m0005_saved_cards(db: Any) -> None:
+    # the schema is written out in the saved cards module (saved cards, card payment options)
+    from posapp.core.journal.saved_cards import SCHEMA
+
+    _run(db, SCHEMA)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
