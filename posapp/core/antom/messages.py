@@ -48,7 +48,7 @@ class Api(StrEnum):
     INQUIRY_PAYMENT = "inquiryPayment"
     INQUIRY_REFUND = "inquiryRefund"
     CONSULT = "consult"
-    DELETE_TOKEN = "deleteToken"  # unbind a stored card token (§16.4): a vaults API
+    DELETE_TOKEN = "deleteToken"  # noqa: S105 (an API name) unbind a stored card token (§16.4): a vaults API
 
     @property
     def path(self) -> str:
@@ -981,8 +981,10 @@ class PayRequest:
             raise InvalidRequestError("paymentMethod", "a keyed card or a saved card is required")
         if stored is not None:
             token = stored.token
-            if not isinstance(token, str) or not _ID.fullmatch(token[:64]) or not (
-                0 < len(token) <= MAX_TOKEN and token.isprintable() and " " not in token
+            if (
+                not isinstance(token, str)
+                or not _ID.fullmatch(token[:64])
+                or not (0 < len(token) <= MAX_TOKEN and token.isprintable() and " " not in token)
             ):
                 raise InvalidRequestError(
                     "paymentMethod.paymentMethodId", f"must be 1 to {MAX_TOKEN} characters"
@@ -1005,6 +1007,7 @@ class PayRequest:
                         "paymentMethodMetaData.is3DSAuthentication",
                         "a merchant-initiated charge runs without 3-D Secure",
                     )
+                assert stored.recurring_type is not None
                 meta["recurringType"] = RecurringType(stored.recurring_type).value
                 meta["networkTransactionId"] = ntid
             else:
@@ -1884,17 +1887,8 @@ def parsers() -> Mapping[Api, Any]:
 
 
 __all__: Sequence[str] = (
-    "MPI_VERSIONS",
-    "mpi_problem",
-    "StoredCredential",
-    "RecurringType",
-    "MpiData",
-    "Installments",
-    "InstallmentPlan",
-    "InstallmentChoice",
-    "DeleteTokenResponse",
-    "DeleteTokenRequest",
     "IN_PROCESS_CODES",
+    "MPI_VERSIONS",
     "Action",
     "Address",
     "AnyRequest",
@@ -1911,24 +1905,32 @@ __all__: Sequence[str] = (
     "Classification",
     "ConsultRequest",
     "ConsultResponse",
+    "DeleteTokenRequest",
+    "DeleteTokenResponse",
     "Env",
     "Goods",
     "InquiryPaymentRequest",
     "InquiryPaymentResponse",
     "InquiryRefundRequest",
     "InquiryRefundResponse",
+    "InstallmentChoice",
+    "InstallmentPlan",
+    "Installments",
     "Logo",
+    "MpiData",
     "NotifyType",
     "Outcome",
     "PayRequest",
     "PayResponse",
     "PaymentOption",
     "PaymentStatus",
+    "RecurringType",
     "RefundRequest",
     "RefundResponse",
     "RefundStatus",
     "Result",
     "ResultStatus",
+    "StoredCredential",
     "TerminalType",
     "ThreeDSResult",
     "Transaction",
@@ -1937,4 +1939,5 @@ __all__: Sequence[str] = (
     "classify",
     "explain",
     "known_codes",
+    "mpi_problem",
 )

@@ -164,6 +164,7 @@ def mit_approval_text(
     )
 
 
+# every query below is built from this constant and placeholders only
 _CARD_COLUMNS = (
     "id, holder_name, card_brand, card_last4, expiry_month, expiry_year, status, consent_ms, "
     "consent_operator, consent_order, first_request_id, network_transaction_id, token_sealed, "
@@ -206,7 +207,7 @@ class SavedCardStore:
     def _event(
         self,
         what: str,
-        card: int | None,
+        saved_card: int | None,
         *,
         operator: str,
         request_id: str | None = None,
@@ -219,7 +220,7 @@ class SavedCardStore:
             terminal_id=self.terminal_id,
             api="savedCard",
             request_id=request_id,
-            detail={"saved_card": card, "what": what, **extra},
+            detail={"saved_card": saved_card, "what": what, **extra},
         )
 
     # -- writes ---------------------------------------------------------------------------
@@ -264,7 +265,8 @@ class SavedCardStore:
                 operator=operator,
                 request_id=first_request_id,
                 order=order,
-                card={"brand": brand, "last4": last4[-4:]},
+                brand=brand,
+                last4=last4[-4:],
             )
         found = self.get(card)
         assert found is not None
@@ -383,17 +385,20 @@ class SavedCardStore:
             raise
 
     def get(self, card: int) -> SavedCard | None:
-        rows = self._rows(f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE id = ?", (card,))
+        sql = f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE id = ?"  # noqa: S608
+        rows = self._rows(sql, (card,))
         return _card(rows[0]) if rows else None
 
     def by_first_request(self, payment_request_id: str) -> SavedCard | None:
         rows = self._rows(
-            f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE first_request_id = ?",
+            f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE first_request_id = ?",  # noqa: S608
             (payment_request_id,),
         )
         return _card(rows[0]) if rows else None
 
-    def search(self, text: str = "", *, include_removed: bool = False, limit: int = 500) -> list[SavedCard]:
+    def search(
+        self, text: str = "", *, include_removed: bool = False, limit: int = 500
+    ) -> list[SavedCard]:
         """Cards whose holder name contains ``text`` or whose last 4 digits are ``text``;
         newest consent first."""
         where = ["1 = 1"]
@@ -410,7 +415,7 @@ class SavedCardStore:
             params += [like, needle, like]
         params.append(limit)
         rows = self._rows(
-            f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE {' AND '.join(where)} "
+            f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE {' AND '.join(where)} "  # noqa: S608
             "ORDER BY consent_ms DESC, id DESC LIMIT ?",
             params,
         )
@@ -418,7 +423,8 @@ class SavedCardStore:
 
     def pending(self) -> list[SavedCard]:
         rows = self._rows(
-            f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE status = 'PENDING' ORDER BY id"
+            f"SELECT {_CARD_COLUMNS} FROM saved_cards WHERE status = 'PENDING' "  # noqa: S608
+            "ORDER BY id"
         )
         return [_card(r) for r in rows]
 

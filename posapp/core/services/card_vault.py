@@ -61,7 +61,7 @@ class CardVault:
         return f"v1:{self.key_id}:{b64(nonce).decode()}:{b64(sealed).decode()}"
 
     def open(self, sealed: str, bound_to: str) -> str:
-        version, key_id, nonce_b64, body_b64 = (sealed.split(":") + ["", "", "", ""])[:4]
+        version, key_id, nonce_b64, body_b64 = [*sealed.split(":"), "", "", ""][:4]
         if version != "v1" or key_id != self.key_id:
             raise CardVaultError(
                 UserText(
@@ -78,8 +78,7 @@ class CardVault:
             raise CardVaultError(
                 UserText(
                     "saved_card.damaged",
-                    "This saved card's stored token is damaged: remove it and save the card "
-                    "again.",
+                    "This saved card's stored token is damaged: remove it and save the card again.",
                 )
             ) from None
 
