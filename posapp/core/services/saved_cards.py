@@ -255,6 +255,10 @@ class SavedCardsService:
         if checkout is None:
             raise RuntimeError("SavedCardsService.attach(checkout) was not called")
         card = self.check_charge(card_id, amount)
+        if not reason.strip():
+            raise CheckoutInputError(
+                "reason", UserText("mit.reason_missing", "Enter why the customer is charged")
+            )
         use = self.use(card_id, recurring=recurring, reason=reason)
         request = CheckoutRequest(
             amount=amount,
