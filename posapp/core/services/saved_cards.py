@@ -487,7 +487,7 @@ class SavedCardsService:
         if card is None or card.status is SavedCardStatus.REMOVED:
             raise CheckoutInputError(
                 "saved_card",
-                UserText("saved_card.removed", "This saved card was removed already."),
+                UserText("saved_card.removed_already", "This saved card was removed already."),
             )
         unbound: bool | None = None
         if card.sealed is not None and self.vault is not None:
