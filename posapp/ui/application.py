@@ -144,6 +144,16 @@ def orders_factory(runner: TaskRunner, backend: Any) -> Any:
     return build
 
 
+def card_features(backend: Any) -> Any:
+    """Saved cards, instalments, brand choice and MPI for the views, over the services."""
+    saved = getattr(backend, "saved_cards", None)
+    if saved is None:
+        return None
+    from posapp.ui.card_features import ServiceCardFeatures
+
+    return ServiceCardFeatures(saved, backend.checkout, backend.backoffice.approve)
+
+
 def build_main_window(
     settings: Settings, backend: Any | None, runner: TaskRunner | None = None
 ) -> Any:
@@ -155,6 +165,7 @@ def build_main_window(
     cashier = settings_port = None
     pin_hint = ""
     factory = None
+    features = None
     if backend is not None:
         from posapp.ui.backend_adapter import BackendAdapter
 
@@ -162,6 +173,7 @@ def build_main_window(
         cashier = settings_port = adapter
         pin_hint = adapter.training_pin_hint()
         factory = orders_factory(runner, backend)
+        features = card_features(backend)
     window = MainWindow(
         settings,
         runner=runner,
@@ -169,6 +181,7 @@ def build_main_window(
         settings_port=settings_port,
         orders_factory=factory,
         training_pin_hint=pin_hint,
+        card_features=features,
     )
     runner.setParent(window)
     presenter.set_parent(window)

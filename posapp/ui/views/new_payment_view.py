@@ -37,8 +37,9 @@ from posapp.config import Settings
 from posapp.core.cards import CardBrand, CardDetails, CardError
 from posapp.core.journal.errors import JournalError
 from posapp.core.money import Money, MoneyError
-from posapp.core.services.checkout import new_order_reference
-from posapp.core.services.validation import card_data_problem
+from posapp.core.services.checkout import CheckoutResult, new_order_reference
+from posapp.core.services.validation import CheckoutInputError, card_data_problem
+from posapp.ui.card_features import CardFeatures, CardOptions, OrderInput
 from posapp.ui.i18n import error_text, service_text, user_error_text
 from posapp.ui.ports import (
     BillingAddress,
@@ -53,6 +54,7 @@ from posapp.ui.ports import (
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.amount_field import AmountField, format_money_with_currency
 from posapp.ui.widgets.brand_icon import BrandIcon
+from posapp.ui.widgets.card_extras import CardExtras
 from posapp.ui.widgets.card_fields import CardNumberEdit, CvvEdit, ExpiryEdit
 from posapp.ui.widgets.field_error import FieldError
 from posapp.ui.widgets.icons import brand_icon
@@ -87,9 +89,11 @@ class NewPaymentView(QWidget):
         open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
         confirm: Confirm | None = None,
         poll_interval_ms: int = 1000,
+        features: CardFeatures | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("newPaymentView")
+        self._features = features
         self._runner = runner
         self._cashier = cashier
         self._settings = settings
@@ -194,6 +198,20 @@ class NewPaymentView(QWidget):
         self.last_name.setProperty("field", "last_name")
         card_form.addWidget(last_error, 6, 1)
 
+        # Saved cards, instalments, brand choice, external 3-D Secure (with the services)
+        self.extras: CardExtras | None = None
+        if self._features is not None:
+            self.extras = CardExtras(
+                self._runner,
+                self._features,
+                self,
+                external_3ds=self._settings.external_3ds,
+                today=self._today,
+            )
+            self.extras.saved_selected.connect(self._on_saved_selected)
+            self.card_number.textEdited.connect(lambda _t: self._extras_context())
+            self.amount.editingFinished.connect(self._extras_context)
+
         # Billing address (optional, sent for AVS)
         self.billing_check = QCheckBox(
             self.tr("Add a &billing address (for the address check)"), self
@@ -267,6 +285,8 @@ class NewPaymentView(QWidget):
         form_layout.setContentsMargins(0, 0, 0, 0)
         form_layout.addWidget(order_box)
         form_layout.addWidget(card_box)
+        if self.extras is not None:
+            form_layout.addWidget(self.extras)
         form_layout.addWidget(self.billing_check)
         form_layout.addWidget(self.billing_box)
         form_layout.addLayout(options)
@@ -398,6 +418,8 @@ class NewPaymentView(QWidget):
             edit.clear()
         self.billing_check.setChecked(False)
         self._default_options()
+        if self.extras is not None:
+            self.extras.reset()
         self.clear_errors()
         self.amount.setFocus()
 
@@ -420,6 +442,8 @@ class NewPaymentView(QWidget):
             error.clear_error()
 
     def show_field_error(self, field: str, message: str) -> None:
+        if self.extras is not None and self.extras.show_error(field, message):
+            return
         field = _ERROR_ROWS.get(field, field)
         target = self.errors.get(field) or self.form_error
         target.show_error(message)
@@ -433,6 +457,8 @@ class NewPaymentView(QWidget):
 
     def set_settings(self, settings: Settings) -> None:
         self._settings = settings
+        if self.extras is not None:
+            self.extras.set_external_3ds(settings.external_3ds)
         if settings.currency != self.amount.currency:
             self.amount.set_currency(settings.currency)
             self.currency_label.setText(settings.currency)
@@ -579,6 +605,14 @@ class NewPaymentView(QWidget):
     def submit(self) -> None:
         if self._in_flight:
             return  # one payment at a time; the button is disabled too
+        if self.extras is not None and self._features is not None:
+            options = self.extras.collect()
+            if options is None:
+                self.clear_errors_outside_extras()
+                return
+            if options.any:
+                self._submit_with_options(options)
+                return
         order = self.collect()
         if order is None:
             return
@@ -596,6 +630,151 @@ class NewPaymentView(QWidget):
             on_error=lambda exc: self._on_duplicate_checked(order, None),
             owner=self,
             label="duplicate check",
+        )
+
+    # -- card options (saved cards, instalments, brand, MPI) ---------------------------------
+    def clear_errors_outside_extras(self) -> None:
+        for error in self.errors.values():
+            error.clear_error()
+
+    def _extras_context(self) -> None:
+        if self.extras is None:
+            return
+        try:
+            amount: Money | None = self.amount.money()
+        except MoneyError:
+            amount = None
+        self.extras.set_context(amount, self.card_number.text())
+
+    def _on_saved_selected(self, using: bool) -> None:
+        for edit in (self.card_number, self.expiry, self.cvv, self.first_name, self.last_name):
+            edit.setEnabled(not using)
+            if using:
+                edit.clear()
+        for field in ("card_number", "expiry", "cvv", "first_name", "last_name"):
+            self.errors[field].clear_error()
+
+    def _collect_order(self, options: CardOptions) -> OrderInput | None:
+        """The order for a payment with card options: the keyed card as ``collect`` reads
+        it, or (a saved card) only the order fields."""
+        if options.saved_card is None:
+            order = self.collect()
+            if order is None:
+                return None
+            return OrderInput(
+                amount=order.amount,
+                reference=order.reference,
+                description=order.description,
+                card=order.card,
+                hold=order.hold,
+                three_ds=order.three_ds,
+                billing=order.billing,
+            )
+        self.clear_errors_outside_extras()
+        problems: list[tuple[str, QWidget, str]] = []
+        amount: Money | None = None
+        try:
+            amount = self.amount.money()
+        except MoneyError as exc:
+            problems.append(("amount", self.amount, error_text(exc)))
+        reference = self.reference.text().strip()
+        if not reference:
+            problems.append(("reference", self.reference, self.tr("Enter an order reference")))
+        description = (
+            self.description.text().strip() or f"Purchase at {self._settings.merchant_name}"
+        )
+        for field, edit in (("reference", self.reference), ("description", self.description)):
+            card_data = card_data_problem(field, edit.text())
+            if card_data is not None:
+                problems.append((field, edit, service_text(card_data)))
+        if problems:
+            for field, _widget, message in problems:
+                self.show_field_error(field, message)
+            problems[0][1].setFocus()
+            return None
+        assert amount is not None
+        return OrderInput(
+            amount=amount,
+            reference=reference,
+            description=description,
+            card=None,
+            hold=bool(self.capture_mode.currentData()),
+            three_ds=self.three_ds.isChecked(),
+        )
+
+    def _submit_with_options(self, options: CardOptions) -> None:
+        assert self.extras is not None
+        order = self._collect_order(options)
+        if order is None:
+            return
+        masked = order.card.masked() if order.card is not None else self.extras.saved_masked()
+        self.clear_card()
+        self._set_in_flight(True)
+        self.result_panel.show_sending(format_money_with_currency(order.amount))
+        self._runner.run(
+            self._cashier.find_duplicate,
+            masked,
+            order.amount,
+            order.reference,
+            lane=Lane.READS,
+            on_done=lambda dup: self._pay_with_options(order, options, dup),
+            on_error=lambda exc: self._pay_with_options(order, options, None),
+            owner=self,
+            label="duplicate check",
+        )
+
+    def _pay_with_options(
+        self, order: OrderInput, options: CardOptions, duplicate: DuplicateMatch | None
+    ) -> None:
+        assert self._features is not None
+        if duplicate and not self._confirm(
+            self.tr("Possible duplicate payment"), service_text(duplicate.message)
+        ):
+            self._set_in_flight(False)
+            self.result_panel.show_empty()
+            self.form_error.show_error(self.tr("Not sent: the possible duplicate was not charged."))
+            return
+        self._pay_stage = ""
+        self._runner.run(
+            self._features.pay,
+            order,
+            options,
+            on_progress=self._on_pay_progress,
+            on_done=lambda answer: self._on_paid_with_options(answer, options),
+            on_error=lambda exc: self._on_options_pay_failed(order, exc),
+            owner=self,
+            label="pay",
+        )
+
+    def _on_paid_with_options(self, answer: CheckoutResult, options: CardOptions) -> None:
+        self._on_paid(result_of(answer))
+        if self.extras is not None and (options.save_card or options.saved_card is not None):
+            self.extras.load_saved_cards()  # a new card, or a card's state, to show
+
+    def _on_options_pay_failed(self, order: OrderInput, exc: BaseException) -> None:
+        if isinstance(exc, CheckoutInputError):
+            self._set_in_flight(False)
+            self.result_panel.show_empty()
+            self.show_field_error(exc.field, error_text(exc))
+            return
+        if order.card is not None:
+            keyed = PaymentOrder(
+                amount=order.amount,
+                reference=order.reference,
+                description=order.description,
+                card=order.card,
+                hold=order.hold,
+                three_ds=order.three_ds,
+                billing=order.billing,
+            )
+            self._on_pay_failed(keyed, exc)
+            return
+        self._set_in_flight(False)
+        log.error("pay with a saved card did not return a result", exc_info=exc)
+        message = user_error_text(exc) or self.tr("The payment service did not answer.")
+        self.result_panel.show_empty()
+        self.form_error.show_error(
+            self.tr("%1 Check the Orders list before charging again.").replace("%1", str(message))
         )
 
     def _on_duplicate_checked(self, order: PaymentOrder, duplicate: DuplicateMatch | None) -> None:
@@ -802,6 +981,8 @@ class NewPaymentView(QWidget):
 
     def _on_brands(self, brands: Sequence[BrandOption]) -> None:
         self._accepted = list(brands)
+        if self.extras is not None:
+            self.extras.set_accepted([b.brand for b in brands])
         self._clear_brand_row()
         if not brands:
             self.brands_note.setText(self.tr("No card brands enabled"))
@@ -839,6 +1020,7 @@ class NewPaymentView(QWidget):
     def _on_card_brand_changed(self, brand: CardBrand | None) -> None:
         self.brand.set_brand(brand)
         self.cvv.set_brand(brand)
+        self._extras_context()
 
     def _on_billing_toggled(self, on: bool) -> None:
         self.billing_box.setVisible(on)
@@ -852,3 +1034,38 @@ class NewPaymentView(QWidget):
         box.setDefaultButton(no)
         box.exec()
         return box.clickedButton() is yes
+
+
+_OUTCOMES = {
+    "approved": Outcome.APPROVED,
+    "declined": Outcome.DECLINED,
+    "pending": Outcome.PENDING,
+    "needs_3ds": Outcome.NEEDS_3DS,
+    "closed": Outcome.CLOSED,
+}
+
+
+def result_of(answer: CheckoutResult) -> PaymentResult:
+    """What the result panel shows for a checkout answer (as the cashier port gives it)."""
+    from posapp.core.domain import CaptureMode
+
+    payment = answer.payment
+    outcome = _OUTCOMES.get(answer.outcome.value, Outcome.PENDING)
+    code = "NOT_SENT" if answer.outcome.value == "not_sent" else payment.result_code or ""
+    declined = outcome is Outcome.DECLINED
+    return PaymentResult(
+        outcome=outcome,
+        payment_request_id=payment.payment_request_id,
+        amount=payment.amount,
+        reference=payment.reference_order_id,
+        payment_id=payment.payment_id or "",
+        card=payment.card,
+        held=payment.capture_mode is CaptureMode.MANUAL,
+        result_code=code,
+        result_message=(payment.result_message or answer.message) if declined else answer.message,
+        avs_result=payment.avs_result or "",
+        cvv_result=payment.cvv_result or "",
+        redirect_url=payment.three_ds_url or "",
+        auth_expiry=payment.capture_deadline,
+        warnings=tuple(w.message for w in answer.warnings),
+    )
