@@ -209,6 +209,7 @@ class NewPaymentView(QWidget):
                 today=self._today,
             )
             self.extras.saved_selected.connect(self._on_saved_selected)
+            self.extras.plan_selected.connect(self._on_plan_selected)
             self.card_number.textEdited.connect(lambda _t: self._extras_context())
             self.amount.editingFinished.connect(self._extras_context)
 
@@ -645,6 +646,12 @@ class NewPaymentView(QWidget):
         except MoneyError:
             amount = None
         self.extras.set_context(amount, self.card_number.text())
+
+    def _on_plan_selected(self, chosen: bool) -> None:
+        """Instalments are offered with automatic capture only (protocol reference §18.1)."""
+        if chosen:
+            self.capture_mode.setCurrentIndex(self.capture_mode.findData(False))
+        self.capture_mode.setEnabled(not chosen)
 
     def _on_saved_selected(self, using: bool) -> None:
         for edit in (self.card_number, self.expiry, self.cvv, self.first_name, self.last_name):

@@ -422,14 +422,27 @@ class MitDialog(QDialog):
         self.outcome.setWordWrap(True)
         self.outcome.hide()
 
+        amount_row = QHBoxLayout()
+        amount_row.addWidget(self.amount, 1)
+        amount_row.addWidget(QLabel(currency, self))
         form = QFormLayout()
-        form.addRow(self.tr("&Amount"), self.amount)
+        form.addRow(self.tr("&Amount"), amount_row)
         form.addRow("", self.amount_error)
         form.addRow(self.tr("&Kind"), self.kind)
         form.addRow(self.tr("&Reason"), self.reason)
         form.addRow("", self.reason_error)
         form.addRow(self.tr("Ca&pture"), self.capture)
         form.addRow(self.tr("Manager &PIN"), self.pin)
+        for field, buddy in (
+            (amount_row, self.amount),
+            (self.kind, self.kind),
+            (self.reason, self.reason),
+            (self.capture, self.capture),
+            (self.pin, self.pin.field),
+        ):
+            label = form.labelForField(field)
+            if isinstance(label, QLabel):
+                label.setBuddy(buddy)
         self.buttons = QDialogButtonBox(self)
         self.charge_button = self.buttons.addButton(
             self.tr("Charge card"), QDialogButtonBox.ButtonRole.AcceptRole

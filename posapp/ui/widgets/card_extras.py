@@ -55,6 +55,7 @@ class CardExtras(QWidget):
     is back (False)."""
 
     saved_selected = Signal(bool)
+    plan_selected = Signal(bool)  # instalments chosen: automatic capture only
 
     def __init__(
         self,
@@ -82,7 +83,7 @@ class CardExtras(QWidget):
         self.saved = QComboBox(self)
         self.saved.setObjectName("savedCardChoice")
         self.saved.setAccessibleName(self.tr("Pay with a saved card"))
-        self.saved.addItem(self.tr("No: the card keyed below"), None)
+        self.saved.addItem(self.tr("None: the card keyed above"), None)
         self.saved.currentIndexChanged.connect(self._on_saved_changed)
         self.save_card = QCheckBox(
             self.tr("&Save this card for later charges (customer agreed)"), self
@@ -96,6 +97,9 @@ class CardExtras(QWidget):
         self.installments.setObjectName("installmentChoice")
         self.installments.setAccessibleName(self.tr("Instalments"))
         self.installments.addItem(self.tr("Pay in full"), None)
+        self.installments.currentIndexChanged.connect(
+            lambda _i: self.plan_selected.emit(isinstance(self.installments.currentData(), int))
+        )
 
         form = QFormLayout()
         form.addRow(self.tr("Saved card"), self.saved)
@@ -273,7 +277,7 @@ class CardExtras(QWidget):
         self._cards = [c for c in cards if c.usable]
         self.saved.blockSignals(True)
         self.saved.clear()
-        self.saved.addItem(self.tr("No: the card keyed below"), None)
+        self.saved.addItem(self.tr("None: the card keyed above"), None)
         for card in self._cards:
             label = f"{card.holder_name or '—'} · {_brand_name(card.brand)} •••• {card.last4} ({card.expiry})"
             self.saved.addItem(label, card.id)
