@@ -1433,6 +1433,10 @@
             <source>PDF files (*.pdf)</source>
             <translation>PDF 文件 (*.pdf)</translation>
         </message>
+        <message>
+            <source>Payment terms</source>
+            <translation>付款方式</translation>
+        </message>
     </context>
     <context>
         <name>RefundDialog</name>
@@ -3889,6 +3893,37 @@
         <message>
             <source>Remove %1 •••• %2 of %3? It can no longer be charged; the customer must give the card again.</source>
             <translation>移除 %3 的 %1 •••• %2？之后将无法再用此卡扣款，顾客须重新提供卡片。</translation>
+        </message>
+    </context>
+    <context>
+        <name>CardOptions</name>
+        <message>
+            <source>%1 monthly instalments</source>
+            <translation>分 %1 期按月付款</translation>
+        </message>
+        <message>
+            <source>charged without the customer (scheduled)</source>
+            <translation>顾客不在场时扣款（定期）</translation>
+        </message>
+        <message>
+            <source>charged without the customer (unscheduled)</source>
+            <translation>顾客不在场时扣款（非定期）</translation>
+        </message>
+        <message>
+            <source>saved card</source>
+            <translation>已保存的卡</translation>
+        </message>
+        <message>
+            <source>card saved for later charges</source>
+            <translation>已保存此卡以便日后扣款</translation>
+        </message>
+        <message>
+            <source>brand chosen: %1</source>
+            <translation>选用的卡组织：%1</translation>
+        </message>
+        <message>
+            <source>external 3-D Secure result</source>
+            <translation>外部 3-D Secure 验证结果</translation>
         </message>
     </context>
 </TS>

@@ -157,6 +157,9 @@ def test_new_payment_offers_plans_and_sends_the_chosen_one(
     order, options = features.paid[0]
     assert options.installments == 6 and order.card is not None
     assert order.amount == Money(120000, "SGD")
+    qtbot.waitUntil(lambda: view.options_note.isVisible())
+    assert view.options_note.text() == "6 monthly instalments"
+    assert not view.capture_mode.isEnabled()  # instalments: automatic capture only
 
 
 def test_a_saved_card_pays_without_card_fields_and_an_expired_one_is_refused(
@@ -269,3 +272,34 @@ def test_screenshots(
     qtbot.waitUntil(lambda: pay.extras is not None and pay.extras.installments.count() == 4)
     pay.extras.installments.setCurrentIndex(2)
     _shoot(pay, qtbot, f"installments-{language}", size)
+
+
+def test_orders_timeline_and_receipt_name_the_card_options(qtbot: QtBot, data_dir: Path) -> None:
+    """Over the real services and sandbox: an instalment payment's journaled request reads as
+    such in the Orders timeline and on the receipt."""
+    from posapp.core.antom.messages import InstallmentChoice
+    from posapp.core.services.checkout import CheckoutRequest
+    from posapp.core.services.validation import read_card
+    from posapp.ui.models.orders_backend import OrdersBackend
+    from posapp.ui.views.payment_details import describe_event
+    from tests.core.services.conftest import make_backend, with_settings
+
+    backend = make_backend(data_dir, with_settings(currency="USD"))
+    try:
+        res = backend.checkout.pay(
+            CheckoutRequest(
+                amount=Money(60000, "USD"),
+                reference_order_id=backend.checkout.new_reference(),
+                description="Sofa",
+                card=read_card("4000020000001503", "12/40", "123", date.today()),
+                installment=InstallmentChoice(6),
+            ),
+            confirm_duplicate=True,
+        )
+        events = backend.repo.events_for_payment(res.payment.id)
+        lines = [describe_event(e) for e in events]
+        assert "Sent pay to Antom (6 monthly instalments)" in lines
+        receipt = OrdersBackend(backend.repo).receipt(res.payment)
+        assert receipt.card_options == "6 monthly instalments"
+    finally:
+        backend.close()

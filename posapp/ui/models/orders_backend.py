@@ -29,6 +29,7 @@ from posapp.core.journal.repository import (
 from posapp.core.money import Money
 from posapp.core.rules import cancel_refusal, capture_refusal, refund_refusal
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.card_options_text import options_text, pay_body
 from posapp.ui.models.order_model import OrderQuery
 from posapp.ui.views.pin_dialog import ActionResult, Outcome
 from posapp.ui.views.receipt import ReceiptData
@@ -289,6 +290,7 @@ class OrdersBackend:
             avs_result=payment.avs_result or "",
             cvv_result=payment.cvv_result or "",
             auth_code=payment.auth_code or "",
+            card_options=options_text(pay_body(self.repo.events_for_payment(payment.id))),
         )
 
     # -- actions (manager approved) -----------------------------------------------------

@@ -41,6 +41,7 @@ from posapp.core.services.checkout import CheckoutResult, new_order_reference
 from posapp.core.services.validation import CheckoutInputError, card_data_problem
 from posapp.ui.card_features import CardFeatures, CardOptions, OrderInput
 from posapp.ui.i18n import error_text, service_text, user_error_text
+from posapp.ui.models.card_options_text import options_text
 from posapp.ui.ports import (
     BillingAddress,
     BrandOption,
@@ -314,8 +315,15 @@ class NewPaymentView(QWidget):
         self.brands_note = QLabel(self.tr("Loading…"), self)
         self.brands_row.addWidget(self.brands_note)
         self.brands_row.addStretch(1)
+        # the card options the shown payment carried (instalments, saved card, brand...)
+        self.options_note = QLabel(self)
+        self.options_note.setObjectName("cardOptionsNote")
+        self.options_note.setWordWrap(True)
+        self.options_note.hide()
+        self._options_note_for = ""
         right = QVBoxLayout()
         right.addWidget(self.result_panel, 1)
+        right.addWidget(self.options_note)
         right.addWidget(self.brands_label)
         right.addLayout(self.brands_row)
 
@@ -754,6 +762,21 @@ class NewPaymentView(QWidget):
         )
 
     def _on_paid_with_options(self, answer: CheckoutResult, options: CardOptions) -> None:
+        meta: dict[str, object] = {}
+        method: dict[str, object] = {"paymentMethodMetaData": meta}
+        if options.saved_card is not None:
+            method["paymentMethodId"] = "[saved]"
+        if options.save_card:
+            meta["tokenize"] = True
+        if options.selected_brand:
+            meta["selectedCardBrand"] = options.selected_brand
+        if options.mpi is not None:
+            meta["mpiData"] = "[removed]"
+        sent: dict[str, object] = {"paymentMethod": method}
+        if options.installments:
+            sent["creditPayPlan"] = {"installmentNum": options.installments}
+        self._options_note_for = answer.payment.payment_request_id
+        self.options_note.setText(options_text(sent))
         self._on_paid(result_of(answer))
         if self.extras is not None and (options.save_card or options.saved_card is not None):
             self.extras.load_saved_cards()  # a new card, or a card's state, to show
@@ -904,6 +927,10 @@ class NewPaymentView(QWidget):
         )
 
     def _show(self, result: PaymentResult) -> None:
+        noted = bool(result.payment_request_id) and result.payment_request_id == (
+            self._options_note_for
+        )
+        self.options_note.setVisible(noted and bool(self.options_note.text()))
         opened = result.payment_request_id not in self._no_browser
         self.result_panel.show_result(result, browser_opened=opened)
         self.payment_finished.emit(result)

@@ -34,6 +34,7 @@ class ReceiptData:
     avs_result: str = ""
     cvv_result: str = ""
     auth_code: str = ""
+    card_options: str = ""  # "6 monthly instalments", "charged without the customer"...
 
 
 def receipt_html(data: ReceiptData) -> str:
@@ -50,6 +51,7 @@ def receipt_html(data: ReceiptData) -> str:
             data.network_transaction_id or "—",
         ),
         (QCoreApplication.translate("Receipt", "Approval code"), data.auth_code),
+        (QCoreApplication.translate("Receipt", "Payment terms"), data.card_options),
         (QCoreApplication.translate("Receipt", "AVS result"), data.avs_result or "—"),
         (QCoreApplication.translate("Receipt", "CVV result"), data.cvv_result or "—"),
     ]
