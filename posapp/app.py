@@ -576,6 +576,7 @@ def build_backend(
         repo, client, settler, clock, pins, dirs, settings, store, training=training
     )
     saved_cards.attach(checkout)
+    settler.subscribe(saved_cards.on_payment_change)
     backend = Backend(
         settings=settings,
         dirs=dirs,

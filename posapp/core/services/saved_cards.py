@@ -467,6 +467,23 @@ class SavedCardsService:
             holder_name=holder,
         )
 
+    def on_payment_change(self, payment: Payment) -> None:
+        """Settler listener: a first payment settled later (3-D Secure passed, the poller or a
+        notification) completes its consent. Checkout's own answer is left to
+        ``after_answer`` (the payment is in flight then)."""
+        checkout = self.checkout
+        if payment.status not in _AUTHORISED and payment.status not in _NEVER_AUTHORISED:
+            return
+        if checkout is not None and checkout.in_flight.holds(payment):
+            return
+        saved = self.store.by_first_request(payment.payment_request_id)
+        if saved is None or saved.status is not SavedCardStatus.PENDING:
+            return
+        try:
+            self._settle_consent(saved, payment, None)
+        except Exception:  # a listener must never break the settling that called it
+            log.exception("saved card %s: completing its consent failed", saved.id)
+
     def complete_pending(self) -> list[SavedCard]:
         """Finish consents whose first payment was settled since (3-D Secure, in doubt):
         the token is fetched by inquiry. Returns the cards that changed."""

@@ -177,3 +177,25 @@ def test_an_external_3ds_result_spares_the_challenge(backend: Backend) -> None:
     assert info.value.field == "mpi_eci"
     backend.close()
     assert CAVV.encode() not in journal_bytes(backend)
+
+
+def test_a_card_saved_on_a_3ds_payment_is_kept_once_the_challenge_is_passed(
+    backend: Backend,
+) -> None:
+    first = pay(backend, NEEDS_3DS, save_card=True, three_ds=True)
+    assert first.outcome is CheckoutOutcome.NEEDS_3DS
+    consent = cards(backend).store.by_first_request(first.payment_request_id)
+    assert consent is not None and consent.status is SavedCardStatus.PENDING  # journaled first
+    assert cards(backend).search()[0].id == consent.id  # listed, waiting
+    assert backend.sandbox.answer_challenge(first.payment.three_ds_url)
+    drain(backend)  # the poller settles it; the listener completes the consent by inquiry
+    done = cards(backend).get(consent.id)
+    assert done is not None and done.status is SavedCardStatus.ACTIVE and done.sealed
+
+
+def test_a_declined_first_payment_closes_the_consent(backend: Backend) -> None:
+    first = pay(backend, "4000020000000208", save_card=True)  # DO_NOT_HONOR
+    assert first.outcome is CheckoutOutcome.DECLINED
+    consent = cards(backend).store.by_first_request(first.payment_request_id)
+    assert consent is not None and consent.status is SavedCardStatus.FAILED
+    assert cards(backend).search() == []
