@@ -59,7 +59,9 @@ class OrderInput:
 
 
 class CardFeatures(Protocol):
-    def search(self, text: str, include_removed: bool = False) -> list[SavedCard]: ...
+    def search(
+        self, text: str, include_removed: bool = False, complete: bool = False
+    ) -> list[SavedCard]: ...
 
     def charges(self, card_id: int) -> int: ...
 
@@ -105,8 +107,13 @@ class ServiceCardFeatures:
         self._checkout = checkout
         self._approve = approve
 
-    def search(self, text: str, include_removed: bool = False) -> list[SavedCard]:
-        self._saved.complete_pending()
+    def search(
+        self, text: str, include_removed: bool = False, complete: bool = False
+    ) -> list[SavedCard]:
+        """``complete``: first finish consents whose first payment settled since (an
+        inquiry each: only from the NETWORK lane)."""
+        if complete:
+            self._saved.complete_pending()
         return self._saved.search(text, include_removed=include_removed)
 
     def charges(self, card_id: int) -> int:

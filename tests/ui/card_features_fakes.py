@@ -88,7 +88,9 @@ class ScriptedFeatures:
     removed: list[int] = field(default_factory=list)
     plan_requests: list[tuple[Money, str]] = field(default_factory=list)
 
-    def search(self, text: str, include_removed: bool = False) -> list[SavedCard]:
+    def search(
+        self, text: str, include_removed: bool = False, complete: bool = False
+    ) -> list[SavedCard]:
         needle = text.strip().lower()
         return [
             c

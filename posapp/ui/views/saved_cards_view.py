@@ -188,6 +188,7 @@ class SavedCardsView(QWidget):
             self._features.search,
             self.search.text(),
             bool(self.show_removed.currentData()),
+            True,
             lane=Lane.NETWORK,  # a pending consent may be completed by an inquiry
             on_done=self._on_loaded,
             on_error=self._on_load_failed,
