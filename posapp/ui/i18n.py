@@ -810,6 +810,8 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "mpi.ds_id"),
     #: The ECI is two digits, 00 to 07
     QT_TRANSLATE_NOOP("ServiceMessage", "mpi.eci"),
+    #: ECI {eci} is not a {brand} value: the external 3-D Secure result is for another card
+    QT_TRANSLATE_NOOP("ServiceMessage", "mpi.eci_brand"),
     #: Choose the 3-D Secure version: {versions}
     QT_TRANSLATE_NOOP("ServiceMessage", "mpi.version"),
     #: This card is already saved

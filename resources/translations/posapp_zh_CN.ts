@@ -3188,6 +3188,11 @@
             <extracomment>Saved cards are not available</extracomment>
             <translation>已保存的卡功能不可用</translation>
         </message>
+        <message>
+            <source>mpi.eci_brand</source>
+            <extracomment>ECI {eci} is not a {brand} value: the external 3-D Secure result is for another card</extracomment>
+            <translation>ECI {eci} 不是 {brand} 的取值：此外部 3-D Secure 验证结果属于另一张卡</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>
@@ -3679,6 +3684,10 @@
         <message>
             <source>The DS transaction id is a UUID (8-4-4-4-12 hexadecimal digits), for 3-D Secure 2 only</source>
             <translation>DS 交易编号是 UUID（8-4-4-4-12 位十六进制数字），仅用于 3-D Secure 2</translation>
+        </message>
+        <message>
+            <source>ECI %1 is not a value of this card&apos;s brand</source>
+            <translation>ECI %1 不是此卡所属卡组织的取值</translation>
         </message>
     </context>
     <context>

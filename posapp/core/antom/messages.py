@@ -836,6 +836,23 @@ _B64_20 = re.compile(r"[A-Za-z0-9+/]{27}=|[A-Za-z0-9+/]{28}")
 _HEX_20 = re.compile(r"[0-9a-fA-F]{40}")
 
 
+# ECI values by scheme family (protocol reference §4.7): Mastercard's 00/01/02 (04 data
+# only), the others' 07/06/05
+MASTERCARD_ECIS = ("00", "01", "02", "04")
+OTHER_ECIS = ("05", "06", "07")
+_MASTERCARD_FAMILY = ("MASTERCARD", "MAESTRO")
+_OTHER_FAMILY = ("VISA", "AMEX", "JCB", "DISCOVER", "DINERS", "CUP")
+
+
+def eci_family_problem(eci: str, brand: str | None) -> str | None:
+    """Why ``eci`` cannot be one of ``brand``'s scheme, or None (unknown brand: no rule)."""
+    if brand in _MASTERCARD_FAMILY and eci not in MASTERCARD_ECIS:
+        return "a Mastercard ECI is 00, 01, 02 or 04"
+    if brand in _OTHER_FAMILY and eci not in OTHER_ECIS:
+        return "this brand's ECI is 05, 06 or 07"
+    return None
+
+
 def mpi_problem(
     version: str, eci: str, cavv: str, ds_transaction_id: str
 ) -> tuple[str, str] | None:
@@ -1937,6 +1954,7 @@ __all__: Sequence[str] = (
     "TransactionStatus",
     "TransactionType",
     "classify",
+    "eci_family_problem",
     "explain",
     "known_codes",
     "mpi_problem",

@@ -16,6 +16,8 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from posapp.core.journal.saved_cards_schema import SCHEMA as SAVED_CARDS_SCHEMA
+
 MIGRATION_SET = "posapp.journal"
 
 migrations = Migrations(MIGRATION_SET)
@@ -250,10 +252,8 @@ def m0004_journal_identity(db: Any) -> None:
 
 @migrations(name="0005_saved_cards")
 def m0005_saved_cards(db: Any) -> None:
-    # the schema is written out in the saved cards module (saved cards, card payment options)
-    from posapp.core.journal.saved_cards import SCHEMA
-
-    _run(db, SCHEMA)
+    # saved cards and card payment options (posapp.core.journal.saved_cards)
+    _run(db, SAVED_CARDS_SCHEMA)
 
 
 # Append new steps here, named "000N_what", and never edit the ones above.

@@ -42,11 +42,12 @@ from posapp.core.antom.messages import (
     PayRequest,
     StoredCredential,
     TerminalType,
+    eci_family_problem,
     mpi_problem,
 )
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.card_options import card_brands_of
-from posapp.core.cards import CardDetails, MaskedCard, fingerprint
+from posapp.core.cards import CardDetails, MaskedCard, detect_brand, fingerprint
 from posapp.core.clock import Clock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.repository import JournalRepository
@@ -614,6 +615,23 @@ def check_card_options(request: CheckoutRequest) -> None:
         problem = mpi_problem(mpi.version, mpi.eci, mpi.cavv, mpi.ds_transaction_id)
         if problem is not None:
             raise CheckoutInputError(_MPI_FORM_FIELDS[problem[0]], _mpi_text(problem[0]))
+        brand = request.selected_brand
+        if brand is None and request.card is not None:
+            detected = detect_brand(request.card.pan)
+            brand = detected.value if detected is not None else None
+        if brand is None and request.saved is not None:
+            brand = request.saved.masked.brand
+        if eci_family_problem(mpi.eci, brand) is not None:
+            raise CheckoutInputError(
+                "mpi_eci",
+                UserText(
+                    "mpi.eci_brand",
+                    "ECI {eci} is not a {brand} value: the external 3-D Secure result is for "
+                    "another card",
+                    eci=mpi.eci,
+                    brand=brand or "-",
+                ),
+            )
     if request.installment is not None and request.saved is not None:
         if request.saved.credential.merchant_initiated:
             raise CheckoutInputError(

@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from posapp.core.antom.messages import MPI_VERSIONS, InstallmentPlan, MpiData, mpi_problem
+from posapp.core.antom.messages import (
+    MPI_VERSIONS,
+    InstallmentPlan,
+    MpiData,
+    eci_family_problem,
+    mpi_problem,
+)
 from posapp.core.card_options import card_brands_of
 from posapp.core.cards import CardBrand, MaskedCard
 from posapp.core.journal.saved_cards import SavedCard
@@ -354,8 +360,14 @@ class CardExtras(QWidget):
             cavv = self.mpi_cavv.text().strip()
             ds_id = self.mpi_ds_id.text().strip()
             problem = mpi_problem(version, eci, cavv, ds_id)
+            family = self._brand if not isinstance(brand, str) else brand
             if problem is not None:
                 self.errors[_MPI_FIELDS[problem[0]]].show_error(self.mpi_words(problem[0]))
+                ok = False
+            elif eci_family_problem(eci, family) is not None:
+                self.errors["mpi_eci"].show_error(
+                    self.tr("ECI %1 is not a value of this card's brand").replace("%1", eci)
+                )
                 ok = False
             else:
                 mpi = MpiData(version, eci, cavv, ds_id)

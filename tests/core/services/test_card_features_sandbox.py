@@ -175,6 +175,12 @@ def test_an_external_3ds_result_spares_the_challenge(backend: Backend) -> None:
     with pytest.raises(CheckoutInputError) as info:
         pay(backend, NEEDS_3DS, mpi=MpiData("2.2.0", "5", CAVV, DS_ID))
     assert info.value.field == "mpi_eci"
+    # a Mastercard ECI for a Visa card: refused here (the gateway would say PARAM_ILLEGAL)
+    with pytest.raises(CheckoutInputError) as info:
+        pay(backend, NEEDS_3DS, mpi=MpiData("2.2.0", "02", CAVV, DS_ID))
+    assert info.value.field == "mpi_eci" and "02" in info.value.message
+    mastercard = pay(backend, "5162774114974622", mpi=MpiData("2.2.0", "02", CAVV, DS_ID))
+    assert mastercard.outcome is CheckoutOutcome.APPROVED, mastercard.message
     backend.close()
     assert CAVV.encode() not in journal_bytes(backend)
 
