@@ -161,7 +161,8 @@ class CardExtras(QWidget):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(400)
         self._debounce.timeout.connect(self._load_plans)
-        self.load_saved_cards()
+        # once the event loop runs: no worker finishes while the window is being built
+        QTimer.singleShot(0, self, self.load_saved_cards)
 
     def _error_row(self, form: QFormLayout, field: str) -> None:
         error = FieldError(self)
