@@ -201,7 +201,7 @@ class SavedCardStore:
                 "INSERT INTO saved_cards (holder_name, card_brand, card_last4, expiry_month, "
                 "expiry_year, status, consent_ms, consent_operator, consent_order, "
                 "first_request_id, created_ms, updated_ms) "
-                "VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     holder_name,
                     brand,
@@ -216,7 +216,7 @@ class SavedCardStore:
                     now,
                 ),
             )
-            card = int(cur.lastrowid or 0)
+            card = int(cur.fetchone()[0])
             self._event(
                 "consent",
                 card,
@@ -365,10 +365,12 @@ class SavedCardStore:
             where.append("status IN ('PENDING', 'ACTIVE')")
         needle = text.strip()
         if needle:
-            like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            escaped = needle.lower().replace("\\", "\\\\").replace("%", "\\%")
+            like = "%" + escaped.replace("_", "\\_") + "%"
+            # lower() and LIKE: the same on SQLite and PostgreSQL (no NOCASE / ILIKE)
             where.append(
-                "(holder_name LIKE ? ESCAPE '\\' COLLATE NOCASE OR card_last4 = ? "
-                "OR consent_order LIKE ? ESCAPE '\\' COLLATE NOCASE)"
+                "(lower(holder_name) LIKE ? ESCAPE '\\' OR card_last4 = ? "
+                "OR lower(consent_order) LIKE ? ESCAPE '\\')"
             )
             params += [like, needle, like]
         params.append(limit)

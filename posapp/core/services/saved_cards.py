@@ -45,6 +45,7 @@ from posapp.core.antom.messages import (
 from posapp.core.cards import MaskedCard, detect_brand
 from posapp.core.clock import Clock
 from posapp.core.domain import EventKind, Payment, PaymentStatus
+from posapp.core.ids import new_request_id
 from posapp.core.journal.saved_cards import (
     PaymentOptions,
     SavedCard,
@@ -249,8 +250,6 @@ class SavedCardsService:
         progress: Callable[[str], None] | None = None,
     ) -> CheckoutResult:
         """A merchant-initiated charge, approved by a manager (PIN)."""
-        from posapp.core.services.checkout import new_request_id
-
         checkout = self.checkout
         if checkout is None:
             raise RuntimeError("SavedCardsService.attach(checkout) was not called")

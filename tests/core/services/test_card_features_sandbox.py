@@ -3,7 +3,6 @@ end: the real services and journal against the embedded sandbox over loopback HT
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -137,10 +136,8 @@ def test_removed_and_expired_saved_cards_are_refused_before_sending(backend: Bac
     assert EventKind.REQUEST_SENT not in kinds  # nothing left the till
     # a card that has expired since it was saved
     short = save(backend, "4000020000000703")
-    conn = sqlite3.connect(backend.dirs.journal)
-    conn.execute("UPDATE saved_cards SET expiry_year = 2020 WHERE id = ?", (short,))
-    conn.commit()
-    conn.close()
+    with backend.repo.journal.write() as db:  # the journal's own back-end (SQLite or server)
+        db.conn.execute("UPDATE saved_cards SET expiry_year = 2020 WHERE id = ?", (short,))
     with pytest.raises(CheckoutInputError) as info:
         cards(backend).charge(short, Money(100, "SGD"), reason="late checkout",
                               recurring=RecurringType.UNSCHEDULED, approval=approval(backend))  # fmt: skip
