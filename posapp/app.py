@@ -33,8 +33,10 @@ from posapp.core.journal.location import (
     resolve,
 )
 from posapp.core.journal.repository import JournalKeyError, JournalRepository
+from posapp.core.journal.saved_cards import SavedCardStore
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
+from posapp.core.services.card_vault import CardVault, CardVaultError, load_card_vault
 from posapp.core.services.changes import ChangeFeed
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
 from posapp.core.services.duplicates import DuplicateService
@@ -51,6 +53,7 @@ from posapp.core.services.pin import (
 from posapp.core.services.poller import Poller
 from posapp.core.services.record_lock import RecordLock
 from posapp.core.services.recovery import Recovery, RecoveryReport
+from posapp.core.services.saved_cards import SavedCardsService
 from posapp.core.services.schedule import PollSchedule
 from posapp.core.services.secrets import (
     Credentials,
@@ -205,6 +208,7 @@ class Backend:
     secrets: SecretStore
     duplicates: DuplicateService
     changes: ChangeFeed
+    saved_cards: SavedCardsService | None = None
     listener: NotificationListener | None = None
     sandbox: SandboxProcess | Sandbox | None = None  # training (in-process: tests)
     last_recovery: RecoveryReport | None = None
@@ -280,6 +284,41 @@ class Backend:
 
 
 FINGERPRINT_KEY_FILE = "card-fingerprint.key"
+
+
+def _saved_cards(
+    repo: JournalRepository,
+    client: AntomClient,
+    settler: Settler,
+    clock: Clock,
+    pins: PinManager,
+    dirs: AppDirs,
+    settings: Settings,
+    store: SecretStore,
+    *,
+    training: bool,
+) -> SavedCardsService:
+    """Saved cards; their tokens sealed under the install's card key (training: a key file
+    of the data dir; otherwise the OS keyring). Without the key, saved cards are refused
+    with the reason, and everything else works."""
+    vault: CardVault | None = None
+    problem: str | None = None
+    try:
+        vault = load_card_vault(training=training, data_dir=dirs.data, store=store)
+    except CardVaultError as exc:
+        problem = exc.message
+        log.warning("saved cards unavailable: %s", exc.message)
+    return SavedCardsService(
+        SavedCardStore(repo, settings.terminal_id),
+        vault,
+        client,
+        settler,
+        clock,
+        terminal_id=settings.terminal_id,
+        merchant_account_id=settings.merchant_account_id or client.client_id,
+        pins=pins,
+        vault_problem=problem,
+    )
 
 
 def _fingerprint_key(dirs: AppDirs) -> bytes:
@@ -562,6 +601,11 @@ def build_backend(
     backoffice = BackOfficeService(
         repo, settler, pins, clock, terminal, on_pending=poller.watch, in_flight=in_flight
     )
+    saved_cards = _saved_cards(
+        repo, client, settler, clock, pins, dirs, settings, store, training=training
+    )
+    saved_cards.attach(checkout)
+    changes.subscribe(saved_cards.on_change)
     backend = Backend(
         settings=settings,
         dirs=dirs,
@@ -577,6 +621,7 @@ def build_backend(
         secrets=store,
         duplicates=DuplicateService(repo, backoffice, clock, terminal),
         changes=changes,
+        saved_cards=saved_cards,
         listener=listener,
         sandbox=sandbox,
     )

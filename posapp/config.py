@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
@@ -64,6 +65,10 @@ class Settings:
     payment_redirect_url: str = ""
     # settlementStrategy.settlementCurrency; empty: the transaction currency
     settlement_currency: str = ""
+    # New payment offers an "External 3-D Secure result" section (MPI data, §19.2)
+    external_3ds: bool = False
+    # merchantAccountId of the token APIs (deleteToken); empty: the client id
+    merchant_account_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -116,6 +121,9 @@ class Settings:
         problem = redirect_url_problem(self.payment_redirect_url, self.environment)
         if problem is not None:
             raise ConfigError("payment_redirect_url", _URL_WORDS[problem])
+        account = self.merchant_account_id
+        if account and (len(account) > 64 or not re.fullmatch(r"[\x21-\x7e]+", account)):
+            raise ConfigError("merchant_account_id", "use 1 to 64 characters without spaces")
         if self.settlement_currency and self.settlement_currency not in EXPONENTS:
             raise ConfigError(
                 "settlement_currency", f"Antom does not support {self.settlement_currency!r}"

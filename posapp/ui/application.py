@@ -24,6 +24,7 @@ from posapp.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from posapp.app import Backend
+    from posapp.ui.card_features import CardFeatures
     from posapp.ui.main_window import MainWindow
     from posapp.ui.models.orders_backend import OrdersBackend
     from posapp.ui.till import Till
@@ -205,6 +206,16 @@ def reconciliation_factory(
     return build
 
 
+def card_features(backend: Backend) -> CardFeatures | None:
+    """Saved cards, instalments, brand choice and MPI for the views, over the services."""
+    saved = backend.saved_cards
+    if saved is None:
+        return None
+    from posapp.ui.card_features import ServiceCardFeatures
+
+    return ServiceCardFeatures(saved, backend.checkout, backend.backoffice.approve)
+
+
 def build_main_window(
     settings: Settings, backend: Backend | None, runner: TaskRunner | None = None
 ) -> MainWindow:
@@ -219,6 +230,7 @@ def build_main_window(
     factory: Callable[[QWidget], QWidget] | None = None
     changes: ChangeBridge | None = None
     reconcile: Callable[[QWidget], QDialog] | None = None
+    features: CardFeatures | None = None
     if backend is not None:
         ports = till(backend, settings)
         # the one follower of the till's change feed on the GUI thread, shared by the screens
@@ -231,6 +243,7 @@ def build_main_window(
         factory = build_orders
 
         reconcile = reconciliation_factory(runner, backend, settings)
+        features = card_features(backend)
     window = MainWindow(
         settings,
         runner=runner,
@@ -240,6 +253,7 @@ def build_main_window(
         changes=changes,
         training_pin_hint=ports.training_pin_hint() if ports is not None else "",
         reconciliation_factory=reconcile,
+        card_features=features,
     )
     if changes is not None:
         changes.setParent(window)

@@ -789,4 +789,57 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.last_payment"),
     #: This payment is {status}: wait until it settles, then try again.
     QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.wait"),
+    # -- saved cards, merchant-initiated charges, instalments, brand choice, MPI (issue 13)
+    #: This card does not carry {brand}: choose one of {brands}
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.brand_not_on_card"),
+    #: Enter a card or choose a saved card
+    QT_TRANSLATE_NOOP("ServiceMessage", "card.missing"),
+    #: The {periods}-instalment plan no longer applies to this card and amount: choose again.
+    QT_TRANSLATE_NOOP("ServiceMessage", "installments.no_longer"),
+    #: Instalments are chosen by the customer: not for a charge without them
+    QT_TRANSLATE_NOOP("ServiceMessage", "installments.not_mit"),
+    #: Antom could not confirm the instalment plan ({error}): try again, or pay in full.
+    QT_TRANSLATE_NOOP("ServiceMessage", "installments.unconfirmed"),
+    #: A charge without the customer runs without 3-D Secure
+    QT_TRANSLATE_NOOP("ServiceMessage", "mit.no_3ds"),
+    #: Refused: no valid manager approval for this charge. Nothing was sent to Antom.
+    QT_TRANSLATE_NOOP("ServiceMessage", "mit.no_valid_approval"),
+    #: Enter why the customer is charged
+    QT_TRANSLATE_NOOP("ServiceMessage", "mit.reason_missing"),
+    #: The CAVV is 28 characters (base64) or 40 hexadecimal digits
+    QT_TRANSLATE_NOOP("ServiceMessage", "mpi.cavv"),
+    #: The DS transaction id is a UUID (8-4-4-4-12 hexadecimal digits), for 3-D Secure 2 only
+    QT_TRANSLATE_NOOP("ServiceMessage", "mpi.ds_id"),
+    #: The ECI is two digits, 00 to 07
+    QT_TRANSLATE_NOOP("ServiceMessage", "mpi.eci"),
+    #: ECI {eci} is not a {brand} value: the external 3-D Secure result is for another card
+    QT_TRANSLATE_NOOP("ServiceMessage", "mpi.eci_brand"),
+    #: Choose the 3-D Secure version: {versions}
+    QT_TRANSLATE_NOOP("ServiceMessage", "mpi.version"),
+    #: This card is already saved
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.already"),
+    #: This saved card's stored token is damaged: remove it and save the card again.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.damaged"),
+    #: This saved card expired at the end of {expiry}: ask the customer for a new card.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.expired"),
+    #: The saved cards' key in {where} cannot be used: {problem}
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.key_unavailable"),
+    #: Saved cards need this install's card key, which is not available: {why}
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.no_key"),
+    #: This saved card has no network transaction id from its first payment: it can be charged only with the customer present.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.no_network_id"),
+    #: This card is not saved yet: its first payment is still being checked.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.not_ready"),
+    #: This saved card was stored under another key: remove it and save the card again.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.other_key"),
+    #: This saved card was removed: ask the customer for a card.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.removed"),
+    #: This saved card was removed already.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.removed_already"),
+    #: Removed from this till. Antom could not confirm the token was unbound.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.removed_here"),
+    #: The saved card was removed.
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.removed_ok"),
+    #: Saved cards are not available
+    QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.unavailable"),
 )

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from posapp.config import Environment, Settings
+from posapp.ui.card_features import CardFeatures
 from posapp.ui.changes import ChangeBridge
 from posapp.ui.ports import CashierPort, SettingsPort, TillStatus
 from posapp.ui.tasks import Lane, TaskRunner
@@ -51,8 +52,10 @@ class MainWindow(QMainWindow):
         changes: ChangeBridge | None = None,
         reconciliation_factory: DialogFactory | None = None,
         training_pin_hint: str = "",
+        card_features: CardFeatures | None = None,
     ) -> None:
         super().__init__()
+        self._card_features = card_features
         self.setWindowTitle(self.tr("posapp — point of sale"))
         self.setWindowIcon(icon("app"))
         self.resize(1200, 800)
@@ -95,6 +98,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.orders, icon("orders"), self.tr("Orders"))
         self.tabs.setTabToolTip(0, self.tr("New payment (Ctrl+N)"))
         self.tabs.setTabToolTip(1, self.tr("Orders (Ctrl+O)"))
+        self.customers: QWidget | None = None
+        if card_features is not None:
+            from posapp.ui.views.saved_cards_view import SavedCardsView
+
+            self.customers = SavedCardsView(self._runner, card_features, settings.currency, self)
+            self.tabs.addTab(self.customers, icon("orders"), self.tr("Customers"))
+            self.tabs.setTabToolTip(2, self.tr("Saved cards and charges without the customer"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
@@ -119,7 +129,12 @@ class MainWindow(QMainWindow):
         from posapp.ui.views.new_payment_view import NewPaymentView
 
         view = NewPaymentView(
-            self._runner, self._cashier, self._settings, self, changes=self._changes
+            self._runner,
+            self._cashier,
+            self._settings,
+            self,
+            changes=self._changes,
+            features=self._card_features,
         )
         view.payment_finished.connect(lambda _r: self.refresh_status())
         return view

@@ -558,6 +558,14 @@
             <source>Show them in Orders &gt; Duplicates</source>
             <translation>在“订单 &gt; 重复付款”中查看</translation>
         </message>
+        <message>
+            <source>Customers</source>
+            <translation>顾客</translation>
+        </message>
+        <message>
+            <source>Saved cards and charges without the customer</source>
+            <translation>已保存的卡及顾客不在场时的扣款</translation>
+        </message>
     </context>
     <context>
         <name>NewPaymentView</name>
@@ -1428,6 +1436,10 @@
         <message>
             <source>PDF files (*.pdf)</source>
             <translation>PDF 文件 (*.pdf)</translation>
+        </message>
+        <message>
+            <source>Payment terms</source>
+            <translation>付款方式</translation>
         </message>
     </context>
     <context>
@@ -3060,6 +3072,136 @@
             <extracomment>This payment is {status}: wait until it settles, then try again.</extracomment>
             <translation>这笔付款{status}：请等它处理完成后再试。</translation>
         </message>
+        <message>
+            <source>card.brand_not_on_card</source>
+            <extracomment>This card does not carry {brand}: choose one of {brands}</extracomment>
+            <translation>此卡不支持 {brand}：请从 {brands} 中选择</translation>
+        </message>
+        <message>
+            <source>card.missing</source>
+            <extracomment>Enter a card or choose a saved card</extracomment>
+            <translation>请输入卡号或选择已保存的卡</translation>
+        </message>
+        <message>
+            <source>installments.no_longer</source>
+            <extracomment>The {periods}-instalment plan no longer applies to this card and amount: choose again.</extracomment>
+            <translation>{periods} 期分期方案已不适用于此卡和金额：请重新选择。</translation>
+        </message>
+        <message>
+            <source>installments.not_mit</source>
+            <extracomment>Instalments are chosen by the customer: not for a charge without them</extracomment>
+            <translation>分期由顾客选择：顾客不在场的扣款不能分期</translation>
+        </message>
+        <message>
+            <source>installments.unconfirmed</source>
+            <extracomment>Antom could not confirm the instalment plan ({error}): try again, or pay in full.</extracomment>
+            <translation>Antom 无法确认分期方案（{error}）：请重试，或全额付款。</translation>
+        </message>
+        <message>
+            <source>mit.no_3ds</source>
+            <extracomment>A charge without the customer runs without 3-D Secure</extracomment>
+            <translation>顾客不在场的扣款不进行 3-D Secure 验证</translation>
+        </message>
+        <message>
+            <source>mit.no_valid_approval</source>
+            <extracomment>Refused: no valid manager approval for this charge. Nothing was sent to Antom.</extracomment>
+            <translation>已拒绝：此笔扣款没有有效的经理批准。未向 Antom 发送任何内容。</translation>
+        </message>
+        <message>
+            <source>mit.reason_missing</source>
+            <extracomment>Enter why the customer is charged</extracomment>
+            <translation>请输入向顾客扣款的原因</translation>
+        </message>
+        <message>
+            <source>mpi.cavv</source>
+            <extracomment>The CAVV is 28 characters (base64) or 40 hexadecimal digits</extracomment>
+            <translation>CAVV 为 28 个字符（base64）或 40 个十六进制数字</translation>
+        </message>
+        <message>
+            <source>mpi.ds_id</source>
+            <extracomment>The DS transaction id is a UUID (8-4-4-4-12 hexadecimal digits), for 3-D Secure 2 only</extracomment>
+            <translation>DS 交易编号是 UUID（8-4-4-4-12 位十六进制数字），仅用于 3-D Secure 2</translation>
+        </message>
+        <message>
+            <source>mpi.eci</source>
+            <extracomment>The ECI is two digits, 00 to 07</extracomment>
+            <translation>ECI 为两位数字，00 至 07</translation>
+        </message>
+        <message>
+            <source>mpi.version</source>
+            <extracomment>Choose the 3-D Secure version: {versions}</extracomment>
+            <translation>请选择 3-D Secure 版本：{versions}</translation>
+        </message>
+        <message>
+            <source>saved_card.already</source>
+            <extracomment>This card is already saved</extracomment>
+            <translation>此卡已保存</translation>
+        </message>
+        <message>
+            <source>saved_card.damaged</source>
+            <extracomment>This saved card's stored token is damaged: remove it and save the card again.</extracomment>
+            <translation>此已保存卡的令牌已损坏：请移除后重新保存此卡。</translation>
+        </message>
+        <message>
+            <source>saved_card.expired</source>
+            <extracomment>This saved card expired at the end of {expiry}: ask the customer for a new card.</extracomment>
+            <translation>此已保存的卡已于 {expiry} 月底过期：请顾客提供新卡。</translation>
+        </message>
+        <message>
+            <source>saved_card.key_unavailable</source>
+            <extracomment>The saved cards' key in {where} cannot be used: {problem}</extracomment>
+            <translation>{where} 中的已保存卡密钥无法使用：{problem}</translation>
+        </message>
+        <message>
+            <source>saved_card.no_key</source>
+            <extracomment>Saved cards need this install's card key, which is not available: {why}</extracomment>
+            <translation>已保存的卡需要本机的卡密钥，但该密钥不可用：{why}</translation>
+        </message>
+        <message>
+            <source>saved_card.no_network_id</source>
+            <extracomment>This saved card has no network transaction id from its first payment: it can be charged only with the customer present.</extracomment>
+            <translation>此已保存的卡没有首笔付款的网络交易编号：只能在顾客在场时扣款。</translation>
+        </message>
+        <message>
+            <source>saved_card.not_ready</source>
+            <extracomment>This card is not saved yet: its first payment is still being checked.</extracomment>
+            <translation>此卡尚未保存：其首笔付款仍在核对中。</translation>
+        </message>
+        <message>
+            <source>saved_card.other_key</source>
+            <extracomment>This saved card was stored under another key: remove it and save the card again.</extracomment>
+            <translation>此已保存的卡是用另一把密钥保存的：请移除后重新保存此卡。</translation>
+        </message>
+        <message>
+            <source>saved_card.removed</source>
+            <extracomment>This saved card was removed: ask the customer for a card.</extracomment>
+            <translation>此已保存的卡已被移除：请顾客提供卡片。</translation>
+        </message>
+        <message>
+            <source>saved_card.removed_already</source>
+            <extracomment>This saved card was removed already.</extracomment>
+            <translation>此已保存的卡早已移除。</translation>
+        </message>
+        <message>
+            <source>saved_card.removed_here</source>
+            <extracomment>Removed from this till. Antom could not confirm the token was unbound.</extracomment>
+            <translation>已从本收银台移除。Antom 未能确认令牌已解绑。</translation>
+        </message>
+        <message>
+            <source>saved_card.removed_ok</source>
+            <extracomment>The saved card was removed.</extracomment>
+            <translation>已移除此已保存的卡。</translation>
+        </message>
+        <message>
+            <source>saved_card.unavailable</source>
+            <extracomment>Saved cards are not available</extracomment>
+            <translation>已保存的卡功能不可用</translation>
+        </message>
+        <message>
+            <source>mpi.eci_brand</source>
+            <extracomment>ECI {eci} is not a {brand} value: the external 3-D Secure result is for another card</extracomment>
+            <translation>ECI {eci} 不是 {brand} 的取值：此外部 3-D Secure 验证结果属于另一张卡</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>
@@ -3371,6 +3513,14 @@
             <source>Training uses the sandbox's own page</source>
             <translation>培训模式使用沙箱自带的页面</translation>
         </message>
+        <message>
+            <source>Accept an e&amp;xternal 3-D Secure result (MPI) in New payment</source>
+            <translation>在“新付款”中接受外部 3-D Secure 验证结果（MPI）(&amp;X)</translation>
+        </message>
+        <message>
+            <source>External 3-D Secure result</source>
+            <translation>外部 3-D Secure 验证结果</translation>
+        </message>
     </context>
     <!-- first hour (issue 11): duplicate wording, Orders' end button, export count, AVS/CVV
          words in the details pane, 3-D Secure without a browser -->
@@ -3430,7 +3580,7 @@
             <translation>复制 3-D Secure 链接</translation>
         </message>
         <message>
-            <source>Copy the 3-D Secure page&apos;s address</source>
+            <source>Copy the 3-D Secure page's address</source>
             <translation>复制 3-D Secure 页面的地址</translation>
         </message>
         <message>
@@ -3623,6 +3773,429 @@
             <translation>
                 <numerusform>%n 处差异</numerusform>
             </translation>
+        </message>
+    </context>
+    <context>
+        <name>BackendAdapter</name>
+        <message>
+            <source>Training sandbox at %1</source>
+            <translation>培训沙箱位于 %1</translation>
+        </message>
+        <message>
+            <source>Antom sandbox · %1</source>
+            <translation>Antom 沙箱 · %1</translation>
+        </message>
+        <message>
+            <source>Antom production · %1</source>
+            <translation>Antom 生产环境 · %1</translation>
+        </message>
+        <message>
+            <source>No answer from %1 — payments are settled when it is back</source>
+            <translation>%1 无响应 — 恢复后将自动结算付款</translation>
+        </message>
+        <message>
+            <source> · settling paused</source>
+            <translation> · 结算已暂停</translation>
+        </message>
+        <message>
+            <source>Training sandbox</source>
+            <translation>培训沙箱</translation>
+        </message>
+        <message>
+            <source>the sandbox is not running</source>
+            <translation>沙箱未运行</translation>
+        </message>
+        <message>
+            <source>Keys</source>
+            <translation>密钥</translation>
+        </message>
+        <message>
+            <source>no keys for %1 in the keyring: import them first</source>
+            <translation>密钥环中没有 %1 的密钥：请先导入</translation>
+        </message>
+        <message>
+            <source>Failed</source>
+            <translation>失败</translation>
+        </message>
+        <message>
+            <source>Merchant private key</source>
+            <translation>商户私钥</translation>
+        </message>
+        <message>
+            <source>Antom public key</source>
+            <translation>Antom 公钥</translation>
+        </message>
+        <message>
+            <source>Signed request to the gateway</source>
+            <translation>向网关发送签名请求</translation>
+        </message>
+        <message>
+            <source>Answer signature</source>
+            <translation>应答签名</translation>
+        </message>
+        <message>
+            <source>verified with the Antom public key</source>
+            <translation>已用 Antom 公钥验证</translation>
+        </message>
+        <message>
+            <source>%1 (%2)</source>
+            <translation>%1（%2）</translation>
+        </message>
+        <message>
+            <source>Settings</source>
+            <translation>设置</translation>
+        </message>
+    </context>
+    <context>
+        <name>CardExtras</name>
+        <message>
+            <source>Pay with a saved card</source>
+            <translation>使用已保存的卡付款</translation>
+        </message>
+        <message>
+            <source>None: the card keyed above</source>
+            <translation>不使用：用上面输入的卡</translation>
+        </message>
+        <message>
+            <source>&amp;Save this card for later charges (customer agreed)</source>
+            <translation>保存此卡以便日后扣款（顾客已同意）(&amp;S)</translation>
+        </message>
+        <message>
+            <source>Save this card for later charges</source>
+            <translation>保存此卡以便日后扣款</translation>
+        </message>
+        <message>
+            <source>Card brand to use</source>
+            <translation>使用的卡组织</translation>
+        </message>
+        <message>
+            <source>Instalments</source>
+            <translation>分期付款</translation>
+        </message>
+        <message>
+            <source>Pay in full</source>
+            <translation>全额付款</translation>
+        </message>
+        <message>
+            <source>Saved card</source>
+            <translation>已保存的卡</translation>
+        </message>
+        <message>
+            <source>Brand</source>
+            <translation>卡组织</translation>
+        </message>
+        <message>
+            <source>External 3-D Secure result</source>
+            <translation>外部 3-D Secure 验证结果</translation>
+        </message>
+        <message>
+            <source>28 base64 or 40 hex characters</source>
+            <translation>28 个 base64 字符或 40 个十六进制字符</translation>
+        </message>
+        <message>
+            <source>Version</source>
+            <translation>版本</translation>
+        </message>
+        <message>
+            <source>ECI</source>
+            <translation>ECI</translation>
+        </message>
+        <message>
+            <source>CAVV</source>
+            <translation>CAVV</translation>
+        </message>
+        <message>
+            <source>DS transaction id</source>
+            <translation>DS 交易编号</translation>
+        </message>
+        <message>
+            <source>Let Antom choose</source>
+            <translation>由 Antom 选择</translation>
+        </message>
+        <message>
+            <source>%1 monthly instalments, no interest</source>
+            <translation>分 %1 期按月付款，免息</translation>
+        </message>
+        <message>
+            <source>%1 monthly instalments, %2% interest</source>
+            <translation>分 %1 期按月付款，利率 %2%</translation>
+        </message>
+        <message>
+            <source>This saved card expired at the end of %1: ask the customer for a new card.</source>
+            <translation>此已保存的卡已于 %1 月底过期：请顾客提供新卡。</translation>
+        </message>
+        <message>
+            <source>This card does not carry that brand</source>
+            <translation>此卡不支持该卡组织</translation>
+        </message>
+        <message>
+            <source>This plan no longer applies to this amount: choose again</source>
+            <translation>此分期方案已不适用于该金额：请重新选择</translation>
+        </message>
+        <message>
+            <source>Choose the 3-D Secure version</source>
+            <translation>请选择 3-D Secure 版本</translation>
+        </message>
+        <message>
+            <source>The ECI is two digits, 00 to 07</source>
+            <translation>ECI 为两位数字，00 至 07</translation>
+        </message>
+        <message>
+            <source>The CAVV is 28 characters (base64) or 40 hexadecimal digits</source>
+            <translation>CAVV 为 28 个字符（base64）或 40 个十六进制数字</translation>
+        </message>
+        <message>
+            <source>The DS transaction id is a UUID (8-4-4-4-12 hexadecimal digits), for 3-D Secure 2 only</source>
+            <translation>DS 交易编号是 UUID（8-4-4-4-12 位十六进制数字），仅用于 3-D Secure 2</translation>
+        </message>
+        <message>
+            <source>ECI %1 is not a value of this card's brand</source>
+            <translation>ECI %1 不是此卡所属卡组织的取值</translation>
+        </message>
+    </context>
+    <context>
+        <name>MitDialog</name>
+        <message>
+            <source>Charge without the customer</source>
+            <translation>顾客不在场时扣款</translation>
+        </message>
+        <message>
+            <source>%1 •••• %2 of %3, saved with the customer's consent on %4.</source>
+            <translation>%3 的 %1 •••• %2，已于 %4 经顾客同意保存。</translation>
+        </message>
+        <message>
+            <source>(no name)</source>
+            <translation>（无姓名）</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Unscheduled (no-show, incidentals, a balance)</source>
+            <translation>非定期（未入住、杂费、尾款）</translation>
+        </message>
+        <message>
+            <source>Scheduled (an agreed plan)</source>
+            <translation>定期（按约定的计划）</translation>
+        </message>
+        <message>
+            <source>Kind of charge</source>
+            <translation>扣款类型</translation>
+        </message>
+        <message>
+            <source>e.g. No-show, room 12, 3 June</source>
+            <translation>例如：未入住，12 号房，6 月 3 日</translation>
+        </message>
+        <message>
+            <source>Reason</source>
+            <translation>原因</translation>
+        </message>
+        <message>
+            <source>Charge now (capture)</source>
+            <translation>立即扣款（请款）</translation>
+        </message>
+        <message>
+            <source>Hold only (capture later)</source>
+            <translation>仅冻结（稍后请款）</translation>
+        </message>
+        <message>
+            <source>Capture mode</source>
+            <translation>请款方式</translation>
+        </message>
+        <message>
+            <source>&amp;Amount</source>
+            <translation>金额(&amp;A)</translation>
+        </message>
+        <message>
+            <source>&amp;Kind</source>
+            <translation>类型(&amp;K)</translation>
+        </message>
+        <message>
+            <source>&amp;Reason</source>
+            <translation>原因(&amp;R)</translation>
+        </message>
+        <message>
+            <source>Ca&amp;pture</source>
+            <translation>请款(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Manager &amp;PIN</source>
+            <translation>经理 PIN 码(&amp;P)</translation>
+        </message>
+        <message>
+            <source>Charge card</source>
+            <translation>扣款</translation>
+        </message>
+        <message>
+            <source>Enter an amount above zero</source>
+            <translation>请输入大于零的金额</translation>
+        </message>
+        <message>
+            <source>Enter why the customer is charged</source>
+            <translation>请输入向顾客扣款的原因</translation>
+        </message>
+        <message>
+            <source>%1 (order %2)</source>
+            <translation>%1（订单 %2）</translation>
+        </message>
+        <message>
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <source>No answer: check the Orders list before charging again.</source>
+            <translation>没有应答：再次扣款前请先查看订单列表。</translation>
+        </message>
+    </context>
+    <context>
+        <name>SavedCardsView</name>
+        <message>
+            <source>Search by name, last 4 digits or order</source>
+            <translation>按姓名、卡号后 4 位或订单搜索</translation>
+        </message>
+        <message>
+            <source>Search saved cards</source>
+            <translation>搜索已保存的卡</translation>
+        </message>
+        <message>
+            <source>Saved cards</source>
+            <translation>已保存的卡</translation>
+        </message>
+        <message>
+            <source>Saved and removed cards</source>
+            <translation>已保存和已移除的卡</translation>
+        </message>
+        <message>
+            <source>Which cards to list</source>
+            <translation>列出哪些卡</translation>
+        </message>
+        <message>
+            <source>Cardholder</source>
+            <translation>持卡人</translation>
+        </message>
+        <message>
+            <source>Card</source>
+            <translation>卡</translation>
+        </message>
+        <message>
+            <source>Expiry</source>
+            <translation>有效期</translation>
+        </message>
+        <message>
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <source>Saved on</source>
+            <translation>保存日期</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>详情</translation>
+        </message>
+        <message>
+            <source>Consent</source>
+            <translation>同意记录</translation>
+        </message>
+        <message>
+            <source>Charges without the customer</source>
+            <translation>顾客不在场时扣款</translation>
+        </message>
+        <message>
+            <source>Payments with this card</source>
+            <translation>用此卡的付款</translation>
+        </message>
+        <message>
+            <source>Charge without the customer…</source>
+            <translation>顾客不在场时扣款…</translation>
+        </message>
+        <message>
+            <source>Remove card…</source>
+            <translation>移除此卡…</translation>
+        </message>
+        <message>
+            <source>(no name)</source>
+            <translation>（无姓名）</translation>
+        </message>
+        <message>
+            <source>No saved cards. Tick “Save this card for later charges” in New payment when a customer agrees.</source>
+            <translation>没有已保存的卡。顾客同意时，请在“新付款”中勾选“保存此卡以便日后扣款”。</translation>
+        </message>
+        <message>
+            <source>The saved cards could not be loaded.</source>
+            <translation>无法载入已保存的卡。</translation>
+        </message>
+        <message>
+            <source>Expired</source>
+            <translation>已过期</translation>
+        </message>
+        <message>
+            <source>Waiting for the first payment</source>
+            <translation>等待首笔付款结果</translation>
+        </message>
+        <message>
+            <source>Saved</source>
+            <translation>已保存</translation>
+        </message>
+        <message>
+            <source>Not saved</source>
+            <translation>未保存</translation>
+        </message>
+        <message>
+            <source>Removed</source>
+            <translation>已移除</translation>
+        </message>
+        <message>
+            <source>%1 by %2, order %3</source>
+            <translation>%1，由 %2 记录，订单 %3</translation>
+        </message>
+        <message>
+            <source>possible (first payment's network id kept)</source>
+            <translation>可以（已保留首笔付款的网络交易编号）</translation>
+        </message>
+        <message>
+            <source>not possible: no network id from the first payment</source>
+            <translation>不可以：首笔付款没有网络交易编号</translation>
+        </message>
+        <message>
+            <source>Remove saved card</source>
+            <translation>移除已保存的卡</translation>
+        </message>
+        <message>
+            <source>Remove %1 •••• %2 of %3? It can no longer be charged; the customer must give the card again.</source>
+            <translation>移除 %3 的 %1 •••• %2？之后将无法再用此卡扣款，顾客须重新提供卡片。</translation>
+        </message>
+    </context>
+    <context>
+        <name>CardOptions</name>
+        <message>
+            <source>%1 monthly instalments</source>
+            <translation>分 %1 期按月付款</translation>
+        </message>
+        <message>
+            <source>charged without the customer (scheduled)</source>
+            <translation>顾客不在场时扣款（定期）</translation>
+        </message>
+        <message>
+            <source>charged without the customer (unscheduled)</source>
+            <translation>顾客不在场时扣款（非定期）</translation>
+        </message>
+        <message>
+            <source>saved card</source>
+            <translation>已保存的卡</translation>
+        </message>
+        <message>
+            <source>card saved for later charges</source>
+            <translation>已保存此卡以便日后扣款</translation>
+        </message>
+        <message>
+            <source>brand chosen: %1</source>
+            <translation>选用的卡组织：%1</translation>
+        </message>
+        <message>
+            <source>external 3-D Secure result</source>
+            <translation>外部 3-D Secure 验证结果</translation>
         </message>
     </context>
 </TS>

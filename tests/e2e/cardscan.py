@@ -61,11 +61,23 @@ def candidate_files(root: Path, *, include_sandbox: bool = True) -> list[Path]:
     return sorted(files)
 
 
+def every_file(root: Path) -> list[Path]:
+    """Every file under ``root``, whatever its name: a card token may be nowhere on disk."""
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
 def scan(
-    files: Iterable[Path], pans: Iterable[str] = TEST_PANS, cvvs: Iterable[str] = ()
+    files: Iterable[Path],
+    pans: Iterable[str] = TEST_PANS,
+    cvvs: Iterable[str] = (),
+    tokens: Iterable[str] = (),
 ) -> list[str]:
-    """Findings as ``"<file>: <what>"``; empty when clean."""
+    """Findings as ``"<file>: <what>"``; empty when clean. ``tokens``: saved-card tokens,
+    found in clear (as they are, or JSON-escaped)."""
     needles = [(pan, form) for pan in pans for form in _forms(pan)]
+    token_forms = [
+        (t, form) for t in tokens for form in {t.encode(), t.replace("/", "\\/").encode()}
+    ]
     quoted_cvvs = [(c, f'"{c}"'.encode()) for c in cvvs]
     findings: list[str] = []
     for path in files:
@@ -76,6 +88,9 @@ def scan(
         for pan, form in needles:
             if form in data:
                 findings.append(f"{path}: card number …{pan[-4:]} ({form.decode()})")
+        for token, form in token_forms:
+            if form in data:
+                findings.append(f"{path}: a card token in clear (…{token[-6:]})")
         for cvv, quoted in quoted_cvvs:
             if quoted in data:
                 findings.append(f"{path}: CVV {cvv} as a JSON string")

@@ -1,7 +1,9 @@
 """Card-data scan: run every flow that touches a card, then read every file it left.
 
 The journal, its WAL, the logs (at DEBUG), the settings/config files and the sandbox's own
-state must hold no card number (plain, grouped or dashed) and no CVV.
+state must hold no card number (plain, grouped or dashed) and no CVV; and no file at all
+holds a saved card's token in clear (saving a card, paying with it, a charge without the
+customer, removing it).
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from posapp.app import Backend
 from posapp.cli import main
 from posapp.config import save_settings
+from posapp.core.antom.messages import RecurringType
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutRequest
 from posapp.core.services.validation import Billing, read_card
 from posapp.logs import setup_logging
 from posapp.paths import app_dirs
 
-from .cardscan import candidate_files, scan
+from .cardscan import candidate_files, every_file, scan
 from .stack import approve, drain, make_backend
 
 # Distinctive CVVs so that a leak cannot hide among ordinary numbers.
@@ -62,13 +66,14 @@ def test_no_card_number_or_cvv_anywhere_on_disk(data_dir: Path) -> None:
             p2 = backend.repo.get_payment(p.id)
             assert p2 is not None
             backend.backoffice.refund(p2, Money(100, "SGD"), approve(backend))
+        tokens = _saved_card_flows(backend)
         backend.recover()
         sandbox.wait_notifications(5)
         # while the journal is open its WAL holds the recent pages: scan it now
         wal = dirs.journal.with_name(dirs.journal.name + "-wal")
         assert wal.exists() and wal.stat().st_size > 0
         open_files = [dirs.journal, wal]
-        assert not scan(open_files, [pan for pan, _ in FLOWS], [cvv for _, cvv in FLOWS])
+        assert not scan(open_files, [pan for pan, _ in FLOWS], [cvv for _, cvv in FLOWS], tokens)
     finally:
         backend.close()
     assert main(["--self-test", "--data-dir", str(data_dir)]) == 0
@@ -79,8 +84,53 @@ def test_no_card_number_or_cvv_anywhere_on_disk(data_dir: Path) -> None:
     assert {"journal.sqlite3", "posapp.log", "settings.json"} <= names, names
     findings = scan(files, [pan for pan, _ in FLOWS], [cvv for _, cvv in FLOWS] + ["737"])
     assert not findings, "\n".join(findings)
+    token_findings = scan(every_file(data_dir), (), (), tokens)
+    assert not token_findings, "\n".join(token_findings)
     # and the scanner does find what it looks for
     leak = data_dir / "logs" / "leak.log"
     leak.write_text('{"cardNo":"4054695723100768","cvv":"842"}')
     assert len(scan([leak], ["4054695723100768"], ["842"])) == 3
+    leak.write_text(f'{{"cardToken":"{tokens[0]}"}}')
+    assert len(scan([leak], (), (), tokens)) == 1
     leak.unlink()
+
+
+def _saved_card_flows(backend: Backend) -> list[str]:
+    """Save two cards, pay with one with and without the customer, remove the other; the
+    tokens (opened in memory here, as a payment does) for the scan."""
+    saved = backend.saved_cards
+    assert saved is not None and saved.vault is not None
+    tokens = []
+    ids = []
+    for i, pan in enumerate(("4054695723100768", "5162774114974622")):
+        first = backend.checkout.pay(
+            CheckoutRequest(
+                amount=Money(2000 + i, "SGD"),
+                reference_order_id=backend.checkout.new_reference(),
+                description=f"save {i}",
+                card=read_card(pan, "12/40", "842", date.today(), first_name="Scan"),
+                hold=False,
+                save_card=True,
+            ),
+            confirm_duplicate=True,
+        )
+        card = saved.store.by_first_request(first.payment_request_id)
+        assert card is not None and card.sealed is not None, first.message
+        tokens.append(saved.vault.open(card.sealed, card.first_request_id))
+        ids.append(card.id)
+    backend.checkout.pay(
+        CheckoutRequest(
+            amount=Money(900, "SGD"),
+            reference_order_id=backend.checkout.new_reference(),
+            description="with a saved card",
+            card=None,
+            saved=saved.use(ids[0]),
+        ),
+        confirm_duplicate=True,
+    )
+    mit = saved.charge(ids[0], Money(4000, "SGD"), reason="No-show",
+                       recurring=RecurringType.UNSCHEDULED, approval=approve(backend),
+                       confirm_duplicate=True)  # fmt: skip
+    assert mit.payment.status.holds_money, mit.message
+    assert saved.remove(ids[1], operator="manager").unbound is True
+    return tokens

@@ -46,6 +46,8 @@ from posapp.core.antom.messages import (
     Classification,
     ConsultRequest,
     ConsultResponse,
+    DeleteTokenRequest,
+    DeleteTokenResponse,
     InquiryPaymentRequest,
     InquiryPaymentResponse,
     InquiryRefundRequest,
@@ -214,6 +216,10 @@ class AntomClient:
 
     def consult(self, request: ConsultRequest) -> ConsultResponse:
         return self._execute(request, ConsultResponse.parse, None)
+
+    def delete_token(self, request: DeleteTokenRequest) -> DeleteTokenResponse:
+        """Unbind a stored card token (idempotent: a repeat finds it already gone)."""
+        return self._execute(request, DeleteTokenResponse.parse, None)
 
     # -- machinery ------------------------------------------------------------------------
     def _mutate(

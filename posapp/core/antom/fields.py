@@ -59,6 +59,7 @@ class Kind(StrEnum):
     REGION = "region"  # ISO 3166 alpha-2
     OBJECT = "object"
     LIST = "list"
+    INTEGER = "integer"  # a JSON number, whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,15 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
 
+
+# the SDK's CardBrand enum (protocol reference §4.2)
+CARD_BRANDS: tuple[str, ...] = (
+    "AMEX", "BC", "CARNET", "CARTES_BANCAIRES", "CITI", "CUP", "DINERS", "DISCOVER", "ELO",
+    "GWANGJUBANK", "HIPERCARD", "HYUNDAI", "IBK_BC", "JCB", "JEJUBANK", "JEONBUKBANK",
+    "KAKAOBANK", "KBANK", "KDBBANK", "KEBHANA", "KOOKMIN", "LOTTE", "MAESTRO", "MASTERCARD",
+    "MIR", "NONGHYUP", "POST", "SAEMAUL", "SAMSUNG", "SAVINGBANK", "SHINHAN", "SHINHYEOP",
+    "SUHYEOP", "TOSSBANK", "TROY", "VISA", "WOORI",
+)  # fmt: skip
 
 _R, _1, _C, _REC, _O = Need.REQUIRED, Need.ONE_OF, Need.CONDITIONAL, Need.RECOMMENDED, Need.OPTIONAL
 _ALWAYS, _KNOWN, _NEVER = Sent.ALWAYS, Sent.WHEN_KNOWN, Sent.NEVER
@@ -136,16 +146,42 @@ FIELDS: tuple[FieldRule, ...] = (
               values=("CARD",), ref="4.2"),
     FieldRule("pay", "paymentMethod.paymentMethodMetaData", _R, Kind.OBJECT, _ALWAYS,
               "the keyed card", ref="4.2"),
-    FieldRule("pay", "paymentMethod.paymentMethodMetaData.cardNo", _R, Kind.DIGITS, _ALWAYS,
-              "New payment: Card number (memory only; masked in the journal)", 32, secret=True,
-              ref="4.2"),
-    FieldRule("pay", "paymentMethod.paymentMethodMetaData.cvv", _C, Kind.DIGITS, _ALWAYS,
-              "New payment: CVV (memory only; removed from the journal)", 4, secret=True,
-              ref="4.2"),
-    FieldRule("pay", "paymentMethod.paymentMethodMetaData.expiryMonth", _R, Kind.DIGITS,
-              _ALWAYS, "New payment: Expiry (MM)", 2, ref="4.2"),
-    FieldRule("pay", "paymentMethod.paymentMethodMetaData.expiryYear", _R, Kind.DIGITS,
-              _ALWAYS, "New payment: Expiry (YY)", 2, ref="4.2"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.cardNo", _1, Kind.DIGITS, _KNOWN,
+              "New payment: Card number (memory only; masked in the journal); not with a "
+              "saved card", 32, group="card", secret=True, ref="4.2"),
+    FieldRule("pay", "paymentMethod.paymentMethodId", _1, Kind.TEXT, _KNOWN,
+              "a saved card's token (decrypted in memory for the request; removed from the "
+              "journal)", 128, group="card", secret=True, ref="16.3"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.cvv", _C, Kind.DIGITS, _KNOWN,
+              "New payment: CVV (memory only; removed from the journal); not sent with a "
+              "saved card (Antom's token examples carry none)", 4, secret=True, ref="16.3"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.expiryMonth", _C, Kind.DIGITS,
+              _KNOWN, "New payment: Expiry (MM); required with cardNo", 2, ref="4.2"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.expiryYear", _C, Kind.DIGITS,
+              _KNOWN, "New payment: Expiry (YY); required with cardNo", 2, ref="4.2"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.tokenize", _O, Kind.BOOL, _KNOWN,
+              "New payment: Save this card for later charges (customer agreed); true only",
+              ref="16.1"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.isCardOnFile", _C, Kind.BOOL,
+              _KNOWN, "true with a saved card's token (customer present or not)", ref="16.3"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.recurringType", _C, Kind.ENUM,
+              _KNOWN, "Charge saved card: Scheduled or Unscheduled (merchant-initiated only)",
+              values=("SCHEDULED", "UNSCHEDULED"), ref="17.2"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.networkTransactionId", _C,
+              Kind.TEXT, _KNOWN, "the saved card's first payment's networkTransactionId "
+              "(merchant-initiated only)", 256, ref="17.2"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.selectedCardBrand", _O, Kind.ENUM,
+              _KNOWN, "New payment: Brand, for a co-badged card", values=CARD_BRANDS,
+              ref="19.1"),
+    FieldRule("pay", "paymentMethod.paymentMethodMetaData.mpiData", _O, Kind.OBJECT, _KNOWN,
+              "New payment: External 3-D Secure result (Settings: enabled); removed from the "
+              "journal", secret=True, ref="19.2"),
+    FieldRule("pay", "creditPayPlan", _O, Kind.OBJECT, _KNOWN,
+              "New payment: Instalments, a plan consult offered", ref="18.3"),
+    FieldRule("pay", "creditPayPlan.installmentNum", _C, Kind.INTEGER, _KNOWN,
+              "New payment: Instalments (number of periods, 2 to 36)", ref="18.3"),
+    FieldRule("pay", "creditPayPlan.interval", _O, Kind.ENUM, _KNOWN, "constant MONTH",
+              values=("MONTH",), ref="18.3"),
     FieldRule("pay", "paymentMethod.paymentMethodMetaData.cardholderName", _REC, Kind.OBJECT,
               _KNOWN, "New payment: cardholder first and last name", ref="4.2"),
     FieldRule("pay", "paymentMethod.paymentMethodMetaData.billingAddress", _C, Kind.OBJECT,
@@ -229,6 +265,13 @@ FIELDS: tuple[FieldRule, ...] = (
               values=("WEB", "WAP", "APP", "MINI_APP"), ref="10.1"),
     FieldRule("consult", "paymentFactor.isAuthorization", _C, Kind.BOOL, _ALWAYS,
               "constant true (card authorisation)", ref="10.1"),
+    # -- deleteToken (§16.4) ----------------------------------------------------------------
+    FieldRule("deleteToken", "merchantAccountId", _R, Kind.ID, _ALWAYS,
+              "Settings: merchant account id (default: the client id; not confirmed)", 64,
+              ref="16.4"),
+    FieldRule("deleteToken", "token", _R, Kind.TEXT, _ALWAYS,
+              "the saved card's token (decrypted in memory for the request)", 255, secret=True,
+              ref="16.4"),
 )  # fmt: skip
 
 
@@ -299,6 +342,9 @@ def _malformed(rule: FieldRule, value: Any, journaled: bool) -> str | None:
         return None if ok else "must be true or false"
     if kind is Kind.AMOUNT:
         return _amount_problem(value)
+    if kind is Kind.INTEGER:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**8
+        return None if ok else "must be a whole number"
     if not isinstance(value, str) or not value:
         return "must be a non-empty string"
     if rule.max_len is not None and len(value) > rule.max_len:
@@ -385,6 +431,7 @@ def enforce(api: str, body: Mapping[str, Any]) -> None:
 
 
 __all__ = [
+    "CARD_BRANDS",
     "FIELDS",
     "PAYMENT_EXPIRY_MINUTES",
     "FieldRule",

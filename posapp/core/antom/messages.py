@@ -32,6 +32,7 @@ from posapp.core.money import Money, MoneyError
 from posapp.core.usertext import UserText
 
 API_PREFIX = "/ams/api/v1/payments/"
+VAULTS_PREFIX = "/ams/api/v1/vaults/"
 
 E = TypeVar("E", bound=StrEnum)
 V = TypeVar("V")
@@ -47,10 +48,13 @@ class Api(StrEnum):
     INQUIRY_PAYMENT = "inquiryPayment"
     INQUIRY_REFUND = "inquiryRefund"
     CONSULT = "consult"
+    DELETE_TOKEN = "deleteToken"  # noqa: S105 (an API name) unbind a stored card token (§16.4): a vaults API
 
     @property
     def path(self) -> str:
         """The production path; the client rewrites it for SANDBOX_ client ids."""
+        if self is Api.DELETE_TOKEN:
+            return VAULTS_PREFIX + self.value
         return API_PREFIX + self.value
 
     @property
@@ -422,6 +426,7 @@ _F_BY_API: dict[Api, dict[str, tuple[Action, str]]] = {
     Api.INQUIRY_PAYMENT: dict(_COMMON_F),
     Api.INQUIRY_REFUND: {**_COMMON_F, **_INQUIRY_REFUND_F},
     Api.CONSULT: {**_COMMON_F, **_PAY_F},
+    Api.DELETE_TOKEN: dict(_COMMON_F),
 }
 # U answers: a retry of the identical request is safe for these; any other U means "in
 # process": wait for the notification or inquire.
@@ -791,6 +796,113 @@ class Env:
         )
 
 
+class RecurringType(StrEnum):
+    """``paymentMethodMetaData.recurringType`` of a merchant-initiated charge (§17.2):
+    SCHEDULED is Antom's example; UNSCHEDULED (no-show, incidentals) is the expected other
+    value (not confirmed)."""
+
+    SCHEDULED = "SCHEDULED"
+    UNSCHEDULED = "UNSCHEDULED"
+
+
+MAX_TOKEN = 128  # pay paymentMethod.paymentMethodId (§16.2)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCredential:
+    """Paying with a saved card's token instead of card data (§16.3, §17.2).
+
+    ``recurring_type`` set: a merchant-initiated charge (MIT), which must carry the first
+    payment's ``network_transaction_id``; unset: the customer is present (a CIT with a token).
+    The token is in memory only; its repr is hidden."""
+
+    token: str = field(repr=False)
+    network_transaction_id: str | None = None
+    recurring_type: RecurringType | None = None
+
+    @property
+    def merchant_initiated(self) -> bool:
+        return self.recurring_type is not None
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentChoice:
+    """``creditPayPlan`` of pay (§18.3): the number of periods of a plan consult offered."""
+
+    periods: int
+    interval: str = "MONTH"
+
+
+MPI_VERSIONS = ("1.0.2", "2.1.0", "2.2.0", "2.3.1")
+_ECI = re.compile(r"0[0-7]")
+_DS_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_B64_20 = re.compile(r"[A-Za-z0-9+/]{27}=|[A-Za-z0-9+/]{28}")
+_HEX_20 = re.compile(r"[0-9a-fA-F]{40}")
+
+
+# ECI values by scheme family (protocol reference §4.7): Mastercard's 00/01/02 (04 data
+# only), the others' 07/06/05
+MASTERCARD_ECIS = ("00", "01", "02", "04")
+OTHER_ECIS = ("05", "06", "07")
+_MASTERCARD_FAMILY = ("MASTERCARD", "MAESTRO")
+_OTHER_FAMILY = ("VISA", "AMEX", "JCB", "DISCOVER", "DINERS", "CUP")
+
+
+def eci_family_problem(eci: str, brand: str | None) -> str | None:
+    """Why ``eci`` cannot be one of ``brand``'s scheme, or None (unknown brand: no rule)."""
+    if brand in _MASTERCARD_FAMILY and eci not in MASTERCARD_ECIS:
+        return "a Mastercard ECI is 00, 01, 02 or 04"
+    if brand in _OTHER_FAMILY and eci not in OTHER_ECIS:
+        return "this brand's ECI is 05, 06 or 07"
+    return None
+
+
+def mpi_problem(
+    version: str, eci: str, cavv: str, ds_transaction_id: str
+) -> tuple[str, str] | None:
+    """(field, why) for the first malformed value of an external 3-D Secure result, or None.
+
+    Scheme formats: the 3-D Secure version Antom lists; a two-digit ECI 00-07; the CAVV/AAV
+    a 20-byte value in base64 (28 characters) or hex (40); the directory server's
+    transaction id a UUID (3-D Secure 2 only)."""
+    if version not in MPI_VERSIONS:
+        return "mpiData.threeDSVersion", "must be one of " + ", ".join(MPI_VERSIONS)
+    if not _ECI.fullmatch(eci):
+        return "mpiData.eci", "must be two digits, 00 to 07"
+    if not (_B64_20.fullmatch(cavv) or _HEX_20.fullmatch(cavv)):
+        return "mpiData.cavv", "must be 28 base64 or 40 hex characters"
+    if version.startswith("2"):
+        if not _DS_ID.fullmatch(ds_transaction_id):
+            return "mpiData.dsTransactionId", "must be a UUID (8-4-4-4-12 hex digits)"
+    elif ds_transaction_id:
+        return "mpiData.dsTransactionId", "exists only in 3-D Secure 2"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class MpiData:
+    """A third party's 3-D Secure result (``paymentMethodMetaData.mpiData``, §19.2). The
+    CAVV is a cryptogram: never journaled (sanitise removes ``mpiData`` whole)."""
+
+    version: str
+    eci: str
+    cavv: str = field(repr=False)
+    ds_transaction_id: str = ""
+
+    def to_antom(self) -> dict[str, str]:
+        problem = mpi_problem(self.version, self.eci, self.cavv, self.ds_transaction_id)
+        if problem is not None:
+            raise InvalidRequestError(*problem)
+        return drop_none(
+            {
+                "threeDSVersion": self.version,
+                "eci": self.eci,
+                "cavv": self.cavv,
+                "dsTransactionId": self.ds_transaction_id or None,
+            }
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class PayRequest:
     """A card authorisation (``MANUAL`` capture) or sale (``AUTOMATIC`` capture).
@@ -800,7 +912,7 @@ class PayRequest:
 
     payment_request_id: str
     amount: Money
-    card: CardDetails
+    card: CardDetails | None  # None: ``stored`` pays with a saved card's token
     reference_order_id: str
     order_description: str
     capture_mode: CaptureMode = CaptureMode.AUTOMATIC
@@ -816,6 +928,11 @@ class PayRequest:
     merchant_region: str | None = None
     goods: tuple[Goods, ...] = ()
     product_code: str = "CASHIER_PAYMENT"
+    tokenize: bool = False  # ask Antom to store the keyed card (customer agreed)
+    stored: StoredCredential | None = None
+    installment: InstallmentChoice | None = None
+    selected_brand: str | None = None  # co-badged card: the brand the buyer chose
+    mpi: MpiData | None = None
 
     api = Api.PAY
 
@@ -829,25 +946,7 @@ class PayRequest:
         if not self.order_description or len(self.order_description) > 256:
             raise InvalidRequestError("order.orderDescription", "must be 1 to 256 characters")
         amount = _amount("paymentAmount", self.amount)
-        card = self.card
-        if not isinstance(card, CardDetails):
-            raise InvalidRequestError("paymentMethod", "a card is required")
-        if not card.pan.isdigit() or not 12 <= len(card.pan) <= 19:
-            raise InvalidRequestError("paymentMethodMetaData.cardNo", "must be 12 to 19 digits")
-        if not card.cvv.isdigit() or len(card.cvv) not in (3, 4):
-            raise InvalidRequestError("paymentMethodMetaData.cvv", "must be 3 or 4 digits")
-        if not 1 <= card.expiry_month <= 12:
-            raise InvalidRequestError("paymentMethodMetaData.expiryMonth", "must be 01 to 12")
-        meta: dict[str, Any] = {
-            "cardNo": card.pan,
-            "cvv": card.cvv,
-            "expiryMonth": card.expiry_mm,
-            "expiryYear": card.expiry_yy,
-            "is3DSAuthentication": bool(self.three_ds),
-        }
-        holder = user_name(card.first_name, card.last_name)
-        if holder is not None:
-            meta["cardholderName"] = holder
+        meta, method = self._card_meta()
         if self.billing_address is not None:
             meta["billingAddress"] = self.billing_address.to_antom()
         # The API model requires settlementStrategy; its currency matters once several
@@ -876,7 +975,7 @@ class PayRequest:
                 "paymentRequestId": self.payment_request_id,
                 "order": order,
                 "paymentAmount": amount,
-                "paymentMethod": {"paymentMethodType": "CARD", "paymentMethodMetaData": meta},
+                "paymentMethod": {**method, "paymentMethodMetaData": meta},
                 "paymentFactor": {
                     "isAuthorization": bool(self.is_authorization),
                     "captureMode": CaptureMode(self.capture_mode).value,
@@ -887,10 +986,98 @@ class PayRequest:
                 "paymentRedirectUrl": _check_url("paymentRedirectUrl", self.redirect_url),
                 "settlementStrategy": {"settlementCurrency": settlement},
                 "merchantRegion": self.merchant_region,
+                "creditPayPlan": self._credit_pay_plan(),
             }
         )
         fields.enforce(self.api, body)
         return body
+
+    def _card_meta(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(paymentMethodMetaData, the rest of paymentMethod): keyed card data, or a saved
+        card's token with the stored-credential flags (§16.3, §17.2)."""
+        card, stored = self.card, self.stored
+        method: dict[str, Any] = {"paymentMethodType": "CARD"}
+        meta: dict[str, Any]
+        if (card is None) == (stored is None):
+            raise InvalidRequestError("paymentMethod", "a keyed card or a saved card is required")
+        if stored is not None:
+            token = stored.token
+            if (
+                not isinstance(token, str)
+                or not _ID.fullmatch(token[:64])
+                or not (0 < len(token) <= MAX_TOKEN and token.isprintable() and " " not in token)
+            ):
+                raise InvalidRequestError(
+                    "paymentMethod.paymentMethodId", f"must be 1 to {MAX_TOKEN} characters"
+                )
+            if self.tokenize:
+                raise InvalidRequestError(
+                    "paymentMethodMetaData.tokenize", "a saved card is already stored"
+                )
+            method["paymentMethodId"] = token
+            meta = {"isCardOnFile": True}
+            if stored.merchant_initiated:
+                ntid = stored.network_transaction_id
+                if not ntid or len(ntid) > 256:
+                    raise InvalidRequestError(
+                        "paymentMethodMetaData.networkTransactionId",
+                        "a merchant-initiated charge needs the first payment's id",
+                    )
+                if self.three_ds or self.mpi is not None:
+                    raise InvalidRequestError(
+                        "paymentMethodMetaData.is3DSAuthentication",
+                        "a merchant-initiated charge runs without 3-D Secure",
+                    )
+                assert stored.recurring_type is not None
+                meta["recurringType"] = RecurringType(stored.recurring_type).value
+                meta["networkTransactionId"] = ntid
+            else:
+                meta["is3DSAuthentication"] = bool(self.three_ds)
+        else:
+            assert card is not None
+            if not isinstance(card, CardDetails):
+                raise InvalidRequestError("paymentMethod", "a card is required")
+            if not card.pan.isdigit() or not 12 <= len(card.pan) <= 19:
+                raise InvalidRequestError("paymentMethodMetaData.cardNo", "must be 12 to 19 digits")
+            if not card.cvv.isdigit() or len(card.cvv) not in (3, 4):
+                raise InvalidRequestError("paymentMethodMetaData.cvv", "must be 3 or 4 digits")
+            if not 1 <= card.expiry_month <= 12:
+                raise InvalidRequestError("paymentMethodMetaData.expiryMonth", "must be 01 to 12")
+            meta = {
+                "cardNo": card.pan,
+                "cvv": card.cvv,
+                "expiryMonth": card.expiry_mm,
+                "expiryYear": card.expiry_yy,
+                # an external 3-D Secure result replaces Antom's own authentication
+                "is3DSAuthentication": bool(self.three_ds) and self.mpi is None,
+            }
+            holder = user_name(card.first_name, card.last_name)
+            if holder is not None:
+                meta["cardholderName"] = holder
+            if self.tokenize:
+                meta["tokenize"] = True
+        if self.selected_brand is not None:
+            if not re.fullmatch(r"[A-Z_]{2,32}", self.selected_brand):
+                raise InvalidRequestError(
+                    "paymentMethodMetaData.selectedCardBrand", "must be a card brand"
+                )
+            meta["selectedCardBrand"] = self.selected_brand
+        if self.mpi is not None:
+            meta["mpiData"] = self.mpi.to_antom()
+        return meta, method
+
+    def _credit_pay_plan(self) -> dict[str, Any] | None:
+        plan = self.installment
+        if plan is None:
+            return None
+        if not isinstance(plan.periods, int) or not 2 <= plan.periods <= 36:
+            raise InvalidRequestError("creditPayPlan.installmentNum", "must be 2 to 36")
+        if plan.interval != "MONTH":
+            raise InvalidRequestError("creditPayPlan.interval", "must be MONTH")
+        if self.capture_mode is not CaptureMode.AUTOMATIC:
+            # instalments are offered with automatic capture only (§18.1)
+            raise InvalidRequestError("paymentFactor.captureMode", "instalments need AUTOMATIC")
+        return {"installmentNum": plan.periods, "interval": plan.interval}
 
 
 @dataclass(frozen=True, slots=True)
@@ -1053,6 +1240,28 @@ class ConsultRequest:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DeleteTokenRequest:
+    """Unbind a stored card token at Antom (``/v1/vaults/deleteToken``, §16.4)."""
+
+    token: str = field(repr=False)
+    merchant_account_id: str = ""
+
+    api = Api.DELETE_TOKEN
+
+    @property
+    def request_id(self) -> str:
+        return ""
+
+    def to_body(self) -> dict[str, Any]:
+        _check_id("merchantAccountId", self.merchant_account_id)
+        if not isinstance(self.token, str) or not 0 < len(self.token) <= 255:
+            raise InvalidRequestError("token", "must be 1 to 255 characters")
+        return _checked(
+            self.api, {"merchantAccountId": self.merchant_account_id, "token": self.token}
+        )
+
+
 AnyRequest = (
     PayRequest
     | CaptureRequest
@@ -1061,6 +1270,7 @@ AnyRequest = (
     | InquiryPaymentRequest
     | InquiryRefundRequest
     | ConsultRequest
+    | DeleteTokenRequest
 )
 
 
@@ -1123,13 +1333,27 @@ class CardResult:
     avs_result: str | None = None
     cvv_result: str | None = None
     three_ds: ThreeDSResult | None = None
+    # a stored card's token (§16.2): whoever holds the merchant keys can charge the card
+    # with it, so it stays in memory (never journaled, never in a repr) until it is
+    # encrypted into the saved cards
+    card_token: str | None = field(default=None, repr=False)
+    expiry_month: str | None = None
+    expiry_year: str | None = None
+    cardholder_name: str | None = None
+    installments: int | None = None  # creditPayPlan.installmentNum, when echoed
 
     @staticmethod
     def parse(r: _Reader | None) -> CardResult | None:
         if r is None:
             return None
         three_ds = ThreeDSResult.parse(r.obj_opt("threeDSResult"))
+        plan = r.obj_opt("creditPayPlan")
         return CardResult(
+            card_token=r.str_opt("cardToken", 2048),
+            expiry_month=_two_digits(r, "expiryMonth"),
+            expiry_year=_two_digits(r, "expiryYear"),
+            cardholder_name=_holder(r),
+            installments=None if plan is None else _count(plan, "installmentNum"),
             card_no=r.str_opt("cardNo", 32),
             brand=r.str_opt("cardBrand", 64),
             funding=r.str_opt("funding", 32),
@@ -1142,6 +1366,39 @@ class CardResult:
             cvv_result=r.str_opt("cvvResultRaw", 64),
             three_ds=three_ds,
         )
+
+
+def _two_digits(r: _Reader, key: str) -> str | None:
+    value = r.str_opt(key, 4)
+    if value is not None and not (value.isdigit() and len(value) in (2, 4)):
+        raise ProtocolError(f"{r._name(key)} must be 2 or 4 digits")
+    return value
+
+
+def _holder(r: _Reader) -> str | None:
+    """``cardholderName``: a plain string (≤64) or a UserName object."""
+    raw = r._obj.get("cardholderName")
+    if raw is None or isinstance(raw, str):
+        return r.str_opt("cardholderName", 64)
+    name = r.obj_req("cardholderName")
+    full = name.str_opt("fullName", 128)
+    if full:
+        return full
+    parts = [name.str_opt(k, 64) for k in ("firstName", "middleName", "lastName")]
+    return " ".join(p for p in parts if p) or None
+
+
+def _count(r: _Reader, key: str) -> int | None:
+    """A count Antom sends as a string (consult plans) or a number (pay's creditPayPlan)."""
+    raw = r._obj.get(key)
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str):
+        raise ProtocolError(f"{r._name(key)} must be a whole number")
+    text = str(raw)
+    if not text.isdigit() or len(text) > 8:
+        raise ProtocolError(f"{r._name(key)} must be a whole number")
+    return int(text)
 
 
 class _Answer:
@@ -1470,6 +1727,59 @@ class CardBrandInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class InstallmentPlan:
+    """One plan of consult's ``paymentOptions[].installment.plans[]`` (§18.2)."""
+
+    periods: int  # installmentNum
+    interval: str  # MONTH
+    enabled: bool
+    interest_rate: str | None = None  # percent, as Antom writes it ("0", "1.5")
+    min_amount: Money | None = None  # minInstallmentAmount
+    max_amount: Money | None = None  # maxInstallmentAmount
+    detail: str | None = None  # extendInfo: interest and amount details for display
+
+    def allows(self, amount: Money) -> bool:
+        """Whether this plan applies to ``amount`` (same currency, within its limits)."""
+        for limit, ok in ((self.min_amount, True), (self.max_amount, False)):
+            if limit is None:
+                continue
+            if limit.currency != amount.currency:
+                return False
+            if ok and amount.minor < limit.minor:
+                return False
+            if not ok and amount.minor > limit.minor:
+                return False
+        return self.enabled
+
+    @staticmethod
+    def parse(r: _Reader) -> InstallmentPlan:
+        periods = _count(r, "installmentNum")
+        if periods is None or not 2 <= periods <= 36:
+            raise ProtocolError(f"{r._name('installmentNum')} must be 2 to 36")
+        rate = r.str_opt("interestRate", 16)
+        if rate is not None and not re.fullmatch(r"\d{1,6}(\.\d{1,6})?", rate):
+            raise ProtocolError(f"{r._name('interestRate')} must be a decimal percentage")
+        enabled = r.bool_opt("enabled")
+        return InstallmentPlan(
+            periods=periods,
+            interval=r.str_opt("interval", 16) or "MONTH",
+            enabled=True if enabled is None else enabled,
+            interest_rate=rate,
+            min_amount=r.money_opt("minInstallmentAmount"),
+            max_amount=r.money_opt("maxInstallmentAmount"),
+            detail=r.str_opt("extendInfo", 4096),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Installments:
+    """``paymentOptions[].installment``: which brands, which plans."""
+
+    brands: tuple[str, ...]
+    plans: tuple[InstallmentPlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PaymentOption:
     method_type: str
     category: str | None
@@ -1479,6 +1789,7 @@ class PaymentOption:
     logo: Logo | None
     card_brands: tuple[CardBrandInfo, ...]
     funding: tuple[str, ...]
+    installments: Installments | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1495,6 +1806,21 @@ class ConsultResponse:
                 for brand in option.card_brands:
                     seen.setdefault(brand.brand, brand)
         return tuple(seen.values())
+
+    def installment_plans(self, brand: str, amount: Money) -> tuple[InstallmentPlan, ...]:
+        """The plans an enabled CARD option offers for ``brand`` and ``amount``, fewest
+        periods first (one per number of periods)."""
+        found: dict[int, InstallmentPlan] = {}
+        for option in self.options:
+            inst = option.installments
+            if option.method_type != "CARD" or not option.enabled or inst is None:
+                continue
+            if brand not in inst.brands:
+                continue
+            for plan in inst.plans:
+                if plan.allows(amount):
+                    found.setdefault(plan.periods, plan)
+        return tuple(found[n] for n in sorted(found))
 
     @classmethod
     def parse(cls, data: object, sent_request_id: str | None = None) -> ConsultResponse:
@@ -1528,9 +1854,31 @@ class ConsultResponse:
                     logo=Logo.parse(o.obj_opt("logo")),
                     card_brands=tuple(brands),
                     funding=tuple(funding),
+                    installments=_installments(o.obj_opt("installment")),
                 )
             )
         return cls(result=result, classification=classification, options=tuple(options))
+
+
+def _installments(r: _Reader | None) -> Installments | None:
+    if r is None:
+        return None
+    return Installments(
+        brands=tuple(b.str_req("cardBrand", 64) for b in r.list_opt("supportCardBrands", 100)),
+        plans=tuple(InstallmentPlan.parse(p) for p in r.list_opt("plans", 100)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteTokenResponse:
+    result: Result
+    classification: Classification
+
+    @classmethod
+    def parse(cls, data: object, sent_request_id: str | None = None) -> DeleteTokenResponse:
+        r = _Reader(data)
+        result = r.result()
+        return cls(result=result, classification=classify(Api.DELETE_TOKEN, result))
 
 
 AnyResponse = (
@@ -1541,6 +1889,7 @@ AnyResponse = (
     | InquiryPaymentResponse
     | InquiryRefundResponse
     | ConsultResponse
+    | DeleteTokenResponse
 )
 
 
@@ -1554,11 +1903,13 @@ def parsers() -> Mapping[Api, Any]:
         Api.INQUIRY_PAYMENT: InquiryPaymentResponse,
         Api.INQUIRY_REFUND: InquiryRefundResponse,
         Api.CONSULT: ConsultResponse,
+        Api.DELETE_TOKEN: DeleteTokenResponse,
     }
 
 
 __all__: Sequence[str] = (
     "IN_PROCESS_CODES",
+    "MPI_VERSIONS",
     "Action",
     "Address",
     "AntomOutcome",
@@ -1576,29 +1927,39 @@ __all__: Sequence[str] = (
     "Classification",
     "ConsultRequest",
     "ConsultResponse",
+    "DeleteTokenRequest",
+    "DeleteTokenResponse",
     "Env",
     "Goods",
     "InquiryPaymentRequest",
     "InquiryPaymentResponse",
     "InquiryRefundRequest",
     "InquiryRefundResponse",
+    "InstallmentChoice",
+    "InstallmentPlan",
+    "Installments",
     "Logo",
+    "MpiData",
     "NotifyType",
     "PayRequest",
     "PayResponse",
     "PaymentOption",
     "PaymentStatus",
+    "RecurringType",
     "RefundRequest",
     "RefundResponse",
     "RefundStatus",
     "Result",
     "ResultStatus",
+    "StoredCredential",
     "TerminalType",
     "ThreeDSResult",
     "Transaction",
     "TransactionStatus",
     "TransactionType",
     "classify",
+    "eci_family_problem",
     "explain",
     "known_codes",
+    "mpi_problem",
 )

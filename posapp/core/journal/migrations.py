@@ -17,6 +17,8 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from posapp.core.journal.dialect import SQLITE
+from posapp.core.journal.saved_cards_schema import PG_SCHEMA as SAVED_CARDS_PG_SCHEMA
+from posapp.core.journal.saved_cards_schema import SCHEMA as SAVED_CARDS_SCHEMA
 
 MIGRATION_SET = "posapp.journal"
 
@@ -256,6 +258,12 @@ def m0005_reconciliation(db: Any) -> None:
     _run(db, SCHEMA)
 
 
+@migrations(name="0006_saved_cards")
+def m0006_saved_cards(db: Any) -> None:
+    # saved cards and card payment options (posapp.core.journal.saved_cards)
+    _run(db, SAVED_CARDS_SCHEMA)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
@@ -464,6 +472,7 @@ POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0003_duplicate_index", _PG_0003),
     ("0004_journal_identity", _PG_0004),
     ("0005_reconciliation", _PG_0005),
+    ("0006_saved_cards", SAVED_CARDS_PG_SCHEMA),
 )
 # A step written for SQLite only is a bug that tests/core/journal/test_postgresql.py names;
 # a PostgreSQL journal refuses to open until the step exists for it (pg.PgJournal.migrate).

@@ -28,6 +28,10 @@ SECRET_KEYS = frozenset(
         "mpidata",
         "privatekey",
         "merchantprivatekey",
+        # a stored card's token charges the card for whoever holds the merchant keys
+        "cardtoken",
+        "paymentmethodid",
+        "token",
     }
 )
 # Keys whose values are card numbers: kept as first six + last four.

@@ -18,8 +18,9 @@ import secrets
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import (
@@ -28,9 +29,25 @@ from posapp.core.antom.errors import (
     RepeatRequestInconsistentError,
     named,
 )
-from posapp.core.antom.messages import Address, Api, Buyer, Env, Goods, PayRequest, TerminalType
+from posapp.core.antom.messages import (
+    MPI_VERSIONS,
+    Address,
+    Api,
+    Buyer,
+    CardResult,
+    Env,
+    Goods,
+    InstallmentChoice,
+    MpiData,
+    PayRequest,
+    StoredCredential,
+    TerminalType,
+    eci_family_problem,
+    mpi_problem,
+)
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
-from posapp.core.cards import CardDetails, MaskedCard, fingerprint
+from posapp.core.card_options import card_brands_of
+from posapp.core.cards import CardDetails, MaskedCard, detect_brand, fingerprint
 from posapp.core.clock import Clock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.ids import new_request_id
@@ -91,17 +108,54 @@ class CheckoutOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SavedCardUse:
+    """Paying with a saved card: what the journal row shows (brand, last 4, expiry) and the
+    credential (the token, in memory only; for a merchant-initiated charge also the first
+    payment's networkTransactionId and the recurring type)."""
+
+    card_id: int
+    masked: MaskedCard
+    expiry_month: int
+    expiry_year: int
+    credential: StoredCredential
+    holder_name: str = ""
+    reason: str = ""  # merchant-initiated: why the customer is charged (journaled)
+
+    def __repr__(self) -> str:
+        return f"SavedCardUse({self.card_id}, {self.masked.display})"
+
+
+@dataclass(frozen=True, slots=True)
 class CheckoutRequest:
-    """One payment as the cashier keyed it in. The card exists in memory only."""
+    """One payment as the cashier keyed it in. The card exists in memory only.
+
+    ``card`` is the keyed card; ``saved`` pays with a saved card instead (exactly one of
+    them). ``save_card``: the customer agreed to keep the keyed card for later charges."""
 
     amount: Money
     reference_order_id: str
     description: str
-    card: CardDetails
+    card: CardDetails | None
     hold: bool = True  # True: authorise only (capture later); False: automatic capture
     three_ds: bool = False
     billing: Billing | None = None
     operator: str = "cashier"
+    save_card: bool = False
+    saved: SavedCardUse | None = None
+    installment: InstallmentChoice | None = None
+    selected_brand: str | None = None
+    mpi: MpiData | None = None
+
+
+class CardPaymentHooks(Protocol):
+    """What the saved cards service does around a payment (``SavedCardsService``)."""
+
+    def before_intent(self, request: CheckoutRequest, payment_request_id: str) -> None:
+        """Journal the consent and the payment's options; refuse (CheckoutInputError) a
+        saved card that cannot be used or a charge without a valid approval."""
+
+    def after_answer(self, payment: Payment, card: CardResult | None) -> None:
+        """Keep the token of a payment that saves its card (sealed), or close the consent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +284,9 @@ class CheckoutService:
         *,
         in_flight: InFlight | None = None,
         on_pending: Callable[[Payment], None] | None = None,
+        hooks: CardPaymentHooks | None = None,
     ) -> None:
+        self.hooks = hooks
         self.repo = repo
         self.client = client
         self.settler = settler
@@ -263,14 +319,26 @@ class CheckoutService:
                 ),
             )
         check_no_card_data("description", description)
-        check_card(request.card, self.clock.now().date())
+        today = self.clock.now().date()
+        first_name = last_name = ""
+        if (request.card is None) == (request.saved is None):
+            raise CheckoutInputError(
+                "card_number", UserText("card.missing", "Enter a card or choose a saved card")
+            )
+        if request.card is not None:
+            check_card(request.card, today)
+            first_name, last_name = request.card.first_name, request.card.last_name
+        else:
+            assert request.saved is not None
+            check_saved_card_use(request, today)
+        check_card_options(request)
         check_billing(request.billing)
         billing = request.billing or Billing()
         return latin_warnings(
             {
                 "description": request.description,
-                "first_name": request.card.first_name,
-                "last_name": request.card.last_name,
+                "first_name": first_name,
+                "last_name": last_name,
                 "address1": billing.address1,
                 "city": billing.city,
             }
@@ -316,25 +384,41 @@ class CheckoutService:
         *,
         confirm_duplicate: bool = False,
         progress: Progress | None = None,
+        payment_request_id: str | None = None,
     ) -> CheckoutResult:
         say = progress or (lambda _stage: None)
         say("checking")
         warnings = self.validate(request)
-        masked = request.card.masked()
+        masked = request.card.masked() if request.card is not None else _saved_masked(request)
         if not confirm_duplicate:
             dups = self.find_duplicates(masked, request.amount, request.reference_order_id)
             if dups:
                 raise DuplicateSuspected(self.duplicate_message(dups), dups)
         now = self.clock.now()
-        mode = CaptureMode.MANUAL if request.hold else CaptureMode.AUTOMATIC
-        payment_request_id = new_request_id("PAY")
+        # instalments are offered with automatic capture only (protocol reference §18.1)
+        hold = request.hold and request.installment is None
+        mode = CaptureMode.MANUAL if hold else CaptureMode.AUTOMATIC
+        payment_request_id = payment_request_id or new_request_id("PAY")
         say("journaling")
+        if self.hooks is not None:
+            # consent, options and approvals are journaled before the intent (and refused
+            # here, before anything is journaled as a payment, when they cannot be used)
+            self.hooks.before_intent(request, payment_request_id)
+        elif request.save_card or request.saved is not None:
+            raise CheckoutInputError(
+                "saved_card", UserText("saved_card.unavailable", "Saved cards are not available")
+            )
+        answer: list[CardResult | None] = []
         # on the wire from now on, for this till's poller and recovery
         self.in_flight.add(payment_request_id)
         try:
-            payment = self._journal_and_send(request, payment_request_id, mode, masked, now, say)
+            payment = self._journal_and_send(
+                request, payment_request_id, mode, masked, now, say, answer
+            )
         finally:
             self.in_flight.discard(payment_request_id)
+        if self.hooks is not None and (request.save_card or request.saved is not None):
+            self.hooks.after_answer(payment, answer[0] if answer else None)
         if payment.status.needs_settlement and self._on_pending is not None:
             self._on_pending(payment)
         outcome, message = describe(payment)
@@ -349,7 +433,9 @@ class CheckoutService:
         masked: MaskedCard,
         now: datetime,
         say: Progress,
+        answer: list[CardResult | None],
     ) -> Payment:
+        card = request.card
         payment = self.repo.record_intent(
             NewPayment(
                 reference_order_id=request.reference_order_id,
@@ -360,15 +446,22 @@ class CheckoutService:
                 operator=request.operator,
                 terminal_id=self.config.terminal_id,
                 order_description=request.description.strip(),
-                card_fingerprint=fingerprint(request.card.pan, self.config.fingerprint_key),
+                card_fingerprint=(
+                    fingerprint(card.pan, self.config.fingerprint_key) if card is not None else None
+                ),
                 expires_at=now + PAYMENT_EXPIRY,
             )
         )
         self.settler.changes.announce(payment, ChangeKind.CREATED)  # on screens before the wire
-        return self._send(payment, request, mode, say)
+        return self._send(payment, request, mode, say, answer)
 
     def _send(
-        self, payment: Payment, request: CheckoutRequest, mode: CaptureMode, say: Progress
+        self,
+        payment: Payment,
+        request: CheckoutRequest,
+        mode: CaptureMode,
+        say: Progress,
+        answer: list[CardResult | None],
     ) -> Payment:
         billing = request.billing
         address = None
@@ -383,7 +476,7 @@ class CheckoutService:
         description = request.description.strip()
         card = request.card
         buyer = None
-        if card.first_name or card.last_name:
+        if card is not None and (card.first_name or card.last_name):
             buyer = Buyer(first_name=card.first_name or None, last_name=card.last_name or None)
         pay = PayRequest(
             payment_request_id=payment.payment_request_id,
@@ -406,6 +499,11 @@ class CheckoutService:
             merchant_region=self.config.merchant_region,
             # risk data: the till keeps no item list, so one line that is the whole sale
             goods=(Goods(request.reference_order_id, description, unit_amount=request.amount),),
+            tokenize=request.save_card,
+            stored=request.saved.credential if request.saved is not None else None,
+            installment=request.installment,
+            selected_brand=request.selected_brand,
+            mpi=request.mpi,
         )
         operator = request.operator
         try:
@@ -459,6 +557,7 @@ class CheckoutService:
             )
             raise
         say("recording")
+        answer.append(response.card)
         return self.settler.apply_pay(payment, response, operator=operator)
 
 
@@ -469,8 +568,133 @@ _NO_REDIRECT_URL = UserText(
 )
 
 
+def _saved_masked(request: CheckoutRequest) -> MaskedCard:
+    assert request.saved is not None
+    return request.saved.masked
+
+
+def check_saved_card_use(request: CheckoutRequest, today: date) -> None:
+    """A saved card is refused before anything is sent when it has expired or, for a
+    merchant-initiated charge, when it lacks the first payment's networkTransactionId."""
+    saved = request.saved
+    assert saved is not None
+    if (saved.expiry_year, saved.expiry_month) < (today.year, today.month):
+        raise CheckoutInputError(
+            "saved_card",
+            UserText(
+                "saved_card.expired",
+                "This saved card expired at the end of {expiry}: ask the customer for a new card.",
+                expiry=f"{saved.expiry_month:02d}/{saved.expiry_year % 100:02d}",
+            ),
+        )
+    if request.save_card:
+        raise CheckoutInputError(
+            "save_card", UserText("saved_card.already", "This card is already saved")
+        )
+    credential = saved.credential
+    if credential.merchant_initiated:
+        if not credential.network_transaction_id:
+            raise CheckoutInputError(
+                "saved_card",
+                UserText(
+                    "saved_card.no_network_id",
+                    "This saved card has no network transaction id from its first payment: "
+                    "it can be charged only with the customer present.",
+                ),
+            )
+        if request.three_ds or request.mpi is not None:
+            raise CheckoutInputError(
+                "three_ds",
+                UserText("mit.no_3ds", "A charge without the customer runs without 3-D Secure"),
+            )
+        if not saved.reason.strip():
+            raise CheckoutInputError(
+                "reason", UserText("mit.reason_missing", "Enter why the customer is charged")
+            )
+
+
+def check_card_options(request: CheckoutRequest) -> None:
+    """Instalments, brand and MPI values that can be judged without asking Antom."""
+    if request.mpi is not None:
+        mpi = request.mpi
+        problem = mpi_problem(mpi.version, mpi.eci, mpi.cavv, mpi.ds_transaction_id)
+        if problem is not None:
+            raise CheckoutInputError(_MPI_FORM_FIELDS[problem[0]], _mpi_text(problem[0]))
+        brand = request.selected_brand
+        if brand is None and request.card is not None:
+            detected = detect_brand(request.card.pan)
+            brand = detected.value if detected is not None else None
+        if brand is None and request.saved is not None:
+            brand = request.saved.masked.brand
+        if eci_family_problem(mpi.eci, brand) is not None:
+            raise CheckoutInputError(
+                "mpi_eci",
+                UserText(
+                    "mpi.eci_brand",
+                    "ECI {eci} is not a {brand} value: the external 3-D Secure result is for "
+                    "another card",
+                    eci=mpi.eci,
+                    brand=brand or "-",
+                ),
+            )
+    if request.installment is not None and request.saved is not None:
+        if request.saved.credential.merchant_initiated:
+            raise CheckoutInputError(
+                "installments",
+                UserText(
+                    "installments.not_mit",
+                    "Instalments are chosen by the customer: not for a charge without them",
+                ),
+            )
+    if request.selected_brand is not None and request.card is not None:
+        brands = card_brands_of(request.card.pan)
+        if request.selected_brand not in brands:
+            raise CheckoutInputError(
+                "card_brand",
+                UserText(
+                    "card.brand_not_on_card",
+                    "This card does not carry {brand}: choose one of {brands}",
+                    brand=request.selected_brand,
+                    brands=", ".join(brands) or "-",
+                ),
+            )
+
+
+_MPI_FORM_FIELDS = {
+    "mpiData.threeDSVersion": "mpi_version",
+    "mpiData.eci": "mpi_eci",
+    "mpiData.cavv": "mpi_cavv",
+    "mpiData.dsTransactionId": "mpi_ds_id",
+}
+
+
+def _mpi_text(antom_field: str) -> UserText:
+    if antom_field == "mpiData.threeDSVersion":
+        return UserText(
+            "mpi.version",
+            "Choose the 3-D Secure version: {versions}",
+            versions=", ".join(MPI_VERSIONS),
+        )
+    if antom_field == "mpiData.eci":
+        return UserText("mpi.eci", "The ECI is two digits, 00 to 07")
+    if antom_field == "mpiData.cavv":
+        return UserText("mpi.cavv", "The CAVV is 28 characters (base64) or 40 hexadecimal digits")
+    return UserText(
+        "mpi.ds_id",
+        "The DS transaction id is a UUID (8-4-4-4-12 hexadecimal digits), for 3-D Secure 2 only",
+    )
+
+
 def _field_of(antom_field: str) -> str:
     lowered = antom_field.lower()
+    if antom_field in _MPI_FORM_FIELDS:
+        return _MPI_FORM_FIELDS[antom_field]
+    if "paymentmethodid" in lowered or "networktransactionid" in lowered:
+        return "saved_card"
+    if "selectedcardbrand" in lowered:
+        return "card_brand"
+    if "creditpayplan" in lowered:
+        return "installments"
     if "cardno" in lowered:
         return "card_number"
     if "cvv" in lowered:

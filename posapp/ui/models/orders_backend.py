@@ -30,6 +30,7 @@ from posapp.core.services.backoffice import BackOfficeService, OperationResult
 from posapp.core.services.duplicates import DuplicateOrder, DuplicateService
 from posapp.core.services.pin import Approval
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.card_options_text import options_text, pay_body
 from posapp.ui.models.order_model import OrderQuery
 from posapp.ui.models.receipt_data import ReceiptData
 
@@ -285,6 +286,7 @@ class OrdersBackend:
             avs_result=payment.avs_result or "",
             cvv_result=payment.cvv_result or "",
             auth_code=payment.auth_code or "",
+            card_options=options_text(pay_body(self.repo.events_for_payment(payment.id))),
         )
 
     # -- actions (manager approved) -----------------------------------------------------

@@ -21,3 +21,4 @@ class ReceiptData:
     avs_result: str = ""
     cvv_result: str = ""
     auth_code: str = ""
+    card_options: str = ""  # "6 monthly instalments", "charged without the customer"...

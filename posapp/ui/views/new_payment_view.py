@@ -45,12 +45,15 @@ from posapp.core.services.checkout import (
     new_order_reference,
 )
 from posapp.core.services.validation import Billing, CheckoutInputError, card_data_problem
+from posapp.ui.card_features import CardFeatures, CardOptions, OrderInput
 from posapp.ui.changes import ChangeBridge
 from posapp.ui.i18n import error_text, service_text, user_error_text
+from posapp.ui.models.card_options_text import options_text
 from posapp.ui.ports import BrandOption, CashierPort, DuplicateMatch
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.amount_field import AmountField, format_money_with_currency
 from posapp.ui.widgets.brand_icon import BrandIcon
+from posapp.ui.widgets.card_extras import CardExtras
 from posapp.ui.widgets.card_fields import CardNumberEdit, CvvEdit, ExpiryEdit
 from posapp.ui.widgets.field_error import FieldError
 from posapp.ui.widgets.icons import brand_icon
@@ -93,9 +96,11 @@ class NewPaymentView(QWidget):
         open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
         confirm: Confirm | None = None,
         changes: ChangeBridge | None = None,
+        features: CardFeatures | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("newPaymentView")
+        self._features = features
         self._runner = runner
         self._cashier = cashier
         self._settings = settings
@@ -200,6 +205,21 @@ class NewPaymentView(QWidget):
         self.last_name.setProperty("field", "last_name")
         card_form.addWidget(last_error, 6, 1)
 
+        # Saved cards, instalments, brand choice, external 3-D Secure (with the services)
+        self.extras: CardExtras | None = None
+        if self._features is not None:
+            self.extras = CardExtras(
+                self._runner,
+                self._features,
+                self,
+                external_3ds=self._settings.external_3ds,
+                today=self._today,
+            )
+            self.extras.saved_selected.connect(self._on_saved_selected)
+            self.extras.plan_selected.connect(self._on_plan_selected)
+            self.card_number.textEdited.connect(lambda _t: self._extras_context())
+            self.amount.editingFinished.connect(self._extras_context)
+
         # Billing address (optional, sent for AVS)
         self.billing_check = QCheckBox(
             self.tr("Add a &billing address (for the address check)"), self
@@ -273,6 +293,8 @@ class NewPaymentView(QWidget):
         form_layout.setContentsMargins(0, 0, 0, 0)
         form_layout.addWidget(order_box)
         form_layout.addWidget(card_box)
+        if self.extras is not None:
+            form_layout.addWidget(self.extras)
         form_layout.addWidget(self.billing_check)
         form_layout.addWidget(self.billing_box)
         form_layout.addLayout(options)
@@ -299,8 +321,15 @@ class NewPaymentView(QWidget):
         self.brands_note = QLabel(self.tr("Loading…"), self)
         self.brands_row.addWidget(self.brands_note)
         self.brands_row.addStretch(1)
+        # the card options the shown payment carried (instalments, saved card, brand...)
+        self.options_note = QLabel(self)
+        self.options_note.setObjectName("cardOptionsNote")
+        self.options_note.setWordWrap(True)
+        self.options_note.hide()
+        self._options_note_for = ""
         right = QVBoxLayout()
         right.addWidget(self.result_panel, 1)
+        right.addWidget(self.options_note)
         right.addWidget(self.brands_label)
         right.addLayout(self.brands_row)
 
@@ -404,6 +433,8 @@ class NewPaymentView(QWidget):
             edit.clear()
         self.billing_check.setChecked(False)
         self._default_options()
+        if self.extras is not None:
+            self.extras.reset()
         self.clear_errors()
         self.amount.setFocus()
 
@@ -426,6 +457,8 @@ class NewPaymentView(QWidget):
             error.clear_error()
 
     def show_field_error(self, field: str, message: str) -> None:
+        if self.extras is not None and self.extras.show_error(field, message):
+            return
         field = _ERROR_ROWS.get(field, field)
         target = self.errors.get(field) or self.form_error
         target.show_error(message)
@@ -439,6 +472,8 @@ class NewPaymentView(QWidget):
 
     def set_settings(self, settings: Settings) -> None:
         self._settings = settings
+        if self.extras is not None:
+            self.extras.set_external_3ds(settings.external_3ds)
         if settings.currency != self.amount.currency:
             self.amount.set_currency(settings.currency)
             self.currency_label.setText(settings.currency)
@@ -585,16 +620,25 @@ class NewPaymentView(QWidget):
     def submit(self) -> None:
         if self._in_flight:
             return  # one payment at a time; the button is disabled too
+        if self.extras is not None and self._features is not None:
+            options = self.extras.collect()
+            if options is None:
+                self.clear_errors_outside_extras()
+                return
+            if options.any:
+                self._submit_with_options(options)
+                return
         order = self.collect()
-        if order is None:
+        if order is None or order.card is None:
             return
+        card = order.card
         # From here on the card lives only in `order` (memory) until the service is done.
         self.clear_card()
         self._set_in_flight(True)
         self.result_panel.show_sending(format_money_with_currency(order.amount))
         self._runner.run(
             self._cashier.find_duplicate,
-            order.card.masked(),
+            card.masked(),
             order.amount,
             order.reference_order_id,
             lane=Lane.READS,  # a PIN change or a slow write must not hold up a sale
@@ -602,6 +646,172 @@ class NewPaymentView(QWidget):
             on_error=lambda exc: self._on_duplicate_checked(order, None),
             owner=self,
             label="duplicate check",
+        )
+
+    # -- card options (saved cards, instalments, brand, MPI) ---------------------------------
+    def clear_errors_outside_extras(self) -> None:
+        for error in self.errors.values():
+            error.clear_error()
+
+    def _extras_context(self) -> None:
+        if self.extras is None:
+            return
+        try:
+            amount: Money | None = self.amount.money()
+        except MoneyError:
+            amount = None
+        self.extras.set_context(amount, self.card_number.text())
+
+    def _on_plan_selected(self, chosen: bool) -> None:
+        """Instalments are offered with automatic capture only (protocol reference §18.1)."""
+        if chosen:
+            self.capture_mode.setCurrentIndex(self.capture_mode.findData(False))
+        self.capture_mode.setEnabled(not chosen)
+
+    def _on_saved_selected(self, using: bool) -> None:
+        for edit in (self.card_number, self.expiry, self.cvv, self.first_name, self.last_name):
+            edit.setEnabled(not using)
+            if using:
+                edit.clear()
+        for field in ("card_number", "expiry", "cvv", "first_name", "last_name"):
+            self.errors[field].clear_error()
+
+    def _collect_order(self, options: CardOptions) -> OrderInput | None:
+        """The order for a payment with card options: the keyed card as ``collect`` reads
+        it, or (a saved card) only the order fields."""
+        if options.saved_card is None:
+            order = self.collect()
+            if order is None:
+                return None
+            return OrderInput(
+                amount=order.amount,
+                reference=order.reference_order_id,
+                description=order.description,
+                card=order.card,
+                hold=order.hold,
+                three_ds=order.three_ds,
+                billing=order.billing,
+            )
+        self.clear_errors_outside_extras()
+        problems: list[tuple[str, QWidget, str]] = []
+        amount: Money | None = None
+        try:
+            amount = self.amount.money()
+        except MoneyError as exc:
+            problems.append(("amount", self.amount, error_text(exc)))
+        reference = self.reference.text().strip()
+        if not reference:
+            problems.append(("reference", self.reference, self.tr("Enter an order reference")))
+        description = (
+            self.description.text().strip() or f"Purchase at {self._settings.merchant_name}"
+        )
+        for field, edit in (("reference", self.reference), ("description", self.description)):
+            card_data = card_data_problem(field, edit.text())
+            if card_data is not None:
+                problems.append((field, edit, service_text(card_data)))
+        if problems:
+            for field, _widget, message in problems:
+                self.show_field_error(field, message)
+            problems[0][1].setFocus()
+            return None
+        assert amount is not None
+        return OrderInput(
+            amount=amount,
+            reference=reference,
+            description=description,
+            card=None,
+            hold=bool(self.capture_mode.currentData()),
+            three_ds=self.three_ds.isChecked(),
+        )
+
+    def _submit_with_options(self, options: CardOptions) -> None:
+        assert self.extras is not None
+        order = self._collect_order(options)
+        if order is None:
+            return
+        masked = order.card.masked() if order.card is not None else self.extras.saved_masked()
+        self.clear_card()
+        self._set_in_flight(True)
+        self.result_panel.show_sending(format_money_with_currency(order.amount))
+        self._runner.run(
+            self._cashier.find_duplicate,
+            masked,
+            order.amount,
+            order.reference,
+            lane=Lane.READS,
+            on_done=lambda dup: self._pay_with_options(order, options, dup),
+            on_error=lambda exc: self._pay_with_options(order, options, None),
+            owner=self,
+            label="duplicate check",
+        )
+
+    def _pay_with_options(
+        self, order: OrderInput, options: CardOptions, duplicate: DuplicateMatch | None
+    ) -> None:
+        assert self._features is not None
+        if duplicate and not self._confirm(
+            self.tr("Possible duplicate payment"), service_text(duplicate.message)
+        ):
+            self._set_in_flight(False)
+            self.result_panel.show_empty()
+            self.form_error.show_error(self.tr("Not sent: the possible duplicate was not charged."))
+            return
+        self._pay_stage = ""
+        self._runner.run(
+            self._features.pay,
+            order,
+            options,
+            on_progress=self._on_pay_progress,
+            on_done=lambda answer: self._on_paid_with_options(answer, options),
+            on_error=lambda exc: self._on_options_pay_failed(order, exc),
+            owner=self,
+            label="pay",
+        )
+
+    def _on_paid_with_options(self, answer: CheckoutResult, options: CardOptions) -> None:
+        meta: dict[str, object] = {}
+        method: dict[str, object] = {"paymentMethodMetaData": meta}
+        if options.saved_card is not None:
+            method["paymentMethodId"] = "[saved]"
+        if options.save_card:
+            meta["tokenize"] = True
+        if options.selected_brand:
+            meta["selectedCardBrand"] = options.selected_brand
+        if options.mpi is not None:
+            meta["mpiData"] = "[removed]"
+        sent: dict[str, object] = {"paymentMethod": method}
+        if options.installments:
+            sent["creditPayPlan"] = {"installmentNum": options.installments}
+        self._options_note_for = answer.payment.payment_request_id
+        self.options_note.setText(options_text(sent))
+        self._on_paid(answer)
+        if self.extras is not None and (options.save_card or options.saved_card is not None):
+            self.extras.load_saved_cards()  # a new card, or a card's state, to show
+
+    def _on_options_pay_failed(self, order: OrderInput, exc: BaseException) -> None:
+        if isinstance(exc, CheckoutInputError):
+            self._set_in_flight(False)
+            self.result_panel.show_empty()
+            self.show_field_error(exc.field, error_text(exc))
+            return
+        if order.card is not None:
+            keyed = CheckoutRequest(
+                amount=order.amount,
+                reference_order_id=order.reference,
+                description=order.description,
+                card=order.card,
+                hold=order.hold,
+                three_ds=order.three_ds,
+                billing=order.billing,
+            )
+            self._on_pay_failed(keyed, exc)
+            return
+        self._set_in_flight(False)
+        log.error("pay with a saved card did not return a result", exc_info=exc)
+        message = user_error_text(exc) or self.tr("The payment service did not answer.")
+        self.result_panel.show_empty()
+        self.form_error.show_error(
+            self.tr("%1 Check the Orders list before charging again.").replace("%1", str(message))
         )
 
     def _on_duplicate_checked(
@@ -717,7 +927,7 @@ class NewPaymentView(QWidget):
                 payment_request_id="",
                 amount=order.amount,
                 reference=order.reference_order_id,
-                card=order.card.masked(),
+                card=order.card.masked() if order.card is not None else None,
                 held=order.hold,
                 result_message=str(message),
             )
@@ -727,6 +937,10 @@ class NewPaymentView(QWidget):
         )
 
     def _show(self, result: PaymentResult) -> None:
+        noted = bool(result.payment_request_id) and result.payment_request_id == (
+            self._options_note_for
+        )
+        self.options_note.setVisible(noted and bool(self.options_note.text()))
         opened = result.payment_request_id not in self._no_browser
         self.result_panel.show_result(result, browser_opened=opened)
         self.payment_finished.emit(result)
@@ -829,6 +1043,8 @@ class NewPaymentView(QWidget):
 
     def _on_brands(self, brands: Sequence[BrandOption]) -> None:
         self._accepted = list(brands)
+        if self.extras is not None:
+            self.extras.set_accepted([b.brand for b in brands])
         self._clear_brand_row()
         if not brands:
             self.brands_note.setText(self.tr("No card brands enabled"))
@@ -866,6 +1082,7 @@ class NewPaymentView(QWidget):
     def _on_card_brand_changed(self, brand: CardBrand | None) -> None:
         self.brand.set_brand(brand)
         self.cvv.set_brand(brand)
+        self._extras_context()
 
     def _on_billing_toggled(self, on: bool) -> None:
         self.billing_box.setVisible(on)

@@ -27,6 +27,7 @@ from posapp.core.domain import Event, EventKind, Payment, PaymentStatus
 from posapp.core.usertext import UserText, from_record
 from posapp.ui.i18n import has_translation, service_text, user_error_text
 from posapp.ui.models import payment_fields as pf
+from posapp.ui.models.card_options_text import options_text
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.result_panel import avs_words, cvv_words
 from posapp.ui.widgets.status_pill import StatusPill, Tone
@@ -315,9 +316,11 @@ def describe_event(event: Event) -> str:
     classification = body.get("classification")
     outcome = classification.get("outcome", "") if isinstance(classification, Mapping) else ""
     if event.kind is EventKind.REQUEST_SENT:
-        return QCoreApplication.translate("PaymentDetails", "Sent {0} to Antom").format(
+        sent = QCoreApplication.translate("PaymentDetails", "Sent {0} to Antom").format(
             api or QCoreApplication.translate("PaymentDetails", "a request")
         )
+        options = options_text(body) if api == "pay" else ""
+        return f"{sent} ({options})" if options else sent
     if event.kind is EventKind.RESPONSE_RECEIVED:
         if code:
             return QCoreApplication.translate(

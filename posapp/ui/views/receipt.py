@@ -36,6 +36,7 @@ def receipt_html(data: ReceiptData) -> str:
             data.network_transaction_id or "—",
         ),
         (QCoreApplication.translate("Receipt", "Approval code"), data.auth_code),
+        (QCoreApplication.translate("Receipt", "Payment terms"), data.card_options),
         (QCoreApplication.translate("Receipt", "AVS result"), data.avs_result or "—"),
         (QCoreApplication.translate("Receipt", "CVV result"), data.cvv_result or "—"),
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -273,7 +274,13 @@ class SettingsDialog(QDialog):
         self.language.addItem("简体中文", "zh_CN")
         self.language.setAccessibleName(self.tr("Language"))
         self._row(grid, 6, self.tr("&Language"), self.language, "language")
-        grid.setRowStretch(10, 1)
+        # New payment's "External 3-D Secure result" section (MPI data): off by default
+        self.external_3ds = QCheckBox(
+            self.tr("Accept an e&xternal 3-D Secure result (MPI) in New payment"), self
+        )
+        self.external_3ds.setAccessibleName(self.tr("External 3-D Secure result"))
+        grid.addWidget(self.external_3ds, 10, 1)
+        grid.setRowStretch(11, 1)
         return page
 
     def _build_pin_tab(self) -> QWidget:
@@ -327,6 +334,7 @@ class SettingsDialog(QDialog):
         self.merchant_name.setText(s.merchant_name)
         self.currency.setCurrentIndex(max(0, self.currency.findData(s.currency)))
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
+        self.external_3ds.setChecked(s.external_3ds)
         self._on_environment_changed()
         self._on_region_changed()
 
@@ -344,6 +352,7 @@ class SettingsDialog(QDialog):
             language=str(self.language.currentData()),
             payment_redirect_url=self.payment_redirect_url.text().strip(),
             settlement_currency=str(self.settlement_currency.currentData() or ""),
+            external_3ds=self.external_3ds.isChecked(),
         )
 
     def _validated(self, *, for_save: bool = False) -> Settings | None:

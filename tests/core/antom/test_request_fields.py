@@ -25,6 +25,7 @@ from posapp.core.antom.messages import (
     CancelRequest,
     CaptureRequest,
     ConsultRequest,
+    DeleteTokenRequest,
     Env,
     Goods,
     InquiryPaymentRequest,
@@ -188,6 +189,7 @@ BUILT: dict[str, Any] = {
     "inquiryPayment": lambda: InquiryPaymentRequest(payment_request_id="pay-1"),
     "inquiryRefund": lambda: InquiryRefundRequest(refund_request_id="ref-1"),
     "consult": lambda: ConsultRequest(Money(1250, "USD")),
+    "deleteToken": lambda: DeleteTokenRequest("ALIPAYtok3n==", "SANDBOX_5YEZ"),
 }
 
 
