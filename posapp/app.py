@@ -22,7 +22,7 @@ from posapp.config import ConfigError, Environment, Settings, load_settings
 from posapp.core.antom import signing
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError, KeyFileTooLargeError
-from posapp.core.antom.retry import RetryPolicy
+from posapp.core.antom.retry import NO_RETRY, RetryPolicy
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
@@ -30,6 +30,8 @@ from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironmen
 from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
+from posapp.core.services.batch_capture import BatchCaptureService
+from posapp.core.services.day_report import DayReportService
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
 from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
@@ -181,6 +183,9 @@ class Backend:
     pins: PinManager
     secrets: SecretStore
     duplicates: DuplicateService
+    day_report: DayReportService
+    batch_capture: BatchCaptureService
+    batch_client: AntomClient | None = None  # the batch's own client: it paces its resends
     listener: NotificationListener | None = None
     sandbox: Any = None  # training: SandboxProcess (or an in-process Sandbox in tests)
     last_recovery: RecoveryReport | None = None
@@ -244,6 +249,8 @@ class Backend:
         if self.listener is not None:
             self.listener.stop()
         self.client.close()
+        if self.batch_client is not None:
+            self.batch_client.close()
         if self.sandbox is not None:
             self.sandbox.stop()
         self.repo.close()
@@ -533,6 +540,21 @@ def build_backend(
     backoffice = BackOfficeService(
         repo, settler, pins, clock, terminal, on_pending=poller.watch, in_flight=in_flight
     )
+    # Batch capture paces its own resends (a seeded back-off shared by its workers, on
+    # REQUEST_TRAFFIC_EXCEED_LIMIT): its client does not retry on its own. Same keys, same
+    # journal; its settler reports changes through the main one's listeners.
+    batch_client = AntomClient(
+        base_url, client_id, private_pem, public_pem, timeout=client_timeout, retry=NO_RETRY
+    )
+    batch_capture = BatchCaptureService(
+        repo,
+        Settler(repo, batch_client, clock, terminal, on_change=settler.notify),
+        pins,
+        clock,
+        terminal,
+        in_flight=in_flight,
+        on_pending=poller.watch,
+    )
     backend = Backend(
         settings=settings,
         dirs=dirs,
@@ -547,6 +569,9 @@ def build_backend(
         pins=pins,
         secrets=store,
         duplicates=DuplicateService(repo, backoffice, clock, terminal),
+        day_report=DayReportService(repo, pins, clock, terminal),
+        batch_capture=batch_capture,
+        batch_client=batch_client,
         listener=listener,
         sandbox=sandbox,
     )

@@ -248,6 +248,13 @@ def m0004_journal_identity(db: Any) -> None:
     _run(db, _STEP_0004)
 
 
+@migrations(name="0005_day_close_and_capture_batches")
+def m0005_day_close_and_capture_batches(db: Any) -> None:
+    from posapp.core.journal.day_close import STEP_0005
+
+    _run(db, STEP_0005)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)

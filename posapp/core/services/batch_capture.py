@@ -1,0 +1,327 @@
+"""Capture every hold of a day: bounded concurrency, Antom's rate limit honoured, resumable.
+
+A run is journaled first (``capture_batches``: which holds it covers). Each hold then goes
+through the same steps as a single capture, in one journal transaction before anything is
+sent: the manager approval for this capture (MAC'd, naming its captureRequestId and amount),
+the capture intent (the payment -> CAPTURE_PENDING, so no other path can capture it again)
+and the item's captureRequestId. Only then does a worker send it.
+
+``concurrency`` workers send at once. An answer ``REQUEST_TRAFFIC_EXCEED_LIMIT`` (Antom's
+"too many requests"), ``UNKNOWN_EXCEPTION`` or no answer at all leaves the capture PENDING:
+the worker waits and re-sends it under the **same** captureRequestId (Antom performs it once
+whatever the number of sends). A rate-limit answer also pauses every worker (a shared gate):
+the wait doubles with each limit in a row, from ``base_delay`` up to ``max_delay``, drawn
+between half and all of that from a seeded ``random.Random`` so that tills do not retry in
+step, and shrinks again after a success. After ``max_sends`` sends the capture is left to
+the poller, which settles it by inquiry (and re-sends it, same id, only if Antom never saw it).
+
+Cancel stops workers from *starting* holds; captures already journaled are finished (their
+send is in flight or the poller would send them anyway). A crash leaves the run RUNNING:
+``resume`` re-sends the journaled captures that are not final (same ids, their approvals
+are journaled) and, with a new manager approval, captures the holds it never reached.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from posapp.core.clock import Clock
+from posapp.core.domain import Capture, DomainError, OperationStatus, Payment
+from posapp.core.journal.day_close import CaptureBatch, EndOfDayStore
+from posapp.core.journal.repository import JournalRepository
+from posapp.core.services.checkout import InFlight, new_request_id
+from posapp.core.services.pin import Approval, PinError, PinManager
+from posapp.core.services.settle import Settler
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED = "REQUEST_TRAFFIC_EXCEED_LIMIT"
+RESEND_CODES = frozenset({RATE_LIMITED, "UNKNOWN_EXCEPTION", None})
+
+
+class ItemOutcome(StrEnum):
+    CAPTURED = "captured"
+    REFUSED = "refused"  # Antom refused (F) or the journal did (no longer held)
+    PENDING = "pending"  # left to the poller: still not known after max_sends
+    SKIPPED = "skipped"  # cancelled before it started: nothing journaled, still held
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    payment: int
+    outcome: ItemOutcome
+    sends: int = 0
+    result_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """Delivered after each hold: ``done`` of ``total`` finished, time left estimated."""
+
+    batch: int
+    done: int
+    total: int
+    item: ItemResult
+    seconds_left: float | None
+    rate_limited: int  # rate-limit answers so far
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    batch: int
+    results: tuple[ItemResult, ...]
+    cancelled: bool
+    rate_limited: int
+
+    def count(self, outcome: ItemOutcome) -> int:
+        return sum(1 for r in self.results if r.outcome is outcome)
+
+
+@dataclass(slots=True)
+class Backoff:
+    """The shared gate: after a rate limit nobody sends before ``resume_at``."""
+
+    rng: random.Random
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+    monotonic: Callable[[], float] = time.monotonic
+    _streak: int = 0
+    _resume_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def limited(self) -> float:
+        """Note a rate-limit answer; the pause everybody now waits (seconds)."""
+        with self._lock:
+            self._streak += 1
+            raw = min(self.max_delay, self.base_delay * 2 ** (self._streak - 1))
+            delay = raw * (0.5 + self.rng.random() / 2)
+            self._resume_at = max(self._resume_at, self.monotonic() + delay)
+            return delay
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._streak = max(0, self._streak - 1)
+
+    def wait_needed(self) -> float:
+        with self._lock:
+            return max(0.0, self._resume_at - self.monotonic())
+
+
+@dataclass(slots=True)
+class BatchCaptureService:
+    """Captures many holds with one manager approval; see the module docstring."""
+
+    repo: JournalRepository
+    settler: Settler
+    pins: PinManager
+    clock: Clock
+    terminal_id: str
+    in_flight: InFlight = field(default_factory=InFlight)
+    concurrency: int = 8
+    max_sends: int = 6
+    seed: int | None = None
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+    sleep: Callable[[float], None] | None = None  # None: an interruptible wait
+    monotonic: Callable[[], float] = time.monotonic
+    on_pending: Callable[[Payment], None] | None = None
+
+    @property
+    def store(self) -> EndOfDayStore:
+        return EndOfDayStore(self.repo)
+
+    # -- starting and resuming ----------------------------------------------------------
+    def start(
+        self,
+        payments: Sequence[int],
+        pin: str,
+        *,
+        manager: str = "manager",
+        cancel: threading.Event | None = None,
+        progress: Callable[[BatchProgress], None] | None = None,
+    ) -> BatchReport:
+        """Journal a run over ``payments`` and capture them (PinError when refused)."""
+        approval = self.pins.approve(pin, manager, uses=max(1, len(payments)))
+        batch = self.store.create_batch(
+            payments, manager=manager, terminal_id=self.terminal_id, at=self.clock.now()
+        )
+        return self._run(batch, approval, manager, cancel, progress)
+
+    def unfinished(self) -> CaptureBatch | None:
+        return self.store.unfinished_batch()
+
+    def resume(
+        self,
+        batch: int,
+        pin: str | None,
+        *,
+        manager: str = "manager",
+        cancel: threading.Event | None = None,
+        progress: Callable[[BatchProgress], None] | None = None,
+    ) -> BatchReport:
+        """Carry on an interrupted run. Without a PIN only the journaled captures are
+        re-sent; the holds it never reached are skipped (still held)."""
+        found = self.store.batch(batch)
+        if found is None:
+            raise ValueError(f"no capture batch {batch}")
+        untouched = sum(1 for i in found.items if i.capture_request_id is None)
+        approval = None
+        if pin is not None and untouched:
+            approval = self.pins.approve(pin, manager, uses=untouched)
+        return self._run(batch, approval, manager, cancel, progress)
+
+    # -- the run ------------------------------------------------------------------------
+    def _run(
+        self,
+        batch: int,
+        approval: Approval | None,
+        manager: str,
+        cancel: threading.Event | None,
+        progress: Callable[[BatchProgress], None] | None,
+    ) -> BatchReport:
+        found = self.store.batch(batch)
+        assert found is not None
+        stop = cancel or threading.Event()
+        gate = Backoff(
+            random.Random(self.seed if self.seed is not None else batch),
+            self.base_delay,
+            self.max_delay,
+            self.monotonic,
+        )
+        counters = {"limited": 0}
+        counter_lock = threading.Lock()
+
+        def wait(seconds: float) -> None:
+            if seconds <= 0:
+                return
+            if self.sleep is not None:
+                self.sleep(seconds)
+            else:
+                stop.wait(seconds)  # a cancel cuts a back-off short
+
+        def one(payment: int, request_id: str | None) -> ItemResult:
+            if request_id is None:
+                if stop.is_set() or approval is None:
+                    return ItemResult(payment, ItemOutcome.SKIPPED)
+                capture = self._journal_intent(batch, payment, approval, manager)
+                if capture is None:
+                    return ItemResult(payment, ItemOutcome.REFUSED, result_code="NOT_HELD")
+            else:
+                found_capture = self.repo.get_capture(request_id)
+                if found_capture is None:  # cannot happen: same transaction as the id
+                    return ItemResult(payment, ItemOutcome.REFUSED, result_code="NO_CAPTURE")
+                capture = found_capture
+            return self._send(capture, manager, gate, wait, counters, counter_lock)
+
+        total = len(found.items)
+        started = self.monotonic()
+        results: list[ItemResult] = []
+        # holds first touched by an earlier run first: their ids are journaled already
+        items = sorted(found.items, key=lambda i: (i.capture_request_id is None, i.payment))
+        with ThreadPoolExecutor(
+            max_workers=max(1, self.concurrency), thread_name_prefix="posapp-batch"
+        ) as pool:
+            futures = [pool.submit(one, i.payment, i.capture_request_id) for i in items]
+            for future in as_completed(futures):
+                item = future.result()
+                results.append(item)
+                if progress is not None:
+                    done = len(results)
+                    elapsed = self.monotonic() - started
+                    left = elapsed / done * (total - done) if done else None
+                    with counter_lock:
+                        limited = counters["limited"]
+                    progress(BatchProgress(batch, done, total, item, left, limited))
+        cancelled = stop.is_set() or any(r.outcome is ItemOutcome.SKIPPED for r in results)
+        if not cancelled:
+            self.store.finish_batch(batch, "FINISHED", self.clock.now())
+        elif cancel is not None and cancel.is_set():
+            self.store.finish_batch(batch, "CANCELLED", self.clock.now())
+        results.sort(key=lambda r: r.payment)
+        return BatchReport(batch, tuple(results), cancelled, counters["limited"])
+
+    def _journal_intent(
+        self, batch: int, payment: int, approval: Approval, manager: str
+    ) -> Capture | None:
+        """Approval + capture intent + the item's id in one transaction; None when the
+        payment is no longer held (captured, cancelled, lapsed meanwhile)."""
+        p = self.repo.get_payment(payment)
+        if p is None:
+            return None
+        request_id = new_request_id("CAP")
+        try:
+            self.pins.consume(approval)
+        except PinError:
+            return None
+        try:
+            with self.repo.transaction():
+                self.repo.record_approval(
+                    "capture",
+                    p,
+                    request_id,
+                    p.amount,
+                    manager=approval.manager,
+                    terminal_id=self.terminal_id,
+                    approved_at=approval.granted_at,
+                )
+                capture = self.repo.record_capture_intent(
+                    p.id, request_id, operator=manager, terminal_id=self.terminal_id
+                )
+                self.store.assign(batch, p.id, request_id)
+        except DomainError:
+            return None
+        return capture
+
+    def _send(
+        self,
+        capture: Capture,
+        manager: str,
+        gate: Backoff,
+        wait: Callable[[float], None],
+        counters: dict[str, int],
+        counter_lock: threading.Lock,
+    ) -> ItemResult:
+        sends = 0
+        current = capture
+        while True:
+            if current.status.is_final and current.status is not OperationStatus.NOT_SENT:
+                break
+            if sends >= self.max_sends:
+                break
+            wait(gate.wait_needed())
+            payment = self.repo.get_payment(current.payment)
+            if payment is None:
+                break
+            self.in_flight.add(payment.id)
+            try:
+                current = self.settler.send_capture(current, payment, operator=manager)
+            finally:
+                self.in_flight.discard(payment.id)
+            sends += 1
+            if current.status is OperationStatus.SUCCEEDED:
+                gate.succeeded()
+                break
+            if current.status is OperationStatus.FAILED:
+                break
+            if current.result_code not in RESEND_CODES:
+                break  # e.g. CAPTURE_IN_PROCESS: Antom is on it; the poller follows it
+            if current.result_code == RATE_LIMITED:
+                with counter_lock:
+                    counters["limited"] += 1
+                wait(gate.limited())
+        if current.status is OperationStatus.SUCCEEDED:
+            return ItemResult(current.payment, ItemOutcome.CAPTURED, sends, current.result_code)
+        if current.status in (OperationStatus.FAILED, OperationStatus.NOT_SENT):
+            return ItemResult(current.payment, ItemOutcome.REFUSED, sends, current.result_code)
+        if self.on_pending is not None:
+            payment = self.repo.get_payment(current.payment)
+            if payment is not None:
+                self.on_pending(payment)
+        return ItemResult(current.payment, ItemOutcome.PENDING, sends, current.result_code)
