@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from posapp import __version__
 
-COMMANDS = ("sandbox", "doctor", "journal", "keys", "screenshot")
+COMMANDS = ("sandbox", "doctor", "journal", "keys", "screenshot", "report")
 
 
 class UsageError(Exception):

@@ -193,11 +193,14 @@ class EndOfDayStore:
 
     # -- closed days --------------------------------------------------------------------
     def closed(self, day: str) -> ClosedDay | None:
-        rows = self._read(
-            "SELECT day, time_zone, closed_ms, manager, terminal_id, snapshot, digest "
-            "FROM day_closes WHERE day = ?",
-            (day,),
-        )
+        try:
+            rows = self._read(
+                "SELECT day, time_zone, closed_ms, manager, terminal_id, snapshot, digest "
+                "FROM day_closes WHERE day = ?",
+                (day,),
+            )
+        except sqlite3.OperationalError:  # a journal from before step 0005, opened read-only
+            return None
         if not rows:
             return None
         d, tz, closed_ms, manager, terminal, snapshot, digest = rows[0]

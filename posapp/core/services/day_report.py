@@ -498,7 +498,7 @@ class DayReportService:
     from a worker (the READS lane for reports, WRITES for closing)."""
 
     repo: JournalRepository
-    pins: PinManager
+    pins: PinManager | None  # None: reports only (the command line opens the journal read-only)
     clock: Clock
     terminal_id: str
     zone: tzinfo = field(default_factory=till_zone)
@@ -534,8 +534,9 @@ class DayReportService:
         )
 
     def close(self, day: date, pin: str, *, manager: str = "manager") -> DayReport:
-        """Freeze ``day``'s report under the manager's PIN (journaled); DayReportError when
-        the PIN is refused, the day has not begun or it is closed already."""
+        """Freeze ``day``'s report under the manager's PIN (journaled). PinError when the PIN
+        is refused (the attempt is journaled); DayReportError when the day has not begun or
+        is closed already."""
         window = self.window(day)
         now = self.clock.now()
         if now < window.start:
@@ -548,6 +549,10 @@ class DayReportService:
             raise DayReportError(
                 UserText("day.closed_already", "{day} is closed already.", day=str(day))
             )
+        if self.pins is None:
+            raise DayReportError(
+                UserText("day.close_needs_till", "Close the day at the till (manager PIN).")
+            )
         try:
             approval = self.pins.approve(pin, manager)
             self.pins.consume(approval)
@@ -558,7 +563,7 @@ class DayReportService:
                 terminal_id=self.terminal_id,
                 detail={"approval": "refused", "reason": exc.message, "action": "close day"},
             )
-            raise DayReportError(UserText("day.pin", "{reason}", reason=exc.message)) from None
+            raise
         report = self.live(window)
         frozen = DayReport.from_json(report.to_json())  # the snapshot, exactly as stored
         snapshot = {
@@ -595,4 +600,3 @@ def _loads(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError("a day snapshot is a JSON object")
     return data
-

@@ -22,7 +22,7 @@ from posapp.core.services.day_report import (
     report_csv,
     summarise,
 )
-from posapp.core.services.pin import TRAINING_PIN
+from posapp.core.services.pin import TRAINING_PIN, PinError
 from posapp.sandbox.faults import FaultKind
 from tests.core.services.conftest import VISA_DECLINE, approval, drain, fresh, pay
 
@@ -42,7 +42,9 @@ def _mixed_day(backend: Backend) -> list[str]:
     assert len(held) == 4
     backend.backoffice.capture(held[0], approval(backend))
     backend.backoffice.cancel(held[1], approval(backend))
-    backend.backoffice.refund(fresh(backend, sale.payment), Money(500, backend.settings.currency), approval(backend))
+    backend.backoffice.refund(
+        fresh(backend, sale.payment), Money(500, backend.settings.currency), approval(backend)
+    )
     captured = fresh(backend, held[0])
     backend.backoffice.refund(captured, captured.amount, approval(backend))
     assert drain(backend) == []
@@ -90,7 +92,7 @@ def test_closing_a_day_is_journaled_and_reprints_identically(backend: Backend) -
     pay(backend, minor=2000, hold=False)
     hold = pay(backend, minor=800).payment
     day = _day_of(backend)
-    with pytest.raises(DayReportError):
+    with pytest.raises(PinError):
         service.close(day, "0000")  # wrong PIN: nothing closed
     assert EndOfDayStore(backend.repo).closed(day.isoformat()) is None
     closed = service.close(day, TRAINING_PIN, manager="ann")
