@@ -8,10 +8,10 @@ import signal
 import socket
 import stat
 import sys
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -20,6 +20,9 @@ from posapp import __version__
 from posapp.config import Settings
 from posapp.paths import AppDirs, resource
 from posapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from posapp.app import Backend
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +147,25 @@ def orders_factory(runner: TaskRunner, backend: Any) -> Any:
     return build
 
 
+def day_report_factory(runner: TaskRunner, backend: Backend) -> Callable[[QWidget], QWidget]:
+    """The Day report window over the typed end-of-day services."""
+    from posapp.ui.views.day_report_view import DayReportDialog, DayReportView
+
+    def view(parent: QWidget) -> DayReportView:
+        return DayReportView(
+            runner,
+            backend.day_report,
+            backend.batch_capture,
+            subscribe=backend.subscribe,
+            parent=parent,
+        )
+
+    def build(parent: QWidget) -> QWidget:
+        return DayReportDialog(view, parent)
+
+    return build
+
+
 def build_main_window(
     settings: Settings, backend: Any | None, runner: TaskRunner | None = None
 ) -> Any:
@@ -155,6 +177,7 @@ def build_main_window(
     cashier = settings_port = None
     pin_hint = ""
     factory = None
+    day_factory = None
     if backend is not None:
         from posapp.ui.backend_adapter import BackendAdapter
 
@@ -162,12 +185,14 @@ def build_main_window(
         cashier = settings_port = adapter
         pin_hint = adapter.training_pin_hint()
         factory = orders_factory(runner, backend)
+        day_factory = day_report_factory(runner, backend)
     window = MainWindow(
         settings,
         runner=runner,
         cashier=cashier,
         settings_port=settings_port,
         orders_factory=factory,
+        day_report_factory=day_factory,
         training_pin_hint=pin_hint,
     )
     runner.setParent(window)

@@ -79,9 +79,9 @@ def closing_text(report: DayReport) -> str:
     if report.closing is None:
         return QCoreApplication.translate(
             "DayReport", "Open: figures as of {0}; they change until the day is closed"
-        ).format(_local(report, report.drawn_at))
+        ).format(local_time(report, report.drawn_at))
     text = QCoreApplication.translate("DayReport", "Closed {0} by {1} (till {2})").format(
-        _local(report, report.closing.closed_at),
+        local_time(report, report.closing.closed_at),
         report.closing.manager,
         report.closing.terminal_id,
     )
@@ -92,7 +92,7 @@ def closing_text(report: DayReport) -> str:
     return text
 
 
-def _local(report: DayReport, moment: object) -> str:
+def local_time(report: DayReport, moment: object) -> str:
     from datetime import datetime
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -162,7 +162,14 @@ def paint_status_chart(p: QPainter, rect: QRectF, totals: Totals, text_colour: Q
     amounts = [money_text(status_value(totals, k), totals.currency) for k in STATUS_KEYS]
     label_w = max(fm.horizontalAdvance(t) for t in labels) + fm.height() * 0.6
     amount_w = max(fm.horizontalAdvance(t) for t in amounts) + fm.height() * 0.6
-    row_h = rect.height() / len(STATUS_KEYS)
+    # rows never taller than a comfortable bar: a tall chart keeps its bars, centred
+    row_h = min(rect.height() / len(STATUS_KEYS), fm.height() * 2.2)
+    rect = QRectF(
+        rect.left(),
+        rect.top() + (rect.height() - row_h * len(STATUS_KEYS)) / 2,
+        rect.width(),
+        row_h * len(STATUS_KEYS),
+    )
     scale = max([totals.authorised] + [abs(status_value(totals, k)) for k in STATUS_KEYS] + [1])
     bar_area = max(1.0, rect.width() - label_w - amount_w)
     for i, key in enumerate(STATUS_KEYS):
@@ -305,7 +312,7 @@ def _paint(pages: _Pages, report: DayReport) -> None:
     )
     pages.text(
         QCoreApplication.translate("DayReport", "Time zone {0}, {1} to {2}").format(
-            report.zone, _local(report, report.start), _local(report, report.end)
+            report.zone, local_time(report, report.start), local_time(report, report.end)
         )
     )
     pages.text(closing_text(report))
@@ -365,7 +372,7 @@ def _paint(pages: _Pages, report: DayReport) -> None:
             [
                 hold.reference_order_id,
                 money_text(hold.amount.minor, hold.amount.currency) + " " + hold.amount.currency,
-                _local(report, hold.deadline),
+                local_time(report, hold.deadline),
                 hold.terminal_id,
             ]
         )

@@ -27,6 +27,7 @@ from posapp.ui.widgets.icons import icon
 log = logging.getLogger(__name__)
 
 OrdersFactory = Callable[[QWidget], QWidget]
+DayReportFactory = Callable[[QWidget], QWidget]
 
 
 class MainWindow(QMainWindow):
@@ -41,6 +42,7 @@ class MainWindow(QMainWindow):
         cashier: CashierPort | None = None,
         settings_port: SettingsPort | None = None,
         orders_factory: OrdersFactory | None = None,
+        day_report_factory: DayReportFactory | None = None,
         status_interval_ms: int = 2000,
         training_pin_hint: str = "",
     ) -> None:
@@ -54,6 +56,8 @@ class MainWindow(QMainWindow):
         self._cashier = cashier
         self._settings_port = settings_port
         self._pin_hint = training_pin_hint
+        self._day_report_factory = day_report_factory
+        self.day_report_window: QWidget | None = None
         self._status_busy = False
         self.pending_settings: Settings | None = None  # saved, applied at the next start
 
@@ -133,6 +137,10 @@ class MainWindow(QMainWindow):
         self.action_search = QAction(self.tr("&Search orders"), self)
         self.action_search.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.action_search.triggered.connect(self.search_orders)
+        self.action_day_report = QAction(self.tr("&Day report…"), self)
+        self.action_day_report.setShortcut(QKeySequence("Ctrl+D"))
+        self.action_day_report.triggered.connect(self.show_day_report)
+        self.action_day_report.setEnabled(self._day_report_factory is not None)
         self.action_settings = QAction(icon("settings"), self.tr("S&ettings…"), self)
         self.action_settings.setShortcut(QKeySequence("Ctrl+,"))
         self.action_settings.triggered.connect(self.open_settings)
@@ -145,6 +153,8 @@ class MainWindow(QMainWindow):
             self.action_search,
         ):
             till.addAction(action)
+        till.addSeparator()
+        till.addAction(self.action_day_report)
         till.addSeparator()
         till.addAction(self.action_settings)
         till.addSeparator()
@@ -235,6 +245,17 @@ class MainWindow(QMainWindow):
         show: Any = getattr(self.orders, "show_duplicates", None)
         if callable(show):
             show()
+
+    def show_day_report(self) -> QWidget | None:
+        """The Day report in its own window (one at a time; raised when open already)."""
+        if self._day_report_factory is None:
+            return None
+        if self.day_report_window is None:
+            self.day_report_window = self._day_report_factory(self)
+        self.day_report_window.show()
+        self.day_report_window.raise_()
+        self.day_report_window.activateWindow()
+        return self.day_report_window
 
     def search_orders(self) -> None:
         self.show_orders()

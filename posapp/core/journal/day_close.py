@@ -169,7 +169,7 @@ class EndOfDayStore:
             "FROM payments p WHERE created_ms >= ? AND created_ms < ? ORDER BY created_ms, id",
             (start_ms, end_ms),
         )
-        return [DayRow(*row[:14], capturing_minor=int(row[14])) for row in rows]
+        return [_day_row(row, int(row[14])) for row in rows]
 
     def holds_lapsing(self, now_ms: int, until_ms: int) -> list[DayRow]:
         """Held authorisations whose capture window ends in [now, until)."""
@@ -179,7 +179,7 @@ class EndOfDayStore:
             "AND capture_deadline_ms < ? ORDER BY capture_deadline_ms, id",
             (now_ms, until_ms),
         )
-        return [DayRow(*row) for row in rows]
+        return [_day_row(row) for row in rows]
 
     def holds_between(self, start_ms: int, end_ms: int, now_ms: int) -> list[int]:
         """Ids of the held payments created in [start, end) still inside their window."""
@@ -298,6 +298,26 @@ class EndOfDayStore:
             "SELECT id FROM capture_batches WHERE state = 'RUNNING' ORDER BY id DESC LIMIT 1"
         )
         return self.batch(int(rows[0][0])) if rows else None
+
+
+def _day_row(row: Sequence[Any], capturing: int = 0) -> DayRow:
+    return DayRow(
+        id=int(row[0]),
+        reference_order_id=str(row[1]),
+        amount_minor=int(row[2]),
+        currency=str(row[3]),
+        capture_mode=str(row[4]),
+        card_brand=str(row[5]),
+        status=str(row[6]),
+        authorised_ms=None if row[7] is None else int(row[7]),
+        capture_deadline_ms=None if row[8] is None else int(row[8]),
+        captured_minor=int(row[9] or 0),
+        refunded_minor=int(row[10] or 0),
+        operator=str(row[11]),
+        terminal_id=str(row[12]),
+        created_ms=int(row[13]),
+        capturing_minor=capturing,
+    )
 
 
 def _insert_close(db: Database, when: tuple[Any, ...], who: tuple[Any, ...]) -> None:

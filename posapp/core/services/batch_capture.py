@@ -100,7 +100,7 @@ class Backoff:
         """Note a rate-limit answer; the pause everybody now waits (seconds)."""
         with self._lock:
             self._streak += 1
-            raw = min(self.max_delay, self.base_delay * 2 ** (self._streak - 1))
+            raw = min(self.max_delay, self.base_delay * 2.0 ** (self._streak - 1))
             delay = raw * (0.5 + self.rng.random() / 2)
             self._resume_at = max(self._resume_at, self.monotonic() + delay)
             return delay

@@ -533,6 +533,12 @@ class DayReportService:
             reconciliation=self.reconciliation.state_for(window.start, window.end),
         )
 
+    def holds(self, day: date | None = None) -> list[int]:
+        """The payments of ``day`` still held and inside their capture window."""
+        window = self.window(day)
+        now_ms = to_ms(self.clock.now())
+        return self.store.holds_between(to_ms(window.start), to_ms(window.end), now_ms)
+
     def close(self, day: date, pin: str, *, manager: str = "manager") -> DayReport:
         """Freeze ``day``'s report under the manager's PIN (journaled). PinError when the PIN
         is refused (the attempt is journaled); DayReportError when the day has not begun or
