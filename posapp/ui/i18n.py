@@ -787,4 +787,11 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.last_payment"),
     #: This payment is {status}: wait until it settles, then try again.
     QT_TRANSLATE_NOOP("ServiceMessage", "duplicate.wait"),
+    # issue 14: closing the day
+    #: {day} has not begun: it cannot be closed.
+    QT_TRANSLATE_NOOP("ServiceMessage", "day.close_future"),
+    #: {day} is closed already.
+    QT_TRANSLATE_NOOP("ServiceMessage", "day.closed_already"),
+    #: Close the day at the till (manager PIN).
+    QT_TRANSLATE_NOOP("ServiceMessage", "day.close_needs_till"),
 )

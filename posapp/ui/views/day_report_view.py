@@ -127,6 +127,15 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     return table
 
 
+def _fit_height(table: QTableWidget) -> None:
+    """As tall as its rows: no empty grid under a short table."""
+    table.resizeRowsToContents()
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    frame = table.frameWidth() * 2
+    table.setMinimumHeight(table.horizontalHeader().height() + rows + frame)
+    table.setMaximumHeight(table.horizontalHeader().height() + rows + frame)
+
+
 def _cell(text: str, *, number: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
     if number:
@@ -286,7 +295,9 @@ class DayReportView(QWidget):
         self.status_chart = StatusChart(self)
         self.hour_chart = HourChart(self)
         totals_box = QGroupBox(self.tr("Totals"), self)
-        QVBoxLayout(totals_box).addWidget(self.totals_table)
+        totals_layout = QVBoxLayout(totals_box)
+        totals_layout.addWidget(self.totals_table)
+        totals_layout.addStretch(1)
         status_box = QGroupBox(self.tr("Where the money went"), self)
         QVBoxLayout(status_box).addWidget(self.status_chart)
         self.hour_box = QGroupBox(self.tr("Sales by hour"), self)
@@ -326,13 +337,13 @@ class DayReportView(QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 4)
         grid.setColumnStretch(2, 4)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 2)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(1, 1)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
-        body.setMinimumHeight(520)
+        body.setMinimumHeight(540)
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -408,6 +419,7 @@ class DayReportView(QWidget):
         for r, (_name, value) in enumerate(rows):
             for c, totals in enumerate(report.totals):
                 self.totals_table.setItem(r, c, _cell(value(totals), number=True))
+        _fit_height(self.totals_table)
         chosen = self.currency_box.currentText()
         self.currency_box.blockSignals(True)
         self.currency_box.clear()
