@@ -542,18 +542,19 @@ def build_backend(
     )
     # Batch capture paces its own resends (a seeded back-off shared by its workers, on
     # REQUEST_TRAFFIC_EXCEED_LIMIT): its client does not retry on its own. Same keys, same
-    # journal; its settler reports changes through the main one's listeners.
+    # journal; the service announces its settler's changes through the main one's listeners.
     batch_client = AntomClient(
         base_url, client_id, private_pem, public_pem, timeout=client_timeout, retry=NO_RETRY
     )
     batch_capture = BatchCaptureService(
         repo,
-        Settler(repo, batch_client, clock, terminal, on_change=settler.notify),
+        Settler(repo, batch_client, clock, terminal),
         pins,
         clock,
         terminal,
         in_flight=in_flight,
         on_pending=poller.watch,
+        announce=settler.notify,
     )
     backend = Backend(
         settings=settings,

@@ -28,10 +28,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from posapp.core.antom.errors import AntomError
+from posapp.core.antom.messages import CaptureRequest, CaptureResponse
 from posapp.core.clock import Clock
 from posapp.core.domain import Capture, DomainError, OperationStatus, Payment
 from posapp.core.journal.day_close import CaptureBatch, EndOfDayStore
@@ -132,6 +134,33 @@ class BatchCaptureService:
     sleep: Callable[[float], None] | None = None  # None: an interruptible wait
     monotonic: Callable[[], float] = time.monotonic
     on_pending: Callable[[Payment], None] | None = None
+    # Where the batch settler's changes go (the services' one change feed). They are held
+    # back while an answer's transaction is open and announced once it has committed, so a
+    # screen that reads the payment on hearing of it reads what was committed.
+    announce: Callable[[Payment], None] | None = None
+    _held: threading.local = field(default_factory=threading.local)
+
+    def __post_init__(self) -> None:
+        self.settler.subscribe(self._on_change)
+
+    def _on_change(self, payment: Payment) -> None:
+        held: list[Payment] | None = getattr(self._held, "payments", None)
+        if held is not None:
+            held.append(payment)
+        elif self.announce is not None:
+            self.announce(payment)
+
+    def _apply(self, capture: Capture, response: CaptureResponse, manager: str) -> None:
+        """The answer and the capture's new state in one transaction (one disk sync)."""
+        self._held.payments = []
+        try:
+            with self.repo.transaction():
+                self.settler.apply_capture(capture, response, operator=manager)
+        finally:
+            held, self._held.payments = self._held.payments, None
+        if self.announce is not None:
+            for payment in held:
+                self.announce(payment)
 
     @property
     def store(self) -> EndOfDayStore:
@@ -195,8 +224,8 @@ class BatchCaptureService:
             self.max_delay,
             self.monotonic,
         )
-        counters = {"limited": 0}
-        counter_lock = threading.Lock()
+        run = _Run(len(found.items), self.monotonic(), batch, progress, self.monotonic)
+        width = max(1, self.concurrency)
 
         def wait(seconds: float) -> None:
             if seconds <= 0:
@@ -206,54 +235,82 @@ class BatchCaptureService:
             else:
                 stop.wait(seconds)  # a cancel cuts a back-off short
 
-        def one(payment: int, request_id: str | None) -> ItemResult:
-            if request_id is None:
-                if stop.is_set() or approval is None:
-                    return ItemResult(payment, ItemOutcome.SKIPPED)
-                capture = self._journal_intent(batch, payment, approval, manager)
-                if capture is None:
-                    return ItemResult(payment, ItemOutcome.REFUSED, result_code="NOT_HELD")
-            else:
-                found_capture = self.repo.get_capture(request_id)
-                if found_capture is None:  # cannot happen: same transaction as the id
-                    return ItemResult(payment, ItemOutcome.REFUSED, result_code="NO_CAPTURE")
-                capture = found_capture
-            return self._send(capture, manager, gate, wait, counters, counter_lock)
+        # ``width`` requests on the wire at most (the network gate, held only around the
+        # exchange with Antom), and at most twice that journaled and not yet answered: a slot
+        # is taken before a hold is journaled and given back once its answer is applied and
+        # reported. Journaling one answer overlaps the next exchange.
+        slots = threading.Semaphore(width * 2)
+        run.network = threading.Semaphore(width)
 
-        total = len(found.items)
-        started = self.monotonic()
-        results: list[ItemResult] = []
-        # holds first touched by an earlier run first: their ids are journaled already
-        items = sorted(found.items, key=lambda i: (i.capture_request_id is None, i.payment))
-        with ThreadPoolExecutor(
-            max_workers=max(1, self.concurrency), thread_name_prefix="posapp-batch"
-        ) as pool:
-            futures = [pool.submit(one, i.payment, i.capture_request_id) for i in items]
-            for future in as_completed(futures):
-                item = future.result()
-                results.append(item)
-                if progress is not None:
-                    done = len(results)
-                    elapsed = self.monotonic() - started
-                    left = elapsed / done * (total - done) if done else None
-                    with counter_lock:
-                        limited = counters["limited"]
-                    progress(BatchProgress(batch, done, total, item, left, limited))
-        cancelled = stop.is_set() or any(r.outcome is ItemOutcome.SKIPPED for r in results)
-        if not cancelled:
+        def send(capture: Capture) -> None:
+            try:
+                item = self._send(capture, manager, gate, wait, run)
+            except Exception:
+                log.exception("batch capture of payment %s failed", capture.payment)
+                item = ItemResult(capture.payment, ItemOutcome.PENDING)
+            run.finished(item)
+            slots.release()
+
+        resumed = [i for i in found.items if i.capture_request_id is not None]
+        untouched = [i.payment for i in found.items if i.capture_request_id is None]
+        with ThreadPoolExecutor(max_workers=width * 2, thread_name_prefix="posapp-batch") as pool:
+            for item in resumed:  # journaled by an earlier run: same ids, no new approval
+                slots.acquire()
+                capture = self.repo.get_capture(item.capture_request_id or "")
+                if capture is None:  # cannot happen: journaled in the id's transaction
+                    run.finished(ItemResult(item.payment, ItemOutcome.REFUSED))
+                    slots.release()
+                    continue
+                pool.submit(send, capture)
+            while untouched and approval is not None and not stop.is_set():
+                slots.acquire()
+                taken = 1
+                while taken < width and taken < len(untouched) and slots.acquire(blocking=False):
+                    taken += 1
+                if stop.is_set():
+                    for _ in range(taken):
+                        slots.release()
+                    break
+                chunk, untouched = untouched[:taken], untouched[taken:]
+                # one journal transaction for the whole chunk: one disk sync, not one a hold
+                captures = self._journal_chunk(batch, chunk, approval, manager)
+                for payment in chunk:
+                    capture = captures.get(payment)
+                    if capture is None:
+                        run.finished(ItemResult(payment, ItemOutcome.REFUSED, 0, "NOT_HELD"))
+                        slots.release()
+                    else:
+                        pool.submit(send, capture)
+        for payment in untouched:
+            run.finished(ItemResult(payment, ItemOutcome.SKIPPED))
+        results = sorted(run.results, key=lambda r: r.payment)
+        skipped = any(r.outcome is ItemOutcome.SKIPPED for r in results)
+        if not skipped:
             self.store.finish_batch(batch, "FINISHED", self.clock.now())
-        elif cancel is not None and cancel.is_set():
+        elif stop.is_set():
             self.store.finish_batch(batch, "CANCELLED", self.clock.now())
-        results.sort(key=lambda r: r.payment)
-        return BatchReport(batch, tuple(results), cancelled, counters["limited"])
+        return BatchReport(batch, tuple(results), skipped, run.limited)
+
+    def _journal_chunk(
+        self, batch: int, payments: Sequence[int], approval: Approval, manager: str
+    ) -> dict[int, Capture]:
+        """For each payment still held: the approval (MAC'd), the capture intent (payment ->
+        CAPTURE_PENDING), the item's id and the request about to leave, all in one
+        transaction. Payments no longer held (captured, cancelled, lapsed meanwhile) are left
+        out."""
+        captures: dict[int, Capture] = {}
+        with self.repo.transaction():
+            for payment in payments:
+                capture = self._journal_intent(batch, payment, approval, manager)
+                if capture is not None:
+                    captures[payment] = capture
+        return captures
 
     def _journal_intent(
         self, batch: int, payment: int, approval: Approval, manager: str
     ) -> Capture | None:
-        """Approval + capture intent + the item's id in one transaction; None when the
-        payment is no longer held (captured, cancelled, lapsed meanwhile)."""
         p = self.repo.get_payment(payment)
-        if p is None:
+        if p is None or not p.payment_id:
             return None
         request_id = new_request_id("CAP")
         try:
@@ -275,6 +332,13 @@ class BatchCaptureService:
                     p.id, request_id, operator=manager, terminal_id=self.terminal_id
                 )
                 self.store.assign(batch, p.id, request_id)
+                self.settler.journal_request(
+                    "capture",
+                    CaptureRequest(request_id, p.payment_id, p.amount).to_body(),
+                    payment=p.id,
+                    request_id=request_id,
+                    operator=manager,
+                )
         except DomainError:
             return None
         return capture
@@ -285,9 +349,9 @@ class BatchCaptureService:
         manager: str,
         gate: Backoff,
         wait: Callable[[float], None],
-        counters: dict[str, int],
-        counter_lock: threading.Lock,
+        run: _Run,
     ) -> ItemResult:
+        """Send one journaled capture until Antom answers for good (same id every time)."""
         sends = 0
         current = capture
         while True:
@@ -297,11 +361,13 @@ class BatchCaptureService:
                 break
             wait(gate.wait_needed())
             payment = self.repo.get_payment(current.payment)
-            if payment is None:
+            if payment is None or not payment.payment_id:
                 break
             self.in_flight.add(payment.id)
             try:
-                current = self.settler.send_capture(current, payment, operator=manager)
+                current = self._send_once(
+                    current, payment, manager, run.network, journaled=sends == 0
+                )
             finally:
                 self.in_flight.discard(payment.id)
             sends += 1
@@ -313,8 +379,7 @@ class BatchCaptureService:
             if current.result_code not in RESEND_CODES:
                 break  # e.g. CAPTURE_IN_PROCESS: Antom is on it; the poller follows it
             if current.result_code == RATE_LIMITED:
-                with counter_lock:
-                    counters["limited"] += 1
+                run.rate_limited()
                 wait(gate.limited())
         if current.status is OperationStatus.SUCCEEDED:
             return ItemResult(current.payment, ItemOutcome.CAPTURED, sends, current.result_code)
@@ -325,3 +390,69 @@ class BatchCaptureService:
             if payment is not None:
                 self.on_pending(payment)
         return ItemResult(current.payment, ItemOutcome.PENDING, sends, current.result_code)
+
+    def _send_once(
+        self,
+        capture: Capture,
+        payment: Payment,
+        manager: str,
+        network: threading.Semaphore,
+        *,
+        journaled: bool,
+    ) -> Capture:
+        """One send. Its request was journaled with the intent (first send) or is journaled
+        now (a resend); the answer is applied by the settler. Without a valid approval the
+        settler refuses it, as for any capture."""
+        settler = self.settler
+        request_id = capture.capture_request_id
+        if payment.payment_id is None or not settler.approved(
+            "capture", payment, request_id, capture.amount
+        ):
+            return settler.send_capture(capture, payment, operator=manager)
+        request = CaptureRequest(request_id, payment.payment_id, capture.amount)
+        if not journaled or capture.status is not OperationStatus.INTENT:
+            settler.journal_request(
+                "capture",
+                request.to_body(),
+                payment=payment.id,
+                request_id=request_id,
+                operator=manager,
+            )
+        try:
+            with network:
+                response = settler.client.capture(request)
+        except AntomError as exc:  # nothing verified came back: same id next time
+            settler.journal_error("capture", exc, payment=payment.id, request_id=request_id)
+            return self.repo.get_capture(request_id) or capture
+        self._apply(capture, response, manager)
+        return self.repo.get_capture(request_id) or capture
+
+
+@dataclass(slots=True)
+class _Run:
+    """A run's tally, shared by its workers: results, rate limits, progress in order."""
+
+    total: int
+    started: float
+    batch: int
+    progress: Callable[[BatchProgress], None] | None
+    monotonic: Callable[[], float]
+    results: list[ItemResult] = field(default_factory=list)
+    limited: int = 0
+    network: threading.Semaphore = field(default_factory=threading.Semaphore)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def rate_limited(self) -> None:
+        with self._lock:
+            self.limited += 1
+
+    def finished(self, item: ItemResult) -> None:
+        # under the lock: progress is reported one hold at a time, in order
+        with self._lock:
+            self.results.append(item)
+            if self.progress is None:
+                return
+            done = len(self.results)
+            elapsed = self.monotonic() - self.started
+            left = elapsed / done * (self.total - done)
+            self.progress(BatchProgress(self.batch, done, self.total, item, left, self.limited))

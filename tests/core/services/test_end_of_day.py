@@ -246,9 +246,10 @@ def test_batch_cancelled_midway_then_resumed(backend: Backend) -> None:
 
     svc = _service(backend, [], concurrency=1)
     first = svc.start(ids, TRAINING_PIN, cancel=cancel, progress=stop_after_two)
-    # the one worker may have begun the third hold as the cancel came: it is finished
+    # what was journaled before the cancel came (one request on the wire, one more
+    # journaled behind it) is finished; nothing else is started
     done = first.count(ItemOutcome.CAPTURED)
-    assert first.cancelled and done in (2, 3)
+    assert first.cancelled and 2 <= done <= 4
     assert first.count(ItemOutcome.SKIPPED) == 6 - done
     skipped = [r.payment for r in first.results if r.outcome is ItemOutcome.SKIPPED]
     assert all(fresh_status(backend, p) is PaymentStatus.AUTHORISED for p in skipped)
