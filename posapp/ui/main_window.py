@@ -253,8 +253,7 @@ class MainWindow(QMainWindow):
         if self.day_report_window is None:
             self.day_report_window = self._day_report_factory(self)
         self.day_report_window.show()
-        self.day_report_window.raise_()
-        self.day_report_window.activateWindow()
+        self.day_report_window.activateWindow()  # brings an open one to the front
         return self.day_report_window
 
     def search_orders(self) -> None:

@@ -52,8 +52,10 @@ def bench_batch_capture(holds: int = 1000, latency: float = 0.15, concurrency: i
     from posapp.ui.views.capture_all_dialog import CaptureAllDialog
     from tests.benchmarks.bench_ui import StallMonitor, pump_until
 
-    print(f"\n== (b) batch capture: {holds} holds, {latency * 1000:.0f} ms latency, "
-          f"{concurrency} at once ==")
+    print(
+        f"\n== (b) batch capture: {holds} holds, {latency * 1000:.0f} ms latency, "
+        f"{concurrency} at once =="
+    )
     app = create_application(["bench"])
     data = Path(tempfile.mkdtemp(prefix="posapp-bench-eod-"))
     backend = build_backend(
@@ -110,11 +112,15 @@ def bench_batch_capture(holds: int = 1000, latency: float = 0.15, concurrency: i
         _med, p99, worst, n = monitor.stats()
         print(f"  total time                  {elapsed:8.1f} s")
         print(f"  limit N x latency / conc.   {limit:8.1f} s")
-        print(f"  ratio                       {ratio:8.2f} x   goal <= {GOAL_RATIO} "
-              f"{'OK' if ratio <= GOAL_RATIO else 'MISSED'}")
-        print(f"  GUI stall p99               {p99:8.1f} ms  goal < {GOAL_P99_MS:.0f} "
-              f"{'OK' if p99 < GOAL_P99_MS else 'MISSED'} (max {worst:.1f} ms, {n} ticks, "
-              f"GUI thread busy {monitor.busy * 100:.0f}%)")
+        print(
+            f"  ratio                       {ratio:8.2f} x   goal <= {GOAL_RATIO} "
+            f"{'OK' if ratio <= GOAL_RATIO else 'MISSED'}"
+        )
+        print(
+            f"  GUI stall p99               {p99:8.1f} ms  goal < {GOAL_P99_MS:.0f} "
+            f"{'OK' if p99 < GOAL_P99_MS else 'MISSED'} (max {worst:.1f} ms, {n} ticks, "
+            f"GUI thread busy {monitor.busy * 100:.0f}%)"
+        )
         captured = report.count(ItemOutcome.CAPTURED)
         ledger = backend.sandbox.ledger()
         double = 0

@@ -149,8 +149,12 @@ class Totals:
         if row.status == "RELEASED":
             self.released += row.amount_minor
         if row.status in _HELD:
-            self.capturing += row.capturing_minor
-            self.held += row.amount_minor - row.captured_minor - row.capturing_minor
+            capturing = row.capturing_minor
+            if row.capture_mode == "AUTOMATIC" and row.status == "CAPTURE_PENDING":
+                # a sale whose capture Antom has not confirmed yet: being captured, not held
+                capturing = row.amount_minor - row.captured_minor
+            self.capturing += capturing
+            self.held += row.amount_minor - row.captured_minor - capturing
 
     def money(self, minor: int) -> Money:
         return Money(minor, self.currency)
