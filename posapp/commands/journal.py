@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -179,31 +178,11 @@ def _journal_key(args: argparse.Namespace) -> tuple[Any, str]:
     return key, ""
 
 
-def _write_rows(fh: Any, rows: Any) -> int:
-    from posapp.core.journal.repository import EXPORT_COLUMNS
-    from posapp.core.spreadsheet import spreadsheet_safe
-
-    writer = csv.writer(fh)
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for row in rows:
-        values = []
-        for name in EXPORT_COLUMNS:
-            value = getattr(row, name)
-            if isinstance(value, datetime):
-                value = value.isoformat().replace("+00:00", "Z")
-            elif isinstance(value, str):
-                value = spreadsheet_safe(value)
-            values.append("" if value is None else value)
-        writer.writerow(values)
-        count += 1
-    return count
-
-
 def run_export(args: argparse.Namespace) -> int:
     import sqlite3
 
     from posapp.core.journal.errors import JournalError
+    from posapp.core.journal.export import ACCOUNTS_COLUMNS, write_csv
 
     start = parse_date(args.date_from, "--from") if args.date_from else None
     stop = parse_date(args.date_to, "--to", end=True) if args.date_to else None
@@ -228,10 +207,10 @@ def run_export(args: argparse.Namespace) -> int:
     except sqlite3.DatabaseError as exc:
         return _unreadable(_journal_path(args), exc)
     try:
-        rows = repo.export_rows(created_from=start, created_to=stop)
+        rows = repo.export_payments(created_from=start, created_to=stop)
         if to_stdout:
             try:
-                count = _write_rows(sys.stdout, rows)
+                count = write_csv(sys.stdout, rows, ACCOUNTS_COLUMNS)
                 sys.stdout.flush()
             except BrokenPipeError:  # `... --csv - | head`: the reader has had enough
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -240,7 +219,7 @@ def run_export(args: argparse.Namespace) -> int:
             return 0
         # beside the target, then renamed: a failed export never leaves half a file
         with atomic_text_file(target) as fh:
-            count = _write_rows(fh, rows)
+            count = write_csv(fh, rows, ACCOUNTS_COLUMNS)
     except JournalError as exc:
         print(f"posapp: {exc.user_message} ({exc})", file=sys.stderr)
         return 1

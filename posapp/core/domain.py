@@ -108,6 +108,11 @@ class PaymentStatus(StrEnum):
         return self.needs_settlement or self is PaymentStatus.NOT_SENT
 
     @property
+    def shows_capture_deadline(self) -> bool:
+        """The funds are on hold (or the hold just lapsed): the capture deadline matters."""
+        return self in HELD_STATUSES or self is PaymentStatus.RELEASED
+
+    @property
     def label(self) -> str:
         return _PAYMENT_LABELS[self]
 
@@ -125,6 +130,8 @@ class PaymentStatus(StrEnum):
 
 
 _P = PaymentStatus
+# authorised, not captured or cancelled yet: the funds are on hold at the card's bank
+HELD_STATUSES = frozenset({_P.AUTHORISED, _P.CAPTURE_PENDING, _P.CANCEL_PENDING})
 # THE payment transition table: the only place that says which moves are legal.
 PAYMENT_TRANSITIONS: Mapping[PaymentStatus, frozenset[PaymentStatus]] = MappingProxyType(
     {

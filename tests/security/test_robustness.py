@@ -205,7 +205,7 @@ def test_the_orders_csv_refuses_a_symlink_and_writes_atomically(tmp_path: Path) 
     planted = tmp_path / ".real.csv.part"
     planted.symlink_to(victim)
     assert export_csv(_NoRows(), None, target) == 0  # type: ignore[arg-type]
-    assert target.read_text().startswith("time_utc,")
+    assert target.read_text().startswith("created_at,")
     assert victim.read_text() == "keep me\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".real.csv.part",

@@ -240,7 +240,7 @@ def test_csv_rows_defuse_formulas_and_carry_no_card_digits_beyond_the_last_four(
 
     p = replace(make(7), reference_order_id='=HYPERLINK("http://x")')
     row = dict(zip(HEADER, csv_row(p), strict=True))
-    assert row["order_reference"].startswith("'=")
+    assert row["reference_order_id"].startswith("'=")
     assert row["card_brand"] == "VISA" and row["card_last4"] == "0007"
     assert "405469" not in ",".join(csv_row(p))
     assert row["amount"] == "1.07" and row["currency"] == "SGD"

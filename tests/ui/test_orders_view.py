@@ -321,7 +321,7 @@ def test_csv_export_of_the_current_view(qtbot, journal, runner, tmp_path: Path) 
     with qtbot.waitSignal(view.exported, timeout=5000):
         view.export_current_view(out)
     rows = list(csv.reader(out.open(encoding="utf-8")))
-    assert rows[0][:3] == ["time_utc", "order_reference", "amount"]
+    assert rows[0][:3] == ["created_at", "reference_order_id", "amount"]
     assert len(rows) == 2 and rows[1][1] == "ORD-00002" and rows[1][5] == "2222"
     assert "405469" not in out.read_text(encoding="utf-8")
 

@@ -1,58 +1,26 @@
 """Export the rows of an order query to CSV, streamed block by block (runs on a worker).
 
-Card data stops at the brand and the last four digits. Cells that a spreadsheet would read as
-a formula (starting with = + - @ or a tab) get a leading apostrophe, since order references
-are typed by people.
+The columns and cells are the journal export's (``posapp.core.journal.export``, the one
+definition): ``ORDERS_COLUMNS`` picks what the list shows. Card data stops at the brand and
+the last four digits; cells a spreadsheet would run as a formula are defused there.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable
-from datetime import UTC
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from posapp.core.spreadsheet import spreadsheet_safe
+from posapp.core.journal.export import ORDERS_COLUMNS, cells, write_csv
 from posapp.paths import atomic_text_file
-from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import OrderQuery, OrderSource
 
-HEADER = [
-    "time_utc",
-    "order_reference",
-    "amount",
-    "currency",
-    "card_brand",
-    "card_last4",
-    "status",
-    "capture_deadline_utc",
-    "payment_id",
-]
+HEADER = list(ORDERS_COLUMNS)
 CHUNK = 2000
 
 
-def _iso(value: Any) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def csv_row(payment: Any) -> list[str]:
-    money = pf.amount(payment)
-    return [
-        _iso(pf.created_at(payment)),
-        spreadsheet_safe(pf.order_reference(payment)),
-        money.format() if money is not None else "",
-        money.currency if money is not None else "",
-        pf.card_brand(payment),
-        pf.card_last4(payment),
-        pf.status_name(payment),
-        _iso(pf.capture_deadline(payment)) if pf.is_held(payment) else "",
-        spreadsheet_safe(pf.payment_id(payment)),
-    ]
+    return cells(payment, ORDERS_COLUMNS)
 
 
 def export_csv(
@@ -67,21 +35,19 @@ def export_csv(
     leaves half a file under the chosen name; a symlink or a device at ``path`` is refused
     (posapp.paths.UnsafeTarget).
     """
-    written = 0
-    with atomic_text_file(path) as fh:
-        writer = csv.writer(fh)
-        writer.writerow(HEADER)
+
+    def payments() -> Iterator[Any]:
+        sent = 0
         after: Any = None
         while True:
-            rows = source.window(
-                query, offset=written, limit=CHUNK, total=0, after=after, before=None
-            )
-            for payment in rows:
-                writer.writerow(csv_row(payment))
-            written += len(rows)
+            rows = source.window(query, offset=sent, limit=CHUNK, total=0, after=after, before=None)
+            yield from rows
+            sent += len(rows)
             if progress is not None:
-                progress(written)
+                progress(sent)
             if len(rows) < CHUNK:
-                break
+                return
             after = source.key_of(query, rows[-1])
-    return written
+
+    with atomic_text_file(path) as fh:
+        return write_csv(fh, payments(), ORDERS_COLUMNS)

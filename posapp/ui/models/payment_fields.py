@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication
 
 from posapp.core.cards import MaskedCard
+from posapp.core.domain import HELD_STATUSES as HELD_STATUSES  # re-exported for the views
 from posapp.core.domain import PaymentStatus
 from posapp.core.journal.search import text_matches
 from posapp.core.money import Money
@@ -160,14 +161,10 @@ def status_explained(payment: Any) -> str:
     return label
 
 
-HELD_STATUSES = frozenset(
-    {PaymentStatus.AUTHORISED, PaymentStatus.CAPTURE_PENDING, PaymentStatus.CANCEL_PENDING}
-)
-
-
 def is_held(payment: Any) -> bool:
     """Authorised and not captured or cancelled yet: the funds are on hold (or just lapsed)."""
-    return status(payment) in HELD_STATUSES or status(payment) is PaymentStatus.RELEASED
+    value = status(payment)
+    return value is not None and value.shows_capture_deadline
 
 
 def capture_deadline(payment: Any) -> datetime | None:

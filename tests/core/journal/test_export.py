@@ -12,7 +12,8 @@ import pytest
 
 from posapp.core.clock import FakeClock
 from posapp.core.domain import PaymentStatus, PaymentUpdate
-from posapp.core.journal.repository import EXPORT_COLUMNS, JournalRepository
+from posapp.core.journal.export import ACCOUNTS_COLUMNS as EXPORT_COLUMNS
+from posapp.core.journal.repository import JournalRepository
 
 from .conftest import OP, new_payment
 
@@ -141,3 +142,31 @@ def test_one_payment_is_one_payment(three_days: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"exported 1 payment to {out}"
     assert len(_read(out)) == 1
+
+
+def test_both_exports_read_a_shared_column_the_same_way(data_dir: Path) -> None:
+    """The Orders CSV and `journal export` are two choices of columns from one definition:
+    a column both carry has one header and one cell."""
+    from posapp.core.journal.export import ORDERS_COLUMNS, cells, write_csv
+
+    clock = FakeClock(datetime(2026, 3, 1, 10, 0, 0, 250_000, tzinfo=UTC))
+    repo = JournalRepository.open(data_dir / "journal.sqlite3", clock=clock)
+    p = repo.record_intent(new_payment(ref="=SUM(A1)", amount=1999))
+    p = repo.transition(
+        p.id,
+        PaymentStatus.AUTHORISED,
+        update=PaymentUpdate(payment_id="P1", authorised_at=clock.now()),
+        **OP,
+    )
+    [exported] = list(repo.export_payments())
+    repo.close()
+    accounts = dict(zip(EXPORT_COLUMNS, cells(exported, EXPORT_COLUMNS), strict=True))
+    orders = dict(zip(ORDERS_COLUMNS, cells(p, ORDERS_COLUMNS), strict=True))
+    shared = set(EXPORT_COLUMNS) & set(ORDERS_COLUMNS)
+    assert len(shared) == 8  # all the Orders columns but the held payment's deadline
+    assert {name: accounts[name] for name in shared} == {name: orders[name] for name in shared}
+    assert orders["reference_order_id"] == "'=SUM(A1)"  # a formula is defused in both
+    assert orders["created_at"] == "2026-03-01T10:00:00.250Z"
+    assert orders["capture_deadline"] == "2026-03-08T10:00:00.250Z"  # held: its deadline shows
+    with pytest.raises(ValueError, match="unknown export columns: card_bin6"):
+        write_csv(None, [], ("created_at", "card_bin6"))

@@ -1,0 +1,271 @@
+"""The order list: filters, keyset paging both ways, rows by position, the held list and
+counts by status: what the Orders screen pages through.
+
+Every query here is served by an index (see migrations.py) so that it stays fast at a
+million payments: the list walks ``(created_ms, id)``, optionally per status, and a search
+(``posapp.core.journal.search``, the one definition the screens' live inserts use too) adds
+one indexed arm per searched column, merged with UNION rather than OR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from posapp.core.domain import Payment, PaymentStatus
+from posapp.core.journal.access import JournalAccess
+from posapp.core.journal.errors import translating
+from posapp.core.journal.rows import to_ms, to_payment
+from posapp.core.journal.search import text_arms
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+class PageDirection(StrEnum):
+    FIRST = "FIRST"  # newest page
+    OLDER = "OLDER"  # the page after ``cursor`` going back in time
+    NEWER = "NEWER"  # the page before ``cursor`` going forward in time
+    LAST = "LAST"  # oldest page ("jump to end")
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """A position in the order list: (created time, local id) of a row."""
+
+    created_ms: int
+    id: int
+
+    @classmethod
+    def of(cls, payment: Payment) -> Cursor:
+        return cls(to_ms(payment.created_at), payment.id)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    """Order-list filter. Empty ``statuses`` means all; ``text`` searches (see below).
+
+    ``text``: the order-list search (``posapp.core.journal.search``): four digits match the
+    card's last 4; any text matches the start of the order reference (case-insensitive), of
+    Antom's paymentId and of the paymentRequestId.
+    """
+
+    statuses: frozenset[PaymentStatus] = frozenset()
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    direction: PageDirection = PageDirection.FIRST
+    cursor: Cursor | None = None
+    size: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the order list, newest first, with what lies on either side."""
+
+    rows: tuple[Payment, ...]
+    has_newer: bool
+    has_older: bool
+    size: int = DEFAULT_PAGE_SIZE
+
+    def older(self) -> PageRequest | None:
+        if not self.rows or not self.has_older:
+            return None
+        return PageRequest(PageDirection.OLDER, Cursor.of(self.rows[-1]), self.size)
+
+    def newer(self) -> PageRequest | None:
+        if not self.rows or not self.has_newer:
+            return None
+        return PageRequest(PageDirection.NEWER, Cursor.of(self.rows[0]), self.size)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCursor:
+    """Position in the held-authorisations list: (capture deadline, local id)."""
+
+    deadline_ms: int
+    id: int
+
+
+class OrderList:
+    """Pages, positions, the held list and counts of the journal's payments."""
+
+    def __init__(self, access: JournalAccess) -> None:
+        self.access = access
+
+    def list_payments(
+        self, filter: PaymentFilter | None = None, page: PageRequest | None = None
+    ) -> Page:
+        """One page of the order list (newest first), keyset-paginated both ways.
+
+        FIRST is the newest page, LAST the oldest ("jump to end"); OLDER/NEWER continue
+        from ``page.cursor`` (use ``Page.older()`` / ``Page.newer()``).
+        """
+        filter = filter or PaymentFilter()
+        page = page or PageRequest()
+        size = max(1, min(int(page.size), MAX_PAGE_SIZE))
+        direction = page.direction
+        if direction in (PageDirection.OLDER, PageDirection.NEWER) and page.cursor is None:
+            direction = (
+                PageDirection.FIRST if direction is PageDirection.OLDER else PageDirection.LAST
+            )
+        descending = direction in (PageDirection.FIRST, PageDirection.OLDER)
+        sql, params = list_sql(filter, direction, page.cursor, size + 1, descending)
+        with translating(self.access.journal.path):
+            rows = self.access.rows(self.access.journal.db(), sql, params)
+        more = len(rows) > size
+        rows = rows[:size]
+        payments = [to_payment(r) for r in rows]
+        if not descending:
+            payments.reverse()
+        came_from_cursor = page.cursor is not None and direction in (
+            PageDirection.OLDER,
+            PageDirection.NEWER,
+        )
+        if direction is PageDirection.FIRST:
+            has_newer, has_older = False, more
+        elif direction is PageDirection.LAST:
+            has_newer, has_older = more, False
+        elif direction is PageDirection.OLDER:
+            has_newer, has_older = came_from_cursor, more
+        else:
+            has_newer, has_older = more, came_from_cursor
+        return Page(tuple(payments), has_newer=has_newer, has_older=has_older, size=size)
+
+    def held_authorisations(
+        self, *, limit: int = DEFAULT_PAGE_SIZE, after: HeldCursor | None = None
+    ) -> list[Payment]:
+        """AUTHORISED payments, the one with the least time left to capture first."""
+        limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+        if after is None:
+            rows = self.access.read(
+                "SELECT * FROM payments WHERE status = 'AUTHORISED' "
+                "ORDER BY capture_deadline_ms, id LIMIT ?",
+                (limit,),
+            )
+        else:
+            rows = self.access.read(
+                "SELECT * FROM payments WHERE status = 'AUTHORISED' "
+                "AND capture_deadline_ms >= ? "
+                "AND (capture_deadline_ms > ? OR id > ?) "
+                "ORDER BY capture_deadline_ms, id LIMIT ?",
+                (after.deadline_ms, after.deadline_ms, after.id, limit),
+            )
+        return [to_payment(r) for r in rows]
+
+    def count_by_status(self, filter: PaymentFilter | None = None) -> dict[PaymentStatus, int]:
+        """Payments per status: instant without a date range (kept by triggers)."""
+        if filter is None or (filter.created_from is None and filter.created_to is None):
+            rows = self.access.read("SELECT status, n FROM status_counts WHERE n > 0")
+        else:
+            where, params = date_conditions(filter)
+            rows = self.access.read(
+                f"SELECT status, count(*) AS n FROM payments WHERE {' AND '.join(where)} "  # noqa: S608 - built from constants
+                "GROUP BY status",
+                params,
+            )
+        counts = {status: 0 for status in PaymentStatus}
+        for row in rows:
+            counts[PaymentStatus(row["status"])] = int(row["n"])
+        if filter is not None and filter.statuses:
+            counts = {s: n for s, n in counts.items() if s in filter.statuses}
+        return counts
+
+    # -- by position (the Orders view's windowed table model) -----------------------------
+    def count_payments(self, filter: PaymentFilter | None = None) -> int:
+        """How many payments ``list_payments`` would walk through with ``filter``."""
+        filter = filter or PaymentFilter()
+        if not filter.text.strip() and filter.created_from is None and filter.created_to is None:
+            counts = self.count_by_status(filter)
+            return sum(counts.values())
+        sql, params = list_sql(filter, PageDirection.FIRST, None, -1, True)
+        rows = self.access.read(f"SELECT count(*) AS n FROM ({sql})", params)  # noqa: S608 - built from constants
+        return int(rows[0]["n"]) if rows else 0
+
+    def payments_at(
+        self,
+        filter: PaymentFilter | None,
+        offset: int,
+        size: int,
+        *,
+        from_oldest: bool = False,
+    ) -> list[Payment]:
+        """Rows at a position of the order list, newest first (what a scroll bar jump needs).
+
+        ``offset`` counts from the newest row, or with ``from_oldest`` from the oldest one
+        (a jump near the end walks the index from that end instead of skipping most of it).
+        """
+        filter = filter or PaymentFilter()
+        offset, size = max(0, int(offset)), max(1, min(int(size), MAX_PAGE_SIZE))
+        direction = PageDirection.LAST if from_oldest else PageDirection.FIRST
+        sql, params = list_sql(filter, direction, None, offset + size, not from_oldest)
+        params[-1] = size  # the outer LIMIT; the inner arms keep offset + size rows each
+        rows = self.access.read(f"{sql} OFFSET ?", [*params, offset])
+        payments = [to_payment(r) for r in rows]
+        if from_oldest:
+            payments.reverse()
+        return payments
+
+
+# -- SQL building (order list) ------------------------------------------------------------
+def date_conditions(filter: PaymentFilter) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filter.created_from is not None:
+        where.append("created_ms >= ?")
+        params.append(to_ms(filter.created_from))
+    if filter.created_to is not None:
+        where.append("created_ms < ?")
+        params.append(to_ms(filter.created_to))
+    return where, params
+
+
+def list_sql(
+    filter: PaymentFilter,
+    direction: PageDirection,
+    cursor: Cursor | None,
+    limit: int,
+    descending: bool,
+) -> tuple[str, list[Any]]:
+    order = "DESC" if descending else "ASC"
+    base, base_params = date_conditions(filter)
+    if cursor is not None and direction is PageDirection.OLDER:
+        # (created, id) < cursor, written so the created_ms index bounds the scan
+        base.append("created_ms <= ? AND (created_ms < ? OR id < ?)")
+        base_params += [cursor.created_ms, cursor.created_ms, cursor.id]
+    elif cursor is not None and direction is PageDirection.NEWER:
+        base.append("created_ms >= ? AND (created_ms > ? OR id > ?)")
+        base_params += [cursor.created_ms, cursor.created_ms, cursor.id]
+    statuses: list[str | None] = [s.value for s in sorted(filter.statuses)] or [None]
+    arms: list[tuple[str, list[Any]]] = []
+    for text_sql, text_params in text_arms(filter.text):
+        for status in statuses:
+            where = list(base)
+            params = list(base_params)
+            if status is not None:
+                where.insert(0, "status = ?")
+                params.insert(0, status)
+            if text_sql:
+                where.append(text_sql)
+                params += text_params
+            clause = f" WHERE {' AND '.join(where)}" if where else ""
+            arms.append((clause, params))
+    ordering = f"ORDER BY created_ms {order}, id {order}"
+    if len(arms) == 1:
+        clause, params = arms[0]
+        return f"SELECT * FROM payments{clause} {ordering} LIMIT ?", [*params, limit]  # noqa: S608 - built from constants
+    # Each arm walks its own index and stops after ``limit`` rows; the outer query merges.
+    union = " UNION " if filter.text.strip() else " UNION ALL "
+    parts = []
+    all_params: list[Any] = []
+    for clause, params in arms:
+        parts.append(f"SELECT * FROM (SELECT * FROM payments{clause} {ordering} LIMIT ?)")  # noqa: S608 - built from constants
+        all_params += [*params, limit]
+    sql = f"SELECT * FROM ({union.join(parts)}) {ordering} LIMIT ?"  # noqa: S608 - built from constants
+    return sql, [*all_params, limit]
