@@ -96,6 +96,12 @@ def bench_batch_capture(holds: int = 1000, latency: float = 0.15, concurrency: i
         dialog = CaptureAllDialog(backend.batch_capture, runner, held)
         dialog.show()
         monitor = StallMonitor()
+        # Peer: the same timer with the dialog open and nothing running (this machine's own
+        # timer jitter and its other load)
+        monitor.start()
+        pump_until(app, lambda: len(monitor.samples) >= 750)
+        monitor.stop()
+        _m, idle_p99, idle_max, _n = monitor.stats()
         finished: list[BatchReport] = []
         dialog.run_finished.connect(finished.append)
         dialog.pin.field.setText(TRAINING_PIN)
@@ -121,6 +127,7 @@ def bench_batch_capture(holds: int = 1000, latency: float = 0.15, concurrency: i
             f"{'OK' if p99 < GOAL_P99_MS else 'MISSED'} (max {worst:.1f} ms, {n} ticks, "
             f"GUI thread busy {monitor.busy * 100:.0f}%)"
         )
+        print(f"  peer: idle GUI stall p99    {idle_p99:8.1f} ms  (max {idle_max:.1f} ms)")
         captured = report.count(ItemOutcome.CAPTURED)
         ledger = backend.sandbox.ledger()
         double = 0
