@@ -1,24 +1,28 @@
 """Capture every hold of a day: bounded concurrency, Antom's rate limit honoured, resumable.
 
-A run is journaled first (``capture_batches``: which holds it covers). Each hold then goes
-through the same steps as a single capture, in one journal transaction before anything is
-sent: the manager approval for this capture (MAC'd, naming its captureRequestId and amount),
-the capture intent (the payment -> CAPTURE_PENDING, so no other path can capture it again)
-and the item's captureRequestId. Only then does a worker send it.
+A run is journaled first (``capture_batches``: which holds it covers). Before anything is
+sent for a hold, one journal transaction records what a single capture records, for a chunk
+of holds at once (one disk sync, not one a hold): the manager approval of that capture
+(MAC'd, naming its captureRequestId and amount), the capture intent (the payment ->
+CAPTURE_PENDING, so no other path can capture it again), the item's captureRequestId and
+the request about to leave. Then workers send them.
 
-``concurrency`` workers send at once. An answer ``REQUEST_TRAFFIC_EXCEED_LIMIT`` (Antom's
-"too many requests"), ``UNKNOWN_EXCEPTION`` or no answer at all leaves the capture PENDING:
-the worker waits and re-sends it under the **same** captureRequestId (Antom performs it once
-whatever the number of sends). A rate-limit answer also pauses every worker (a shared gate):
-the wait doubles with each limit in a row, from ``base_delay`` up to ``max_delay``, drawn
-between half and all of that from a seeded ``random.Random`` so that tills do not retry in
-step, and shrinks again after a success. After ``max_sends`` sends the capture is left to
-the poller, which settles it by inquiry (and re-sends it, same id, only if Antom never saw it).
+At most ``concurrency`` requests are on the wire at once (a gate held only around the
+exchange with Antom, so journaling one answer overlaps the next request), and at most twice
+that many holds are journaled and not yet answered. An answer ``REQUEST_TRAFFIC_EXCEED_LIMIT``
+(Antom's "too many requests"), ``UNKNOWN_EXCEPTION`` or no answer at all leaves the capture
+unsettled: the worker waits and re-sends it under the **same** captureRequestId (Antom
+performs it once whatever the number of sends). A rate-limit answer also pauses every worker
+(a shared gate): the wait doubles with each limit in a row, from ``base_delay`` up to
+``max_delay``, drawn between half and all of that from a ``random.Random`` seeded per run, so
+tills do not retry in step and a test sees the same waits; a success shrinks it again. After
+``max_sends`` sends the capture is left to the poller, which settles it by inquiry (and
+re-sends it, same id, only if Antom never saw it).
 
-Cancel stops workers from *starting* holds; captures already journaled are finished (their
-send is in flight or the poller would send them anyway). A crash leaves the run RUNNING:
-``resume`` re-sends the journaled captures that are not final (same ids, their approvals
-are journaled) and, with a new manager approval, captures the holds it never reached.
+Cancel stops the run from journaling further holds; those already journaled are finished
+(the poller would send them anyway). A crash leaves the run RUNNING: ``resume`` re-sends the
+journaled captures that are not final (same ids, their approvals are journaled) and, with a
+new manager approval, captures the holds it never reached.
 """
 
 from __future__ import annotations
