@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QDate, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -138,6 +138,7 @@ def _fit_height(table: QTableWidget) -> None:
 
 def _cell(text: str, *, number: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)  # a long order reference is cut in the middle on screen
     if number:
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     return item
@@ -323,6 +324,11 @@ class DayReportView(QWidget):
             self, [self.tr("Order"), self.tr("Amount"), self.tr("Lapses at"), self.tr("Till")]
         )
         self.lapsing_table.setObjectName("lapsingHolds")
+        self.lapsing_table.setWordWrap(False)
+        self.lapsing_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        lapsing_header = self.lapsing_table.horizontalHeader()
+        for column in (1, 2, 3):
+            lapsing_header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         lapsing_box = QGroupBox(self.tr("Holds that lapse in the next 24 hours"), self)
         QVBoxLayout(lapsing_box).addWidget(self.lapsing_table)
 
@@ -401,6 +407,12 @@ class DayReportView(QWidget):
     def show_report(self, report: DayReport) -> None:
         self.report = report
         self.state_label.setText(closing_text(report))
+        if not report.totals:
+            self._say(QCoreApplication.translate("DayReport", "No payments on this day."))
+        elif self.message.text() == QCoreApplication.translate(
+            "DayReport", "No payments on this day."
+        ):
+            self._say("")
         self.recon_label.setText(reconciliation_text(report))
         currencies = [t.currency for t in report.totals]
         self.totals_table.clear()
