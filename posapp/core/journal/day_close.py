@@ -233,7 +233,12 @@ class EndOfDayStore:
                     EventKind.NOTE,
                     operator=manager,
                     terminal_id=terminal_id,
-                    detail={"note": "day closed", "day": day, "digest": digest},
+                    detail={
+                        "note": "day closed",
+                        "day": day,
+                        "digest": digest,
+                        "totals": snapshot.get("totals", []),
+                    },
                 )
         except sqlite3.IntegrityError:
             raise DayCloseError(f"{day} is closed already") from None

@@ -247,11 +247,15 @@ class BatchCaptureService:
         run.network = threading.Semaphore(width)
 
         def send(capture: Capture) -> None:
+            # from its journaling to its answer the poller leaves the payment to this run
+            self.in_flight.add(capture.payment)
             try:
                 item = self._send(capture, manager, gate, wait, run)
-            except Exception:
+            except Exception:  # one hold's failure must not end the run
                 log.exception("batch capture of payment %s failed", capture.payment)
                 item = ItemResult(capture.payment, ItemOutcome.PENDING)
+            finally:
+                self.in_flight.discard(capture.payment)
             run.finished(item)
             slots.release()
 
@@ -277,10 +281,13 @@ class BatchCaptureService:
                     break
                 chunk, untouched = untouched[:taken], untouched[taken:]
                 # one journal transaction for the whole chunk: one disk sync, not one a hold
+                for payment in chunk:
+                    self.in_flight.add(payment)
                 captures = self._journal_chunk(batch, chunk, approval, manager)
                 for payment in chunk:
                     capture = captures.get(payment)
                     if capture is None:
+                        self.in_flight.discard(payment)
                         run.finished(ItemResult(payment, ItemOutcome.REFUSED, 0, "NOT_HELD"))
                         slots.release()
                     else:
@@ -367,13 +374,7 @@ class BatchCaptureService:
             payment = self.repo.get_payment(current.payment)
             if payment is None or not payment.payment_id:
                 break
-            self.in_flight.add(payment.id)
-            try:
-                current = self._send_once(
-                    current, payment, manager, run.network, journaled=sends == 0
-                )
-            finally:
-                self.in_flight.discard(payment.id)
+            current = self._send_once(current, payment, manager, run.network, journaled=sends == 0)
             sends += 1
             if current.status is OperationStatus.SUCCEEDED:
                 gate.succeeded()

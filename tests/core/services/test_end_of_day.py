@@ -96,6 +96,7 @@ def test_closing_a_day_is_journaled_and_reprints_identically(backend: Backend) -
         service.close(day, "0000")  # wrong PIN: nothing closed
     assert EndOfDayStore(backend.repo).closed(day.isoformat()) is None
     closed = service.close(day, TRAINING_PIN, manager="ann")
+    cur = backend.settings.currency
     assert closed.closed and closed.closing is not None and closed.closing.manager == "ann"
     printed = report_csv(closed)
     # the day moves on: a hold is captured after the close
@@ -103,7 +104,6 @@ def test_closing_a_day_is_journaled_and_reprints_identically(backend: Backend) -
     again = service.report(day)
     assert again.intact and report_csv(again) == printed
     live = service.live(service.window(day))
-    cur = backend.settings.currency
     assert live.totals_for(cur).captured == 2800 != again.totals_for(cur).captured
     with pytest.raises(DayReportError):
         service.close(day, TRAINING_PIN)
@@ -113,6 +113,8 @@ def test_closing_a_day_is_journaled_and_reprints_identically(backend: Backend) -
     ]
     notes = [d for d in events if d.get("note") == "day closed"]
     assert len(notes) == 1 and notes[0]["day"] == day.isoformat()
+    # who, when and the totals are in the audit chain itself
+    assert notes[0]["totals"][0]["net"] == closed.totals_for(cur).net
     stored = EndOfDayStore(backend.repo).closed(day.isoformat())
     assert stored is not None and notes[0]["digest"] == stored.digest
     assert backend.repo.verify().ok
@@ -168,6 +170,16 @@ def test_days_are_local_midnight_to_midnight_dst_included() -> None:
     assert [t.currency for t in report.totals] == ["JPY", "USD"]
     assert report.totals_for("JPY").net == 500 and report.totals_for("USD").net == 1000
     assert DayReport.from_json(report.to_json()) == report
+
+
+def test_today_is_the_till_zone_s_date_on_the_injected_clock() -> None:
+    from posapp.core.clock import FakeClock
+    from posapp.core.services.day_report import today
+
+    clock = FakeClock(datetime(2026, 1, 5, 23, 30, tzinfo=ZoneInfo("UTC")))
+    assert today(clock, ZoneInfo("UTC")) == date(2026, 1, 5)
+    assert today(clock, ZoneInfo("Asia/Shanghai")) == date(2026, 1, 6)  # 07:30 there
+    assert today(clock, ZoneInfo("America/New_York")) == date(2026, 1, 5)
 
 
 # -- batch capture -------------------------------------------------------------------------
