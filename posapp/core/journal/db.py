@@ -194,7 +194,10 @@ class Journal:
                 finally:
                     state.depth -= 1
                 return
-            with self._writer:
+            # as long as SQLite would wait; past that SQLite's own wait decides, and a
+            # journal held too long is the known "busy" error, as between processes
+            queued = self._writer.acquire(timeout=self.options.busy_timeout_ms / 1000)
+            try:
                 db.conn.execute("BEGIN IMMEDIATE")
                 state.depth = 1
                 try:
@@ -212,6 +215,9 @@ class Journal:
                         raise
                 finally:
                     state.depth = 0
+            finally:
+                if queued:
+                    self._writer.release()
 
     @contextmanager
     def read(self) -> Iterator[Database]:
