@@ -165,10 +165,12 @@ def _pdf(report: Any, target: Path) -> None:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no window: fonts only
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
     from posapp.ui.day_report_render import write_pdf
 
-    app = QGuiApplication.instance() or QGuiApplication(["posapp"])
+    # a QApplication (not the lighter QGuiApplication): whatever runs next in this process
+    # (the till, a self-test) finds the kind of application it needs
+    app = QApplication.instance() or QApplication(["posapp"])
     write_pdf(report, target)
     del app

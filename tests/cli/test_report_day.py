@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,7 +11,7 @@ import pytest
 
 from posapp.core.services.pin import TRAINING_PIN
 from tests.cli.conftest import Result
-from tests.core.services.conftest import make_backend, pay
+from tests.core.services.conftest import drain, make_backend, pay
 
 
 @pytest.fixture
@@ -21,6 +21,8 @@ def journal(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     try:
         pay(backend, minor=2000, hold=False)
         pay(backend, minor=990)
+        backend.poller.intent_grace = timedelta(0)
+        assert drain(backend) == []  # the sale's capture confirmed before anything is read
     finally:
         backend.close()
     return data_dir

@@ -64,6 +64,8 @@ def test_the_screen_shows_the_day_and_follows_changes(qtbot, runner, backend) ->
     pay(backend, minor=2000, hold=False)
     held = pay(backend, minor=990)
     view = open_report(qtbot, runner, backend)
+    # the sale's capture may still be on its way: the screen follows it when it lands
+    qtbot.waitUntil(lambda: cell(view, 3) == "20.00", timeout=10000)
     assert cell(view, 0) == "2"  # payments
     assert cell(view, 2) == "29.90"  # authorised
     assert cell(view, 3) == "20.00"  # captured
