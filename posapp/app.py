@@ -27,6 +27,12 @@ from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import Payment
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
+from posapp.core.journal.location import (
+    JournalLocation,
+    LocationError,
+    keyring_password,
+    resolve,
+)
 from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
@@ -74,9 +80,14 @@ def run_gui(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"posapp: the settings file cannot be used: {exc}", file=sys.stderr)
         return 2
+    try:
+        journal = resolve(getattr(args, "journal", None), dirs.journal)
+    except LocationError as exc:
+        print(f"posapp: --journal: {exc}", file=sys.stderr)
+        return 2
     log.info("starting posapp GUI in %s mode, data in %s", settings.environment, dirs.data)
     try:
-        backend = build_backend(dirs, settings, start=True)
+        backend = build_backend(dirs, settings, start=True, journal=journal)
     except BackendError as exc:
         print(f"posapp: {exc.message}", file=sys.stderr)
         _startup_problem(settings, exc.message)
@@ -353,9 +364,9 @@ def _stored_credentials(store: SecretStore, settings: Settings) -> Credentials:
     return creds
 
 
-def _check_journal_identity(dirs: AppDirs, wanted: JournalIdentity) -> None:
-    """JournalWrongEnvironment if the journal at ``dirs`` belongs to another environment."""
-    repo = JournalRepository.open(dirs.journal)
+def _check_journal_identity(journal: JournalLocation, wanted: JournalIdentity) -> None:
+    """JournalWrongEnvironment if the journal belongs to another environment."""
+    repo = JournalRepository.open(journal, password=keyring_password)
     try:
         repo.check_identity(wanted)
     finally:
@@ -421,6 +432,7 @@ def build_backend(
     pin_cost: int | None = None,
     start: bool = False,
     sandbox_in_process: bool = False,
+    journal: JournalLocation | None = None,
 ) -> Backend:
     """The composition root of the services.
 
@@ -428,10 +440,12 @@ def build_backend(
     (``posapp.sandbox.process.SandboxProcess``; ``sandbox_in_process``: a
     ``posapp.sandbox.Sandbox`` in this process, for tests) and talks to it with its own keys. Sandbox/production: the client id and keys
     come from the keyring (``secret_store``, default the OS keyring); no usable keyring or no
-    keys -> BackendError with a clear message, and nothing is started.
+    keys -> BackendError with a clear message, and nothing is started. ``journal``: where
+    the journal is (``--journal``; default the data folder's ``journal.sqlite3``).
     """
     settings = settings.validate()
     dirs.create()
+    journal = journal or JournalLocation(path=dirs.journal)
     clock = clock or SystemClock()
     store: SecretStore = secret_store or KeyringSecretStore()
     sandbox: Any = None
@@ -441,7 +455,7 @@ def build_backend(
     # a sandbox starts, a key is made or a request leaves (training recovery over a live
     # journal would mark live payments "never sent").
     _check_journal_identity(
-        dirs, JournalIdentity(settings.environment.value, creds.client_id if creds else "")
+        journal, JournalIdentity(settings.environment.value, creds.client_id if creds else "")
     )
     if creds is None:
         sandbox = _start_sandbox(dirs, in_process=sandbox_in_process)
@@ -471,7 +485,9 @@ def build_backend(
             data_dir=dirs.data,
             store=store,
         )
-        repo = JournalRepository.open(dirs.journal, clock=clock, key=journal_key)
+        repo = JournalRepository.open(
+            journal, clock=clock, key=journal_key, password=keyring_password
+        )
         try:
             repo.bind_identity(
                 JournalIdentity(settings.environment.value, client_id),

@@ -65,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep the journal, settings and logs under DIR instead of the per-user folders",
     )
     parser.add_argument(
+        "--journal",
+        metavar="URL",
+        help="the payment journal: a postgresql://user@host/database URL shared by the "
+        "store's tills (password in the system keyring), or an SQLite file (default: "
+        "journal.sqlite3 in the data folder)",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="run a training payment end to end, print one result line and exit",
@@ -84,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _accept_data_dir(parser: argparse.ArgumentParser) -> None:
-    """Let ``--data-dir`` stand after the command too (``posapp screenshot --data-dir D``).
+    """Let ``--data-dir`` and ``--journal`` stand after the command too (``posapp
+    screenshot --data-dir D``).
 
     SUPPRESS keeps the global value when the command-level option is not given.
     """
@@ -105,6 +113,10 @@ def _accept_data_dir(parser: argparse.ArgumentParser) -> None:
             metavar="DIR",
             default=argparse.SUPPRESS,
             help="as the global --data-dir",
+        )
+    if "--journal" not in parser._option_string_actions:
+        parser.add_argument(
+            "--journal", metavar="URL", default=argparse.SUPPRESS, help="as the global --journal"
         )
 
 

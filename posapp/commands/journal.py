@@ -82,6 +82,20 @@ def _journal_path(args: argparse.Namespace) -> Path:
     return app_dirs(data_dir).journal
 
 
+def _location(args: argparse.Namespace) -> Any:
+    """The journal to look at (``--journal``, else the data folder's file); a file that is
+    not there is bad input (exit 2)."""
+    from posapp.core.journal.location import LocationError, resolve
+
+    try:
+        location = resolve(getattr(args, "journal", None), _journal_path(args))
+    except LocationError as exc:
+        raise UsageError(f"--journal: {exc}") from None
+    if location.path is not None and not location.path.is_file():
+        raise UsageError(f"there is no journal at {location.path}")
+    return location
+
+
 def parse_date(text: str, option: str, *, end: bool = False) -> datetime:
     """YYYY-MM-DD (a UTC day) or an ISO date-time with offset; ``end`` moves a bare day
     to the start of the next day, so ``--to`` includes that whole day."""
@@ -102,12 +116,10 @@ def parse_date(text: str, option: str, *, end: bool = False) -> datetime:
 
 
 def _open(args: argparse.Namespace) -> Any:
+    from posapp.core.journal.location import keyring_password
     from posapp.core.journal.repository import JournalRepository
 
-    path = _journal_path(args)
-    if not path.is_file():
-        raise UsageError(f"there is no journal at {path}")
-    return JournalRepository.open(path, read_only=True)
+    return JournalRepository.open(_location(args), read_only=True, password=keyring_password)
 
 
 def _unreadable(path: Path, exc: Exception) -> int:
@@ -122,16 +134,16 @@ def _unreadable(path: Path, exc: Exception) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     import sqlite3
 
-    from posapp.core.journal.db import open_journal
     from posapp.core.journal.errors import JournalError
+    from posapp.core.journal.location import keyring_password, open_store
     from posapp.core.journal.repository import JournalRepository
 
-    path = _journal_path(args)
-    if not path.is_file():
-        raise UsageError(f"there is no journal at {path}")
+    location = _location(args)
+    path = location.path or Path(location.describe())
     key, why = _journal_key(args)
     try:
-        repo = JournalRepository(open_journal(path, read_only=True), key=key)
+        store = open_store(location, read_only=True, password=keyring_password)
+        repo = JournalRepository(store, key=key)
         try:
             result = repo.verify()
         finally:

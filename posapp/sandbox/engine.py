@@ -5,11 +5,55 @@ Every API takes the parsed request body and returns the response body (a dict); 
 each call is one short transaction. Time-driven rules (slow authorisations, the 14-minute
 payment expiry, the 7-day authorisation release, captures/refunds "in process") are applied
 by ``tick``, which runs before every call, from a background ticker and after a clock jump.
+
+The card features of the guide's sections 16-19, and the reading taken where it marks a fact
+unconfirmed (a client built for either reading works against this one):
+
+- Saved cards (16). ``tokenize=true`` on a pay that *succeeds* stores the card for the merchant
+  account (``merchantAccountId``, else the client id's own account) and answers
+  ``paymentResultInfo.cardToken`` in the pay answer as well as in inquiryPayment and
+  notifyPayment (whether the synchronous answer carries it is unconfirmed: it does here, and a
+  client that reads it from inquiry/notify only is right too). A token is paid with as
+  ``paymentMethod.paymentMethodId`` and no card data; ``isCardOnFile`` true or absent (false is
+  refused); a CVV is accepted at the brand's length, never required (unconfirmed). Unknown,
+  removed and another merchant account's tokens answer ``TOKEN_REFUSED``
+  (``INVALID_PAYMENT_METHOD_META_DATA``; no code is documented: a client should treat
+  ``PARAM_ILLEGAL`` the same); another merchant's token is not told apart from an unknown one.
+  ``vaults/inquireToken`` and ``vaults/deleteToken`` need ``merchantAccountId`` (M in 16.4): a
+  token stored without one belongs to the account named by the client id. Deleting twice
+  answers SUCCESS (a retry after a lost answer). inquireToken gives ``accountHolderName`` as a
+  UserName with ``fullName`` (updateToken's type; the answer's is not documented) and
+  ``tokenExpiryTime`` the card's last day. See tokens.py for how the state keeps tokens.
+- MIT (17). A pay is merchant-initiated when it names ``recurringType`` (``SCHEDULED``,
+  ``UNSCHEDULED``) or a ``networkTransactionId`` (an MIT without recurringType is accepted:
+  unconfirmed). It needs ``isCardOnFile=true``, a stored credential (a token; or card data with
+  the network id of an earlier successful payment of that card: "presumably allowed") and no
+  CVV; a network id, when sent, must be one of that card's earlier successful payments (with a
+  token it may be left out: whether it is mandatory is unconfirmed). Refusals are
+  ``PARAM_ILLEGAL`` naming the field. MITs run without 3DS: ``is3DSAuthentication`` and
+  ``mpiData`` are ignored on them (rejected or ignored: unconfirmed). Results are the ordinary
+  codes with ``refusalCodeRaw``/``merchantAdviceCode`` (17.3); two test cards decline MITs.
+- Installments (18): installments.py. A plan consult did not offer: ``PARAM_ILLEGAL`` on
+  ``creditPayPlan.installmentNum`` (no instalment code is documented); a card outside the
+  market's brands or not a credit card: ``CARD_NOT_SUPPORTED``. The plan is echoed in
+  ``paymentResultInfo.creditPayPlan`` (``installmentNum`` as a number, the pay model's type;
+  consult's plans give it as a String, their model's type).
+- Brands (19.1): a co-badged card's brands come from its BIN (scenarios.BINS); without
+  ``selectedCardBrand`` the payment goes through the first (Antom's routing); one the card does
+  not carry is ``SELECTED_CARD_BRAND_NOT_AVAILABLE``. ``getCardInfo`` (Java SDK only) tells
+  ``cardBrand``, ``localCardBrand`` and ``coBagedCardBrand`` (a single brand name: its type is
+  not documented).
+- MPI (19.2): ``paymentMethodMetaData.mpiData`` (the SDK's card model; whether pay takes it
+  there is unconfirmed). Authenticated (ECI 05/02 with a CAVV): no 3DS of Antom's, whatever
+  ``is3DSAuthentication`` says. Attempted (06/01): approved, but a card whose issuer demands
+  3DS is challenged. Not authenticated: ``USER_PAYMENT_VERIFICATION_FAILED``, or with
+  ``is3DSAuthentication=true`` Antom's own challenge. The CAVV is neither echoed nor kept.
 """
 
 from __future__ import annotations
 
 import base64
+import calendar
 import hashlib
 import json
 import logging
@@ -18,12 +62,14 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
 from posapp.core import cards
 from posapp.core.money import EXPONENTS, Money
-from posapp.sandbox import scenarios, validation
+from posapp.sandbox import installments, scenarios, tokens, validation
 from posapp.sandbox.clock import SandboxClock, iso, to_us
 from posapp.sandbox.keys import SandboxKeys
 from posapp.sandbox.scenarios import Outcome, Scenario
@@ -59,7 +105,12 @@ SUPPORTED_BRANDS = (
     cards.CardBrand.MAESTRO,
     cards.CardBrand.HYUNDAI,
 )
+# consult's supportCardBrands: the brands above and the local brand of co-badged cards
+CONSULT_BRANDS = (*(b.value for b in SUPPORTED_BRANDS), "CARTES_BANCAIRES")
 _META = "paymentMethod.paymentMethodMetaData"
+# An unknown, removed or other merchant's card token (16.2: the code is not documented; the
+# sandbox takes the card-metadata code of 4.8, the other reading being PARAM_ILLEGAL).
+TOKEN_REFUSED = "INVALID_PAYMENT_METHOD_META_DATA"  # noqa: S105 - a result code
 
 
 def result(code: str = "SUCCESS", status: str = "S", message: str = "success") -> Json:
@@ -87,6 +138,57 @@ def _new_id(now_us: int, prefix: str = "") -> str:
 
 def _hash(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _PayRequest:
+    """What pay reads from a request the table has accepted."""
+
+    request_id: str
+    amount: Money
+    reference_order_id: str
+    meta: Json  # paymentMethod.paymentMethodMetaData
+    holder_name: str
+    zip_code: str | None
+    wants_3ds: bool
+    tokenize: bool
+    capture_mode: str
+    notify_url: str | None
+    redirect_url: str | None
+    expiry_at: datetime | None
+    token: str | None  # paymentMethod.paymentMethodId: a stored card (16.3)
+    account: str  # merchantAccountId, else the client id's own account
+    card_on_file: bool | None  # isCardOnFile (None: not sent)
+    recurring_type: str | None
+    network_transaction_id: str | None
+    plan: Json | None  # creditPayPlan
+    mpi: Json | None  # mpiData: a third party's 3DS result (19.2)
+
+    @property
+    def merchant_initiated(self) -> bool:
+        """17.2: an MIT names its kind (recurringType) or the first CIT's network id; a
+        networkTransactionId without recurringType counts too (what Antom does then is
+        unconfirmed: the sandbox accepts it as an MIT)."""
+        return self.recurring_type is not None or self.network_transaction_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _PayCard:
+    """The card of a pay request, once checked: nothing here is the PAN or the CVV."""
+
+    brand: cards.CardBrand  # the scheme the number's prefix names
+    brands: tuple[str, ...]  # every brand it carries (more than one: co-badged, 19.1)
+    funding: str
+    fingerprint: str
+    masked: cards.MaskedCard
+    month: str
+    year: str
+    has_cvv: bool
+    slow_seconds: int  # how long a slow authorisation stays PROCESSING (from the CVV)
+    scenario: Scenario
+    token_id: str | None = None  # paid with this stored card
+    token_hash: str | None = None
+    holder_name: str | None = None  # the stored card's holder
 
 
 class Engine:
@@ -118,6 +220,9 @@ class Engine:
             "refund": self.refund,
             "inquiryRefund": self.inquiry_refund,
             "consult": self.consult,
+            "getCardInfo": self.get_card_info,
+            "vaults/inquireToken": self.inquire_token,
+            "vaults/deleteToken": self.delete_token,
         }
 
     # -- time-driven rules ------------------------------------------------------------------
@@ -156,6 +261,7 @@ class Engine:
                 info = json.loads(p["result_info"])
                 if p["settle_outcome"] == "SUCCESS":
                     self._set_approved(p, int(p["settle_us"]), info)
+                    self._issue_token(db, p, info)
                 else:
                     scenario = _scenario_named(p["scenario"])
                     self._set_declined(p, scenario.result_code, scenario.result_message, info)
@@ -243,13 +349,17 @@ class Engine:
 
     @staticmethod
     def _set_declined(p: Json, code: str, message: str, info: Json) -> None:
-        info.pop("cardToken", None)  # no token without a successful payment
+        # no token without a successful payment (16.1)
+        for key in ("cardToken", tokens.REF, tokens.ASKED):
+            info.pop(key, None)
         # 4.7: the raw decline data "when the channel provides it" (the issuer's own answer)
         if code in _ISSUER_REFUSALS:
             raw_code, merchant_advice = _ISSUER_REFUSALS[code]
-            info.update(refusalCodeRaw=raw_code, refusalReasonRaw=message)
+            # (a decline that already carries the issuer's own codes keeps them: MIT refusals)
+            info.setdefault("refusalCodeRaw", raw_code)
+            info.setdefault("refusalReasonRaw", message)
             if merchant_advice:
-                info["merchantAdviceCode"] = merchant_advice
+                info.setdefault("merchantAdviceCode", merchant_advice)
         p.update(
             status="FAIL",
             result_code=code,
@@ -259,6 +369,48 @@ class Engine:
             challenge_token=None,
             result_info=json.dumps(info),
         )
+
+    def _issue_token(self, db: sqlite3.Connection, p: Json, info: Json) -> None:
+        """16.1: a payment that asked for a token and succeeded stores the card for the
+        merchant account that asked (the same token again while one is active)."""
+        account = info.pop(tokens.ASKED, None)
+        if not account or p["status"] != "SUCCESS":
+            return
+        row = db.execute(
+            "SELECT token_id FROM card_tokens WHERE card_fingerprint=? AND merchant_account=?"
+            " AND deleted_us IS NULL",
+            (p["card_fingerprint"], account),
+        ).fetchone()
+        if row is not None:
+            token_id = row[0]
+        else:
+            token_id = tokens.new_id()
+            token = tokens.token_for(self.keys.fingerprint_key, token_id)
+            primary = cards.detect_brand(p["card_masked"][:6])
+            _insert(
+                db,
+                "card_tokens",
+                {
+                    "token_hash": tokens.token_hash(self.keys.fingerprint_key, token),
+                    "token_id": token_id,
+                    "client_id": self.keys.client_id,
+                    "merchant_account": account,
+                    "card_fingerprint": p["card_fingerprint"],
+                    "card_masked": p["card_masked"],
+                    "card_brand": primary.value if primary else p["card_brand"],
+                    "expiry_month": info["expiryMonth"],
+                    "expiry_year": info["expiryYear"],
+                    "holder_name": info.get("cardholderName"),
+                    "issuing_country": info["issuingCountry"],
+                    "scenario": p["scenario"],
+                    "payment_id": p["payment_id"],
+                    "created_us": p["paid_us"],
+                    "deleted_us": None,
+                },
+            )
+            del token  # the state keeps its keyed hash only
+        info[tokens.REF] = token_id
+        p["result_info"] = json.dumps(info)
 
     def _after_final(self, db: sqlite3.Connection, p: Json, at: int) -> bool:
         """What follows a final pay outcome (already written): notifyPayment and, with
@@ -351,13 +503,62 @@ class Engine:
         return self._enqueue(db, "notifyRefund", url, body, at)
 
     # -- pay ----------------------------------------------------------------------------------
+    # pay reads as its steps: the request (validated) -> the card (raw data or a stored card)
+    # -> stored-credential rules (MIT) -> the brand -> the installment plan -> the payment row
+    # -> the issuer's decision (risk, 3DS/MPI, authorisation) -> recorded once (idempotency,
+    # capture mode, token) -> the answer.
     def pay(self, req: Json) -> Json:
+        ask = self._pay_request(req)
+        card = self._pay_card(ask)
+        self._check_stored_credential(ask, card)
+        brand = self._check_brand(ask, card)
+        plan = self._check_plan(ask, card, brand)
+        p, info = self._new_payment(ask, card, brand, plan)
+        self._decide(ask, card, brand, p, info)
+        return self._record_payment(ask, p, info)
+
+    def _pay_request(self, req: Json) -> _PayRequest:
+        """Validate: the table vouches for every shape; what pay reads from the body."""
         validation.check("pay", req, self.clock.now())
-        # the table vouched for every shape below; what is left are the issuer's rules
-        prid: str = req["paymentRequestId"]
-        amount = _money(req["paymentAmount"])
-        ref: str = req["order"]["referenceOrderId"]
-        meta: Json = req["paymentMethod"]["paymentMethodMetaData"]
+        method: Json = req["paymentMethod"]
+        meta: Json = method["paymentMethodMetaData"]
+        holder = meta.get("cardholderName") or {}
+        holder_name = (holder.get("fullName") or "").strip() or " ".join(
+            holder[k].strip() for k in ("firstName", "middleName", "lastName") if holder.get(k)
+        )
+        billing = meta.get("billingAddress") or {}
+        factor: Json = req.get("paymentFactor") or {}
+        expiry_text = req.get("paymentExpiryTime")
+        on_file = meta.get("isCardOnFile")
+        return _PayRequest(
+            request_id=req["paymentRequestId"],
+            amount=_money(req["paymentAmount"]),
+            reference_order_id=req["order"]["referenceOrderId"],
+            meta=meta,
+            holder_name=holder_name,
+            zip_code=billing.get("zipCode") or None,
+            wants_3ds=validation.flag(meta.get("is3DSAuthentication")),
+            tokenize=validation.flag(meta.get("tokenize")),
+            capture_mode=factor.get("captureMode") or "AUTOMATIC",
+            notify_url=req.get("paymentNotifyUrl") or None,
+            redirect_url=req.get("paymentRedirectUrl") or None,
+            expiry_at=datetime.fromisoformat(expiry_text) if expiry_text else None,
+            token=method.get("paymentMethodId") or None,
+            account=req.get("merchantAccountId") or self.keys.client_id,
+            card_on_file=None if on_file is None else validation.flag(on_file),
+            recurring_type=meta.get("recurringType") or None,
+            network_transaction_id=meta.get("networkTransactionId") or None,
+            plan=req.get("creditPayPlan"),
+            mpi=meta.get("mpiData"),
+        )
+
+    def _pay_card(self, ask: _PayRequest) -> _PayCard:
+        """The issuer's rules on the card data (Luhn, brand, length, expiry, CVV length).
+        The PAN and CVV go no further than this method: the card is kept as masked number,
+        keyed fingerprint and scenario."""
+        if ask.token is not None:
+            return self._stored_card(ask)
+        meta = ask.meta
         card_no: str = meta["cardNo"]
         brand = cards.detect_brand(card_no)
         if not cards.PAN_MIN <= len(card_no) <= cards.PAN_MAX or not cards.luhn_ok(card_no):
@@ -380,91 +581,303 @@ class Engine:
             need = cards.cvv_length(brand)
             if len(cvv) != need:
                 raise ApiError("INVALID_CVV", f"{_META}.cvv: must be {need} digits")
-        selected = meta.get("selectedCardBrand")
-        if selected and selected != brand.value:
+        bin_ = scenarios.bin_of(card_no)
+        return _PayCard(
+            brand=brand,
+            brands=bin_.brands if bin_ else (brand.value,),
+            funding=bin_.funding if bin_ else "CREDIT",
+            fingerprint=cards.fingerprint(card_no, self.keys.fingerprint_key),
+            masked=cards.mask(card_no, brand),
+            month=month,
+            year=year,
+            has_cvv=cvv is not None,
+            slow_seconds=scenarios.slow_seconds(cvv),
+            scenario=scenarios.scenario_for(card_no, str(ask.amount.minor)),
+        )
+
+    def _stored_card(self, ask: _PayRequest) -> _PayCard:
+        """16.3: the card behind ``paymentMethodId``, if it is this merchant's live token."""
+        assert ask.token is not None
+        meta = ask.meta
+        if meta.get("cardNo"):
+            raise validation.illegal(
+                f"{_META}.cardNo", "send either card data or a stored card (paymentMethodId)"
+            )
+        with self.store.locked() as db:
+            row = self._token_row(db, ask.token, ask.account, "paymentMethod.paymentMethodId")
+        if row["deleted_us"] is not None:
+            raise ApiError(
+                TOKEN_REFUSED,
+                "paymentMethod.paymentMethodId: the card token was removed at "
+                + iso(int(row["deleted_us"])),
+            )
+        month, year = row["expiry_month"], row["expiry_year"]
+        today = self.clock.now()
+        if (2000 + int(year), int(month)) < (today.year, today.month):
+            raise ApiError(
+                "INVALID_EXPIRATION_DATE",
+                f"paymentMethod.paymentMethodId: the stored card expired in {month}/{year}",
+            )
+        brand = cards.CardBrand(row["card_brand"])
+        # 16.3: Antom's token samples send no CVV; whether one is accepted is unconfirmed, so
+        # one is taken (never kept) when it has the brand's length
+        cvv: str | None = meta.get("cvv") or None
+        if cvv is not None and len(cvv) != cards.cvv_length(brand):
+            raise ApiError("INVALID_CVV", f"{_META}.cvv: must be {cards.cvv_length(brand)} digits")
+        masked: str = row["card_masked"]
+        bin_ = scenarios.bin_of(masked)
+        scenario = (
+            scenarios.RISK_REJECT
+            if str(ask.amount.minor) == scenarios.RISK_AMOUNT_VALUE
+            else _scenario_named(row["scenario"])
+        )
+        return _PayCard(
+            brand=brand,
+            brands=bin_.brands if bin_ else (brand.value,),
+            funding=bin_.funding if bin_ else "CREDIT",
+            fingerprint=row["card_fingerprint"],
+            masked=cards.MaskedCard(brand.value, masked[:6], masked[-4:]),
+            month=month,
+            year=year,
+            has_cvv=cvv is not None,
+            slow_seconds=scenarios.slow_seconds(cvv),
+            scenario=scenario,
+            token_id=row["token_id"],
+            token_hash=row["token_hash"],
+            holder_name=row["holder_name"],
+        )
+
+    def _token_row(
+        self, db: sqlite3.Connection, token: str, account: str, path: str
+    ) -> sqlite3.Row:
+        """The token's row if this merchant account owns it (removed ones included). Another
+        merchant's token is answered like an unknown one: its existence is not told."""
+        key = self.keys.fingerprint_key
+        row = None
+        if tokens.well_formed(key, token):
+            row = db.execute(
+                "SELECT * FROM card_tokens WHERE token_hash=?", (tokens.token_hash(key, token),)
+            ).fetchone()
+        if row is None or row["merchant_account"] != account:
+            raise ApiError(TOKEN_REFUSED, f"{path}: no such card token for this merchant")
+        return row  # type: ignore[no-any-return]
+
+    def _check_stored_credential(self, ask: _PayRequest, card: _PayCard) -> None:
+        """16.3 and 17.2: a stored card is a card on file; a merchant-initiated payment needs
+        a stored credential (a token, or card data with the first CIT's
+        networkTransactionId), isCardOnFile=true and no CVV."""
+        if ask.token is not None and ask.card_on_file is False:
+            raise validation.illegal(
+                f"{_META}.isCardOnFile", "must be true when paying with a stored card"
+            )
+        if not ask.merchant_initiated:
+            return
+        if ask.card_on_file is not True:
+            raise validation.illegal(
+                f"{_META}.isCardOnFile",
+                "must be true for a merchant-initiated payment (a stored credential)",
+            )
+        if ask.token is None and ask.network_transaction_id is None:
+            raise validation.illegal(
+                f"{_META}.networkTransactionId",
+                "is required for a merchant-initiated payment with card data "
+                "(the first payment's id: without it there is no stored credential)",
+            )
+        if card.has_cvv:
+            raise validation.illegal(
+                f"{_META}.cvv", "a merchant-initiated payment carries no CVV (it is never stored)"
+            )
+        if ask.network_transaction_id is not None:
+            with self.store.locked() as db:
+                found = db.execute(
+                    "SELECT 1 FROM payments WHERE card_fingerprint=? AND paid_us IS NOT NULL"
+                    " AND json_extract(result_info, '$.networkTransactionId')=? LIMIT 1",
+                    (card.fingerprint, ask.network_transaction_id),
+                ).fetchone()
+            if found is None:
+                raise validation.illegal(
+                    f"{_META}.networkTransactionId",
+                    "no earlier successful payment with this card has this id",
+                )
+
+    @staticmethod
+    def _check_brand(ask: _PayRequest, card: _PayCard) -> str:
+        """19.1: a selected brand must be one the card carries; the brand the payment goes
+        through (without a choice: the first, the scheme the number's prefix names)."""
+        selected: str | None = ask.meta.get("selectedCardBrand") or None
+        if selected is None:
+            return card.brands[0]
+        if selected not in card.brands:
             raise ApiError(
                 "SELECTED_CARD_BRAND_NOT_AVAILABLE",
-                f"{_META}.selectedCardBrand: the card is not a {selected} card",
+                f"{_META}.selectedCardBrand: the card is not a {selected} card"
+                f" (it carries {', '.join(card.brands)})",
             )
-        holder = meta.get("cardholderName") or {}
-        holder_name = (holder.get("fullName") or "").strip() or " ".join(
-            holder[k].strip() for k in ("firstName", "middleName", "lastName") if holder.get(k)
-        )
-        billing = meta.get("billingAddress") or {}
-        zip_code = billing.get("zipCode") or None
-        wants_3ds = validation.flag(meta.get("is3DSAuthentication"))
-        tokenize = validation.flag(meta.get("tokenize"))
-        factor: Json = req.get("paymentFactor") or {}
-        capture_mode: str = factor.get("captureMode") or "AUTOMATIC"
-        notify_url: str | None = req.get("paymentNotifyUrl") or None
-        redirect_url: str | None = req.get("paymentRedirectUrl") or None
-        expiry_text = req.get("paymentExpiryTime")
-        expiry_at = datetime.fromisoformat(expiry_text) if expiry_text else None
+        return selected
 
-        fingerprint = cards.fingerprint(card_no, self.keys.fingerprint_key)
-        masked = cards.mask(card_no, brand)
-        scenario = scenarios.scenario_for(card_no, str(amount.minor))
-        slow = scenarios.slow_seconds(cvv)
-        request_hash = _hash(
-            amount.currency, amount.minor, fingerprint, month, year, ref, capture_mode
-        )
+    @staticmethod
+    def _check_plan(ask: _PayRequest, card: _PayCard, brand: str) -> Json | None:
+        """18.3: a creditPayPlan must be one consult offers for the currency, the amount and
+        this card; the plan as paymentResultInfo echoes it."""
+        plan = ask.plan
+        if plan is None:
+            return None
+        currency = ask.amount.currency
+        market = installments.MARKETS.get(currency)
+        periods = int(plan["installmentNum"])
+        if market is None:
+            raise validation.illegal(
+                "creditPayPlan.installmentNum", f"no installment plans are offered in {currency}"
+            )
+        if brand not in market.brands or card.funding != "CREDIT":
+            raise ApiError(
+                "CARD_NOT_SUPPORTED",
+                f"creditPayPlan: installments in {currency} take a credit card of "
+                f"{', '.join(market.brands)}; this is a {card.funding.lower()} {brand} card",
+            )
+        if periods not in market.periods or not installments.offered(market, ask.amount):
+            raise validation.illegal(
+                "creditPayPlan.installmentNum",
+                f"{periods} installments are not offered for {ask.amount}",
+            )
+        if market.automatic_capture_only and ask.capture_mode != "AUTOMATIC":
+            raise validation.illegal(
+                "paymentFactor.captureMode",
+                f"installments in {currency} are captured automatically only",
+            )
+        echo: Json = {
+            "installmentNum": periods,
+            "interval": plan.get("interval") or "MONTH",
+            "interestRate": installments.interest_rate(market, periods),
+        }
+        if plan.get("feePercentage") is not None:
+            if plan.get("creditPayFeeType") != "PERCENTAGE":
+                raise validation.illegal(
+                    "creditPayPlan.creditPayFeeType", "must be PERCENTAGE with feePercentage"
+                )
+            echo["creditPayFeeType"] = "PERCENTAGE"
+            echo["feePercentage"] = int(plan["feePercentage"])
+        return echo
+
+    def _new_payment(
+        self, ask: _PayRequest, card: _PayCard, brand: str, plan: Json | None
+    ) -> tuple[Json, Json]:
+        """The payment row as first written (PROCESSING) and its paymentResultInfo."""
+        scenario = card.scenario
+        masked = card.masked
+        country = scenario.issuing_country
         info: Json = {
             "cardNo": masked.masked,
-            "cardBrand": brand.value,
+            "cardBrand": brand,
             "cardBin": masked.bin6,
             "lastFour": masked.last4,
-            "expiryMonth": month,
-            "expiryYear": year,
-            "funding": "CREDIT",
-            "issuingCountry": scenario.issuing_country,
-            "paymentMethodRegion": scenario.issuing_country,
+            "expiryMonth": card.month,
+            "expiryYear": card.year,
+            "funding": card.funding,
+            "issuingCountry": country,
+            "paymentMethodRegion": country,
             "cardCategory": "CONSUMER",
-            "fingerprint": fingerprint,
-            "avsResultRaw": scenario.avs or ("Y" if zip_code else "U"),
-            "cvvResultRaw": scenario.cvv or ("M" if cvv else "P"),
-            "issuerName": f"Sandbox Bank {scenario.issuing_country}",
+            "fingerprint": card.fingerprint,
+            "avsResultRaw": scenario.avs or ("Y" if ask.zip_code else "U"),
+            "cvvResultRaw": scenario.cvv or ("M" if card.has_cvv else "P"),
+            "issuerName": f"Sandbox Bank {country}",
             "credentialTypeUsed": "PAN",
         }
+        holder_name = ask.holder_name or card.holder_name
         if holder_name:
             info["cardholderName"] = holder_name[:64]
-        if tokenize:  # 16.1: the token comes with a successful payment (_set_declined drops it)
-            info["cardToken"] = _card_token(fingerprint)
-        if scenario.three_ds_exemption:
+        if card.token_id is not None:
+            info[tokens.REF] = card.token_id  # the stored card paid: shown as cardToken
+        elif ask.tokenize:  # 16.1: a token once the payment succeeds (_issue_token)
+            info[tokens.ASKED] = ask.account
+        if plan is not None:
+            info["creditPayPlan"] = plan
+        if scenario.three_ds_exemption and not ask.merchant_initiated:
             info["exemptionRequested"] = "lowValue"
-        del card_no, cvv  # the PAN and CVV go no further than this function
-
         now = self.clock.now_us()
-        expires = to_us(expiry_at) if expiry_at else now + PAYMENT_EXPIRY_US
+        amount = ask.amount
         p: Json = {
             "payment_id": _new_id(now),
-            "payment_request_id": prid,
-            "reference_order_id": ref,
+            "payment_request_id": ask.request_id,
+            "reference_order_id": ask.reference_order_id,
             "currency": amount.currency,
             "amount": amount.minor,
             "status": "PROCESSING",
             "result_code": "PAYMENT_IN_PROCESS",
             "result_message": "payment in process",
-            "capture_mode": capture_mode,
+            "capture_mode": ask.capture_mode,
             "scenario": scenario.name,
             "created_us": now,
             "paid_us": None,
             "auth_expiry_us": None,
-            "expires_us": expires,
+            "expires_us": to_us(ask.expiry_at) if ask.expiry_at else now + PAYMENT_EXPIRY_US,
             "settle_us": None,
             "settle_outcome": None,
             "challenge_token": None,
             "cancelled_us": None,
             "released_us": None,
-            "card_fingerprint": fingerprint,
+            "card_fingerprint": card.fingerprint,
             "card_masked": masked.masked,
-            "card_brand": brand.value,
-            "request_hash": request_hash,
-            "notify_url": notify_url,
-            "redirect_url": redirect_url,
-            "result_info": None,  # written below, once the outcome is known (one dumps)
+            "card_brand": brand,
+            # 14: the key fields (paymentMethodId among them: a stored card is its token)
+            "request_hash": _hash(
+                amount.currency,
+                amount.minor,
+                card.fingerprint,
+                card.month,
+                card.year,
+                ask.reference_order_id,
+                ask.capture_mode,
+                *(() if card.token_hash is None else (card.token_hash,)),
+            ),
+            "notify_url": ask.notify_url,
+            "redirect_url": ask.redirect_url,
+            "result_info": None,  # written once the outcome is known (one dumps)
         }
-        # Decide the outcome first, then write the payment in one INSERT.
+        return p, info
+
+    def _decide(self, ask: _PayRequest, card: _PayCard, brand: str, p: Json, info: Json) -> None:
+        """Risk, 3-D Secure (Antom's or an external MPI's) and the authorisation: the
+        outcome, decided before anything is written (then saved in one INSERT)."""
+        scenario = card.scenario
         outcome = scenario.outcome
+        wants_3ds = ask.wants_3ds
+        now = p["created_us"]
+        if ask.merchant_initiated:
+            # 17.1: MITs run without 3DS (is3DSAuthentication and mpiData are ignored: whether
+            # Antom rejects them is unconfirmed); the issuer may refuse the stored credential
+            if scenario.mit_decline is not None and outcome is not Outcome.DECLINE:
+                code, message, raw_code, advice = scenario.mit_decline
+                info.update(
+                    refusalCodeRaw=raw_code, refusalReasonRaw=message, merchantAdviceCode=advice
+                )
+                self._set_declined(p, code, message, info)
+                return
+            if outcome in (Outcome.CHALLENGE, Outcome.FRICTIONLESS):
+                outcome = Outcome.APPROVE
+            wants_3ds = False
+        elif ask.mpi is not None:
+            state = _mpi_state(ask.mpi, brand)
+            if state is not _Mpi.FAILED:
+                info["threeDSResult"] = _external_three_ds(ask.mpi, state)
+            if state is _Mpi.AUTHENTICATED or (
+                state is _Mpi.ATTEMPTED and outcome is not Outcome.CHALLENGE
+            ):
+                # authenticated elsewhere: Antom runs no 3DS of its own
+                if outcome in (Outcome.CHALLENGE, Outcome.FRICTIONLESS):
+                    outcome = Outcome.APPROVE
+                wants_3ds = False
+            elif state is _Mpi.FAILED and not wants_3ds:
+                info["threeDSResult"] = _external_three_ds(ask.mpi, state)
+                self._set_declined(
+                    p,
+                    "USER_PAYMENT_VERIFICATION_FAILED",
+                    "The external 3-D Secure result is not an authentication "
+                    f"(ECI {ask.mpi['eci']}).",
+                    info,
+                )
+                return
+            # not authenticated, is3DSAuthentication=true: Antom's own 3DS decides below
         if (
             outcome is Outcome.CHALLENGE
             and not wants_3ds
@@ -477,6 +890,7 @@ class Engine:
                 {**info, "threeDSResult": {"threeDSOffered": False}},
             )
         elif outcome is Outcome.CHALLENGE or (outcome is Outcome.APPROVE and wants_3ds):
+            info.pop("threeDSResult", None)  # the challenge writes Antom's own result
             p["challenge_token"] = secrets.token_urlsafe(18)
         elif outcome in (Outcome.APPROVE, Outcome.FRICTIONLESS):
             if outcome is Outcome.FRICTIONLESS:
@@ -487,32 +901,43 @@ class Engine:
         elif outcome is Outcome.DECLINE:
             self._set_declined(p, scenario.result_code, scenario.result_message, info)
         else:  # slow authorisation
-            p["settle_us"] = now + slow * US_PER_S
+            p["settle_us"] = now + card.slow_seconds * US_PER_S
             p["settle_outcome"] = "SUCCESS" if outcome is Outcome.SLOW_APPROVE else "FAIL"
         if p["result_info"] is None:  # still in process (3DS challenge, slow authorisation)
             p["result_info"] = json.dumps(info)
+
+    def _record_payment(self, ask: _PayRequest, p: Json, info: Json) -> Json:
+        """Write the payment once (idempotency: a repeat of the request id replays the first
+        answer, or is REPEAT_REQ_INCONSISTENT), then what follows it (the card token, due
+        times, notifyPayment, the automatic capture), and answer."""
         notified = False
+        issue = p["status"] == "SUCCESS" and tokens.ASKED in info
         # One INSERT and nothing else (the common till case: manual capture, no notify URL)
         # needs no explicit transaction: autocommit saves two round trips to SQLite.
         single = p["status"] == "PROCESSING" or (
-            not notify_url and not (p["status"] == "SUCCESS" and capture_mode == "AUTOMATIC")
+            not ask.notify_url
+            and not issue
+            and not (p["status"] == "SUCCESS" and ask.capture_mode == "AUTOMATIC")
         )
         with self.store.locked() if single else self.store.tx() as db:
             if not _insert(db, "payments", p, ignore_conflict=True):
                 existing = db.execute(
-                    "SELECT * FROM payments WHERE payment_request_id=?", (prid,)
+                    "SELECT * FROM payments WHERE payment_request_id=?", (ask.request_id,)
                 ).fetchone()
-                if existing["request_hash"] != request_hash:
+                if existing["request_hash"] != p["request_hash"]:
                     raise ApiError(
                         "REPEAT_REQ_INCONSISTENT",
                         "paymentRequestId was used before with a different amount, card or order",
                     )
                 return self._pay_response(existing)
+            if issue:
+                self._issue_token(db, p, info)
+                _save(db, p)
             if p["status"] == "PROCESSING":
-                self._due(p["settle_us"] or expires)
-                self._due(expires)
+                self._due(p["settle_us"] or p["expires_us"])
+                self._due(p["expires_us"])
             else:
-                notified = self._after_final(db, p, now)
+                notified = self._after_final(db, p, p["created_us"])
         if notified:
             self.on_notification()
         return self._pay_response(p, info)
@@ -549,7 +974,9 @@ class Engine:
             body["redirectActionForm"] = form
             # 4.6: the same form as a JSON string (what newer SDKs read)
             body["paymentActionForm"] = json.dumps(form, separators=(",", ":"))
-        body["paymentResultInfo"] = info if info is not None else json.loads(row["result_info"])
+        body["paymentResultInfo"] = tokens.reveal(
+            info if info is not None else json.loads(row["result_info"]), self.keys.fingerprint_key
+        )
         return body
 
     # -- 3DS page ------------------------------------------------------------------------------
@@ -570,12 +997,13 @@ class Engine:
                 return False, None
             p = dict(row)
             info = json.loads(p["result_info"])
-            brand = cards.CardBrand(p["card_brand"])
+            brand = p["card_brand"]
             now = self.clock.now_us()
             ok = otp is not None and secrets.compare_digest(otp.strip(), scenarios.OTP)
             info["threeDSResult"] = _three_ds(brand, challenged=True, ok=ok, cancelled=otp is None)
             if ok:
                 self._set_approved(p, now, info)
+                self._issue_token(db, p, info)
             else:
                 message = (
                     "3D Secure verification failed."
@@ -630,7 +1058,9 @@ class Engine:
             "paymentAmount": _amount_json(row["currency"], row["amount"]),
             "paymentCreateTime": iso(row["created_us"]),
             "paymentMethodType": "CARD",
-            "paymentResultInfo": json.loads(row["result_info"]),
+            "paymentResultInfo": tokens.reveal(
+                json.loads(row["result_info"]), self.keys.fingerprint_key
+            ),
         }
         if row["status"] == "CANCELLED":
             body["paymentResultCode"] = "ORDER_IS_CANCELED"
@@ -885,34 +1315,99 @@ class Engine:
         body["refundStatus"] = ref["status"]
         return body
 
+    # -- card tokens (16.4) -------------------------------------------------------------------
+    def inquire_token(self, req: Json) -> Json:
+        validation.check("inquireToken", req, self.clock.now())
+        with self.store.locked() as db:
+            row = self._token_row(db, req["token"], req["merchantAccountId"], "token")
+        if row["deleted_us"] is not None:
+            raise ApiError(TOKEN_REFUSED, "token: the card token was removed")
+        body: Json = {
+            "result": result(),
+            "token": req["token"],
+            "issuerName": f"Sandbox Bank {row['issuing_country']}",
+            "issuingCountry": row["issuing_country"],
+            "tokenExpiryTime": _token_expiry(row["expiry_month"], row["expiry_year"]),
+        }
+        if row["holder_name"]:
+            body["accountHolderName"] = {"fullName": row["holder_name"]}
+        return body
+
+    def delete_token(self, req: Json) -> Json:
+        """Unbind a token. Removing a removed token answers SUCCESS again: a till that lost
+        the first answer retries and must not be told it failed."""
+        validation.check("deleteToken", req, self.clock.now())
+        with self.store.tx() as db:
+            row = self._token_row(db, req["token"], req["merchantAccountId"], "token")
+            if row["deleted_us"] is None:
+                db.execute(
+                    "UPDATE card_tokens SET deleted_us=? WHERE token_hash=?",
+                    (self.clock.now_us(), row["token_hash"]),
+                )
+        return {"result": result()}
+
+    # -- getCardInfo (18.2, 19.1) -------------------------------------------------------------
+    def get_card_info(self, req: Json) -> Json:
+        """What a card number or BIN tells: its brands (co-badged: the local brand too),
+        funding, issuing region and whether it takes installments. The number is read and
+        forgotten."""
+        validation.check("getCardInfo", req, self.clock.now())
+        card_no: str | None = req.get("cardNo") or None
+        digits = card_no or req["cardBin"]
+        if card_no is not None and not cards.luhn_ok(card_no):
+            raise ApiError("INVALID_CARD_NUMBER", "cardNo: not a valid card number")
+        brand = cards.detect_brand(digits)
+        if brand is None or brand not in SUPPORTED_BRANDS:
+            field = "cardNo" if card_no else "cardBin"
+            raise ApiError("CARD_NOT_SUPPORTED", f"{field}: this card brand is not supported")
+        bin_ = scenarios.bin_of(digits)
+        brands = bin_.brands if bin_ else (brand.value,)
+        funding = bin_.funding if bin_ else "CREDIT"
+        country = (bin_.issuing_country if bin_ else None) or (
+            scenarios.card_scenario(card_no).issuing_country if card_no else "US"
+        )
+        del card_no, digits
+        body: Json = {
+            "result": result(),
+            "cardBrand": brands[0],
+            "issuingRegion": country,
+            "funding": funding,
+            "cardCategory": "CONSUMER",
+            "supportInstallment": funding == "CREDIT"
+            and any(brands[0] in m.brands for m in installments.MARKETS.values()),
+        }
+        if len(brands) > 1:
+            body["localCardBrand"] = brands[1]
+            body["coBagedCardBrand"] = brands[1]  # (sic) the SDK's spelling
+        return body
+
     # -- consult ------------------------------------------------------------------------------
     def consult(self, req: Json) -> Json:
         validation.check("consult", req, self.clock.now())
         amount = _money(req["paymentAmount"])
         brands = [
-            {
-                "cardBrand": b.value,
-                "logo": {"logoName": b.value[:12], "logoUrl": self.logo_url(b.value)},
-            }
-            for b in SUPPORTED_BRANDS
+            {"cardBrand": b, "logo": {"logoName": b[:12], "logoUrl": self.logo_url(b)}}
+            for b in CONSULT_BRANDS
         ]
+        option: Json = {
+            "paymentMethodType": "CARD",
+            "paymentMethodCategory": "CARD",
+            "paymentMethodRegion": ["GLOBAL"],
+            "enabled": True,
+            "preferred": True,
+            "logo": {"logoName": "CARD", "logoUrl": self.logo_url("CARD")},
+            "paymentOptionDetail": {
+                "supportCardBrands": brands,
+                "funding": ["CREDIT", "DEBIT"],
+            },
+            "supportedCurrencies": sorted(EXPONENTS),
+        }
+        plans = installments.consult_installment(amount, self.logo_url)
+        if plans is not None:  # 18.2: the plans for this currency and amount
+            option["installment"] = plans
         return {
             "result": result(),
-            "paymentOptions": [
-                {
-                    "paymentMethodType": "CARD",
-                    "paymentMethodCategory": "CARD",
-                    "paymentMethodRegion": ["GLOBAL"],
-                    "enabled": True,
-                    "preferred": True,
-                    "logo": {"logoName": "CARD", "logoUrl": self.logo_url("CARD")},
-                    "paymentOptionDetail": {
-                        "supportCardBrands": brands,
-                        "funding": ["CREDIT", "DEBIT"],
-                    },
-                    "supportedCurrencies": sorted(EXPONENTS),
-                }
-            ],
+            "paymentOptions": [option],
             "paymentAmount": amount.to_antom(),
         }
 
@@ -932,10 +1427,11 @@ _ISSUER_REFUSALS: dict[str, tuple[str, str]] = {
 }
 
 
-def _card_token(fingerprint: str) -> str:
-    """A stable opaque token per card (doc samples look like ``ALIPAY...==``)."""
-    digest = hashlib.sha256(("token:" + fingerprint).encode()).digest()
-    return "ALIPAY" + base64.b64encode(digest[:28]).decode("ascii")
+def _token_expiry(month: str, year: str) -> str:
+    """16.2: a card token lasts to the last day of the card's expiry month."""
+    y, m = 2000 + int(year), int(month)
+    last = calendar.monthrange(y, m)[1]
+    return f"{y:04d}-{m:02d}-{last:02d}T23:59:59+00:00"
 
 
 def _scenario_named(name: str) -> Scenario:
@@ -949,7 +1445,7 @@ def _scenario_named(name: str) -> Scenario:
 
 
 def _three_ds(
-    brand: cards.CardBrand,
+    brand: str,
     *,
     challenged: bool,
     ok: bool,
@@ -961,7 +1457,7 @@ def _three_ds(
     ECI per scheme: Visa-style 05 / Mastercard 02 authenticated, 07 / 00 not authenticated.
     A CAVV exists only after a successful authentication; an exemption is granted without one.
     """
-    mastercard = brand is cards.CardBrand.MASTERCARD
+    mastercard = brand == cards.CardBrand.MASTERCARD
     out: Json = {
         "threeDSVersion": "2.2.0",
         "threeDSOffered": True,
@@ -991,6 +1487,52 @@ def _three_ds(
         )
         if cancelled:
             out["challengeCancel"] = "01"
+    return out
+
+
+class _Mpi(Enum):
+    """What an external MPI's result says (19.2, by the schemes' ECI conventions)."""
+
+    AUTHENTICATED = "Y"  # ECI 05 (02 Mastercard) with a CAVV
+    ATTEMPTED = "A"  # ECI 06 (01 Mastercard) with a CAVV
+    FAILED = "N"  # anything else: not authenticated
+
+
+_MASTERCARD_ECI = {
+    "02": _Mpi.AUTHENTICATED,
+    "01": _Mpi.ATTEMPTED,
+    "00": _Mpi.FAILED,
+    "04": _Mpi.FAILED,
+}
+_OTHER_ECI = {"05": _Mpi.AUTHENTICATED, "06": _Mpi.ATTEMPTED, "07": _Mpi.FAILED}
+
+
+def _mpi_state(mpi: Json, brand: str) -> _Mpi:
+    """The table checked the formats; an ECI of the other scheme family is refused here."""
+    mastercard = brand in (cards.CardBrand.MASTERCARD, cards.CardBrand.MAESTRO)
+    table = _MASTERCARD_ECI if mastercard else _OTHER_ECI
+    eci: str = mpi["eci"]
+    if eci not in table:
+        raise validation.illegal(
+            f"{_META}.mpiData.eci",
+            f"{eci} is not a {brand} ECI (expected one of {', '.join(sorted(table))})",
+        )
+    return table[eci] if mpi.get("cavv") else _Mpi.FAILED
+
+
+def _external_three_ds(mpi: Json, state: _Mpi) -> Json:
+    """threeDSResult for a payment authenticated by the merchant's MPI: Antom offered no 3DS
+    of its own. The CAVV is not echoed (nor kept): it is the merchant's already."""
+    out: Json = {
+        "threeDSVersion": mpi["threeDSVersion"],
+        "eci": mpi["eci"],
+        "threeDSOffered": False,
+        "challenged": False,
+        "paResStatus": state.value,
+        "liabilityShift": "0" if state is _Mpi.FAILED else "1",
+    }
+    if mpi.get("dsTransactionId"):
+        out["dsTransactionId"] = mpi["dsTransactionId"]
     return out
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from posapp.core.antom import signing
+from posapp.sandbox import tokens
 from posapp.sandbox.clock import SandboxClock, iso
 from posapp.sandbox.engine import NOTIFY_SCHEDULE, US_PER_S
 from posapp.sandbox.faults import FaultRegistry
@@ -159,7 +160,8 @@ class Notifier:
                 )
         return len(rows)
 
-    def _send(self, url: str, body: str) -> tuple[bool, str | None]:
+    def _send(self, url: str, stored: str) -> tuple[bool, str | None]:
+        body = tokens.reveal_body(stored, self._keys.fingerprint_key)  # the token, not its id
         parts = urlsplit(url)
         path = parts.path or "/"
         if parts.query:
@@ -193,7 +195,7 @@ class Notifier:
                 notification_id=int(r["id"]),
                 kind=r["kind"],
                 url=r["url"],
-                body=json.loads(r["body"]),
+                body=json.loads(tokens.reveal_body(r["body"], self._keys.fingerprint_key)),
                 attempts=int(r["attempts"]),
                 acknowledged=r["acked_us"] is not None,
                 next_attempt=None if r["next_us"] is None else iso(int(r["next_us"])),

@@ -1,7 +1,8 @@
 """Routes: the Antom API (signed), the 3DS OTP page, card logos and the admin endpoints.
 
-- ``POST /ams/api/v1/payments/<api>`` and ``POST /ams/sandbox/api/v1/payments/<api>``:
-  verified with the merchant public key, answered with a signed JSON body (also for errors).
+- ``POST /ams/api/v1/payments/<api>`` and ``POST /ams/sandbox/api/v1/payments/<api>`` (and
+  ``.../v1/vaults/<api>`` for the token APIs): verified with the merchant public key, answered
+  with a signed JSON body (also for errors).
 - ``GET/POST /sandbox/3ds/<token>``: the OTP page a 3DS challenge sends the buyer to.
 - ``GET /sandbox/logos/<BRAND>.svg``: the logos consult points at.
 - ``GET /sandbox/return``: "payment finished" (training mode's ``paymentRedirectUrl``).
@@ -42,7 +43,8 @@ from posapp.sandbox.validation import ApiError
 
 log = logging.getLogger("posapp.sandbox")
 
-_API = re.compile(r"/ams/(?:sandbox/)?api/v1/payments/([A-Za-z]+)")
+# payments/<api> (named <api>) and the token APIs of 16.4, vaults/<api> (named vaults/<api>)
+_API = re.compile(r"/ams/(?:sandbox/)?api/v1/(?:payments/|(vaults/))([A-Za-z]+)")
 _LOGO = re.compile(r"/sandbox/logos/([A-Z_]{1,20})\.svg")
 _THREE_DS = re.compile(r"/sandbox/3ds/([A-Za-z0-9_-]{10,64})")
 _OK = "SUCCESS"
@@ -322,7 +324,7 @@ def _api_name(route: str) -> str | None:
     except KeyError:
         pass
     match = _API.fullmatch(route)
-    api = match.group(1) if match else None
+    api = (match.group(1) or "") + match.group(2) if match else None
     if len(_API_NAMES) < 256:  # routes come from clients: keep the memo bounded
         _API_NAMES[route] = api
     return api

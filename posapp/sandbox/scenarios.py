@@ -3,7 +3,9 @@
 Antom's published sandbox cards behave as docs.antom.com/ac/ref/card describes; our own
 magic cards all start with the BIN ``400002`` and carry the scenario number in digits 12-14
 (``4000 0200 0000 0NNC``, C = Luhn check digit). Any other Luhn-valid card of a known brand
-authorises. The README's "Training sandbox and test cards" table lists the same rows.
+authorises. What belongs to a BIN rather than to one card (the brands of a co-badged card,
+debit funding) is in ``BINS``: those test cards have BINs of their own (``497002``,
+``400003``). The README's "Training sandbox and test cards" table lists the same rows.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Scenario:
     capture_in_process: bool = False
     refund_in_process: bool = False
     three_ds_exemption: bool = False
+    # a merchant-initiated payment (17) with this card is declined so:
+    # (resultCode, message, refusalCodeRaw, merchantAdviceCode); the card's CITs go through
+    mit_decline: tuple[str, str, str, str] | None = None
 
 
 SUCCESS = Scenario("Approved", Outcome.APPROVE)
@@ -128,7 +133,49 @@ MAGIC: dict[str, Scenario] = {
         "Refund in process (settles after 5 s)", Outcome.APPROVE, refund_in_process=True
     ),
     "340002000000005": Scenario("Approved, American Express (4-digit CID)", Outcome.APPROVE),
+    "4000020000001305": Scenario(
+        "Saved card: MIT declined, insufficient funds (merchant advice 02: retry later)",
+        Outcome.APPROVE,
+        mit_decline=("USER_BALANCE_NOT_ENOUGH", "The card has insufficient funds.", "51", "02"),
+    ),
+    "4000020000001404": Scenario(
+        "Saved card: MIT declined, standing authorisation revoked (advice 21: do not retry)",
+        Outcome.APPROVE,
+        mit_decline=(
+            "DO_NOT_HONOR",
+            "The cardholder revoked the stored-credential agreement.",
+            "R1",
+            "21",
+        ),
+    ),
+    "4000020000001503": Scenario("Installment-eligible credit card", Outcome.APPROVE),
+    "4970020000000006": Scenario(
+        "Co-badged Visa / Cartes Bancaires (France)", Outcome.APPROVE, issuing_country="FR"
+    ),
+    "4000030000000108": Scenario("Debit card (no installments)", Outcome.APPROVE),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Bin:
+    """What a BIN says about every card in it (``brands``: more than one when co-badged;
+    the first is the international scheme the number's prefix names)."""
+
+    brands: tuple[str, ...]
+    funding: str = "CREDIT"
+    issuing_country: str | None = None
+
+
+BINS: dict[str, Bin] = {
+    "497002": Bin(("VISA", "CARTES_BANCAIRES"), issuing_country="FR"),
+    "400003": Bin(("VISA",), funding="DEBIT"),
+}
+
+
+def bin_of(digits: str) -> Bin | None:
+    """The BIN entry for a card number or a BIN (6 to 8 digits)."""
+    return BINS.get(digits[:6])
+
 
 # paymentAmount.value "11" is Antom's published risk-control trigger (any card).
 RISK_AMOUNT_VALUE = "11"
@@ -150,6 +197,11 @@ IN_PROCESS_SECONDS = 5
 def scenario_for(pan: str, amount_value: str) -> Scenario:
     if amount_value == RISK_AMOUNT_VALUE:
         return RISK_REJECT
+    return card_scenario(pan)
+
+
+def card_scenario(pan: str) -> Scenario:
+    """The card's own row (what a saved card keeps: the amount trigger applies per payment)."""
     return PUBLISHED.get(pan) or MAGIC.get(pan) or SUCCESS
 
 

@@ -3,7 +3,8 @@
 One connection guarded by one lock (a cross-process one when several sandbox processes share
 the file): every API call is a short transaction, and the expensive part of a request (RSA)
 happens outside the lock. Times are integer microseconds on the
-sandbox clock. Cards are kept as a masked number plus a keyed fingerprint only.
+sandbox clock. Cards are kept as a masked number plus a keyed fingerprint only; card tokens as a keyed
+hash and an id (see tokens.py).
 """
 
 from __future__ import annotations
@@ -97,6 +98,27 @@ CREATE TABLE IF NOT EXISTS notifications (
     acked_us INTEGER,
     last_error TEXT
 );
+-- Card tokens (16): the token itself is never stored, only its keyed hash (the lookup key)
+-- and the random id it is rebuilt from with the state dir's secret (tokens.py).
+CREATE TABLE IF NOT EXISTS card_tokens (
+    token_hash TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    merchant_account TEXT NOT NULL,   -- merchantAccountId of the storing payment, else client id
+    card_fingerprint TEXT NOT NULL,
+    card_masked TEXT NOT NULL,
+    card_brand TEXT NOT NULL,         -- the scheme the number's prefix names
+    expiry_month TEXT NOT NULL,
+    expiry_year TEXT NOT NULL,
+    holder_name TEXT,
+    issuing_country TEXT NOT NULL,
+    scenario TEXT NOT NULL,           -- the card's test-card row
+    payment_id TEXT NOT NULL REFERENCES payments(payment_id),
+    created_us INTEGER NOT NULL,
+    deleted_us INTEGER                -- removed (deleteToken)
+);
+CREATE INDEX IF NOT EXISTS card_tokens_card ON card_tokens(card_fingerprint, merchant_account)
+    WHERE deleted_us IS NULL;
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications(next_us) WHERE next_us IS NOT NULL;
 """
 

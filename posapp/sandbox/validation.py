@@ -21,6 +21,13 @@ so in a comment beside the row; the other reading is a change to that one row:
   ``firstName`` and ``lastName`` (20.1, PHP spec); for a lone name make ``lastName`` ``OPTIONAL``
   in ``USER_NAME``.
 - ``cvv``: optional, 3 digits, 4 for the 4-digit CID brands (3.3 says 3 and leaves Amex open).
+- Card data (``cardNo``, ``expiryMonth``, ``expiryYear``) is required unless a stored card is
+  given (``paymentMethod.paymentMethodId``, 16.3).
+- ``mpiData`` (19.2, SDK models only): inside ``paymentMethodMetaData``; ``threeDSVersion`` and
+  ``eci`` required, ``cavv`` with an authenticated/attempted ECI, ``dsTransactionId`` for 3DS2;
+  malformed values are ``PARAM_ILLEGAL`` (the other reading: ``INVALID_PAYMENT_METHOD_META_DATA``,
+  the ``bad`` code of those rows).
+- ``recurringType``: ``SCHEDULED`` (Antom's example) and ``UNSCHEDULED`` (expected, 17.2).
 - ``paymentExpiryTime``: its format only (the SDK docstring's "< 10 minutes" is marked sic;
   ``Moment(after_now=True, at_most=timedelta(minutes=10))`` would enforce a window).
 """
@@ -78,7 +85,8 @@ class When:
 
 @dataclass(frozen=True, slots=True)
 class Unless:
-    """Required unless the sibling ``other`` is given (one of two ids)."""
+    """Required unless the sibling ``other`` is given (one of two ids); ``other`` starting
+    with ``$.`` is a path from the body (card data unless a token is given)."""
 
     other: str
 
@@ -314,6 +322,8 @@ def is_required(rule: Field, parent: Mapping[str, Any], ctx: Context) -> bool:
     if isinstance(need, Need):
         return need is REQUIRED
     if isinstance(need, Unless):
+        if need.other.startswith("$."):
+            return _absent(_lookup(ctx.body, need.other[2:]))
         return _absent(parent.get(need.other))
     start = ctx.body if need.path.startswith("$.") else parent
     return _flag_text(_lookup(start, need.path.removeprefix("$."))) in need.values
@@ -333,7 +343,8 @@ def check_fields(
         path = f"{prefix}.{rule.key}" if prefix else rule.key
         if _absent(value) and is_required(rule, obj, ctx):
             if isinstance(rule.need, Unless):
-                raise ApiError(rule.missing, f"{path}: {rule.key} or {rule.need.other} is required")
+                other = rule.need.other.removeprefix("$.")
+                raise ApiError(rule.missing, f"{path}: {rule.key} or {other} is required")
             raise ApiError(rule.missing, f"{path}: is required")
         if value is not None:  # a blank optional string still has to fit its kind
             rule.kind.check(value, path, rule.bad, ctx)
@@ -493,12 +504,34 @@ _EXPIRY = "INVALID_EXPIRATION_DATE"
 _CARD_MISSING = PARAM_ILLEGAL
 # paymentMethod.paymentMethodMetaData for the raw-card flow (4.2). Type and length problems are
 # PARAM_ILLEGAL; bad card data earns the card codes of 20.2.
+# 16.3: a stored card (paymentMethod.paymentMethodId = the cardToken) replaces the card data
+_UNLESS_TOKEN = Unless("$.paymentMethod.paymentMethodId")
+# 19.2 mpiData (a third party's 3-D Secure result). Only the SDK models document it; the
+# formats are the schemes': ECI two digits, CAVV/AAV 20 bytes (Base64, or hex as some MPIs
+# give it), 3DS2 directory-server id a UUID. A CAVV is required with an ECI that says
+# "authenticated" or "attempted" (05/06 Visa-style, 02/01 Mastercard).
+_THREE_DS_2 = ("2.1.0", "2.2.0", "2.3.0", "2.3.1")
+_CAVV = r"[A-Za-z0-9+/]{27}=|[A-Za-z0-9+/]{28}|[0-9A-Fa-f]{40}"
+MPI_DATA = Obj(
+    (
+        Field("threeDSVersion", Choice(("1.0.2", *_THREE_DS_2)), REQUIRED),
+        Field("eci", Text(2, r"0[0-7]", "must be two digits, 00 to 07"), REQUIRED),
+        Field("cavv", Text(40, _CAVV, "must be 20 bytes in Base64 (28 characters) or hex (40)"),
+              When("eci", ("01", "02", "05", "06"))),
+        Field("dsTransactionId", Text(36, r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}",
+              "must be a UUID"), When("threeDSVersion", _THREE_DS_2)),
+        Field("xid", Text(28, r"[A-Za-z0-9+/]{27}=|[A-Za-z0-9+/]{28}", "must be 20 bytes in Base64")),
+        Field("credentialType", Choice(("PAN", "NETWORK_TOKEN"))),
+    )
+)  # fmt: skip
+# 17.2: recurringType; SCHEDULED is in Antom's MIT example, UNSCHEDULED the expected other value
+RECURRING_TYPES = ("SCHEDULED", "UNSCHEDULED")
 CARD_META = Obj(
     (
-        Field("cardNo", Text(32, r"[0-9]+", _DIGITS), REQUIRED, missing=_CARD_MISSING),
+        Field("cardNo", Text(32, r"[0-9]+", _DIGITS), _UNLESS_TOKEN, missing=_CARD_MISSING),
         Field("expiryMonth", Text(2, r"0[1-9]|1[0-2]", "must be two digits, 01 to 12"),
-              REQUIRED, missing=_CARD_MISSING, bad=_EXPIRY),
-        Field("expiryYear", Text(2, r"[0-9]{2}", "must be two digits"), REQUIRED,
+              _UNLESS_TOKEN, missing=_CARD_MISSING, bad=_EXPIRY),
+        Field("expiryYear", Text(2, r"[0-9]{2}", "must be two digits"), _UNLESS_TOKEN,
               missing=_CARD_MISSING, bad=_EXPIRY),
         # 3.3 documents 3 characters; 4-digit CIDs (Amex) are let through here and the engine
         # holds each brand to its own length
@@ -510,6 +543,8 @@ CARD_META = Obj(
         Field("tokenize", Flag()),
         Field("isCardOnFile", Flag()),
         Field("networkTransactionId", Text(256)),
+        Field("recurringType", Choice(RECURRING_TYPES)),
+        Field("mpiData", MPI_DATA),
         Field("selectedCardBrand", Choice(CARD_BRANDS), bad="SELECTED_CARD_BRAND_NOT_AVAILABLE"),
         Field("cpf", Text(11, r"[0-9]{11}", "must be 11 digits")),
         Field("payerEmail", Text(64)),
@@ -609,6 +644,22 @@ RULES: dict[str, tuple[Field, ...]] = {
         Field("refundRequestId", Text(64, r"[A-Za-z0-9_.:-]+", "must have no special characters"),
               Unless("refundId")),
         _MERCHANT_ACCOUNT,
+    ),
+    # 16.4 token management (the /v1/vaults/ APIs)
+    "inquireToken": (
+        Field("merchantAccountId", Text(64), REQUIRED),
+        Field("token", Text(255), REQUIRED),
+    ),
+    "deleteToken": (
+        Field("merchantAccountId", Text(64), REQUIRED),
+        Field("token", Text(255), REQUIRED),
+    ),
+    # 18.2 getCardInfo (Java SDK only): a card number or its BIN
+    "getCardInfo": (
+        Field("cardNo", Text(32, r"[0-9]{12,19}", "must be 12 to 19 digits"), Unless("cardBin"),
+              bad="INVALID_CARD_NUMBER"),
+        Field("cardBin", Text(8, r"[0-9]{6,8}", "must be 6 to 8 digits"), Unless("cardNo")),
+        Field("paymentMethodRegion", Text(6)),
     ),
     "consult": (
         Field("productCode", _ONE_TIME, REQUIRED),

@@ -24,7 +24,7 @@ import httpx
 
 from posapp.core.antom import signing
 from posapp.core.antom.client import AntomClient, encode_body
-from posapp.core.antom.messages import Outcome, PayRequest
+from posapp.core.antom.messages import AntomOutcome, PayRequest
 from posapp.core.antom.retry import NO_RETRY
 from posapp.core.cards import CardDetails
 from posapp.core.money import Money
@@ -137,7 +137,7 @@ def main() -> int:
                 redirect_url=REDIRECT,
             )
         )
-        if answer.outcome is not Outcome.SUCCEEDED:
+        if answer.outcome is not AntomOutcome.SUCCEEDED:
             raise RuntimeError(f"pay did not succeed: {answer}")
 
     paid: list[str] = []
@@ -178,7 +178,7 @@ def main() -> int:
 
     def client_alone() -> None:
         answer = mock_client.pay(sample_pay)
-        if answer.outcome is not Outcome.SUCCEEDED:
+        if answer.outcome is not AntomOutcome.SUCCEEDED:
             raise RuntimeError(f"mock pay did not succeed: {answer}")
 
     def client_crypto() -> None:

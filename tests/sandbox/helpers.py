@@ -72,7 +72,11 @@ class RawClient:
         return signing.verify(self.antom_key, content, header.signature)
 
     def call(self, api: str, body: dict[str, Any] | bytes) -> Answer:
-        path = self.prefix + api
+        """POST to ``api``: a payments API by name, a token API as ``vaults/<name>``."""
+        if api.startswith("vaults/"):
+            path = self.prefix.removesuffix("payments/") + api
+        else:
+            path = self.prefix + api
         raw = body if isinstance(body, bytes) else json.dumps(body, indent=3).encode()
         response = self.http.post(path, content=raw, headers=self.headers(path, raw))
         verified = self.verify(path, response)

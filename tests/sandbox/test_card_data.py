@@ -46,6 +46,22 @@ def test_no_pan_or_cvv_on_disk_or_in_logs(
             client.call("pay", pay_body(f"cd-{i}", card=pan, cvv=cvv, three_ds=i == 0))
             client.call("pay", pay_body(f"cd-bad-{i}", card=pan, cvv="1"))  # refused input
         client.call("inquiryPayment", {"paymentRequestId": "cd-1"})
+        # the card features read PANs too: getCardInfo, a stored card and its MIT
+        assert client.call("getCardInfo", {"cardNo": PANS[0]}).code == "SUCCESS"
+        stored = pay_body("cd-tok", card=PANS[0], cvv=CVV)
+        stored["paymentMethod"]["paymentMethodMetaData"]["tokenize"] = True
+        info = client.call("pay", stored).body["paymentResultInfo"]
+        mit = pay_body("cd-mit", cvv=None)
+        mit["paymentMethod"] = {
+            "paymentMethodType": "CARD",
+            "paymentMethodId": info["cardToken"],
+            "paymentMethodMetaData": {
+                "isCardOnFile": True,
+                "recurringType": "SCHEDULED",
+                "networkTransactionId": info["networkTransactionId"],
+            },
+        }
+        assert client.call("pay", mit).code == "SUCCESS"
         client.close()
         ledger = sandbox.ledger()
         # the ledger finds a card by its number without storing it

@@ -12,11 +12,11 @@ from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import RepeatRequestInconsistentError
 from posapp.core.antom.messages import (
     Action,
+    AntomOutcome,
     CancelRequest,
     CaptureMode,
     CaptureRequest,
     ConsultRequest,
-    Outcome,
     PaymentStatus,
     PayRequest,
     RefundRequest,
@@ -85,7 +85,7 @@ def pay(
 )
 def test_success_cards_authorise(client: AntomClient, sandbox: Sandbox, pan: str) -> None:
     response = pay(client, f"ok-{pan}", pan=pan)
-    assert response.outcome is Outcome.SUCCEEDED
+    assert response.outcome is AntomOutcome.SUCCEEDED
     assert response.payment_id
     assert response.card is not None
     assert response.card.card_no == f"{pan[:6]}******{pan[-4:]}"
@@ -96,7 +96,7 @@ def test_success_cards_authorise(client: AntomClient, sandbox: Sandbox, pan: str
 
 def test_amex_with_four_digit_cid(client: AntomClient) -> None:
     response = pay(client, "amex", pan="340002000000005", cvv="1234")
-    assert response.outcome is Outcome.SUCCEEDED
+    assert response.outcome is AntomOutcome.SUCCEEDED
     assert response.card is not None and response.card.brand == "AMEX"
 
 
@@ -115,7 +115,7 @@ def test_amex_with_four_digit_cid(client: AntomClient) -> None:
 )
 def test_decline_cards(client: AntomClient, sandbox: Sandbox, pan: str, code: str) -> None:
     response = pay(client, f"no-{pan}", pan=pan)
-    assert response.outcome is Outcome.FAILED
+    assert response.outcome is AntomOutcome.FAILED
     assert response.result is not None and response.result.code == code
     inquiry = client.inquiry_payment(f"no-{pan}")
     assert inquiry.payment_status is PaymentStatus.FAIL
@@ -130,7 +130,7 @@ def test_cvv_mismatch_reports_cvv_result(client: AntomClient) -> None:
 
 def test_avs_mismatch_is_approved_with_avs_result_n(client: AntomClient) -> None:
     response = pay(client, "avs-n", pan="4000020000000505")
-    assert response.outcome is Outcome.SUCCEEDED
+    assert response.outcome is AntomOutcome.SUCCEEDED
     assert response.card is not None and response.card.avs_result == "N"
     assert response.card.cvv_result == "M"
 
@@ -142,7 +142,7 @@ def test_risk_amount_11_rejects_any_card(client: AntomClient) -> None:
 
 def test_automatic_capture_captures_at_once(client: AntomClient, sandbox: Sandbox) -> None:
     response = pay(client, "auto-1", mode=CaptureMode.AUTOMATIC)
-    assert response.outcome is Outcome.SUCCEEDED
+    assert response.outcome is AntomOutcome.SUCCEEDED
     inquiry = client.inquiry_payment("auto-1")
     captures = inquiry.captures()
     assert len(captures) == 1
@@ -153,12 +153,12 @@ def test_automatic_capture_captures_at_once(client: AntomClient, sandbox: Sandbo
     again = client.capture(
         CaptureRequest("cap-auto", response.payment_id or "", Money(1250, "USD"))
     )
-    assert again.outcome is Outcome.FAILED
+    assert again.outcome is AntomOutcome.FAILED
 
 
 def test_zero_decimal_currency(client: AntomClient) -> None:
     response = pay(client, "jpy", minor=500, currency="JPY")
-    assert response.outcome is Outcome.SUCCEEDED
+    assert response.outcome is AntomOutcome.SUCCEEDED
     assert response.amount == Money(500, "JPY")
 
 
@@ -175,7 +175,7 @@ def _otp(url: str, otp: str | None) -> httpx.Response:
 
 def test_3ds_challenge_right_otp_succeeds(client: AntomClient, sandbox: Sandbox) -> None:
     response = pay(client, "3ds-ok", three_ds=True)
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert response.result is not None and response.result.code == "PAYMENT_IN_PROCESS"
     assert response.redirect_url and response.redirect_url.startswith(sandbox.base_url)
     processing = client.inquiry_payment("3ds-ok")
@@ -218,7 +218,7 @@ def test_challenge_card_with_3ds_flag(client: AntomClient, sandbox: Sandbox) -> 
 
 def test_salvage_turns_a_non_3ds_request_into_a_challenge(client: AntomClient) -> None:
     response = pay(client, "salvage", pan="4000020000000802", three_ds=False)
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert response.classification.action is Action.INQUIRE
     assert response.redirect_url
     _otp(response.redirect_url, Sandbox.OTP)
@@ -228,7 +228,7 @@ def test_salvage_turns_a_non_3ds_request_into_a_challenge(client: AntomClient) -
 @pytest.mark.parametrize("pan", ["4000020000000703", "4035501000000008"])
 def test_frictionless_3ds(client: AntomClient, pan: str) -> None:
     response = pay(client, f"fl-{pan}", pan=pan, three_ds=True)
-    assert response.outcome is Outcome.SUCCEEDED
+    assert response.outcome is AntomOutcome.SUCCEEDED
     assert response.card is not None and response.card.three_ds is not None
     assert response.card.three_ds.challenged is False
 
@@ -252,7 +252,7 @@ def test_unanswered_challenge_expires_after_14_minutes(
 
 def test_slow_authorisation_processing_then_success(client: AntomClient, sandbox: Sandbox) -> None:
     response = pay(client, "slow", pan="4000020000000901", cvv="030")  # 30 seconds
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert response.redirect_url is None
     assert client.inquiry_payment("slow").payment_status is PaymentStatus.PROCESSING
     sandbox.clock.advance(timedelta(seconds=29))
@@ -260,7 +260,7 @@ def test_slow_authorisation_processing_then_success(client: AntomClient, sandbox
     sandbox.clock.advance(timedelta(seconds=2))
     assert client.inquiry_payment("slow").payment_status is PaymentStatus.SUCCESS
     # the same request again now answers with the settled result
-    assert pay(client, "slow", pan="4000020000000901", cvv="030").outcome is Outcome.SUCCEEDED
+    assert pay(client, "slow", pan="4000020000000901", cvv="030").outcome is AntomOutcome.SUCCEEDED
 
 
 def test_slow_authorisation_then_decline(client: AntomClient, sandbox: Sandbox) -> None:
@@ -292,7 +292,7 @@ def test_manual_capture_full_amount(client: AntomClient, sandbox: Sandbox) -> No
     assert paid.payment_id
     assert sandbox.ledger().order("order-cap-1").held == 1250
     cap = client.capture(CaptureRequest("c-1", paid.payment_id, Money(1250, "USD")))
-    assert cap.outcome is Outcome.SUCCEEDED
+    assert cap.outcome is AntomOutcome.SUCCEEDED
     assert cap.capture_id and cap.capture_time
     inquiry = client.inquiry_payment(payment_id=paid.payment_id)
     assert [t.type for t in inquiry.transactions] == [TransactionType.CAPTURE]
@@ -332,10 +332,10 @@ def test_capture_within_7_days_and_release_after(client: AntomClient, sandbox: S
     assert early.payment_id and late.payment_id
     sandbox.clock.advance(timedelta(days=6, hours=23))
     ok = client.capture(CaptureRequest("he", early.payment_id, Money(1250, "USD")))
-    assert ok.outcome is Outcome.SUCCEEDED
+    assert ok.outcome is AntomOutcome.SUCCEEDED
     sandbox.clock.advance(timedelta(hours=2))
     refused = client.capture(CaptureRequest("hl", late.payment_id, Money(1250, "USD")))
-    assert refused.outcome is Outcome.FAILED
+    assert refused.outcome is AntomOutcome.FAILED
     assert refused.result is not None and refused.result.code == "AUTH_EXPIRED"
     inquiry = client.inquiry_payment("hold-late")
     assert inquiry.payment_status is PaymentStatus.CANCELLED
@@ -350,7 +350,7 @@ def test_capture_in_process_card(client: AntomClient, sandbox: Sandbox) -> None:
     paid = pay(client, "cip", pan="4000020000001008")
     assert paid.payment_id
     cap = client.capture(CaptureRequest("cip-c", paid.payment_id, Money(1250, "USD")))
-    assert cap.outcome is Outcome.UNKNOWN
+    assert cap.outcome is AntomOutcome.UNKNOWN
     assert cap.result is not None and cap.result.code == "CAPTURE_IN_PROCESS"
     inquiry = client.inquiry_payment("cip")
     assert inquiry.captures()[0].status is TransactionStatus.PROCESSING
@@ -358,7 +358,7 @@ def test_capture_in_process_card(client: AntomClient, sandbox: Sandbox) -> None:
     sandbox.clock.advance(timedelta(seconds=6))
     assert client.inquiry_payment("cip").captures()[0].status is TransactionStatus.SUCCESS
     again = client.capture(CaptureRequest("cip-c", paid.payment_id, Money(1250, "USD")))
-    assert again.outcome is Outcome.SUCCEEDED
+    assert again.outcome is AntomOutcome.SUCCEEDED
     assert sandbox.ledger().order("order-cip").captured == 1250
 
 
@@ -375,32 +375,34 @@ def test_cancel_by_payment_id_and_by_request_id(client: AntomClient, sandbox: Sa
     pay(client, "cx-2")
     assert one.payment_id
     first = client.cancel(CancelRequest(payment_id=one.payment_id))
-    assert first.outcome is Outcome.SUCCEEDED and first.cancel_time
+    assert first.outcome is AntomOutcome.SUCCEEDED and first.cancel_time
     second = client.cancel(CancelRequest(payment_request_id="cx-2"))
-    assert second.outcome is Outcome.SUCCEEDED
+    assert second.outcome is AntomOutcome.SUCCEEDED
     assert client.inquiry_payment("cx-1").payment_status is PaymentStatus.CANCELLED
     assert client.inquiry_payment("cx-2").payment_status is PaymentStatus.CANCELLED
     # cancelling twice is harmless and answers the same
     again = client.cancel(CancelRequest(payment_id=one.payment_id))
-    assert again.outcome is Outcome.SUCCEEDED and again.cancel_time == first.cancel_time
+    assert again.outcome is AntomOutcome.SUCCEEDED and again.cancel_time == first.cancel_time
     entry = sandbox.ledger().order("order-cx-1")
     assert (entry.authorised, entry.cancelled, entry.held) == (1250, 1250, 0)
     capture = client.capture(CaptureRequest("cx-c", one.payment_id, Money(1250, "USD")))
-    assert capture.outcome is Outcome.FAILED
+    assert capture.outcome is AntomOutcome.FAILED
 
 
 def test_cancel_is_refused_after_capture(client: AntomClient) -> None:
     paid = pay(client, "cx-cap", mode=CaptureMode.AUTOMATIC)
     assert paid.payment_id
     response = client.cancel(CancelRequest(payment_id=paid.payment_id))
-    assert response.outcome is Outcome.FAILED
+    assert response.outcome is AntomOutcome.FAILED
     assert response.result is not None and response.result.code == "ORDER_STATUS_INVALID"
     assert client.inquiry_payment("cx-cap").payment_status is PaymentStatus.SUCCESS
 
 
 def test_cancel_a_pending_challenge(client: AntomClient, sandbox: Sandbox) -> None:
     response = pay(client, "cx-3ds", three_ds=True)
-    assert client.cancel(CancelRequest(payment_request_id="cx-3ds")).outcome is Outcome.SUCCEEDED
+    assert (
+        client.cancel(CancelRequest(payment_request_id="cx-3ds")).outcome is AntomOutcome.SUCCEEDED
+    )
     assert response.redirect_url
     assert not sandbox.answer_challenge(response.redirect_url)
     assert client.inquiry_payment("cx-3ds").payment_status is PaymentStatus.CANCELLED
@@ -419,9 +421,9 @@ def test_partial_and_multiple_refunds_up_to_captured(client: AntomClient, sandbo
     paid = pay(client, "rf", minor=1000, mode=CaptureMode.AUTOMATIC)
     assert paid.payment_id
     r1 = client.refund(RefundRequest("rf-1", paid.payment_id, Money(300, "USD"), reason="shirt"))
-    assert r1.outcome is Outcome.SUCCEEDED and r1.refund_id and r1.refund_time
+    assert r1.outcome is AntomOutcome.SUCCEEDED and r1.refund_id and r1.refund_time
     r2 = client.refund(RefundRequest("rf-2", paid.payment_id, Money(700, "USD")))
-    assert r2.outcome is Outcome.SUCCEEDED
+    assert r2.outcome is AntomOutcome.SUCCEEDED
     r3 = client.refund(RefundRequest("rf-3", paid.payment_id, Money(1, "USD")))
     assert r3.result is not None and r3.result.code == "REFUND_AMOUNT_EXCEED"
     # a repeat of rf-1 moves no money again
@@ -454,7 +456,7 @@ def test_refund_in_process_card(client: AntomClient, sandbox: Sandbox) -> None:
     paid = pay(client, "rip", pan="4000020000001206", mode=CaptureMode.AUTOMATIC)
     assert paid.payment_id
     refund = client.refund(RefundRequest("rip-1", paid.payment_id, Money(500, "USD")))
-    assert refund.outcome is Outcome.UNKNOWN
+    assert refund.outcome is AntomOutcome.UNKNOWN
     assert refund.result is not None and refund.result.code == "REFUND_IN_PROCESS"
     assert client.inquiry_refund("rip-1").refund_status is RefundStatus.PROCESSING
     sandbox.clock.advance(timedelta(seconds=6))
@@ -493,7 +495,7 @@ def test_repeated_pay_returns_the_same_payment(client: AntomClient, sandbox: San
     first = pay(client, "idem", order="idem-order")
     second = pay(client, "idem", order="idem-order")
     assert second.payment_id == first.payment_id
-    assert second.outcome is Outcome.SUCCEEDED
+    assert second.outcome is AntomOutcome.SUCCEEDED
     entry = sandbox.ledger().order("idem-order")
     assert (entry.payments, entry.authorised) == (1, 1250)
     with pytest.raises(RepeatRequestInconsistentError):
@@ -555,5 +557,5 @@ def test_time_rules_stay_cheap_after_captured_holds_pass(
     client.inquiry_payment("cheap")
     assert sandbox.engine._next_due_us is None
     slow = pay(client, "cheap-slow", pan="4000020000000901", cvv="002")
-    assert slow.outcome is Outcome.UNKNOWN
+    assert slow.outcome is AntomOutcome.UNKNOWN
     assert sandbox.engine._next_due_us is not None

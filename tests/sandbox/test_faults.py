@@ -9,7 +9,7 @@ import pytest
 
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import HttpStatusError, SignatureError, TransportError
-from posapp.core.antom.messages import Outcome, PaymentStatus
+from posapp.core.antom.messages import AntomOutcome, PaymentStatus
 from posapp.core.antom.retry import NO_RETRY
 from posapp.sandbox import FaultKind, Sandbox
 from tests.sandbox.helpers import RawClient, pay_body
@@ -21,7 +21,7 @@ def test_reset_after_commit_leaves_a_payment_that_inquiry_finds(
 ) -> None:
     sandbox.faults.add("*/pay", FaultKind.RESET_AFTER, times=1)
     response = pay(client, "reset-after")
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert isinstance(response.error, TransportError)
     inquiry = client.inquiry_payment("reset-after")
     assert inquiry.payment_status is PaymentStatus.SUCCESS
@@ -33,9 +33,9 @@ def test_reset_after_commit_leaves_a_payment_that_inquiry_finds(
 def test_reset_before_commit_leaves_nothing(client: AntomClient, sandbox: Sandbox) -> None:
     sandbox.faults.add("*/pay", "reset_before", times=1)
     response = pay(client, "reset-before")
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert client.inquiry_payment("reset-before").not_found
-    assert pay(client, "reset-before").outcome is Outcome.SUCCEEDED
+    assert pay(client, "reset-before").outcome is AntomOutcome.SUCCEEDED
     assert sandbox.ledger().order("order-reset-before").payments == 1
 
 
@@ -43,7 +43,7 @@ def test_reset_before_commit_leaves_nothing(client: AntomClient, sandbox: Sandbo
 def test_http_errors_change_nothing(client: AntomClient, sandbox: Sandbox, status: int) -> None:
     sandbox.faults.add("*/pay", FaultKind.HTTP_ERROR, status=status, times=1)
     response = pay(client, f"http-{status}")
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert isinstance(response.error, HttpStatusError)
     assert response.error.http_status == status
     assert client.inquiry_payment(f"http-{status}").not_found
@@ -69,7 +69,7 @@ def test_traffic_limit_is_a_signed_retry_that_changes_nothing(
 def test_garbled_body_after_commit(client: AntomClient, sandbox: Sandbox) -> None:
     sandbox.faults.add("*/pay", FaultKind.GARBLED_BODY, times=1)
     response = pay(client, "garbled")
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert client.inquiry_payment("garbled").payment_status is PaymentStatus.SUCCESS
 
 
@@ -79,7 +79,7 @@ def test_bad_or_missing_signature_is_never_a_decline(
 ) -> None:
     sandbox.faults.add("*/pay", kind, times=1)
     response = pay(client, f"sig-{kind}")
-    assert response.outcome is Outcome.UNKNOWN
+    assert response.outcome is AntomOutcome.UNKNOWN
     assert isinstance(response.error, SignatureError)
     assert client.inquiry_payment(f"sig-{kind}").payment_status is PaymentStatus.SUCCESS
 
@@ -114,7 +114,7 @@ def test_latency_past_the_client_timeout_then_inquiry(sandbox: Sandbox) -> None:
         retry=NO_RETRY,
     ) as antom:
         response = pay(antom, "slow-net")
-        assert response.outcome is Outcome.UNKNOWN
+        assert response.outcome is AntomOutcome.UNKNOWN
         time.sleep(1.0)  # the sandbox finishes the request it was holding
         assert antom.inquiry_payment("slow-net").payment_status is PaymentStatus.SUCCESS
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from posapp.core.domain import EventKind, OperationStatus, PaymentStatus
+from posapp.core.ids import new_request_id
 from posapp.core.money import Money
-from posapp.core.services.checkout import new_request_id
 from posapp.core.services.settle import NO_VALID_APPROVAL, NO_VALID_APPROVAL_REASON
 from posapp.core.usertext import from_record
 from posapp.ui.models.payment_fields import status_explained

@@ -64,8 +64,12 @@ class ResultStatus(StrEnum):
     UNKNOWN = "U"
 
 
-class Outcome(StrEnum):
-    """What happened to the operation (for inquiries: to the query)."""
+class AntomOutcome(StrEnum):
+    """What Antom's answer says happened to the operation (for inquiries: to the query).
+
+    Protocol level (resultStatus S/F/U, classified); what the till shows is another thing:
+    ``posapp.core.services.checkout.CheckoutOutcome``, read from the journaled payment.
+    """
 
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -147,13 +151,13 @@ class Result:
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    outcome: Outcome
+    outcome: AntomOutcome
     action: Action
     reason: str
 
     @property
     def final(self) -> bool:
-        return self.outcome is not Outcome.UNKNOWN
+        return self.outcome is not AntomOutcome.UNKNOWN
 
 
 # (action, reason) per resultCode of an F answer. Sources: protocol reference §4.8, §6.3,
@@ -450,15 +454,15 @@ def classify(api: Api, result: Result) -> Classification:
     never turned into a decline (callers treat it as an unknown outcome and inquire).
     """
     if result.status is ResultStatus.SUCCESS:
-        return Classification(Outcome.SUCCEEDED, Action.FINAL, "success")
+        return Classification(AntomOutcome.SUCCEEDED, Action.FINAL, "success")
     if result.status is ResultStatus.UNKNOWN:
         if result.code in _U_RETRY:
             return Classification(
-                Outcome.UNKNOWN, Action.RETRY_SAME_ID, "temporary problem at Antom"
+                AntomOutcome.UNKNOWN, Action.RETRY_SAME_ID, "temporary problem at Antom"
             )
         if api.mutates:
-            return Classification(Outcome.UNKNOWN, Action.INQUIRE, "in process")
-        return Classification(Outcome.UNKNOWN, Action.RETRY_SAME_ID, "query result unknown")
+            return Classification(AntomOutcome.UNKNOWN, Action.INQUIRE, "in process")
+        return Classification(AntomOutcome.UNKNOWN, Action.RETRY_SAME_ID, "query result unknown")
     rule = _F_BY_API[api].get(result.code)
     if rule is None:
         raise UnknownResultCodeError(
@@ -466,7 +470,7 @@ def classify(api: Api, result: Result) -> Classification:
             result_code=result.code,
         )
     action, reason = rule
-    return Classification(Outcome.FAILED, action, reason)
+    return Classification(AntomOutcome.FAILED, action, reason)
 
 
 # -- strict reading ------------------------------------------------------------------------
@@ -1147,7 +1151,7 @@ class _Answer:
     classification: Classification
 
     @property
-    def outcome(self) -> Outcome:
+    def outcome(self) -> AntomOutcome:
         return self.classification.outcome
 
     @property
@@ -1166,7 +1170,7 @@ def _no_answer(api: Api, error: AntomError) -> Classification:
     from posapp.core.antom.errors import named
 
     reason = UserText("reason.no_answer", "no verified answer ({error})", error=named(error))
-    return Classification(Outcome.UNKNOWN, Action.INQUIRE, reason)
+    return Classification(AntomOutcome.UNKNOWN, Action.INQUIRE, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1557,6 +1561,7 @@ __all__: Sequence[str] = (
     "IN_PROCESS_CODES",
     "Action",
     "Address",
+    "AntomOutcome",
     "AnyRequest",
     "AnyResponse",
     "Api",
@@ -1579,7 +1584,6 @@ __all__: Sequence[str] = (
     "InquiryRefundResponse",
     "Logo",
     "NotifyType",
-    "Outcome",
     "PayRequest",
     "PayResponse",
     "PaymentOption",

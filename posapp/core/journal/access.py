@@ -9,16 +9,51 @@ lookups on ``sqlite3.Row`` cost 2-3x more, and rows are read a lot.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlite_utils import Database
+from pathlib import Path
+from typing import Any, Protocol
 
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.journal.audit import JournalKey
-from posapp.core.journal.db import Journal
+from posapp.core.journal.dialect import Dialect
 from posapp.core.journal.errors import translating
 from posapp.core.journal.rows import Row, to_ms
+
+
+class Connection(Protocol):
+    """The calls the parts make of a connection: ``sqlite3.Connection`` or ``pg.PgConnection``."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+
+
+class Db(Protocol):
+    """What a transaction yields: sqlite-utils' ``Database`` or ``pg.PgDb``."""
+
+    @property
+    def conn(self) -> Connection: ...
+
+
+class Store(Protocol):
+    """An open journal: ``db.Journal`` (an SQLite file) or ``pg.PgJournal`` (a server)."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def path(self) -> Path | None: ...
+
+    def db(self) -> Db: ...
+
+    def write(self) -> AbstractContextManager[Db]: ...
+
+    def read(self) -> AbstractContextManager[Db]: ...
+
+    def data_version(self) -> int: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -26,19 +61,23 @@ class JournalAccess:
     """One open journal with the clock its rows are stamped by and the install's key
     (which MACs the chain, once sealed, and the approvals)."""
 
-    journal: Journal
+    journal: Store
     clock: Clock = field(default_factory=SystemClock)
     key: JournalKey | None = None
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.journal.dialect
 
     def now_ms(self) -> int:
         return to_ms(self.clock.now())
 
-    def rows(self, db: Database, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    def rows(self, db: Db, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         cursor = db.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
-    def one(self, db: Database, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    def one(self, db: Db, sql: str, params: Sequence[Any] = ()) -> Row | None:
         cursor = db.conn.execute(sql, params)
         values = cursor.fetchone()
         if values is None:

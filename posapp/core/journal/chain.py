@@ -18,11 +18,9 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlite_utils import Database
-
 from posapp.core.domain import DomainError, Event, EventKind
 from posapp.core.journal import replay
-from posapp.core.journal.access import JournalAccess
+from posapp.core.journal.access import Db, JournalAccess
 from posapp.core.journal.audit import (
     GENESIS,
     SCHEME_KEYED,
@@ -33,7 +31,6 @@ from posapp.core.journal.audit import (
     same,
 )
 from posapp.core.journal.errors import translating
-from posapp.core.journal.migrations import EVENTS_NO_UPDATE_TRIGGER
 from posapp.core.journal.rows import Row, to_event
 from posapp.core.journal.sanitise import sanitise
 from posapp.core.usertext import UserText
@@ -54,7 +51,7 @@ class AuditChain:
     # -- appending ------------------------------------------------------------------------
     def append(
         self,
-        db: Database,
+        db: Db,
         kind: EventKind,
         *,
         operator: str,
@@ -101,7 +98,7 @@ class AuditChain:
         return to_event(row)
 
     # -- the key --------------------------------------------------------------------------
-    def _seal_row(self, db: Database) -> Row | None:
+    def _seal_row(self, db: Db) -> Row | None:
         try:
             return self.access.one(db, "SELECT * FROM chain_seal WHERE id = 1")
         except sqlite3.OperationalError:  # schema 0001 (an old journal opened to be read)
@@ -118,7 +115,7 @@ class AuditChain:
             ),
         )
 
-    def _chain_key(self, db: Database) -> JournalKey | None:
+    def _chain_key(self, db: Db) -> JournalKey | None:
         """The key new rows are MAC'd with: this install's once the chain is sealed."""
         seal = self._seal_row(db)
         if seal is None:
@@ -201,10 +198,10 @@ class AuditChain:
             )
         return True
 
-    def _reseal_rows(self, db: Database, key: JournalKey, batch: int = 5000) -> None:
+    def _reseal_rows(self, db: Db, key: JournalKey, batch: int = 5000) -> None:
         """Recompute every row's link under ``key`` (the caller holds the write lock)."""
         conn = db.conn
-        conn.execute("DROP TRIGGER IF EXISTS events_no_update")
+        conn.execute(self.access.dialect.drop_update_guard)
         prev = GENESIS
         after = 0
         while True:
@@ -220,7 +217,7 @@ class AuditChain:
                 prev = value
                 after = int(row["id"])
             conn.executemany("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", updates)
-        conn.execute(EVENTS_NO_UPDATE_TRIGGER)
+        conn.execute(self.access.dialect.create_update_guard)
         if after:
             conn.execute("UPDATE chain_head SET last_hash = ? WHERE id = 1", (prev,))
 
@@ -231,8 +228,9 @@ class AuditChain:
         ``authentic``), then replay the audit events and compare every payment, capture and
         refund row with what its events produced (see ``replay``)."""
         with self.access.journal.read() as db:
-            if integrity:
-                problems = [r[0] for r in db.conn.execute("PRAGMA quick_check")]
+            check = self.access.dialect.integrity_check
+            if integrity and check is not None:
+                problems = [r[0] for r in db.conn.execute(check).fetchall()]
                 if problems != ["ok"]:
                     return VerifyResult(
                         False, 0, None, "SQLite integrity: " + "; ".join(problems[:3])
@@ -266,7 +264,7 @@ class AuditChain:
         return VerifyResult(True, count, authentic=key is not None, state_rows=state_rows)
 
     def _check_chain(
-        self, db: Database, key: JournalKey | None, *, plain: bool = False, batch: int = 5000
+        self, db: Db, key: JournalKey | None, *, plain: bool = False, batch: int = 5000
     ) -> VerifyResult:
         """Walk the chain: links, and each row's MAC (``key``) or plain hash (``plain``);
         with neither, only the links and the head (a sealed chain checked without its key)."""
@@ -327,7 +325,7 @@ class AuditChain:
             return VerifyResult(False, count, None, "the chain head does not match the last row")
         return VerifyResult(True, count)
 
-    def _replay(self, db: Database) -> tuple[str | None, int]:
+    def _replay(self, db: Db) -> tuple[str | None, int]:
         """Replay the state-change events against the payments, captures and refunds;
         the first difference (naming the row and column) and how many rows were checked."""
         conn = db.conn
@@ -357,7 +355,7 @@ class AuditChain:
             checked += (payment is not None) + len(captures) + len(refunds)
         return None, checked
 
-    def _refund_totals_problem(self, db: Database) -> str | None:
+    def _refund_totals_problem(self, db: Db) -> str | None:
         refunds = self.access.one(
             db,
             "SELECT p.id FROM payments AS p LEFT JOIN (SELECT payment, sum(amount_minor) AS s "

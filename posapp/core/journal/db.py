@@ -31,6 +31,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from posapp.core.journal import migrations as mig
+from posapp.core.journal.dialect import SQLITE
 from posapp.core.journal.errors import (
     JournalError,
     JournalForeign,
@@ -60,6 +61,8 @@ class _ThreadState(threading.local):
 
 class Journal:
     """One journal file; hands each thread its own sqlite-utils connection."""
+
+    dialect = SQLITE
 
     def __init__(
         self, path: Path, options: JournalOptions | None = None, *, read_only: bool = False

@@ -27,6 +27,11 @@ class PaymentLookups:
 
     def __init__(self, access: JournalAccess) -> None:
         self.access = access
+        # the exact reference, found through the case-blind index of the order list
+        self._same_order_sql = (
+            f"SELECT * FROM payments WHERE {access.dialect.nocase('reference_order_id', '=')} "  # noqa: S608 - constants
+            "AND reference_order_id = ? ORDER BY id"
+        )
 
     def get_payment(self, payment: int) -> Payment | None:
         rows = self.access.read("SELECT * FROM payments WHERE id = ?", (payment,))
@@ -96,19 +101,11 @@ class PaymentLookups:
     # -- duplicates -----------------------------------------------------------------------
     def successful_payments_for_order(self, reference_order_id: str) -> list[Payment]:
         """Payments for this order that hold money (AUTHORISED ... PARTIALLY_REFUNDED)."""
-        rows = self.access.read(
-            "SELECT * FROM payments WHERE reference_order_id COLLATE NOCASE = ? "
-            "AND reference_order_id = ? ORDER BY id",
-            (reference_order_id, reference_order_id),
-        )
+        rows = self.access.read(self._same_order_sql, (reference_order_id, reference_order_id))
         return [p for p in map(to_payment, rows) if p.status.holds_money]
 
     def payments_for_order(self, reference_order_id: str) -> list[Payment]:
-        rows = self.access.read(
-            "SELECT * FROM payments WHERE reference_order_id COLLATE NOCASE = ? "
-            "AND reference_order_id = ? ORDER BY id",
-            (reference_order_id, reference_order_id),
-        )
+        rows = self.access.read(self._same_order_sql, (reference_order_id, reference_order_id))
         return [to_payment(r) for r in rows]
 
     def duplicate_orders(self, reference_order_ids: Iterable[str]) -> set[str]:
@@ -118,10 +115,9 @@ class PaymentLookups:
         found: set[str] = set()
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
             rows = self.access.read(
                 "SELECT reference_order_id, status FROM payments "  # noqa: S608 - placeholders
-                f"WHERE reference_order_id COLLATE NOCASE IN ({marks})",
+                f"WHERE {self.access.dialect.nocase_in('reference_order_id', len(chunk))}",
                 chunk,
             )
             holding: dict[str, int] = {}
@@ -144,8 +140,9 @@ class PaymentLookups:
         """Orders that a DUPLICATE_FOUND audit row names, most recently flagged first (still
         open or not: ``duplicate_orders`` says which still have two successful payments)."""
         rows = self.access.read(
-            "SELECT p.reference_order_id AS ref, max(e.id) AS last FROM events AS e "
-            "INDEXED BY ix_events_duplicates JOIN payments AS p ON p.id = e.payment "
+            "SELECT p.reference_order_id AS ref, max(e.id) AS last FROM events AS e"  # noqa: S608 - constants
+            f"{self.access.dialect.indexed_by('ix_events_duplicates')} "
+            "JOIN payments AS p ON p.id = e.payment "
             "WHERE e.kind = 'DUPLICATE_FOUND' GROUP BY p.reference_order_id ORDER BY last DESC"
         )
         return [str(r["ref"]) for r in rows]

@@ -16,6 +16,7 @@ from typing import Any
 
 from posapp.core.domain import Payment, PaymentStatus
 from posapp.core.journal.access import JournalAccess
+from posapp.core.journal.dialect import SQLITE, Dialect
 from posapp.core.journal.errors import translating
 from posapp.core.journal.rows import to_ms, to_payment
 from posapp.core.journal.search import text_arms
@@ -116,7 +117,9 @@ class OrderList:
                 PageDirection.FIRST if direction is PageDirection.OLDER else PageDirection.LAST
             )
         descending = direction in (PageDirection.FIRST, PageDirection.OLDER)
-        sql, params = list_sql(filter, direction, page.cursor, size + 1, descending)
+        sql, params = list_sql(
+            filter, direction, page.cursor, size + 1, descending, self.access.dialect
+        )
         with translating(self.access.journal.path):
             rows = self.access.rows(self.access.journal.db(), sql, params)
         more = len(rows) > size
@@ -184,8 +187,9 @@ class OrderList:
         if not filter.text.strip() and filter.created_from is None and filter.created_to is None:
             counts = self.count_by_status(filter)
             return sum(counts.values())
-        sql, params = list_sql(filter, PageDirection.FIRST, None, -1, True)
-        rows = self.access.read(f"SELECT count(*) AS n FROM ({sql})", params)  # noqa: S608 - built from constants
+        dialect = self.access.dialect
+        sql, params = list_sql(filter, PageDirection.FIRST, None, dialect.no_limit, True, dialect)
+        rows = self.access.read(f"SELECT count(*) AS n FROM ({sql}) AS listed", params)  # noqa: S608 - built from constants
         return int(rows[0]["n"]) if rows else 0
 
     def payments_at(
@@ -204,7 +208,9 @@ class OrderList:
         filter = filter or PaymentFilter()
         offset, size = max(0, int(offset)), max(1, min(int(size), MAX_PAGE_SIZE))
         direction = PageDirection.LAST if from_oldest else PageDirection.FIRST
-        sql, params = list_sql(filter, direction, None, offset + size, not from_oldest)
+        sql, params = list_sql(
+            filter, direction, None, offset + size, not from_oldest, self.access.dialect
+        )
         params[-1] = size  # the outer LIMIT; the inner arms keep offset + size rows each
         rows = self.access.read(f"{sql} OFFSET ?", [*params, offset])
         payments = [to_payment(r) for r in rows]
@@ -230,8 +236,9 @@ def list_sql(
     filter: PaymentFilter,
     direction: PageDirection,
     cursor: Cursor | None,
-    limit: int,
+    limit: int | None,
     descending: bool,
+    dialect: Dialect = SQLITE,
 ) -> tuple[str, list[Any]]:
     order = "DESC" if descending else "ASC"
     base, base_params = date_conditions(filter)
@@ -244,7 +251,7 @@ def list_sql(
         base_params += [cursor.created_ms, cursor.created_ms, cursor.id]
     statuses: list[str | None] = [s.value for s in sorted(filter.statuses)] or [None]
     arms: list[tuple[str, list[Any]]] = []
-    for text_sql, text_params in text_arms(filter.text):
+    for text_sql, text_params in text_arms(filter.text, dialect):
         for status in statuses:
             where = list(base)
             params = list(base_params)
@@ -265,7 +272,7 @@ def list_sql(
     parts = []
     all_params: list[Any] = []
     for clause, params in arms:
-        parts.append(f"SELECT * FROM (SELECT * FROM payments{clause} {ordering} LIMIT ?)")  # noqa: S608 - built from constants
+        parts.append(f"SELECT * FROM (SELECT * FROM payments{clause} {ordering} LIMIT ?) AS arm")  # noqa: S608 - built from constants
         all_params += [*params, limit]
-    sql = f"SELECT * FROM ({union.join(parts)}) {ordering} LIMIT ?"  # noqa: S608 - built from constants
+    sql = f"SELECT * FROM ({union.join(parts)}) AS arms {ordering} LIMIT ?"  # noqa: S608 - built from constants
     return sql, [*all_params, limit]

@@ -22,8 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlite_utils import Database
-
 from posapp.core.domain import (
     Capture,
     DomainError,
@@ -38,7 +36,7 @@ from posapp.core.domain import (
     capture_deadline,
 )
 from posapp.core.journal import replay
-from posapp.core.journal.access import JournalAccess
+from posapp.core.journal.access import Db, JournalAccess
 from posapp.core.journal.chain import AuditChain
 from posapp.core.journal.rows import Row, opt_ms, to_capture, to_ms, to_payment, to_refund
 from posapp.core.money import Money
@@ -105,7 +103,7 @@ class PaymentWrites:
                 "INSERT INTO payments (payment_request_id, reference_order_id, amount_minor, "
                 "currency, capture_mode, card_brand, card_bin6, card_last4, card_fingerprint, "
                 "status, order_description, expires_ms, operator, terminal_id, created_ms, "
-                "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     new.payment_request_id,
                     new.reference_order_id,
@@ -125,7 +123,7 @@ class PaymentWrites:
                     now,
                 ),
             )
-            local_id = int(cur.lastrowid or 0)
+            local_id = int(cur.fetchone()[0])
             self.chain.append(
                 db,
                 EventKind.STATE_CHANGE,
@@ -180,7 +178,7 @@ class PaymentWrites:
 
     def _transition_in(
         self,
-        db: Database,
+        db: Db,
         payment: int,
         status: PaymentStatus,
         *,
@@ -477,7 +475,7 @@ class PaymentWrites:
 
     def _insert_operation(
         self,
-        db: Database,
+        db: Db,
         kind: str,
         payment: int,
         request_id: str,
@@ -503,7 +501,7 @@ class PaymentWrites:
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         cur = db.conn.execute(
-            f"INSERT INTO {kind}s ({names}) VALUES ({marks})",  # noqa: S608 - names are ours
+            f"INSERT INTO {kind}s ({names}) VALUES ({marks}) RETURNING id",  # noqa: S608 - names are ours
             list(row.values()),
         )
         self.chain.append(
@@ -518,11 +516,11 @@ class PaymentWrites:
             detail=detail,
             at_ms=at_ms,
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
     def _update_operation(
         self,
-        db: Database,
+        db: Db,
         table: str,
         antom_column: str,
         op_id: int,
@@ -579,23 +577,23 @@ class PaymentWrites:
         return True
 
     # -- rows inside a write -------------------------------------------------------------
-    def _payment_row(self, db: Database, payment: int) -> Row:
+    def _payment_row(self, db: Db, payment: int) -> Row:
         row = self.access.one(db, "SELECT * FROM payments WHERE id = ?", (payment,))
         if row is None:
             raise PaymentNotFound(f"no payment with local id {payment}")
         return row
 
-    def _payment_in(self, db: Database, payment: int) -> Payment:
+    def _payment_in(self, db: Db, payment: int) -> Payment:
         return to_payment(self._payment_row(db, payment))
 
-    def _operation_row(self, db: Database, kind: str, where: str, value: Any) -> Row:
+    def _operation_row(self, db: Db, kind: str, where: str, value: Any) -> Row:
         row = self.access.one(db, f"SELECT * FROM {kind}s WHERE {where}", (value,))  # noqa: S608 - names are ours
         if row is None:
             raise PaymentNotFound(f"no {kind} where {where} {value!r}")
         return row
 
-    def _capture_in(self, db: Database, where: str, value: Any) -> Capture:
+    def _capture_in(self, db: Db, where: str, value: Any) -> Capture:
         return to_capture(self._operation_row(db, "capture", where, value))
 
-    def _refund_in(self, db: Database, where: str, value: Any) -> Refund:
+    def _refund_in(self, db: Db, where: str, value: Any) -> Refund:
         return to_refund(self._operation_row(db, "refund", where, value))

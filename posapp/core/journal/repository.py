@@ -25,18 +25,24 @@ from pathlib import Path
 
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.domain import EventKind, Payment
-from posapp.core.journal.access import JournalAccess
+from posapp.core.journal.access import JournalAccess, Store
 from posapp.core.journal.approvals import APPROVAL_ACTIONS as APPROVAL_ACTIONS
 from posapp.core.journal.approvals import Approvals
 from posapp.core.journal.approvals import approval_text as approval_text
 from posapp.core.journal.audit import JournalKey
 from posapp.core.journal.chain import AuditChain
 from posapp.core.journal.chain import JournalKeyError as JournalKeyError
-from posapp.core.journal.db import Journal, JournalOptions, open_journal
+from posapp.core.journal.db import JournalOptions
 from posapp.core.journal.errors import translating
 from posapp.core.journal.events import AuditLog
 from posapp.core.journal.export import payments_created
 from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
+from posapp.core.journal.location import (
+    JournalLocation,
+    PasswordLookup,
+    open_store,
+    parse_location,
+)
 from posapp.core.journal.lookups import DUPLICATE_CARD_WINDOW as DUPLICATE_CARD_WINDOW
 from posapp.core.journal.lookups import PaymentLookups
 from posapp.core.journal.order_list import DEFAULT_PAGE_SIZE as DEFAULT_PAGE_SIZE
@@ -59,7 +65,7 @@ class JournalRepository:
     """One open journal: its parts, and their methods under one name for the services."""
 
     def __init__(
-        self, journal: Journal, clock: Clock | None = None, key: JournalKey | None = None
+        self, journal: Store, clock: Clock | None = None, key: JournalKey | None = None
     ) -> None:
         self.access = JournalAccess(journal, clock or SystemClock(), key)
         self.chain = AuditChain(self.access)
@@ -120,21 +126,25 @@ class JournalRepository:
     @classmethod
     def open(
         cls,
-        path: Path | str,
+        path: Path | str | JournalLocation,
         *,
         clock: Clock | None = None,
         create: bool = True,
         read_only: bool = False,
         options: JournalOptions | None = None,
         key: JournalKey | None = None,
+        password: PasswordLookup | None = None,
     ) -> JournalRepository:
-        """Open (and migrate) the journal; with ``key``, a plain chain is re-sealed under it
+        """Open (and migrate) the journal at ``path``: an SQLite file, or a ``postgresql://``
+        URL (``location``; ``password`` looks its password up in the keyring); with ``key``, a plain chain is re-sealed under it
         once (see ``AuditChain.seal``) and a journal sealed under another key is refused.
         ``read_only``: for tools that only look (verify, export); nothing is written, and
         nothing is sealed."""
-        repo = cls(
-            open_journal(path, create=create, read_only=read_only, options=options), clock, key
+        location = path if isinstance(path, JournalLocation) else parse_location(path)
+        store = open_store(
+            location, create=create, read_only=read_only, options=options, password=password
         )
+        repo = cls(store, clock, key)
         if key is not None and not read_only:
             try:
                 repo.seal()
@@ -145,7 +155,7 @@ class JournalRepository:
 
     # -- shared state ---------------------------------------------------------------------
     @property
-    def journal(self) -> Journal:
+    def journal(self) -> Store:
         return self.access.journal
 
     @property
@@ -187,7 +197,7 @@ class JournalRepository:
         with translating(self.journal.path):
             db = self.journal.db()
             exists = db.conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_identity'"
+                self.journal.dialect.table_exists, ("journal_identity",)
             ).fetchone()
             if not exists:
                 return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from posapp.core.domain import Payment
+from posapp.core.journal.dialect import SQLITE, Dialect
 
 # (column, ignore ASCII case): the columns searched by prefix, in the order of the SQL arms
 PREFIX_COLUMNS: tuple[tuple[str, bool], ...] = (
@@ -32,7 +33,7 @@ def _is_last4(text: str) -> bool:
     return len(text) == 4 and text.isascii() and text.isdigit()
 
 
-def text_arms(text: str) -> list[tuple[str, list[Any]]]:
+def text_arms(text: str, dialect: Dialect = SQLITE) -> list[tuple[str, list[Any]]]:
     """One indexed condition per searched column (combined with UNION, never OR)."""
     text = text.strip()
     if not text:
@@ -40,7 +41,7 @@ def text_arms(text: str) -> list[tuple[str, list[Any]]]:
     upper = text + _AFTER_ALL
     arms: list[tuple[str, list[Any]]] = [
         (
-            f"{column} COLLATE NOCASE >= ? AND {column} COLLATE NOCASE < ?"
+            f"{dialect.nocase(column, '>=')} AND {dialect.nocase(column, '<')}"
             if nocase
             else f"{column} >= ? AND {column} < ?",
             [text, upper],

@@ -25,6 +25,7 @@ from posapp.core.domain import (
     PaymentStatus,
     Refund,
 )
+from posapp.core.ids import new_request_id
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
 from posapp.core.rules import (
@@ -34,7 +35,7 @@ from posapp.core.rules import (
     refund_refusal,
     status_text,
 )
-from posapp.core.services.checkout import InFlight, new_request_id
+from posapp.core.services.checkout import InFlight
 from posapp.core.services.pin import Approval, PinError, PinManager
 from posapp.core.services.refusal import BackOfficeError
 from posapp.core.services.settle import NO_VALID_APPROVAL, Settler

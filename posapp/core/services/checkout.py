@@ -16,7 +16,6 @@ import logging
 import re
 import secrets
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,11 +28,12 @@ from posapp.core.antom.errors import (
     RepeatRequestInconsistentError,
     named,
 )
-from posapp.core.antom.messages import Address, Buyer, Env, Goods, PayRequest, TerminalType
+from posapp.core.antom.messages import Address, Api, Buyer, Env, Goods, PayRequest, TerminalType
 from posapp.core.antom.messages import CaptureMode as AntomCaptureMode
 from posapp.core.cards import CardDetails, MaskedCard, fingerprint
 from posapp.core.clock import Clock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
+from posapp.core.ids import new_request_id
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
 from posapp.core.rules import status_text
@@ -59,11 +59,6 @@ _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9_.:-]")
 Progress = Callable[[str], None]
 
 
-def new_request_id(prefix: str) -> str:
-    """An idempotency key: prefix + 32 random hex digits (Antom allows 64 characters)."""
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
 def new_order_reference(terminal_id: str, now: datetime) -> str:
     """THE order reference generator: one a person can read out, ``TILL-01-R261125K7F3A9``.
 
@@ -79,6 +74,13 @@ def new_order_reference(terminal_id: str, now: datetime) -> str:
 
 
 class CheckoutOutcome(StrEnum):
+    """What the till shows for one payment attempt (``describe``), the one such enum.
+
+    Read from the payment's journaled status, not from one answer: Antom's word on a single
+    request is ``posapp.core.antom.messages.AntomOutcome`` (an "unknown" pay answer becomes
+    PENDING or NEEDS_3DS here; a payment Antom never saw, NOT_SENT).
+    """
+
     APPROVED = "approved"  # authorised (held) or authorised for automatic capture
     DECLINED = "declined"  # final refusal for this attempt; retry with a new attempt
     PENDING = "pending"  # not known yet: the poller settles it; never "failed"
@@ -418,7 +420,7 @@ class CheckoutService:
                 raise CheckoutInputError("settings", _NO_REDIRECT_URL) from None
             raise CheckoutInputError(_field_of(exc.field), exc.message) from None
         self.settler.journal_request(
-            "pay",
+            Api.PAY,
             body,
             payment=payment.id,
             request_id=payment.payment_request_id,
@@ -432,14 +434,14 @@ class CheckoutService:
             # Our ids are random per attempt: this means Antom holds something else under
             # it. Never a decline: the poller finds out what Antom has.
             self.settler.journal_error(
-                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.PAY, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             return self.settler.move(
                 payment, PaymentStatus.PENDING, reason="REPEAT_REQ_INCONSISTENT", operator=operator
             )
         except AntomError as exc:
             self.settler.journal_error(
-                "pay", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.PAY, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             if exc.ambiguous:
                 return self.settler.move(

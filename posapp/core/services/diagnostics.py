@@ -100,7 +100,7 @@ def check_connection(target: Target, timeout: float) -> Iterator[Step]:
         TransportError,
         UnknownResultCodeError,
     )
-    from posapp.core.antom.messages import Action, Outcome, explain
+    from posapp.core.antom.messages import Action, AntomOutcome, explain
     from posapp.core.antom.retry import NO_RETRY
 
     for line in target.missing:
@@ -269,10 +269,10 @@ def check_connection(target: Target, timeout: float) -> Iterator[Step]:
             reason=answer.classification.reason,
         )
         yield Step(StepName.ANSWER, False, verdict, reason, Failure.ANSWER)
-    elif answer.classification.outcome is Outcome.FAILED and not answer.not_found:
+    elif answer.classification.outcome is AntomOutcome.FAILED and not answer.not_found:
         yield Step(
             StepName.ANSWER, False, verdict, f"the gateway answered {result.code}", Failure.ANSWER
         )
-    elif answer.classification.outcome is Outcome.UNKNOWN:
+    elif answer.classification.outcome is AntomOutcome.UNKNOWN:
         line = f"the gateway answered {result.code} (try again)"
         yield Step(StepName.ANSWER, False, verdict, line, Failure.ANSWER)

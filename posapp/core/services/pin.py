@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from posapp.core.clock import Clock, SystemClock
+from posapp.core.ids import new_request_id
 from posapp.core.services.record_lock import RecordLock
 from posapp.core.usertext import UserText
 
@@ -563,7 +564,7 @@ class PinManager:
         if uses < 1:
             raise ValueError("uses must be at least 1")
         self._check(pin)
-        approval = Approval(uuid.uuid4().hex, self._clock.now(), manager)
+        approval = Approval(new_request_id("APR"), self._clock.now(), manager)
         with self._issued_lock:
             self._issued[approval.token] = [approval, uses]
         return approval

@@ -28,12 +28,14 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, assert_never
 
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError, journaled
 from posapp.core.antom.fields import PAYMENT_EXPIRY_MINUTES
 from posapp.core.antom.messages import (
+    AntomOutcome,
+    Api,
     CancelRequest,
     CancelResponse,
     CaptureRequest,
@@ -41,7 +43,6 @@ from posapp.core.antom.messages import (
     CardResult,
     InquiryPaymentResponse,
     InquiryRefundResponse,
-    Outcome,
     PayResponse,
     RefundRequest,
     RefundResponse,
@@ -50,6 +51,7 @@ from posapp.core.antom.messages import (
     ThreeDSResult,
     Transaction,
     TransactionStatus,
+    TransactionType,
     drop_none,
 )
 from posapp.core.antom.messages import PaymentStatus as AntomStatus
@@ -104,6 +106,18 @@ _O = OperationStatus
 
 ChangeCallback = Callable[[Payment], None]
 
+# The parsed answers the settler journals; ``summarise`` reads each by its own fields.
+Answer = (
+    PayResponse
+    | CaptureResponse
+    | CancelResponse
+    | RefundResponse
+    | InquiryPaymentResponse
+    | InquiryRefundResponse
+)
+# A capture or a refund: the settler tells them apart by type (``_op_update``).
+Operation = Capture | Refund
+
 # Local requests an answer about the authorisation must not undo (see Settler.move).
 _REQUESTED = frozenset({_P.CAPTURE_PENDING, _P.CANCEL_PENDING})
 _MOVE_ATTEMPTS = 5
@@ -122,7 +136,7 @@ class Observation:
         return self.payment.status is not self.before
 
 
-def _result_json(result: Any) -> dict[str, str] | None:
+def _result_json(result: Result | None) -> dict[str, str] | None:
     if result is None:
         return None
     return {
@@ -132,7 +146,7 @@ def _result_json(result: Any) -> dict[str, str] | None:
     }
 
 
-def _money(value: Any) -> dict[str, str] | None:
+def _money(value: Money | None) -> dict[str, str] | None:
     return None if value is None else {"currency": value.currency, "value": str(value.minor)}
 
 
@@ -183,63 +197,103 @@ def _three_ds_summary(tds: ThreeDSResult | None) -> dict[str, Any] | None:
     )
 
 
-def summarise(response: Any) -> dict[str, Any]:
+def summarise(response: Answer) -> dict[str, Any]:
     """A journal-safe summary of a parsed Antom answer (never card numbers: only what the
     parsers keep, which is already masked, plus ids, amounts, states and times)."""
-    out: dict[str, Any] = {"result": _result_json(getattr(response, "result", None))}
-    for attr, key in (
-        ("payment_request_id", "paymentRequestId"),
-        ("payment_id", "paymentId"),
-        ("capture_request_id", "captureRequestId"),
-        ("capture_id", "captureId"),
-        ("refund_request_id", "refundRequestId"),
-        ("refund_id", "refundId"),
-        ("redirect_url", "normalUrl"),
-        ("payment_result_code", "paymentResultCode"),
-        ("payment_result_message", "paymentResultMessage"),
-    ):
-        value = getattr(response, attr, None)
-        if value is not None:
-            out[key] = value
-    for attr, key in (("payment_status", "paymentStatus"), ("refund_status", "refundStatus")):
-        value = getattr(response, attr, None)
-        if value is not None:
-            out[key] = value.value
-    amount = getattr(response, "amount", None)
-    if amount is not None:
-        out["amount"] = _money(amount)
-    for attr in ("payment_time", "auth_expiry_time", "capture_time", "refund_time"):
-        value = getattr(response, attr, None)
-        if value is not None:
-            out[attr] = _iso(value)
-    card = _card_summary(getattr(response, "card", None))
-    if card:
-        out["paymentResultInfo"] = card
-    transactions = getattr(response, "transactions", ())
-    if transactions:
-        out["transactions"] = [
-            drop_none(
-                {
-                    "type": t.type.value,
-                    "status": t.status.value,
-                    "requestId": t.request_id,
-                    "id": t.transaction_id,
-                    "amount": _money(t.amount),
-                    "resultCode": t.result.code if t.result else None,
-                }
-            )
-            for t in transactions
-        ]
-    classification = getattr(response, "classification", None)
-    if classification is not None:
-        out["classification"] = {
+    classification = response.classification
+    out: dict[str, Any] = {
+        "result": _result_json(response.result),
+        **drop_none(_answer_fields(response)),
+        "classification": {
             "outcome": classification.outcome.value,
             "action": classification.action.value,
-        }
-    error = getattr(response, "error", None)
+        },
+    }
+    error = _answer_error(response)
     if error is not None:
         out["error"] = journaled(error)
     return out
+
+
+def _answer_error(response: Answer) -> AntomError | None:
+    """Why an answer was made up locally (no verified answer came); inquiries carry none."""
+    if isinstance(response, InquiryPaymentResponse | InquiryRefundResponse):
+        return None
+    return response.error
+
+
+def _answer_fields(response: Answer) -> dict[str, Any]:
+    """What one kind of answer says, by journal key in journal order (None: not said)."""
+    match response:
+        case PayResponse():
+            return {
+                "paymentRequestId": response.payment_request_id,
+                "paymentId": response.payment_id,
+                "normalUrl": response.redirect_url,
+                "amount": _money(response.amount),
+                "payment_time": _iso(response.payment_time),
+                "auth_expiry_time": _iso(response.auth_expiry_time),
+                "paymentResultInfo": _card_summary(response.card) or None,
+            }
+        case CaptureResponse():
+            return {
+                "paymentId": response.payment_id,
+                "captureRequestId": response.capture_request_id,
+                "captureId": response.capture_id,
+                "amount": _money(response.amount),
+                "capture_time": _iso(response.capture_time),
+            }
+        case CancelResponse():
+            return {
+                "paymentRequestId": response.payment_request_id,
+                "paymentId": response.payment_id,
+            }
+        case RefundResponse():
+            return {
+                "paymentId": response.payment_id,
+                "refundRequestId": response.refund_request_id,
+                "refundId": response.refund_id,
+                "amount": _money(response.amount),
+                "refund_time": _iso(response.refund_time),
+            }
+        case InquiryPaymentResponse():
+            status = response.payment_status
+            return {
+                "paymentRequestId": response.payment_request_id,
+                "paymentId": response.payment_id,
+                "paymentResultCode": response.payment_result_code,
+                "paymentResultMessage": response.payment_result_message,
+                "paymentStatus": None if status is None else status.value,
+                "amount": _money(response.amount),
+                "payment_time": _iso(response.payment_time),
+                "auth_expiry_time": _iso(response.auth_expiry_time),
+                "paymentResultInfo": _card_summary(response.card) or None,
+                "transactions": [_transaction_summary(t) for t in response.transactions] or None,
+            }
+        case InquiryRefundResponse():
+            refund_status = response.refund_status
+            return {
+                "refundRequestId": response.refund_request_id,
+                "refundId": response.refund_id,
+                "refundStatus": None if refund_status is None else refund_status.value,
+                "amount": _money(response.amount),
+                "refund_time": _iso(response.refund_time),
+            }
+        case _:
+            assert_never(response)
+
+
+def _transaction_summary(t: Transaction) -> dict[str, Any]:
+    return drop_none(
+        {
+            "type": t.type.value,
+            "status": t.status.value,
+            "requestId": t.request_id,
+            "id": t.transaction_id,
+            "amount": _money(t.amount),
+            "resultCode": t.result.code if t.result else None,
+        }
+    )
 
 
 def card_update(card: CardResult | None, ours: MaskedCard) -> dict[str, Any]:
@@ -302,7 +356,7 @@ class Settler:
     # -- journal helpers -------------------------------------------------------------------
     def journal_request(
         self,
-        api: str,
+        api: Api,
         body: Mapping[str, Any],
         *,
         payment: int,
@@ -310,7 +364,7 @@ class Settler:
         operator: str = SYSTEM,
     ) -> None:
         self.repo.record_request(
-            api,
+            api.value,
             body,
             operator=operator,
             terminal_id=self.terminal_id,
@@ -320,29 +374,28 @@ class Settler:
 
     def journal_response(
         self,
-        api: str,
-        response: Any,
+        api: Api,
+        response: Answer,
         *,
         payment: int,
         request_id: str | None,
         operator: str = SYSTEM,
     ) -> None:
-        error = getattr(response, "error", None)
-        classification = getattr(response, "classification", None)
+        error = _answer_error(response)
         self.repo.record_response(
-            api,
+            api.value,
             summarise(response),
             operator=operator,
             terminal_id=self.terminal_id,
             request_id=request_id,
             payment=payment,
-            outcome=classification.outcome.value if classification is not None else None,
+            outcome=response.classification.outcome.value,
             error=journaled(error) if error is not None else None,
         )
 
     def journal_error(
         self,
-        api: str,
+        api: Api,
         error: Exception,
         *,
         payment: int,
@@ -350,7 +403,7 @@ class Settler:
         operator: str = SYSTEM,
     ) -> None:
         self.repo.record_response(
-            api,
+            api.value,
             None,
             operator=operator,
             terminal_id=self.terminal_id,
@@ -458,27 +511,37 @@ class Settler:
 
     def _op_update(
         self,
-        kind: str,
-        request_id: str,
+        op: Operation,
         status: OperationStatus,
         update: OperationUpdate,
         *,
         operator: str = SYSTEM,
     ) -> None:
-        getter = self.repo.get_capture if kind == "capture" else self.repo.get_refund
-        before = getter(request_id)
+        """Move a journaled capture or refund to ``status`` if it may go there from where it
+        is NOW (``op`` names it; its own status may be older); otherwise journal a note."""
+        before: Operation | None
+        write: Callable[..., Operation]
+        match op:
+            case Capture(capture_request_id=request_id):
+                before = self.repo.get_capture(request_id)
+                write = self.repo.update_capture
+            case Refund(refund_request_id=request_id):
+                before = self.repo.get_refund(request_id)
+                write = self.repo.update_refund
+            case _:
+                assert_never(op)
         if before is None:
             return
         if not before.status.can_become(status):
             if before.status is not status:
                 self.note(
                     before.payment,
-                    f"{kind} {request_id}: observed {status.value} while {before.status.value}",
+                    f"{_api(op).value} {request_id}: observed {status.value} "
+                    f"while {before.status.value}",
                 )
             return
-        writer = self.repo.update_capture if kind == "capture" else self.repo.update_refund
         try:
-            writer(
+            write(
                 request_id,
                 status,
                 operator=operator,
@@ -521,11 +584,10 @@ class Settler:
         )
         return False
 
-    def _refuse_operation(self, kind: str, payment: Payment, request_id: str) -> None:
+    def _refuse_operation(self, op: Operation, payment: Payment) -> None:
         """Close a refused capture / refund (never sent) and say so on its payment."""
         self._op_update(
-            kind,
-            request_id,
+            op,
             _O.FAILED,
             OperationUpdate(
                 result_code=NO_VALID_APPROVAL,
@@ -545,7 +607,7 @@ class Settler:
     def apply_pay(self, payment: Payment, response: PayResponse, *, operator: str) -> Payment:
         """Apply the answer to our own pay request (or the lack of one)."""
         self.journal_response(
-            "pay",
+            Api.PAY,
             response,
             payment=payment.id,
             request_id=payment.payment_request_id,
@@ -573,7 +635,7 @@ class Settler:
                 operator=operator,
             )
         outcome = response.outcome
-        if outcome is Outcome.SUCCEEDED:
+        if outcome is AntomOutcome.SUCCEEDED:
             authorised_at = response.payment_time or now
             update = PaymentUpdate(
                 **facts, authorised_at=authorised_at, auth_expiry=response.auth_expiry_time
@@ -582,7 +644,7 @@ class Settler:
                 _P.AUTHORISED if payment.capture_mode is CaptureMode.MANUAL else _P.CAPTURE_PENDING
             )
             return self.move(payment, target, update, reason="authorised", operator=operator)
-        if outcome is Outcome.UNKNOWN:
+        if outcome is AntomOutcome.UNKNOWN:
             if response.redirect_url:
                 return self.move(
                     payment,
@@ -613,11 +675,11 @@ class Settler:
             inq = self.client.inquiry_payment(payment.payment_request_id)
         except AntomError as exc:
             self.journal_error(
-                "inquiryPayment", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.INQUIRY_PAYMENT, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             return None
         self.journal_response(
-            "inquiryPayment", inq, payment=payment.id, request_id=payment.payment_request_id
+            Api.INQUIRY_PAYMENT, inq, payment=payment.id, request_id=payment.payment_request_id
         )
         return inq
 
@@ -699,10 +761,13 @@ class Settler:
         for t in transactions:
             if not t.request_id:
                 continue
-            if t.type.value == "CAPTURE" and self.repo.get_capture(t.request_id) is not None:
-                self._op_update("capture", t.request_id, *_op_from_transaction(t))
-            elif t.type.value == "REFUND" and self.repo.get_refund(t.request_id) is not None:
-                self._op_update("refund", t.request_id, *_op_from_transaction(t))
+            op: Operation | None = None
+            if t.type is TransactionType.CAPTURE:
+                op = self.repo.get_capture(t.request_id)
+            elif t.type is TransactionType.REFUND:
+                op = self.repo.get_refund(t.request_id)
+            if op is not None:
+                self._op_update(op, *_op_from_transaction(t))
 
     # -- settling one payment (poller and recovery) ----------------------------------------
     def settle_payment(self, payment: Payment, *, not_found_means_not_sent: bool) -> Observation:
@@ -733,42 +798,40 @@ class Settler:
                 ),
             )
         if not self.approved("capture", payment, capture.capture_request_id, capture.amount):
-            self._refuse_operation("capture", payment, capture.capture_request_id)
+            self._refuse_operation(capture, payment)
             return self.repo.get_capture(capture.capture_request_id) or capture
         request = CaptureRequest(capture.capture_request_id, payment.payment_id, capture.amount)
-        response = self._send_operation(
-            "capture", request, capture.status, self.client.capture, payment, operator
-        )
+        response = self._send_operation(capture, request, self.client.capture, payment, operator)
         if response is not None:
             self.apply_capture(capture, response, operator=operator)
         return self.repo.get_capture(capture.capture_request_id) or capture
 
     def _send_operation(
         self,
-        kind: str,
+        op: Operation,
         request: _Q,
-        status: OperationStatus,
         call: Callable[[_Q], _R],
         payment: Payment,
         operator: str,
     ) -> _R | None:
         """Journal a capture or refund request, mark it PENDING and send it; the answer, or
         None when none came (the error is journaled; the poller's inquiry settles it)."""
+        api = _api(op)
         request_id = request.request_id
         self.journal_request(
-            kind, request.to_body(), payment=payment.id, request_id=request_id, operator=operator
+            api, request.to_body(), payment=payment.id, request_id=request_id, operator=operator
         )
-        if status in (_O.INTENT, _O.NOT_SENT):
-            self._op_update(kind, request_id, _O.PENDING, OperationUpdate())
+        if op.status in (_O.INTENT, _O.NOT_SENT):
+            self._op_update(op, _O.PENDING, OperationUpdate())
         try:
             return call(request)
         except AntomError as exc:
-            self.journal_error(kind, exc, payment=payment.id, request_id=request_id)
+            self.journal_error(api, exc, payment=payment.id, request_id=request_id)
             return None
 
     def apply_capture(self, capture: Capture, response: CaptureResponse, *, operator: str) -> None:
         self.journal_response(
-            "capture",
+            Api.CAPTURE,
             response,
             payment=capture.payment,
             request_id=capture.capture_request_id,
@@ -776,14 +839,10 @@ class Settler:
         )
         result = response.result
         update = _op_update_from(result, response.capture_id, response.capture_time)
-        if response.outcome is Outcome.SUCCEEDED:
-            self._op_update(
-                "capture", capture.capture_request_id, _O.SUCCEEDED, update, operator=operator
-            )
-        elif response.outcome is Outcome.FAILED:
-            self._op_update(
-                "capture", capture.capture_request_id, _O.FAILED, update, operator=operator
-            )
+        if response.outcome is AntomOutcome.SUCCEEDED:
+            self._op_update(capture, _O.SUCCEEDED, update, operator=operator)
+        elif response.outcome is AntomOutcome.FAILED:
+            self._op_update(capture, _O.FAILED, update, operator=operator)
             if result is not None and result.code in ("AUTH_EXPIRED", "AUTH_CANCELLED"):
                 payment = self.repo.get_payment(capture.payment)
                 if payment is not None:
@@ -796,9 +855,7 @@ class Settler:
                         ),
                     )
         else:
-            self._op_update(
-                "capture", capture.capture_request_id, _O.PENDING, update, operator=operator
-            )
+            self._op_update(capture, _O.PENDING, update, operator=operator)
 
     def settle_capture(
         self, capture: Capture, inq: InquiryPaymentResponse | None = None
@@ -834,8 +891,7 @@ class Settler:
             return current
         if inq.payment_status in (AntomStatus.CANCELLED, AntomStatus.FAIL) or inq.not_found:
             self._op_update(
-                "capture",
-                capture.capture_request_id,
+                current,
                 _O.NOT_SENT if current.status is _O.INTENT else _O.FAILED,
                 OperationUpdate(result_code="ORDER_STATUS_INVALID", result_status="F"),
             )
@@ -855,7 +911,7 @@ class Settler:
             payment_request_id=None if payment.payment_id else payment.payment_request_id,
         )
         self.journal_request(
-            "cancel",
+            Api.CANCEL,
             request.to_body(),
             payment=payment.id,
             request_id=payment.payment_request_id,
@@ -865,14 +921,14 @@ class Settler:
             response = self.client.cancel(request)
         except AntomError as exc:
             self.journal_error(
-                "cancel", exc, payment=payment.id, request_id=payment.payment_request_id
+                Api.CANCEL, exc, payment=payment.id, request_id=payment.payment_request_id
             )
             return self.repo.get_payment(payment.id) or payment
         return self.apply_cancel(payment, response, operator=operator)
 
     def apply_cancel(self, payment: Payment, response: CancelResponse, *, operator: str) -> Payment:
         self.journal_response(
-            "cancel",
+            Api.CANCEL,
             response,
             payment=payment.id,
             request_id=payment.payment_request_id,
@@ -883,9 +939,9 @@ class Settler:
             result_code=result.code if result else None,
             result_message=result.message if result else None,
         )
-        if response.outcome is Outcome.SUCCEEDED:
+        if response.outcome is AntomOutcome.SUCCEEDED:
             return self.move(payment, _P.CANCELLED, update, reason="cancelled", operator=operator)
-        if response.outcome is Outcome.FAILED:
+        if response.outcome is AntomOutcome.FAILED:
             # Refused (captured meanwhile, window passed): the poller's next inquiry tells
             # where it really is; until then it is still held.
             current = self.repo.get_payment(payment.id) or payment
@@ -912,7 +968,7 @@ class Settler:
                 user_message=UserText("refund.not_yet", "This payment cannot be refunded yet."),
             )
         if not self.approved("refund", payment, refund.refund_request_id, refund.amount):
-            self._refuse_operation("refund", payment, refund.refund_request_id)
+            self._refuse_operation(refund, payment)
             return self.repo.get_refund(refund.refund_request_id) or refund
         request = RefundRequest(
             refund.refund_request_id,
@@ -920,16 +976,14 @@ class Settler:
             refund.amount,
             reason=refund.reason or None,
         )
-        response = self._send_operation(
-            "refund", request, refund.status, self.client.refund, payment, operator
-        )
+        response = self._send_operation(refund, request, self.client.refund, payment, operator)
         if response is not None:
             self.apply_refund(refund, response, operator=operator)
         return self.repo.get_refund(refund.refund_request_id) or refund
 
     def apply_refund(self, refund: Refund, response: RefundResponse, *, operator: str) -> None:
         self.journal_response(
-            "refund",
+            Api.REFUND,
             response,
             payment=refund.payment,
             request_id=refund.refund_request_id,
@@ -937,11 +991,11 @@ class Settler:
         )
         update = _op_update_from(response.result, response.refund_id, response.refund_time)
         target = {
-            Outcome.SUCCEEDED: _O.SUCCEEDED,
-            Outcome.FAILED: _O.FAILED,
-            Outcome.UNKNOWN: _O.PENDING,
+            AntomOutcome.SUCCEEDED: _O.SUCCEEDED,
+            AntomOutcome.FAILED: _O.FAILED,
+            AntomOutcome.UNKNOWN: _O.PENDING,
         }[response.outcome]
-        self._op_update("refund", refund.refund_request_id, target, update, operator=operator)
+        self._op_update(refund, target, update, operator=operator)
 
     def settle_refund(self, refund: Refund) -> Refund:
         """inquiryRefund; re-send under the same refundRequestId if Antom never saw it."""
@@ -949,15 +1003,15 @@ class Settler:
             inq = self.client.inquiry_refund(refund.refund_request_id)
         except AntomError as exc:
             self.journal_error(
-                "inquiryRefund", exc, payment=refund.payment, request_id=refund.refund_request_id
+                Api.INQUIRY_REFUND, exc, payment=refund.payment, request_id=refund.refund_request_id
             )
             return refund
         self.journal_response(
-            "inquiryRefund", inq, payment=refund.payment, request_id=refund.refund_request_id
+            Api.INQUIRY_REFUND, inq, payment=refund.payment, request_id=refund.refund_request_id
         )
         if inq.found:
             self.apply_refund_inquiry(refund, inq)
-        elif inq.classification.outcome is Outcome.FAILED:
+        elif inq.classification.outcome is AntomOutcome.FAILED:
             payment = self.repo.get_payment(refund.payment)
             if payment is not None and payment.payment_id:
                 log.info("refund %s unknown to Antom: re-sending it", refund.refund_request_id)
@@ -971,10 +1025,7 @@ class Settler:
             RefundStatus.PROCESSING: _O.PENDING,
         }[inq.refund_status or RefundStatus.PROCESSING]
         self._op_update(
-            "refund",
-            refund.refund_request_id,
-            status,
-            OperationUpdate(antom_id=inq.refund_id, completed_at=inq.refund_time),
+            refund, status, OperationUpdate(antom_id=inq.refund_id, completed_at=inq.refund_time)
         )
 
     # -- holds -----------------------------------------------------------------------------
@@ -989,6 +1040,11 @@ class Settler:
                 payment = self.move(payment, _P.RELEASED, reason=_WINDOW_PASSED)
             released.append(payment)
         return released
+
+
+def _api(op: Operation) -> Api:
+    """The Antom API that sends ``op`` (and names it in the journal)."""
+    return Api.CAPTURE if isinstance(op, Capture) else Api.REFUND
 
 
 def _op_from_transaction(t: Transaction) -> tuple[OperationStatus, OperationUpdate]:
@@ -1073,7 +1129,7 @@ def apply_notification(settler: Settler, note: Notification) -> Payment | None:
         status = _O.SUCCEEDED if note.succeeded else _O.FAILED
         capture = repo.get_capture(note.capture_request_id)
         if capture is not None:
-            settler._op_update("capture", note.capture_request_id, status, op_update)
+            settler._op_update(capture, status, op_update)
             return repo.get_payment(capture.payment)
         payment = repo.payment_by_payment_id(note.payment_id)
         if payment is None:
@@ -1085,8 +1141,7 @@ def apply_notification(settler: Settler, note: Notification) -> Payment | None:
     if refund is None:
         return None if note.payment_id is None else repo.payment_by_payment_id(note.payment_id)
     settler._op_update(
-        "refund",
-        note.refund_request_id,
+        refund,
         _O.SUCCEEDED if note.succeeded else _O.FAILED,
         _op_update_from(note.result, note.refund_id, note.refund_time),
     )

@@ -25,11 +25,11 @@ from posapp.core.antom.errors import (
 )
 from posapp.core.antom.messages import (
     Action,
+    AntomOutcome,
     CancelRequest,
     CaptureMode,
     CaptureRequest,
     ConsultRequest,
-    Outcome,
     PaymentStatus,
     PayRequest,
     RefundRequest,
@@ -86,7 +86,7 @@ def make(handler, *, client_id: str = CLIENT_ID, sleeps: list[float] | None = No
 def test_pay_success_is_signed_sent_to_the_sandbox_path_and_parsed() -> None:
     client, gw = make(pay_ok, now_ms=lambda: 1_700_000_000_000)
     answer = client.pay(pay_request(capture_mode=CaptureMode.MANUAL))
-    assert answer.outcome is Outcome.SUCCEEDED and answer.action is Action.FINAL
+    assert answer.outcome is AntomOutcome.SUCCEEDED and answer.action is Action.FINAL
     assert answer.payment_id == "pid-1" and answer.amount == Money(1250, "USD")
     sent = gw.requests[0]
     assert sent.url.path == "/ams/sandbox/api/v1/payments/pay"
@@ -191,7 +191,7 @@ def test_transport_errors_are_retried_with_the_same_id_then_unknown() -> None:
         sleep=sleeps.append,
     )
     answer = client.pay(pay_request("pay-amb"))
-    assert answer.outcome is Outcome.UNKNOWN and answer.action is Action.INQUIRE
+    assert answer.outcome is AntomOutcome.UNKNOWN and answer.action is Action.INQUIRE
     assert answer.result is None and isinstance(answer.error, GatewayTimeoutError)
     assert answer.payment_request_id == "pay-amb"
     assert len(calls) == 3 and {c["paymentRequestId"] for c in calls} == {"pay-amb"}
@@ -209,7 +209,7 @@ def test_a_retry_that_succeeds_returns_the_answer() -> None:
         return pay_ok(req, data)
 
     client, gw = make(handler)
-    assert client.pay(pay_request()).outcome is Outcome.SUCCEEDED
+    assert client.pay(pay_request()).outcome is AntomOutcome.SUCCEEDED
     assert len(gw.requests) == 3
     # a new signature (and Request-Time) per attempt, same body
     assert len({r.content for r in gw.requests}) == 1
@@ -222,7 +222,7 @@ def test_u_codes_asking_for_a_resend_are_resent_with_the_same_id() -> None:
         return next(replies, None) or pay_ok(req, data)
 
     client, gw = make(handler)
-    assert client.pay(pay_request()).outcome is Outcome.SUCCEEDED
+    assert client.pay(pay_request()).outcome is AntomOutcome.SUCCEEDED
     assert [b["paymentRequestId"] for b in gw.bodies] == ["pay-1"] * 3
 
 
@@ -238,7 +238,7 @@ def test_payment_in_process_is_not_resent_and_is_unknown() -> None:
 
     client, gw = make(handler)
     answer = client.pay(pay_request(three_ds=True))
-    assert answer.outcome is Outcome.UNKNOWN and answer.action is Action.INQUIRE
+    assert answer.outcome is AntomOutcome.UNKNOWN and answer.action is Action.INQUIRE
     assert answer.redirect_url == "https://3ds.test/challenge"
     assert len(gw.requests) == 1
     assert gw.bodies[0]["paymentMethod"]["paymentMethodMetaData"]["is3DSAuthentication"] is True
@@ -249,7 +249,7 @@ def test_decline_is_a_final_failure_not_an_error() -> None:
         lambda r, d: result("DO_NOT_HONOR", "F", paymentRequestId=d["paymentRequestId"])
     )
     answer = client.pay(pay_request())
-    assert answer.outcome is Outcome.FAILED and answer.action is Action.FINAL
+    assert answer.outcome is AntomOutcome.FAILED and answer.action is Action.FINAL
     assert answer.result is not None and answer.result.code == "DO_NOT_HONOR"
 
 
@@ -280,7 +280,7 @@ def test_bad_signatures(reply: Reply) -> None:
     assert info.value.http_status == 200 and info.value.request_id == "pay-1"
     # pay never turns a bad signature into a failure
     answer = client.pay(pay_request())
-    assert answer.outcome is Outcome.UNKNOWN and isinstance(answer.error, SignatureError)
+    assert answer.outcome is AntomOutcome.UNKNOWN and isinstance(answer.error, SignatureError)
     assert len(gw.requests) == 2  # never retried: a bad signature is not a network hiccup
 
 
@@ -350,7 +350,9 @@ def test_oversized_answers_are_cut_off() -> None:
     with pytest.raises(ResponseTooLargeError):
         client.inquiry_payment("pay-1")
     answer = client.pay(pay_request())
-    assert answer.outcome is Outcome.UNKNOWN and isinstance(answer.error, ResponseTooLargeError)
+    assert answer.outcome is AntomOutcome.UNKNOWN and isinstance(
+        answer.error, ResponseTooLargeError
+    )
 
 
 def test_http_errors_carry_status_and_are_not_retried_when_4xx() -> None:
@@ -383,7 +385,7 @@ def test_refused_connection_is_a_connect_error() -> None:
     with pytest.raises(GatewayConnectError):
         client.inquiry_payment("pay-1")
     answer = client.capture(CaptureRequest("cap-1", "pid-1", Money(100, "USD")))
-    assert answer.outcome is Outcome.UNKNOWN and isinstance(answer.error, TransportError)
+    assert answer.outcome is AntomOutcome.UNKNOWN and isinstance(answer.error, TransportError)
     assert answer.capture_request_id == "cap-1"
 
 
@@ -411,7 +413,7 @@ def test_keys_given_as_text_or_files(tmp_path) -> None:
         pub_text,
         http=httpx.Client(transport=httpx.MockTransport(gw)),
     )
-    assert client.pay(pay_request()).outcome is Outcome.SUCCEEDED
+    assert client.pay(pay_request()).outcome is AntomOutcome.SUCCEEDED
     bad = tmp_path / "bad.pem"
     bad.write_text("nonsense")
     with pytest.raises(KeyFormatError, match=r"bad\.pem"):
@@ -463,8 +465,8 @@ def test_capture_cancel_refund_consult_round_trip() -> None:
 
     client, gw = make(handler)
     cap = client.capture(CaptureRequest("cap-1", "pid-1", Money(1250, "USD")))
-    assert cap.outcome is Outcome.SUCCEEDED and cap.capture_id == "c-1"
-    assert client.cancel(CancelRequest(payment_id="pid-1")).outcome is Outcome.SUCCEEDED
+    assert cap.outcome is AntomOutcome.SUCCEEDED and cap.capture_id == "c-1"
+    assert client.cancel(CancelRequest(payment_id="pid-1")).outcome is AntomOutcome.SUCCEEDED
     ref = client.refund(RefundRequest("rf-req", "pid-1", Money(250, "USD"), reason="broken cup"))
     assert ref.refund_id == "rf-1" and ref.amount == Money(250, "USD")
     assert client.inquiry_refund("rf-req").found
@@ -482,7 +484,7 @@ def test_capture_cancel_refund_consult_round_trip() -> None:
 def test_an_answer_for_another_request_id_is_refused() -> None:
     client, _ = make(lambda r, d: ok(paymentRequestId="someone-else", paymentId="p"))
     answer = client.pay(pay_request("mine"))
-    assert answer.outcome is Outcome.UNKNOWN and isinstance(answer.error, ProtocolError)
+    assert answer.outcome is AntomOutcome.UNKNOWN and isinstance(answer.error, ProtocolError)
 
 
 def test_the_pan_never_reaches_the_logs(caplog) -> None:

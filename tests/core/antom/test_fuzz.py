@@ -19,7 +19,7 @@ from posapp.core.antom.errors import (
     RepeatRequestInconsistentError,
     SignatureError,
 )
-from posapp.core.antom.messages import Outcome, PayRequest, parsers
+from posapp.core.antom.messages import AntomOutcome, PayRequest, parsers
 from posapp.core.antom.notifications import parse_notification, verify_notification
 from posapp.core.antom.retry import NO_RETRY
 from posapp.core.cards import CardDetails
@@ -329,4 +329,4 @@ def test_client_meets_garbage(status, body, headers, sign) -> None:
     except RepeatRequestInconsistentError:
         return
     # a pay never raises for garbage: it is either a parsed answer or UNKNOWN
-    assert answer.result is not None or answer.outcome is Outcome.UNKNOWN
+    assert answer.result is not None or answer.outcome is AntomOutcome.UNKNOWN

@@ -10,6 +10,7 @@ from posapp.core.antom.errors import InvalidRequestError, ProtocolError, Unknown
 from posapp.core.antom.messages import (
     Action,
     Address,
+    AntomOutcome,
     Api,
     Buyer,
     CaptureMode,
@@ -18,7 +19,6 @@ from posapp.core.antom.messages import (
     InquiryPaymentRequest,
     InquiryPaymentResponse,
     InquiryRefundResponse,
-    Outcome,
     PayRequest,
     PayResponse,
     Result,
@@ -167,35 +167,35 @@ def test_inquiry_request_needs_an_id() -> None:
 @pytest.mark.parametrize(
     ("api", "code", "status", "outcome", "action"),
     [
-        (Api.PAY, "SUCCESS", "S", Outcome.SUCCEEDED, Action.FINAL),
-        (Api.PAY, "PAYMENT_IN_PROCESS", "U", Outcome.UNKNOWN, Action.INQUIRE),
-        (Api.PAY, "UNKNOWN_EXCEPTION", "U", Outcome.UNKNOWN, Action.RETRY_SAME_ID),
-        (Api.PAY, "REQUEST_TRAFFIC_EXCEED_LIMIT", "U", Outcome.UNKNOWN, Action.RETRY_SAME_ID),
-        (Api.PAY, "SOMETHING_NEW", "U", Outcome.UNKNOWN, Action.INQUIRE),
-        (Api.PAY, "DO_NOT_HONOR", "F", Outcome.FAILED, Action.FINAL),
-        (Api.PAY, "USER_BALANCE_NOT_ENOUGH", "F", Outcome.FAILED, Action.FINAL),
-        (Api.PAY, "RISK_REJECT", "F", Outcome.FAILED, Action.FINAL),
-        (Api.PAY, "INVALID_CARD_NUMBER", "F", Outcome.FAILED, Action.FIX_INPUT),
-        (Api.PAY, "PARAM_ILLEGAL", "F", Outcome.FAILED, Action.FIX_INPUT),
-        (Api.PAY, "INVALID_SIGNATURE", "F", Outcome.FAILED, Action.FIX_CONFIG),
-        (Api.PAY, "KEY_NOT_FOUND", "F", Outcome.FAILED, Action.FIX_CONFIG),
-        (Api.CAPTURE, "CAPTURE_IN_PROCESS", "U", Outcome.UNKNOWN, Action.INQUIRE),
-        (Api.CAPTURE, "MULTI_CAPTURE_NOT_SUPPORTED", "F", Outcome.FAILED, Action.FINAL),
-        (Api.CAPTURE, "ORDER_STATUS_INVALID", "F", Outcome.FAILED, Action.FINAL),
-        (Api.CANCEL, "CANCEL_WINDOW_EXCEED", "F", Outcome.FAILED, Action.FINAL),
-        (Api.REFUND, "REFUND_IN_PROCESS", "U", Outcome.UNKNOWN, Action.INQUIRE),
-        (Api.REFUND, "REFUND_AMOUNT_EXCEED", "F", Outcome.FAILED, Action.FIX_INPUT),
-        (Api.REFUND, "ORDER_IS_CANCELED", "F", Outcome.FAILED, Action.FINAL),
-        (Api.INQUIRY_PAYMENT, "ORDER_NOT_EXIST", "F", Outcome.FAILED, Action.FINAL),
-        (Api.INQUIRY_PAYMENT, "UNKNOWN_EXCEPTION", "U", Outcome.UNKNOWN, Action.RETRY_SAME_ID),
-        (Api.INQUIRY_PAYMENT, "ANYTHING", "U", Outcome.UNKNOWN, Action.RETRY_SAME_ID),
-        (Api.INQUIRY_REFUND, "REFUND_NOT_EXIST", "F", Outcome.FAILED, Action.FINAL),
+        (Api.PAY, "SUCCESS", "S", AntomOutcome.SUCCEEDED, Action.FINAL),
+        (Api.PAY, "PAYMENT_IN_PROCESS", "U", AntomOutcome.UNKNOWN, Action.INQUIRE),
+        (Api.PAY, "UNKNOWN_EXCEPTION", "U", AntomOutcome.UNKNOWN, Action.RETRY_SAME_ID),
+        (Api.PAY, "REQUEST_TRAFFIC_EXCEED_LIMIT", "U", AntomOutcome.UNKNOWN, Action.RETRY_SAME_ID),
+        (Api.PAY, "SOMETHING_NEW", "U", AntomOutcome.UNKNOWN, Action.INQUIRE),
+        (Api.PAY, "DO_NOT_HONOR", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.PAY, "USER_BALANCE_NOT_ENOUGH", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.PAY, "RISK_REJECT", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.PAY, "INVALID_CARD_NUMBER", "F", AntomOutcome.FAILED, Action.FIX_INPUT),
+        (Api.PAY, "PARAM_ILLEGAL", "F", AntomOutcome.FAILED, Action.FIX_INPUT),
+        (Api.PAY, "INVALID_SIGNATURE", "F", AntomOutcome.FAILED, Action.FIX_CONFIG),
+        (Api.PAY, "KEY_NOT_FOUND", "F", AntomOutcome.FAILED, Action.FIX_CONFIG),
+        (Api.CAPTURE, "CAPTURE_IN_PROCESS", "U", AntomOutcome.UNKNOWN, Action.INQUIRE),
+        (Api.CAPTURE, "MULTI_CAPTURE_NOT_SUPPORTED", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.CAPTURE, "ORDER_STATUS_INVALID", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.CANCEL, "CANCEL_WINDOW_EXCEED", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.REFUND, "REFUND_IN_PROCESS", "U", AntomOutcome.UNKNOWN, Action.INQUIRE),
+        (Api.REFUND, "REFUND_AMOUNT_EXCEED", "F", AntomOutcome.FAILED, Action.FIX_INPUT),
+        (Api.REFUND, "ORDER_IS_CANCELED", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.INQUIRY_PAYMENT, "ORDER_NOT_EXIST", "F", AntomOutcome.FAILED, Action.FINAL),
+        (Api.INQUIRY_PAYMENT, "UNKNOWN_EXCEPTION", "U", AntomOutcome.UNKNOWN, Action.RETRY_SAME_ID),
+        (Api.INQUIRY_PAYMENT, "ANYTHING", "U", AntomOutcome.UNKNOWN, Action.RETRY_SAME_ID),
+        (Api.INQUIRY_REFUND, "REFUND_NOT_EXIST", "F", AntomOutcome.FAILED, Action.FINAL),
     ],
 )
 def test_classification(api, code, status, outcome, action) -> None:
     c = classify(api, Result(code, ResultStatus(status)))
     assert (c.outcome, c.action) == (outcome, action)
-    assert c.final is (outcome is not Outcome.UNKNOWN)
+    assert c.final is (outcome is not AntomOutcome.UNKNOWN)
 
 
 def test_codes_of_one_api_are_unknown_to_another() -> None:

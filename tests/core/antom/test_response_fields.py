@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 
-from posapp.core.antom.errors import ProtocolError
+from posapp.core.antom.errors import GatewayTimeoutError, ProtocolError, journaled
 from posapp.core.antom.messages import (
+    CancelResponse,
+    CaptureResponse,
     InquiryPaymentResponse,
+    InquiryRefundResponse,
     PayResponse,
+    RefundResponse,
     ThreeDSResult,
     TransactionStatus,
 )
@@ -160,3 +164,99 @@ def test_a_real_3ds_payment_journals_the_ds_transaction_id(data_dir: Path) -> No
         assert tds["cavvGiven"] is True and "cavv" not in tds
     finally:
         backend.close()
+
+
+_OK = {"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}}
+_AMOUNT = {"currency": "USD", "value": "1250"}
+_TIME = "2026-12-02T10:00:00+08:00"
+
+# Each answer kind, and what of it the journal keeps: summarise reads every kind by its own
+# fields, so a field added to one kind and not to its summary shows here.
+SUMMARIES = [
+    (
+        CaptureResponse.parse(
+            {
+                **_OK,
+                "captureRequestId": "cap-1",
+                "captureId": "2026120299",
+                "paymentId": "2026120211",
+                "captureAmount": _AMOUNT,
+                "captureTime": _TIME,
+            },
+            "cap-1",
+        ),
+        {
+            "paymentId": "2026120211",
+            "captureRequestId": "cap-1",
+            "captureId": "2026120299",
+            "amount": {"currency": "USD", "value": "1250"},
+            "capture_time": "2026-12-02T10:00:00+08:00",
+        },
+    ),
+    (
+        RefundResponse.parse(
+            {
+                **_OK,
+                "refundRequestId": "rfd-1",
+                "refundId": "2026120277",
+                "paymentId": "2026120211",
+                "refundAmount": _AMOUNT,
+                "refundTime": _TIME,
+            },
+            "rfd-1",
+        ),
+        {
+            "paymentId": "2026120211",
+            "refundRequestId": "rfd-1",
+            "refundId": "2026120277",
+            "amount": {"currency": "USD", "value": "1250"},
+            "refund_time": "2026-12-02T10:00:00+08:00",
+        },
+    ),
+    (
+        CancelResponse.parse(
+            {**_OK, "paymentId": "2026120211", "paymentRequestId": "pay-1", "cancelTime": _TIME}
+        ),
+        {"paymentRequestId": "pay-1", "paymentId": "2026120211"},
+    ),
+    (
+        InquiryRefundResponse.parse(
+            {
+                **_OK,
+                "refundStatus": "SUCCESS",
+                "refundRequestId": "rfd-1",
+                "refundId": "2026120277",
+                "refundAmount": _AMOUNT,
+                "refundTime": _TIME,
+            },
+            "rfd-1",
+        ),
+        {
+            "refundRequestId": "rfd-1",
+            "refundId": "2026120277",
+            "refundStatus": "SUCCESS",
+            "amount": {"currency": "USD", "value": "1250"},
+            "refund_time": "2026-12-02T10:00:00+08:00",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "fields"), SUMMARIES, ids=[type(a).__name__ for a, _ in SUMMARIES]
+)
+def test_the_journal_keeps_each_answers_own_fields(answer: Any, fields: dict[str, Any]) -> None:
+    assert summarise(answer) == {
+        "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"},
+        **fields,
+        "classification": {"outcome": "succeeded", "action": "final"},
+    }
+
+
+def test_an_answer_that_never_came_journals_its_error_and_no_result() -> None:
+    error = GatewayTimeoutError("read timed out")
+    summary = summarise(CaptureResponse.unknown("cap-1", error))
+    assert summary["result"] is None
+    assert summary["captureRequestId"] == "cap-1"
+    assert summary["classification"] == {"outcome": "unknown", "action": "inquire"}
+    assert summary["error"] == journaled(error)

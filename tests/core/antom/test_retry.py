@@ -14,7 +14,7 @@ from posapp.core.antom.errors import (
     SignatureError,
     TransportError,
 )
-from posapp.core.antom.messages import Action, Classification, Outcome
+from posapp.core.antom.messages import Action, AntomOutcome, Classification
 from posapp.core.antom.retry import NO_RETRY, RetryPolicy, full_jitter, no_jitter
 
 POLICY = RetryPolicy(max_attempts=4, base_delay=0.5, max_delay=1.5, jitter=no_jitter)
@@ -58,11 +58,11 @@ def test_never_retried(error) -> None:
 
 
 def test_results_only_retried_when_antom_asks_for_a_resend() -> None:
-    resend = Classification(Outcome.UNKNOWN, Action.RETRY_SAME_ID, "x")
+    resend = Classification(AntomOutcome.UNKNOWN, Action.RETRY_SAME_ID, "x")
     assert POLICY.after_result(1, resend) == 0.5
     assert POLICY.after_result(4, resend) is None
     for action in (Action.INQUIRE, Action.FINAL, Action.FIX_INPUT, Action.FIX_CONFIG):
-        assert POLICY.after_result(1, Classification(Outcome.UNKNOWN, action, "x")) is None
+        assert POLICY.after_result(1, Classification(AntomOutcome.UNKNOWN, action, "x")) is None
 
 
 def test_full_jitter_stays_within_half_and_all_of_the_delay() -> None:

@@ -21,11 +21,11 @@ from posapp.core.antom.errors import (
 )
 from posapp.core.antom.messages import (
     Action,
+    AntomOutcome,
     CancelRequest,
     CaptureMode,
     CaptureRequest,
     ConsultRequest,
-    Outcome,
     PaymentStatus,
     PayRequest,
     RefundRequest,
@@ -89,7 +89,7 @@ def pay(client: AntomClient, prefix: str, *, pan: str = VISA_OK, minor: int = 12
 
 def test_sale_then_inquiry_shows_success_and_the_capture(client: AntomClient) -> None:
     request, answer = pay(client, "sale")
-    assert answer.outcome is Outcome.SUCCEEDED and answer.payment_id
+    assert answer.outcome is AntomOutcome.SUCCEEDED and answer.payment_id
     assert answer.amount == Money(1250, "USD")
     assert answer.card is not None and answer.card.card_no and VISA_OK not in answer.card.card_no
     inquiry = client.inquiry_payment(request.payment_request_id)
@@ -100,28 +100,28 @@ def test_sale_then_inquiry_shows_success_and_the_capture(client: AntomClient) ->
 
 def test_decline_is_final(client: AntomClient) -> None:
     _, answer = pay(client, "decline", pan=VISA_DECLINE)
-    assert answer.outcome is Outcome.FAILED and answer.action is Action.FINAL
+    assert answer.outcome is AntomOutcome.FAILED and answer.action is Action.FINAL
     assert answer.result is not None and answer.result.code == "ISSUER_REJECTS_TRANSACTION"
 
 
 def test_risk_amount_is_declined(client: AntomClient) -> None:
     _, answer = pay(client, "risk", minor=11)
-    assert answer.outcome is Outcome.FAILED and answer.result is not None
+    assert answer.outcome is AntomOutcome.FAILED and answer.result is not None
     assert answer.result.code == "RISK_REJECT"
 
 
 def test_auth_capture_refund_and_inquiries(client: AntomClient, sandbox: Sandbox) -> None:
     request, auth = pay(client, "auth", capture_mode=CaptureMode.MANUAL)
-    assert auth.outcome is Outcome.SUCCEEDED and auth.payment_id
+    assert auth.outcome is AntomOutcome.SUCCEEDED and auth.payment_id
     assert client.inquiry_payment(request.payment_request_id).captures() == ()
     cap = client.capture(
         CaptureRequest(f"{request.payment_request_id}-cap", auth.payment_id, Money(1250, "USD"))
     )
-    assert cap.outcome is Outcome.SUCCEEDED and cap.capture_id
+    assert cap.outcome is AntomOutcome.SUCCEEDED and cap.capture_id
     refund = client.refund(
         RefundRequest(f"{request.payment_request_id}-rf", auth.payment_id, Money(250, "USD"))
     )
-    assert refund.outcome is Outcome.SUCCEEDED and refund.refund_id
+    assert refund.outcome is AntomOutcome.SUCCEEDED and refund.refund_id
     inq = client.inquiry_refund(f"{request.payment_request_id}-rf")
     assert inq.refund_status is RefundStatus.SUCCESS and inq.amount == Money(250, "USD")
     entry = sandbox.ledger().order(request.reference_order_id)
@@ -131,7 +131,7 @@ def test_auth_capture_refund_and_inquiries(client: AntomClient, sandbox: Sandbox
 def test_cancel_an_authorisation(client: AntomClient) -> None:
     request, _auth = pay(client, "cancel", capture_mode=CaptureMode.MANUAL)
     answer = client.cancel(CancelRequest(payment_request_id=request.payment_request_id))
-    assert answer.outcome is Outcome.SUCCEEDED
+    assert answer.outcome is AntomOutcome.SUCCEEDED
     assert (
         client.inquiry_payment(request.payment_request_id).payment_status is PaymentStatus.CANCELLED
     )
@@ -139,7 +139,7 @@ def test_cancel_an_authorisation(client: AntomClient) -> None:
 
 def test_3ds_challenge_is_in_process_with_a_redirect(client: AntomClient, sandbox: Sandbox) -> None:
     request, answer = pay(client, "3ds", pan="4000020000000604", three_ds=True)
-    assert answer.outcome is Outcome.UNKNOWN and answer.action is Action.INQUIRE
+    assert answer.outcome is AntomOutcome.UNKNOWN and answer.action is Action.INQUIRE
     assert answer.redirect_url
     assert sandbox.answer_challenge(answer.redirect_url)
     assert (
@@ -149,7 +149,7 @@ def test_3ds_challenge_is_in_process_with_a_redirect(client: AntomClient, sandbo
 
 def test_same_id_other_amount_is_repeat_req_inconsistent(client: AntomClient) -> None:
     request, first = pay(client, "repeat")
-    assert first.outcome is Outcome.SUCCEEDED
+    assert first.outcome is AntomOutcome.SUCCEEDED
     changed = PayRequest(
         request.payment_request_id,
         Money(999, "USD"),
@@ -172,7 +172,7 @@ def test_unknown_payment_inquiry_is_order_not_exist(client: AntomClient) -> None
 
 def test_consult_lists_card_brands(client: AntomClient) -> None:
     answer = client.consult(ConsultRequest(Money(1250, "USD")))
-    assert answer.classification.outcome is Outcome.SUCCEEDED
+    assert answer.classification.outcome is AntomOutcome.SUCCEEDED
     assert "VISA" in {b.brand for b in answer.card_brands()}
 
 
@@ -187,7 +187,7 @@ def test_one_fault_then_retry_with_the_same_id_charges_once(
 ) -> None:
     sandbox.faults.add("*/pay", kind, times=1)
     request, answer = pay(client, f"fault-{kind.value}")
-    assert answer.outcome is Outcome.SUCCEEDED, answer.error
+    assert answer.outcome is AntomOutcome.SUCCEEDED, answer.error
     entry = sandbox.ledger().order(request.reference_order_id)
     assert entry.payments == 1 and entry.captured == 1250
 
@@ -208,7 +208,7 @@ def test_persistent_faults_make_pay_unknown_and_inquiry_resolves_it(
 ) -> None:
     sandbox.faults.add("*/pay", kind)
     request, answer = pay(client, f"persist-{kind.value}")
-    assert answer.outcome is Outcome.UNKNOWN and answer.action is Action.INQUIRE
+    assert answer.outcome is AntomOutcome.UNKNOWN and answer.action is Action.INQUIRE
     assert isinstance(answer.error, error), answer.error
     sandbox.faults.clear()
     inquiry = client.inquiry_payment(request.payment_request_id)
@@ -278,7 +278,7 @@ def test_concurrent_pays_through_one_client(client: AntomClient, sandbox: Sandbo
     for t in threads:
         t.join()
     assert len(results) == 18
-    assert all(a.outcome is Outcome.SUCCEEDED for _, a in results)
+    assert all(a.outcome is AntomOutcome.SUCCEEDED for _, a in results)
     assert len({a.payment_id for _, a in results}) == 18
 
 
@@ -328,7 +328,7 @@ def test_sandbox_notifications_verify_and_are_acknowledged(
 ) -> None:
     url, received, problems = receiver
     request, answer = pay(client, "notify", notify_url=url)
-    assert answer.outcome is Outcome.SUCCEEDED
+    assert answer.outcome is AntomOutcome.SUCCEEDED
     assert sandbox.wait_notifications(10)
     mine = [d for d in sandbox.notifications() if d.url == url]
     assert mine and all(d.acknowledged for d in mine), mine

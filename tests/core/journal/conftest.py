@@ -1,4 +1,8 @@
-"""Journal fixtures: a real journal file under tmp_path and a clock that moves on demand."""
+"""Journal fixtures: a real journal (an SQLite file under tmp_path, and where the test run
+has a PostgreSQL server, a fresh schema of its database) and a clock that moves on demand.
+
+``repo`` and ``journal_location`` run each test on both back-ends (tests/journal_backends.py).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,12 @@ import pytest
 from posapp.core.cards import MaskedCard
 from posapp.core.clock import Clock, FakeClock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
+from posapp.core.journal.location import JournalLocation, parse_location
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
+from tests.journal_backends import BACKENDS, PG_URL, fresh_schema, schema_url
+
+__all__ = ["BACKENDS", "PG_URL"]
 
 OP = {"operator": "alice", "terminal_id": "TILL-01"}
 VISA = MaskedCard("VISA", "405469", "0768")
@@ -31,9 +39,21 @@ def journal_path(tmp_path: Path) -> Path:
     return tmp_path / "journal.sqlite3"
 
 
+@pytest.fixture(params=BACKENDS)
+def journal_location(
+    request: pytest.FixtureRequest, journal_path: Path
+) -> Iterator[JournalLocation]:
+    """Where a test's journal lives: a file, or a schema of its own on the test server."""
+    if request.param == "sqlite":
+        yield parse_location(journal_path)
+        return
+    with fresh_schema() as schema:
+        yield parse_location(schema_url(schema))
+
+
 @pytest.fixture
-def repo(journal_path: Path, clock: FakeClock) -> Iterator[JournalRepository]:
-    repository = JournalRepository.open(journal_path, clock=clock)
+def repo(journal_location: JournalLocation, clock: FakeClock) -> Iterator[JournalRepository]:
+    repository = JournalRepository.open(journal_location, clock=clock)
     yield repository
     repository.close()
 

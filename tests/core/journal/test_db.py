@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,14 @@ from posapp.core.journal.errors import (
 from posapp.core.journal.repository import JournalRepository
 
 from .conftest import new_payment
+
+
+@pytest.fixture
+def repo(journal_path: Path, clock: FakeClock) -> Iterator[JournalRepository]:
+    """These tests are about the SQLite file itself: the SQLite back-end only."""
+    repository = JournalRepository.open(journal_path, clock=clock)
+    yield repository
+    repository.close()
 
 
 def _pragma(journal: Journal, name: str) -> object:

@@ -15,6 +15,7 @@ from posapp.config import Settings
 from posapp.core.antom.retry import RetryPolicy, no_jitter
 from posapp.core.cards import CardDetails
 from posapp.core.domain import Payment
+from posapp.core.journal.location import JournalLocation, parse_location
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
 from posapp.core.services.pin import TRAINING_PIN
@@ -25,6 +26,7 @@ from tests.backend_support import MovableClock
 from tests.backend_support import drain as drain  # the tests import these from here
 from tests.backend_support import fresh as fresh
 from tests.backend_support import later as later
+from tests.journal_backends import BACKENDS, fresh_schema, schema_url
 
 VISA_OK = "4054695723100768"
 VISA_DECLINE = "4054692760174822"
@@ -52,9 +54,19 @@ def make_backend(
     )
 
 
+@pytest.fixture(params=BACKENDS)
+def journal(request: pytest.FixtureRequest, data_dir: Path) -> Iterator[JournalLocation]:
+    """The services' journal: the data folder's file, or a schema on the test server."""
+    if request.param == "sqlite":
+        yield JournalLocation(path=app_dirs(data_dir).journal)
+        return
+    with fresh_schema() as schema:
+        yield parse_location(schema_url(schema))
+
+
 @pytest.fixture
-def backend(data_dir: Path) -> Iterator[Backend]:
-    b = make_backend(data_dir)
+def backend(data_dir: Path, journal: JournalLocation) -> Iterator[Backend]:
+    b = make_backend(data_dir, journal=journal)
     # tests drive the poller by hand; no grace for intents left by "another window"
     b.poller.intent_grace = timedelta(0)
     try:
@@ -101,9 +113,9 @@ def with_settings(**changes: object) -> Settings:
 
 
 @pytest.fixture
-def polled_backend(data_dir: Path) -> Iterator[Backend]:
+def polled_backend(data_dir: Path, journal: JournalLocation) -> Iterator[Backend]:
     """No notification listener: only the poller can settle what checkout left open."""
-    b = make_backend(data_dir, with_settings(notify_listener=False))
+    b = make_backend(data_dir, with_settings(notify_listener=False), journal=journal)
     b.poller.intent_grace = timedelta(0)
     try:
         yield b

@@ -233,3 +233,19 @@ def test_order_references_made_in_one_second_differ(backend: Backend) -> None:
         till, rest = ref.rsplit("-R", 1)
         assert till == backend.checkout.config.terminal_id and len(rest) == 12
         assert rest[:6].isdigit() and rest[6].isalpha()
+
+
+def test_request_ids_are_unique_and_never_look_like_a_card_number() -> None:
+    """A request id survives the journal's card-number guard unchanged: no decimal digits in its
+    random part, so no run of 12-19 digits can ever be masked out of it."""
+    from posapp.core.cards import has_card_data
+    from posapp.core.ids import new_request_id
+    from posapp.core.journal.sanitise import sanitise
+
+    ids = [new_request_id("PAY") for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for rid in ids:
+        assert len(rid) <= 64 and rid.startswith("PAY-")
+        assert not any(c.isdigit() for c in rid)
+        assert not has_card_data(rid)
+        assert sanitise({"id": rid}) == {"id": rid}

@@ -20,8 +20,8 @@ from posapp.core.domain import (
     PaymentStatus,
     PaymentUpdate,
 )
+from posapp.core.ids import new_request_id
 from posapp.core.money import Money
-from posapp.core.services.checkout import new_request_id
 from posapp.core.services.settle import PAYMENT_EXPIRY, apply_notification
 
 from .conftest import approval, card, fresh, journal_approval, later, pay

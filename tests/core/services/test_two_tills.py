@@ -1,4 +1,5 @@
-"""Two tills on one journal file, against one sandbox, working at the same time.
+"""Two tills on one journal (one SQLite file, or one PostgreSQL database), against one
+sandbox, working at the same time.
 
 Both tills are Antom-sandbox installs of one client id (a journal belongs to one environment),
 talking to one simulator; till B is a second service stack on the same data folder (same
@@ -25,6 +26,7 @@ from posapp.app import Backend, build_backend
 from posapp.cli import main
 from posapp.config import Environment, save_settings
 from posapp.core.domain import EventKind, OperationStatus, Payment, PaymentStatus
+from posapp.core.journal.location import JournalLocation
 from posapp.core.money import Money
 from posapp.core.services.pin import prove_merchant
 from posapp.core.services.schedule import PollSchedule
@@ -62,7 +64,7 @@ def _status_is(backend: Backend, p: Payment, status: PaymentStatus) -> Callable[
 
 
 @pytest.fixture
-def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
+def tills(tmp_path: Path, data_dir: Path, journal: JournalLocation) -> Iterator[tuple[Till, Till]]:
     # one journal belongs to one environment: both tills are Antom-sandbox tills of one
     # client id, talking to one simulator (which till A's backend stops at close); they
     # share one keyring, hence one journal key and one manager PIN record
@@ -94,6 +96,7 @@ def tills(tmp_path: Path, data_dir: Path) -> Iterator[tuple[Till, Till]]:
             client_retry=FAST_RETRY,
             poll_schedule=PollSchedule(jitter=0),
             pin_cost=2**10,
+            journal=journal,  # the data folder's file, or one database on the test server
         )
         built.append(backend)
         return Till(name, backend, PIN)
@@ -168,7 +171,10 @@ def _run(till: Till, rounds: int) -> None:
 
 
 def test_two_tills_on_one_journal_lose_nothing_and_charge_once(
-    tills: tuple[Till, Till], data_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tills: tuple[Till, Till],
+    data_dir: Path,
+    journal: JournalLocation,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     a, b = tills
     sandbox = a.backend.sandbox
@@ -242,10 +248,11 @@ def test_two_tills_on_one_journal_lose_nothing_and_charge_once(
     assert agreement.payments == 2 * ROUNDS
     assert repo.verify().ok
 
-    # `posapp journal verify` on the file both tills wrote, with till A's settings and
+    # `posapp journal verify` on the journal both tills wrote, with till A's settings and
     # keyring (the journal key lives there outside training)
     save_settings(app_dirs(data_dir).settings_file, a.backend.settings)
     monkeypatch.setattr(secrets_module, "KeyringSecretStore", lambda: a.backend.secrets)
     b.backend.close()
     a.backend.close()
-    assert main(["journal", "verify", "--data-dir", str(data_dir)]) == 0
+    where = journal.url or str(journal.path)
+    assert main(["journal", "verify", "--data-dir", str(data_dir), "--journal", where]) == 0

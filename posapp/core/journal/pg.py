@@ -1,0 +1,281 @@
+"""A journal on a PostgreSQL server (psycopg 3), with the calls the repository's parts make
+of an SQLite journal: ``db()``, ``write()``, ``read()``, ``data_version()``, ``close()``.
+
+Each thread gets its own connection (autocommit: transactions are begun and ended here, as
+on SQLite). ``write()`` serialises writers with a transaction-scoped advisory lock (see
+``dialect.POSTGRESQL.begin_write`` and POSTGRES.md); nested ``write()`` blocks are
+savepoints. Statements keep the repository's ``?`` placeholders and are translated once on
+their way to the driver. The schema is the numbered steps of ``migrations.POSTGRES_STEPS``,
+recorded in ``journal_migrations`` (name, time) in the same transaction as each step.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from posapp.core.journal import migrations as mig
+from posapp.core.journal.dialect import POSTGRESQL, WRITE_LOCK_KEY
+from posapp.core.journal.errors import (
+    JournalForeign,
+    JournalFull,
+    JournalLocked,
+    JournalReadOnly,
+    JournalTooNew,
+    JournalUnavailable,
+)
+
+
+class PgConnection:
+    """A psycopg connection spoken to as the parts speak to ``sqlite3.Connection``."""
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
+        with _translating():
+            return self.raw.execute(POSTGRESQL.placeholders(sql), list(parameters))
+
+    def executemany(self, sql: str, parameters: Sequence[Sequence[Any]], /) -> None:
+        with _translating(), self.raw.cursor() as cur:
+            cur.executemany(POSTGRESQL.placeholders(sql), parameters)
+
+    @property
+    def in_transaction(self) -> bool:
+        # a property read anew each time (mypy would otherwise narrow it across statements)
+        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+@contextmanager
+def _translating() -> Iterator[None]:
+    """The server's environment errors as JournalError (what ``errors.translating`` does
+    for SQLite); errors in our SQL or constraints (a bug) go through unchanged."""
+    try:
+        yield
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled) as exc:
+        raise JournalLocked(f"journal locked: {exc}") from exc
+    except psycopg.errors.DiskFull as exc:
+        raise JournalFull(f"journal full: {exc}") from exc
+    except psycopg.errors.ReadOnlySqlTransaction as exc:
+        raise JournalReadOnly(f"journal read-only: {exc}") from exc
+    except psycopg.OperationalError as exc:
+        raise JournalUnavailable(f"the journal database cannot be used: {exc}") from exc
+
+
+class PgDb:
+    """What ``write()`` and ``read()`` yield: ``.conn``, as sqlite-utils' Database has."""
+
+    def __init__(self, conn: PgConnection) -> None:
+        self.conn = conn
+
+
+class _ThreadState(threading.local):
+    db: PgDb | None = None
+    depth: int = 0
+
+
+class PgJournal:
+    """One PostgreSQL journal; hands each thread its own connection."""
+
+    dialect = POSTGRESQL
+
+    def __init__(self, conninfo: str, *, shown_as: str, read_only: bool = False) -> None:
+        self.conninfo = conninfo
+        self.shown_as = shown_as  # the URL without its password, for messages
+        self.read_only = read_only
+        self._local = _ThreadState()
+        self._lock = threading.Lock()
+        self._all: list[psycopg.Connection[Any]] = []
+        self._closed = False
+
+    @property
+    def path(self) -> Path | None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"PgJournal({self.shown_as})"
+
+    # -- connections ----------------------------------------------------------------------
+    def db(self) -> PgDb:
+        db = self._local.db
+        if db is None:
+            if self._closed:
+                raise RuntimeError("the journal is closed")
+            try:
+                raw = psycopg.connect(self.conninfo, autocommit=True)
+            except psycopg.OperationalError as exc:
+                raise JournalUnavailable(
+                    f"the journal database {self.shown_as} cannot be reached: {exc}"
+                ) from exc
+            if self.read_only:
+                raw.execute("SET default_transaction_read_only = on")
+            with self._lock:
+                self._all.append(raw)
+            db = self._local.db = PgDb(PgConnection(raw))
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+        self._local = _ThreadState()
+
+    # -- transactions ---------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[PgDb]:
+        """One writer at a time across every till (advisory lock); nested: savepoints."""
+        db = self.db()
+        conn = db.conn
+        state = self._local
+        if state.depth:
+            name = f"sp{state.depth}"
+            conn.execute(f"SAVEPOINT {name}")
+            state.depth += 1
+            try:
+                yield db
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            finally:
+                state.depth -= 1
+            return
+        for statement in POSTGRESQL.begin_write:
+            conn.execute(statement)
+        state.depth = 1
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        finally:
+            state.depth = 0
+
+    @contextmanager
+    def read(self) -> Iterator[PgDb]:
+        """A consistent snapshot for several reads (inside a write: that write's view)."""
+        db = self.db()
+        conn = db.conn
+        if self._local.depth or conn.in_transaction:
+            yield db
+            return
+        conn.execute(POSTGRESQL.begin_read)
+        try:
+            yield db
+        finally:
+            if _in_transaction(conn):
+                conn.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes whenever anyone commits a change: every change appends an audit row."""
+        row = self.db().conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+        return int(row[0]) if row else 0
+
+    # -- schema ---------------------------------------------------------------------------
+    def _applied(self, db: PgDb) -> list[str]:
+        exists = db.conn.execute(POSTGRESQL.table_exists, ("journal_migrations",)).fetchone()
+        if not exists:
+            return []
+        rows = db.conn.execute("SELECT name FROM journal_migrations ORDER BY name").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def schema_version(self) -> int:
+        return len(self._applied(self.db()))
+
+    def check_version(self) -> int:
+        applied = self._applied(self.db())
+        unknown = [name for name in applied if name not in mig.STEP_NAMES]
+        if unknown or len(applied) > mig.SCHEMA_VERSION:
+            raise JournalTooNew(
+                f"the journal has schema steps {', '.join(unknown) or len(applied)}; this "
+                f"posapp knows up to version {mig.SCHEMA_VERSION}"
+            )
+        if not applied:
+            raise JournalForeign(f"{self.shown_as} holds no posapp journal")
+        return len(applied)
+
+    def migrate(self) -> int:
+        """Apply the steps not applied yet, each with its record, under the write lock (two
+        tills starting at once migrate one after the other)."""
+        written = [name for name, _ in mig.POSTGRES_STEPS]
+        if tuple(written) != mig.STEP_NAMES:
+            missing = [name for name in mig.STEP_NAMES if name not in written]
+            raise JournalUnavailable(
+                f"schema steps {', '.join(missing) or '(order)'} are not written for "
+                "PostgreSQL yet: this posapp can keep its journal in SQLite only"
+            )
+        with self.write() as db:
+            conn = db.conn
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS journal_migrations "
+                "(name TEXT PRIMARY KEY, applied_ms BIGINT NOT NULL)"
+            )
+            applied = self._applied(db)
+            unknown = [name for name in applied if name not in mig.STEP_NAMES]
+            if unknown:
+                raise JournalTooNew(
+                    f"the journal has schema steps {', '.join(unknown)}; this posapp knows "
+                    f"up to version {mig.SCHEMA_VERSION}"
+                )
+            if not applied and _has_foreign_tables(db):
+                raise JournalForeign(
+                    f"{self.shown_as} holds another application's tables, not a posapp journal"
+                )
+            for name, script in mig.POSTGRES_STEPS:
+                if name in applied:
+                    continue
+                conn.raw.execute(script)  # several statements: no parameters, no translation
+                conn.execute(
+                    "INSERT INTO journal_migrations (name, applied_ms) VALUES (?, ?)",
+                    (name, int(time.time() * 1000)),
+                )
+            return len(mig.POSTGRES_STEPS)
+
+
+def _in_transaction(conn: PgConnection) -> bool:
+    return conn.in_transaction
+
+
+def _has_foreign_tables(db: PgDb) -> bool:
+    row = db.conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() "
+        "AND table_name <> 'journal_migrations'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def open_pg_journal(
+    conninfo: str, *, shown_as: str, migrate: bool = True, read_only: bool = False
+) -> PgJournal:
+    journal = PgJournal(conninfo, shown_as=shown_as, read_only=read_only)
+    try:
+        if migrate and not read_only:
+            journal.migrate()
+        else:
+            journal.check_version()
+    except BaseException:
+        journal.close()
+        raise
+    return journal
+
+
+__all__ = ["WRITE_LOCK_KEY", "PgJournal", "open_pg_journal"]
