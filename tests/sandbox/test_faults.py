@@ -55,14 +55,14 @@ def test_traffic_limit_is_a_signed_retry_that_changes_nothing(
     sandbox.faults.add("*/pay", FaultKind.TRAFFIC_LIMIT, times=1)
     limited = pay(client, "limited")
     # a verified answer (not a transport error), status U: send again with the same id
-    assert limited.outcome is Outcome.UNKNOWN and limited.error is None
+    assert limited.outcome is AntomOutcome.UNKNOWN and limited.error is None
     assert limited.result is not None
     assert (limited.result.code, limited.result.status.value) == (
         "REQUEST_TRAFFIC_EXCEED_LIMIT",
         "U",
     )
     assert client.inquiry_payment("limited").not_found
-    assert pay(client, "limited").outcome is Outcome.SUCCEEDED
+    assert pay(client, "limited").outcome is AntomOutcome.SUCCEEDED
     assert sandbox.ledger().order("order-limited").payments == 1
 
 

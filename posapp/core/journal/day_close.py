@@ -28,8 +28,7 @@ from posapp.core.domain import EventKind
 from posapp.core.journal.audit import canonical_json
 
 if TYPE_CHECKING:  # migrations.py imports this module's SQL: no import of the repository
-    from sqlite_utils import Database
-
+    from posapp.core.journal.access import Db
     from posapp.core.journal.repository import JournalRepository
 
 STEP_0005 = """
@@ -69,6 +68,46 @@ CREATE TABLE capture_batch_items (
 CREATE INDEX ix_capture_batches_running ON capture_batches (id) WHERE state = 'RUNNING';
 -- the day report reads one day of payments by creation time (ix_payments_created) and the
 -- holds about to lapse by deadline (ix_payments_held): no new index needed for those
+"""
+
+# The same step for a PostgreSQL journal (migrations.POSTGRES_STEPS).
+STEP_0005_POSTGRES = """
+CREATE TABLE day_closes (
+    id BIGSERIAL PRIMARY KEY,
+    day TEXT NOT NULL UNIQUE,
+    time_zone TEXT NOT NULL,
+    start_ms BIGINT NOT NULL,
+    end_ms BIGINT NOT NULL,
+    closed_ms BIGINT NOT NULL,
+    manager TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    snapshot TEXT NOT NULL,
+    digest TEXT NOT NULL
+);
+CREATE FUNCTION posapp_day_closed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a closed day is never changed'
+        USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+CREATE TRIGGER day_closes_no_update BEFORE UPDATE ON day_closes
+    FOR EACH ROW EXECUTE FUNCTION posapp_day_closed();
+CREATE TRIGGER day_closes_no_delete BEFORE DELETE ON day_closes
+    FOR EACH ROW EXECUTE FUNCTION posapp_day_closed();
+CREATE TABLE capture_batches (
+    id BIGSERIAL PRIMARY KEY,
+    created_ms BIGINT NOT NULL,
+    manager TEXT NOT NULL,
+    terminal_id TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('RUNNING', 'CANCELLED', 'FINISHED')),
+    finished_ms BIGINT
+);
+CREATE TABLE capture_batch_items (
+    batch BIGINT NOT NULL REFERENCES capture_batches (id),
+    payment BIGINT NOT NULL REFERENCES payments (id),
+    capture_request_id TEXT,
+    PRIMARY KEY (batch, payment)
+);
+CREATE INDEX ix_capture_batches_running ON capture_batches (id) WHERE state = 'RUNNING';
 """
 
 # Payment columns the day report reads (never card data beyond brand).
@@ -249,12 +288,12 @@ class EndOfDayStore:
         self, payments: Sequence[int], *, manager: str, terminal_id: str, at: datetime
     ) -> int:
         with self.repo.journal.write() as db:
-            cur = db.conn.execute(
+            row = db.conn.execute(
                 "INSERT INTO capture_batches (created_ms, manager, terminal_id, state) "
-                "VALUES (?, ?, ?, 'RUNNING')",
+                "VALUES (?, ?, ?, 'RUNNING') RETURNING id",
                 (to_ms(at), manager, terminal_id),
-            )
-            batch = int(cur.lastrowid or 0)
+            ).fetchone()
+            batch = int(row[0])
             db.conn.executemany(
                 "INSERT INTO capture_batch_items (batch, payment) VALUES (?, ?)",
                 [(batch, p) for p in payments],
@@ -325,7 +364,7 @@ def _day_row(row: Sequence[Any], capturing: int = 0) -> DayRow:
     )
 
 
-def _insert_close(db: Database, when: tuple[Any, ...], who: tuple[Any, ...]) -> None:
+def _insert_close(db: Db, when: tuple[Any, ...], who: tuple[Any, ...]) -> None:
     db.conn.execute(
         "INSERT INTO day_closes (day, time_zone, start_ms, end_ms, closed_ms, manager, "
         "terminal_id, snapshot, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -448,11 +448,14 @@ CREATE TRIGGER journal_identity_no_update BEFORE UPDATE ON journal_identity
     FOR EACH ROW EXECUTE FUNCTION posapp_written_once();
 """
 
+from posapp.core.journal.day_close import STEP_0005_POSTGRES  # noqa: E402 - after the steps
+
 POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _PG_0001),
     ("0002_keyed_chain_and_approvals", _PG_0002),
     ("0003_duplicate_index", _PG_0003),
     ("0004_journal_identity", _PG_0004),
+    ("0005_day_close_and_capture_batches", STEP_0005_POSTGRES),
 )
 # A step written for SQLite only is a bug that tests/core/journal/test_postgresql.py names;
 # a PostgreSQL journal refuses to open until the step exists for it (pg.PgJournal.migrate).

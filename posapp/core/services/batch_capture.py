@@ -37,12 +37,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from posapp.core.antom.errors import AntomError
-from posapp.core.antom.messages import CaptureRequest, CaptureResponse
+from posapp.core.antom.messages import Api, CaptureRequest, CaptureResponse
 from posapp.core.clock import Clock
 from posapp.core.domain import Capture, DomainError, OperationStatus, Payment
+from posapp.core.ids import new_request_id
 from posapp.core.journal.day_close import CaptureBatch, EndOfDayStore
 from posapp.core.journal.repository import JournalRepository
-from posapp.core.services.checkout import InFlight, new_request_id
+from posapp.core.services.checkout import InFlight
 from posapp.core.services.pin import Approval, PinError, PinManager
 from posapp.core.services.settle import Settler
 
@@ -344,7 +345,7 @@ class BatchCaptureService:
                 )
                 self.store.assign(batch, p.id, request_id)
                 self.settler.journal_request(
-                    "capture",
+                    Api.CAPTURE,
                     CaptureRequest(request_id, p.payment_id, p.amount).to_body(),
                     payment=p.id,
                     request_id=request_id,
@@ -417,7 +418,7 @@ class BatchCaptureService:
         request = CaptureRequest(request_id, payment.payment_id, capture.amount)
         if not journaled or capture.status is not OperationStatus.INTENT:
             settler.journal_request(
-                "capture",
+                Api.CAPTURE,
                 request.to_body(),
                 payment=payment.id,
                 request_id=request_id,
@@ -427,7 +428,7 @@ class BatchCaptureService:
             with network:
                 response = settler.client.capture(request)
         except AntomError as exc:  # nothing verified came back: same id next time
-            settler.journal_error("capture", exc, payment=payment.id, request_id=request_id)
+            settler.journal_error(Api.CAPTURE, exc, payment=payment.id, request_id=request_id)
             return self.repo.get_capture(request_id) or capture
         self._apply(capture, response, manager)
         return self.repo.get_capture(request_id) or capture
