@@ -22,7 +22,7 @@ from posapp.config import ConfigError, Environment, Settings, load_settings
 from posapp.core.antom import signing
 from posapp.core.antom.client import AntomClient
 from posapp.core.antom.errors import AntomError, KeyFileTooLargeError
-from posapp.core.antom.retry import RetryPolicy
+from posapp.core.antom.retry import NO_RETRY, RetryPolicy
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
@@ -36,9 +36,11 @@ from posapp.core.journal.repository import JournalKeyError, JournalRepository
 from posapp.core.journal.saved_cards import SavedCardStore
 from posapp.core.local_address import till_address
 from posapp.core.services.backoffice import BackOfficeService
+from posapp.core.services.batch_capture import BatchCaptureService
 from posapp.core.services.card_vault import CardVault, CardVaultError, load_card_vault
 from posapp.core.services.changes import ChangeFeed
 from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.day_report import DayReportService
 from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
 from posapp.core.services.notifications import NotificationListener
@@ -208,7 +210,10 @@ class Backend:
     secrets: SecretStore
     duplicates: DuplicateService
     changes: ChangeFeed
+    day_report: DayReportService
+    batch_capture: BatchCaptureService
     saved_cards: SavedCardsService | None = None
+    batch_client: AntomClient | None = None  # the batch's own client: it paces its resends
     listener: NotificationListener | None = None
     sandbox: SandboxProcess | Sandbox | None = None  # training (in-process: tests)
     last_recovery: RecoveryReport | None = None
@@ -272,6 +277,8 @@ class Backend:
         if self.listener is not None:
             self.listener.stop()
         self.client.close()
+        if self.batch_client is not None:
+            self.batch_client.close()
         if self.sandbox is not None:
             self.sandbox.stop()
         self.repo.close()
@@ -606,6 +613,22 @@ def build_backend(
     )
     saved_cards.attach(checkout)
     changes.subscribe(saved_cards.on_change)
+    # Batch capture paces its own resends (a seeded back-off shared by its workers, on
+    # REQUEST_TRAFFIC_EXCEED_LIMIT): its client does not retry on its own. Same keys, same
+    # journal; the service announces its settler's changes through the main one's listeners.
+    batch_client = AntomClient(
+        base_url, client_id, private_pem, public_pem, timeout=client_timeout, retry=NO_RETRY
+    )
+    batch_capture = BatchCaptureService(
+        repo,
+        Settler(repo, batch_client, clock, terminal),
+        pins,
+        clock,
+        terminal,
+        in_flight=in_flight,
+        on_pending=poller.watch,
+        announce=settler.notify,
+    )
     backend = Backend(
         settings=settings,
         dirs=dirs,
@@ -622,6 +645,9 @@ def build_backend(
         duplicates=DuplicateService(repo, backoffice, clock, terminal),
         changes=changes,
         saved_cards=saved_cards,
+        day_report=DayReportService(repo, pins, clock, terminal),
+        batch_capture=batch_capture,
+        batch_client=batch_client,
         listener=listener,
         sandbox=sandbox,
     )

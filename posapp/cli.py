@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from posapp import __version__
 
-COMMANDS = ("sandbox", "doctor", "journal", "keys", "screenshot", "reconcile")
+COMMANDS = ("sandbox", "doctor", "journal", "keys", "screenshot", "reconcile", "report")
 
 
 class UsageError(Exception):

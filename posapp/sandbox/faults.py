@@ -31,6 +31,9 @@ class FaultKind(StrEnum):
     BAD_SIGNATURE = "bad_signature"  # commit, then sign the answer wrongly
     MISSING_SIGNATURE = "missing_signature"  # commit, then answer without a signature header
     DUPLICATE_NOTIFY = "duplicate_notify"  # deliver each matching notification twice
+    # answer a verified request with Antom's rate-limit result (REQUEST_TRAFFIC_EXCEED_LIMIT,
+    # status U, signed), without touching state: the client must back off and resend
+    TRAFFIC_LIMIT = "traffic_limit"
 
 
 @dataclass(slots=True)

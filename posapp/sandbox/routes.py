@@ -48,6 +48,7 @@ _API = re.compile(r"/ams/(?:sandbox/)?api/v1/(?:payments/|(vaults/))([A-Za-z]+)"
 _LOGO = re.compile(r"/sandbox/logos/([A-Z_]{1,20})\.svg")
 _THREE_DS = re.compile(r"/sandbox/3ds/([A-Za-z0-9_-]{10,64})")
 _OK = "SUCCESS"
+_LIMITED = "REQUEST_TRAFFIC_EXCEED_LIMIT"
 # The page training mode gives as paymentRedirectUrl: the buyer lands here after 3-D Secure.
 RETURN_ROUTE = "/sandbox/return"
 
@@ -126,6 +127,8 @@ class Routes:
             problem = self._verify(request)
             if problem is not None:
                 body = {"result": result(problem.code, problem.status, problem.message)}
+            elif FaultKind.TRAFFIC_LIMIT in after:
+                body = {"result": result(_LIMITED, "U", "request traffic exceeds the limit")}
             else:
                 try:
                     data = _json_object(request.body)

@@ -216,6 +216,27 @@ def card_features(backend: Backend) -> CardFeatures | None:
     return ServiceCardFeatures(saved, backend.checkout, backend.backoffice.approve)
 
 
+def day_report_factory(
+    runner: TaskRunner, backend: Backend, changes: ChangeBridge | None = None
+) -> Callable[[QWidget], QWidget]:
+    """The Day report window over the typed end-of-day services."""
+    from posapp.ui.views.day_report_view import DayReportDialog, DayReportView
+
+    def view(parent: QWidget) -> DayReportView:
+        return DayReportView(
+            runner,
+            backend.day_report,
+            backend.batch_capture,
+            changes=changes,
+            parent=parent,
+        )
+
+    def build(parent: QWidget) -> QWidget:
+        return DayReportDialog(view, parent)
+
+    return build
+
+
 def build_main_window(
     settings: Settings, backend: Backend | None, runner: TaskRunner | None = None
 ) -> MainWindow:
@@ -231,6 +252,7 @@ def build_main_window(
     changes: ChangeBridge | None = None
     reconcile: Callable[[QWidget], QDialog] | None = None
     features: CardFeatures | None = None
+    day_factory: Callable[[QWidget], QWidget] | None = None
     if backend is not None:
         ports = till(backend, settings)
         # the one follower of the till's change feed on the GUI thread, shared by the screens
@@ -244,6 +266,7 @@ def build_main_window(
 
         reconcile = reconciliation_factory(runner, backend, settings)
         features = card_features(backend)
+        day_factory = day_report_factory(runner, backend, bridge)
     window = MainWindow(
         settings,
         runner=runner,
@@ -254,6 +277,7 @@ def build_main_window(
         training_pin_hint=ports.training_pin_hint() if ports is not None else "",
         reconciliation_factory=reconcile,
         card_features=features,
+        day_report_factory=day_factory,
     )
     if changes is not None:
         changes.setParent(window)

@@ -842,4 +842,11 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.removed_ok"),
     #: Saved cards are not available
     QT_TRANSLATE_NOOP("ServiceMessage", "saved_card.unavailable"),
+    # issue 14: closing the day
+    #: {day} has not begun: it cannot be closed.
+    QT_TRANSLATE_NOOP("ServiceMessage", "day.close_future"),
+    #: {day} is closed already.
+    QT_TRANSLATE_NOOP("ServiceMessage", "day.closed_already"),
+    #: Close the day at the till (manager PIN).
+    QT_TRANSLATE_NOOP("ServiceMessage", "day.close_needs_till"),
 )

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 OrdersFactory = Callable[[QWidget], QWidget]
 DialogFactory = Callable[[QWidget], QDialog]
+DayReportFactory = Callable[[QWidget], QWidget]
 
 
 class MainWindow(QMainWindow):
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         orders_factory: OrdersFactory | None = None,
         changes: ChangeBridge | None = None,
         reconciliation_factory: DialogFactory | None = None,
+        day_report_factory: DayReportFactory | None = None,
         training_pin_hint: str = "",
         card_features: CardFeatures | None = None,
     ) -> None:
@@ -68,6 +70,8 @@ class MainWindow(QMainWindow):
         self._changes = changes
         self._reconciliation_factory = reconciliation_factory
         self.reconciliation: QDialog | None = None
+        self._day_report_factory = day_report_factory
+        self.day_report_window: QWidget | None = None
         self._status_busy = False
         self._status_again = False  # changes arrived while the status was being read
         # After a read, the next one waits a moment: a burst of changes (the poller settling
@@ -166,6 +170,10 @@ class MainWindow(QMainWindow):
         self.action_search = QAction(self.tr("&Search orders"), self)
         self.action_search.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
         self.action_search.triggered.connect(self.search_orders)
+        self.action_day_report = QAction(self.tr("&Day report…"), self)
+        self.action_day_report.setShortcut(QKeySequence("Ctrl+D"))
+        self.action_day_report.triggered.connect(self.show_day_report)
+        self.action_day_report.setEnabled(self._day_report_factory is not None)
         self.action_settings = QAction(icon("settings"), self.tr("S&ettings…"), self)
         self.action_settings.setShortcut(QKeySequence("Ctrl+,"))
         self.action_settings.triggered.connect(self.open_settings)
@@ -178,6 +186,8 @@ class MainWindow(QMainWindow):
             self.action_search,
         ):
             till.addAction(action)
+        till.addSeparator()
+        till.addAction(self.action_day_report)
         till.addSeparator()
         till.addAction(self.action_settings)
         till.addSeparator()
@@ -273,6 +283,16 @@ class MainWindow(QMainWindow):
         show = getattr(self.orders, "show_duplicates", None)
         if callable(show):
             show()
+
+    def show_day_report(self) -> QWidget | None:
+        """The Day report in its own window (one at a time; raised when open already)."""
+        if self._day_report_factory is None:
+            return None
+        if self.day_report_window is None:
+            self.day_report_window = self._day_report_factory(self)
+        self.day_report_window.show()
+        self.day_report_window.activateWindow()  # brings an open one to the front
+        return self.day_report_window
 
     def search_orders(self) -> None:
         self.show_orders()

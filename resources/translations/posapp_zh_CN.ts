@@ -566,6 +566,10 @@
             <source>Saved cards and charges without the customer</source>
             <translation>已保存的卡及顾客不在场时的扣款</translation>
         </message>
+        <message>
+            <source>&amp;Day report…</source>
+            <translation>日报表(&amp;D)…</translation>
+        </message>
     </context>
     <context>
         <name>NewPaymentView</name>
@@ -3202,6 +3206,21 @@
             <extracomment>ECI {eci} is not a {brand} value: the external 3-D Secure result is for another card</extracomment>
             <translation>ECI {eci} 不是 {brand} 的取值：此外部 3-D Secure 验证结果属于另一张卡</translation>
         </message>
+        <message>
+            <source>day.close_future</source>
+            <extracomment>{day} has not begun: it cannot be closed.</extracomment>
+            <translation>{day} 尚未开始，无法日结。</translation>
+        </message>
+        <message>
+            <source>day.closed_already</source>
+            <extracomment>{day} is closed already.</extracomment>
+            <translation>{day} 已经日结。</translation>
+        </message>
+        <message>
+            <source>day.close_needs_till</source>
+            <extracomment>Close the day at the till (manager PIN).</extracomment>
+            <translation>请在收银台进行日结（需要经理 PIN 码）。</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>
@@ -4196,6 +4215,329 @@
         <message>
             <source>external 3-D Secure result</source>
             <translation>外部 3-D Secure 验证结果</translation>
+        </message>
+    </context>
+    <context>
+        <name>CaptureAllDialog</name>
+        <message>
+            <source>About {0} s left</source>
+            <translation>大约还需 {0} 秒</translation>
+        </message>
+        <message>
+            <source>About {0} min {1} s left</source>
+            <translation>大约还需 {0} 分 {1} 秒</translation>
+        </message>
+        <message>
+            <source>Capture all holds</source>
+            <translation>全部冻结款项请款</translation>
+        </message>
+        <message>
+            <source>An earlier run was interrupted: {0} of {1} holds were journaled for capture. Resume it: those are sent again under their own request ids (never captured twice); the others need the PIN.</source>
+            <translation>上一次批量请款被中断：{1} 笔冻结款项中已有 {0} 笔记入日志。继续执行：这些请款将以原请求号重新发送（绝不会重复请款）；其余款项需要输入 PIN 码。</translation>
+        </message>
+        <message>
+            <source>Capture the {0} payments of this day that are still held? Each is captured once, in full.</source>
+            <translation>对当天仍处于冻结状态的 {0} 笔付款请款？每笔按全额只请款一次。</translation>
+        </message>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>%v of %m</source>
+            <translation>%v / %m</translation>
+        </message>
+        <message>
+            <source>Resume</source>
+            <translation>继续</translation>
+        </message>
+        <message>
+            <source>Capture all</source>
+            <translation>全部请款</translation>
+        </message>
+        <message>
+            <source>Stop after the current ones</source>
+            <translation>完成当前几笔后停止</translation>
+        </message>
+        <message>
+            <source>Stopping: the captures under way finish first…</source>
+            <translation>正在停止：先完成进行中的请款…</translation>
+        </message>
+        <message>
+            <source>Antom asked to slow down {0} times: the till waits and sends again under the same request ids.</source>
+            <translation>Antom 已 {0} 次要求降低请求频率：收银台会等待后以相同请求号重新发送。</translation>
+        </message>
+        <message>
+            <source>{0} captured</source>
+            <translation>已请款 {0} 笔</translation>
+        </message>
+        <message>
+            <source>{0} refused or no longer held</source>
+            <translation>{0} 笔被拒绝或已不再冻结</translation>
+        </message>
+        <message>
+            <source>{0} still being confirmed</source>
+            <translation>{0} 笔仍在确认中</translation>
+        </message>
+        <message>
+            <source>{0} not started (still held)</source>
+            <translation>{0} 笔未开始（仍冻结）</translation>
+        </message>
+    </context>
+    <context>
+        <name>CloseDayDialog</name>
+        <message>
+            <source>Close the day</source>
+            <translation>日结</translation>
+        </message>
+        <message>
+            <source>Close {0}? Its totals are kept as they stand now, signed into the journal with your name and the time, and print the same from then on.</source>
+            <translation>对 {0} 进行日结？当前的合计将被保存，连同您的姓名和时间签入日志，此后打印的内容都将相同。</translation>
+        </message>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+    </context>
+    <context>
+        <name>DayReport</name>
+        <message>
+            <source>Authorised</source>
+            <translation>已授权</translation>
+        </message>
+        <message>
+            <source>Captured</source>
+            <translation>已请款</translation>
+        </message>
+        <message>
+            <source>Refunded</source>
+            <translation>已退款</translation>
+        </message>
+        <message>
+            <source>Cancelled</source>
+            <translation>已取消</translation>
+        </message>
+        <message>
+            <source>Released</source>
+            <translation>已释放</translation>
+        </message>
+        <message>
+            <source>Still held</source>
+            <translation>仍冻结</translation>
+        </message>
+        <message>
+            <source>Net</source>
+            <translation>净额</translation>
+        </message>
+        <message>
+            <source>Reconciled: {0} lines match Antom's settlement file</source>
+            <translation>已对账：{0} 行与 Antom 结算文件一致</translation>
+        </message>
+        <message>
+            <source>Reconciled with {0} discrepancies to look at</source>
+            <translation>已对账，有 {0} 处差异待查看</translation>
+        </message>
+        <message>
+            <source>Not reconciled: no settlement file from Antom covers this day yet</source>
+            <translation>未对账：尚无涵盖这一天的 Antom 结算文件</translation>
+        </message>
+        <message>
+            <source>Open: figures as of {0}; they change until the day is closed</source>
+            <translation>未日结：数据截至 {0}；日结前仍会变化</translation>
+        </message>
+        <message>
+            <source>Closed {0} by {1} (till {2})</source>
+            <translation>已于 {0} 由 {1} 日结（收银台 {2}）</translation>
+        </message>
+        <message>
+            <source>WARNING: the stored report no longer matches its journaled digest</source>
+            <translation>警告：保存的报表与日志中记录的摘要不再一致</translation>
+        </message>
+        <message>
+            <source>No sales</source>
+            <translation>无销售</translation>
+        </message>
+        <message>
+            <source>Day report {0}</source>
+            <translation>日报表 {0}</translation>
+        </message>
+        <message>
+            <source>Time zone {0}, {1} to {2}</source>
+            <translation>时区 {0}，{1} 至 {2}</translation>
+        </message>
+        <message>
+            <source>No payments on this day.</source>
+            <translation>这一天没有付款。</translation>
+        </message>
+        <message>
+            <source>{0}: {1} payments, {2} declined</source>
+            <translation>{0}：{1} 笔付款，{2} 笔被拒</translation>
+        </message>
+        <message>
+            <source>Where the money went</source>
+            <translation>款项去向</translation>
+        </message>
+        <message>
+            <source>Sales by hour ({0})</source>
+            <translation>每小时销售额（{0}）</translation>
+        </message>
+        <message>
+            <source>By terminal</source>
+            <translation>按终端</translation>
+        </message>
+        <message>
+            <source>By operator</source>
+            <translation>按操作员</translation>
+        </message>
+        <message>
+            <source>By card brand</source>
+            <translation>按卡组织</translation>
+        </message>
+        <message>
+            <source>Holds that lapse in the next 24 hours</source>
+            <translation>未来 24 小时内到期的冻结款项</translation>
+        </message>
+        <message>
+            <source>None.</source>
+            <translation>无。</translation>
+        </message>
+        <message>
+            <source>Payments</source>
+            <translation>付款笔数</translation>
+        </message>
+    </context>
+    <context>
+        <name>DayReportDialog</name>
+        <message>
+            <source>Day report</source>
+            <translation>日报表</translation>
+        </message>
+    </context>
+    <context>
+        <name>DayReportView</name>
+        <message>
+            <source>&amp;Day</source>
+            <translation>日期(&amp;D)</translation>
+        </message>
+        <message>
+            <source>Currency of the charts</source>
+            <translation>图表币种</translation>
+        </message>
+        <message>
+            <source>Capture all holds…</source>
+            <translation>全部冻结款项请款…</translation>
+        </message>
+        <message>
+            <source>Close the day…</source>
+            <translation>日结…</translation>
+        </message>
+        <message>
+            <source>Print…</source>
+            <translation>打印…</translation>
+        </message>
+        <message>
+            <source>Save PDF…</source>
+            <translation>保存 PDF…</translation>
+        </message>
+        <message>
+            <source>Save CSV…</source>
+            <translation>保存 CSV…</translation>
+        </message>
+        <message>
+            <source>Totals</source>
+            <translation>合计</translation>
+        </message>
+        <message>
+            <source>Where the money went</source>
+            <translation>款项去向</translation>
+        </message>
+        <message>
+            <source>Sales by hour</source>
+            <translation>每小时销售额</translation>
+        </message>
+        <message>
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <source>Currency</source>
+            <translation>币种</translation>
+        </message>
+        <message>
+            <source>Payments</source>
+            <translation>付款笔数</translation>
+        </message>
+        <message>
+            <source>By terminal</source>
+            <translation>按终端</translation>
+        </message>
+        <message>
+            <source>By operator</source>
+            <translation>按操作员</translation>
+        </message>
+        <message>
+            <source>By card brand</source>
+            <translation>按卡组织</translation>
+        </message>
+        <message>
+            <source>Order</source>
+            <translation>订单</translation>
+        </message>
+        <message>
+            <source>Amount</source>
+            <translation>金额</translation>
+        </message>
+        <message>
+            <source>Lapses at</source>
+            <translation>到期时间</translation>
+        </message>
+        <message>
+            <source>Till</source>
+            <translation>收银台</translation>
+        </message>
+        <message>
+            <source>Holds that lapse in the next 24 hours</source>
+            <translation>未来 24 小时内到期的冻结款项</translation>
+        </message>
+        <message>
+            <source>Day report</source>
+            <translation>日报表</translation>
+        </message>
+        <message>
+            <source>The day report could not be read: {0}</source>
+            <translation>无法读取日报表：{0}</translation>
+        </message>
+        <message>
+            <source>Declined</source>
+            <translation>被拒</translation>
+        </message>
+        <message>
+            <source>Sales by hour ({0})</source>
+            <translation>每小时销售额（{0}）</translation>
+        </message>
+        <message>
+            <source>Save the day report as PDF</source>
+            <translation>将日报表保存为 PDF</translation>
+        </message>
+        <message>
+            <source>PDF files (*.pdf)</source>
+            <translation>PDF 文件 (*.pdf)</translation>
+        </message>
+        <message>
+            <source>Saved {0}</source>
+            <translation>已保存 {0}</translation>
+        </message>
+        <message>
+            <source>Could not save {0}: {1}</source>
+            <translation>无法保存 {0}：{1}</translation>
+        </message>
+        <message>
+            <source>Save the day report as CSV</source>
+            <translation>将日报表保存为 CSV</translation>
+        </message>
+        <message>
+            <source>CSV files (*.csv)</source>
+            <translation>CSV 文件 (*.csv)</translation>
         </message>
     </context>
 </TS>

@@ -49,6 +49,23 @@ def test_http_errors_change_nothing(client: AntomClient, sandbox: Sandbox, statu
     assert client.inquiry_payment(f"http-{status}").not_found
 
 
+def test_traffic_limit_is_a_signed_retry_that_changes_nothing(
+    client: AntomClient, sandbox: Sandbox
+) -> None:
+    sandbox.faults.add("*/pay", FaultKind.TRAFFIC_LIMIT, times=1)
+    limited = pay(client, "limited")
+    # a verified answer (not a transport error), status U: send again with the same id
+    assert limited.outcome is AntomOutcome.UNKNOWN and limited.error is None
+    assert limited.result is not None
+    assert (limited.result.code, limited.result.status.value) == (
+        "REQUEST_TRAFFIC_EXCEED_LIMIT",
+        "U",
+    )
+    assert client.inquiry_payment("limited").not_found
+    assert pay(client, "limited").outcome is AntomOutcome.SUCCEEDED
+    assert sandbox.ledger().order("order-limited").payments == 1
+
+
 def test_garbled_body_after_commit(client: AntomClient, sandbox: Sandbox) -> None:
     sandbox.faults.add("*/pay", FaultKind.GARBLED_BODY, times=1)
     response = pay(client, "garbled")

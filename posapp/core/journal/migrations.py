@@ -264,6 +264,13 @@ def m0006_saved_cards(db: Any) -> None:
     _run(db, SAVED_CARDS_SCHEMA)
 
 
+@migrations(name="0007_day_close_and_capture_batches")
+def m0007_day_close_and_capture_batches(db: Any) -> None:
+    from posapp.core.journal.day_close import STEP_0005
+
+    _run(db, STEP_0005)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
@@ -465,6 +472,7 @@ def _pg_0005() -> str:
 
 
 _PG_0005 = _pg_0005()
+from posapp.core.journal.day_close import STEP_0005_POSTGRES  # noqa: E402 - after the steps
 
 POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _PG_0001),
@@ -473,6 +481,7 @@ POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0004_journal_identity", _PG_0004),
     ("0005_reconciliation", _PG_0005),
     ("0006_saved_cards", SAVED_CARDS_PG_SCHEMA),
+    ("0007_day_close_and_capture_batches", STEP_0005_POSTGRES),
 )
 # A step written for SQLite only is a bug that tests/core/journal/test_postgresql.py names;
 # a PostgreSQL journal refuses to open until the step exists for it (pg.PgJournal.migrate).

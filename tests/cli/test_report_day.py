@@ -1,0 +1,82 @@
+"""`posapp report day`: a day's totals on the command line, CSV and PDF, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from posapp.core.services.pin import TRAINING_PIN
+from tests.cli.conftest import Result
+from tests.core.services.conftest import drain, make_backend, pay
+
+
+@pytest.fixture
+def journal(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TZ", "UTC")
+    backend = make_backend(data_dir)
+    try:
+        pay(backend, minor=2000, hold=False)
+        pay(backend, minor=990)
+        backend.poller.intent_grace = timedelta(0)
+        assert drain(backend) == []  # the sale's capture confirmed before anything is read
+    finally:
+        backend.close()
+    return data_dir
+
+
+def test_report_day_prints_totals_and_writes_csv_and_pdf(
+    posapp: Callable[..., Result], journal: Path, tmp_path: Path
+) -> None:
+    csv, pdf = tmp_path / "day.csv", tmp_path / "day.pdf"
+    result = posapp(
+        "report", "day", "--data-dir", str(journal), "--csv", str(csv), "--pdf", str(pdf)
+    )
+    assert result.code == 0, result.err
+    assert "SGD: 2 payments, 0 declined" in result.out
+    assert "authorised          29.90" in result.out
+    assert "reconciliation: not reconciled" in result.out
+    assert csv.read_text(encoding="utf-8").count("\n") >= 6
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_closed_day_prints_from_its_snapshot(
+    posapp: Callable[..., Result], journal: Path
+) -> None:
+    backend = make_backend(journal)
+    try:
+        backend.day_report.zone = ZoneInfo("UTC")
+        day = datetime.now(UTC).date()
+        backend.day_report.close(day, TRAINING_PIN, manager="ann")
+        held = backend.repo.held_authorisations()[0]
+        backend.backoffice.capture(held, backend.backoffice.approve(TRAINING_PIN))
+    finally:
+        backend.close()
+    first = posapp("report", "day", "--date", day.isoformat(), "--data-dir", str(journal))
+    assert first.code == 0 and "by ann" in first.out
+    assert "captured            20.00" in first.out  # as closed, before the later capture
+    again = posapp("report", "day", "--date", day.isoformat(), "--data-dir", str(journal))
+    assert again.out == first.out
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--date", "2026-02-30"], "--date: '2026-02-30' is not a date"),
+        (["--csv", "/no/such/folder/x.csv"], "--csv: the folder /no/such/folder does not exist"),
+        (["--pdf", "."], "--pdf: . is a folder"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    posapp: Callable[..., Result], journal: Path, args: list[str], words: str
+) -> None:
+    result = posapp("report", "day", "--data-dir", str(journal), *args)
+    assert result.code == 2 and words in result.line
+
+
+def test_no_journal(posapp: Callable[..., Result], tmp_path: Path) -> None:
+    result = posapp("report", "day", "--data-dir", str(tmp_path))
+    assert result.code == 2 and "there is no journal" in result.line
