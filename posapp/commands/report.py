@@ -10,10 +10,13 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from posapp.cli import UsageError, folder_arg, needs_action
 from posapp.paths import UnsafeTarget, check_target
+
+if TYPE_CHECKING:
+    from posapp.core.services.day_report import DayReport
 
 
 def register(sub: Any) -> None:
@@ -136,7 +139,7 @@ def summary(report: Any) -> str:
         lines.append(f"closed {c.closed_at:%Y-%m-%d %H:%M} UTC by {c.manager} ({c.terminal_id})")
         if not report.intact:
             lines.append("WARNING: the stored report no longer matches its journaled digest")
-    lines.append(f"reconciliation: {report.reconciliation.status.value.replace('_', ' ')}")
+    lines.append(_reconciliation_line(report))
     if not report.totals:
         lines.append("no payments on this day")
     for t in report.totals:
@@ -174,3 +177,15 @@ def _pdf(report: Any, target: Path) -> None:
     app = QApplication.instance() or QApplication(["posapp"])
     write_pdf(report, target)
     del app
+
+
+def _reconciliation_line(report: DayReport) -> str:
+    state = report.reconciliation
+    line = f"reconciliation: {state.status.value.replace('_', ' ')}"
+    if state.files == 0 and state.matched == 0 and state.discrepancies == 0:
+        return line
+    line += f" ({state.files} file(s), {state.matched} lines matched, "
+    line += f"{state.discrepancies} discrepancies"
+    if state.kinds:
+        line += ": " + ", ".join(f"{kind.lower().replace('_', ' ')} {n}" for kind, n in state.kinds)
+    return line + ")"

@@ -22,8 +22,10 @@ from PySide6.QtGui import (
     QPen,
 )
 
+from posapp.core.journal.reconciliation import DiscrepancyKind
 from posapp.core.money import Money
 from posapp.core.services.day_report import DayReport, GroupLine, ReconciliationStatus, Totals
+from posapp.ui.views.reconciliation_view import kind_name
 
 # The statuses of the breakdown, in the order people read a day: what came in, where it went.
 STATUS_KEYS = ("authorised", "captured", "refunded", "cancelled", "released", "held", "net")
@@ -64,12 +66,23 @@ def reconciliation_text(report: DayReport) -> str:
     state = report.reconciliation
     if state.status is ReconciliationStatus.MATCHED:
         return QCoreApplication.translate(
-            "DayReport", "Reconciled: {0} lines match Antom's settlement file"
-        ).format(state.matched)
+            "DayReport", "Reconciled: {0} lines match Antom's files ({1} imported)"
+        ).format(state.matched, state.files)
     if state.status is ReconciliationStatus.DISCREPANCIES:
+        kinds = "; ".join(
+            f"{kind_name(DiscrepancyKind(k))}: {n}"
+            for k, n in state.kinds
+            if k in DiscrepancyKind.__members__
+        )
+        if not kinds:  # a snapshot from before the kinds were kept
+            return QCoreApplication.translate(
+                "DayReport", "Reconciled with {0} discrepancies to look at"
+            ).format(state.discrepancies)
         return QCoreApplication.translate(
-            "DayReport", "Reconciled with {0} discrepancies to look at"
-        ).format(state.discrepancies)
+            "DayReport",
+            "Reconciled: {0} lines match Antom's files ({1} imported); "
+            "{2} discrepancies to look at ({3})",
+        ).format(state.matched, state.files, state.discrepancies, kinds)
     return QCoreApplication.translate(
         "DayReport", "Not reconciled: no settlement file from Antom covers this day yet"
     )

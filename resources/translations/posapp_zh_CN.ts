@@ -4330,8 +4330,12 @@
             <translation>净额</translation>
         </message>
         <message>
-            <source>Reconciled: {0} lines match Antom's settlement file</source>
-            <translation>已对账：{0} 行与 Antom 结算文件一致</translation>
+            <source>Reconciled: {0} lines match Antom's files ({1} imported)</source>
+            <translation>已对账：{0} 行与 Antom 文件一致（已导入 {1} 个文件）</translation>
+        </message>
+        <message>
+            <source>Reconciled: {0} lines match Antom's files ({1} imported); {2} discrepancies to look at ({3})</source>
+            <translation>已对账：{0} 行与 Antom 文件一致（已导入 {1} 个文件）；有 {2} 处差异待查看（{3}）</translation>
         </message>
         <message>
             <source>Reconciled with {0} discrepancies to look at</source>

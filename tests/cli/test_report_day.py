@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from posapp.core.services.pin import TRAINING_PIN
+from posapp.core.services.reconcile import Reconciler
+from posapp.sandbox.reports import ReportFault
 from tests.cli.conftest import Result
 from tests.core.services.conftest import drain, make_backend, pay
 
@@ -80,3 +82,29 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_no_journal(posapp: Callable[..., Result], tmp_path: Path) -> None:
     result = posapp("report", "day", "--data-dir", str(tmp_path))
     assert result.code == 2 and "there is no journal" in result.line
+
+
+def test_a_reconciled_day_prints_its_discrepancies(
+    posapp: Callable[..., Result], journal: Path, tmp_path: Path
+) -> None:
+    backend = make_backend(journal)
+    try:
+        sandbox = backend.sandbox
+        day = sandbox.clock.now().date()
+        sandbox.settle()
+        drain(backend)
+        sandbox.clock.advance(timedelta(days=1))
+        paths = sandbox.write_reports(day, ReportFault.WRONG_AMOUNT)
+        transactions = next(p for p in paths if p.name.startswith("transactionItems_"))
+        reconciler = Reconciler(backend.repo, backend.settler, backend.clock)
+        assert reconciler.import_files([transactions]).discrepancies == 1
+    finally:
+        backend.close()
+    csv = tmp_path / "day.csv"
+    result = posapp(
+        "report", "day", "--date", day.isoformat(), "--data-dir", str(journal), "--csv", str(csv)
+    )
+    assert result.code == 0, result.err
+    assert "reconciliation: discrepancies (1 file(s), " in result.out
+    assert "1 discrepancies: amount 1)" in result.out
+    assert "discrepancies,1,AMOUNT,1" in csv.read_text(encoding="utf-8")

@@ -4,10 +4,12 @@ the embedded sandbox, journal under tmp_path, real widgets offscreen)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 
 from posapp.app import Backend
@@ -16,7 +18,9 @@ from posapp.core.journal.day_close import EndOfDayStore
 from posapp.core.services.batch_capture import ItemOutcome
 from posapp.core.services.day_report import report_csv
 from posapp.core.services.pin import TRAINING_PIN
+from posapp.core.services.reconcile import Reconciler
 from posapp.sandbox.faults import FaultKind
+from posapp.sandbox.reports import ReportFault
 from posapp.ui.application import build_main_window
 from posapp.ui.changes import ChangeBridge
 from posapp.ui.day_report_render import page_images
@@ -76,6 +80,23 @@ def test_the_screen_shows_the_day_and_follows_changes(qtbot, runner, backend) ->
     # a capture elsewhere reaches the screen through the change feed, no polling
     backend.backoffice.capture(held, backend.backoffice.approve(TRAINING_PIN))
     qtbot.waitUntil(lambda: cell(view, 3) == "29.90", timeout=5000)
+
+
+def test_the_screen_shows_what_antom_s_file_said_about_the_day(qtbot, runner, backend) -> None:
+    pay(backend, minor=2000, hold=False)
+    sandbox = backend.sandbox
+    day = sandbox.clock.now().date()
+    sandbox.settle()
+    sandbox.clock.advance(timedelta(days=1))
+    paths = sandbox.write_reports(day, ReportFault.EXTRA_LINE)
+    transactions = next(p for p in paths if p.name.startswith("transactionItems_"))
+    reconciler = Reconciler(backend.repo, backend.settler, backend.clock)
+    assert reconciler.import_files([transactions]).discrepancies == 1
+    view = open_report(qtbot, runner, backend)
+    view.date_edit.setDate(QDate(day.year, day.month, day.day))
+    qtbot.waitUntil(lambda: view.report is not None and view.report.day == day)
+    text = view.recon_label.text()
+    assert "1 discrepancies to look at" in text and "At Antom, not in posapp: 1" in text
 
 
 def test_closing_the_day_with_the_pin(qtbot, runner, backend) -> None:

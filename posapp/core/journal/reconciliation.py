@@ -260,6 +260,28 @@ class ReconciliationStore:
             )
         return file_id
 
+    def files_covering(self, first: date, last: date) -> list[ImportedFile]:
+        """The imported files whose days overlap ``first``..``last`` (UTC dates), oldest
+        first."""
+        rows = self._rows(
+            "SELECT * FROM reconciliation_files WHERE first_day IS NOT NULL "
+            "AND first_day <= ? AND last_day >= ? ORDER BY id",
+            (last.isoformat(), first.isoformat()),
+        )
+        return [_file(r) for r in rows]
+
+    def kind_counts(self, files: Sequence[int]) -> dict[DiscrepancyKind, int]:
+        """How many discrepancies of each kind ``files`` left (kinds with none are absent)."""
+        if not files:
+            return {}
+        marks = ", ".join("?" for _ in files)
+        rows = self._rows(
+            f"SELECT kind, count(*) FROM reconciliation_items WHERE file IN ({marks}) "  # noqa: S608
+            "GROUP BY kind",
+            list(files),
+        )
+        return {DiscrepancyKind(k): int(n) for k, n in rows}
+
     # -- discrepancies --------------------------------------------------------------------
     def items(
         self, where: ItemFilter | None = None, *, limit: int = 1000, offset: int = 0

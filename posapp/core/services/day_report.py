@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from posapp.core.clock import Clock
 from posapp.core.domain import EventKind
+from posapp.core.journal.access import Store
 from posapp.core.journal.day_close import (
     DayCloseError,
     DayRow,
@@ -40,6 +41,7 @@ from posapp.core.journal.day_close import (
     from_ms,
     to_ms,
 )
+from posapp.core.journal.reconciliation import ReconciliationStore
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
 from posapp.core.services.pin import PinError, PinManager
@@ -232,23 +234,33 @@ class ReconciliationStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ReconciliationState:
+    """What Antom's imported files say about a day: how many files cover it, how many of
+    their lines matched the journal and the discrepancies they left, by kind (kind values of
+    ``DiscrepancyKind``, sorted). Frozen into a closed day's snapshot."""
+
     status: ReconciliationStatus
     matched: int = 0
     discrepancies: int = 0
+    files: int = 0
+    kinds: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
             "matched": self.matched,
             "discrepancies": self.discrepancies,
+            "files": self.files,
+            "kinds": [[k, n] for k, n in self.kinds],
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReconciliationState:
-        return cls(
+        return cls(  # snapshots from before "files"/"kinds" existed read with none
             ReconciliationStatus(data["status"]),
             int(data["matched"]),
             int(data["discrepancies"]),
+            int(data.get("files", 0)),
+            tuple((str(k), int(n)) for k, n in data.get("kinds", ())),
         )
 
 
@@ -259,10 +271,38 @@ class ReconciliationSource(Protocol):
 
 
 class NotReconciled:
-    """The reconciliation source until settlement files are imported: nothing reconciled."""
+    """A source that knows of no files (tests, tools without a journal): nothing reconciled."""
 
     def state_for(self, start: datetime, end: datetime) -> ReconciliationState:
         return ReconciliationState(ReconciliationStatus.NOT_RECONCILED)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalReconciliation:
+    """The reconciliation state from the journal's imported Antom files. Antom's files are
+    per UTC day: a file covers the report's day when its days overlap the UTC dates the
+    day's window touches. Counts are the covering files' own (a file of several days counts
+    all its lines; a day's transaction and settlement files both count). Blocking: call it
+    where the report is built (a worker)."""
+
+    journal: Store
+
+    def state_for(self, start: datetime, end: datetime) -> ReconciliationState:
+        store = ReconciliationStore(self.journal)
+        first = start.astimezone(UTC).date()
+        last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
+        files = store.files_covering(first, last)
+        if not files:
+            return ReconciliationState(ReconciliationStatus.NOT_RECONCILED)
+        kinds = store.kind_counts([f.id for f in files])
+        discrepancies = sum(kinds.values())
+        return ReconciliationState(
+            ReconciliationStatus.DISCREPANCIES if discrepancies else ReconciliationStatus.MATCHED,
+            matched=sum(f.matched for f in files),
+            discrepancies=discrepancies,
+            files=len(files),
+            kinds=tuple(sorted((k.value, n) for k, n in kinds.items())),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,7 +486,20 @@ def report_csv(report: DayReport) -> str:
                 report.closing.terminal_id,
             ]
         )
-    w.writerow(["reconciliation", report.reconciliation.status.value])
+    state = report.reconciliation
+    w.writerow(
+        [
+            "reconciliation",
+            state.status.value,
+            "files",
+            state.files,
+            "matched",
+            state.matched,
+            "discrepancies",
+            state.discrepancies,
+            *(v for kind, n in state.kinds for v in (kind, n)),
+        ]
+    )
     w.writerow(CSV_COLUMNS)
 
     def row(section: str, name: str, t: Totals) -> None:
@@ -506,7 +559,11 @@ class DayReportService:
     clock: Clock
     terminal_id: str
     zone: tzinfo = field(default_factory=till_zone)
-    reconciliation: ReconciliationSource = field(default_factory=NotReconciled)
+    reconciliation: ReconciliationSource | None = None  # None: the journal's imported files
+
+    @property
+    def reconciliation_source(self) -> ReconciliationSource:
+        return self.reconciliation or JournalReconciliation(self.repo.journal)
 
     @property
     def store(self) -> EndOfDayStore:
@@ -534,7 +591,7 @@ class DayReportService:
             self.zone,
             drawn_at=now,
             lapsing=lapsing,
-            reconciliation=self.reconciliation.state_for(window.start, window.end),
+            reconciliation=self.reconciliation_source.state_for(window.start, window.end),
         )
 
     def holds(self, day: date | None = None) -> list[int]:

@@ -19,11 +19,14 @@ from posapp.core.services.day_report import (
     DayReport,
     DayReportError,
     DayWindow,
+    ReconciliationStatus,
     report_csv,
     summarise,
 )
 from posapp.core.services.pin import TRAINING_PIN, PinError
+from posapp.core.services.reconcile import Reconciler
 from posapp.sandbox.faults import FaultKind
+from posapp.sandbox.reports import ReportFault
 from tests.core.services.conftest import VISA_DECLINE, approval, drain, fresh, pay
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -129,6 +132,55 @@ def test_a_tampered_closed_day_is_flagged(backend: Backend) -> None:
     with backend.repo.journal.write() as db:
         with pytest.raises(Exception, match="never changed"):
             db.conn.execute("UPDATE day_closes SET snapshot = '{}'")
+
+
+def _reconciled_day_with(backend: Backend, fault: ReportFault) -> date:
+    """Two sales, the sandbox's day ends, its transactions file (with ``fault``) imported."""
+    pay(backend, minor=2000, hold=False)
+    pay(backend, minor=1250, hold=False)
+    sandbox = backend.sandbox
+    day = sandbox.clock.now().date()
+    sandbox.settle()
+    drain(backend)
+    sandbox.clock.advance(timedelta(days=1))
+    paths = sandbox.write_reports(day, fault)
+    transactions = next(p for p in paths if p.name.startswith("transactionItems_"))
+    result = Reconciler(backend.repo, backend.settler, backend.clock).import_files([transactions])
+    assert result.discrepancies == 1
+    return day
+
+
+def test_a_reconciled_day_shows_its_discrepancy_and_a_day_without_a_file_does_not(
+    backend: Backend,
+) -> None:
+    service = backend.day_report
+    service.zone = UTC_ZONE
+    day = _reconciled_day_with(backend, ReportFault.WRONG_AMOUNT)
+    state = service.report(day).reconciliation
+    assert state.status is ReconciliationStatus.DISCREPANCIES
+    assert (state.files, state.discrepancies, state.kinds) == (1, 1, (("AMOUNT", 1),))
+    assert state.matched >= 1  # the other sale's line(s) matched
+    # the day after has no file of Antom's yet; the day before neither
+    for other in (day + timedelta(days=1), day - timedelta(days=1)):
+        assert service.report(other).reconciliation.status is ReconciliationStatus.NOT_RECONCILED
+    assert "discrepancies,1,AMOUNT,1" in report_csv(service.report(day))
+
+
+def test_a_closed_day_keeps_the_reconciliation_it_was_closed_with(backend: Backend) -> None:
+    service = backend.day_report
+    service.zone = UTC_ZONE
+    day = _reconciled_day_with(backend, ReportFault.EXTRA_LINE)
+    closed = service.close(day, TRAINING_PIN)
+    assert closed.reconciliation.kinds == (("ONLY_AT_ANTOM", 1),)
+    printed = report_csv(closed)
+    # a later import for the same day changes the live state, not the closed day's report
+    missing = backend.sandbox.write_reports(day, ReportFault.MISSING_LINE)
+    later = next(p for p in missing if p.name.startswith("transactionItems_"))
+    Reconciler(backend.repo, backend.settler, backend.clock).import_files([later])
+    assert service.live(service.window(day)).reconciliation.files == 2
+    again = service.report(day)
+    assert again.intact and again.reconciliation == closed.reconciliation
+    assert report_csv(again) == printed
 
 
 def _row(created: datetime, minor: int, status: str = "CAPTURED", currency: str = "USD") -> DayRow:
