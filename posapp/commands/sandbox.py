@@ -8,6 +8,7 @@ given (with a warning on stderr): the sandbox's pages and admin API are test too
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -60,12 +61,20 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+TRAINING_NICENESS = 10  # a till's child sandbox yields the CPU to the till
+
+
 def run(args: argparse.Namespace) -> int:
     from posapp.cli import UsageError
     from posapp.paths import app_dirs
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is 0 to 65535")
+    if args.with_parent and hasattr(os, "nice"):
+        # The till's training sandbox is a simulator: when the CPUs are busy the till's GUI
+        # thread goes first (bench_ui: stalls with a CPU burner on the other core). Its
+        # further processes are forked below and inherit this.
+        os.nice(TRAINING_NICENESS)
     remote = not is_loopback(args.host)
     if remote and not args.allow_remote:
         raise UsageError(
