@@ -492,12 +492,11 @@ class NewPaymentView(QWidget):
             return
         super().keyPressEvent(event)
 
-    # -- validation -------------------------------------------------------------------------
-    def collect(self) -> CheckoutRequest | None:
-        """The order as typed, or None after showing each problem next to its field."""
-        self.clear_errors()
-        problems: list[tuple[str, QWidget, str]] = []
-
+    def _order_fields(
+        self, problems: list[tuple[str, QWidget, str]]
+    ) -> tuple[Money | None, str, str]:
+        """Amount, order reference and description as typed; each problem is added to
+        ``problems`` (field, widget, message). Shared by a keyed card and a saved card."""
         amount: Money | None = None
         try:
             amount = self.amount.money()
@@ -520,6 +519,14 @@ class NewPaymentView(QWidget):
         description = (
             self.description.text().strip() or f"Purchase at {self._settings.merchant_name}"
         )
+        return amount, reference, description
+
+    # -- validation -------------------------------------------------------------------------
+    def collect(self) -> CheckoutRequest | None:
+        """The order as typed, or None after showing each problem next to its field."""
+        self.clear_errors()
+        problems: list[tuple[str, QWidget, str]] = []
+        amount, reference, description = self._order_fields(problems)
 
         pan, brand = "", None
         try:
@@ -694,17 +701,7 @@ class NewPaymentView(QWidget):
             )
         self.clear_errors_outside_extras()
         problems: list[tuple[str, QWidget, str]] = []
-        amount: Money | None = None
-        try:
-            amount = self.amount.money()
-        except MoneyError as exc:
-            problems.append(("amount", self.amount, error_text(exc)))
-        reference = self.reference.text().strip()
-        if not reference:
-            problems.append(("reference", self.reference, self.tr("Enter an order reference")))
-        description = (
-            self.description.text().strip() or f"Purchase at {self._settings.merchant_name}"
-        )
+        amount, reference, description = self._order_fields(problems)
         for field, edit in (("reference", self.reference), ("description", self.description)):
             card_data = card_data_problem(field, edit.text())
             if card_data is not None:
