@@ -85,42 +85,38 @@ def to_payment(row: Row) -> Payment:
     )
 
 
+def _operation_fields(row: Row) -> dict[str, Any]:
+    """The columns a capture and a refund row share, as their dataclasses name them."""
+    return {
+        "id": int(row["id"]),
+        "payment": int(row["payment"]),
+        "amount": Money(int(row["amount_minor"]), row["currency"]),
+        "status": OperationStatus(row["status"]),
+        "created_at": from_ms(row["created_ms"]),
+        "updated_at": from_ms(row["updated_ms"]),
+        "operator": row["operator"],
+        "terminal_id": row["terminal_id"],
+        "result_code": row["result_code"],
+        "result_status": row["result_status"],
+        "result_message": row["result_message"],
+        "completed_at": opt_dt(row["completed_ms"]),
+    }
+
+
 def to_capture(row: Row) -> Capture:
     return Capture(
-        id=int(row["id"]),
-        payment=int(row["payment"]),
         capture_request_id=row["capture_request_id"],
-        amount=Money(int(row["amount_minor"]), row["currency"]),
-        status=OperationStatus(row["status"]),
-        created_at=from_ms(row["created_ms"]),
-        updated_at=from_ms(row["updated_ms"]),
-        operator=row["operator"],
-        terminal_id=row["terminal_id"],
         capture_id=row["capture_id"],
-        result_code=row["result_code"],
-        result_status=row["result_status"],
-        result_message=row["result_message"],
-        completed_at=opt_dt(row["completed_ms"]),
+        **_operation_fields(row),
     )
 
 
 def to_refund(row: Row) -> Refund:
     return Refund(
-        id=int(row["id"]),
-        payment=int(row["payment"]),
         refund_request_id=row["refund_request_id"],
-        amount=Money(int(row["amount_minor"]), row["currency"]),
-        status=OperationStatus(row["status"]),
-        created_at=from_ms(row["created_ms"]),
-        updated_at=from_ms(row["updated_ms"]),
-        operator=row["operator"],
-        terminal_id=row["terminal_id"],
         reason=row["reason"],
         refund_id=row["refund_id"],
-        result_code=row["result_code"],
-        result_status=row["result_status"],
-        result_message=row["result_message"],
-        completed_at=opt_dt(row["completed_ms"]),
+        **_operation_fields(row),
     )
 
 
