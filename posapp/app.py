@@ -13,7 +13,7 @@ import secrets
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,10 +88,15 @@ def run_gui(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"posapp: the settings file cannot be used: {exc}", file=sys.stderr)
         return 2
+    role = getattr(args, "role", None)
+    if role:
+        settings = replace(settings, role=role)  # for this run; the settings file keeps its own
+    given = getattr(args, "journal", None)
     try:
-        journal = resolve(getattr(args, "journal", None), dirs.journal)
+        # --journal first, else the settings' store server, else this computer's file
+        journal = resolve(given or settings.journal_url or None, dirs.journal)
     except LocationError as exc:
-        print(f"posapp: --journal: {exc}", file=sys.stderr)
+        print(f"posapp: {'--journal' if given else 'journal_url'}: {exc}", file=sys.stderr)
         return 2
     log.info("starting posapp GUI in %s mode, data in %s", settings.environment, dirs.data)
     try:
@@ -216,6 +221,7 @@ class Backend:
     batch_client: AntomClient | None = None  # the batch's own client: it paces its resends
     listener: NotificationListener | None = None
     sandbox: SandboxProcess | Sandbox | None = None  # training (in-process: tests)
+    journal: JournalLocation | None = None  # where the journal is (the server's probe)
     last_recovery: RecoveryReport | None = None
     recovered: threading.Event = field(default_factory=threading.Event)
     _closed: bool = False
@@ -650,6 +656,7 @@ def build_backend(
         batch_client=batch_client,
         listener=listener,
         sandbox=sandbox,
+        journal=journal,
     )
     if start:
         backend.start()

@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         "journal.sqlite3 in the data folder)",
     )
     parser.add_argument(
+        "--role",
+        choices=["till", "back-office"],
+        help="what this station is for (default: the settings' role, else till): "
+        "back-office keys no card payments and works on every till's payments",
+    )
+    parser.add_argument(
         "--self-test",
         action="store_true",
         help="run a training payment end to end, print one result line and exit",

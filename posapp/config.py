@@ -37,6 +37,14 @@ GATEWAYS: dict[str, str] = {
 LANGUAGES = ("system", "en", "zh_CN")
 
 
+class Role(StrEnum):
+    """What a station is for: a till keys card payments; a back-office station keys none
+    and works on every till's payments (Orders, Held, the day report, by terminal)."""
+
+    TILL = "till"
+    BACK_OFFICE = "back-office"
+
+
 class ConfigError(ValueError):
     """A setting that cannot be used; ``field`` names it, the message is fit for a user."""
 
@@ -69,6 +77,11 @@ class Settings:
     external_3ds: bool = False
     # merchantAccountId of the token APIs (deleteToken); empty: the client id
     merchant_account_id: str = ""
+    # till (keys payments) or back-office (no card entry; every till's payments)
+    role: str = Role.TILL.value
+    # the journal: empty for this computer's SQLite file, else a postgresql:// URL of the
+    # store's server (its password in the OS keyring, never here)
+    journal_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -77,6 +90,10 @@ class Settings:
         if self.region == "custom":
             return self.gateway_url.rstrip("/")
         return GATEWAYS[self.region]
+
+    @property
+    def back_office(self) -> bool:
+        return self.role == Role.BACK_OFFICE.value
 
     @property
     def listener_enabled(self) -> bool:
@@ -124,6 +141,11 @@ class Settings:
         account = self.merchant_account_id
         if account and (len(account) > 64 or not re.fullmatch(r"[\x21-\x7e]+", account)):
             raise ConfigError("merchant_account_id", "use 1 to 64 characters without spaces")
+        if self.role not in {r.value for r in Role}:
+            raise ConfigError("role", f"choose one of {', '.join(r.value for r in Role)}")
+        problem_text = journal_url_problem(self.journal_url)
+        if problem_text is not None:
+            raise ConfigError("journal_url", problem_text)
         if self.settlement_currency and self.settlement_currency not in EXPONENTS:
             raise ConfigError(
                 "settlement_currency", f"Antom does not support {self.settlement_currency!r}"
@@ -181,6 +203,23 @@ class Settings:
                 ):
                     raise ConfigError(f.name, f"expected {expected.__name__}")
         return replace(defaults, **values)
+
+
+def journal_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be the store server's journal, or None (empty: this computer's
+    SQLite journal). The one resolver (``core.journal.location``) decides; a URL carrying
+    a password is refused with the advice to keep it in the keyring."""
+    if not url.strip():
+        return None
+    from posapp.core.journal.location import LocationError, parse_location
+
+    try:
+        location = parse_location(url.strip())
+    except LocationError as exc:
+        return str(exc)
+    if not location.is_server:
+        return "enter a postgresql://user@host/database URL"
+    return None
 
 
 REDIRECT_URL_MAX = 2048  # paymentRedirectUrl (protocol reference §3.3)

@@ -20,6 +20,7 @@ from posapp import __version__
 from posapp.config import Settings
 from posapp.paths import AppDirs, resource
 from posapp.ui.changes import ChangeBridge
+from posapp.ui.journal_health import JournalHealth
 from posapp.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -237,6 +238,18 @@ def day_report_factory(
     return build
 
 
+def journal_health(runner: TaskRunner, backend: Backend) -> JournalHealth | None:
+    """The store server's state for New payment (a journal on PostgreSQL); None for a till
+    on its own SQLite file."""
+    location = backend.journal
+    if location is None or not location.is_server:
+        return None
+    from posapp.core.services.journal_server import ServerProbe
+
+    probe = ServerProbe(location)
+    return JournalHealth(runner, probe, close_probe=probe.close)
+
+
 def build_main_window(
     settings: Settings, backend: Backend | None, runner: TaskRunner | None = None
 ) -> MainWindow:
@@ -253,6 +266,7 @@ def build_main_window(
     reconcile: Callable[[QWidget], QDialog] | None = None
     features: CardFeatures | None = None
     day_factory: Callable[[QWidget], QWidget] | None = None
+    health: JournalHealth | None = None
     if backend is not None:
         ports = till(backend, settings)
         # the one follower of the till's change feed on the GUI thread, shared by the screens
@@ -265,8 +279,10 @@ def build_main_window(
         factory = build_orders
 
         reconcile = reconciliation_factory(runner, backend, settings)
-        features = card_features(backend)
+        if not settings.back_office:  # a back-office station keys no card
+            features = card_features(backend)
         day_factory = day_report_factory(runner, backend, bridge)
+        health = journal_health(runner, backend)
     window = MainWindow(
         settings,
         runner=runner,
@@ -278,9 +294,13 @@ def build_main_window(
         reconciliation_factory=reconcile,
         card_features=features,
         day_report_factory=day_factory,
+        health=health,
     )
     if changes is not None:
         changes.setParent(window)
+    if health is not None:
+        health.setParent(window)
+        health.start()
     runner.setParent(window)
     presenter.set_parent(window)
     return window

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from posapp.config import Environment, Settings
 from posapp.ui.card_features import CardFeatures
 from posapp.ui.changes import ChangeBridge
+from posapp.ui.journal_health import JournalHealth
 from posapp.ui.ports import CashierPort, SettingsPort, TillStatus
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.icons import icon
@@ -55,10 +56,18 @@ class MainWindow(QMainWindow):
         day_report_factory: DayReportFactory | None = None,
         training_pin_hint: str = "",
         card_features: CardFeatures | None = None,
+        health: JournalHealth | None = None,
     ) -> None:
         super().__init__()
-        self._card_features = card_features
-        self.setWindowTitle(self.tr("posapp — point of sale"))
+        # A back-office station keys no card: no New payment, no saved cards' charges
+        self.back_office = settings.back_office
+        self._card_features = None if self.back_office else card_features
+        self.health = health
+        self.setWindowTitle(
+            self.tr("posapp — back office")
+            if self.back_office
+            else self.tr("posapp — point of sale")
+        )
         self.setWindowIcon(icon("app"))
         self.resize(1200, 800)
         self.setMinimumSize(1024, 700)
@@ -96,19 +105,23 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.setIconSize(QSize(20, 20))
-        self.new_payment = self._build_new_payment()
+        self.new_payment: QWidget | None = None
+        if not self.back_office:
+            self.new_payment = self._build_new_payment()
+            index = self.tabs.addTab(self.new_payment, icon("new_payment"), self.tr("New payment"))
+            self.tabs.setTabToolTip(index, self.tr("New payment (Ctrl+N)"))
         self.orders = self._build_orders(orders_factory)
-        self.tabs.addTab(self.new_payment, icon("new_payment"), self.tr("New payment"))
-        self.tabs.addTab(self.orders, icon("orders"), self.tr("Orders"))
-        self.tabs.setTabToolTip(0, self.tr("New payment (Ctrl+N)"))
-        self.tabs.setTabToolTip(1, self.tr("Orders (Ctrl+O)"))
+        index = self.tabs.addTab(self.orders, icon("orders"), self.tr("Orders"))
+        self.tabs.setTabToolTip(index, self.tr("Orders (Ctrl+O)"))
         self.customers: QWidget | None = None
-        if card_features is not None:
+        if self._card_features is not None:
             from posapp.ui.views.saved_cards_view import SavedCardsView
 
-            self.customers = SavedCardsView(self._runner, card_features, settings.currency, self)
-            self.tabs.addTab(self.customers, icon("orders"), self.tr("Customers"))
-            self.tabs.setTabToolTip(2, self.tr("Saved cards and charges without the customer"))
+            self.customers = SavedCardsView(
+                self._runner, self._card_features, settings.currency, self
+            )
+            index = self.tabs.addTab(self.customers, icon("orders"), self.tr("Customers"))
+            self.tabs.setTabToolTip(index, self.tr("Saved cards and charges without the customer"))
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
 
@@ -139,6 +152,7 @@ class MainWindow(QMainWindow):
             self,
             changes=self._changes,
             features=self._card_features,
+            health=self.health,
         )
         view.payment_finished.connect(lambda _r: self.refresh_status())
         return view
@@ -164,6 +178,9 @@ class MainWindow(QMainWindow):
         self.action_new_payment = QAction(icon("new_payment"), self.tr("&New payment"), self)
         self.action_new_payment.setShortcut(QKeySequence(QKeySequence.StandardKey.New))
         self.action_new_payment.triggered.connect(self.show_new_payment)
+        # a back-office station keys no payment: the menu item and Ctrl+N do nothing
+        self.action_new_payment.setEnabled(self.new_payment is not None)
+        self.action_new_payment.setVisible(self.new_payment is not None)
         self.action_orders = QAction(icon("orders"), self.tr("&Orders"), self)
         self.action_orders.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
         self.action_orders.triggered.connect(self.show_orders)
@@ -209,6 +226,11 @@ class MainWindow(QMainWindow):
         self.unsettled_label = QLabel("", self)
         self.unsettled_label.setObjectName("unsettledLabel")
         self.terminal_label = QLabel("", self)
+        # the station's role, beside the terminal: "Back office" or "Till"
+        self.role_label = QLabel(
+            self.tr("Back office · every till") if self.back_office else self.tr("Till"), self
+        )
+        self.role_label.setObjectName("roleLabel")
         # orders paid more than once: a link to Orders > Duplicates, hidden when none
         self.duplicates_label = QLabel("", self)
         self.duplicates_label.setObjectName("duplicatesLabel")
@@ -219,6 +241,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.connection_label)
         bar.addPermanentWidget(self.duplicates_label)
         bar.addPermanentWidget(self.unsettled_label)
+        bar.addPermanentWidget(self.role_label)
         bar.addPermanentWidget(self.terminal_label)
 
     # -- environment ----------------------------------------------------------------------
@@ -263,11 +286,13 @@ class MainWindow(QMainWindow):
             .replace("%2", settings.currency)
         )
         view = self.new_payment
-        if hasattr(view, "set_settings"):
+        if view is not None and hasattr(view, "set_settings"):
             view.set_settings(settings)
 
     # -- navigation -----------------------------------------------------------------------
     def show_new_payment(self) -> None:
+        if self.new_payment is None:
+            return  # a back-office station keys no payment
         self.tabs.setCurrentWidget(self.new_payment)
         amount = getattr(self.new_payment, "amount", None)
         if amount is not None:
@@ -446,4 +471,6 @@ class MainWindow(QMainWindow):
                 return
         if self._changes is not None:
             self._changes.close()
+        if self.health is not None:
+            self.health.stop()
         super().closeEvent(event)

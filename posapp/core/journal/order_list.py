@@ -57,6 +57,12 @@ class PaymentFilter:
     created_from: datetime | None = None  # inclusive
     created_to: datetime | None = None  # exclusive
     text: str = ""
+    terminal: str = ""  # one till's payments (its terminal id); empty: every till's
+
+    @property
+    def counted(self) -> bool:
+        """Whether the status counts kept by triggers answer how many rows match."""
+        return not self.terminal and self.created_from is None and self.created_to is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,29 +148,40 @@ class OrderList:
         return Page(tuple(payments), has_newer=has_newer, has_older=has_older, size=size)
 
     def held_authorisations(
-        self, *, limit: int = DEFAULT_PAGE_SIZE, after: HeldCursor | None = None
+        self,
+        *,
+        limit: int = DEFAULT_PAGE_SIZE,
+        after: HeldCursor | None = None,
+        terminal: str = "",
     ) -> list[Payment]:
-        """AUTHORISED payments, the one with the least time left to capture first."""
+        """AUTHORISED payments, the one with the least time left to capture first
+        (``terminal``: one till's; the held index still bounds the walk: holds lapse after
+        7 days, so the list is short)."""
         limit = max(1, min(int(limit), MAX_PAGE_SIZE))
-        if after is None:
-            rows = self.access.read(
-                "SELECT * FROM payments WHERE status = 'AUTHORISED' "
-                "ORDER BY capture_deadline_ms, id LIMIT ?",
-                (limit,),
-            )
-        else:
-            rows = self.access.read(
-                "SELECT * FROM payments WHERE status = 'AUTHORISED' "
-                "AND capture_deadline_ms >= ? "
-                "AND (capture_deadline_ms > ? OR id > ?) "
-                "ORDER BY capture_deadline_ms, id LIMIT ?",
-                (after.deadline_ms, after.deadline_ms, after.id, limit),
-            )
+        where = "status = 'AUTHORISED'"
+        params: list[Any] = []
+        if terminal:
+            where += " AND terminal_id = ?"
+            params.append(terminal)
+        if after is not None:
+            where += " AND capture_deadline_ms >= ? AND (capture_deadline_ms > ? OR id > ?)"
+            params += [after.deadline_ms, after.deadline_ms, after.id]
+        rows = self.access.read(
+            f"SELECT * FROM payments WHERE {where} "  # noqa: S608 - built from constants
+            "ORDER BY capture_deadline_ms, id LIMIT ?",
+            (*params, limit),
+        )
         return [to_payment(r) for r in rows]
+
+    def terminals(self) -> list[str]:
+        """The terminal ids the journal's payments were keyed at, sorted (the back office's
+        terminal filter). One pass over the journal: callers cache it."""
+        rows = self.access.read("SELECT DISTINCT terminal_id FROM payments ORDER BY terminal_id")
+        return [str(r["terminal_id"]) for r in rows]
 
     def count_by_status(self, filter: PaymentFilter | None = None) -> dict[PaymentStatus, int]:
         """Payments per status: instant without a date range (kept by triggers)."""
-        if filter is None or (filter.created_from is None and filter.created_to is None):
+        if filter is None or filter.counted:
             rows = self.access.read("SELECT status, n FROM status_counts WHERE n > 0")
         else:
             where, params = date_conditions(filter)
@@ -184,7 +201,7 @@ class OrderList:
     def count_payments(self, filter: PaymentFilter | None = None) -> int:
         """How many payments ``list_payments`` would walk through with ``filter``."""
         filter = filter or PaymentFilter()
-        if not filter.text.strip() and filter.created_from is None and filter.created_to is None:
+        if not filter.text.strip() and filter.counted:
             counts = self.count_by_status(filter)
             return sum(counts.values())
         dialect = self.access.dialect
@@ -229,6 +246,9 @@ def date_conditions(filter: PaymentFilter) -> tuple[list[str], list[Any]]:
     if filter.created_to is not None:
         where.append("created_ms < ?")
         params.append(to_ms(filter.created_to))
+    if filter.terminal:
+        where.append("terminal_id = ?")
+        params.append(filter.terminal)
     return where, params
 
 

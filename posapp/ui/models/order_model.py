@@ -90,6 +90,7 @@ class OrderQuery:
     text: str = ""  # order reference, last 4 digits or paymentId
     held: bool = False  # authorised and not yet captured, sorted by time left
     duplicates: bool = False  # the successful payments of orders paid more than once
+    terminal: str = ""  # one till's payments (terminal id); empty: every till's
 
 
 T = TypeVar("T")

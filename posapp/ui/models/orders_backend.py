@@ -47,6 +47,7 @@ def to_filter(query: OrderQuery) -> PaymentFilter:
         created_from=query.since,
         created_to=query.until,
         text=query.text.strip(),
+        terminal=query.terminal,
     )
 
 
@@ -76,7 +77,9 @@ class JournalOrderSource:
 
     def _duplicate_rows(self, query: OrderQuery) -> list[Payment]:
         """The Duplicates list: a few rows (an anomaly), read whole and filtered here."""
-        plain = OrderQuery(since=query.since, until=query.until, text=query.text)
+        plain = OrderQuery(
+            since=query.since, until=query.until, text=query.text, terminal=query.terminal
+        )
         return [p for p in self._duplicates() if pf.matches(p, plain)]
 
     def _recently_released(self) -> list[Payment]:
@@ -112,7 +115,12 @@ class JournalOrderSource:
 
     @staticmethod
     def _plain_held(query: OrderQuery) -> bool:
-        return not query.text.strip() and query.since is None and query.until is None
+        return (
+            not query.text.strip()
+            and query.since is None
+            and query.until is None
+            and not query.terminal
+        )
 
     def _held(self, query: OrderQuery) -> list[Payment]:
         # data_version only sees other connections' commits; the age limit covers our own.
@@ -129,13 +137,17 @@ class JournalOrderSource:
         rows: list[Payment] = []
         after: HeldCursor | None = None
         while len(rows) < HELD_LIMIT:
-            page = self.repo.held_authorisations(limit=MAX_PAGE_SIZE, after=after)
+            page = self.repo.held_authorisations(
+                limit=MAX_PAGE_SIZE, after=after, terminal=query.terminal
+            )
             rows.extend(page)
             if len(page) < MAX_PAGE_SIZE:
                 break
             after = held_cursor(page[-1])
         rows = sorted([*rows, *self._recently_released()], key=held_order)
-        plain = OrderQuery(since=query.since, until=query.until, text=query.text)
+        plain = OrderQuery(
+            since=query.since, until=query.until, text=query.text, terminal=query.terminal
+        )
         rows = [p for p in rows if pf.matches(p, plain)]
         with self._lock:
             self._held_cache = (query, version, now, rows)
@@ -261,11 +273,25 @@ class OrdersBackend:
         )
         self.actions = actions
         self.merchant = merchant
+        self._terminals_lock = threading.Lock()
+        self._terminals: tuple[int, list[str]] | None = None
 
     def now(self) -> datetime:
         return self._now()
 
     # -- reads --------------------------------------------------------------------------
+    def terminals(self) -> list[str]:
+        """The terminals seen in the journal (the terminal filter's choices), read again
+        only when the journal has changed since."""
+        version = self.repo.data_version()
+        with self._terminals_lock:
+            if self._terminals is not None and self._terminals[0] == version:
+                return list(self._terminals[1])
+        found = self.repo.orders.terminals()
+        with self._terminals_lock:
+            self._terminals = (version, found)
+        return list(found)
+
     def events(self, payment: Payment) -> list[Event]:
         return self.repo.events_for_payment(payment.id)
 

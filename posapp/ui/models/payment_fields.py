@@ -212,6 +212,8 @@ def matches(payment: Payment, query: OrderQuery) -> bool:
         return False  # the Duplicates list is read again when the set of duplicates changes
     if query.statuses and status(payment) not in query.statuses:
         return False
+    if query.terminal and payment.terminal_id != query.terminal:
+        return False
     created = created_at(payment)
     if created is not None:
         if query.since is not None and created < query.since:

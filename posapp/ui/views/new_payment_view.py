@@ -48,6 +48,7 @@ from posapp.core.services.validation import Billing, CheckoutInputError, card_da
 from posapp.ui.card_features import CardFeatures, CardOptions, OrderInput
 from posapp.ui.changes import ChangeBridge
 from posapp.ui.i18n import error_text, service_text, user_error_text
+from posapp.ui.journal_health import JournalHealth, ServerState
 from posapp.ui.models.card_options_text import options_text
 from posapp.ui.ports import BrandOption, CashierPort, DuplicateMatch
 from posapp.ui.tasks import Lane, TaskRunner
@@ -97,9 +98,11 @@ class NewPaymentView(QWidget):
         confirm: Confirm | None = None,
         changes: ChangeBridge | None = None,
         features: CardFeatures | None = None,
+        health: JournalHealth | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("newPaymentView")
+        self._health = health
         self._features = features
         self._runner = runner
         self._cashier = cashier
@@ -119,6 +122,9 @@ class NewPaymentView(QWidget):
         self._build()
         self.reset_form()
         self._load_brands()
+        if health is not None:
+            health.state_changed.connect(self._on_server_state)
+            self._on_server_state(health.state.value)
 
     # -- layout ---------------------------------------------------------------------------
     def _build(self) -> None:
@@ -333,7 +339,17 @@ class NewPaymentView(QWidget):
         right.addWidget(self.brands_label)
         right.addLayout(self.brands_row)
 
-        outer = QHBoxLayout(self)
+        # The store server's state (a shared journal): sales pause while it is away
+        self.server_banner = QLabel(self)
+        self.server_banner.setObjectName("serverBanner")
+        self.server_banner.setWordWrap(True)
+        self.server_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.server_banner.setVisible(False)
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(self.server_banner)
+        outer = QHBoxLayout()
+        page.addLayout(outer, 1)
         left_widget = QWidget(self)
         left_widget.setLayout(left)
         left_widget.setMinimumWidth(440)
@@ -624,9 +640,44 @@ class NewPaymentView(QWidget):
         )
 
     # -- sending ----------------------------------------------------------------------------
+    @property
+    def sales_paused(self) -> bool:
+        """The store server does not answer: no payment may start (its intent could not be
+        journaled, and a payment is never sent without it)."""
+        return self._health is not None and self._health.away
+
+    def _on_server_state(self, state: str) -> None:
+        banner = self.server_banner
+        if state == ServerState.AWAY:
+            text = self.tr(
+                "Store server unreachable — sales are paused. Nothing already sent is lost: "
+                "those payments are settled as soon as the server answers again."
+            )
+            banner.setProperty("state", "away")
+        elif state == ServerState.BACK:
+            text = self.tr("The store server answers again — sales can go on.")
+            banner.setProperty("state", "back")
+        else:
+            text = ""
+        banner.setText(text)
+        banner.setAccessibleName(text)
+        banner.setVisible(bool(text))
+        banner.style().unpolish(banner)
+        banner.style().polish(banner)
+        self._update_submit()
+
+    def _update_submit(self) -> None:
+        paused = self.sales_paused
+        self.submit_button.setEnabled(not self._in_flight and not paused)
+        self.submit_button.setToolTip(
+            self.tr("Sales are paused: the store server does not answer")
+            if paused
+            else self.tr("Send the payment (Enter)")
+        )
+
     def submit(self) -> None:
-        if self._in_flight:
-            return  # one payment at a time; the button is disabled too
+        if self._in_flight or self.sales_paused:
+            return  # one payment at a time, none while the server is away; the button says so
         if self.extras is not None and self._features is not None:
             options = self.extras.collect()
             if options is None:
@@ -804,6 +855,8 @@ class NewPaymentView(QWidget):
             self._on_pay_failed(keyed, exc)
             return
         self._set_in_flight(False)
+        if self._health is not None:
+            self._health.report(exc)
         log.error("pay with a saved card did not return a result", exc_info=exc)
         message = user_error_text(exc) or self.tr("The payment service did not answer.")
         self.result_panel.show_empty()
@@ -896,6 +949,8 @@ class NewPaymentView(QWidget):
 
     def _on_pay_failed(self, order: CheckoutRequest, exc: BaseException) -> None:
         self._set_in_flight(False)
+        if self._health is not None:
+            self._health.report(exc)  # the server went away under this payment
         if isinstance(exc, (CheckoutInputError, CardError)):
             self.result_panel.show_empty()
             self.show_field_error(exc.field, error_text(exc))
@@ -951,7 +1006,7 @@ class NewPaymentView(QWidget):
 
     def _set_in_flight(self, busy: bool) -> None:
         self._in_flight = busy
-        self.submit_button.setEnabled(not busy)
+        self._update_submit()
         self.clear_button.setEnabled(not busy)
         self.progress.setVisible(busy)
         self.busy_changed.emit(busy)

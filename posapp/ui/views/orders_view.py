@@ -384,6 +384,7 @@ class OrdersView(QWidget):
 
         self.apply_filters()
         self.refresh_duplicates()
+        self.refresh_terminals()
         # This process's changes and (through the feed's audit-log follower) other
         # processes' arrive as batches on the GUI thread.
         if changes is not None:
@@ -433,6 +434,14 @@ class OrdersView(QWidget):
             self.status_filter.addItem(pf.label_for_status(status), status.value)
         self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
 
+        # Whose payments: every till's (a shared journal holds them all) or one terminal's
+        self.terminal_filter = QComboBox(self)
+        self.terminal_filter.setObjectName("terminalFilter")
+        self.terminal_filter.setAccessibleName(self.tr("Terminal filter"))
+        self.terminal_filter.setToolTip(self.tr("Show the payments of every till or of one"))
+        self.terminal_filter.addItem(self.tr("All tills"), "")
+        self.terminal_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
+
         self.period = QComboBox(self)
         self.period.setObjectName("periodFilter")
         self.period.setAccessibleName(self.tr("Period"))
@@ -465,6 +474,7 @@ class OrdersView(QWidget):
         self.filter_bar = QHBoxLayout()
         self.filter_bar.addWidget(self.search, 3)
         self.filter_bar.addWidget(self.status_filter, 1)
+        self.filter_bar.addWidget(self.terminal_filter, 1)
         self.filter_bar.addWidget(self.period, 1)
         self.filter_bar.addWidget(self.date_from)
         self.filter_bar.addWidget(self.date_to)
@@ -734,6 +744,7 @@ class OrdersView(QWidget):
             text=self.search.text().strip(),
             held=held,
             duplicates=duplicates,
+            terminal=str(self.terminal_filter.currentData() or ""),
         )
 
     def apply_filters(self) -> None:
@@ -839,11 +850,52 @@ class OrdersView(QWidget):
 
     # -- following the change feed ------------------------------------------------------
     @Slot(object)
+    # -- the terminal filter ------------------------------------------------------------
+    def refresh_terminals(self) -> None:
+        """Read the terminals seen in the journal again (off the GUI thread)."""
+        self._runner.run(
+            self.backend.terminals,
+            lane=Lane.READS,
+            on_done=self._on_terminals,
+            on_error=lambda exc: log.warning("terminals could not be read: %s", exc),
+            owner=self,
+            label="terminals",
+        )
+
+    def terminals(self) -> list[str]:
+        """The terminal ids the filter offers (after "All tills")."""
+        box = self.terminal_filter
+        return [str(box.itemData(i)) for i in range(1, box.count())]
+
+    def _on_terminals(self, found: list[str]) -> None:
+        for terminal in found:
+            self._add_terminal(terminal)
+
+    def _add_terminal(self, terminal: str) -> None:
+        """One more choice, in sorted place; the current choice stays."""
+        known = self.terminals()
+        if not terminal or terminal in known:
+            return
+        position = 1 + sum(1 for t in known if t < terminal)
+        box = self.terminal_filter
+        box.blockSignals(True)  # the chosen terminal does not change
+        try:
+            box.insertItem(position, terminal, terminal)
+        finally:
+            box.blockSignals(False)
+
+    def set_terminal(self, terminal: str) -> None:
+        """Show one terminal's payments ('' for every till's)."""
+        self._add_terminal(terminal)
+        index = self.terminal_filter.findData(terminal)
+        self.terminal_filter.setCurrentIndex(max(0, index))
+
     def _on_changes(self, batch: tuple[Change, ...]) -> None:
         for change in batch:
             payment = change.payment
             if payment is None:
                 continue
+            self._add_terminal(payment.terminal_id)
             known = self._pending_changes.get(payment.id)
             if known is None or known.version <= payment.version:
                 self._pending_changes[payment.id] = payment
