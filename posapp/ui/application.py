@@ -295,6 +295,7 @@ def build_main_window(
         card_features=features,
         day_report_factory=day_factory,
         health=health,
+        journal_port=ports,
     )
     if changes is not None:
         changes.setParent(window)

@@ -23,7 +23,7 @@ from posapp.config import Environment, Settings
 from posapp.ui.card_features import CardFeatures
 from posapp.ui.changes import ChangeBridge
 from posapp.ui.journal_health import JournalHealth
-from posapp.ui.ports import CashierPort, SettingsPort, TillStatus
+from posapp.ui.ports import CashierPort, JournalServerPort, SettingsPort, TillStatus
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.icons import icon
 
@@ -57,12 +57,14 @@ class MainWindow(QMainWindow):
         training_pin_hint: str = "",
         card_features: CardFeatures | None = None,
         health: JournalHealth | None = None,
+        journal_port: JournalServerPort | None = None,
     ) -> None:
         super().__init__()
         # A back-office station keys no card: no New payment, no saved cards' charges
         self.back_office = settings.back_office
         self._card_features = None if self.back_office else card_features
         self.health = health
+        self._journal_port = journal_port
         self.setWindowTitle(
             self.tr("posapp — back office")
             if self.back_office
@@ -347,7 +349,11 @@ class MainWindow(QMainWindow):
         from posapp.ui.views.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(
-            self._runner, self._settings_port, self.pending_settings or self._settings, self
+            self._runner,
+            self._settings_port,
+            self.pending_settings or self._settings,
+            self,
+            journal_port=self._journal_port,
         )
         dialog.settings_saved.connect(self._on_settings_saved)
         dialog.pin_changed.connect(self._on_pin_changed)

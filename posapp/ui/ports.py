@@ -101,3 +101,17 @@ class SettingsPort(Protocol):
     def training_pin_hint(self) -> str:
         """The first-run manager PIN to show on the training banner, or ''."""
         ...
+
+
+class JournalServerPort(Protocol):
+    """Settings' store-server journal: a test connection and the password in the keyring."""
+
+    def test_journal(self, url: str, password: str) -> str:
+        """Connect to the server ``url`` names (``password`` as typed, '' for the keyring's)
+        and say what answered; raises with a sentence for people when it does not."""
+        ...
+
+    def store_journal_password(self, url: str, password: str) -> str:
+        """Keep the password in the OS keyring entry the journal resolver reads (never in
+        the settings); the entry's name back."""
+        ...

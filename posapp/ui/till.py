@@ -61,7 +61,8 @@ class TrainingSandbox(Protocol):
 
 
 class Till:
-    """CashierPort and SettingsPort over the services (thread-safe: the services are)."""
+    """CashierPort, SettingsPort and JournalServerPort over the services (thread-safe: the
+    services are)."""
 
     def __init__(
         self,
@@ -255,6 +256,17 @@ class Till:
                 missing=[problem.message for problem in settings.missing_for_payments()],
             )
         return [row for step in check_connection(target, 10.0) for row in _check_rows(step)]
+
+    # -- JournalServerPort ------------------------------------------------------------------
+    def test_journal(self, url: str, password: str) -> str:
+        from posapp.core.services.journal_server import test_connection
+
+        return test_connection(url, password or None)
+
+    def store_journal_password(self, url: str, password: str) -> str:
+        from posapp.core.services.journal_server import store_password
+
+        return store_password(url, password)
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         from posapp.core.services.pin import PinError

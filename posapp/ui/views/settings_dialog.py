@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QRadioButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,17 +37,21 @@ from posapp.config import (
     REDIRECT_URL_MAX,
     ConfigError,
     Environment,
+    Role,
     Settings,
     UrlProblem,
+    journal_url_problem,
     redirect_url_problem,
 )
 from posapp.core.antom import signing
 from posapp.core.antom.errors import KeyFileTooLargeError
+from posapp.core.journal.location import KEYRING_SERVICE
 from posapp.core.money import EXPONENTS
+from posapp.core.services.journal_server import JournalServerError
 from posapp.core.services.pin import PIN_MAX, PIN_MIN, TRAINING_PIN_MIN
 from posapp.core.usertext import UserText
 from posapp.ui.i18n import error_text, service_text, user_error_text
-from posapp.ui.ports import CheckResult, SettingsPort
+from posapp.ui.ports import CheckResult, JournalServerPort, SettingsPort
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.widgets.field_error import FieldError
 
@@ -99,9 +106,12 @@ class SettingsDialog(QDialog):
         port: SettingsPort,
         settings: Settings,
         parent: QWidget | None = None,
+        *,
+        journal_port: JournalServerPort | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Settings"))
+        self._journal_port = journal_port
         self.setObjectName("settingsDialog")
         self._runner = runner
         self._port = port
@@ -113,6 +123,7 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._build_connection_tab(), self.tr("Connection"))
         self.tabs.addTab(self._build_till_tab(), self.tr("Till"))
         self.tabs.addTab(self._build_pin_tab(), self.tr("Manager PIN"))
+        self.tabs.addTab(self._build_store_tab(), self.tr("Store"))
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -320,6 +331,142 @@ class SettingsDialog(QDialog):
         grid.setRowStretch(8, 1)
         return page
 
+    def _build_store_tab(self) -> QWidget:
+        """The station's role and where the journal is: this computer's file, or the store
+        server shared by every till (its password into the keyring, never the settings)."""
+        page = QWidget(self)
+        grid = QGridLayout(page)
+        grid.setColumnStretch(1, 1)
+        self.role = QComboBox(self)
+        self.role.addItem(self.tr("Till: keys card payments"), Role.TILL.value)
+        self.role.addItem(
+            self.tr("Back office: no card entry; every till's payments"), Role.BACK_OFFICE.value
+        )
+        self.role.setAccessibleName(self.tr("Role of this computer"))
+        self._row(grid, 0, self.tr("&Role"), self.role, "role")
+
+        self.journal_local = QRadioButton(self.tr("This &computer (SQLite)"), self)
+        self.journal_server = QRadioButton(self.tr("Store ser&ver (PostgreSQL)"), self)
+        self.journal_choice = QButtonGroup(self)
+        self.journal_choice.addButton(self.journal_local)
+        self.journal_choice.addButton(self.journal_server)
+        self.journal_server.toggled.connect(self._on_journal_choice)
+        choice = QHBoxLayout()
+        choice.addWidget(self.journal_local)
+        choice.addWidget(self.journal_server)
+        choice.addStretch(1)
+        self._row(grid, 2, self.tr("&Journal"), choice, "journal_choice")
+
+        self.journal_url = QLineEdit(self)
+        self.journal_url.setPlaceholderText(
+            "postgresql://till@db.shop.lan/posapp?sslmode=verify-full"
+        )
+        self.journal_url.setAccessibleName(self.tr("Store server URL"))
+        self.journal_url.textEdited.connect(lambda _t: self._clear_journal_test())
+        self.journal_test_button = QPushButton(self.tr("T&est"), self)
+        self.journal_test_button.setToolTip(self.tr("Connect to the store server now"))
+        self.journal_test_button.clicked.connect(self.test_journal)
+        self.journal_test_button.setEnabled(self._journal_port is not None)
+        url_line = QHBoxLayout()
+        url_line.addWidget(self.journal_url, 1)
+        url_line.addWidget(self.journal_test_button)
+        self._row(grid, 4, self.tr("Server &URL"), url_line, "journal_url")
+        self.journal_test_result = QLabel(self)
+        self.journal_test_result.setObjectName("journalTestResult")
+        self.journal_test_result.setWordWrap(True)
+        self.journal_test_result.setTextFormat(Qt.TextFormat.RichText)
+        grid.addWidget(self.journal_test_result, 6, 1)
+
+        self.journal_password = QLineEdit(self)
+        self.journal_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.journal_password.setAccessibleName(self.tr("Store server password"))
+        self.journal_password.setPlaceholderText(self.tr("Leave empty to keep the stored one"))
+        self.journal_password.textEdited.connect(lambda _t: self._clear_journal_test())
+        self._row(grid, 7, self.tr("&Password"), self.journal_password, "journal_password")
+        hint = QLabel(
+            self.tr(
+                "The password goes into the system keyring (service %1), never into the "
+                "settings file. Every till and the back office name the same server; the "
+                "choice applies when posapp starts again."
+            ).replace("%1", KEYRING_SERVICE),
+            self,
+        )
+        hint.setWordWrap(True)
+        hint.setObjectName("hint")
+        grid.addWidget(hint, 9, 1)
+        grid.setRowStretch(10, 1)
+        return page
+
+    def _on_journal_choice(self, _checked: bool = False) -> None:
+        server = self.journal_server.isChecked()
+        for widget in (self.journal_url, self.journal_password):
+            widget.setEnabled(server)
+        self.journal_test_button.setEnabled(server and self._journal_port is not None)
+        if not server:
+            self._clear_journal_test()
+
+    def _clear_journal_test(self) -> None:
+        self.journal_test_result.clear()
+        self.journal_test_result.setProperty("ok", None)
+
+    def _journal_url_error(self) -> str | None:
+        """Why the URL typed cannot name the store server, in the UI's language; None if
+        it can (or the journal is this computer's)."""
+        if not self.journal_server.isChecked():
+            return None
+        url = self.journal_url.text().strip()
+        if not url:
+            return self.tr("Enter the store server's postgresql://user@host/database URL")
+        try:
+            has_password = urlsplit(url).password is not None
+        except ValueError:
+            has_password = False
+        if has_password:
+            return self.tr(
+                "Remove the password from the URL: type it in the Password field, which "
+                "keeps it in the system keyring"
+            )
+        problem = journal_url_problem(url)
+        return None if problem is None else service_text(problem)
+
+    def test_journal(self) -> None:
+        """Connect to the server off the GUI thread; ok or the reason under the field."""
+        error = self._journal_url_error()
+        self.errors["journal_url"].clear_error()
+        if error is not None:
+            self.errors["journal_url"].show_error(error)
+            return
+        port = self._journal_port
+        if port is None:
+            return
+        self.journal_test_button.setEnabled(False)
+        self.journal_test_result.setText(self.tr("Connecting…"))
+        self._runner.run(
+            port.test_journal,
+            self.journal_url.text().strip(),
+            self.journal_password.text(),
+            lane=Lane.NETWORK,
+            on_done=self._on_journal_tested,
+            on_error=self._on_journal_test_failed,
+            owner=self,
+            label="test the store server",
+        )
+
+    def _on_journal_tested(self, version: str) -> None:
+        self.journal_test_button.setEnabled(self.journal_server.isChecked())
+        self.journal_test_result.setText(
+            '<span style="color:#16a34a">✔</span> '
+            + _esc(self.tr("Connected: %1").replace("%1", version))
+        )
+        self.journal_test_result.setProperty("ok", True)
+
+    def _on_journal_test_failed(self, exc: BaseException) -> None:
+        self.journal_test_button.setEnabled(self.journal_server.isChecked())
+        self.journal_test_result.setText(
+            '<span style="color:#dc2626">✘</span> ' + _esc(user_error_text(exc) or str(exc))
+        )
+        self.journal_test_result.setProperty("ok", False)
+
     # -- values ---------------------------------------------------------------------------
     def _load(self, s: Settings) -> None:
         self.environment.setCurrentIndex(max(0, self.environment.findData(s.environment.value)))
@@ -335,6 +482,10 @@ class SettingsDialog(QDialog):
         self.currency.setCurrentIndex(max(0, self.currency.findData(s.currency)))
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self.external_3ds.setChecked(s.external_3ds)
+        self.role.setCurrentIndex(max(0, self.role.findData(s.role)))
+        self.journal_url.setText(s.journal_url)
+        (self.journal_server if s.journal_url else self.journal_local).setChecked(True)
+        self._on_journal_choice()
         self._on_environment_changed()
         self._on_region_changed()
 
@@ -353,6 +504,8 @@ class SettingsDialog(QDialog):
             payment_redirect_url=self.payment_redirect_url.text().strip(),
             settlement_currency=str(self.settlement_currency.currentData() or ""),
             external_3ds=self.external_3ds.isChecked(),
+            role=str(self.role.currentData()),
+            journal_url=self.journal_url.text().strip() if self.journal_server.isChecked() else "",
         )
 
     def _validated(self, *, for_save: bool = False) -> Settings | None:
@@ -363,6 +516,10 @@ class SettingsDialog(QDialog):
             error.clear_error()
         self.save_error.clear_error()
         candidate = self.candidate()
+        journal_error = self._journal_url_error()
+        if journal_error is not None:
+            self._show_error("journal_url", journal_error)
+            return None
         problem = redirect_url_problem(candidate.payment_redirect_url, candidate.environment)
         if problem is not None:
             self._show_error("payment_redirect_url", self._url_words(problem))
@@ -606,10 +763,23 @@ class SettingsDialog(QDialog):
         candidate = self._validated(for_save=True)
         if candidate is None:
             return
+        password = self.journal_password.text() if candidate.journal_url else ""
+        if password and self._journal_port is None:
+            self._show_error(
+                "journal_password", self.tr("The password cannot be stored in this build")
+            )
+            return
         self.buttons.setEnabled(False)
+        port, journal_port = self._port, self._journal_port
+
+        def store_and_save() -> None:
+            # the password first, into the keyring (never into the settings file)
+            if password and journal_port is not None:
+                journal_port.store_journal_password(candidate.journal_url, password)
+            port.save_settings(candidate)
+
         self._runner.run(
-            self._port.save_settings,
-            candidate,
+            store_and_save,
             lane=Lane.WRITES,
             on_done=lambda _r: self._on_saved(candidate),
             on_error=self._on_save_failed,
@@ -625,7 +795,9 @@ class SettingsDialog(QDialog):
 
     def _on_save_failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
-        if isinstance(exc, ConfigError):
+        if isinstance(exc, JournalServerError):
+            self._show_error("journal_password", user_error_text(exc))
+        elif isinstance(exc, ConfigError):
             self._show_error(exc.field, exc.message)
         else:
             self.save_error.show_error(
