@@ -45,9 +45,9 @@ class JournalHealth(QObject):
         probe: Callable[[], None],
         parent: QObject | None = None,
         *,
-        interval_ms: int = INTERVAL_MS,
-        away_interval_ms: int = AWAY_INTERVAL_MS,
-        back_shown_ms: int = BACK_SHOWN_MS,
+        interval_ms: int | None = None,
+        away_interval_ms: int | None = None,
+        back_shown_ms: int | None = None,
         close_probe: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent)
@@ -58,15 +58,17 @@ class JournalHealth(QObject):
         self._state = ServerState.OK
         self._busy = False
         self.reason = ""  # the last failure, for the log and the Pay button's tooltip
-        self._interval_ms = interval_ms
-        self._away_interval_ms = away_interval_ms
+        self._interval_ms = self.INTERVAL_MS if interval_ms is None else interval_ms
+        self._away_interval_ms = (
+            self.AWAY_INTERVAL_MS if away_interval_ms is None else away_interval_ms
+        )
         self._timer = QTimer(self)
         self._timer.setObjectName("journalProbeTimer")
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.probe_now)
         self._back = QTimer(self)
         self._back.setSingleShot(True)
-        self._back.setInterval(back_shown_ms)
+        self._back.setInterval(self.BACK_SHOWN_MS if back_shown_ms is None else back_shown_ms)
         self._back.timeout.connect(self._back_over)
 
     @property
