@@ -110,13 +110,11 @@ def test_terminal_filter_pages_counts_and_searches_one_tills_payments(
         ).rows
     # status and terminal together
     flt = PaymentFilter(terminal="TILL-02", statuses=frozenset({PaymentStatus.AUTHORISED}))
-    rows = _walk(repo, flt, 4)
-    assert rows and all(
-        (p := repo.get_payment(i)) is not None
-        and p.terminal_id == "TILL-02"
-        and p.status is PaymentStatus.AUTHORISED
-        for i in rows
-    )
+    rows = [repo.get_payment(i) for i in _walk(repo, flt, 4)]
+    assert rows
+    for p in rows:
+        assert p is not None
+        assert (p.terminal_id, p.status) == ("TILL-02", PaymentStatus.AUTHORISED)
     assert repo.list_payments(PaymentFilter(terminal="NOBODY")).rows == ()
     assert repo.count_payments(PaymentFilter(terminal="NOBODY")) == 0
 
