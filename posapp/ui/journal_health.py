@@ -57,9 +57,11 @@ class JournalHealth(QObject):
         self._stopped = False
         self._state = ServerState.OK
         self._busy = False
+        self.probes = 0  # probes answered so far (ok or not)
         self.reason = ""  # the last failure, for the log and the Pay button's tooltip
-        self._interval_ms = self.INTERVAL_MS if interval_ms is None else interval_ms
-        self._away_interval_ms = (
+        # between probes while the server answers, and while it does not
+        self.interval_ms = self.INTERVAL_MS if interval_ms is None else interval_ms
+        self.away_interval_ms = (
             self.AWAY_INTERVAL_MS if away_interval_ms is None else away_interval_ms
         )
         self._timer = QTimer(self)
@@ -74,6 +76,11 @@ class JournalHealth(QObject):
     @property
     def state(self) -> ServerState:
         return self._state
+
+    @property
+    def busy(self) -> bool:
+        """A probe is under way."""
+        return self._busy
 
     @property
     def away(self) -> bool:
@@ -115,6 +122,7 @@ class JournalHealth(QObject):
 
     def _probed(self, exc: BaseException | None) -> None:
         self._busy = False
+        self.probes += 1
         if exc is None:
             if self._state is ServerState.AWAY:
                 self._set(ServerState.BACK, "")
@@ -129,7 +137,7 @@ class JournalHealth(QObject):
     def _schedule(self) -> None:
         if self._busy or self._stopped:
             return
-        self._timer.start(self._away_interval_ms if self.away else self._interval_ms)
+        self._timer.start(self.away_interval_ms if self.away else self.interval_ms)
 
     def _back_over(self) -> None:
         if self._state is ServerState.BACK:
