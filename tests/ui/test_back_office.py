@@ -140,9 +140,14 @@ def _window(qtbot: QtBot, backend: Backend, size: tuple[int, int] = (1200, 800))
 
 def _shot(widget: object, name: str) -> None:
     if SHOTS:
-        from PySide6.QtWidgets import QWidget
+        from PySide6.QtWidgets import QApplication, QWidget
+
+        from posapp.ui.application import style_sheet
 
         assert isinstance(widget, QWidget)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.setStyleSheet(style_sheet())  # as the till shows it (only when saving screens)
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
 

@@ -150,9 +150,14 @@ def backend(data_dir: Path, cluster: Cluster) -> Iterator[Backend]:
 
 def _shot(widget: object, name: str) -> None:
     if SHOTS:
-        from PySide6.QtWidgets import QWidget
+        from PySide6.QtWidgets import QApplication, QWidget
+
+        from posapp.ui.application import style_sheet
 
         assert isinstance(widget, QWidget)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.setStyleSheet(style_sheet())  # as the till shows it (only when saving screens)
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
 
@@ -202,7 +207,7 @@ def test_sales_pause_while_the_store_server_is_away_and_resume_when_it_is_back(
         assert "Nothing already sent is lost" in banner.text()
         assert not view.submit_button.isEnabled()
         assert "store server does not answer" in view.submit_button.toolTip()
-        assert "Nothing was sent to Antom" in view.form_error.text()
+        assert "store server does not answer. Nothing was sent to Antom" in view.form_error.text()
         assert backend.sandbox.ledger().order(reference).payments == 0
         view.submit()  # Enter, or a click that slipped through: still nothing
         assert not view.in_flight

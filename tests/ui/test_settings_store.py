@@ -88,9 +88,14 @@ def _as_user(url: str, user: str) -> str:
 
 def _shot(widget: object, name: str) -> None:
     if SHOTS:
-        from PySide6.QtWidgets import QWidget
+        from PySide6.QtWidgets import QApplication, QWidget
+
+        from posapp.ui.application import style_sheet
 
         assert isinstance(widget, QWidget)
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        app.setStyleSheet(style_sheet())  # as the till shows it (only when saving screens)
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
 

@@ -962,9 +962,14 @@ class NewPaymentView(QWidget):
         if isinstance(exc, JournalError) and self._pay_stage not in ("sending", "recording"):
             # the journal refused the payment before the request went out: nothing to settle
             self.result_panel.show_empty()
+            reason = (
+                self.tr("The store server does not answer.")
+                if self.sales_paused
+                else user_error_text(exc)
+            )
             self.form_error.show_error(
                 self.tr("%1 Nothing was sent to Antom: the card was not charged.").replace(
-                    "%1", user_error_text(exc)
+                    "%1", reason
                 )
             )
             self.card_number.setFocus()
