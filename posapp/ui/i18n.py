@@ -849,4 +849,8 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "day.closed_already"),
     #: Close the day at the till (manager PIN).
     QT_TRANSLATE_NOOP("ServiceMessage", "day.close_needs_till"),
+    #: the password cannot be stored: no usable system keyring ({detail})
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_server.keyring"),
+    #: {server} does not answer: {detail}
+    QT_TRANSLATE_NOOP("ServiceMessage", "journal_server.unreachable"),
 )

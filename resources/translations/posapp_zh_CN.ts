@@ -570,6 +570,18 @@
             <source>&amp;Day report…</source>
             <translation>日报表(&amp;D)…</translation>
         </message>
+        <message>
+            <source>posapp — back office</source>
+            <translation>posapp — 后台</translation>
+        </message>
+        <message>
+            <source>Back office · every till</source>
+            <translation>后台 · 全部收银台</translation>
+        </message>
+        <message>
+            <source>Till</source>
+            <translation>收银台</translation>
+        </message>
     </context>
     <context>
         <name>NewPaymentView</name>
@@ -847,6 +859,22 @@
             <source>Do not charge</source>
             <translation>不扣款</translation>
         </message>
+        <message>
+            <source>Store server unreachable — sales are paused. Nothing already sent is lost: those payments are settled as soon as the server answers again.</source>
+            <translation>无法连接门店服务器 — 已暂停收款。已发送的付款不会丢失：服务器恢复应答后会立即结算。</translation>
+        </message>
+        <message>
+            <source>The store server answers again — sales can go on.</source>
+            <translation>门店服务器已恢复应答 — 可以继续收款。</translation>
+        </message>
+        <message>
+            <source>Sales are paused: the store server does not answer</source>
+            <translation>已暂停收款：门店服务器没有应答</translation>
+        </message>
+        <message>
+            <source>The store server does not answer.</source>
+            <translation>门店服务器没有应答。</translation>
+        </message>
     </context>
     <context>
         <name>OrderTableModel</name>
@@ -1104,6 +1132,18 @@
         <message>
             <source>This order has only one successful payment now.</source>
             <translation>此订单现在只有一笔成功付款。</translation>
+        </message>
+        <message>
+            <source>Terminal filter</source>
+            <translation>终端筛选</translation>
+        </message>
+        <message>
+            <source>Show the payments of every till or of one</source>
+            <translation>显示全部收银台或某一台的付款</translation>
+        </message>
+        <message>
+            <source>All tills</source>
+            <translation>全部收银台</translation>
         </message>
     </context>
     <context>
@@ -3221,6 +3261,16 @@
             <extracomment>Close the day at the till (manager PIN).</extracomment>
             <translation>请在收银台进行日结（需要经理 PIN 码）。</translation>
         </message>
+        <message>
+            <source>journal_server.keyring</source>
+            <extracomment>the password cannot be stored: no usable system keyring ({detail})</extracomment>
+            <translation>无法保存密码：没有可用的系统密钥环（{detail}）</translation>
+        </message>
+        <message>
+            <source>journal_server.unreachable</source>
+            <extracomment>{server} does not answer: {detail}</extracomment>
+            <translation>{server} 没有应答：{detail}</translation>
+        </message>
     </context>
     <context>
         <name>SettingsDialog</name>
@@ -3539,6 +3589,90 @@
         <message>
             <source>External 3-D Secure result</source>
             <translation>外部 3-D Secure 验证结果</translation>
+        </message>
+        <message>
+            <source>Store</source>
+            <translation>门店</translation>
+        </message>
+        <message>
+            <source>Till: keys card payments</source>
+            <translation>收银台：录入银行卡付款</translation>
+        </message>
+        <message>
+            <source>Back office: no card entry; every till's payments</source>
+            <translation>后台：不录入银行卡；处理全部收银台的付款</translation>
+        </message>
+        <message>
+            <source>Role of this computer</source>
+            <translation>本机用途</translation>
+        </message>
+        <message>
+            <source>&amp;Role</source>
+            <translation>用途(&amp;R)</translation>
+        </message>
+        <message>
+            <source>This &amp;computer (SQLite)</source>
+            <translation>本机(&amp;C)（SQLite）</translation>
+        </message>
+        <message>
+            <source>Store ser&amp;ver (PostgreSQL)</source>
+            <translation>门店服务器(&amp;V)（PostgreSQL）</translation>
+        </message>
+        <message>
+            <source>&amp;Journal</source>
+            <translation>交易日志(&amp;J)</translation>
+        </message>
+        <message>
+            <source>Store server URL</source>
+            <translation>门店服务器 URL</translation>
+        </message>
+        <message>
+            <source>T&amp;est</source>
+            <translation>测试(&amp;E)</translation>
+        </message>
+        <message>
+            <source>Connect to the store server now</source>
+            <translation>立即连接门店服务器</translation>
+        </message>
+        <message>
+            <source>Server &amp;URL</source>
+            <translation>服务器 URL(&amp;U)</translation>
+        </message>
+        <message>
+            <source>Store server password</source>
+            <translation>门店服务器密码</translation>
+        </message>
+        <message>
+            <source>Leave empty to keep the stored one</source>
+            <translation>留空则保留已保存的密码</translation>
+        </message>
+        <message>
+            <source>&amp;Password</source>
+            <translation>密码(&amp;P)</translation>
+        </message>
+        <message>
+            <source>The password goes into the system keyring (service %1), never into the settings file. Every till and the back office name the same server; the choice applies when posapp starts again.</source>
+            <translation>密码保存在系统密钥环中（服务 %1），绝不写入设置文件。所有收银台和后台都应填写同一台服务器；此项在 posapp 重新启动后生效。</translation>
+        </message>
+        <message>
+            <source>Enter the store server's postgresql://user@host/database URL</source>
+            <translation>请输入门店服务器的 postgresql://用户@主机/数据库 URL</translation>
+        </message>
+        <message>
+            <source>Remove the password from the URL: type it in the Password field, which keeps it in the system keyring</source>
+            <translation>请从 URL 中删除密码：在“密码”栏输入，它会保存在系统密钥环中</translation>
+        </message>
+        <message>
+            <source>Connecting…</source>
+            <translation>正在连接…</translation>
+        </message>
+        <message>
+            <source>Connected: %1</source>
+            <translation>已连接：%1</translation>
+        </message>
+        <message>
+            <source>The password cannot be stored in this build</source>
+            <translation>此版本无法保存密码</translation>
         </message>
     </context>
     <!-- first hour (issue 11): duplicate wording, Orders' end button, export count, AVS/CVV
