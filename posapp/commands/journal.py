@@ -351,11 +351,12 @@ def run_migrate(args: argparse.Namespace) -> int:
             target.close()
     finally:
         journal.close()
-    rate = result.copied_now / result.seconds if result.seconds else 0.0
-    resumed = ", resumed" if result.resumed else ""
+    rate = result.copied_now / result.copy_seconds if result.copy_seconds else 0.0
+    resumed = f", resumed: {result.copied_now} copied by this run" if result.resumed else ""
     print(
         f"copied {result.source} to {result.target}: {result.rows} rows in "
-        f"{result.seconds:.1f} s ({rate:,.0f} rows/s{resumed})"
+        f"{result.seconds:.1f} s (copy {result.copy_seconds:.1f} s, {rate:,.0f} rows/s; "
+        f"compare and verify {result.seconds - result.copy_seconds:.1f} s{resumed})"
     )
     counts = ", ".join(f"{t.name} {t.rows}" for t in result.tables if t.rows)
     print(f"rows: {counts or 'none (an empty journal)'}")
