@@ -1,4 +1,5 @@
-"""`posapp journal verify|export`: check the audit chain, export payments for accountants."""
+"""`posapp journal verify|export|migrate`: check the audit chain, export payments for
+accountants, move a till's journal into the store's PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from posapp.paths import UnsafeTarget, atomic_text_file, check_target
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "journal",
-        help="check or export the payment journal",
-        description="Check the payment journal's audit chain, or export payments to CSV.",
+        help="check, export or move the payment journal",
+        description="Check the payment journal's audit chain, export payments to CSV, or "
+        "copy a till's journal into the store's PostgreSQL database.",
     )
     jsub = parser.add_subparsers(dest="journal_command", metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
