@@ -203,6 +203,8 @@ def test_the_screens_reads_use_the_reads_lane() -> None:
     assert set(lanes(payment_details)) == {"READS"}
     assert set(lanes(main_window)) == {"READS"}
     assert set(lanes(new_payment_view)) == {"READS"}
+    # WRITES: keys, PIN, settings; the default (network) lane: Test connection and the
+    # store server's Test, which wait on the network
     assert set(lanes(settings_dialog)) == {"WRITES"}
 
 

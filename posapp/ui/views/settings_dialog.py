@@ -445,8 +445,7 @@ class SettingsDialog(QDialog):
             port.test_journal,
             self.journal_url.text().strip(),
             self.journal_password.text(),
-            lane=Lane.NETWORK,
-            on_done=self._on_journal_tested,
+            on_done=self._on_journal_tested,  # the network lane, as Test connection
             on_error=self._on_journal_test_failed,
             owner=self,
             label="test the store server",

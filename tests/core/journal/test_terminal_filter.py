@@ -4,11 +4,11 @@ terminals seen are listed, and the query walks an index on both back-ends."""
 
 from __future__ import annotations
 
+import itertools
 import random
-from dataclasses import replace
 
 from posapp.core.clock import FakeClock
-from posapp.core.domain import Payment, PaymentStatus
+from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.order_list import (
     PageDirection,
     PageRequest,
@@ -16,8 +16,27 @@ from posapp.core.journal.order_list import (
     list_sql,
 )
 from posapp.core.journal.repository import JournalRepository
+from posapp.core.money import Money
 
-from .conftest import authorised, new_payment
+from .conftest import OP, VISA
+
+_numbers = itertools.count(1)
+
+
+def _new(terminal: str) -> NewPayment:
+    """A payment keyed at ``terminal``, numbered by this module (not the shared counter the
+    other journal tests' ids come from)."""
+    n = next(_numbers)
+    return NewPayment(
+        reference_order_id=f"TF-{n:06d}",
+        payment_request_id=f"PR-TF-{n:06d}",
+        amount=Money(1250, "USD"),
+        capture_mode=CaptureMode.MANUAL,
+        card=VISA,
+        operator="alice",
+        terminal_id=terminal,
+    )
+
 
 TERMINALS = ("TILL-01", "TILL-02", "BACK-01")
 
@@ -28,30 +47,21 @@ def _fill(repo: JournalRepository, clock: FakeClock, n: int = 60) -> list[Paymen
     made = []
     for i in range(n):
         terminal = rng.choice(TERMINALS)
+        p = repo.record_intent(_new(terminal))
         if i % 3 == 0:
-            p = authorised(repo, clock)
-            p = _moved(repo, p, terminal)
-        else:
-            p = repo.record_intent(replace(new_payment(), terminal_id=terminal))
+            p = repo.transition(
+                p.id,
+                PaymentStatus.AUTHORISED,
+                update=PaymentUpdate(
+                    payment_id=f"ANT{p.payment_request_id}",
+                    authorised_at=clock.now(),
+                    result_status="S",
+                ),
+                **{**OP, "terminal_id": terminal},
+            )
         made.append(p)
         clock.advance(1)
     return made
-
-
-def _moved(repo: JournalRepository, p: Payment, terminal: str) -> Payment:
-    # the helper journals at TILL-01; a held payment of another till is keyed there instead
-    if terminal == p.terminal_id:
-        return p
-    fresh = repo.record_intent(replace(new_payment(), terminal_id=terminal))
-    from posapp.core.domain import PaymentUpdate
-
-    return repo.transition(
-        fresh.id,
-        PaymentStatus.AUTHORISED,
-        update=PaymentUpdate(payment_id=f"ANT{fresh.payment_request_id}", result_status="S"),
-        operator="alice",
-        terminal_id=terminal,
-    )
 
 
 def _walk(repo: JournalRepository, flt: PaymentFilter, size: int) -> list[int]:
@@ -139,7 +149,7 @@ def test_the_terminal_filter_walks_an_index(repo: JournalRepository, clock: Fake
     for flt in (
         PaymentFilter(terminal="TILL-02"),
         PaymentFilter(terminal="TILL-02", statuses=frozenset({PaymentStatus.AUTHORISED})),
-        PaymentFilter(terminal="TILL-02", text="ORD-0"),
+        PaymentFilter(terminal="TILL-02", text="TF-0"),
     ):
         sql, params = list_sql(flt, PageDirection.FIRST, None, 51, True, dialect)
         plan = _plan(repo, sql, params)
