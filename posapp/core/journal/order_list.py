@@ -22,6 +22,7 @@ from posapp.core.journal.rows import to_ms, to_payment
 from posapp.core.journal.search import text_arms
 
 DEFAULT_PAGE_SIZE = 50
+KEY_COLUMNS = "id, created_ms"  # what identifies and orders a row of the list
 MAX_PAGE_SIZE = 1000
 
 
@@ -188,7 +189,12 @@ class OrderList:
             counts = self.count_by_status(filter)
             return sum(counts.values())
         dialect = self.access.dialect
-        sql, params = list_sql(filter, PageDirection.FIRST, None, dialect.no_limit, True, dialect)
+        # only the key columns: each arm is then read from its index alone (SQLite would
+        # otherwise copy every column of every row into the subquery: 0.7 s for 30 days of
+        # a million payments, against a few ms)
+        sql, params = list_sql(
+            filter, PageDirection.FIRST, None, dialect.no_limit, True, dialect, columns=KEY_COLUMNS
+        )
         rows = self.access.read(f"SELECT count(*) AS n FROM ({sql}) AS listed", params)  # noqa: S608 - built from constants
         return int(rows[0]["n"]) if rows else 0
 
@@ -239,7 +245,11 @@ def list_sql(
     limit: int | None,
     descending: bool,
     dialect: Dialect = SQLITE,
+    *,
+    columns: str = "*",
 ) -> tuple[str, list[Any]]:
+    """The order list's query: ``columns`` of the rows (``*``, or ``KEY_COLUMNS`` where only
+    their number matters), ``limit`` of them, in the list's order."""
     order = "DESC" if descending else "ASC"
     base, base_params = date_conditions(filter)
     if cursor is not None and direction is PageDirection.OLDER:
@@ -266,13 +276,15 @@ def list_sql(
     ordering = f"ORDER BY created_ms {order}, id {order}"
     if len(arms) == 1:
         clause, params = arms[0]
-        return f"SELECT * FROM payments{clause} {ordering} LIMIT ?", [*params, limit]  # noqa: S608 - built from constants
+        return f"SELECT {columns} FROM payments{clause} {ordering} LIMIT ?", [*params, limit]  # noqa: S608 - built from constants
     # Each arm walks its own index and stops after ``limit`` rows; the outer query merges.
     union = " UNION " if filter.text.strip() else " UNION ALL "
     parts = []
     all_params: list[Any] = []
     for clause, params in arms:
-        parts.append(f"SELECT * FROM (SELECT * FROM payments{clause} {ordering} LIMIT ?) AS arm")  # noqa: S608 - built from constants
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM payments{clause} {ordering} LIMIT ?) AS arm"  # noqa: S608 - built from constants
+        )
         all_params += [*params, limit]
     sql = f"SELECT * FROM ({union.join(parts)}) AS arms {ordering} LIMIT ?"  # noqa: S608 - built from constants
     return sql, [*all_params, limit]

@@ -210,6 +210,29 @@ def test_position_queries_agree_with_the_pages(repo: JournalRepository, clock: F
     assert repo.last_event_id() == len(repo.events(limit=10_000))
 
 
+def test_counts_agree_with_the_rows_listed_for_every_kind_of_filter(
+    repo: JournalRepository, clock: FakeClock
+) -> None:
+    # the count reads only the key columns of each arm (order_list.KEY_COLUMNS): the same
+    # number of rows as the list itself, one arm or several, UNION or UNION ALL
+    made = _fill(repo, clock, [(i % 3 == 0, i % len(STATUSES)) for i in range(40)])
+    middle = made[20].created_at
+    filters = [
+        PaymentFilter(created_from=middle),
+        PaymentFilter(created_to=middle),
+        PaymentFilter(statuses=frozenset({P.DECLINED, P.CAPTURED}), created_from=middle),
+        PaymentFilter(text="0003"),  # last 4 (an arm of its own) and the reference prefixes
+        PaymentFilter(text="ref-001"),  # the reference is searched ignoring case
+        PaymentFilter(text="PAY0001", statuses=frozenset({P.PENDING, P.AUTHORISED})),
+        PaymentFilter(text="0003", statuses=frozenset({P.CAPTURED}), created_from=middle),
+        PaymentFilter(text="nothing"),
+    ]
+    for f in filters:
+        listed = repo.payments_at(f, 0, 1000)
+        assert repo.count_payments(f) == len(listed) == len({p.id for p in listed}), f
+    assert repo.count_payments(filters[3]) > 0 and repo.count_payments(filters[-1]) == 0
+
+
 @given(st.datetimes(timezones=st.just(UTC)))
 def test_times_round_trip_exactly_to_the_millisecond(moment: datetime) -> None:
     ms = to_ms(moment)
