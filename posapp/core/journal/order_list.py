@@ -213,13 +213,31 @@ class OrderList:
         """
         filter = filter or PaymentFilter()
         offset, size = max(0, int(offset)), max(1, min(int(size), MAX_PAGE_SIZE))
-        direction = PageDirection.LAST if from_oldest else PageDirection.FIRST
-        sql, params = list_sql(
-            filter, direction, None, offset + size, not from_oldest, self.access.dialect
-        )
-        params[-1] = size  # the outer LIMIT; the inner arms keep offset + size rows each
-        rows = self.access.read(f"{sql} OFFSET ?", [*params, offset])
-        payments = [to_payment(r) for r in rows]
+        dialect = self.access.dialect
+        descending = not from_oldest
+        direction = PageDirection.FIRST if descending else PageDirection.LAST
+        cursor: Cursor | None = None
+        if offset:
+            # The row at ``offset`` first, skipping on the key columns alone (an index-only
+            # walk: PostgreSQL would otherwise fetch every skipped row from the table, 0.36 s
+            # for 250,000 of them), then the page from that row on by keyset.
+            sql, params = list_sql(
+                filter, direction, None, offset + 1, descending, dialect, columns=KEY_COLUMNS
+            )
+            params[-1] = 1  # the outer LIMIT; the inner arms keep offset + 1 rows each
+            found = self.access.read(f"{sql} OFFSET ?", [*params, offset])
+            if not found:
+                return []
+            key = found[0]
+            # the key row itself included: ids are integers, so "past id +/- 1" is "from id"
+            if descending:
+                direction = PageDirection.OLDER
+                cursor = Cursor(int(key["created_ms"]), int(key["id"]) + 1)
+            else:
+                direction = PageDirection.NEWER
+                cursor = Cursor(int(key["created_ms"]), int(key["id"]) - 1)
+        sql, params = list_sql(filter, direction, cursor, size, descending, dialect)
+        payments = [to_payment(r) for r in self.access.read(sql, params)]
         if from_oldest:
             payments.reverse()
         return payments

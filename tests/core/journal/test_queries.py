@@ -233,6 +233,28 @@ def test_counts_agree_with_the_rows_listed_for_every_kind_of_filter(
     assert repo.count_payments(filters[3]) > 0 and repo.count_payments(filters[-1]) == 0
 
 
+def test_rows_at_every_position_match_the_list_both_ways(
+    repo: JournalRepository, clock: FakeClock
+) -> None:
+    # payments_at finds the row at the position on the key columns, then pages by keyset
+    # from it: the same rows as slicing the whole list, with ties on the creation time
+    made = _fill(repo, clock, [(i % 4 == 0, i % len(STATUSES)) for i in range(23)])
+    for f in (
+        None,
+        PaymentFilter(statuses=frozenset({P.DECLINED, P.CAPTURED})),
+        PaymentFilter(text="0002"),  # several arms, merged with UNION
+        PaymentFilter(created_from=made[5].created_at),
+    ):
+        listed = [p.id for p in repo.payments_at(f, 0, 1000)]
+        assert listed, f
+        for offset in range(len(listed) + 2):
+            got = [p.id for p in repo.payments_at(f, offset, 4)]
+            assert got == listed[offset : offset + 4], (f, offset)
+            from_end = [p.id for p in repo.payments_at(f, offset, 4, from_oldest=True)]
+            end = len(listed) - offset
+            assert from_end == listed[max(0, end - 4) : max(0, end)], (f, offset)
+
+
 @given(st.datetimes(timezones=st.just(UTC)))
 def test_times_round_trip_exactly_to_the_millisecond(moment: datetime) -> None:
     ms = to_ms(moment)
