@@ -221,22 +221,23 @@ class Timing:
     statements: list[tuple[str, list[Any]]] = field(default_factory=list)
 
 
-def record_statements(log: list[tuple[str, list[Any]]]) -> None:
+@contextmanager
+def recording_statements(log: list[tuple[str, list[Any]]]) -> Iterator[None]:
     """Keep the SQL the repository's parts send (for the plans of slow queries): the one
-    place every part reads through, wrapped for this process (a benchmark, not the app)."""
+    place every part reads through, wrapped for the timed queries only."""
     from posapp.core.journal.access import JournalAccess
 
     rows = JournalAccess.rows
-    if getattr(rows, "bench_log", None) is not None:
-        rows.bench_log = log  # type: ignore[attr-defined]
-        return
 
     def recording(self: JournalAccess, db: Any, sql: str, params: Any = ()) -> Any:
-        recording.bench_log.append((sql, list(params)))  # type: ignore[attr-defined]
+        log.append((sql, list(params)))
         return rows(self, db, sql, params)
 
-    recording.bench_log = log  # type: ignore[attr-defined]
     JournalAccess.rows = recording  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        JournalAccess.rows = rows  # type: ignore[method-assign]
 
 
 def order_cases(repo: JournalRepository) -> list[Case]:
@@ -376,18 +377,18 @@ def order_cases(repo: JournalRepository) -> list[Case]:
 
 def time_cases(repo: JournalRepository) -> dict[str, Timing]:
     log: list[tuple[str, list[Any]]] = []
-    record_statements(log)
     results: dict[str, Timing] = {}
-    for case in order_cases(repo):
-        times = []
-        for _ in range(case.runs):
-            if case.cold is not None:
-                case.cold()
-            log.clear()
-            t0 = time.perf_counter()
-            case.fn()
-            times.append((time.perf_counter() - t0) * 1000)
-        results[case.name] = Timing(statistics.median(times), pct(times, 0.95), list(log))
+    with recording_statements(log):
+        for case in order_cases(repo):
+            times = []
+            for _ in range(case.runs):
+                if case.cold is not None:
+                    case.cold()
+                log.clear()
+                t0 = time.perf_counter()
+                case.fn()
+                times.append((time.perf_counter() - t0) * 1000)
+            results[case.name] = Timing(statistics.median(times), pct(times, 0.95), list(log))
     return results
 
 
