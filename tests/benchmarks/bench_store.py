@@ -6,7 +6,7 @@
     (``JournalOrderSource``) and the repository, on a 1,000,000-payment journal on each
     back-end in the same run: median and p95 in ms, PG/SQLite ratio; goal < 50 ms. Any query
     over the goal has its plan printed (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE).
-(b) ``feed``: 4 tills (real service stacks: checkout, poller, notification listener) paying
+(b) ``feed``: 4 tills (real service stacks in this process: checkout, poller, listener) paying
     10 payments/s in all against one sandbox (its own process) and one journal, plus a
     back-office station following the journal through ``ChangeFeed``'s public API
     (``subscribe``; ``Backend.start`` sets the follower up): the time from a till announcing
@@ -19,7 +19,8 @@
 
 Run through the test wrapper (it provides PostgreSQL):
 
-    bash tests/run.sh tests/benchmarks/bench_store.py -q -s -p no:cacheprovider
+    bash tests/run.sh tests/benchmarks/bench_store.py -q -s -p no:cacheprovider \
+        -o faulthandler_timeout=0  # (b) runs 12 min: no stack dump at 5 min
     BENCH_STORE_ARGS="--minutes 1 --rows 100000" bash tests/run.sh tests/benchmarks/bench_store.py -q -s
     (one test per part: -k orders, -k feed, -k durable)
 
