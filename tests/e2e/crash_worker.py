@@ -1,7 +1,7 @@
 """A till that takes payments until it is killed: the subprocess of the crash test.
 
     python -m tests.e2e.crash_worker --data-dir DIR --conf FILE --seed N --lane L
-    python -m tests.e2e.crash_worker --zygote      (a fork server: see ``zygote``)
+    python -m tests.e2e.crash_worker --zygote      (crash_harness's fork server)
 
 It builds the services exactly as the app does (journal file, signed client, settler,
 checkout, back office), runs start-up recovery, prints ``READY`` and then loops: authorise
@@ -18,7 +18,6 @@ import json
 import os
 import random
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from posapp.core.services.pin import TRAINING_PIN, MemoryPinStore, PinManager
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
 from posapp.core.services.validation import read_card
+from tests.e2e.crash_harness import zygote
 
 TERMINAL = "CRASH-01"
 CURRENCY = "SGD"
@@ -166,51 +166,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def zygote(
-    run: Callable[[list[str]], int] | None = None,
-    load: Callable[[dict[str, str]], None] | None = None,
-) -> int:
-    """A fork server: the imports are paid once, each till is a fresh ``fork()``.
-
-    Commands on stdin, one JSON object per line: ``{"op": "fork", "argv": [...]}`` answers
-    ``PID <pid>`` (the child prints ``READY <pid>`` once recovered); ``{"op": "reap",
-    "pid": N}`` waits for that child and answers ``DEAD <pid> <status>``. The zygote has
-    no threads and opens nothing, so a child starts as clean as a new interpreter would,
-    minus the 0.4 s of imports. ``run`` / ``load``: another worker's ``main`` and
-    ``preload`` (test_crash_wiring's); each child leads a process group of its own, so
-    that killing the group ends whatever the till started too.
-    """
-    run = run or main
-    load = load or preload
-    for line in sys.stdin:
-        command = json.loads(line)
-        if command["op"] == "preload":
-            load(json.loads(Path(command["conf"]).read_text()))
-            print("PRELOADED", flush=True)
-            continue
-        if command["op"] == "fork":
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                code = 1
-                try:
-                    os.setpgid(0, 0)
-                    code = run(command["argv"])
-                except BaseException:  # noqa: BLE001 - report and leave, never back into the loop
-                    import traceback
-
-                    traceback.print_exc()
-                finally:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    os._exit(code)
-            print(f"PID {pid}", flush=True)
-        elif command["op"] == "reap":
-            _, status = os.waitpid(int(command["pid"]), 0)
-            print(f"DEAD {command['pid']} {status}", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(zygote() if sys.argv[1:] == ["--zygote"] else main())
+    sys.exit(zygote(main, preload) if sys.argv[1:] == ["--zygote"] else main())
