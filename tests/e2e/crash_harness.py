@@ -104,13 +104,15 @@ class Zygote:
         """The first line starting with ``prefix`` (others are kept for later)."""
         assert self.proc.stdout is not None
         deadline = time.monotonic() + timeout
+        looked = False
         while True:
             for i, line in enumerate(self._lines):
                 if line.startswith(prefix):
                     return self._lines.pop(i)
-            left = deadline - time.monotonic()
-            if left < 0:
+            left = max(0.0, deadline - time.monotonic())
+            if left == 0 and looked:
                 return None
+            looked = True
             ready, _, _ = select.select([self.proc.stdout], [], [], left)
             if not ready:
                 return None
@@ -127,8 +129,8 @@ class Zygote:
 
     def fork(self, argv: list[str]) -> int:
         self._send({"op": "fork", "argv": argv})
-        line = self._next("PID ", 30)
-        assert line is not None, "the zygote did not fork"
+        line = self._next("PID ", 60)
+        assert line is not None, f"the zygote did not fork (exit status {self.proc.poll()})"
         return int(line.split()[1])
 
     def wait_ready(self, pid: int, timeout: float) -> bool:

@@ -29,6 +29,7 @@ from posapp.core.antom.retry import RetryPolicy, no_jitter
 from posapp.core.antom.signing import load_private_key, load_public_key
 from posapp.core.clock import SystemClock
 from posapp.core.domain import PaymentStatus
+from posapp.core.journal.location import JournalLocation
 from posapp.core.journal.repository import JournalRepository, PageRequest, PaymentFilter
 from posapp.core.money import Money
 from posapp.core.services.backoffice import BackOfficeError, BackOfficeService
@@ -70,12 +71,19 @@ def preload(conf: dict[str, str]) -> None:
 
 
 def build(
-    data_dir: Path, conf: dict[str, str]
+    data_dir: Path,
+    conf: dict[str, str],
+    *,
+    journal: JournalLocation | None = None,
+    terminal: str = TERMINAL,
 ) -> tuple[JournalRepository, CheckoutService, BackOfficeService, Recovery]:
+    """The services on ``journal`` (default: the data dir's SQLite file) as till
+    ``terminal``."""
     clock = SystemClock()
     # the data dir's own training journal key, as build_backend would use
     key = load_or_create_journal_key(training=True, data_dir=data_dir)
-    repo = JournalRepository.open(data_dir / "journal.sqlite3", clock=clock, key=key)
+    where = journal or JournalLocation(path=data_dir / "journal.sqlite3")
+    repo = JournalRepository.open(where, clock=clock, key=key)
     client = AntomClient(
         conf["base_url"],
         conf["client_id"],
@@ -85,29 +93,32 @@ def build(
         timeout=5.0,
         retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
     )
-    settler = Settler(repo, client, clock, TERMINAL)
+    settler = Settler(repo, client, clock, terminal)
     checkout = CheckoutService(
         repo,
         client,
         settler,
         clock,
         CheckoutConfig(
-            terminal_id=TERMINAL, currency=CURRENCY, redirect_url="https://shop.example/back"
+            terminal_id=terminal, currency=CURRENCY, redirect_url="https://shop.example/back"
         ),
     )
     pins = PinManager(MemoryPinStore(), clock=clock, training=True, n=2**10)
-    backoffice = BackOfficeService(repo, settler, pins, clock, TERMINAL)
+    backoffice = BackOfficeService(repo, settler, pins, clock, terminal)
     return repo, checkout, backoffice, Recovery(repo, settler, clock)
 
 
-def retry_candidates(repo: JournalRepository) -> list[tuple[str, Money]]:
-    """Orders whose every attempt failed or never reached Antom: the cashier may retry."""
+def retry_candidates(repo: JournalRepository, prefix: str = "") -> list[tuple[str, Money]]:
+    """Orders whose every attempt failed or never reached Antom: the cashier may retry
+    (``prefix``: only this till's orders, on a journal shared with other tills)."""
     page = repo.list_payments(
         PaymentFilter(statuses=frozenset({PaymentStatus.NOT_SENT, PaymentStatus.DECLINED})),
         PageRequest(size=200),
     )
     found: dict[str, Money] = {}
     for p in page.rows:
+        if not p.reference_order_id.startswith(prefix):
+            continue
         attempts = repo.payments_for_order(p.reference_order_id)
         if all(a.status in (PaymentStatus.NOT_SENT, PaymentStatus.DECLINED) for a in attempts):
             found[p.reference_order_id] = p.amount
