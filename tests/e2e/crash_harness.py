@@ -160,6 +160,14 @@ def killed_by_sigkill(status: int) -> bool:
     return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
 
 
+def say(line: str) -> None:
+    """One line to stdout in one write: the zygote and its children share that pipe, and
+    print() may write a line's text and its newline apart (PYTHONUNBUFFERED), letting another
+    process's line land in between ("PID 11925READY 11926")."""
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), (line + "\n").encode())
+
+
 def zygote(run: Callable[[list[str]], int], load: Callable[[dict[str, str]], None]) -> int:
     """The worker side: a fork server; the imports are paid once, each till a ``fork()``.
 
@@ -175,7 +183,7 @@ def zygote(run: Callable[[list[str]], int], load: Callable[[dict[str, str]], Non
         command = json.loads(line)
         if command["op"] == "preload":
             load(json.loads(Path(command["conf"]).read_text()))
-            print("PRELOADED", flush=True)
+            say("PRELOADED")
             continue
         if command["op"] == "fork":
             sys.stdout.flush()
@@ -194,8 +202,8 @@ def zygote(run: Callable[[list[str]], int], load: Callable[[dict[str, str]], Non
                     sys.stdout.flush()
                     sys.stderr.flush()
                     os._exit(code)
-            print(f"PID {pid}", flush=True)
+            say(f"PID {pid}")
         elif command["op"] == "reap":
             _, status = os.waitpid(int(command["pid"]), 0)
-            print(f"DEAD {command['pid']} {status}", flush=True)
+            say(f"DEAD {command['pid']} {status}")
     return 0

@@ -46,7 +46,7 @@ from posapp.core.services.recovery import Recovery
 from posapp.core.services.validation import read_card
 
 from . import crash_worker
-from .crash_harness import zygote
+from .crash_harness import say, zygote
 
 PREFIX = "PG-"
 CARDS = crash_worker.CARDS
@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", choices=("till", "office"), default="till")
     parser.add_argument("--max-payments", type=int, default=1_000_000)
     args = parser.parse_args(argv)
+    began = time.monotonic()
     conf = json.loads(args.conf.read_text())
     rng = random.Random(args.seed)
     location = parse_location(args.journal)
@@ -153,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     _recover(url, recovery)
     own = f"{PREFIX}{args.terminal}-"
     retries = _retries(url, repo, own) if args.role == "till" else []
-    print(f"READY {os.getpid()}", flush=True)
+    say(f"READY {os.getpid()}")
+    print(f"ready after {time.monotonic() - began:.3f} s", file=sys.stderr, flush=True)
     run_id = f"{own}{os.getpid():x}"
     n = 0
     while n < args.max_payments:

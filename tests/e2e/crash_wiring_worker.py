@@ -49,7 +49,7 @@ from tests.backend_support import PAST_NOT_SENT_PROOF, MovableClock
 
 from . import crash_worker
 from .agreement import all_payments, compare, integrity_ok, ledger_orders
-from .crash_harness import zygote
+from .crash_harness import say, zygote
 
 PREFIX = "CW-"
 VISA_OK = "4054695723100768"
@@ -261,9 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     admin = Admin(backend)
     try:
         found = check(backend, clock, admin)
-        print(f"CHECK {os.getpid()} {json.dumps(found)}", flush=True)
+        say(f"CHECK {os.getpid()} {json.dumps(found)}")
         backend.start(recover=False)  # the listener, then the poller
-        print(f"READY {os.getpid()}", flush=True)
+        say(f"READY {os.getpid()}")
         traffic(backend, admin, rng, f"{args.lane}{os.getpid():x}", args.max_payments)
     finally:
         admin.close()

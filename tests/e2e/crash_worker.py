@@ -44,7 +44,7 @@ from posapp.core.services.pin import TRAINING_PIN, MemoryPinStore, PinManager
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
 from posapp.core.services.validation import read_card
-from tests.e2e.crash_harness import zygote
+from tests.e2e.crash_harness import say, zygote
 
 TERMINAL = "CRASH-01"
 CURRENCY = "SGD"
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     repo, checkout, backoffice, recovery = build(args.data_dir, conf)
     recovery.run()
     retries = retry_candidates(repo)
-    print(f"READY {os.getpid()}", flush=True)
+    say(f"READY {os.getpid()}")
     today = date.today()
     run_id = f"{args.lane}{os.getpid():x}"
     for n in range(1, args.max_payments + 1):

@@ -206,11 +206,14 @@ def test_a_store_on_postgresql_survives_sigkills_and_server_restarts(
     refused = sum(line.startswith("refused: ") for line in lines)
     # recovery logs (and goes on past) a payment it could not settle while the server was away
     logged = sum(line.startswith("recovery of ") for line in lines)
+    ready = sorted(float(line.split()[2]) for line in lines if line.startswith("ready after "))
+    median_ready = ready[len(ready) // 2] if ready else 0.0
     with capsys.disabled():
         print(
             f"\ncrash test of a store on PostgreSQL (seed {SEED}): {stats.kills} SIGKILLs "
             f"over 4 tills and a back office {dict(stats.kills_by_worker)} "
-            f"({stats.kills_before_ready} before READY, {stats.cold_starts} cold starts), "
+            f"({stats.kills_before_ready} before READY, {stats.cold_starts} cold starts; "
+            f"{len(ready)} reached READY, median {median_ready:.2f} s to start), "
             f"{stats.server_restarts} server restarts ({stats.server_away_s:.1f} s away, "
             f"{away} journal-away waits in the workers), {figures['payments']} payments in "
             f"{figures['orders']} orders, {figures['office_actions']} back-office operations, "
