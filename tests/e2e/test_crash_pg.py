@@ -274,7 +274,7 @@ def _run(
 
     live = {terminal: start(terminal, cold=False) for terminal in WORKERS}
     while stats.kills < KILLS and len(stats.failures) < 10:
-        time.sleep(rng.uniform(0.0, 0.6))  # when to kill: a random point, not a wait
+        time.sleep(rng.uniform(0.0, 0.8))  # when to kill: a random point, not a wait
         terminal = rng.choice(sorted(WORKERS))
         kill(terminal, live[terminal])
         live[terminal] = start(terminal, cold=rng.random() < COLD_SHARE)
