@@ -86,7 +86,7 @@ class Cluster:
 
     def remove(self) -> None:
         try:
-            self._ctl("-m", "immediate", "stop")
+            self._ctl("-m", "immediate", "-w", "stop")  # -w: gone before its folder goes
         except subprocess.CalledProcessError:
             pass  # not running
-        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.root)
