@@ -2,9 +2,8 @@
 authorises, captures, refunds and cancels against a persistent sandbox; after every kill a
 restart runs recovery and the journal must agree with the sandbox's ledger on every order.
 
-Seeded (POSAPP_CRASH_SEED) and sized by POSAPP_CRASH_KILLS (default 100 SIGKILLs, spread over
-two lanes that run side by side, each with its own journal, against one sandbox; the suite's
-time is shared with test_crash_pg, which carries 200; POSAPP_CRASH_KILLS=200 for the full run). About one
+Seeded (POSAPP_CRASH_SEED) and sized by POSAPP_CRASH_KILLS (default 200 SIGKILLs, spread over
+two lanes that run side by side, each with its own journal, against one sandbox). About one
 kill in seven hits a cold start (a new interpreter, killed while importing, opening the
 journal or recovering); the others hit tills forked from a zygote (``crash_worker --zygote``,
 which pays for the imports once) in the middle of payment traffic.
@@ -36,7 +35,7 @@ from .agreement import all_payments, compare, integrity_ok, ledger_orders
 from .crash_harness import Zygote, killed_by_sigkill, spawn_cold, split
 
 MODULE = "tests.e2e.crash_worker"
-KILLS = int(os.environ.get("POSAPP_CRASH_KILLS", "100"))
+KILLS = int(os.environ.get("POSAPP_CRASH_KILLS", "200"))
 SEED = int(os.environ.get("POSAPP_CRASH_SEED", "20261125"))
 LANES = ("A", "B")
 

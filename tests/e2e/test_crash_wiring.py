@@ -10,12 +10,10 @@ agrees with the sandbox's ledger on every order (no double charge, nothing at th
 unknown to the journal, amounts equal) and ``journal verify`` passes under the data dir's
 own journal key; then it takes traffic until killed (see crash_wiring_worker).
 
-Seeded (POSAPP_CRASH_SEED) and sized by POSAPP_CRASH_WIRING_KILLS (default 100, over two
-lanes side by side, each with its own data dir and sandbox; the suite's time is shared with
-test_crash_pg, which carries 200; POSAPP_CRASH_WIRING_KILLS=200 for the full run). About one
-kill in eight hits a cold start (a new interpreter, killed while importing, building the
-backend or recovering); the others hit tills forked from a zygote, during their checks or in
-payment traffic.
+Seeded (POSAPP_CRASH_SEED) and sized by POSAPP_CRASH_WIRING_KILLS (default 200, over two
+lanes side by side, each with its own data dir and sandbox). About one kill in eight hits a
+cold start (a new interpreter, killed while importing, building the backend or recovering);
+the others hit tills forked from a zygote, during their checks or in payment traffic.
 """
 
 from __future__ import annotations
@@ -40,7 +38,7 @@ from posapp.app import build_backend
 
 from .crash_harness import ROOT, Zygote, env, free_port, group_ends, killed_by_sigkill, split
 
-KILLS = int(os.environ.get("POSAPP_CRASH_WIRING_KILLS", "100"))
+KILLS = int(os.environ.get("POSAPP_CRASH_WIRING_KILLS", "200"))
 SEED = int(os.environ.get("POSAPP_CRASH_SEED", "20261125"))
 LANES = ("A", "B")
 MODULE = "tests.e2e.crash_wiring_worker"
