@@ -66,7 +66,36 @@ printf 'local all till scram-sha-256\nlocal all all trust\n' >"$pg_root/data/pg_
 "$pg_bin/psql" -q -h "$pg_root" -U posapp -d posapp_test \
   -c "CREATE ROLE till LOGIN PASSWORD 'till-secret-for-tests'" >/dev/null
 export POSAPP_TEST_POSTGRESQL_URL="postgresql://posapp@/posapp_test?host=$pg_root"
-XDG_DATA_HOME="$keyring_home" dbus-run-session -- bash -c '
+# The whole suite (only options given, no paths, -m or -k): the slow proof tests (the crash
+# loops, marked `slow`) run in a second pytest beside the rest, so the two cores both work;
+# their output follows the main run's. Any other call runs one pytest as asked.
+split=1
+takes_value=0
+for arg in "$@"; do
+  if [ "$takes_value" = 1 ]; then takes_value=0; continue; fi
+  case "$arg" in
+    -m | -k | --lf | --last-failed | --ff | --sw | --stepwise | --basetemp*) split=0 ;;
+    -p | -o | -W | -c | --rootdir | --junitxml | --durations) takes_value=1 ;;
+    -*) ;;
+    *) split=0 ;;
+  esac
+done
+[ "${POSAPP_TEST_SPLIT:-1}" = 1 ] || split=0
+slow_tmp=$(mktemp -d)
+trap 'cleanup; rm -rf "$slow_tmp"' EXIT
+XDG_DATA_HOME="$keyring_home" SPLIT="$split" SLOW_TMP="$slow_tmp" dbus-run-session -- bash -c '
   printf "posapp-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
-  exec .venv/bin/python -m pytest "$@"
+  if [ "$SPLIT" != 1 ]; then
+    exec .venv/bin/python -m pytest "$@"
+  fi
+  .venv/bin/python -m pytest "$@" -m slow --basetemp "$SLOW_TMP/base" >"$SLOW_TMP/slow.log" 2>&1 &
+  slow_pid=$!
+  rc=0
+  .venv/bin/python -m pytest "$@" -m "not slow" || rc=$?
+  slow_rc=0
+  wait "$slow_pid" || slow_rc=$?
+  echo "== the slow proof tests (run beside the rest)"
+  cat "$SLOW_TMP/slow.log"
+  if [ "$rc" -ne 0 ]; then exit "$rc"; fi
+  exit "$slow_rc"
 ' posapp-tests "$@" 2> >(grep -v "Failed to set fd limit" >&2)

@@ -2,7 +2,7 @@
 of test_crash_wiring.
 
     python -m tests.e2e.crash_wiring_worker --data-dir DIR --seed N --lane L [--port P]
-    python -m tests.e2e.crash_wiring_worker --zygote   (crash_worker's fork server)
+    python -m tests.e2e.crash_wiring_worker --zygote   (the fork server of crash_harness)
 
 Each run is a restart of a training till: ``posapp.app.build_backend`` on the data dir (the
 journal with its own key, the embedded sandbox on the data dir's sandbox state, the poller,
@@ -49,6 +49,7 @@ from tests.backend_support import PAST_NOT_SENT_PROOF, MovableClock
 
 from . import crash_worker
 from .agreement import all_payments, compare, integrity_ok, ledger_orders
+from .crash_harness import say, zygote
 
 PREFIX = "CW-"
 VISA_OK = "4054695723100768"
@@ -260,9 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     admin = Admin(backend)
     try:
         found = check(backend, clock, admin)
-        print(f"CHECK {os.getpid()} {json.dumps(found)}", flush=True)
+        say(f"CHECK {os.getpid()} {json.dumps(found)}")
         backend.start(recover=False)  # the listener, then the poller
-        print(f"READY {os.getpid()}", flush=True)
+        say(f"READY {os.getpid()}")
         traffic(backend, admin, rng, f"{args.lane}{os.getpid():x}", args.max_payments)
     finally:
         admin.close()
@@ -271,4 +272,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(crash_worker.zygote(main, preload) if sys.argv[1:] == ["--zygote"] else main())
+    sys.exit(zygote(main, preload) if sys.argv[1:] == ["--zygote"] else main())

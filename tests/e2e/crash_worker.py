@@ -1,7 +1,7 @@
 """A till that takes payments until it is killed: the subprocess of the crash test.
 
     python -m tests.e2e.crash_worker --data-dir DIR --conf FILE --seed N --lane L
-    python -m tests.e2e.crash_worker --zygote      (a fork server: see ``zygote``)
+    python -m tests.e2e.crash_worker --zygote      (crash_harness's fork server)
 
 It builds the services exactly as the app does (journal file, signed client, settler,
 checkout, back office), runs start-up recovery, prints ``READY`` and then loops: authorise
@@ -18,7 +18,6 @@ import json
 import os
 import random
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from posapp.core.antom.retry import RetryPolicy, no_jitter
 from posapp.core.antom.signing import load_private_key, load_public_key
 from posapp.core.clock import SystemClock
 from posapp.core.domain import PaymentStatus
+from posapp.core.journal.location import JournalLocation
 from posapp.core.journal.repository import JournalRepository, PageRequest, PaymentFilter
 from posapp.core.money import Money
 from posapp.core.services.backoffice import BackOfficeError, BackOfficeService
@@ -44,6 +44,7 @@ from posapp.core.services.pin import TRAINING_PIN, MemoryPinStore, PinManager
 from posapp.core.services.recovery import Recovery
 from posapp.core.services.settle import Settler
 from posapp.core.services.validation import read_card
+from tests.e2e.crash_harness import say, zygote
 
 TERMINAL = "CRASH-01"
 CURRENCY = "SGD"
@@ -70,12 +71,19 @@ def preload(conf: dict[str, str]) -> None:
 
 
 def build(
-    data_dir: Path, conf: dict[str, str]
+    data_dir: Path,
+    conf: dict[str, str],
+    *,
+    journal: JournalLocation | None = None,
+    terminal: str = TERMINAL,
 ) -> tuple[JournalRepository, CheckoutService, BackOfficeService, Recovery]:
+    """The services on ``journal`` (default: the data dir's SQLite file) as till
+    ``terminal``."""
     clock = SystemClock()
     # the data dir's own training journal key, as build_backend would use
     key = load_or_create_journal_key(training=True, data_dir=data_dir)
-    repo = JournalRepository.open(data_dir / "journal.sqlite3", clock=clock, key=key)
+    where = journal or JournalLocation(path=data_dir / "journal.sqlite3")
+    repo = JournalRepository.open(where, clock=clock, key=key)
     client = AntomClient(
         conf["base_url"],
         conf["client_id"],
@@ -85,29 +93,32 @@ def build(
         timeout=5.0,
         retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02, jitter=no_jitter),
     )
-    settler = Settler(repo, client, clock, TERMINAL)
+    settler = Settler(repo, client, clock, terminal)
     checkout = CheckoutService(
         repo,
         client,
         settler,
         clock,
         CheckoutConfig(
-            terminal_id=TERMINAL, currency=CURRENCY, redirect_url="https://shop.example/back"
+            terminal_id=terminal, currency=CURRENCY, redirect_url="https://shop.example/back"
         ),
     )
     pins = PinManager(MemoryPinStore(), clock=clock, training=True, n=2**10)
-    backoffice = BackOfficeService(repo, settler, pins, clock, TERMINAL)
+    backoffice = BackOfficeService(repo, settler, pins, clock, terminal)
     return repo, checkout, backoffice, Recovery(repo, settler, clock)
 
 
-def retry_candidates(repo: JournalRepository) -> list[tuple[str, Money]]:
-    """Orders whose every attempt failed or never reached Antom: the cashier may retry."""
+def retry_candidates(repo: JournalRepository, prefix: str = "") -> list[tuple[str, Money]]:
+    """Orders whose every attempt failed or never reached Antom: the cashier may retry
+    (``prefix``: only this till's orders, on a journal shared with other tills)."""
     page = repo.list_payments(
         PaymentFilter(statuses=frozenset({PaymentStatus.NOT_SENT, PaymentStatus.DECLINED})),
         PageRequest(size=200),
     )
     found: dict[str, Money] = {}
     for p in page.rows:
+        if not p.reference_order_id.startswith(prefix):
+            continue
         attempts = repo.payments_for_order(p.reference_order_id)
         if all(a.status in (PaymentStatus.NOT_SENT, PaymentStatus.DECLINED) for a in attempts):
             found[p.reference_order_id] = p.amount
@@ -127,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     repo, checkout, backoffice, recovery = build(args.data_dir, conf)
     recovery.run()
     retries = retry_candidates(repo)
-    print(f"READY {os.getpid()}", flush=True)
+    say(f"READY {os.getpid()}")
     today = date.today()
     run_id = f"{args.lane}{os.getpid():x}"
     for n in range(1, args.max_payments + 1):
@@ -166,51 +177,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def zygote(
-    run: Callable[[list[str]], int] | None = None,
-    load: Callable[[dict[str, str]], None] | None = None,
-) -> int:
-    """A fork server: the imports are paid once, each till is a fresh ``fork()``.
-
-    Commands on stdin, one JSON object per line: ``{"op": "fork", "argv": [...]}`` answers
-    ``PID <pid>`` (the child prints ``READY <pid>`` once recovered); ``{"op": "reap",
-    "pid": N}`` waits for that child and answers ``DEAD <pid> <status>``. The zygote has
-    no threads and opens nothing, so a child starts as clean as a new interpreter would,
-    minus the 0.4 s of imports. ``run`` / ``load``: another worker's ``main`` and
-    ``preload`` (test_crash_wiring's); each child leads a process group of its own, so
-    that killing the group ends whatever the till started too.
-    """
-    run = run or main
-    load = load or preload
-    for line in sys.stdin:
-        command = json.loads(line)
-        if command["op"] == "preload":
-            load(json.loads(Path(command["conf"]).read_text()))
-            print("PRELOADED", flush=True)
-            continue
-        if command["op"] == "fork":
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                code = 1
-                try:
-                    os.setpgid(0, 0)
-                    code = run(command["argv"])
-                except BaseException:  # noqa: BLE001 - report and leave, never back into the loop
-                    import traceback
-
-                    traceback.print_exc()
-                finally:
-                    sys.stdout.flush()
-                    sys.stderr.flush()
-                    os._exit(code)
-            print(f"PID {pid}", flush=True)
-        elif command["op"] == "reap":
-            _, status = os.waitpid(int(command["pid"]), 0)
-            print(f"DEAD {command['pid']} {status}", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(zygote() if sys.argv[1:] == ["--zygote"] else main())
+    sys.exit(zygote(main, preload) if sys.argv[1:] == ["--zygote"] else main())

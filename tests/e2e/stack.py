@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 from posapp.app import Backend, build_backend
 from posapp.config import Settings
 from posapp.core.antom.retry import RetryPolicy, no_jitter
+from posapp.core.journal.location import JournalLocation, parse_location
 from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutRequest, CheckoutResult
 from posapp.core.services.pin import TRAINING_PIN, Approval
@@ -19,12 +22,20 @@ from tests.backend_support import MovableClock
 from tests.backend_support import drain as drain  # the tests import these from here
 from tests.backend_support import fresh as fresh
 from tests.backend_support import later as later
+from tests.journal_backends import fresh_schema, schema_url
 
 VISA_OK = "4054695723100768"
 CVV = "737"
 
 
-def make_backend(data: Path, *, listener: bool = False, timeout: float = 3.0) -> Backend:
+def make_backend(
+    data: Path,
+    *,
+    listener: bool = False,
+    timeout: float = 3.0,
+    journal: JournalLocation | None = None,
+) -> Backend:
+    """A training till on ``data``; its journal there (SQLite) or at ``journal``."""
     backend = build_backend(
         app_dirs(data),
         replace(Settings(), notify_listener=listener),
@@ -34,10 +45,22 @@ def make_backend(data: Path, *, listener: bool = False, timeout: float = 3.0) ->
         pin_cost=2**10,
         clock=MovableClock(),
         sandbox_in_process=True,  # the tests add faults and read the ledger directly
+        journal=journal,
     )
     backend.poller.intent_grace = timedelta(0)
     backend.poller.not_found_grace = timedelta(0)
     return backend
+
+
+@contextmanager
+def journal_on(backend_name: str, data: Path) -> Iterator[JournalLocation]:
+    """The journal of a test on ``backend_name`` (tests.journal_backends.BACKENDS): the data
+    folder's SQLite file, or a fresh schema on the test run's PostgreSQL server."""
+    if backend_name == "sqlite":
+        yield JournalLocation(path=app_dirs(data).journal)
+        return
+    with fresh_schema() as schema:
+        yield parse_location(schema_url(schema))
 
 
 def pay(

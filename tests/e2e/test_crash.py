@@ -14,10 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import select
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -35,8 +32,9 @@ from posapp.sandbox import Sandbox
 from tests.backend_support import PAST_NOT_SENT_PROOF, MovableClock
 
 from .agreement import all_payments, compare, integrity_ok, ledger_orders
+from .crash_harness import Zygote, killed_by_sigkill, spawn_cold, split
 
-ROOT = Path(__file__).resolve().parents[2]
+MODULE = "tests.e2e.crash_worker"
 KILLS = int(os.environ.get("POSAPP_CRASH_KILLS", "200"))
 SEED = int(os.environ.get("POSAPP_CRASH_SEED", "20261125"))
 LANES = ("A", "B")
@@ -55,100 +53,11 @@ class LaneStats:
     failures: list[str] = field(default_factory=list)
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
 def _worker_argv(data: Path, conf: Path, seed: int, lane: str, **extra: str) -> list[str]:
     argv = ["--data-dir", str(data), "--conf", str(conf), "--seed", str(seed), "--lane", lane]
     for key, value in extra.items():
         argv += [f"--{key.replace('_', '-')}", value]
     return argv
-
-
-def _spawn(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
-    """A cold start: a new interpreter that imports everything itself."""
-    with log.open("ab") as err:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.crash_worker", *argv],
-            cwd=ROOT,
-            env=_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-
-
-class Zygote:
-    """Client of ``crash_worker --zygote``: forks tills without paying for the imports."""
-
-    def __init__(self, log: Path, module: str = "tests.e2e.crash_worker") -> None:
-        with log.open("ab") as err:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", module, "--zygote"],
-                cwd=ROOT,
-                env=_env(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=err,
-            )
-        self._buffer = b""
-        self._lines: list[str] = []
-
-    def _send(self, command: dict[str, object]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write((json.dumps(command) + "\n").encode())
-        self.proc.stdin.flush()
-
-    def _next(self, prefix: str, timeout: float) -> str | None:
-        """The first line starting with ``prefix`` (others are kept for later)."""
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, line in enumerate(self._lines):
-                if line.startswith(prefix):
-                    return self._lines.pop(i)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            ready, _, _ = select.select([self.proc.stdout], [], [], left)
-            if not ready:
-                return None
-            chunk = os.read(self.proc.stdout.fileno(), 4096)
-            if not chunk:
-                return None
-            self._buffer += chunk
-            *lines, self._buffer = self._buffer.split(b"\n")
-            self._lines.extend(line.decode().strip() for line in lines if line.strip())
-
-    def preload(self, conf: Path) -> None:
-        self._send({"op": "preload", "conf": str(conf)})
-        assert self._next("PRELOADED", 30) is not None, "the zygote did not preload"
-
-    def fork(self, argv: list[str]) -> int:
-        self._send({"op": "fork", "argv": argv})
-        line = self._next("PID ", 30)
-        assert line is not None, "the zygote did not fork"
-        return int(line.split()[1])
-
-    def wait_ready(self, pid: int, timeout: float) -> bool:
-        return self._next(f"READY {pid}", timeout) is not None
-
-    def reap(self, pid: int) -> int:
-        self._send({"op": "reap", "pid": pid})
-        line = self._next(f"DEAD {pid} ", 30)
-        assert line is not None, f"the zygote did not reap {pid}"
-        # drop a READY that may still be queued for this pid
-        self._lines = [x for x in self._lines if not x.endswith(f" {pid}")]
-        return int(line.split()[2])
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        self.proc.wait(30)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
 
 
 def _restart_and_compare(
@@ -204,7 +113,7 @@ def _lane(
         sandbox.antom_public_key_pem,
         timeout=5.0,
     )
-    zygote = Zygote(log)
+    zygote = Zygote(log, MODULE)
     zygote.preload(conf)
     try:
         for _ in range(kills):
@@ -212,7 +121,7 @@ def _lane(
             if rng.random() < 0.15:
                 # a cold start, killed while it imports, opens the journal or recovers
                 stats.kills_in_startup += 1
-                proc = _spawn(argv, log)
+                proc = spawn_cold(MODULE, argv, log)
                 time.sleep(rng.uniform(0.05, 0.8))
                 if proc.poll() is not None:
                     stats.failures.append(f"worker exited by itself: {proc.returncode}")
@@ -227,7 +136,7 @@ def _lane(
                 time.sleep(rng.uniform(0.0, 0.5))  # in the middle of payment traffic
                 os.kill(pid, signal.SIGKILL)
                 status = zygote.reap(pid)
-                if not os.WIFSIGNALED(status) or os.WTERMSIG(status) != signal.SIGKILL:
+                if not killed_by_sigkill(status):
                     stats.failures.append(f"worker {pid} ended by itself: status {status}")
             stats.kills += 1
             # what the sandbox was handling when the till died finishes in milliseconds
@@ -271,9 +180,7 @@ def test_sigkill_at_random_points_loses_nothing(
             )
         )
         stats = {lane: LaneStats() for lane in LANES}
-        per_lane = [
-            KILLS // len(LANES) + (1 if i < KILLS % len(LANES) else 0) for i in range(len(LANES))
-        ]
+        per_lane = split(KILLS, len(LANES))
         threads = [
             threading.Thread(
                 target=_lane,

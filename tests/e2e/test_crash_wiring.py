@@ -23,7 +23,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -37,7 +36,7 @@ import pytest
 
 from posapp.app import build_backend
 
-from .test_crash import ROOT, Zygote, _env
+from .crash_harness import ROOT, Zygote, env, free_port, group_ends, killed_by_sigkill, split
 
 KILLS = int(os.environ.get("POSAPP_CRASH_WIRING_KILLS", "200"))
 SEED = int(os.environ.get("POSAPP_CRASH_SEED", "20261125"))
@@ -74,29 +73,9 @@ class WiringZygote(Zygote):
         return None if line is None else dict(json.loads(line.split(" ", 2)[2]))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
 def _group_ends(pgid: int, stats: LaneStats) -> None:
-    """SIGKILL reached the till alone: whatever it started (a sandbox in a child process)
-    must end by itself. Waits for that (bounded), then kills what is left, as a failure."""
-    deadline = time.monotonic() + 20
-    while _group_alive(pgid) and time.monotonic() < deadline:
-        time.sleep(0.01)  # waiting for processes to end, not for correctness
-    if _group_alive(pgid):
+    if not group_ends(pgid):
         stats.failures.append(f"kill {stats.kills}: a process of the till outlived it")
-        os.killpg(pgid, signal.SIGKILL)
 
 
 def _record(stats: LaneStats, found: dict[str, Any] | None, what: str) -> None:
@@ -119,7 +98,7 @@ def _lane(lane: str, kills: int, seed: int, root: Path, stats: LaneStats) -> Non
     data = root / f"lane-{lane}"
     log = root / f"lane-{lane}.stderr"
     conf = root / "zygote.json"
-    port = str(_free_port())
+    port = str(free_port())
     zygote = WiringZygote(log)
     zygote.preload(conf)
 
@@ -140,7 +119,7 @@ def _lane(lane: str, kills: int, seed: int, root: Path, stats: LaneStats) -> Non
                     proc = subprocess.Popen(
                         [sys.executable, "-m", MODULE, *argv()],
                         cwd=ROOT,
-                        env=_env(),
+                        env=env(),
                         stdout=subprocess.DEVNULL,
                         stderr=err,
                         start_new_session=True,
@@ -166,7 +145,7 @@ def _lane(lane: str, kills: int, seed: int, root: Path, stats: LaneStats) -> Non
                 os.kill(pid, signal.SIGKILL)  # the till alone; its group must follow
                 status = zygote.reap(pid)
                 _group_ends(pid, stats)
-                if not os.WIFSIGNALED(status) or os.WTERMSIG(status) != signal.SIGKILL:
+                if not killed_by_sigkill(status):
                     stats.failures.append(f"worker {pid} ended by itself: status {status}")
             stats.kills += 1
             if len(stats.failures) > 10:
@@ -193,9 +172,7 @@ def test_sigkill_of_the_real_wiring_loses_nothing(
     started = time.monotonic()
     (tmp_path / "zygote.json").write_text("{}")
     stats = {lane: LaneStats() for lane in LANES}
-    per_lane = [
-        KILLS // len(LANES) + (1 if i < KILLS % len(LANES) else 0) for i in range(len(LANES))
-    ]
+    per_lane = split(KILLS, len(LANES))
     threads = [
         threading.Thread(
             target=_lane,

@@ -5,7 +5,8 @@ too), then it is cleared and the poller settles. What the cashier saw in between
 be a failure that did not happen, and the end state must be the truth: a request the
 sandbox committed is never lost, one it never saw never charges, a capture / refund / cancel
 whose answer was lost is completed under the same request id, and the journal agrees with
-the sandbox's ledger.
+the sandbox's ledger. The matrix runs once with the journal in an SQLite file and once on
+the test run's PostgreSQL server (where tests/run.sh provides one).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from posapp.core.money import Money
 from posapp.core.services.checkout import CheckoutOutcome
 from posapp.sandbox import FaultKind
 from posapp.sandbox.ledger import LedgerEntry
+from tests.journal_backends import BACKENDS
 
 from .agreement import compare
-from .stack import approve, drain, fresh, later, make_backend, pay
+from .stack import approve, drain, fresh, journal_on, later, make_backend, pay
 
 # Faults after which the sandbox HAS committed the change (only the answer is bad or late).
 COMMITTED = {
@@ -44,15 +46,20 @@ CLIENT_TIMEOUT = 0.5
 LAND_WITHIN = 30.0  # seconds a delayed request may take to reach the ledger (generous)
 
 
-@pytest.fixture(scope="module")
-def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    b = make_backend(tmp_path_factory.mktemp("faults"), timeout=CLIENT_TIMEOUT)
-    try:
-        yield b
-    finally:
-        agreement = compare(b.repo, b.sandbox.ledger())
-        b.close()
-        assert agreement.ok, agreement.problems
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    """One till for the whole matrix, its journal an SQLite file or a PostgreSQL database."""
+    data = tmp_path_factory.mktemp("faults")
+    with journal_on(request.param, data) as journal:
+        b = make_backend(data, timeout=CLIENT_TIMEOUT, journal=journal)
+        try:
+            yield b
+        finally:
+            agreement = compare(b.repo, b.sandbox.ledger())
+            b.close()
+            assert agreement.ok, agreement.problems
 
 
 @pytest.fixture(autouse=True)

@@ -82,7 +82,11 @@ def test_another_process_s_change_reaches_orders_and_new_payment(
     qtbot.waitUntil(lambda: orders.model.rowCount() == 1 and orders.model.is_loaded(0))
     row = orders.model.row_of(backend.repo.payment_by_request_id(result.payment_request_id).id)
     assert row == 0
-    assert orders.model.data(orders.model.index(row, Column.STATUS)) == "Checking"
+    # the row may first show the intent (Not sent yet); the pending answer's change follows
+    qtbot.waitUntil(
+        lambda: orders.model.data(orders.model.index(0, Column.STATUS)) == "Checking",
+        timeout=WAIT,
+    )
 
     backend.changes.follow(backend.repo, interval=0.05)  # what Backend.start does
     created = other_process(backend, result.payment_request_id)

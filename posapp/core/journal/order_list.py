@@ -22,6 +22,7 @@ from posapp.core.journal.rows import to_ms, to_payment
 from posapp.core.journal.search import text_arms
 
 DEFAULT_PAGE_SIZE = 50
+KEY_COLUMNS = "id, created_ms"  # what identifies and orders a row of the list
 MAX_PAGE_SIZE = 1000
 
 
@@ -205,7 +206,12 @@ class OrderList:
             counts = self.count_by_status(filter)
             return sum(counts.values())
         dialect = self.access.dialect
-        sql, params = list_sql(filter, PageDirection.FIRST, None, dialect.no_limit, True, dialect)
+        # only the key columns: each arm is then read from its index alone (SQLite would
+        # otherwise copy every column of every row into the subquery: 0.7 s for 30 days of
+        # a million payments, against a few ms)
+        sql, params = list_sql(
+            filter, PageDirection.FIRST, None, dialect.no_limit, True, dialect, columns=KEY_COLUMNS
+        )
         rows = self.access.read(f"SELECT count(*) AS n FROM ({sql}) AS listed", params)  # noqa: S608 - built from constants
         return int(rows[0]["n"]) if rows else 0
 
@@ -224,13 +230,31 @@ class OrderList:
         """
         filter = filter or PaymentFilter()
         offset, size = max(0, int(offset)), max(1, min(int(size), MAX_PAGE_SIZE))
-        direction = PageDirection.LAST if from_oldest else PageDirection.FIRST
-        sql, params = list_sql(
-            filter, direction, None, offset + size, not from_oldest, self.access.dialect
-        )
-        params[-1] = size  # the outer LIMIT; the inner arms keep offset + size rows each
-        rows = self.access.read(f"{sql} OFFSET ?", [*params, offset])
-        payments = [to_payment(r) for r in rows]
+        dialect = self.access.dialect
+        descending = not from_oldest
+        direction = PageDirection.FIRST if descending else PageDirection.LAST
+        cursor: Cursor | None = None
+        if offset:
+            # The row at ``offset`` first, skipping on the key columns alone (an index-only
+            # walk: PostgreSQL would otherwise fetch every skipped row from the table, 0.36 s
+            # for 250,000 of them), then the page from that row on by keyset.
+            sql, params = list_sql(
+                filter, direction, None, offset + 1, descending, dialect, columns=KEY_COLUMNS
+            )
+            params[-1] = 1  # the outer LIMIT; the inner arms keep offset + 1 rows each
+            found = self.access.read(f"{sql} OFFSET ?", [*params, offset])
+            if not found:
+                return []
+            key = found[0]
+            # the key row itself included: ids are integers, so "past id +/- 1" is "from id"
+            if descending:
+                direction = PageDirection.OLDER
+                cursor = Cursor(int(key["created_ms"]), int(key["id"]) + 1)
+            else:
+                direction = PageDirection.NEWER
+                cursor = Cursor(int(key["created_ms"]), int(key["id"]) - 1)
+        sql, params = list_sql(filter, direction, cursor, size, descending, dialect)
+        payments = [to_payment(r) for r in self.access.read(sql, params)]
         if from_oldest:
             payments.reverse()
         return payments
@@ -259,7 +283,11 @@ def list_sql(
     limit: int | None,
     descending: bool,
     dialect: Dialect = SQLITE,
+    *,
+    columns: str = "*",
 ) -> tuple[str, list[Any]]:
+    """The order list's query: ``columns`` of the rows (``*``, or ``KEY_COLUMNS`` where only
+    their number matters), ``limit`` of them, in the list's order."""
     order = "DESC" if descending else "ASC"
     base, base_params = date_conditions(filter)
     if cursor is not None and direction is PageDirection.OLDER:
@@ -286,13 +314,15 @@ def list_sql(
     ordering = f"ORDER BY created_ms {order}, id {order}"
     if len(arms) == 1:
         clause, params = arms[0]
-        return f"SELECT * FROM payments{clause} {ordering} LIMIT ?", [*params, limit]  # noqa: S608 - built from constants
+        return f"SELECT {columns} FROM payments{clause} {ordering} LIMIT ?", [*params, limit]  # noqa: S608 - built from constants
     # Each arm walks its own index and stops after ``limit`` rows; the outer query merges.
     union = " UNION " if filter.text.strip() else " UNION ALL "
     parts = []
     all_params: list[Any] = []
     for clause, params in arms:
-        parts.append(f"SELECT * FROM (SELECT * FROM payments{clause} {ordering} LIMIT ?) AS arm")  # noqa: S608 - built from constants
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM payments{clause} {ordering} LIMIT ?) AS arm"  # noqa: S608 - built from constants
+        )
         all_params += [*params, limit]
     sql = f"SELECT * FROM ({union.join(parts)}) AS arms {ordering} LIMIT ?"  # noqa: S608 - built from constants
     return sql, [*all_params, limit]

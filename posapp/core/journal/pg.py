@@ -81,8 +81,13 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
-        # a property read anew each time (mypy would otherwise narrow it across statements)
-        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        # a property read anew each time (mypy would otherwise narrow it across statements);
+        # a connection the server dropped (UNKNOWN) holds no transaction to end
+        status = self.raw.info.transaction_status
+        return status not in (
+            psycopg.pq.TransactionStatus.IDLE,
+            psycopg.pq.TransactionStatus.UNKNOWN,
+        )
 
 
 _cursor_names = itertools.count(1)
@@ -146,6 +151,13 @@ class PgJournal:
     def db(self) -> PgDb:
         state = self._local.get()
         db = state.db
+        if db is not None and db.conn.raw.closed and not state.depth:
+            # the server dropped this connection (restarted, or the network was away): the
+            # statement that met it raised JournalUnavailable; the next use connects anew
+            with self._lock:
+                if db.conn.raw in self._all:
+                    self._all.remove(db.conn.raw)
+            db = state.db = None
         if db is None:
             if self._closed:
                 raise RuntimeError("the journal is closed")

@@ -153,3 +153,28 @@ def test_journal_commands_work_on_the_server(schema: str, tmp_path: Path) -> Non
     wrong = posapp("journal", "export", "--csv", "-", "--journal", "mysql://x@y/z")
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1
     assert "mysql:// is not a journal" in wrong.stderr
+
+
+def test_a_dropped_connection_is_replaced_on_the_next_use(schema: str) -> None:
+    """The server restarted (or the network was away): the statement that met the dropped
+    connection says so (JournalUnavailable), the next one works on a new connection; the
+    write cut off by it left nothing behind."""
+    import psycopg
+
+    from tests.journal_backends import PG_URL
+
+    repo = JournalRepository.open(parse_location(_url(schema)), clock=FakeClock())
+    try:
+        repo.record_intent(new_payment(ref="DROP-1"))
+        pid = repo.access.journal.db().conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(JournalUnavailable):
+            repo.record_intent(new_payment(ref="DROP-2"))
+        repo.record_intent(new_payment(ref="DROP-3"))
+        assert repo.payments_for_order("DROP-2") == []
+        assert len(repo.payments_for_order("DROP-3")) == 1
+        result = repo.verify()
+        assert result.ok, result.summary()
+    finally:
+        repo.close()

@@ -210,6 +210,51 @@ def test_position_queries_agree_with_the_pages(repo: JournalRepository, clock: F
     assert repo.last_event_id() == len(repo.events(limit=10_000))
 
 
+def test_counts_agree_with_the_rows_listed_for_every_kind_of_filter(
+    repo: JournalRepository, clock: FakeClock
+) -> None:
+    # the count reads only the key columns of each arm (order_list.KEY_COLUMNS): the same
+    # number of rows as the list itself, one arm or several, UNION or UNION ALL
+    made = _fill(repo, clock, [(i % 3 == 0, i % len(STATUSES)) for i in range(40)])
+    middle = made[20].created_at
+    filters = [
+        PaymentFilter(created_from=middle),
+        PaymentFilter(created_to=middle),
+        PaymentFilter(statuses=frozenset({P.DECLINED, P.CAPTURED}), created_from=middle),
+        PaymentFilter(text="0003"),  # last 4 (an arm of its own) and the reference prefixes
+        PaymentFilter(text="ref-001"),  # the reference is searched ignoring case
+        PaymentFilter(text="PAY0001", statuses=frozenset({P.PENDING, P.AUTHORISED})),
+        PaymentFilter(text="0003", statuses=frozenset({P.CAPTURED}), created_from=middle),
+        PaymentFilter(text="nothing"),
+    ]
+    for f in filters:
+        listed = repo.payments_at(f, 0, 1000)
+        assert repo.count_payments(f) == len(listed) == len({p.id for p in listed}), f
+    assert repo.count_payments(filters[3]) > 0 and repo.count_payments(filters[-1]) == 0
+
+
+def test_rows_at_every_position_match_the_list_both_ways(
+    repo: JournalRepository, clock: FakeClock
+) -> None:
+    # payments_at finds the row at the position on the key columns, then pages by keyset
+    # from it: the same rows as slicing the whole list, with ties on the creation time
+    made = _fill(repo, clock, [(i % 4 == 0, i % len(STATUSES)) for i in range(23)])
+    for f in (
+        None,
+        PaymentFilter(statuses=frozenset({P.DECLINED, P.CAPTURED})),
+        PaymentFilter(text="0002"),  # several arms, merged with UNION
+        PaymentFilter(created_from=made[5].created_at),
+    ):
+        listed = [p.id for p in repo.payments_at(f, 0, 1000)]
+        assert listed, f
+        for offset in range(len(listed) + 2):
+            got = [p.id for p in repo.payments_at(f, offset, 4)]
+            assert got == listed[offset : offset + 4], (f, offset)
+            from_end = [p.id for p in repo.payments_at(f, offset, 4, from_oldest=True)]
+            end = len(listed) - offset
+            assert from_end == listed[max(0, end - 4) : max(0, end)], (f, offset)
+
+
 @given(st.datetimes(timezones=st.just(UTC)))
 def test_times_round_trip_exactly_to_the_millisecond(moment: datetime) -> None:
     ms = to_ms(moment)
