@@ -22,7 +22,13 @@ import pytest
 
 from posapp.core.domain import EventKind, Payment, PaymentStatus
 from posapp.core.ids import new_request_id
-from posapp.core.journal.leases import LEASE_TTL_MS, PgLeases, SqliteLeases, leases_for
+from posapp.core.journal.leases import (
+    LEASE_TTL_MS,
+    FileLeases,
+    PgLeases,
+    SqliteLeases,
+    leases_for,
+)
 from posapp.core.services.poller import PaymentBusy
 from tests.journal_backends import PG_URL
 
@@ -183,6 +189,9 @@ def _till_dies(till: Till, leases: object) -> None:
                 lambda: bool(admin.execute(gone, (pid,)).fetchone()[0]),
             )  # type: ignore[index]
         return
+    if isinstance(leases, FileLeases):
+        leases.close()  # what the kernel does to a process's open files when it dies
+        return
     assert isinstance(leases, SqliteLeases)
     # a dead process of this machine: its lease row names a pid that no longer runs
     gone = subprocess.run(
@@ -229,9 +238,10 @@ def test_sqlite_leases_expire_and_a_live_holder_keeps_its_own(tmp_path: object) 
     first = JournalRepository.open(tmp_path / "journal.sqlite3")
     second = JournalRepository.open(tmp_path / "journal.sqlite3")
     try:
-        mine, theirs = leases_for(first.journal), leases_for(second.journal)
-        assert leases_for(first.journal) is mine  # one per open journal
-        assert isinstance(mine, SqliteLeases) and isinstance(theirs, SqliteLeases)
+        assert leases_for(first.journal) is leases_for(first.journal)  # one per open journal
+        assert leases_for(first.journal) is not leases_for(second.journal)
+        # the lease rows (where the OS has no open-file-description locks)
+        mine, theirs = SqliteLeases(first.journal), SqliteLeases(second.journal)
         assert mine.try_acquire(7)
         assert not mine.try_acquire(7)  # not twice in one process either
         assert not theirs.try_acquire(7)  # a live holder of this machine
@@ -254,3 +264,45 @@ def test_sqlite_leases_expire_and_a_live_holder_keeps_its_own(tmp_path: object) 
 
 def test_lease_holders_name_this_process() -> None:
     assert f"/{os.getpid()}/" in SqliteLeases(object()).holder
+
+
+_HOLDER = """
+import sys
+from pathlib import Path
+from posapp.core.journal.leases import FileLeases
+leases = FileLeases(Path(sys.argv[1]))
+assert leases.try_acquire(7)
+print("held", flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+@pytest.mark.skipif(not FileLeases.supported(), reason="no open-file-description locks here")
+def test_a_killed_process_s_file_leases_are_free_at_once(tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    path = tmp_path / "journal.sqlite3.leases"
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    here, also_here = FileLeases(path), FileLeases(path)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        assert not here.try_acquire(7)  # another process holds it
+        assert here.try_acquire(8)
+        assert not also_here.try_acquire(8)  # a second open file in one process: excluded too
+        child.kill()  # SIGKILL: no clean-up of its own
+        child.wait(WITHIN)
+        assert here.try_acquire(7)  # the kernel freed it with the process
+        here.close()
+        assert also_here.try_acquire(8)  # closing the file gave its leases back
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(WITHIN)
+        here.close()
+        also_here.close()
