@@ -64,8 +64,11 @@ CREATE TABLE payment_leases (
 """
 
 # PostgreSQL leases are advisory locks; the table is there so that both journals have the
-# same tables. The trigger announces every audit row about a payment on the journal's
-# channel (pg.change_channel), delivered at commit only (see services/changes.py).
+# same tables. The trigger announces, on the journal's channel (pg.change_channel), every
+# statement that appends audit rows; the server delivers at commit only, and merges the
+# identical notifications of one transaction into one: one per committed write, however
+# many rows it wrote (a bulk copy of a million events is one notification, not a million).
+# The listener reads what changed from the audit log (services/changes.py).
 PG_SCHEMA = """
 CREATE TABLE payment_leases (
     payment BIGINT PRIMARY KEY,
@@ -74,13 +77,11 @@ CREATE TABLE payment_leases (
 );
 CREATE FUNCTION posapp_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.payment IS NOT NULL THEN
-        PERFORM pg_notify('posapp_' || md5(TG_TABLE_SCHEMA), NEW.payment::text);
-    END IF;
+    PERFORM pg_notify('posapp_' || md5(TG_TABLE_SCHEMA), 'events');
     RETURN NULL;
 END $$;
 CREATE TRIGGER events_announce AFTER INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION posapp_announce_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION posapp_announce_change();
 """
 
 

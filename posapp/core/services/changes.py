@@ -16,9 +16,10 @@ schedule.
 What starts a catch-up:
 
 - **SQLite**: the follower, every ``FOLLOW_INTERVAL`` (2 s).
-- **PostgreSQL**: the server's notifications. Every audit row about a payment issues
-  ``pg_notify`` on the journal's channel from a trigger (schema step 0008), so the
-  notification leaves with the commit and never for a rolled-back write. A listener thread
+- **PostgreSQL**: the server's notifications. Every write that appends audit rows (every
+  payment change does) issues ``pg_notify`` on the journal's channel from a trigger
+  (schema step 0008), so the notification leaves with the commit and never for a
+  rolled-back write. A listener thread
   holds one dedicated connection that LISTENs and starts a catch-up as soon as one arrives
   (all pending ones are read by that one catch-up). The follower stays, every
   ``NOTIFY_FALLBACK_INTERVAL`` (5 s), for notifications that are lost: a change is seen
