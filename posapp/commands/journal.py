@@ -1,4 +1,5 @@
-"""`posapp journal verify|export`: check the audit chain, export payments for accountants."""
+"""`posapp journal verify|export|migrate`: check the audit chain, export payments for
+accountants, move a till's journal into the store's PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from posapp.paths import UnsafeTarget, atomic_text_file, check_target
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "journal",
-        help="check or export the payment journal",
-        description="Check the payment journal's audit chain, or export payments to CSV.",
+        help="check, export or move the payment journal",
+        description="Check the payment journal's audit chain, export payments to CSV, or "
+        "copy a till's journal into the store's PostgreSQL database.",
     )
     jsub = parser.add_subparsers(dest="journal_command", metavar="ACTION")
     common = argparse.ArgumentParser(add_help=False)
@@ -62,11 +64,51 @@ def register(sub: Any) -> None:
         "--to", dest="date_to", metavar="DATE", help="last day (YYYY-MM-DD, UTC), inclusive"
     )
     export.set_defaults(func=run_export)
+    migrate = jsub.add_parser(
+        "migrate",
+        parents=[common],
+        help="copy this till's journal into the store's PostgreSQL database (verified, "
+        "resumable, never twice)",
+        description="Copy an SQLite journal (--journal FILE, else the data folder's) into "
+        "the PostgreSQL database --to names: every table, ids kept, in committed batches (a "
+        "copy that stops half-way goes on where it stopped when run again), then compared "
+        "table by table (rows and digest) and verified like `journal verify`. The source is "
+        "only read. A database that already holds a journal or a finished copy is refused. "
+        "Exit status: 0 copied and verified, 1 the copy stopped or does not match, 2 refused "
+        "or bad input.",
+    )
+    migrate.add_argument(
+        "--to",
+        dest="copy_to",
+        required=True,
+        metavar="URL",
+        help="the store's database: postgresql://user@host/database (password in the "
+        "system keyring, never in the URL)",
+    )
+    migrate.add_argument(
+        "--batch-rows",
+        dest="batch_rows",
+        type=_positive,
+        default=5000,
+        metavar="N",
+        help="rows per committed batch (default 5000)",
+    )
+    migrate.set_defaults(func=run_migrate)
     needs_action(parser, jsub)
 
 
 def _payments(count: int) -> str:
     return f"{count} payment" if count == 1 else f"{count} payments"
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError("give a number from 1 to 1000000")
+    return value
 
 
 def _csv_path(text: str) -> Path:
@@ -245,3 +287,87 @@ def run_export(args: argparse.Namespace) -> int:
         repo.close()
     print(f"exported {_payments(count)} to {target}")
     return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    """``posapp journal migrate --to URL``: the till's SQLite journal into PostgreSQL."""
+    import sqlite3
+    import time
+
+    from posapp.core.journal.copy import CopyMismatch, CopyRefused, JournalCopy, open_target
+    from posapp.core.journal.db import open_journal
+    from posapp.core.journal.errors import JournalError
+    from posapp.core.journal.location import LocationError, keyring_password, parse_location
+
+    source = _location(args)
+    if source.path is None:
+        raise UsageError(
+            "--journal names the journal to copy, an SQLite file; the PostgreSQL database "
+            "goes in --to"
+        )
+    try:
+        target_location = parse_location(args.copy_to)
+    except LocationError as exc:
+        raise UsageError(f"--to: {exc}") from None
+    if not target_location.is_server:
+        raise UsageError("--to: give the store's database as a postgresql://user@host/db URL")
+    key, why = _journal_key(args)
+    try:
+        journal = open_journal(source.path, read_only=True)
+    except JournalError as exc:
+        raise UsageError(f"cannot copy {source.path}: {exc.message}") from None
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"cannot copy {source.path}: it cannot be read ({exc})") from None
+    try:
+        try:
+            target = open_target(target_location, keyring_password)
+        except JournalError as exc:
+            raise UsageError(_one_line(exc.message)) from None
+        shown: dict[str, float] = {}
+
+        def progress(table: str, rows: int) -> None:
+            now = time.monotonic()
+            if now - shown.get("at", 0.0) >= 2.0:
+                shown["at"] = now
+                print(f"posapp: copying {table}: {rows} rows so far", file=sys.stderr)
+
+        try:
+            result = JournalCopy(
+                journal, target, batch=args.batch_rows, key=key, progress=progress
+            ).run()
+        except CopyRefused as exc:
+            raise UsageError(_one_line(exc.message)) from None
+        except CopyMismatch as exc:
+            print(f"posapp: {_one_line(exc.message)}", file=sys.stderr)
+            return 1
+        except JournalError as exc:
+            print(
+                f"posapp: the copy stopped: {_one_line(exc.message)}; run the same command "
+                "again to go on from the last batch",
+                file=sys.stderr,
+            )
+            return 1
+        except sqlite3.DatabaseError as exc:
+            return _unreadable(source.path, exc)
+        finally:
+            target.close()
+    finally:
+        journal.close()
+    rate = result.copied_now / result.copy_seconds if result.copy_seconds else 0.0
+    resumed = f", resumed: {result.copied_now} copied by this run" if result.resumed else ""
+    print(
+        f"copied {result.source} to {result.target}: {result.rows} rows in "
+        f"{result.seconds:.1f} s (copy {result.copy_seconds:.1f} s, {rate:,.0f} rows/s; "
+        f"compare and verify {result.seconds - result.copy_seconds:.1f} s{resumed})"
+    )
+    counts = ", ".join(f"{t.name} {t.rows}" for t in result.tables if t.rows)
+    print(f"rows: {counts or 'none (an empty journal)'}")
+    print(f"every table's row count and digest match the source ({len(result.tables)} tables)")
+    assert result.verify is not None
+    note = "" if result.verify.authentic else f" ({why})"
+    print(f"{result.verify.summary()}{note}")
+    return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())

@@ -94,7 +94,7 @@ def test_doctor_timeout_out_of_range(posapp: Posapp, value: str, says: str) -> N
 
 def test_usage_errors_are_one_line(posapp: Posapp) -> None:
     for argv, says in (
-        (["journal"], "journal needs an action: verify or export"),
+        (["journal"], "journal needs an action: verify, export or migrate"),
         (["journal", "export"], "required: --csv"),
         (["nosuch"], "invalid choice"),
         (["sandbox", "--in-memory", "--state-dir", "x"], "not allowed with"),

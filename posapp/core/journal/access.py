@@ -8,7 +8,7 @@ lookups on ``sqlite3.Row`` cost 2-3x more, and rows are read a lot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,3 +88,24 @@ class JournalAccess:
         """Rows of one query outside any transaction of the caller's."""
         with translating(self.journal.path):
             return self.rows(self.journal.db(), sql, params)
+
+
+def stream(db: Db, sql: str, params: Sequence[Any] = (), *, size: int = 2000) -> Iterator[Row]:
+    """The rows of ``sql`` one at a time, ``size`` fetched at once, with memory flat however
+    many there are: SQLite steps through its result as it is read; on PostgreSQL a plain
+    cursor would receive the whole result first, so the rows come through a server-side
+    cursor (``pg.PgConnection.server_cursor``; outside a transaction, in a snapshot of its
+    own for as long as the rows are read)."""
+    server_cursor = getattr(db.conn, "server_cursor", None)
+    if server_cursor is None:
+        cursor = db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        while chunk := cursor.fetchmany(size):
+            for values in chunk:
+                yield dict(zip(names, values, strict=True))
+        return
+    with server_cursor(sql, params, size=size) as cursor:
+        names = [d[0] for d in cursor.description]
+        while chunk := cursor.fetchmany(size):
+            for values in chunk:
+                yield dict(zip(names, values, strict=True))

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from posapp.core.domain import DomainError, Event, EventKind
 from posapp.core.journal import replay
-from posapp.core.journal.access import Db, JournalAccess
+from posapp.core.journal.access import Db, JournalAccess, stream
 from posapp.core.journal.audit import (
     GENESIS,
     SCHEME_KEYED,
@@ -328,25 +328,19 @@ class AuditChain:
     def _replay(self, db: Db) -> tuple[str | None, int]:
         """Replay the state-change events against the payments, captures and refunds;
         the first difference (naming the row and column) and how many rows were checked."""
-        conn = db.conn
-
-        def stream(sql: str) -> Iterator[Row]:
-            cursor = conn.execute(sql)
-            names = [d[0] for d in cursor.description]
-            while chunk := cursor.fetchmany(2000):
-                for values in chunk:
-                    yield dict(zip(names, values, strict=True))
-
         checked = 0
+        # four streams read side by side (server-side cursors on PostgreSQL): memory is
+        # bounded by one payment's history, however large the journal
         merged = replay.merge_by_payment(
-            stream("SELECT * FROM payments ORDER BY id"),
+            stream(db, "SELECT * FROM payments ORDER BY id"),
             stream(
+                db,
                 "SELECT id, at_ms, payment, api, request_id, from_status, to_status, operator, "
                 "terminal_id, detail FROM events WHERE payment IS NOT NULL "
-                "AND kind = 'STATE_CHANGE' ORDER BY payment, id"
+                "AND kind = 'STATE_CHANGE' ORDER BY payment, id",
             ),
-            stream("SELECT * FROM captures ORDER BY payment, id"),
-            stream("SELECT * FROM refunds ORDER BY payment, id"),
+            stream(db, "SELECT * FROM captures ORDER BY payment, id"),
+            stream(db, "SELECT * FROM refunds ORDER BY payment, id"),
         )
         for pid, payment, events, captures, refunds in merged:
             problem = replay.check_payment(pid, payment, events, captures, refunds)

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any
 
 from posapp.core.domain import Payment
-from posapp.core.journal.access import JournalAccess
+from posapp.core.journal.access import JournalAccess, stream
 from posapp.core.journal.errors import translating
 from posapp.core.journal.order_list import PaymentFilter, date_conditions
 from posapp.core.journal.rows import to_payment
@@ -148,8 +148,5 @@ def payments_created(
     )
     journal = access.journal
     with translating(journal.path):
-        cursor = journal.db().conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        while batch := cursor.fetchmany(1000):
-            for values in batch:
-                yield to_payment(dict(zip(names, values, strict=True)))
+        for row in stream(journal.db(), sql, params, size=1000):
+            yield to_payment(row)

@@ -114,6 +114,12 @@ def _conninfo(location: JournalLocation, password: PasswordLookup | None) -> str
     return make_conninfo(url, password=secret)
 
 
+def conninfo(location: JournalLocation, password: PasswordLookup | None) -> str:
+    """The libpq connection string for ``location`` (a URL), its password from the keyring
+    added in memory: for tools that open the server themselves (``copy.open_target``)."""
+    return _conninfo(location, password)
+
+
 def open_store(
     location: JournalLocation,
     *,

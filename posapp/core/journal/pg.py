@@ -12,6 +12,7 @@ recorded in ``journal_migrations`` (name, time) in the same transaction as each 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import select
 import socket
@@ -54,10 +55,44 @@ class PgConnection:
         with _translating(), self.raw.cursor() as cur:
             cur.executemany(POSTGRESQL.placeholders(sql), parameters)
 
+    @contextmanager
+    def server_cursor(
+        self, sql: str, parameters: Sequence[Any] = (), /, *, size: int = 2000
+    ) -> Iterator[psycopg.ServerCursor[Any]]:
+        """``sql`` read through a named (server-side) cursor, ``size`` rows a round trip:
+        the driver never holds the whole result (``access.stream``). Inside the caller's
+        transaction when there is one, else in a read-only snapshot of its own, ended when
+        the cursor is."""
+        own = not self.in_transaction
+        with _translating():
+            if own:
+                self.raw.execute(POSTGRESQL.begin_read)
+            try:
+                cursor = self.raw.cursor(name=f"posapp_stream_{next(_cursor_names)}")
+                cursor.itersize = size
+                try:
+                    cursor.execute(POSTGRESQL.placeholders(sql), list(parameters))
+                    yield cursor
+                finally:
+                    if self._healthy():
+                        cursor.close()
+            finally:
+                status = self.raw.info.transaction_status
+                if own and status == psycopg.pq.TransactionStatus.INTRANS:
+                    self.raw.execute("COMMIT")
+                elif own and status == psycopg.pq.TransactionStatus.INERROR:
+                    self.raw.execute("ROLLBACK")
+
+    def _healthy(self) -> bool:
+        return self.raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+
     @property
     def in_transaction(self) -> bool:
         # a property read anew each time (mypy would otherwise narrow it across statements)
         return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
+
+_cursor_names = itertools.count(1)
 
 
 @contextmanager
@@ -385,10 +420,32 @@ def open_pg_journal(
             journal.migrate()
         else:
             journal.check_version()
+        refuse_unfinished_copy(journal)
     except BaseException:
         journal.close()
         raise
     return journal
 
 
-__all__ = ["WRITE_LOCK_KEY", "PgChangeListener", "PgJournal", "change_channel", "open_pg_journal"]
+def refuse_unfinished_copy(journal: PgJournal) -> None:
+    """A journal that ``posapp journal migrate`` is still filling (``copy.py``) is not
+    opened: a till writing into it half-way would fork the audit chain being copied."""
+    conn = journal.db().conn
+    if not conn.execute(POSTGRESQL.table_exists, ("journal_copy",)).fetchone():
+        return
+    row = conn.execute("SELECT source FROM journal_copy WHERE completed_ms IS NULL").fetchone()
+    if row is not None:
+        raise JournalUnavailable(
+            f"{journal.shown_as} is still being filled with a copy of {row[0]}: run "
+            "`posapp journal migrate` again to finish it before any till uses this journal"
+        )
+
+
+__all__ = [
+    "WRITE_LOCK_KEY",
+    "PgChangeListener",
+    "PgJournal",
+    "change_channel",
+    "open_pg_journal",
+    "refuse_unfinished_copy",
+]
