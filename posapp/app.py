@@ -26,6 +26,7 @@ from posapp.core.antom.retry import NO_RETRY, RetryPolicy
 from posapp.core.clock import Clock, SystemClock
 from posapp.core.journal.errors import JournalError
 from posapp.core.journal.identity import JournalIdentity, JournalWrongEnvironment
+from posapp.core.journal.leases import leases_for
 from posapp.core.journal.location import (
     JournalLocation,
     LocationError,
@@ -39,7 +40,7 @@ from posapp.core.services.backoffice import BackOfficeService
 from posapp.core.services.batch_capture import BatchCaptureService
 from posapp.core.services.card_vault import CardVault, CardVaultError, load_card_vault
 from posapp.core.services.changes import ChangeFeed
-from posapp.core.services.checkout import CheckoutConfig, CheckoutService, InFlight
+from posapp.core.services.checkout import CheckoutConfig, CheckoutService
 from posapp.core.services.day_report import DayReportService
 from posapp.core.services.duplicates import DuplicateService
 from posapp.core.services.install_key import JournalKeyUnavailable, load_or_create_journal_key
@@ -52,7 +53,7 @@ from posapp.core.services.pin import (
     PinManager,
     SecretPinStore,
 )
-from posapp.core.services.poller import Poller
+from posapp.core.services.poller import LeasedInFlight, Poller
 from posapp.core.services.record_lock import RecordLock
 from posapp.core.services.recovery import Recovery, RecoveryReport
 from posapp.core.services.saved_cards import SavedCardsService
@@ -568,7 +569,8 @@ def build_backend(
     changes = ChangeFeed()
     settler = Settler(repo, client, clock, terminal, changes=changes)
     pins = pin_manager(dirs, settings.environment, client_id, store, clock=clock, n=pin_cost)
-    in_flight = InFlight()
+    # what this till sends for a payment holds its lease: no other till's poller meddles
+    in_flight = LeasedInFlight(leases=leases_for(repo.journal))
     poller = Poller(
         repo,
         settler,

@@ -47,8 +47,9 @@ from posapp.core.journal.pg import PgJournal
 
 # kept by triggers on the target; compared, never copied
 DERIVED = frozenset({"status_counts"})
-# each back-end records its own schema steps
-NOT_COPIED = frozenset({"_sqlite_migrations", "journal_migrations"}) | DERIVED
+# each back-end records its own schema steps; a lease belongs to a running till, not to
+# the journal's history (leases.py)
+NOT_COPIED = frozenset({"_sqlite_migrations", "journal_migrations", "payment_leases"}) | DERIVED
 DEFAULT_BATCH = 5000
 
 PROGRESS_SCHEMA = """

@@ -271,6 +271,15 @@ def m0007_day_close_and_capture_batches(db: Any) -> None:
     _run(db, STEP_0005)
 
 
+@migrations(name="0008_leases_and_change_notify")
+def m0008_leases_and_change_notify(db: Any) -> None:
+    # payment leases (posapp.core.journal.leases); SQLite has no server to announce commits
+    # with, so the PostgreSQL step's change notification has no counterpart here
+    from posapp.core.journal.leases import SQLITE_SCHEMA
+
+    _run(db, SQLITE_SCHEMA)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
@@ -473,6 +482,7 @@ def _pg_0005() -> str:
 
 _PG_0005 = _pg_0005()
 from posapp.core.journal.day_close import STEP_0005_POSTGRES  # noqa: E402 - after the steps
+from posapp.core.journal.leases import PG_SCHEMA as _PG_0008  # noqa: E402 - after the steps
 
 POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _PG_0001),
@@ -482,6 +492,7 @@ POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0005_reconciliation", _PG_0005),
     ("0006_saved_cards", SAVED_CARDS_PG_SCHEMA),
     ("0007_day_close_and_capture_batches", STEP_0005_POSTGRES),
+    ("0008_leases_and_change_notify", _PG_0008),
 )
 # A step written for SQLite only is a bug that tests/core/journal/test_postgresql.py names;
 # a PostgreSQL journal refuses to open until the step exists for it (pg.PgJournal.migrate).

@@ -11,15 +11,20 @@ recorded in ``journal_migrations`` (name, time) in the same transaction as each 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import logging
+import select
+import socket
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from posapp.core.journal import migrations as mig
 from posapp.core.journal.dialect import POSTGRESQL, WRITE_LOCK_KEY
@@ -32,6 +37,8 @@ from posapp.core.journal.errors import (
     JournalUnavailable,
 )
 from posapp.core.journal.threads import PerThread
+
+log = logging.getLogger(__name__)
 
 
 class PgConnection:
@@ -139,6 +146,7 @@ class PgJournal:
         self._lock = threading.Lock()
         self._all: list[psycopg.Connection[Any]] = []
         self._closed = False
+        self._closing: list[Callable[[], None]] = []  # on_close: the leases' connection
 
     @property
     def path(self) -> Path | None:
@@ -174,7 +182,23 @@ class PgJournal:
             db = state.db = PgDb(PgConnection(raw))
         return db
 
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when the journal is closed (a connection of its own to end)."""
+        with self._lock:
+            self._closing.append(callback)
+
+    def change_listener(self) -> PgChangeListener:
+        """A listener for the journal's change notifications (``services.changes``)."""
+        return PgChangeListener(self.conninfo, shown_as=self.shown_as)
+
     def close(self) -> None:
+        with self._lock:
+            closing, self._closing = self._closing, []
+        for callback in closing:
+            try:
+                callback()
+            except Exception:
+                log.warning("closing a journal companion failed", exc_info=True)
         with self._lock:
             self._closed = True
             conns, self._all = self._all, []
@@ -305,6 +329,88 @@ class PgJournal:
             return len(mig.POSTGRES_STEPS)
 
 
+def change_channel(schema: str) -> str:
+    """The channel a journal's changes are announced on: one per schema (a database may
+    hold several journals), short and plain whatever the schema's name (step 0008's trigger
+    spells the same)."""
+    return "posapp_" + hashlib.md5(schema.encode(), usedforsecurity=False).hexdigest()
+
+
+class PgChangeListener:
+    """One dedicated connection that LISTENs on the journal's channel.
+
+    ``connect()`` opens it and listens; ``wait(timeout)`` returns True once one or more
+    commits were announced (all pending notifications are consumed: one catch-up reads
+    them all), False after ``timeout`` seconds of silence, and raises ``JournalUnavailable``
+    when the connection is lost (the caller connects again and catches up). ``wake()``
+    ends a wait at once from another thread.
+    """
+
+    def __init__(self, conninfo: str, *, shown_as: str) -> None:
+        self.conninfo = conninfo
+        self.shown_as = shown_as
+        self.channel: str | None = None
+        self._conn: psycopg.Connection[Any] | None = None
+        # a socket pair, not a pipe: select() takes sockets on every platform
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.notifications = 0  # payloads received since the listener was made
+
+    @property
+    def backend_pid(self) -> int | None:
+        conn = self._conn
+        return None if conn is None or conn.closed else int(conn.info.backend_pid)
+
+    def connect(self) -> None:
+        self.close_connection()
+        try:
+            conn = psycopg.connect(
+                self.conninfo, autocommit=True, application_name="posapp-changes"
+            )
+        except psycopg.OperationalError as exc:
+            raise JournalUnavailable(
+                f"the journal database {self.shown_as} cannot be reached: {exc}"
+            ) from exc
+        with _translating():
+            row = conn.execute("SELECT current_schema()").fetchone()
+            schema = str(row[0]) if row and row[0] else "public"
+            self.channel = change_channel(schema)
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+        self._conn = conn
+
+    def wait(self, timeout: float) -> bool:
+        conn = self._conn
+        if conn is None or conn.closed:
+            raise JournalUnavailable("the change listener is not connected")
+        wake = self._wake_r.fileno()
+        ready, _, _ = select.select([conn.fileno(), wake], [], [], max(0.0, timeout))
+        if wake in ready:
+            with suppress(BlockingIOError):
+                self._wake_r.recv(512)
+        if conn.fileno() not in ready:
+            return False
+        with _translating():
+            heard = list(conn.notifies(timeout=0.0))
+        self.notifications += len(heard)
+        return bool(heard)
+
+    def wake(self) -> None:
+        with suppress(OSError):
+            self._wake_w.send(b"x")
+
+    def close_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with suppress(Exception):
+                conn.close()
+
+    def close(self) -> None:
+        self.close_connection()
+        for end in (self._wake_r, self._wake_w):
+            end.close()
+
+
 def _in_transaction(conn: PgConnection) -> bool:
     return conn.in_transaction
 
@@ -347,4 +453,11 @@ def refuse_unfinished_copy(journal: PgJournal) -> None:
         )
 
 
-__all__ = ["WRITE_LOCK_KEY", "PgJournal", "open_pg_journal", "refuse_unfinished_copy"]
+__all__ = [
+    "WRITE_LOCK_KEY",
+    "PgChangeListener",
+    "PgJournal",
+    "change_channel",
+    "open_pg_journal",
+    "refuse_unfinished_copy",
+]

@@ -6,12 +6,28 @@ refunds, released holds), checkout when it journals a new payment's intent, the 
 service when it journals a step of an undo. Subscribers (the screens, through the UI's Qt
 bridge) receive typed ``Change`` records and never ask the journal on a timer themselves.
 
-Another process on the same journal (a second window, ``posapp`` commands) announces nothing
-here, so the feed also follows the journal's audit log: one reader (``follow``) looks at the
-events appended since its last look, at most every ``interval`` seconds, and announces the
-payments they touched whose version is newer than the one this feed last announced. Changes
-made in this process were announced already and are not repeated. This is the only place
-that reads the journal on a schedule.
+Another process on the same journal (a second window, ``posapp`` commands, another till)
+announces nothing here, so the feed also follows the journal's audit log: ``catch_up`` reads
+the events appended since its last look and announces the payments they touched whose
+version is newer than the one this feed last announced. Changes made in this process were
+announced already and are not repeated. This is the only place that reads the journal on a
+schedule.
+
+What starts a catch-up:
+
+- **SQLite**: the follower, every ``FOLLOW_INTERVAL`` (2 s).
+- **PostgreSQL**: the server's notifications. Every write that appends audit rows (every
+  payment change does) issues ``pg_notify`` on the journal's channel from a trigger
+  (schema step 0008), so the notification leaves with the commit and never for a
+  rolled-back write. A listener thread
+  holds one dedicated connection that LISTENs and starts a catch-up as soon as one arrives
+  (all pending ones are read by that one catch-up). The follower stays, every
+  ``NOTIFY_FALLBACK_INTERVAL`` (5 s), for notifications that are lost: a change is seen
+  within that bound whatever happens to them. A listener whose connection drops connects
+  again (backing off up to ``RELISTEN_MAX_WAIT``) and catches up at once, since whatever was
+  announced while it was away is lost.
+
+``delivered`` counts the changes announced by each path (notify, listen, follow, ...).
 
 Callbacks run on the announcing thread (a worker, the poller, the listener or the follower);
 they must be quick and thread-safe (the Qt bridge only queues them). A failing callback is
@@ -22,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +49,11 @@ from posapp.core.domain import Payment
 log = logging.getLogger(__name__)
 
 FOLLOW_INTERVAL = 2.0  # seconds between two looks at the audit log for other processes' changes
+# With server notifications (PostgreSQL) the follower is a fallback only: a notification
+# that is lost delays a change by at most this long.
+NOTIFY_FALLBACK_INTERVAL = 5.0
+LISTEN_WAIT = 30.0  # the listener's longest silent wait (stop() wakes it at once)
+RELISTEN_MAX_WAIT = 5.0  # the longest pause between two tries to connect the listener again
 FOLLOW_BATCH = 2000  # events read per look (a longer backlog is read on the next looks)
 _REMEMBERED = 20_000  # payments whose last announced version is kept (oldest forgotten first)
 
@@ -73,6 +94,28 @@ class ChangeSource(Protocol):
     def get_payment(self, payment: int) -> Payment | None: ...
 
 
+class ChangeNotices(Protocol):
+    """A connection that hears the journal's commits (``pg.PgChangeListener``)."""
+
+    def connect(self) -> None: ...
+
+    def wait(self, timeout: float) -> bool: ...
+
+    def wake(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def notices_for(source: object) -> ChangeNotices | None:
+    """The journal's change notifications when it has them (PostgreSQL), else None."""
+    journal = getattr(source, "journal", None)
+    make = getattr(journal, "change_listener", None)
+    if make is None:
+        return None
+    notices: ChangeNotices = make()
+    return notices
+
+
 class ChangeFeed:
     """Fans announced changes out to subscribers; follows the audit log for other processes.
 
@@ -88,7 +131,11 @@ class ChangeFeed:
         self._after: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: threading.Thread | None = None
+        self.notices: ChangeNotices | None = None
         self.interval = FOLLOW_INTERVAL
+        self.delivered: Counter[str] = Counter()  # changes announced, by what found them
+        self.listens = 0  # times the listener connected and caught up (> 1: it reconnected)
 
     # -- subscribing ----------------------------------------------------------------------
     def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
@@ -140,22 +187,60 @@ class ChangeFeed:
             self._source = source
             self._after = source.last_event_id()
 
-    def follow(self, source: ChangeSource, *, interval: float = FOLLOW_INTERVAL) -> None:
+    def follow(
+        self,
+        source: ChangeSource,
+        *,
+        interval: float | None = None,
+        notices: ChangeNotices | None = None,
+    ) -> None:
         """Start the one reader of the audit log (a daemon thread), from its end as it is
-        now: what other processes journal from here on is announced within ``interval``."""
+        now: what other processes journal from here on is announced within ``interval``
+        (default: ``FOLLOW_INTERVAL``, or ``NOTIFY_FALLBACK_INTERVAL`` where the journal
+        announces its commits, which are then heard by a listener thread within moments)."""
         if self._thread is not None:
             return
         self.attach(source)
+        notices = notices or notices_for(source)
+        if interval is None:
+            interval = FOLLOW_INTERVAL if notices is None else NOTIFY_FALLBACK_INTERVAL
         self.interval = max(0.05, min(interval, 30.0))  # bounded: neither busy nor stale
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="posapp-changes", daemon=True)
         self._thread.start()
+        if notices is not None:
+            self.listen(notices)
+
+    def listen(self, notices: ChangeNotices) -> None:
+        """Start the listener thread: a catch-up whenever ``notices`` hears a commit (after
+        ``attach``; ``follow`` calls this for a journal that announces its commits)."""
+        if self._listener is not None:
+            return
+        self.notices = notices
+        self._stop.clear()
+        self._listener = threading.Thread(
+            target=self._listen, args=(notices,), name="posapp-changes-listen", daemon=True
+        )
+        self._listener.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        notices = self.notices
+        if notices is not None:
+            notices.wake()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout)
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.join(timeout)
+        if notices is not None and (listener is None or not listener.is_alive()):
+            notices.close()
+            self.notices = None
+
+    @property
+    def listening(self) -> bool:
+        return self._listener is not None and self._listener.is_alive()
 
     @property
     def following(self) -> bool:
@@ -164,13 +249,47 @@ class ChangeFeed:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self.catch_up()
+                self.catch_up(via="follow")
             except Exception:  # a locked or busy journal: the next look reads the same events
                 log.warning("following the journal failed", exc_info=True)
 
-    def catch_up(self) -> list[Change]:
-        """One look at the audit log (the follower's step, also callable directly): announce
-        the payments other processes changed since the last look; returns what it announced."""
+    def _listen(self, notices: ChangeNotices) -> None:
+        connected = False
+        failures = 0
+        while not self._stop.is_set():
+            if not connected:
+                try:
+                    notices.connect()
+                except Exception:
+                    failures += 1
+                    log.warning("the change listener cannot connect", exc_info=failures == 1)
+                    self._stop.wait(min(RELISTEN_MAX_WAIT, 0.1 * 2**failures))
+                    continue
+                connected, failures = True, 0
+                # what was committed before the LISTEN (or while the connection was away)
+                # was announced to nobody: read it now
+                self._catch_up_quietly("relisten" if self.listens else "listen")
+                self.listens += 1
+                continue
+            try:
+                heard = notices.wait(LISTEN_WAIT)
+            except Exception:  # noqa: BLE001 - whatever ended the connection, connect again
+                log.warning("the change listener lost its connection; connecting again")
+                connected = False
+                continue
+            if heard and not self._stop.is_set():
+                self._catch_up_quietly("notify")
+
+    def _catch_up_quietly(self, via: str) -> None:
+        try:
+            self.catch_up(via=via)
+        except Exception:  # the follower's next look reads the same events
+            log.warning("catching up after a notification failed", exc_info=True)
+
+    def catch_up(self, *, via: str = "catch_up") -> list[Change]:
+        """One look at the audit log (the follower's and the listener's step, also callable
+        directly): announce the payments other processes changed since the last look;
+        returns what it announced. ``via`` names the path in ``delivered``."""
         source = self._source
         if source is None:
             return []
@@ -179,6 +298,7 @@ class ChangeFeed:
             ids, last = source.payments_touched_since(after, FOLLOW_BATCH)
             changes = list(self._newer(source, ids))
             self._after = last
+            self.delivered[via] += len(changes)
         for change in changes:
             self._deliver(change)
         return changes

@@ -10,6 +10,12 @@ is journaled by the Settler, which announces every change on the till's change f
 
 ``poll_once()`` does one pass synchronously (tests, recovery); ``start()`` runs passes on a
 background thread until ``stop()``; ``watch()`` makes a payment due at once.
+
+Several tills on one journal: a payment is settled under its lease (``journal.leases``), one
+process at a time; a payment leased by another till is left to it for this pass and asked
+about again once it is free (the holder gave it back, or died and lost it). The paths that
+send (back office, batch capture) hold the same lease while their request is on the wire,
+through ``LeasedInFlight``, so no poller inquires, re-sends or concludes meanwhile.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from posapp.core.clock import Clock
-from posapp.core.domain import Payment, PaymentStatus, Refund
+from posapp.core.domain import DomainError, Payment, PaymentStatus, Refund
 from posapp.core.journal.errors import JournalError
+from posapp.core.journal.leases import Leases, leases_for
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.services.checkout import InFlight
 from posapp.core.services.schedule import PollSchedule
@@ -44,6 +51,55 @@ NOT_FOUND_GRACE = timedelta(seconds=30)
 # Keep asking this long after "not found" became proof of "never sent".
 EXPIRY_MARGIN = timedelta(minutes=5)
 HOLDS_CHECK_EVERY = timedelta(minutes=1)
+# How long a path about to send waits for a payment's lease held by a poller elsewhere: that
+# poller holds it for one inquiry (bounded by the client's timeout, 10 s) and what follows.
+SEND_LEASE_WAIT = 30.0
+
+
+class PaymentBusy(DomainError):
+    """Another till is settling this payment right now; the request was not sent."""
+
+    def __init__(self, payment: int) -> None:
+        super().__init__(
+            f"payment {payment} is leased by another till",
+            user_message="Another till is checking this payment right now; try again shortly.",
+        )
+
+
+@dataclass
+class LeasedInFlight(InFlight):
+    """``InFlight`` that also takes a payment's lease while this process sends for it.
+
+    Adding a local payment id takes its lease, waiting up to ``wait`` seconds for a poller
+    elsewhere to finish its inquiry (``PaymentBusy`` if it does not); discarding gives it
+    back. Adding an id already in flight here is a no-op, as for ``InFlight``. A
+    paymentRequestId (a new payment, before its intent is written) takes no lease: no
+    poller touches an INTENT that young (``INTENT_GRACE``).
+    """
+
+    leases: Leases | None = None
+    wait: float = SEND_LEASE_WAIT
+    _leased: set[int] = field(default_factory=set)
+
+    def add(self, key: int | str) -> None:
+        if isinstance(key, int) and self.leases is not None:
+            with self._lock:
+                if key in self._ids:
+                    return
+            if not self.leases.acquire(key, wait=self.wait):
+                raise PaymentBusy(key)
+            with self._lock:
+                self._leased.add(key)
+        super().add(key)
+
+    def discard(self, key: int | str) -> None:
+        super().discard(key)
+        if isinstance(key, int) and self.leases is not None:
+            with self._lock:
+                mine = key in self._leased
+                self._leased.discard(key)
+            if mine:
+                self.leases.release(key)
 
 
 @dataclass(slots=True)
@@ -69,6 +125,7 @@ class Poller:
         intent_grace: timedelta = INTENT_GRACE,
         not_found_grace: timedelta = NOT_FOUND_GRACE,
         idle_wait: float = 5.0,
+        leases: Leases | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -81,6 +138,8 @@ class Poller:
         self.intent_grace = intent_grace
         self.not_found_grace = not_found_grace
         self.idle_wait = idle_wait
+        self.leases = leases if leases is not None else leases_for(repo.journal)
+        self.leased_elsewhere = 0  # due payments left to another till's lease
         self._on_error = on_error
         self._tracks: dict[tuple[str, int | str], _Track] = {}
         self._tracks_lock = threading.Lock()
@@ -261,6 +320,18 @@ class Poller:
 
     def _settle_payment(self, payment: Payment, now: datetime) -> Observation | None:
         key: tuple[str, int | str] = ("payment", payment.id)
+        if not self.leases.try_acquire(payment.id):
+            self.leased_elsewhere += 1  # the holder settles it; ask again at the next turn
+            self._reschedule(key, now)
+            return None
+        try:
+            return self._settle_leased(payment, now, key)
+        finally:
+            self.leases.release(payment.id)
+
+    def _settle_leased(
+        self, payment: Payment, now: datetime, key: tuple[str, int | str]
+    ) -> Observation | None:
         try:
             # re-read: another window, a notification or the previous pass may have moved it
             current = self.repo.get_payment(payment.id) or payment
@@ -283,14 +354,22 @@ class Poller:
 
     def _settle_refund(self, refund: Refund, now: datetime) -> Observation | None:
         key: tuple[str, int | str] = ("refund", refund.refund_request_id)
+        if not self.leases.try_acquire(refund.payment):
+            self.leased_elsewhere += 1
+            self._reschedule(key, now)
+            return None
         try:
-            self.inquiries += 1
-            self.settler.settle_refund(refund)
+            current = self.repo.get_refund(refund.refund_request_id) or refund
+            if not current.status.is_final:
+                self.inquiries += 1
+                self.settler.settle_refund(current)
         except JournalError:
             raise
         except Exception as exc:
             log.exception("settling refund %s failed", refund.refund_request_id)
             self._report(exc)
+        finally:
+            self.leases.release(refund.payment)
         self._reschedule(key, now)
         payment = self.repo.get_payment(refund.payment)
         if payment is None:

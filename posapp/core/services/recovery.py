@@ -15,6 +15,10 @@
 
 Antom being unreachable is not an error here: what cannot be settled now stays as it is and
 the poller keeps trying.
+
+Several tills on one journal: each payment is recovered under its lease (``journal.leases``);
+one that another till holds is being settled there right now, and is left to it (counted in
+``leased_elsewhere``; this till's poller asks about it once it is free).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from datetime import datetime, timedelta
 
 from posapp.core.clock import Clock
 from posapp.core.domain import EventKind, Payment, PaymentStatus
+from posapp.core.journal.leases import Leases, leases_for
 from posapp.core.journal.repository import (
     MAX_PAGE_SIZE,
     JournalRepository,
@@ -48,6 +53,7 @@ class RecoveryReport:
     unresolved: int = 0  # still unknown (Antom unreachable or still processing)
     refunds_checked: int = 0
     released: int = 0
+    leased_elsewhere: int = 0  # being settled by another till: left to it
 
     def summary(self) -> str:
         return (
@@ -66,6 +72,7 @@ class Recovery:
         *,
         recheck_not_sent: timedelta = RECHECK_NOT_SENT,
         in_flight: InFlight | None = None,
+        leases: Leases | None = None,
     ) -> None:
         self.repo = repo
         self.settler = settler
@@ -74,6 +81,7 @@ class Recovery:
         # recovery runs in the background while the till already takes payments: what this
         # till has on the wire, or started after recovery began, is not a crash's leftover
         self.in_flight = in_flight or InFlight()
+        self.leases = leases if leases is not None else leases_for(repo.journal)
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> RecoveryReport:
         report = RecoveryReport()
@@ -87,14 +95,22 @@ class Recovery:
         total = len(work) + len(recent_not_sent)
         done = 0
         for payment in [*work, *recent_not_sent]:
-            current = self.repo.get_payment(payment.id) or payment
-            if self.in_flight.holds(current):
+            if self.in_flight.holds(payment):
+                continue
+            if not self.leases.try_acquire(payment.id):
+                report.leased_elsewhere += 1
                 continue
             try:
+                # read under the lease: another till may have settled it a moment ago
+                current = self.repo.get_payment(payment.id) or payment
+                if self.in_flight.holds(current):
+                    continue
                 seen = self.settler.settle_payment(current, not_found_means_not_sent=True)
             except Exception:
                 log.exception("recovery of %s failed", payment.payment_request_id)
-                seen = Observation(current, current.status, "error")
+                seen = Observation(payment, payment.status, "error")
+            finally:
+                self.leases.release(payment.id)
             report.checked += 1
             if seen.changed:
                 report.changed.append(seen)
@@ -106,10 +122,17 @@ class Recovery:
         for refund in self.repo.refunds_needing_settlement():
             if refund.payment in self.in_flight or refund.created_at > now:
                 continue
+            if not self.leases.try_acquire(refund.payment):
+                report.leased_elsewhere += 1
+                continue
             try:
-                self.settler.settle_refund(refund)
+                latest = self.repo.get_refund(refund.refund_request_id) or refund
+                if not latest.status.is_final:
+                    self.settler.settle_refund(latest)
             except Exception:
                 log.exception("recovery of refund %s failed", refund.refund_request_id)
+            finally:
+                self.leases.release(refund.payment)
             report.refunds_checked += 1
         try:
             report.released = len(self.settler.release_expired_holds())
