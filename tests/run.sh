@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 # What the README's apt line installs to run the till (python3-venv, Qt's xcb libraries: one
 # test starts the till on Xvfb through xcb), read from README.md so the two cannot drift, and
 # what only the tests use: D-Bus and gnome-keyring for the keyring tests, Xvfb, and the
-# PostgreSQL server the journal tests also run on.
+# PostgreSQL server the journal tests also run on, and gdb: a hung test ends the run with every
+# thread's native stack (tests/conftest.py).
 readme_line=$(sed -n '/<!-- apt-line:begin -->/,/<!-- apt-line:end -->/p' README.md | grep -o 'apt-get install [^`]*' | head -n 1)
 read -r -a README_PACKAGES <<<"${readme_line#apt-get install }"
-SYSTEM_PACKAGES=("${README_PACKAGES[@]}" dbus dbus-x11 gnome-keyring xvfb postgresql)
+SYSTEM_PACKAGES=("${README_PACKAGES[@]}" dbus dbus-x11 gnome-keyring xvfb postgresql gdb)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -155,6 +155,7 @@ def till(backend: Backend, settings: Settings) -> Till:
         pins=backend.pins,
         info=backend.info,
         sandbox=backend.sandbox,
+        changes=backend.changes,
     )
 
 

@@ -2,8 +2,9 @@
 
 A view hands the runner a plain function (a service call) and two callbacks. The function runs
 on a worker thread from one of three lanes, named for what they carry; its return value or
-exception comes back through a queued signal, so the callbacks always run on the GUI thread and
-never race a widget:
+exception comes back through the runner's GuiInbox (``posapp.ui.inbox``), so the callbacks
+always run on the GUI thread and never race a widget. The lanes are plain Python threads that
+never call into Qt:
 
 - **writes**: one worker, in order: the screens' own journal and settings writes and the slow
   local work (the scrypt PIN change, the keyring import and status, saving settings, the
@@ -16,20 +17,26 @@ never race a widget:
 A failure without its own ``on_error`` goes to the one shared error presenter. When the
 callbacks' owner (a widget) is deleted before the result arrives, the result is dropped instead
 of touching a dead C++ object. Long work can report progress through a plain callback that the
-runner turns into a queued signal as well.
+runner delivers on the GUI thread the same way.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
+import queue
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar, cast
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from posapp.ui.inbox import GuiInbox, Mailbox
 
 log = logging.getLogger(__name__)
 
@@ -75,21 +82,22 @@ class TaskHandle:
         return self.task_id in self._runner._pending
 
 
-class _Job(QRunnable):
-    """Runs one function on a pool thread; only emits signals, never touches Python UI state."""
+class _Job:
+    """One function to run on a lane thread. It never touches Qt: its result (or exception)
+    and its progress reports are posted to the runner's GuiInbox."""
 
     def __init__(
         self,
-        bridge: _Bridge,
+        runner: TaskRunner,
         task_id: int,
         fn: Callable[..., object],
         args: tuple[object, ...],
         kwargs: dict[str, object],
         with_progress: bool,
     ) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._bridge = bridge
+        self._tracker = runner._tracker
+        self._deliver = runner._deliver
+        self._progressed = runner._on_progressed
         self._task_id = task_id
         self._fn: Callable[..., object] | None = fn
         self._args = args
@@ -97,36 +105,115 @@ class _Job(QRunnable):
         self._with_progress = with_progress
 
     def run(self) -> None:
-        task_id, bridge = self._task_id, self._bridge
+        task_id, tracker = self._task_id, self._tracker
+        inbox = tracker.mailbox
         kwargs = dict(self._kwargs)
         fn = self._fn
         assert fn is not None, "a job runs once"
         if self._with_progress:
+            progressed = self._progressed
 
             def progress(value: object) -> None:
-                bridge.progressed.emit(task_id, value)
+                inbox.post(functools.partial(progressed, task_id, value))
 
             kwargs["progress"] = progress
         try:
             result = fn(*self._args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
-            bridge.finished.emit(task_id, (False, exc))
+            outcome: tuple[bool, object] = (False, exc)
         else:
-            bridge.finished.emit(task_id, (True, result))
-        finally:
-            # Drop references on the worker thread so nothing keeps big results alive.
-            self._fn = None
-            self._args = ()
-            self._kwargs = {}
+            outcome = (True, result)
+        # Drop references on the worker thread so nothing keeps big arguments alive.
+        self._fn = None
+        self._args = ()
+        self._kwargs = {}
+        tracker.finished(functools.partial(self._deliver, task_id, outcome))
 
 
-class _Bridge(QObject):
-    """Lives on the GUI thread: signals emitted by workers are queued to its slots."""
+class _Tracker:
+    """What lane threads share with the runner, as plain Python objects (never the QObject):
+    the count of jobs not yet finished and the mailbox to the GUI thread."""
 
-    # (ok, value) travels as one object: PySide6 mis-counts references to bool arguments
-    # of queued cross-thread signals (a Fatal bool_dealloc at exit).
-    finished = Signal(int, object)
-    progressed = Signal(int, object)
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+        self.running = 0
+        self.idle = threading.Condition()
+
+    def started(self, count: int = 1) -> None:
+        with self.idle:
+            self.running += count
+            self.idle.notify_all()
+
+    def finished(self, delivery: Callable[[], None]) -> None:
+        with self.idle:
+            self.running -= 1
+            self.idle.notify_all()
+        self.mailbox.post(delivery)
+
+    def wait(self, timeout: float | None) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.running <= 0, timeout)
+
+
+_STOP = None  # put on a lane's queue once per thread: the thread ends
+
+
+class _Lane:
+    """``workers`` daemon threads taking jobs from one queue in order. They start with the
+    first job and then live as long as the lane: each keeps its one journal connection
+    instead of a new thread (and connection) after an idle spell. They end when the lane is
+    stopped or garbage-collected (the runner went away without a shutdown)."""
+
+    def __init__(self, name: str, workers: int) -> None:
+        self.name = name
+        self.workers = max(1, workers)
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._started = False
+        self._stop = weakref.finalize(self, _stop_threads, self._queue, self.workers)
+
+    def submit(self, job: _Job) -> None:
+        if not self._started:  # the GUI thread is the only caller: no race here
+            self._started = True
+            for n in range(self.workers):
+                threading.Thread(
+                    target=_lane_worker,
+                    args=(self._queue,),
+                    name=f"posapp-{self.name}-{n + 1}",
+                    daemon=True,
+                ).start()
+        self._queue.put(job)
+
+    def take_queued(self) -> list[_Job]:
+        """Remove the jobs no thread has started (shutdown)."""
+        taken: list[_Job] = []
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                taken.append(job)
+        return taken
+
+    def stop(self) -> None:
+        self._stop()
+
+
+def _stop_threads(q: queue.SimpleQueue[_Job | None], count: int) -> None:
+    for _ in range(count):
+        q.put(_STOP)
+
+
+def _lane_worker(q: queue.SimpleQueue[_Job | None]) -> None:
+    while True:
+        job = q.get()
+        if job is None:
+            return
+        try:
+            job.run()
+        except Exception:  # run() catches the function's errors; this is the mailbox failing
+            log.exception("a background job could not deliver its result")
+        del job
 
 
 class TaskRunner(QObject):
@@ -148,17 +235,13 @@ class TaskRunner(QObject):
         error_presenter: ErrorPresenter | None = None,
     ) -> None:
         super().__init__(parent)
-        self._pools = {lane: QThreadPool(self) for lane in Lane}
-        for pool in self._pools.values():
-            # Workers live as long as the runner: each keeps its one journal connection
-            # instead of a new thread (and connection) after every idle half minute.
-            pool.setExpiryTimeout(-1)
-        self._pools[Lane.WRITES].setMaxThreadCount(1)
-        self._pools[Lane.NETWORK].setMaxThreadCount(max(1, network_workers))
-        self._pools[Lane.READS].setMaxThreadCount(max(1, read_workers))
-        self._bridge = _Bridge(self)
-        self._bridge.finished.connect(self._on_bridge_finished)
-        self._bridge.progressed.connect(self._on_bridge_progressed)
+        self._lanes = {
+            Lane.WRITES: _Lane(Lane.WRITES.value, 1),
+            Lane.NETWORK: _Lane(Lane.NETWORK.value, network_workers),
+            Lane.READS: _Lane(Lane.READS.value, read_workers),
+        }
+        self._inbox = GuiInbox(self)
+        self._tracker = _Tracker(self._inbox.mailbox)
         self._pending: dict[int, _Pending] = {}
         self._ids = itertools.count(1)
         self._presenter: ErrorPresenter = error_presenter or _log_only
@@ -197,11 +280,11 @@ class TaskRunner(QObject):
             on_progress,
             owner,
         )
-        job = _Job(self._bridge, task_id, fn, args, kwargs, on_progress is not None)
-        pool = self._pools[lane]
+        job = _Job(self, task_id, fn, args, kwargs, on_progress is not None)
         if len(self._pending) == 1:
             self.busy_changed.emit(True)
-        pool.start(job)
+        self._tracker.started()
+        self._lanes[lane].submit(job)
         return TaskHandle(self, task_id)
 
     @property
@@ -213,17 +296,22 @@ class TaskRunner(QObject):
         return len(self._pending)
 
     def wait_for_done(self, msecs: int = -1) -> bool:
-        """Block until the worker lanes are idle (shutdown and tests; never from a view)."""
-        return all([pool.waitForDone(msecs) for pool in self._pools.values()])
+        """Block until the worker lanes are idle (shutdown and tests; never from a view).
+        The wait releases the GIL, so the lanes' threads finish what they run."""
+        return self._tracker.wait(None if msecs < 0 else msecs / 1000)
 
     def shutdown(self, msecs: int = 15000) -> None:
         """Stop accepting work, let running calls finish, drop their callbacks."""
         self._closed = True
         for pending in self._pending.values():
             pending.cancelled = True
-        for pool in self._pools.values():
-            pool.clear()
+        dropped = sum(len(lane.take_queued()) for lane in self._lanes.values())
+        if dropped:
+            self._tracker.started(-dropped)
         self.wait_for_done(msecs)
+        for lane in self._lanes.values():
+            lane.stop()
+        self._inbox.close()
 
     def present_error(self, exc: BaseException, label: str = "") -> None:
         self.task_failed.emit(label, exc)
@@ -233,8 +321,7 @@ class TaskRunner(QObject):
             log.exception("the error presenter failed")
 
     # -- delivery on the GUI thread -----------------------------------------------------
-    @Slot(int, object)
-    def _on_bridge_finished(self, task_id: int, outcome: tuple[bool, object]) -> None:
+    def _deliver(self, task_id: int, outcome: tuple[bool, object]) -> None:
         ok, value = outcome
         pending = self._pending.pop(task_id, None)
         if not self._pending:
@@ -254,8 +341,7 @@ class TaskRunner(QObject):
             log.error("task %s failed", pending.label, exc_info=value)
             self.present_error(value, pending.label)
 
-    @Slot(int, object)
-    def _on_bridge_progressed(self, task_id: int, value: object) -> None:
+    def _on_progressed(self, task_id: int, value: object) -> None:
         pending = self._pending.get(task_id)
         if pending is None or pending.cancelled or pending.on_progress is None:
             return

@@ -24,6 +24,7 @@ from posapp.core.antom.client import AntomClient
 from posapp.core.antom.messages import ConsultRequest
 from posapp.core.cards import CardBrand, MaskedCard
 from posapp.core.money import Money
+from posapp.core.services.changes import ChangeFeed
 from posapp.core.services.checkout import (
     CheckoutOutcome,
     CheckoutRequest,
@@ -76,6 +77,7 @@ class Till:
         pins: PinManager,
         info: Callable[[], EnvironmentInfo],
         sandbox: TrainingSandbox | None = None,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self._settings = settings
         self._settings_file = settings_file
@@ -92,6 +94,9 @@ class Till:
         # What the last call that went to Antom tells about the connection: None (no call
         # yet), True (a verified answer came back) or False (no usable answer).
         self._reachable: bool | None = None
+        # told when that changes, so the status bar reads it again (a status read that ran
+        # just before the flip would otherwise leave the old word up until the next change)
+        self._changes = changes
 
     # -- CashierPort ------------------------------------------------------------------------
     def accepted_brands(self) -> list[BrandOption]:
@@ -105,9 +110,9 @@ class Till:
         try:
             answer = self._client.consult(ConsultRequest(amount=amount))
         except Exception:
-            self._reachable = False
+            self._set_reachable(False)
             raise
-        self._reachable = True
+        self._set_reachable(True)
         brands: list[BrandOption] = []
         for info in answer.card_brands():
             label = (
@@ -140,16 +145,22 @@ class Till:
         # The view has already asked about duplicates (find_duplicate) before sending.
         result = self._checkout.pay(request, confirm_duplicate=True, progress=progress)
         # a PENDING payment with no result status never got a verified answer
-        self._reachable = not (
-            result.outcome is CheckoutOutcome.PENDING and result.payment.result_status is None
+        self._set_reachable(
+            not (result.outcome is CheckoutOutcome.PENDING and result.payment.result_status is None)
         )
         return result
 
     def refresh(self, payment_request_id: str) -> CheckoutResult:
         result = self._checkout.refresh(payment_request_id)
         if result.outcome is not CheckoutOutcome.PENDING and self._reachable is False:
-            self._reachable = True  # the poller got a verified answer since
+            self._set_reachable(True)  # the poller got a verified answer since
         return result
+
+    def _set_reachable(self, reachable: bool) -> None:
+        changed = self._reachable is not reachable
+        self._reachable = reachable
+        if changed and self._changes is not None:
+            self._changes.announce_till()
 
     def till_status(self) -> TillStatus:
         info = self._info()
