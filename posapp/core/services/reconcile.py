@@ -186,7 +186,7 @@ class Reconciler:
         self.fmt = fmt
         self.approve = approve
         self.online = _has_client(settler)
-        self._asked: dict[int, bool] = {}  # payment id -> answered, for one import
+        self._asked: dict[str, bool] = {}  # payment or refund -> answered, for one import
 
     # -- checking -------------------------------------------------------------------------
     def check(self, paths: Sequence[Path]) -> list[ReportSummary]:
@@ -524,10 +524,12 @@ class Reconciler:
         False when there is no client or no answer."""
         if not self.online:
             return False
+        key = f"refund {row.request_id}" if kind == "refund" else f"payment {row.id}"
+        if key in self._asked:  # a forged file may name one row a million times
+            return self._asked[key]
         if kind == "refund":
-            return self._ask_refund(row.request_id)
-        if row.id in self._asked:
-            return self._asked[row.id]
+            self._asked[key] = self._ask_refund(row.request_id)
+            return self._asked[key]
         answered = False
         payment = self.repo.get_payment(row.id)
         if payment is not None:
@@ -535,7 +537,7 @@ class Reconciler:
             if inq is not None:
                 self.settler.apply_inquiry(payment, inq, not_found_means_not_sent=False)
                 answered = True
-        self._asked[row.id] = answered
+        self._asked[key] = answered
         return answered
 
     def _ask_refund(self, request_id: str) -> bool:

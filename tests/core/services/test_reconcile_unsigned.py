@@ -12,10 +12,17 @@ import pytest
 from posapp.app import Backend
 from posapp.core.domain import OperationStatus, Payment, PaymentStatus
 from posapp.core.journal.reconciliation import Discrepancy, DiscrepancyKind, ItemFilter
+from posapp.core.money import Money
 from posapp.core.services.pin import TRAINING_PIN, WrongPin
 from posapp.core.services.reconcile import ImportResult, NotAllowed, Reconciler
 from posapp.core.services.settle import Settler
-from tests.core.services.conftest import MAGIC_3DS, MAGIC_CAPTURE_SLOW, approval, pay
+from tests.core.services.conftest import (
+    MAGIC_3DS,
+    MAGIC_CAPTURE_SLOW,
+    MAGIC_REFUND_SLOW,
+    approval,
+    pay,
+)
 
 K = DiscrepancyKind
 _P = PaymentStatus
@@ -45,7 +52,15 @@ def _genuine(backend: Backend) -> Path:
 
 
 def _forge(
-    genuine: Path, target: Payment, out: Path, type_: str, status: str, request_id: str = ""
+    genuine: Path,
+    target: Payment,
+    out: Path,
+    type_: str,
+    status: str,
+    request_id: str = "",
+    *,
+    minor: int | None = None,
+    times: int = 1,
 ) -> Path:
     """``genuine`` plus one line saying ``target`` had a ``type_`` (``request_id``: a
     capture's) ending in ``status``: a copy of a PAYMENT line of the same amount with the
@@ -54,7 +69,7 @@ def _forge(
     header = lines[0].split(",")
     rows = [line.split(",") for line in lines[1:-1]]
     at = header.index
-    minor = target.amount.minor
+    minor = target.amount.minor if minor is None else minor
     model = next(
         r
         for r in rows
@@ -70,7 +85,8 @@ def _forge(
     )
     row[at("status")] = status
     kept = [",".join(r) for r in rows if target.payment_request_id not in r]
-    out.write_text("\n".join([lines[0], *kept, ",".join(row), "<END>"]) + "\n", encoding="utf-8")
+    forged = [",".join(row)] * times
+    out.write_text("\n".join([lines[0], *kept, *forged, "<END>"]) + "\n", encoding="utf-8")
     return out
 
 
@@ -209,3 +225,39 @@ def test_a_manager_resolves_a_difference_with_the_pin_and_a_note(
     notes = [e for e in backend.repo.events_for_payment(waiting.id) if e.operator == "ann"]
     assert any("difference resolved" in str(e.detail) for e in notes)
     assert _status(backend, waiting) not in SUCCESSFUL
+
+
+def test_a_forged_refund_line_asks_antom_once_and_its_answer_stands(
+    polled_backend: Backend, tmp_path: Path
+) -> None:
+    backend = polled_backend
+    pay(backend, minor=500)  # the genuine line the forgery copies
+    genuine = _genuine(backend)
+    sale = pay(backend, MAGIC_REFUND_SLOW).payment
+    backend.backoffice.capture(sale, approval(backend))
+    backend.backoffice.refund(sale, Money(500, sale.amount.currency), approval(backend))
+    [refund] = backend.repo.refunds_for(sale.id)
+    assert refund.status is OperationStatus.PENDING  # Antom: still in process
+    forged = _forge(
+        genuine,
+        sale,
+        tmp_path / "forged.csv",
+        "REFUND",
+        "SUCCESS",
+        refund.refund_request_id,
+        minor=500,
+        times=50,
+    )
+
+    def asked() -> int:
+        events = backend.repo.events_for_payment(sale.id)
+        return sum(1 for e in events if e.api == "inquiryRefund")
+
+    before = asked()
+    result = _online(backend).import_files([forged])
+    after = backend.repo.get_refund(refund.refund_request_id)
+    assert after is not None and after.status is OperationStatus.PENDING
+    assert asked() == before + 1  # fifty lines, one question
+    items = _items(backend, result, text=refund.refund_request_id)
+    assert {i.kind for i in items} == {K.STATUS} and len(items) == 50
+    assert _status(backend, sale) is _P.CAPTURED
