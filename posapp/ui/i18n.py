@@ -755,8 +755,6 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.unknown_request_id"),
     #: payment failed (inquiry)
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.inquiry_failed"),
-    #: proved by Antom's report {file}, line {line}
-    QT_TRANSLATE_NOOP("ServiceMessage", "reason.reconciliation"),
     #: checked with Antom for report {file}, line {line}
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.reconciliation_checked"),
     #: Say how the difference was resolved

@@ -1771,11 +1771,6 @@
     <context>
         <name>ServiceMessage</name>
         <message>
-            <source>reason.reconciliation</source>
-            <extracomment>proved by Antom's report {file}, line {line}</extracomment>
-            <translation>依据 Antom 对账文件 {file} 第 {line} 行确认</translation>
-        </message>
-        <message>
             <source>reason.reconciliation_checked</source>
             <extracomment>checked with Antom for report {file}, line {line}</extracomment>
             <translation>已就对账文件 {file} 第 {line} 行向 Antom 核实</translation>
