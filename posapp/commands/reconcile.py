@@ -1,7 +1,13 @@
 """`posapp reconcile FILE…`: import Antom's transaction / settlement reports into the journal.
 
-Exit status: 0 every line matched, 1 discrepancies (one line each on stdout), 2 bad input
-(a file that cannot be read, with its line and column; no journal; nothing imported).
+The command line has no Antom client, and a report file is not signed: a line saying that a
+payment, capture, refund or cancel still open here went through moves nothing. It is kept as
+an UNCONFIRMED discrepancy ("file says X, not confirmed by Antom"), and the manager is told to
+import the file again in the till (Orders > Reconcile with Antom...), which asks Antom.
+
+Exit status: 0 every line matched, 1 discrepancies still open (one line each on stdout; the
+unconfirmed lines among them), 2 bad input (a file that cannot be read, with its line and
+column; no journal; nothing imported).
 """
 
 from __future__ import annotations
@@ -23,10 +29,13 @@ def register(sub: Any) -> None:
         help="check Antom's transaction and settlement reports against the journal",
         description="Import Antom's transaction details and settlement details files (CSV, "
         "UTF-8, ending with <END>) into the journal: every line is matched to a payment, "
-        "capture, refund or cancel; payments still being settled are settled from what the "
-        "file proves; every difference is listed and kept in the journal. Importing a file "
-        "twice changes nothing. Exit status: 0 everything matches, 1 discrepancies (one line "
-        "each), 2 bad input (the file, line and column are named; nothing is imported).",
+        "capture, refund or cancel; every difference is listed and kept in the journal. A "
+        "report is not signed, so it never settles anything by itself: a line about a payment "
+        "still being settled is kept as 'not confirmed by Antom' until the file is imported "
+        "again in the till (Orders > Reconcile with Antom), which asks Antom. Importing a file "
+        "twice changes nothing else. Exit status: 0 everything matches, 1 open discrepancies "
+        "(one line each), 2 bad input (the file, line and column are named; nothing is "
+        "imported).",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="report files")
     parser.set_defaults(func=run)
@@ -48,6 +57,8 @@ def describe(item: Discrepancy) -> str:
         K.STATUS: f"status differs for {item.transaction_type} {ids}: posapp {item.ours}, "
         f"Antom {item.antom}",
         K.DUPLICATE: f"more than one payment for order {item.reference_order_id}: {ids}",
+        K.UNCONFIRMED: f"file says {item.transaction_type} {ids} is {item.antom}, not "
+        f"confirmed by Antom (posapp keeps it {item.ours})",
     }[item.kind]
     return f"{where}: {what}"
 
@@ -112,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
             state = "imported before, unchanged" if file.already_imported else "imported"
             print(
                 f"{file.path}: {state}: {record.lines} lines, {record.matched} matched, "
-                f"{record.settled} settled, {record.discrepancies} discrepancies",
+                f"{record.settled} settled, {record.discrepancies} discrepancies "
+                f"({file.open} open)",
                 file=sys.stderr,
             )
             if file.unknown_columns:
@@ -121,8 +133,17 @@ def run(args: argparse.Namespace) -> int:
                     f"{', '.join(file.unknown_columns)[:200]}",
                     file=sys.stderr,
                 )
-            for item in reconciler.store.iter_items(ItemFilter(file=record.id)):
+            where = ItemFilter(file=record.id, resolved=False)
+            for item in reconciler.store.iter_items(where):
                 print(describe(item))
+        if result.unconfirmed:
+            print(
+                f"posapp: {result.unconfirmed} line(s) say a payment still open here was "
+                "settled, and Antom was not asked (report files are not signed): nothing was "
+                "changed. Import the file again in posapp (Orders > Reconcile with Antom) while "
+                "the till is online, so that Antom's answer decides.",
+                file=sys.stderr,
+            )
         return 1 if result.discrepancies else 0
     finally:
         repo.close()

@@ -200,6 +200,7 @@ def reconciliation_factory(
         currencies=frozenset({settings.settlement_currency or settings.currency}),
         operator="manager",
         terminal_id=settings.terminal_id,
+        approve=lambda pin: backend.backoffice.approve(pin),
     )
 
     def build(parent: QWidget) -> QDialog:

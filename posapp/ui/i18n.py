@@ -755,8 +755,14 @@ SERVICE_MESSAGES = (
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.unknown_request_id"),
     #: payment failed (inquiry)
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.inquiry_failed"),
-    #: proved by Antom's report {file}, line {line}
-    QT_TRANSLATE_NOOP("ServiceMessage", "reason.reconciliation"),
+    #: checked with Antom for report {file}, line {line}
+    QT_TRANSLATE_NOOP("ServiceMessage", "reason.reconciliation_checked"),
+    #: Say how the difference was resolved
+    QT_TRANSLATE_NOOP("ServiceMessage", "reconcile.resolve_needs_note"),
+    #: Differences can be resolved only at the till, with the manager PIN
+    QT_TRANSLATE_NOOP("ServiceMessage", "reconcile.resolve_unavailable"),
+    #: This difference was resolved already
+    QT_TRANSLATE_NOOP("ServiceMessage", "reconcile.already_resolved"),
     #: capture refused: {code}
     QT_TRANSLATE_NOOP("ServiceMessage", "reason.capture_refused"),
     #: cancel refused: {code}

@@ -51,5 +51,19 @@
                 <numerusform>%n differences</numerusform>
             </translation>
         </message>
+        <message numerus="yes">
+            <source>%n line(s) not confirmed before were checked with Antom.</source>
+            <translation>
+                <numerusform>%n line not confirmed before was checked with Antom.</numerusform>
+                <numerusform>%n lines not confirmed before were checked with Antom.</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n line(s) say a payment was settled, but Antom did not confirm it: nothing was changed. Import the file again when the till is online.</source>
+            <translation>
+                <numerusform>%n line says a payment was settled, but Antom did not confirm it: nothing was changed. Import the file again when the till is online.</numerusform>
+                <numerusform>%n lines say a payment was settled, but Antom did not confirm it: nothing was changed. Import the file again when the till is online.</numerusform>
+            </translation>
+        </message>
     </context>
 </TS>

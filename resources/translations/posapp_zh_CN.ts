@@ -1811,9 +1811,24 @@
     <context>
         <name>ServiceMessage</name>
         <message>
-            <source>reason.reconciliation</source>
-            <extracomment>proved by Antom's report {file}, line {line}</extracomment>
-            <translation>依据 Antom 对账文件 {file} 第 {line} 行确认</translation>
+            <source>reason.reconciliation_checked</source>
+            <extracomment>checked with Antom for report {file}, line {line}</extracomment>
+            <translation>已就对账文件 {file} 第 {line} 行向 Antom 核实</translation>
+        </message>
+        <message>
+            <source>reconcile.resolve_needs_note</source>
+            <extracomment>Say how the difference was resolved</extracomment>
+            <translation>请说明差异是如何解决的</translation>
+        </message>
+        <message>
+            <source>reconcile.resolve_unavailable</source>
+            <extracomment>Differences can be resolved only at the till, with the manager PIN</extracomment>
+            <translation>差异只能在收银台凭经理 PIN 码解决</translation>
+        </message>
+        <message>
+            <source>reconcile.already_resolved</source>
+            <extracomment>This difference was resolved already</extracomment>
+            <translation>该差异已被解决</translation>
         </message>
         <message>
             <source>card.number_missing</source>
@@ -3868,10 +3883,6 @@
             <translation>正在核对第 %1 行，共 %2 行…</translation>
         </message>
         <message>
-            <source>%1 lines, %2 matched, %3 payments settled from the file.</source>
-            <translation>%1 行，%2 行一致，依据文件确认了 %3 笔付款。</translation>
-        </message>
-        <message>
             <source>Columns posapp does not know were ignored: %1</source>
             <translation>已忽略 posapp 不认识的列：%1</translation>
         </message>
@@ -3926,6 +3937,73 @@
             <translation>
                 <numerusform>%n 处差异</numerusform>
             </translation>
+        </message>
+        <message>
+            <source>Resolved</source>
+            <translation>已解决</translation>
+        </message>
+        <message>
+            <source>Import Antom&apos;s transaction and settlement details files (CSV). A file is not signed: a line that would settle a payment makes posapp ask Antom, and Antom&apos;s answer decides. Importing a file again only asks Antom about the lines it could not confirm before.</source>
+            <translation>导入 Antom 的交易明细和结算明细文件（CSV）。文件没有签名：凡是会结清某笔付款的行，posapp 都会向 Antom 查询，以 Antom 的答复为准。再次导入同一文件时，只会就之前未能确认的行向 Antom 查询。</translation>
+        </message>
+        <message>
+            <source>Open</source>
+            <translation>未解决</translation>
+        </message>
+        <message>
+            <source>Open and resolved</source>
+            <translation>未解决和已解决</translation>
+        </message>
+        <message>
+            <source>Resolve…</source>
+            <translation>解决…</translation>
+        </message>
+        <message>
+            <source>File says settled, not confirmed by Antom</source>
+            <translation>文件称已结算，Antom 未确认</translation>
+        </message>
+        <message>
+            <source>%1 lines, %2 matched, %3 settled by Antom&apos;s answer.</source>
+            <translation>共 %1 行，%2 行一致，%3 笔依据 Antom 的答复结算。</translation>
+        </message>
+        <message numerus="yes">
+            <source>%n line(s) not confirmed before were checked with Antom.</source>
+            <translation>
+                <numerusform>之前未确认的 %n 行已向 Antom 核实。</numerusform>
+            </translation>
+        </message>
+        <message numerus="yes">
+            <source>%n line(s) say a payment was settled, but Antom did not confirm it: nothing was changed. Import the file again when the till is online.</source>
+            <translation>
+                <numerusform>%n 行称付款已结算，但 Antom 未确认：未做任何更改。请在收银台联网时再次导入该文件。</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>ResolveDialog</name>
+        <message>
+            <source>Resolve a difference</source>
+            <translation>解决差异</translation>
+        </message>
+        <message>
+            <source>How it was resolved (who checked what)</source>
+            <translation>如何解决（谁核对了什么）</translation>
+        </message>
+        <message>
+            <source>Mark resolved</source>
+            <translation>标记为已解决</translation>
+        </message>
+        <message>
+            <source>Note</source>
+            <translation>备注</translation>
+        </message>
+        <message>
+            <source>Manager PIN</source>
+            <translation>经理 PIN 码</translation>
+        </message>
+        <message>
+            <source>Say how the difference was resolved.</source>
+            <translation>请说明差异是如何解决的。</translation>
         </message>
     </context>
     <context>

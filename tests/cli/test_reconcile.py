@@ -13,7 +13,7 @@ import pytest
 from posapp.core.antom.reports import ReportError, ReportReader
 from posapp.sandbox.reports import ReportFault
 from tests.cli.conftest import Result
-from tests.core.services.conftest import approval, drain, make_backend, pay
+from tests.core.services.conftest import approval, drain, make_backend, pay, with_settings
 
 Posapp = Callable[..., Result]
 
@@ -160,3 +160,35 @@ def test_a_100_mb_file_is_read_in_flat_memory(day: dict[str, Path], tmp_path: Pa
     assert "fields where the header has" in caught.value.message
     assert caught.value.line is not None and caught.value.line > 400_000
     assert grown < 30 * 1024, f"the peak grew by {grown} KiB reading a 100 MB file"
+
+
+def test_offline_a_line_that_would_settle_is_not_confirmed_and_nothing_moves(
+    posapp: Posapp, tmp_path: Path
+) -> None:
+    """The command line has no Antom client and the file is not signed: a line saying a
+    payment still pending here went through leaves it pending, is listed as not confirmed by
+    Antom (exit 1), and the manager is told to import the file again online."""
+    data = tmp_path / "data"
+    backend = make_backend(data, with_settings(notify_listener=False))
+    try:
+        lost = pay(backend, minor=4200).payment  # authorised; our side lost the answer
+        backend.repo.journal.db().conn.execute(
+            "UPDATE payments SET status = 'PENDING' WHERE id = ?", (lost.id,)
+        )
+        sandbox = backend.sandbox
+        today = sandbox.clock.now().date()
+        sandbox.clock.advance(timedelta(days=1))
+        tx = next(p for p in sandbox.write_reports(today) if "transaction" in p.name)
+    finally:
+        backend.close()
+    result = posapp("reconcile", str(tx), "--data-dir", str(data))
+    assert result.code == 1, result.err
+    [line] = result.out.splitlines()
+    assert "not confirmed by Antom" in line and "PENDING" in line
+    assert lost.payment_request_id in line
+    assert "Import the file again" in result.err and "online" in result.err
+    again = posapp("reconcile", str(tx), "--data-dir", str(data))  # still offline: still open
+    assert again.code == 1 and again.out == result.out
+    export = posapp("journal", "export", "--csv", "-", "--data-dir", str(data))
+    row = next(r for r in export.out.splitlines() if lost.payment_request_id in r)
+    assert ",PENDING," in row  # the file moved nothing

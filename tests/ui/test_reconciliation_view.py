@@ -20,7 +20,7 @@ from posapp.core.journal.reconciliation import DiscrepancyKind
 from posapp.sandbox.reports import ReportFault
 from posapp.ui import i18n
 from posapp.ui.application import build_main_window
-from posapp.ui.views.reconciliation_view import ReconciliationView
+from posapp.ui.views.reconciliation_view import ReconciliationView, ResolveDialog
 from tests.core.services.conftest import approval, make_backend, pay
 
 SIZES = [(1024, 700), (1440, 900)]
@@ -192,3 +192,47 @@ def test_the_view_fits_at_both_sizes(
             view.grab().save(str(shots / f"reconciliation_{language}_{width}x{height}.png"))
         finally:
             _close(window)
+
+
+def test_a_manager_resolves_a_difference_and_the_filter_follows(
+    qtbot: QtBot, backend: Backend
+) -> None:
+    faulty, settlement = _reports(backend)
+    window = _window(qtbot, backend)
+    try:
+        view = _open(qtbot, window, (1440, 900))
+        _import(qtbot, view, [*faulty, settlement])
+        qtbot.waitUntil(lambda: view.model.rowCount() == 2)
+        assert not view.resolve_button.isEnabled()  # nothing chosen yet
+        view.table.selectRow(0)
+        assert view.resolve_button.isEnabled()
+        chosen = view.model.item(0)
+        assert chosen is not None
+        view.choose_resolve()
+        dialog = view.findChild(ResolveDialog)
+        assert dialog is not None
+        qtbot.waitExposed(dialog)
+        dialog.pin.field.setText("1234")
+        dialog.confirm_button.click()  # no note: refused here, nothing sent
+        assert dialog.error.isVisible() and dialog.isVisible()
+        dialog.note.setText("extra line: Antom's test data, agreed by phone")
+        dialog.pin.field.setText("999999")
+        dialog.confirm_button.click()
+        qtbot.waitUntil(lambda: dialog.pin.error.isVisible(), timeout=20_000)
+        assert dialog.isVisible()
+        dialog.pin.field.setText("1234")
+        with qtbot.waitSignal(view.resolved, timeout=20_000) as done:
+            dialog.confirm_button.click()
+        assert done.args == [chosen.id]
+        qtbot.waitUntil(lambda: view.model.rowCount() == 1)  # the Open filter
+        with qtbot.waitSignal(view.loaded) as loaded:
+            view.state_filter.setCurrentIndex(view.state_filter.findData(True))
+        assert loaded.args == [1]
+        item = view.model.item(0)
+        assert item is not None and item.id == chosen.id and item.resolved_by == "manager"
+        shown = view.model.data(view.model.index(0, view.model.columnCount() - 1))
+        assert shown is not None and "agreed by phone" in shown
+        view.table.selectRow(0)
+        assert not view.resolve_button.isEnabled()  # resolved once
+    finally:
+        _close(window)

@@ -280,6 +280,13 @@ def m0008_leases_and_change_notify(db: Any) -> None:
     _run(db, SQLITE_SCHEMA)
 
 
+@migrations(name="0009_reconciliation_resolved")
+def m0009_reconciliation_resolved(db: Any) -> None:
+    from posapp.core.journal.reconciliation import STEP_0009
+
+    _run(db, STEP_0009)
+
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
@@ -483,6 +490,9 @@ def _pg_0005() -> str:
 _PG_0005 = _pg_0005()
 from posapp.core.journal.day_close import STEP_0005_POSTGRES  # noqa: E402 - after the steps
 from posapp.core.journal.leases import PG_SCHEMA as _PG_0008  # noqa: E402 - after the steps
+from posapp.core.journal.reconciliation import (  # noqa: E402 - after the steps
+    STEP_0009_POSTGRES as _PG_0009,
+)
 
 POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0001_initial", _PG_0001),
@@ -493,6 +503,7 @@ POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0006_saved_cards", SAVED_CARDS_PG_SCHEMA),
     ("0007_day_close_and_capture_batches", STEP_0005_POSTGRES),
     ("0008_leases_and_change_notify", _PG_0008),
+    ("0009_reconciliation_resolved", _PG_0009),
 )
 # A step written for SQLite only is a bug that tests/core/journal/test_postgresql.py names;
 # a PostgreSQL journal refuses to open until the step exists for it (pg.PgJournal.migrate).

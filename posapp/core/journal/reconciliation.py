@@ -3,7 +3,9 @@
 One row per imported file (keyed by the SHA-256 of its bytes: the same file twice is
 found, not imported again) and one row per discrepancy. Matched lines leave no row of
 their own: a million matching lines cost one file row. Schema step 0005 (migrations.py
-registers ``SCHEMA``); this module is the only code that writes these two tables.
+registers ``SCHEMA``); step 0009 (``STEP_0009``) lets a manager mark a discrepancy resolved
+(who, when, a note) and the Reconciler mark an unconfirmed line settled by Antom's answer on a
+later, online import. This module is the only code that writes these two tables.
 """
 
 from __future__ import annotations
@@ -88,6 +90,24 @@ CREATE INDEX ix_reconciliation_items_file ON reconciliation_items (file, id);
 CREATE INDEX ix_reconciliation_items_kind ON reconciliation_items (kind, id);
 """
 
+# Step 0009: a discrepancy can be resolved, once; the row keeps who, when and why. NULL
+# resolved_ms: still open.
+STEP_0009 = """
+ALTER TABLE reconciliation_items ADD COLUMN resolved_ms INTEGER;
+ALTER TABLE reconciliation_items ADD COLUMN resolved_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE reconciliation_items ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+CREATE INDEX ix_reconciliation_items_open ON reconciliation_items (file, id)
+    WHERE resolved_ms IS NULL;
+"""
+
+STEP_0009_POSTGRES = """
+ALTER TABLE reconciliation_items ADD COLUMN resolved_ms BIGINT;
+ALTER TABLE reconciliation_items ADD COLUMN resolved_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE reconciliation_items ADD COLUMN resolution TEXT NOT NULL DEFAULT '';
+CREATE INDEX ix_reconciliation_items_open ON reconciliation_items (file, id)
+    WHERE resolved_ms IS NULL;
+"""
+
 
 class DiscrepancyKind(StrEnum):
     """What can differ between Antom's report and the journal."""
@@ -98,6 +118,9 @@ class DiscrepancyKind(StrEnum):
     CURRENCY = "CURRENCY"
     STATUS = "STATUS"
     DUPLICATE = "DUPLICATE"  # more than one successful payment for one order
+    # a line that would settle a payment, capture, refund or cancel still open here, which
+    # Antom was not asked about (offline) or did not answer: the file alone moves nothing
+    UNCONFIRMED = "UNCONFIRMED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +141,13 @@ class Discrepancy:
     file: int = 0
     file_name: str = ""
     id: int = 0
+    resolved_at: datetime | None = None
+    resolved_by: str = ""
+    resolution: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolved_at is not None
 
     def to_json(self) -> str:
         return json.dumps(
@@ -160,17 +190,23 @@ class ImportedFile:
 @dataclass(frozen=True, slots=True)
 class ItemFilter:
     """What the Reconciliation view asks for: kinds (empty: all), one file, a search text
-    (request id, order or Antom id)."""
+    (request id, order or Antom id), open or resolved ones (None: both)."""
 
     kinds: frozenset[DiscrepancyKind] = frozenset()
     file: int | None = None
     text: str = ""
+    resolved: bool | None = None
 
 
 _ITEM_COLUMNS = (
     "i.id, i.file, f.name, i.kind, i.line, i.payment, i.transaction_type, i.request_id, "
-    "i.transaction_id, i.reference_order_id, i.currency, i.ours, i.antom"
+    "i.transaction_id, i.reference_order_id, i.currency, i.ours, i.antom, i.resolved_ms, "
+    "i.resolved_by, i.resolution"
 )
+
+
+class AlreadyResolved(Exception):
+    """The discrepancy was resolved before (by someone else, in another window)."""
 
 
 class ReconciliationStore:
@@ -260,6 +296,60 @@ class ReconciliationStore:
             )
         return file_id
 
+    def add_items(self, file_id: int, items: Sequence[Discrepancy]) -> None:
+        """More discrepancies of an imported file (an online re-check found a difference)."""
+        if not items:
+            return
+        with self.journal.write() as db:
+            _insert_items(
+                db.conn,
+                [
+                    (
+                        file_id,
+                        item.kind.value,
+                        item.line,
+                        item.payment,
+                        item.transaction_type,
+                        item.request_id,
+                        item.transaction_id,
+                        item.reference_order_id,
+                        item.currency,
+                        item.ours,
+                        item.antom,
+                    )
+                    for item in items
+                ],
+            )
+            db.conn.execute(
+                "UPDATE reconciliation_files SET discrepancies = discrepancies + ? WHERE id = ?",
+                (len(items), file_id),
+            )
+
+    def resolve(self, item_id: int, *, by: str, note: str, at_ms: int) -> None:
+        """Mark one discrepancy resolved, in the caller's (or one new) write transaction;
+        AlreadyResolved when it was (the first resolution stands), KeyError when unknown."""
+        with self.journal.write() as db:
+            row = db.conn.execute(
+                "SELECT resolved_ms FROM reconciliation_items WHERE id = ?", (item_id,)
+            ).fetchone()
+            if row is None:
+                raise KeyError(item_id)
+            if row[0] is not None:
+                raise AlreadyResolved(item_id)
+            db.conn.execute(
+                "UPDATE reconciliation_items SET resolved_ms = ?, resolved_by = ?, "
+                "resolution = ? WHERE id = ? AND resolved_ms IS NULL",
+                (at_ms, by, note, item_id),
+            )
+
+    def item(self, item_id: int) -> Discrepancy | None:
+        rows = self._rows(
+            f"SELECT {_ITEM_COLUMNS} FROM reconciliation_items i "  # noqa: S608 - our columns
+            "JOIN reconciliation_files f ON f.id = i.file WHERE i.id = ?",
+            (item_id,),
+        )
+        return _item(rows[0]) if rows else None
+
     def files_covering(self, first: date, last: date) -> list[ImportedFile]:
         """The imported files whose days overlap ``first``..``last`` (UTC dates), oldest
         first."""
@@ -342,6 +432,8 @@ def _item_where(where: ItemFilter) -> tuple[str, list[Any]]:
     if where.file is not None:
         parts.append("i.file = ?")
         params.append(where.file)
+    if where.resolved is not None:
+        parts.append("i.resolved_ms IS NOT NULL" if where.resolved else "i.resolved_ms IS NULL")
     text = where.text.strip()
     if text:
         parts.append("(i.request_id = ? OR i.reference_order_id = ? OR i.transaction_id = ?)")
@@ -381,4 +473,7 @@ def _item(row: tuple[Any, ...]) -> Discrepancy:
         currency=row[10],
         ours=row[11],
         antom=row[12],
+        resolved_at=None if row[13] is None else datetime.fromtimestamp(int(row[13]) / 1000, UTC),
+        resolved_by=row[14] or "",
+        resolution=row[15] or "",
     )

@@ -6,8 +6,14 @@ its line and column before anything is applied: ReportError), then, file by file
 1. a file imported before (same SHA-256) is not applied again: its stored result is shown;
 2. each line is matched to the journal on (transactionType, transactionRequestId), falling
    back to the paymentId in transactionId / originalTransactionId (section 21.5);
-3. what a line proves about a payment still being settled is applied through the Settler
-   (version-guarded moves, journaled with the file and line as the reason);
+3. a file is not signed and anyone at the till can edit it, so a line never moves money
+   state by itself. A line that would settle a payment, capture, refund or cancel still
+   open here makes the Reconciler ask Antom (inquiryPayment; inquiryRefund for a refund,
+   at most once per payment and import); Antom's signed answer is applied through the
+   Settler's version-guarded moves, and the line is journaled (a NOTE on the payment, with
+   the file and line) as agreeing or differing. With no client (the command line) or no
+   answer, the row stays open and the line is an UNCONFIRMED discrepancy; importing the
+   same file again online asks Antom about those lines and resolves them;
 4. what differs is kept as a discrepancy: a line no record matches, a payment of the file's
    days no line names (transaction details only), amount, currency or status differing,
    and orders with more than one successful payment;
@@ -26,6 +32,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from posapp.core.antom.errors import AntomError
+from posapp.core.antom.messages import Api
 from posapp.core.antom.reports import (
     REPORT_FORMAT,
     LineStatus,
@@ -40,23 +48,28 @@ from posapp.core.clock import Clock
 from posapp.core.domain import (
     SUCCESSFUL_PAYMENT_STATUSES,
     CaptureMode,
+    DomainError,
     EventKind,
     OperationStatus,
     PaymentStatus,
-    PaymentUpdate,
 )
 from posapp.core.journal.access import Connection
 from posapp.core.journal.reconciliation import (
+    AlreadyResolved,
     Discrepancy,
     DiscrepancyKind,
     ImportedFile,
+    ItemFilter,
     ReconciliationStore,
 )
 from posapp.core.journal.repository import JournalRepository, to_ms
+from posapp.core.services.pin import Approval
 from posapp.core.services.settle import Settler
 from posapp.core.usertext import UserText
 
 Progress = Callable[[int, int], None]
+# checks a manager PIN, journaling the attempt (BackOfficeService.approve)
+Approve = Callable[[str], Approval]
 _P = PaymentStatus
 _O = OperationStatus
 _K = DiscrepancyKind
@@ -94,21 +107,37 @@ class ReconcileRefused(ReportError):
 @dataclass(frozen=True, slots=True)
 class FileResult:
     """One file of an import: its stored record, whether it was imported before, and what
-    the reader noticed without refusing (columns it does not know)."""
+    the reader noticed without refusing (columns it does not know). ``open``: its
+    discrepancies not resolved; ``unconfirmed``: those of them Antom has not confirmed
+    (lines that would settle something, left as they are); ``rechecked``: lines of a file
+    imported before that Antom was asked about this time."""
 
     path: Path
     record: ImportedFile
     already_imported: bool
     unknown_columns: tuple[str, ...] = ()
+    open: int = 0
+    unconfirmed: int = 0
+    rechecked: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     files: tuple[FileResult, ...]
+    online: bool = True  # whether Antom could be asked (a client was there)
 
     @property
     def discrepancies(self) -> int:
-        return sum(f.record.discrepancies for f in self.files)
+        """Discrepancies still open (a manager resolves the ones explained)."""
+        return sum(f.open for f in self.files)
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(f.unconfirmed for f in self.files)
+
+
+class NotAllowed(DomainError):
+    """Resolving a discrepancy was refused (no PIN check wired, no note, resolved before)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,10 +169,12 @@ class Reconciler:
         operator: str = "system",
         terminal_id: str = "",
         fmt: ReportFormat = REPORT_FORMAT,
+        approve: Approve | None = None,
     ) -> None:
         """``merchant``: the customerId the files must carry (None: the journal's client id,
         if it has one). ``currencies``: the settlement currencies this till accepts (empty:
-        any)."""
+        any). ``approve``: the manager PIN check ``resolve`` needs (None: resolving is
+        refused)."""
         self.repo = repo
         self.store = ReconciliationStore(repo.journal)
         self.settler = settler
@@ -153,6 +184,9 @@ class Reconciler:
         self.operator = operator
         self.terminal_id = terminal_id or settler.terminal_id
         self.fmt = fmt
+        self.approve = approve
+        self.online = _has_client(settler)
+        self._asked: dict[str, bool] = {}  # payment or refund -> answered, for one import
 
     # -- checking -------------------------------------------------------------------------
     def check(self, paths: Sequence[Path]) -> list[ReportSummary]:
@@ -198,23 +232,136 @@ class Reconciler:
         total = sum(s.lines for s in summaries)
         done = 0
         results = []
+        self._asked = {}
         for summary in summaries:
-            before = self.store.file_by_sha(summary.sha256)
-            if before is not None:
-                results.append(FileResult(summary.path, before, True, summary.unknown_columns))
-                done += summary.lines
-                continue
 
-            def step(n: int, base: int = done) -> None:
+            def step(n: int, _of: int = 0, base: int = done) -> None:
+                # lines done in this file (of ``_of``) -> lines done in all of them
                 if progress is not None:
                     progress(base + n, total)
 
-            record = self._import(summary, step)
+            before = self.store.file_by_sha(summary.sha256)
+            rechecked = 0
+            if before is not None:
+                rechecked = self._recheck(summary, before, step)
+                record = self.store.file_by_sha(summary.sha256) or before
+            else:
+                record = self._import(summary, step)
             done += summary.lines
-            results.append(FileResult(summary.path, record, False, summary.unknown_columns))
+            results.append(
+                FileResult(
+                    summary.path,
+                    record,
+                    before is not None,
+                    summary.unknown_columns,
+                    open=self.store.count_items(ItemFilter(file=record.id, resolved=False)),
+                    unconfirmed=self._unconfirmed(record.id),
+                    rechecked=rechecked,
+                )
+            )
         if progress is not None:
             progress(total, total)
-        return ImportResult(tuple(results))
+        return ImportResult(tuple(results), self.online)
+
+    def _unconfirmed(self, file_id: int) -> int:
+        return self.store.count_items(
+            ItemFilter(kinds=frozenset({_K.UNCONFIRMED}), file=file_id, resolved=False)
+        )
+
+    def _recheck(self, summary: ReportSummary, record: ImportedFile, progress: Progress) -> int:
+        """A file imported before: nothing is applied again, but while online the lines left
+        UNCONFIRMED are put to Antom now. Each such item is resolved by Antom's answer, and a
+        status that still differs becomes a STATUS discrepancy of the file."""
+        if not self.online or not self._unconfirmed(record.id):
+            return 0
+        where = ItemFilter(kinds=frozenset({_K.UNCONFIRMED}), file=record.id, resolved=False)
+        waiting: dict[int, list[Discrepancy]] = {}
+        for item in self.store.iter_items(where):
+            if item.line is not None:
+                waiting.setdefault(item.line, []).append(item)
+        lines = [ln for ln in ReportReader(summary.path, self.fmt).lines() if ln.line in waiting]
+        look = _Lookup(self.repo, lines)
+        added: list[Discrepancy] = []
+        resolved: list[tuple[Discrepancy, str]] = []
+        for line in lines:
+            checked = self._match_line(line, look, summary.path.name)
+            problems = [] if checked is None else checked[1]
+            if any(p.kind is _K.UNCONFIRMED for p in problems):
+                continue  # still no answer: stays open
+            status = [p for p in problems if p.kind is _K.STATUS]
+            added.extend(status)
+            note = "Antom's answer differs from the file" if status else "confirmed by Antom"
+            resolved.extend((item, note) for item in waiting[line.line])
+        progress(summary.lines, summary.lines)
+        if not resolved:
+            return 0
+        at_ms = to_ms(self.clock.now())
+        with self.repo.transaction():
+            for item, note in resolved:
+                self.store.resolve(item.id, by="antom-inquiry", note=note, at_ms=at_ms)
+            self.store.add_items(record.id, added)
+            self.repo.record_event(
+                EventKind.NOTE,
+                operator=self.operator,
+                terminal_id=self.terminal_id,
+                detail={
+                    "note": "Antom report re-checked with Antom",
+                    "file": record.name,
+                    "sha256": record.sha256,
+                    "reconciliationFile": record.id,
+                    "confirmed": len(resolved),
+                    "differing": len(added),
+                },
+            )
+        return len(resolved)
+
+    # -- resolving ------------------------------------------------------------------------
+    def resolve(self, item_id: int, pin: str, note: str, *, manager: str = "manager") -> None:
+        """A manager marks one discrepancy resolved (the PIN is checked and the attempt
+        journaled by ``approve``); journaled with who, when and the note. PinError for a
+        wrong PIN, NotAllowed when it cannot be done."""
+        note = " ".join(note.split())
+        if not note:
+            raise NotAllowed(
+                UserText("reconcile.resolve_needs_note", "Say how the difference was resolved")
+            )
+        if self.approve is None:
+            raise NotAllowed(
+                UserText(
+                    "reconcile.resolve_unavailable",
+                    "Differences can be resolved only at the till, with the manager PIN",
+                )
+            )
+        item = self.store.item(item_id)
+        if item is None or item.resolved:
+            raise NotAllowed(
+                UserText("reconcile.already_resolved", "This difference was resolved already")
+            )
+        self.approve(pin)
+        try:
+            with self.repo.transaction():
+                self.store.resolve(
+                    item_id, by=manager, note=note[:500], at_ms=to_ms(self.clock.now())
+                )
+                self.repo.record_event(
+                    EventKind.NOTE,
+                    operator=manager,
+                    terminal_id=self.terminal_id,
+                    payment=item.payment,
+                    detail={
+                        "note": "reconciliation difference resolved",
+                        "reconciliationItem": item_id,
+                        "reconciliationFile": item.file,
+                        "file": item.file_name,
+                        "line": item.line,
+                        "kind": item.kind.value,
+                        "resolution": note[:500],
+                    },
+                )
+        except AlreadyResolved:
+            raise NotAllowed(
+                UserText("reconcile.already_resolved", "This difference was resolved already")
+            ) from None
 
     def _import(self, summary: ReportSummary, progress: Progress) -> ImportedFile:
         seen = bytearray()
@@ -263,6 +410,8 @@ class Reconciler:
                         "matched": matched,
                         "settled": settled,
                         "discrepancies": record.discrepancies,
+                        "unconfirmed": self._unconfirmed(file_id),
+                        "askedAntom": self.online,
                     },
                 )
         return record
@@ -274,60 +423,140 @@ class Reconciler:
         look = _Lookup(self.repo, chunk)
         matched = settled = 0
         for line in chunk:
-            problems: list[Discrepancy] = []
-            proved = False
-            type_ = line.type
-            if type_ in PAYMENT_TYPES:
-                row = look.payment(line.request_id) or look.payment_by_id(line.transaction_id)
-                if row is not None:
-                    if _P(row.status) in _OPEN:  # only then can the line settle it
-                        proved = self._settle_payment(row, line, name)
-                        row = look.refresh(row)
-                    problems = _compare(row, line, _PAYMENT_AGREES.get(line.status), True)
-            elif type_ in ("CAPTURE", "REFUND"):
-                op = (look.capture if type_ == "CAPTURE" else look.refund)(line.request_id)
-                if op is not None:
-                    if not _O(op.status).is_final or _O(op.status) is _O.NOT_SENT:
-                        proved = self._settle_operation(op, line, name)
-                        op = look.refresh_op(op, type_)
-                    problems = _compare(op, line, _OPERATION_AGREES.get(line.status), False)
-                    row = op
-                elif type_ == "CAPTURE":
-                    # automatic capture: no capture request of ours (section 21 [U])
-                    row = look.original(line)
-                    if row is not None and row.capture_mode == CaptureMode.AUTOMATIC.value:
-                        proved = self._settle_auto_capture(row, line, name)
-                        row = look.refresh(row)
-                        agrees = _CAPTURED if line.status in (_S.SUCCESS, None) else None
-                        problems = _compare(row, line, agrees, True)
-                    else:
-                        row = None
-                else:
-                    row = None
-            elif type_ in CANCEL_TYPES:
-                row = look.original(line)
-                if row is not None:
-                    proved = self._settle_cancel(row, line, name)
-                    row = look.refresh(row)
-                    agrees = (
-                        frozenset({_P.CANCELLED, _P.RELEASED})
-                        if line.status in (_S.SUCCESS, None)
-                        else None
-                    )
-                    problems = _compare(row, line, agrees, True)
-            else:
+            checked = self._match_line(line, look, name)
+            if checked is None:
                 continue  # disputes, fees, reserves: nothing of ours to match
+            row, problems, moved = checked
             if row is None:
                 problems = [self._unknown(line, look)]
-            elif type_ in PAYMENT_TYPES:
+            elif line.type in PAYMENT_TYPES:
                 _mark(seen, row.id)  # named by its own line (a capture line is not enough)
-            if proved:
+            if moved:
                 settled += 1
             if not problems:
                 matched += 1
             for problem in problems:
                 spool.write(problem.to_json() + "\n")
         return matched, settled
+
+    def _match_line(
+        self, line: ReportLine, look: _Lookup, name: str
+    ) -> tuple[_Row | None, list[Discrepancy], bool] | None:
+        """The journal row a line names, what differs, and whether Antom's answer moved it;
+        None for a line of a kind posapp does not match."""
+        type_ = line.type
+        says_done = line.status in (_S.SUCCESS, None)
+        if type_ in PAYMENT_TYPES:
+            row = look.payment(line.request_id) or look.payment_by_id(line.transaction_id)
+            if row is None:
+                return None, [], False
+            agrees = _PAYMENT_AGREES.get(line.status)
+            if _P(row.status) in _OPEN and line.status is not _S.PROCESSING:
+                return self._confirm(row, line, name, agrees, payment=True, look=look)
+            return row, _compare(row, line, agrees, True), False
+        if type_ in ("CAPTURE", "REFUND"):
+            op = (look.capture if type_ == "CAPTURE" else look.refund)(line.request_id)
+            if op is not None:
+                agrees_op = _OPERATION_AGREES.get(line.status)
+                open_op = _O(op.status) in (_O.INTENT, _O.PENDING, _O.NOT_SENT)
+                if open_op and (says_done or line.status is _S.FAIL):
+                    return self._confirm(op, line, name, agrees_op, payment=False, look=look)
+                return op, _compare(op, line, agrees_op, False), False
+            if type_ == "REFUND":
+                return None, [], False
+            # automatic capture: no capture request of ours (section 21 [U])
+            row = look.original(line)
+            if row is None or row.capture_mode != CaptureMode.AUTOMATIC.value:
+                return None, [], False
+            agrees = _CAPTURED if says_done else None
+            if says_done and _P(row.status) in _OPEN | {_P.CAPTURE_PENDING}:
+                return self._confirm(row, line, name, agrees, payment=True, look=look)
+            return row, _compare(row, line, agrees, True), False
+        if type_ in CANCEL_TYPES:
+            row = look.original(line)
+            if row is None:
+                return None, [], False
+            agrees = frozenset({_P.CANCELLED, _P.RELEASED}) if says_done else None
+            if says_done and _P(row.status) in _OPEN | {_P.CANCEL_PENDING}:
+                return self._confirm(row, line, name, agrees, payment=True, look=look)
+            return row, _compare(row, line, agrees, True), False
+        return None
+
+    def _confirm(
+        self,
+        row: _Row,
+        line: ReportLine,
+        name: str,
+        agrees: frozenset[PaymentStatus] | frozenset[OperationStatus] | None,
+        *,
+        payment: bool,
+        look: _Lookup,
+    ) -> tuple[_Row, list[Discrepancy], bool]:
+        """A line that would settle something still open here. The file is not signed (a
+        cashier can edit it), so it moves nothing: Antom is asked (inquiryPayment, or
+        inquiryRefund for a refund) and its signed answer is applied through the Settler's
+        guarded moves; the line is then compared with what the journal holds. With no answer
+        (offline, or Antom silent) the row stays as it is and the line is UNCONFIRMED."""
+        word = line.status_word or (line.status.value if line.status else "")
+        kind = "payment" if payment else ("capture" if line.type == "CAPTURE" else "refund")
+        answered = self._ask(row, kind)
+        if answered:
+            fresh = look.refresh(row) if payment else look.refresh_op(row, line.type)
+            problems = _compare(fresh, line, agrees, payment)
+            agreed = not any(p.kind is _K.STATUS for p in problems)
+            self.settler.note(
+                row.id,
+                "Antom report line checked with Antom: " + ("agrees" if agreed else "differs"),
+                operator=self.operator,
+                reason=self._reason(name, line),
+                file=name,
+                line=line.line,
+                fileSays=word,
+                posapp=fresh.status,
+            )
+            return fresh, problems, fresh.status != row.status
+        problems = [p for p in _compare(row, line, agrees, payment) if p.kind is not _K.STATUS]
+        problems.append(_item(_K.UNCONFIRMED, line, ours=row.status, antom=word, payment=row.id))
+        return row, problems, False
+
+    def _ask(self, row: _Row, kind: str) -> bool:
+        """Ask Antom about ``row`` (once per import for a payment) and apply the answer;
+        False when there is no client or no answer."""
+        if not self.online:
+            return False
+        key = f"refund {row.request_id}" if kind == "refund" else f"payment {row.id}"
+        if key in self._asked:  # a forged file may name one row a million times
+            return self._asked[key]
+        if kind == "refund":
+            self._asked[key] = self._ask_refund(row.request_id)
+            return self._asked[key]
+        answered = False
+        payment = self.repo.get_payment(row.id)
+        if payment is not None:
+            inq = self.settler.inquire(payment)
+            if inq is not None:
+                self.settler.apply_inquiry(payment, inq, not_found_means_not_sent=False)
+                answered = True
+        self._asked[key] = answered
+        return answered
+
+    def _ask_refund(self, request_id: str) -> bool:
+        refund = self.repo.get_refund(request_id)
+        if refund is None:
+            return False
+        try:
+            inq = self.settler.client.inquiry_refund(request_id)
+        except AntomError as exc:
+            self.settler.journal_error(
+                Api.INQUIRY_REFUND, exc, payment=refund.payment, request_id=request_id
+            )
+            return False
+        self.settler.journal_response(
+            Api.INQUIRY_REFUND, inq, payment=refund.payment, request_id=request_id
+        )
+        if inq.found:
+            self.settler.apply_refund_inquiry(refund, inq)
+        return True
 
     def _unknown(self, line: ReportLine, look: _Lookup) -> Discrepancy:
         kind = _K.ONLY_AT_ANTOM
@@ -342,66 +571,11 @@ class Reconciler:
 
     def _reason(self, name: str, line: ReportLine) -> str:
         return UserText(
-            "reason.reconciliation",
-            "proved by Antom's report {file}, line {line}",
+            "reason.reconciliation_checked",
+            "checked with Antom for report {file}, line {line}",
             file=name,
             line=line.line,
         )
-
-    def _settle_payment(self, row: _Row, line: ReportLine, name: str) -> bool:
-        payment = self.repo.get_payment(row.id)
-        if payment is None or payment.status not in _OPEN:
-            return False
-        update = PaymentUpdate(payment_id=None if payment.payment_id else line.transaction_id)
-        target: PaymentStatus | None = None
-        if line.status in (_S.SUCCESS, None):
-            manual = payment.capture_mode is CaptureMode.MANUAL
-            target = _P.AUTHORISED if manual else _P.CAPTURE_PENDING
-            update = PaymentUpdate(
-                payment_id=update.payment_id,
-                result_status="S",
-                authorised_at=payment.authorised_at or line.created or self.clock.now(),
-            )
-        elif line.status is _S.FAIL:
-            target = _P.DECLINED
-        elif line.status is _S.CANCELLED:
-            target = _P.CANCELLED
-        if target is None:
-            return False
-        moved = self.settler.move(payment, target, update, reason=self._reason(name, line))
-        return moved.status is not payment.status
-
-    def _settle_operation(self, op: _Row, line: ReportLine, name: str) -> bool:
-        status = {_S.SUCCESS: _O.SUCCEEDED, None: _O.SUCCEEDED, _S.FAIL: _O.FAILED}.get(line.status)
-        if status is None or _O(op.status) not in (_O.INTENT, _O.PENDING, _O.NOT_SENT):
-            return False
-        kind = "capture" if line.type == "CAPTURE" else "refund"
-        changed = self.settler.observe_operation(
-            kind, op.request_id, status, reason=self._reason(name, line)
-        )
-        if kind == "capture" and status is _O.SUCCEEDED:
-            payment = self.repo.get_payment(op.id)
-            if payment is not None and payment.status in _OPEN | {_P.CAPTURE_PENDING}:
-                self.settler.move(payment, _P.CAPTURED, reason=self._reason(name, line))
-        return changed
-
-    def _settle_auto_capture(self, row: _Row, line: ReportLine, name: str) -> bool:
-        payment = self.repo.get_payment(row.id)
-        if payment is None or line.status not in (_S.SUCCESS, None):
-            return False
-        if payment.status not in _OPEN | {_P.CAPTURE_PENDING}:
-            return False
-        moved = self.settler.move(payment, _P.CAPTURED, reason=self._reason(name, line))
-        return moved.status is not payment.status
-
-    def _settle_cancel(self, row: _Row, line: ReportLine, name: str) -> bool:
-        payment = self.repo.get_payment(row.id)
-        if payment is None or line.status not in (_S.SUCCESS, None):
-            return False
-        if payment.status not in _OPEN | {_P.CANCEL_PENDING}:
-            return False
-        moved = self.settler.move(payment, _P.CANCELLED, reason=self._reason(name, line))
-        return moved.status is not payment.status
 
     # -- what the file does not say -------------------------------------------------------
     def _window(self, summary: ReportSummary) -> tuple[int, int]:
@@ -465,6 +639,15 @@ class Reconciler:
 
 
 # -- helpers ------------------------------------------------------------------------------
+def _has_client(settler: Settler) -> bool:
+    """Whether ``settler`` can ask Antom (the command line's applies reports only)."""
+    try:
+        settler.client  # noqa: B018 - the property raises when there is none
+    except DomainError:
+        return False
+    return True
+
+
 def _chunks(lines: Iterator[ReportLine], size: int) -> Iterator[list[ReportLine]]:
     chunk: list[ReportLine] = []
     for line in lines:

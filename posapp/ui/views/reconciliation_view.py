@@ -1,7 +1,9 @@
-"""Orders › Reconcile…: import Antom's reports, list what does not match, export the list.
+"""Orders › Reconcile…: import Antom's reports, list what does not match, export the list,
+and let a manager mark a difference resolved (PIN and a note).
 
-The import runs on the writes lane (one journal writer at a time; progress by line), the
-list and the exports on the reads lane: the GUI thread only shows results.
+The import runs on the writes lane (one journal writer at a time; progress by line; the few
+inquiries it makes for lines that would settle something run there too), the list and the
+exports on the reads lane: the GUI thread only shows results.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -45,10 +49,13 @@ from posapp.core.journal.reconciliation import (
     ItemFilter,
 )
 from posapp.core.money import EXPONENTS
+from posapp.core.services.pin import PinError
 from posapp.core.services.reconcile import ImportResult, Reconciler
 from posapp.core.spreadsheet import spreadsheet_safe
 from posapp.paths import atomic_text_file
+from posapp.ui.i18n import error_text
 from posapp.ui.tasks import Lane, TaskRunner
+from posapp.ui.views.pin_dialog import ERROR_STYLE, PinEntry
 
 _K = DiscrepancyKind
 PAGE = 500
@@ -69,13 +76,16 @@ def kind_name(kind: DiscrepancyKind) -> str:
         _K.DUPLICATE: QCoreApplication.translate(
             "ReconciliationView", "Several payments for one order"
         ),
+        _K.UNCONFIRMED: QCoreApplication.translate(
+            "ReconciliationView", "File says settled, not confirmed by Antom"
+        ),
     }
     return names[kind]
 
 
 def _value(item: Discrepancy, text: str) -> str:
     """An amount in minor units shown in major units; a status or currency as it is."""
-    if item.kind in (_K.CURRENCY, _K.STATUS) or not text.lstrip("-").isdigit():
+    if item.kind in (_K.CURRENCY, _K.STATUS, _K.UNCONFIRMED) or not text.lstrip("-").isdigit():
         return text
     exp = EXPONENTS.get(item.currency, 2)
     minor = int(text)
@@ -94,7 +104,16 @@ def _headers() -> list[str]:
         QCoreApplication.translate("ReconciliationView", "Order"),
         QCoreApplication.translate("ReconciliationView", "posapp"),
         QCoreApplication.translate("ReconciliationView", "Antom"),
+        QCoreApplication.translate("ReconciliationView", "Resolved"),
     ]
+
+
+def _resolution(item: Discrepancy) -> str:
+    """Who resolved it, when (UTC) and why; "" while it is open."""
+    if item.resolved_at is None:
+        return ""
+    when = item.resolved_at.strftime("%Y-%m-%d %H:%M")
+    return f"{item.resolved_by}, {when} UTC: {item.resolution}"
 
 
 def _cells(item: Discrepancy) -> list[str]:
@@ -107,6 +126,7 @@ def _cells(item: Discrepancy) -> list[str]:
         item.reference_order_id,
         _value(item, item.ours),
         _value(item, item.antom),
+        _resolution(item),
     ]
 
 
@@ -180,14 +200,16 @@ class DiscrepancyModel(QAbstractTableModel):
 
 
 class ReconciliationView(QDialog):
-    """Import reports, filter the differences, export them.
+    """Import reports, filter the differences, export them, resolve one.
 
     Signals: ``imported(ImportResult)`` after an import finished; ``loaded(int)`` with the
-    number of differences the filter matches, each time the list was (re)loaded.
+    number of differences the filter matches, each time the list was (re)loaded;
+    ``resolved(int)`` with the id of a difference a manager just resolved.
     """
 
     imported = Signal(object)
     loaded = Signal(int)
+    resolved = Signal(int)
 
     def __init__(
         self, runner: TaskRunner, reconciler: Reconciler, parent: QWidget | None = None
@@ -209,8 +231,10 @@ class ReconciliationView(QDialog):
         self.progress.hide()
         self.message = QLabel(
             self.tr(
-                "Import Antom's transaction and settlement details files (CSV). Importing a "
-                "file again changes nothing."
+                "Import Antom's transaction and settlement details files (CSV). A file is not "
+                "signed: a line that would settle a payment makes posapp ask Antom, and "
+                "Antom's answer decides. Importing a file again only asks Antom about the "
+                "lines it could not confirm before."
             ),
             self,
         )
@@ -222,13 +246,17 @@ class ReconciliationView(QDialog):
         self.kind_filter.addItem(self.tr("All differences"), None)
         for kind in _K:
             self.kind_filter.addItem(kind_name(kind), kind.value)
+        self.state_filter = QComboBox(self)
+        self.state_filter.addItem(self.tr("Open"), False)
+        self.state_filter.addItem(self.tr("Resolved"), True)
+        self.state_filter.addItem(self.tr("Open and resolved"), None)
         self.file_filter = QComboBox(self)
         self.file_filter.addItem(self.tr("All files"), None)
         self.file_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText(self.tr("Request id, order or payment id"))
         self.search.setClearButtonEnabled(True)
-        for box in (self.kind_filter, self.file_filter):
+        for box in (self.kind_filter, self.state_filter, self.file_filter):
             box.currentIndexChanged.connect(lambda _i: self.reload())
         self.search.returnPressed.connect(self.reload)
         self.search.textChanged.connect(lambda text: self.reload() if not text else None)
@@ -244,7 +272,7 @@ class ReconciliationView(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # file, request id and order share what the window has left (long ids, elided in
         # the middle, whole in the tooltip); the others keep readable widths
-        for column, width in enumerate((170, 0, 45, 115, 0, 0, 95, 95)):
+        for column, width in enumerate((170, 0, 45, 115, 0, 0, 95, 95, 150)):
             if width:
                 self.table.setColumnWidth(column, width)
             else:
@@ -252,6 +280,12 @@ class ReconciliationView(QDialog):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.count_label = QLabel("", self)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
+        self.table.doubleClicked.connect(lambda _i: self.choose_resolve())
+
+        self.resolve_button = QPushButton(self.tr("Resolve…"), self)
+        self.resolve_button.setEnabled(False)
+        self.resolve_button.clicked.connect(self.choose_resolve)
 
         self.csv_button = QPushButton(self.tr("Export CSV…"), self)
         self.csv_button.clicked.connect(self.choose_csv)
@@ -267,10 +301,12 @@ class ReconciliationView(QDialog):
         filters = QHBoxLayout()
         filters.addWidget(QLabel(self.tr("Show:"), self))
         filters.addWidget(self.kind_filter)
+        filters.addWidget(self.state_filter)
         filters.addWidget(self.file_filter)
         filters.addWidget(self.search, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.resolve_button)
         bottom.addWidget(self.csv_button)
         bottom.addWidget(self.pdf_button)
         bottom.addWidget(close)
@@ -340,13 +376,30 @@ class ReconciliationView(QDialog):
             else:
                 text = self.tr("%1: %n difference(s).", "", count)
             text = text.replace("%1", file.path.name)
-            detail = self.tr("%1 lines, %2 matched, %3 payments settled from the file.")
+            detail = self.tr("%1 lines, %2 matched, %3 settled by Antom's answer.")
             detail = (
                 detail.replace("%1", f"{record.lines:,}")
                 .replace("%2", f"{record.matched:,}")
                 .replace("%3", f"{record.settled:,}")
             )
             lines.append(f"{text} {detail}")
+            if file.rechecked:
+                lines.append(
+                    self.tr(
+                        "%n line(s) not confirmed before were checked with Antom.",
+                        "",
+                        file.rechecked,
+                    )
+                )
+            if file.unconfirmed:
+                lines.append(
+                    self.tr(
+                        "%n line(s) say a payment was settled, but Antom did not confirm it: "
+                        "nothing was changed. Import the file again when the till is online.",
+                        "",
+                        file.unconfirmed,
+                    )
+                )
             if file.unknown_columns:
                 lines.append(
                     self.tr("Columns posapp does not know were ignored: %1").replace(
@@ -377,10 +430,12 @@ class ReconciliationView(QDialog):
     def current_filter(self) -> ItemFilter:
         kind = self.kind_filter.currentData()
         file = self.file_filter.currentData()
+        state = self.state_filter.currentData()
         return ItemFilter(
             kinds=frozenset({_K(kind)}) if kind else frozenset(),
             file=int(file) if file is not None else None,
             text=self.search.text().strip(),
+            resolved=bool(state) if state is not None else None,
         )
 
     def _load_files(self) -> None:
@@ -427,6 +482,7 @@ class ReconciliationView(QDialog):
         rows, total = result
         self._fetching = False
         self.model.reset(rows, total)
+        self._selection()
         if total:
             self.count_label.setText(self.tr("%n difference(s)", "", total))
         elif self._files:
@@ -456,6 +512,27 @@ class ReconciliationView(QDialog):
         if generation == self._generation:
             self.model.append(rows)
 
+    # -- resolving ------------------------------------------------------------------------
+    def selected_item(self) -> Discrepancy | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.item(rows[0].row()) if len(rows) == 1 else None
+
+    def _selection(self) -> None:
+        item = self.selected_item()
+        self.resolve_button.setEnabled(item is not None and not item.resolved)
+
+    def choose_resolve(self) -> None:
+        item = self.selected_item()
+        if item is None or item.resolved:
+            return
+        dialog = ResolveDialog(self._runner, self._reconciler, item, self)
+        dialog.finished_resolving.connect(self._on_resolved)
+        dialog.open()
+
+    def _on_resolved(self, item_id: int) -> None:
+        self.reload()
+        self.resolved.emit(item_id)
+
     # -- exports --------------------------------------------------------------------------
     def choose_csv(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(
@@ -484,6 +561,9 @@ class ReconciliationView(QDialog):
                         "currency",
                         "posapp",
                         "antom",
+                        "resolved_by",
+                        "resolved_at",
+                        "resolution",
                     ]
                 )
                 for item in store.iter_items(where):
@@ -499,6 +579,9 @@ class ReconciliationView(QDialog):
                             item.currency,
                             spreadsheet_safe(item.ours),
                             spreadsheet_safe(item.antom),
+                            spreadsheet_safe(item.resolved_by),
+                            "" if item.resolved_at is None else item.resolved_at.isoformat(),
+                            spreadsheet_safe(item.resolution),
                         ]
                     )
                     count += 1
@@ -586,3 +669,97 @@ class ReconciliationView(QDialog):
         self._set_message(
             self.tr("The export could not be saved: %1").replace("%1", str(exc)), error=True
         )
+
+
+class ResolveDialog(QDialog):
+    """A manager marks one difference resolved: a note saying how, and the manager PIN. The
+    PIN check (slow on purpose) and the journal write run on the writes lane.
+
+    Signals: ``finished_resolving(int)`` with the difference's id once it is resolved.
+    """
+
+    finished_resolving = Signal(int)
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        reconciler: Reconciler,
+        item: Discrepancy,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Resolve a difference"))
+        self.setMinimumWidth(460)
+        self._runner = runner
+        self._reconciler = reconciler
+        self.item = item
+        where = f"{item.file_name}:{item.line}" if item.line else item.file_name
+        what = QLabel(f"{kind_name(item.kind)} — {where}\n{item.request_id or item.transaction_id}")
+        what.setWordWrap(True)
+        what.setTextFormat(Qt.TextFormat.PlainText)
+        self.note = QLineEdit(self)
+        self.note.setObjectName("resolutionNote")
+        self.note.setMaxLength(500)
+        self.note.setPlaceholderText(self.tr("How it was resolved (who checked what)"))
+        self.pin = PinEntry(self)
+        self.pin.submitted.connect(self._on_confirm)
+        self.error = QLabel(self)
+        self.error.setObjectName("resolveError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.hide()
+        self.buttons = QDialogButtonBox(self)
+        self.confirm_button = self.buttons.addButton(
+            self.tr("Mark resolved"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.confirm_button.setDefault(True)
+        self.confirm_button.clicked.connect(self._on_confirm)
+        cancel = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.tr("Manager PIN"), self.pin)
+        layout = QVBoxLayout(self)
+        layout.addWidget(what)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+
+    def _on_confirm(self) -> None:
+        if not self.confirm_button.isEnabled() or self.pin.locked:
+            return
+        note = self.note.text().strip()
+        if not note:
+            self._show_error(self.tr("Say how the difference was resolved."))
+            self.note.setFocus()
+            return
+        if not self.pin.check_format():
+            return
+        self.error.hide()
+        pin, item_id, reconciler = self.pin.pin(), self.item.id, self._reconciler
+        self.confirm_button.setEnabled(False)
+        self._runner.run(
+            lambda: reconciler.resolve(item_id, pin, note),
+            lane=Lane.WRITES,
+            on_done=lambda _none: self._on_done(),
+            on_error=self._on_error,
+            owner=self,
+            label="resolve difference",
+        )
+
+    def _on_done(self) -> None:
+        self.finished_resolving.emit(self.item.id)
+        self.accept()
+
+    def _on_error(self, exc: BaseException) -> None:
+        self.confirm_button.setEnabled(not self.pin.locked)
+        if isinstance(exc, PinError):
+            self.pin.show_pin_error(exc)
+            self.confirm_button.setEnabled(not self.pin.locked)
+            return
+        self._show_error(error_text(exc))
+
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
