@@ -287,6 +287,17 @@ def m0009_reconciliation_resolved(db: Any) -> None:
     _run(db, STEP_0009)
 
 
+@migrations(name="0010_terminal_index")
+def m0010_terminal_index(db: Any) -> None:
+    # one till's payments in the back office's terminal filter: its count and pages walk
+    # this index, and the list of terminals is a skip over its first column
+    _run(db, _TERMINAL_INDEX)
+
+
+_TERMINAL_INDEX = (
+    "CREATE INDEX ix_payments_terminal_created ON payments (terminal_id, created_ms, id);"
+)
+
 # Append new steps here, named "000N_what", and never edit the ones above.
 
 STEP_NAMES: tuple[str, ...] = tuple(m.name for m in migrations._migrations)
@@ -504,6 +515,7 @@ POSTGRES_STEPS: tuple[tuple[str, str], ...] = (
     ("0007_day_close_and_capture_batches", STEP_0005_POSTGRES),
     ("0008_leases_and_change_notify", _PG_0008),
     ("0009_reconciliation_resolved", _PG_0009),
+    ("0010_terminal_index", _TERMINAL_INDEX),
 )
 # A step written for SQLite only is a bug that tests/core/journal/test_postgresql.py names;
 # a PostgreSQL journal refuses to open until the step exists for it (pg.PgJournal.migrate).

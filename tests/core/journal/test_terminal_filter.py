@@ -160,3 +160,20 @@ def test_the_terminal_filter_walks_an_index(repo: JournalRepository, clock: Fake
         else:
             assert "Index" in plan, plan
             assert "Seq Scan" not in plan, plan
+
+
+def test_the_list_of_terminals_skips_through_the_terminal_index(
+    repo: JournalRepository, clock: FakeClock
+) -> None:
+    made = _fill(repo, clock, 12)
+    assert repo.orders.terminals() == sorted({p.terminal_id for p in made})
+    assert len(repo.orders.terminals()) > 1
+    access = repo.orders.access
+    if access.dialect.name != "sqlite":
+        return  # the same query; PostgreSQL's plan for MIN() over an index is its own
+    rows = access.read(
+        "EXPLAIN QUERY PLAN SELECT MIN(p.terminal_id) FROM payments p WHERE p.terminal_id > ?",
+        ["TILL-01"],
+    )
+    plan = "\n".join(str(r["detail"]) for r in rows)
+    assert "ix_payments_terminal_created" in plan, plan  # one probe, not a walk of the table
