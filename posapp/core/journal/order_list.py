@@ -23,6 +23,7 @@ from posapp.core.journal.search import text_arms
 
 DEFAULT_PAGE_SIZE = 50
 KEY_COLUMNS = "id, created_ms"  # what identifies and orders a row of the list
+HELD_KEY_COLUMNS = "id, capture_deadline_ms"  # the same for the held list
 MAX_PAGE_SIZE = 1000
 
 
@@ -158,21 +159,54 @@ class OrderList:
         """AUTHORISED payments, the one with the least time left to capture first
         (``terminal``: one till's; the held index still bounds the walk: holds lapse after
         7 days, so the list is short)."""
+        return self.held_page(PaymentFilter(terminal=terminal), limit=limit, after=after)
+
+    def held_page(
+        self,
+        filter: PaymentFilter | None = None,
+        *,
+        limit: int = DEFAULT_PAGE_SIZE,
+        after: HeldCursor | None = None,
+        before: HeldCursor | None = None,
+    ) -> list[Payment]:
+        """A page of the held list (AUTHORISED, least time left first) with ``filter``'s
+        search, period and terminal (its statuses are ignored): the ``limit`` rows right
+        after ``after``, right before ``before`` (still least time left first), or the
+        first ones."""
+        filter = filter or PaymentFilter()
         limit = max(1, min(int(limit), MAX_PAGE_SIZE))
-        where = "status = 'AUTHORISED'"
-        params: list[Any] = []
-        if terminal:
-            where += " AND terminal_id = ?"
-            params.append(terminal)
-        if after is not None:
-            where += " AND capture_deadline_ms >= ? AND (capture_deadline_ms > ? OR id > ?)"
-            params += [after.deadline_ms, after.deadline_ms, after.id]
-        rows = self.access.read(
-            f"SELECT * FROM payments WHERE {where} "  # noqa: S608 - built from constants
-            "ORDER BY capture_deadline_ms, id LIMIT ?",
-            (*params, limit),
-        )
-        return [to_payment(r) for r in rows]
+        sql, params = held_sql(filter, limit, self.access.dialect, after=after, before=before)
+        payments = [to_payment(r) for r in self.access.read(sql, params)]
+        if before is not None:
+            payments.reverse()
+        return payments
+
+    def count_held(self, filter: PaymentFilter | None = None) -> int:
+        """How many rows the held list has with ``filter`` (each search arm counted from its
+        index, on the key columns only)."""
+        filter = filter or PaymentFilter()
+        dialect = self.access.dialect
+        sql, params = held_sql(filter, dialect.no_limit, dialect, columns=HELD_KEY_COLUMNS)
+        rows = self.access.read(f"SELECT count(*) AS n FROM ({sql}) AS held", params)  # noqa: S608 - built from constants
+        return int(rows[0]["n"]) if rows else 0
+
+    def held_at(self, filter: PaymentFilter | None, offset: int, size: int) -> list[Payment]:
+        """Rows of the held list at a position (a scroll-bar jump): the row at ``offset``
+        found on the key columns, then the page from it by keyset."""
+        filter = filter or PaymentFilter()
+        offset, size = max(0, int(offset)), max(1, min(int(size), MAX_PAGE_SIZE))
+        if not offset:
+            return self.held_page(filter, limit=size)
+        dialect = self.access.dialect
+        sql, params = held_sql(filter, offset + 1, dialect, columns=HELD_KEY_COLUMNS)
+        params[-1] = 1  # the outer LIMIT; the inner arms keep offset + 1 rows each
+        found = self.access.read(f"{sql} OFFSET ?", [*params, offset])
+        if not found:
+            return []
+        key = found[0]
+        # the key row itself included: ids are integers, so "past id - 1" is "from id"
+        cursor = HeldCursor(int(key["capture_deadline_ms"]), int(key["id"]) - 1)
+        return self.held_page(filter, limit=size, after=cursor)
 
     def terminals(self) -> list[str]:
         """The terminal ids the journal's payments were keyed at, sorted (the back office's
@@ -333,4 +367,52 @@ def list_sql(
         )
         all_params += [*params, limit]
     sql = f"SELECT * FROM ({union.join(parts)}) AS arms {ordering} LIMIT ?"  # noqa: S608 - built from constants
+    return sql, [*all_params, limit]
+
+
+def held_sql(
+    filter: PaymentFilter,
+    limit: int | None,
+    dialect: Dialect = SQLITE,
+    *,
+    after: HeldCursor | None = None,
+    before: HeldCursor | None = None,
+    columns: str = "*",
+) -> tuple[str, list[Any]]:
+    """The held list's query: AUTHORISED rows by (capture deadline, id), ascending (with
+    ``before``: descending from it), with ``filter``'s search, period and terminal.
+
+    One arm per search column as in ``list_sql``; each arm keeps ``status = 'AUTHORISED'``
+    so the planner may walk the held index (in the list's order) or the searched column's
+    index (then sort the few rows it found), whichever is cheaper.
+    """
+    base = ["status = 'AUTHORISED'"]
+    dates, base_params = date_conditions(filter)
+    base += dates
+    order = "ASC"
+    if after is not None:
+        base.append("capture_deadline_ms >= ? AND (capture_deadline_ms > ? OR id > ?)")
+        base_params += [after.deadline_ms, after.deadline_ms, after.id]
+    if before is not None:
+        order = "DESC"
+        base.append("capture_deadline_ms <= ? AND (capture_deadline_ms < ? OR id < ?)")
+        base_params += [before.deadline_ms, before.deadline_ms, before.id]
+    ordering = f"ORDER BY capture_deadline_ms {order}, id {order}"
+    arms = text_arms(filter.text, dialect)
+    if len(arms) == 1:
+        text_sql, text_params = arms[0]
+        where = [*base, text_sql] if text_sql else base
+        return (
+            f"SELECT {columns} FROM payments WHERE {' AND '.join(where)} {ordering} LIMIT ?",  # noqa: S608 - built from constants
+            [*base_params, *text_params, limit],
+        )
+    parts = []
+    all_params: list[Any] = []
+    for text_sql, text_params in arms:
+        conditions = " AND ".join([*base, text_sql])
+        parts.append(
+            f"SELECT * FROM (SELECT {columns} FROM payments WHERE {conditions} {ordering} LIMIT ?) AS arm"  # noqa: S608 - built from constants
+        )
+        all_params += [*base_params, *text_params, limit]
+    sql = f"SELECT * FROM ({' UNION '.join(parts)}) AS arms {ordering} LIMIT ?"  # noqa: S608 - built from constants
     return sql, [*all_params, limit]

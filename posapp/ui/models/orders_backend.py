@@ -36,9 +36,18 @@ from posapp.ui.models.receipt_data import ReceiptData
 
 Progress = Callable[[str], None]
 
-HELD_LIMIT = 200_000  # far more holds than a till can have open within 7 days
 HELD_CACHE_SECONDS = 2.0
 RELEASED_SHOWN = timedelta(hours=24)  # lapsed holds stay on the Held list this long, in red
+
+
+def held_filter(query: OrderQuery) -> PaymentFilter:
+    """The Held tab's conditions for the journal's held list (its statuses do not apply)."""
+    return PaymentFilter(
+        created_from=query.since,
+        created_to=query.until,
+        text=query.text.strip(),
+        terminal=query.terminal,
+    )
 
 
 def to_filter(query: OrderQuery) -> PaymentFilter:
@@ -55,10 +64,10 @@ class JournalOrderSource:
     """The order model's queries over the journal (thread-safe: one connection per thread).
 
     The Held list comes from the journal's held index (least time left first), with the holds
-    that lapsed in the last day on top (shown red, so nobody wonders where they went).
-    Without text or date filters it is paged by keyset like the order list (the few lapsed
-    holds merged in); with them, or for a jump by position, the whole held list (holds lapse
-    after 7 days, so it stays small) is read once and kept until the journal changes.
+    that lapsed in the last day on top (shown red, so nobody wonders where they went). Its
+    search, period and terminal are conditions of the journal's query (``held_sql``), so a
+    page, a jump and a count stay index-bound however many holds are open; the few lapsed
+    holds (a short, cached list) are filtered here with the same predicate and merged in.
     """
 
     def __init__(
@@ -70,7 +79,6 @@ class JournalOrderSource:
         self.repo = repo
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
-        self._held_cache: tuple[OrderQuery, int, float, list[Payment]] | None = None
         self._released_cache: tuple[int, float, list[Payment]] | None = None
         # the successful payments of orders paid more than once (DuplicateService)
         self._duplicates = duplicates or (lambda: [])
@@ -122,36 +130,13 @@ class JournalOrderSource:
             and not query.terminal
         )
 
-    def _held(self, query: OrderQuery) -> list[Payment]:
-        # data_version only sees other connections' commits; the age limit covers our own.
-        version, now = self.repo.data_version(), time.monotonic()
-        with self._lock:
-            cached = self._held_cache
-            if (
-                cached is not None
-                and cached[0] == query
-                and cached[1] == version
-                and now - cached[2] < HELD_CACHE_SECONDS
-            ):
-                return cached[3]
-        rows: list[Payment] = []
-        after: HeldCursor | None = None
-        while len(rows) < HELD_LIMIT:
-            page = self.repo.held_authorisations(
-                limit=MAX_PAGE_SIZE, after=after, terminal=query.terminal
-            )
-            rows.extend(page)
-            if len(page) < MAX_PAGE_SIZE:
-                break
-            after = held_cursor(page[-1])
-        rows = sorted([*rows, *self._recently_released()], key=held_order)
+    def _lapsed(self, query: OrderQuery) -> list[Payment]:
+        """The recently lapsed holds that the Held list shows with ``query`` (few: filtered
+        here with the journal's own predicate), by the list's key."""
         plain = OrderQuery(
             since=query.since, until=query.until, text=query.text, terminal=query.terminal
         )
-        rows = [p for p in rows if pf.matches(p, plain)]
-        with self._lock:
-            self._held_cache = (query, version, now, rows)
-        return rows
+        return [p for p in self._recently_released() if pf.matches(p, plain)]
 
     def count(self, query: OrderQuery) -> int:
         if query.duplicates:
@@ -160,7 +145,7 @@ class JournalOrderSource:
             if self._plain_held(query):
                 held = self.repo.count_by_status().get(PaymentStatus.AUTHORISED, 0)
                 return held + len(self._recently_released())
-            return len(self._held(query))
+            return self.repo.orders.count_held(held_filter(query)) + len(self._lapsed(query))
         return self.repo.count_payments(to_filter(query))
 
     def key_of(self, query: OrderQuery, payment: Payment) -> Cursor | HeldCursor:
@@ -206,14 +191,47 @@ class JournalOrderSource:
         after: Cursor | HeldCursor | None,
         before: Cursor | HeldCursor | None,
     ) -> list[Payment]:
-        held_after = after if isinstance(after, HeldCursor) else None
-        if self._plain_held(query) and before is None and (held_after is not None or offset == 0):
-            # Keyset over the held index, merged with the lapsed holds after the same key.
-            held = self.repo.held_authorisations(limit=limit, after=held_after)
-            start = (-1, -1) if held_after is None else (held_after.deadline_ms, held_after.id)
-            lapsed = [p for p in self._recently_released() if held_order(p) > start]
-            return sorted([*held, *lapsed], key=held_order)[:limit]
-        return _rows_around(self._held(query), offset, limit, after, before)
+        """A window of the Held list: the journal's held rows (search, period and terminal
+        in its SQL) merged with the few recently lapsed holds, by keyset or by position."""
+        flt, lapsed = held_filter(query), self._lapsed(query)
+        orders = self.repo.orders
+        if isinstance(after, HeldCursor):
+            held = orders.held_page(flt, limit=limit, after=after)
+            key = (after.deadline_ms, after.id)
+            later = [p for p in lapsed if held_order(p) > key]
+            return sorted([*held, *later], key=held_order)[:limit]
+        if isinstance(before, HeldCursor):
+            held = orders.held_page(flt, limit=limit, before=before)
+            end = (before.deadline_ms, before.id)
+            earlier = [p for p in lapsed if held_order(p) < end]
+            return sorted([*held, *earlier], key=held_order)[-limit:]
+        if not lapsed:
+            return orders.held_at(flt, offset, limit)
+        # By position: the held rows from ``lapsed`` places before the wanted position on
+        # (at most that many lapsed holds can come before it), merged with the lapsed holds
+        # among them, counting the lapsed holds before the first one read.
+        first = max(0, offset - len(lapsed))
+        want = offset + limit - first
+        held = orders.held_at(flt, first, min(want, MAX_PAGE_SIZE))
+        while MAX_PAGE_SIZE <= len(held) < want:  # more than one page of the journal's
+            more = orders.held_page(
+                flt, limit=min(want - len(held), MAX_PAGE_SIZE), after=held_cursor(held[-1])
+            )
+            held += more
+            if not more:
+                break
+        if not held:
+            return lapsed[offset : offset + limit] if first == 0 else []
+        low, high = held_order(held[0]), held_order(held[-1])
+        ended = len(held) < want
+        among = [
+            p
+            for p in lapsed
+            if (first == 0 or held_order(p) > low) and (ended or held_order(p) < high)
+        ]
+        start = 0 if first == 0 else first + sum(1 for p in lapsed if held_order(p) < low)
+        merged = sorted([*held, *among], key=held_order)
+        return merged[offset - start : offset - start + limit]
 
     def get(self, key: int) -> Payment | None:
         return self.repo.get_payment(key)
