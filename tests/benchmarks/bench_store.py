@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -344,13 +345,36 @@ def order_cases(repo: JournalRepository) -> list[Case]:
             ),
             cold=drop_held_cache,
         ),
+    ]
+    held_total = source.count(held)
+    cases.append(
         Case(
-            "held: search last 4 (whole list read)",
-            lambda: source.count(OrderQuery(held=True, text=last4)),
+            "held: jump to the middle (position)",
+            lambda: source.window(held, offset=held_total // 2, limit=block, total=held_total),
             runs=5,
             cold=drop_held_cache,
-        ),
-    ]
+        )
+    )
+    # Held + search, period or terminal (the journal's SQL since the held search moved there)
+    for label, query in (
+        ("held + search last 4", OrderQuery(held=True, text=last4)),
+        ("held + search order prefix 'ORD-1'", OrderQuery(held=True, text="ORD-1")),
+        ("held + search no match 'zzz'", OrderQuery(held=True, text="zzz")),
+        ("held + period today", OrderQuery(held=True, since=periods["today"])),
+        ("held + terminal", OrderQuery(held=True, terminal=half.terminal_id)),
+    ):
+        n = source.count(query)
+        cases.append(
+            Case(f"{label}: count", partial(source.count, query), runs=5, cold=drop_held_cache)
+        )
+        cases.append(
+            Case(
+                f"{label}: first 100",
+                partial(source.window, query, offset=0, limit=block, total=n),
+                runs=5,
+                cold=drop_held_cache,
+            )
+        )
     # Duplicates tab, the status bar, the details pane, the live feed's reads
     page_refs = [
         p.reference_order_id for p in source.window(everything, offset=0, limit=block, total=total)
