@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,12 @@ def register(sub: Any) -> None:
     day.add_argument(
         "--date", dest="day", metavar="YYYY-MM-DD", help="the day (default: today, local time)"
     )
+    day.add_argument(
+        "--terminal",
+        metavar="ID",
+        help="only the payments keyed at this till (default: every till); a closed day "
+        "prints its store-wide report",
+    )
     day.add_argument("--pdf", type=_file_arg, metavar="FILE", help="also write an A4 PDF")
     day.add_argument(
         "--csv", dest="csv_file", type=_file_arg, metavar="FILE", help="also write CSV"
@@ -66,6 +73,18 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"--date: {text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _terminal(text: str | None, known: Callable[[], list[str]]) -> str | None:
+    """The --terminal value, checked against the tills the journal has payments from."""
+    if text is None:
+        return None
+    terminal = text.strip()
+    tills = known()
+    if terminal not in tills:
+        listed = ", ".join(tills) if tills else "none (the journal has no payments)"
+        raise UsageError(f"--terminal: no payments were keyed at till {text!r}; known: {listed}")
+    return terminal
 
 
 def _check_target(target: Path | None, option: str) -> None:
@@ -104,7 +123,8 @@ def run_day(args: argparse.Namespace) -> int:
         return 1
     try:
         service = DayReportService(repo, None, SystemClock(), "", zone=till_zone())
-        report = service.report(day)
+        terminal = _terminal(args.terminal, service.terminals)
+        report = service.report(day, terminal)
     except (JournalError, sqlite3.DatabaseError) as exc:
         print(f"posapp: the journal at {path} cannot be read ({exc})", file=sys.stderr)
         return 1
@@ -132,6 +152,15 @@ def summary(report: Any) -> str:
     from posapp.core.money import Money
 
     lines = [f"Day report {report.day.isoformat()} ({report.zone})"]
+    if report.terminal is not None:
+        lines.append(f"till {report.terminal} only")
+    elif report.store_wide_snapshot is not None:
+        lines.append(
+            f"all tills: the day is closed and its frozen report is store-wide "
+            f"(not split for till {report.store_wide_snapshot})"
+        )
+    else:
+        lines.append("all tills")
     if report.closing is None:
         lines.append(f"open: figures as of {report.drawn_at:%Y-%m-%d %H:%M} UTC")
     else:

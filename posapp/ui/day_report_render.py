@@ -88,6 +88,19 @@ def reconciliation_text(report: DayReport) -> str:
     )
 
 
+def till_text(report: DayReport) -> str:
+    """Which tills the figures cover: the heading of the screen, the PDF and the print."""
+    if report.terminal is not None:
+        return QCoreApplication.translate("DayReport", "Till {0} only").format(report.terminal)
+    if report.store_wide_snapshot is not None:
+        return QCoreApplication.translate(
+            "DayReport",
+            "All tills: the day is closed and its frozen report is store-wide, "
+            "so it cannot be shown for till {0} alone",
+        ).format(report.store_wide_snapshot)
+    return QCoreApplication.translate("DayReport", "All tills")
+
+
 def closing_text(report: DayReport) -> str:
     if report.closing is None:
         return QCoreApplication.translate(
@@ -328,6 +341,7 @@ def _paint(pages: _Pages, report: DayReport) -> None:
             report.zone, local_time(report, report.start), local_time(report, report.end)
         )
     )
+    pages.text(till_text(report), bold=True)
     pages.text(closing_text(report))
     pages.text(reconciliation_text(report), gap=1.0)
     if not report.totals:

@@ -4514,6 +4514,18 @@
     <context>
         <name>DayReport</name>
         <message>
+            <source>Till {0} only</source>
+            <translation>仅收银台 {0}</translation>
+        </message>
+        <message>
+            <source>All tills: the day is closed and its frozen report is store-wide, so it cannot be shown for till {0} alone</source>
+            <translation>全部收银台：当日已日结，冻结的报表涵盖全店，无法单独显示收银台 {0}</translation>
+        </message>
+        <message>
+            <source>All tills</source>
+            <translation>全部收银台</translation>
+        </message>
+        <message>
             <source>Authorised</source>
             <translation>已授权</translation>
         </message>
@@ -4631,6 +4643,22 @@
     </context>
     <context>
         <name>DayReportView</name>
+        <message>
+            <source>&amp;Till</source>
+            <translation>收银台(&amp;T)</translation>
+        </message>
+        <message>
+            <source>All tills</source>
+            <translation>全部收银台</translation>
+        </message>
+        <message>
+            <source>Show the figures of one till, or of every till</source>
+            <translation>显示单个收银台或全部收银台的数据</translation>
+        </message>
+        <message>
+            <source>Closing the day covers every till: choose All tills to close it.</source>
+            <translation>日结涵盖全部收银台：请选择“全部收银台”后再日结。</translation>
+        </message>
         <message>
             <source>&amp;Day</source>
             <translation>日期(&amp;D)</translation>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -108,3 +109,73 @@ def test_a_reconciled_day_prints_its_discrepancies(
     assert "reconciliation: discrepancies (1 file(s), " in result.out
     assert "1 discrepancies: amount 1)" in result.out
     assert "discrepancies,1,AMOUNT,1" in csv.read_text(encoding="utf-8")
+
+
+def _second_till(journal: Path) -> None:
+    """A payment keyed at TILL-02 on the same journal (beside the fixture's two at TILL-01)."""
+    backend = make_backend(journal)
+    try:
+        backend.checkout.config = replace(backend.checkout.config, terminal_id="TILL-02")
+        pay(backend, minor=1500, hold=False)
+        backend.poller.intent_grace = timedelta(0)
+        assert drain(backend) == []
+    finally:
+        backend.close()
+
+
+def test_report_day_for_one_till(
+    posapp: Callable[..., Result], journal: Path, tmp_path: Path
+) -> None:
+    _second_till(journal)
+    whole = posapp("report", "day", "--data-dir", str(journal))
+    assert whole.code == 0, whole.err
+    assert "all tills" in whole.out and "SGD: 3 payments, 0 declined" in whole.out
+    csv = tmp_path / "till.csv"
+    one = posapp(
+        "report", "day", "--terminal", "TILL-02", "--data-dir", str(journal), "--csv", str(csv)
+    )
+    assert one.code == 0, one.err
+    assert "till TILL-02 only" in one.out
+    assert "SGD: 1 payments, 0 declined" in one.out
+    assert "authorised          15.00" in one.out
+    assert "terminal TILL-01" not in one.out and "terminal TILL-02: 1 payments" in one.out
+    assert "till,TILL-02" in csv.read_text(encoding="utf-8").splitlines()
+    first = posapp("report", "day", "--terminal", "TILL-01", "--data-dir", str(journal))
+    assert first.code == 0 and "SGD: 2 payments, 0 declined" in first.out
+
+
+def test_an_unknown_till_is_one_line_and_exit_2(
+    posapp: Callable[..., Result], journal: Path
+) -> None:
+    _second_till(journal)
+    result = posapp("report", "day", "--terminal", "TILL-9", "--data-dir", str(journal))
+    assert result.code == 2
+    assert "--terminal: no payments were keyed at till 'TILL-9'" in result.line
+    assert "known: TILL-01, TILL-02" in result.line
+    assert "Traceback" not in result.err
+
+
+def test_a_closed_day_for_one_till_says_it_is_store_wide(
+    posapp: Callable[..., Result], journal: Path
+) -> None:
+    _second_till(journal)
+    backend = make_backend(journal)
+    try:
+        backend.day_report.zone = ZoneInfo("UTC")
+        day = datetime.now(UTC).date()
+        backend.day_report.close(day, TRAINING_PIN, manager="ann")
+    finally:
+        backend.close()
+    result = posapp(
+        "report",
+        "day",
+        "--date",
+        day.isoformat(),
+        "--terminal",
+        "TILL-02",
+        "--data-dir",
+        str(journal),
+    )
+    assert result.code == 0, result.err
+    assert "frozen report is store-wide" in result.out
+    assert "SGD: 3 payments" in result.out

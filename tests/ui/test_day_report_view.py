@@ -4,6 +4,7 @@ the embedded sandbox, journal under tmp_path, real widgets offscreen)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -183,3 +184,59 @@ def test_the_till_menu_opens_the_day_report(qtbot, backend) -> None:
     qtbot.waitUntil(lambda: shown.view.report is not None)
     assert window.show_day_report() is shown  # one window, raised again
     window.runner.shutdown()
+
+
+def _two_tills(backend: Backend) -> None:
+    """Two payments at TILL-01, one at TILL-02, on one journal."""
+    pay(backend, minor=2000, hold=False)
+    pay(backend, minor=500)
+    backend.checkout.config = replace(backend.checkout.config, terminal_id="TILL-02")
+    pay(backend, minor=1500, hold=False)
+
+
+def test_choosing_a_till_shows_its_figures_and_closing_waits_for_all_tills(
+    qtbot, runner, backend, tmp_path: Path
+) -> None:
+    _two_tills(backend)
+    view = open_report(qtbot, runner, backend)
+    qtbot.waitUntil(lambda: view.terminals() == ["TILL-01", "TILL-02"])  # read on READS
+    assert view.till_box.currentText() == "All tills" and view.terminal() is None
+    assert cell(view, 0) == "3" and view.till_label.text() == "All tills"
+    assert view.close_button.isEnabled()
+    with qtbot.waitSignal(view.report_loaded):
+        view.set_terminal("TILL-02")
+    assert view.report is not None and view.report.terminal == "TILL-02"
+    assert cell(view, 0) == "1"  # payments
+    assert view.terminal_table.rowCount() == 1
+    assert view.terminal_table.item(0, 0).text() == "TILL-02"
+    assert "TILL-02" in view.till_label.text()
+    # closing is store-wide: not from a one-till view, and the button says why
+    assert not view.close_button.isEnabled()
+    assert "every till" in view.close_button.toolTip()
+    csv = tmp_path / "till.csv"
+    view.save_csv(str(csv))
+    qtbot.waitUntil(csv.is_file, timeout=5000)
+    assert "till,TILL-02" in csv.read_text(encoding="utf-8").splitlines()
+    with qtbot.waitSignal(view.report_loaded):
+        view.set_terminal("TILL-01")
+    assert cell(view, 0) == "2" and not view.close_button.isEnabled()
+    with qtbot.waitSignal(view.report_loaded):
+        view.set_terminal(None)
+    assert cell(view, 0) == "3"
+    assert view.close_button.isEnabled() and view.close_button.toolTip() == ""
+
+
+def test_a_closed_day_for_one_till_says_its_frozen_report_is_store_wide(
+    qtbot, runner, backend
+) -> None:
+    _two_tills(backend)
+    view = open_report(qtbot, runner, backend)
+    backend.day_report.close(view.day(), TRAINING_PIN, manager="ann")
+    qtbot.waitUntil(lambda: view.terminals() == ["TILL-01", "TILL-02"])
+    with qtbot.waitSignal(view.report_loaded):
+        view.set_terminal("TILL-02")
+    assert view.report is not None and view.report.closed
+    assert view.report.store_wide_snapshot == "TILL-02"
+    assert cell(view, 0) == "3"  # the whole store's frozen figures
+    assert "store-wide" in view.till_label.text()
+    assert not view.close_button.isEnabled()

@@ -17,6 +17,11 @@ merchant keeps. Counts: payments keyed in, declined.
 in ``day_closes`` with its digest, and a DAY_CLOSED note carrying that digest goes into the
 audit chain. Printing a closed day again draws it from that snapshot, so the copy is the same
 to the last figure, however the payments moved since.
+
+**One till.** A report can be drawn for one terminal's payments (``terminal``): the same
+figures as that till's line of the By terminal table. Closing is always for the whole store,
+so the snapshot holds no payment lines: a closed day asked for one till is still its frozen
+store-wide report, marked ``store_wide_snapshot`` so the screen and the print can say so.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import csv
 import io
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
@@ -330,6 +335,14 @@ class DayReport:
     reconciliation: ReconciliationState
     closing: Closing | None = None
     intact: bool = True  # a closed day's snapshot still matches its journaled digest
+    # the till filter: None = every till. Not part of the snapshot (a day closes store-wide)
+    terminal: str | None = None
+    # a till was asked for, but the day is closed and its frozen report covers every till
+    store_wide_snapshot: str | None = None
+
+    @property
+    def filtered(self) -> bool:
+        return self.terminal is not None
 
     @property
     def closed(self) -> bool:
@@ -402,8 +415,13 @@ def summarise(
     drawn_at: datetime,
     lapsing: Sequence[DayRow] = (),
     reconciliation: ReconciliationState | None = None,
+    terminal: str | None = None,
 ) -> DayReport:
-    """The report of ``rows`` (the payments created in ``window``): pure, no journal."""
+    """The report of ``rows`` (the payments created in ``window``): pure, no journal. With
+    ``terminal``, only the payments (and lapsing holds) keyed at that till count."""
+    if terminal is not None:
+        rows = [r for r in rows if r.terminal_id == terminal]
+        lapsing = [r for r in lapsing if r.terminal_id == terminal]
     totals: dict[str, Totals] = {}
     groups: dict[str, dict[tuple[str, str], Totals]] = {
         "terminal": {},
@@ -448,6 +466,7 @@ def summarise(
             for r in lapsing
         ),
         reconciliation=reconciliation or ReconciliationState(ReconciliationStatus.NOT_RECONCILED),
+        terminal=terminal,
     )
 
 
@@ -475,6 +494,11 @@ def report_csv(report: DayReport) -> str:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["day", report.day.isoformat(), "time_zone", report.zone])
     w.writerow(["drawn_at", report.drawn_at.isoformat()])
+    if report.terminal is not None:
+        w.writerow(["till", report.terminal])
+    elif report.store_wide_snapshot is not None:
+        # asked for one till, but a closed day's frozen report covers them all
+        w.writerow(["till", "all", "requested", report.store_wide_snapshot])
     if report.closing is not None:
         w.writerow(
             [
@@ -572,15 +596,21 @@ class DayReportService:
     def window(self, day: date | None = None) -> DayWindow:
         return DayWindow.of(day or today(self.clock, self.zone), self.zone)
 
-    def report(self, day: date | None = None) -> DayReport:
-        """A closed day from its snapshot; an open one from the journal as it is now."""
+    def report(self, day: date | None = None, terminal: str | None = None) -> DayReport:
+        """A closed day from its snapshot; an open one from the journal as it is now.
+        ``terminal``: only that till's payments. A closed day's snapshot keeps no payment
+        lines, so it cannot be split by till: it comes back whole, marked
+        ``store_wide_snapshot``."""
         window = self.window(day)
         closed = self.store.closed(window.day.isoformat())
         if closed is not None:
-            return DayReport.from_json(_loads(closed.snapshot), intact=closed.intact)
-        return self.live(window)
+            frozen = DayReport.from_json(_loads(closed.snapshot), intact=closed.intact)
+            if terminal is not None:
+                frozen = replace(frozen, store_wide_snapshot=terminal)
+            return frozen
+        return self.live(window, terminal)
 
-    def live(self, window: DayWindow) -> DayReport:
+    def live(self, window: DayWindow, terminal: str | None = None) -> DayReport:
         now = self.clock.now()
         store = self.store
         rows = store.payments_between(to_ms(window.start), to_ms(window.end))
@@ -592,7 +622,12 @@ class DayReportService:
             drawn_at=now,
             lapsing=lapsing,
             reconciliation=self.reconciliation_source.state_for(window.start, window.end),
+            terminal=terminal,
         )
+
+    def terminals(self) -> list[str]:
+        """The tills the journal's payments were keyed at, sorted (the till filter's list)."""
+        return self.repo.orders.terminals()
 
     def holds(self, day: date | None = None) -> list[int]:
         """The payments of ``day`` still held and inside their capture window."""

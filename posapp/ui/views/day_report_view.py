@@ -5,10 +5,15 @@ day, print or save it).
 Reports are read on the READS lane, closing and saving on WRITES, the batch capture on
 NETWORK: the screen never waits. It follows the services' one change feed and reads an open
 day again shortly after a payment changes; a closed day is its snapshot and never moves.
+
+The Till box narrows the figures to one terminal's payments (its list is read on READS too).
+Closing stays store-wide: while one till is shown the day cannot be closed, and a closed day,
+whose snapshot keeps no payment lines, is shown whole with a line saying so.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -61,12 +66,15 @@ from posapp.ui.day_report_render import (
     reconciliation_text,
     status_label,
     status_value,
+    till_text,
     write_pdf,
 )
 from posapp.ui.i18n import service_text
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.views.capture_all_dialog import CaptureAllDialog
 from posapp.ui.views.pin_dialog import PinEntry
+
+log = logging.getLogger(__name__)
 
 REFRESH_DELAY_MS = 800  # payments change in bursts: read the day once the burst is over
 
@@ -138,6 +146,14 @@ def _fit_height(table: QTableWidget) -> None:
     frame = table.frameWidth() * 2
     table.setMinimumHeight(table.horizontalHeader().height() + rows + frame)
     table.setMaximumHeight(table.horizontalHeader().height() + rows + frame)
+
+
+def _file_stem(report: DayReport) -> str:
+    """The date, and the till when the figures are one till's."""
+    if report.terminal is None:
+        return report.day.isoformat()
+    till = "".join(c if c.isalnum() or c in "-_" else "-" for c in report.terminal)
+    return f"{report.day.isoformat()}-{till}"
 
 
 def _cell(text: str, *, number: bool = False) -> QTableWidgetItem:
@@ -259,6 +275,16 @@ class DayReportView(QWidget):
         day_label.setBuddy(self.date_edit)
         bar.addWidget(day_label)
         bar.addWidget(self.date_edit)
+        self.till_box = QComboBox(self)
+        self.till_box.setObjectName("reportTill")
+        self.till_box.setToolTip(self.tr("Show the figures of one till, or of every till"))
+        self.till_box.addItem(self.tr("All tills"), "")
+        self.till_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.till_box.currentIndexChanged.connect(lambda _i: self.refresh())
+        till_label = QLabel(self.tr("&Till"), self)
+        till_label.setBuddy(self.till_box)
+        bar.addWidget(till_label)
+        bar.addWidget(self.till_box)
         self.currency_box = QComboBox(self)
         self.currency_box.setObjectName("reportCurrency")
         self.currency_box.setToolTip(self.tr("Currency of the charts"))
@@ -280,6 +306,12 @@ class DayReportView(QWidget):
             button.clicked.connect(slot)
             bar.addWidget(button)
 
+        self.till_label = QLabel(self)
+        self.till_label.setObjectName("dayTill")
+        self.till_label.setWordWrap(True)
+        font = self.till_label.font()
+        font.setBold(True)
+        self.till_label.setFont(font)
         self.state_label = QLabel(self)
         self.state_label.setObjectName("dayState")
         self.state_label.setWordWrap(True)
@@ -357,6 +389,7 @@ class DayReportView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.till_label)
         layout.addWidget(self.state_label)
         layout.addWidget(self.recon_label)
         layout.addWidget(self.message)
@@ -372,11 +405,54 @@ class DayReportView(QWidget):
             changes.changed.connect(self._payment_changed)
         self._set_buttons()
         self.refresh()
+        self.refresh_terminals()
 
     # -- loading ------------------------------------------------------------------------
     def day(self) -> date:
         d = self.date_edit.date()
         return date(d.year(), d.month(), d.day())
+
+    def terminal(self) -> str | None:
+        """The till chosen in the Till box; None for every till."""
+        return str(self.till_box.currentData() or "") or None
+
+    def terminals(self) -> list[str]:
+        """The tills the Till box offers after "All tills"."""
+        box = self.till_box
+        return [str(box.itemData(i)) for i in range(1, box.count())]
+
+    def set_terminal(self, terminal: str | None) -> None:
+        """Show one till's figures (None: every till's)."""
+        if terminal:
+            self._add_terminal(terminal)
+        self.till_box.setCurrentIndex(max(0, self.till_box.findData(terminal or "")))
+
+    def refresh_terminals(self) -> None:
+        """Read the journal's tills again (off the GUI thread)."""
+        self._runner.run(
+            self._reports.terminals,
+            lane=Lane.READS,
+            on_done=self._on_terminals,
+            on_error=lambda exc: log.warning("tills could not be read: %s", exc),
+            owner=self,
+            label="terminals",
+        )
+
+    def _on_terminals(self, found: list[str]) -> None:
+        for terminal in found:
+            self._add_terminal(terminal)
+
+    def _add_terminal(self, terminal: str) -> None:
+        """One more till in sorted place; the chosen one stays chosen."""
+        known = self.terminals()
+        if not terminal or terminal in known:
+            return
+        position = 1 + sum(1 for t in known if t < terminal)
+        self.till_box.blockSignals(True)
+        try:
+            self.till_box.insertItem(position, terminal, terminal)
+        finally:
+            self.till_box.blockSignals(False)
 
     def refresh(self) -> None:
         self._loading = True
@@ -384,6 +460,7 @@ class DayReportView(QWidget):
         self._runner.run(
             self._reports.report,
             self.day(),
+            self.terminal(),
             lane=Lane.READS,
             on_done=self._on_loaded,
             on_error=self._on_failed,
@@ -396,8 +473,11 @@ class DayReportView(QWidget):
             self._refresh_timer.start()
 
     def _on_loaded(self, report: DayReport) -> None:
-        if report.day != self.day():
-            return  # an answer for a day no longer shown
+        asked = (
+            report.terminal if report.store_wide_snapshot is None else report.store_wide_snapshot
+        )
+        if report.day != self.day() or asked != self.terminal():
+            return  # an answer for a day or a till no longer shown
         self._loading = False
         self.show_report(report)
 
@@ -408,6 +488,7 @@ class DayReportView(QWidget):
 
     def show_report(self, report: DayReport) -> None:
         self.report = report
+        self.till_label.setText(till_text(report))
         self.state_label.setText(closing_text(report))
         if not report.totals:
             self._say(QCoreApplication.translate("DayReport", "No payments on this day."))
@@ -458,6 +539,9 @@ class DayReportView(QWidget):
                 )
             ):
                 self.lapsing_table.setItem(r, c, _cell(text, number=c == 1))
+        if not report.filtered:
+            for line in report.by_terminal:  # a till that began since the list was read
+                self._add_terminal(line.name)
         self._set_buttons()
         self.report_loaded.emit(report)
 
@@ -498,7 +582,13 @@ class DayReportView(QWidget):
         closed = self.report is not None and self.report.closed
         for b in (self.print_button, self.pdf_button, self.csv_button):
             b.setEnabled(loaded)
-        self.close_button.setEnabled(loaded and not closed)
+        filtered = self.terminal() is not None
+        self.close_button.setEnabled(loaded and not closed and not filtered)
+        self.close_button.setToolTip(
+            self.tr("Closing the day covers every till: choose All tills to close it.")
+            if filtered and not closed
+            else ""
+        )
         self.capture_button.setEnabled(loaded)
 
     def _say(self, text: str) -> None:
@@ -507,6 +597,7 @@ class DayReportView(QWidget):
 
     # -- the manager's jobs -------------------------------------------------------------
     def close_day(self) -> CloseDayDialog:
+        # the button is off while one till is shown; a day always closes for every till
         dialog = CloseDayDialog(self._reports, self._runner, self.day(), self)
         dialog.day_closed.connect(self.show_report)
         dialog.open()
@@ -553,7 +644,7 @@ class DayReportView(QWidget):
             or QFileDialog.getSaveFileName(
                 self,
                 self.tr("Save the day report as PDF"),
-                f"day-report-{report.day.isoformat()}.pdf",
+                f"day-report-{_file_stem(report)}.pdf",
                 self.tr("PDF files (*.pdf)"),
             )[0]
         )
@@ -579,7 +670,7 @@ class DayReportView(QWidget):
             or QFileDialog.getSaveFileName(
                 self,
                 self.tr("Save the day report as CSV"),
-                f"day-report-{report.day.isoformat()}.csv",
+                f"day-report-{_file_stem(report)}.csv",
                 self.tr("CSV files (*.csv)"),
             )[0]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -121,6 +122,62 @@ def test_closing_a_day_is_journaled_and_reprints_identically(backend: Backend) -
     stored = EndOfDayStore(backend.repo).closed(day.isoformat())
     assert stored is not None and notes[0]["digest"] == stored.digest
     assert backend.repo.verify().ok
+
+
+def _at_till(backend: Backend, terminal: str) -> None:
+    """From now on the till keys payments in as ``terminal`` (a second till on one journal)."""
+    backend.checkout.config = replace(backend.checkout.config, terminal_id=terminal)
+
+
+def test_one_till_s_report_is_its_line_of_the_by_terminal_table(backend: Backend) -> None:
+    service = backend.day_report
+    service.zone = UTC_ZONE
+    _mixed_day(backend)  # at TILL-01
+    _at_till(backend, "TILL-02")
+    pay(backend, minor=1500, hold=False)
+    pay(backend, minor=650)
+    pay(backend, VISA_DECLINE, minor=300)
+    assert drain(backend) == []
+    day = _day_of(backend)
+    assert service.terminals() == ["TILL-01", "TILL-02"]
+    whole = service.report(day)
+    assert whole.terminal is None and {g.name for g in whole.by_terminal} == {
+        "TILL-01",
+        "TILL-02",
+    }
+    for till in ("TILL-01", "TILL-02"):
+        one = service.report(day, till)
+        assert one.terminal == till and not one.closed
+        row = [g for g in whole.by_terminal if g.name == till]
+        # the filtered report's totals are exactly that till's row of the store-wide table
+        assert [t.to_json() for t in one.totals] == [g.totals.to_json() for g in row]
+        assert [g.name for g in one.by_terminal] == [till]
+        assert all(h.terminal_id == till for h in one.lapsing)
+        assert f"till,{till}" in report_csv(one).splitlines()
+    cur = backend.settings.currency
+    two = service.report(day, "TILL-02").totals_for(cur)
+    assert (two.payments, two.declined, two.authorised, two.captured) == (3, 1, 2150, 1500)
+    parts = [service.report(day, t).totals_for(cur).net for t in service.terminals()]
+    assert sum(parts) == whole.totals_for(cur).net
+    assert service.report(day, "NO-SUCH-TILL").totals == ()
+
+
+def test_a_closed_day_asked_for_one_till_is_its_store_wide_snapshot(backend: Backend) -> None:
+    service = backend.day_report
+    service.zone = UTC_ZONE
+    pay(backend, minor=2000, hold=False)
+    _at_till(backend, "TILL-02")
+    pay(backend, minor=900, hold=False)
+    assert drain(backend) == []
+    day = _day_of(backend)
+    closed = service.close(day, TRAINING_PIN, manager="ann")
+    # closing is store-wide whatever was on screen: both tills are in the snapshot
+    assert {g.name for g in closed.by_terminal} == {"TILL-01", "TILL-02"}
+    asked = service.report(day, "TILL-02")
+    assert asked.closed and asked.terminal is None and asked.store_wide_snapshot == "TILL-02"
+    assert asked.totals == closed.totals
+    assert "till,all,requested,TILL-02" in report_csv(asked).splitlines()
+    assert service.report(day).store_wide_snapshot is None
 
 
 def test_a_tampered_closed_day_is_flagged(backend: Backend) -> None:
