@@ -389,7 +389,9 @@ def held_sql(
     16,000 holds), so there the status is written ``+status`` in the search arms, which
     rules the held (partial) index out: each arm reads the rows its text matches from the
     column's index and sorts them (a narrow search: 0.1 ms; a one-letter one reads its
-    whole prefix range, as in the All tab).
+    whole prefix range, as in the All tab). A period does the same there (the period's
+    rows from the created index, rather than every hold); a terminal alone keeps the held
+    index (the terminal's index would read all its payments ever).
     """
     held = "status = 'AUTHORISED'"
     searched = held if dialect.name != SQLITE.name else "+status = 'AUTHORISED'"
@@ -408,7 +410,10 @@ def held_sql(
     arms = text_arms(filter.text, dialect)
     if len(arms) == 1:
         text_sql, text_params = arms[0]
-        where = [searched, *base, text_sql] if text_sql else [held, *base]
+        dated = filter.created_from is not None or filter.created_to is not None
+        where = [searched if text_sql or dated else held, *base]
+        if text_sql:
+            where.append(text_sql)
         return (
             f"SELECT {columns} FROM payments WHERE {' AND '.join(where)} {ordering} LIMIT ?",  # noqa: S608 - built from constants
             [*base_params, *text_params, limit],

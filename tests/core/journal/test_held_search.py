@@ -9,11 +9,14 @@ import itertools
 import random
 from datetime import datetime, timedelta
 
+import pytest
+
 from posapp.core.clock import FakeClock
 from posapp.core.domain import CaptureMode, NewPayment, Payment, PaymentStatus, PaymentUpdate
 from posapp.core.journal.order_list import HeldCursor, PaymentFilter, held_sql
 from posapp.core.journal.repository import JournalRepository
 from posapp.core.money import Money
+from posapp.ui.models import orders_backend
 from posapp.ui.models import payment_fields as pf
 from posapp.ui.models.order_model import OrderQuery
 from posapp.ui.models.orders_backend import JournalOrderSource, held_cursor, held_order
@@ -163,3 +166,21 @@ def test_the_held_search_walks_an_index(repo: JournalRepository, clock: FakeCloc
             else:
                 assert "Index" in plan, plan
                 assert "Seq Scan" not in plan, plan
+
+
+def test_a_jump_past_many_lapsed_holds_reads_the_held_rows_in_several_pages(
+    repo: JournalRepository, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A jump by position reads the held rows from as many places before it as there are
+    lapsed holds: more than a page of the journal's is read in several pages (a page of 4
+    here, against 1,000 in use)."""
+    _fill(repo, clock, 80)
+    monkeypatch.setattr(orders_backend, "MAX_PAGE_SIZE", 4)
+    source = JournalOrderSource(repo, now=clock.now)
+    assert source._recently_released()
+    for query in (OrderQuery(held=True), OrderQuery(held=True, text="ord")):
+        expected = [p.id for p in _python_held(source, query)]
+        total = source.count(query)
+        for offset in range(len(expected) + 1):
+            got = source.window(query, offset=offset, limit=4, total=total)
+            assert [p.id for p in got] == expected[offset : offset + 4], (query, offset)
