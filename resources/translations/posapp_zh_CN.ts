@@ -4784,4 +4784,11 @@
             <translation>CSV 文件 (*.csv)</translation>
         </message>
     </context>
+    <context>
+        <name>TillBox</name>
+        <message>
+            <source>All tills</source>
+            <translation>全部收银台</translation>
+        </message>
+    </context>
 </TS>

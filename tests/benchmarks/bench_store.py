@@ -19,8 +19,8 @@
 
 Run through the test wrapper (it provides PostgreSQL):
 
-    bash tests/run.sh tests/benchmarks/bench_store.py -q -s -p no:cacheprovider \
-        -o faulthandler_timeout=0  # (b) runs 12 min: no stack dump at 5 min
+    POSAPP_TEST_HANG_SECONDS=3600 bash tests/run.sh tests/benchmarks/bench_store.py -q -s \
+        -p no:cacheprovider -o faulthandler_timeout=0  # (b) runs 12 min: no 5 or 15 min stop
     BENCH_STORE_ARGS="--minutes 1 --rows 100000" bash tests/run.sh tests/benchmarks/bench_store.py -q -s
     (one test per part: -k orders, -k feed, -k durable)
 

@@ -5,7 +5,6 @@ filter and captures one behind the manager PIN in the till's own dialog."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -33,10 +32,10 @@ from posapp.ui.main_window import MainWindow
 from posapp.ui.models.order_model import Column
 from posapp.ui.views.orders_view import OrdersView
 from tests.journal_backends import BACKENDS, fresh_schema, schema_url
+from tests.ui.screens import shot
 
 PIN = "246813"
 VISA_OK = "4054695723100768"
-SHOTS = os.environ.get("POSAPP_SCREENSHOTS", "")  # a folder: the screens are saved there
 
 
 @dataclass
@@ -138,20 +137,6 @@ def _window(qtbot: QtBot, backend: Backend, size: tuple[int, int] = (1200, 800))
     return window
 
 
-def _shot(widget: object, name: str) -> None:
-    if SHOTS:
-        from PySide6.QtWidgets import QApplication, QWidget
-
-        from posapp.ui.application import style_sheet
-
-        assert isinstance(widget, QWidget)
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        app.setStyleSheet(style_sheet())  # as the till shows it (only when saving screens)
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
-
-
 def test_back_office_sees_every_till_and_captures_behind_the_pin(
     qtbot: QtBot, store: Store
 ) -> None:
@@ -173,7 +158,7 @@ def test_back_office_sees_every_till_and_captures_behind_the_pin(
         qtbot.waitUntil(lambda: view.terminals() == ["TILL-01"])
         qtbot.waitUntil(lambda: view.model.rowCount() == 3)
         assert view.terminal_filter.currentText() == "All tills"
-        _shot(window, "back-office-orders")
+        shot(window, "back-office-orders")
 
         view.set_terminal("BACK-01")  # nothing keyed here
         qtbot.waitUntil(lambda: view.model.total == 0)
@@ -213,7 +198,7 @@ def test_back_office_sees_every_till_and_captures_behind_the_pin(
 
         window.resize(1024, 700)  # the window's smallest size
         qtbot.wait(50)
-        _shot(window, "back-office-held-small")
+        shot(window, "back-office-held-small")
         assert view.terminal_filter.isVisible()
         assert view.terminal_filter.width() >= view.terminal_filter.minimumSizeHint().width()
     finally:

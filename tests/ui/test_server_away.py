@@ -33,8 +33,8 @@ from posapp.ui.application import build_main_window
 from posapp.ui.journal_health import JournalHealth, ServerState
 from posapp.ui.views.new_payment_view import NewPaymentView
 from tests.journal_backends import PG_URL
+from tests.ui.screens import shot
 
-SHOTS = os.environ.get("POSAPP_SCREENSHOTS", "")
 VISA_OK = "4054695723100768"
 
 pytestmark = pytest.mark.skipif(
@@ -148,20 +148,6 @@ def backend(data_dir: Path, cluster: Cluster) -> Iterator[Backend]:
         b.close()
 
 
-def _shot(widget: object, name: str) -> None:
-    if SHOTS:
-        from PySide6.QtWidgets import QApplication, QWidget
-
-        from posapp.ui.application import style_sheet
-
-        assert isinstance(widget, QWidget)
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        app.setStyleSheet(style_sheet())  # as the till shows it (only when saving screens)
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
-
-
 def _key_sale(qtbot: QtBot, view: NewPaymentView) -> str:
     view.amount.setFocus()
     qtbot.keyClicks(view.amount, "12.50")
@@ -211,10 +197,10 @@ def test_sales_pause_while_the_store_server_is_away_and_resume_when_it_is_back(
         assert backend.sandbox.ledger().order(reference).payments == 0
         view.submit()  # Enter, or a click that slipped through: still nothing
         assert not view.in_flight
-        _shot(window, "server-away")
+        shot(window, "server-away")
         window.resize(1024, 700)
         qtbot.wait(20)
-        _shot(window, "server-away-small")
+        shot(window, "server-away-small")
         assert banner.isVisible() and banner.width() <= view.width()
 
         # 2. It comes back: the probe (every 100 ms while away) sees it; the banner says so,
@@ -223,7 +209,7 @@ def test_sales_pause_while_the_store_server_is_away_and_resume_when_it_is_back(
         qtbot.waitUntil(lambda: health.state is ServerState.BACK, timeout=15_000)
         assert banner.isVisible() and "answers again" in banner.text()
         assert view.submit_button.isEnabled()
-        _shot(window, "server-back")
+        shot(window, "server-back")
         qtbot.waitUntil(lambda: health.state is ServerState.OK, timeout=5_000)
         assert not banner.isVisible()
 

@@ -5,7 +5,6 @@ going into the real OS keyring entry the resolver reads, never into the settings
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -20,8 +19,8 @@ from posapp.ui.ports import CheckResult
 from posapp.ui.tasks import TaskRunner
 from posapp.ui.views.settings_dialog import SettingsDialog
 from tests.journal_backends import PG_URL
+from tests.ui.screens import shot
 
-SHOTS = os.environ.get("POSAPP_SCREENSHOTS", "")
 TILL_PASSWORD = "till-secret-for-tests"  # tests/run.sh's role `till` (scram-sha-256)
 
 
@@ -86,20 +85,6 @@ def _as_user(url: str, user: str) -> str:
     return urlunsplit((parts.scheme, f"{user}@{host}", parts.path, parts.query, ""))
 
 
-def _shot(widget: object, name: str) -> None:
-    if SHOTS:
-        from PySide6.QtWidgets import QApplication, QWidget
-
-        from posapp.ui.application import style_sheet
-
-        assert isinstance(widget, QWidget)
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        app.setStyleSheet(style_sheet())  # as the till shows it (only when saving screens)
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        assert widget.grab().save(str(Path(SHOTS) / f"{name}.png"))
-
-
 def _save(dialog: SettingsDialog, qtbot: QtBot) -> Settings:
     with qtbot.waitSignal(dialog.settings_saved, timeout=10_000) as got:
         dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
@@ -114,7 +99,7 @@ def test_role_and_this_computers_journal_are_the_defaults(
     assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Store"
     assert dialog.journal_local.isChecked() and not dialog.journal_url.isEnabled()
     assert not dialog.journal_test_button.isEnabled()
-    _shot(dialog, "settings-store-local")
+    shot(dialog, "settings-store-local")
     dialog.role.setCurrentIndex(dialog.role.findData(Role.BACK_OFFICE.value))
     saved = _save(dialog, qtbot)
     assert saved.role == "back-office" and saved.journal_url == ""
@@ -135,7 +120,7 @@ def test_a_url_with_a_password_or_another_scheme_is_refused_next_to_the_field(
     assert port.threads == []  # nothing tried to connect
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
     assert error.isVisible() and not port.path.exists()
-    _shot(dialog, "settings-store-password-refused")
+    shot(dialog, "settings-store-password-refused")
     dialog.journal_url.setText("mysql://till@db.shop.lan/posapp")
     dialog.journal_test_button.click()
     assert error.isVisible() and "mysql://" in error.text()
@@ -152,7 +137,7 @@ def test_test_connects_off_the_gui_thread_and_reports_next_to_the_field(
     qtbot.waitUntil(lambda: "Connected: PostgreSQL" in result.text(), timeout=10_000)
     assert result.property("ok") is True
     assert port.threads == [False]
-    _shot(dialog, "settings-store-connected")
+    shot(dialog, "settings-store-connected")
     # a server that is not there: the reason, and the button usable again
     gone = PG_URL.split("?", 1)[0] + "?host=/nonexistent-posapp-socket"
     dialog.journal_url.setText(gone)
@@ -161,7 +146,7 @@ def test_test_connects_off_the_gui_thread_and_reports_next_to_the_field(
     assert "does not answer" in result.text()
     assert dialog.journal_test_button.isEnabled()
     dialog.resize(dialog.minimumSizeHint())
-    _shot(dialog, "settings-store-unreachable-small")
+    shot(dialog, "settings-store-unreachable-small")
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs the PostgreSQL server tests/run.sh starts")

@@ -272,21 +272,7 @@ class ReconciliationStore:
             batch: list[tuple[Any, ...]] = []
             for item in items:
                 count += 1
-                batch.append(
-                    (
-                        file_id,
-                        item.kind.value,
-                        item.line,
-                        item.payment,
-                        item.transaction_type,
-                        item.request_id,
-                        item.transaction_id,
-                        item.reference_order_id,
-                        item.currency,
-                        item.ours,
-                        item.antom,
-                    )
-                )
+                batch.append(_item_row(file_id, item))
                 if len(batch) >= 5000:
                     _insert_items(conn, batch)
                     batch = []
@@ -303,22 +289,7 @@ class ReconciliationStore:
         with self.journal.write() as db:
             _insert_items(
                 db.conn,
-                [
-                    (
-                        file_id,
-                        item.kind.value,
-                        item.line,
-                        item.payment,
-                        item.transaction_type,
-                        item.request_id,
-                        item.transaction_id,
-                        item.reference_order_id,
-                        item.currency,
-                        item.ours,
-                        item.antom,
-                    )
-                    for item in items
-                ],
+                [_item_row(file_id, item) for item in items],
             )
             db.conn.execute(
                 "UPDATE reconciliation_files SET discrepancies = discrepancies + ? WHERE id = ?",
@@ -410,6 +381,23 @@ class ReconciliationStore:
             params,
         )
         return int(rows[0][0])
+
+
+def _item_row(file_id: int, item: Discrepancy) -> tuple[Any, ...]:
+    """One discrepancy as the values ``_insert_items`` writes, in its column order."""
+    return (
+        file_id,
+        item.kind.value,
+        item.line,
+        item.payment,
+        item.transaction_type,
+        item.request_id,
+        item.transaction_id,
+        item.reference_order_id,
+        item.currency,
+        item.ours,
+        item.antom,
+    )
 
 
 def _insert_items(conn: Any, batch: list[tuple[Any, ...]]) -> None:

@@ -73,6 +73,7 @@ from posapp.ui.i18n import service_text
 from posapp.ui.tasks import Lane, TaskRunner
 from posapp.ui.views.capture_all_dialog import CaptureAllDialog
 from posapp.ui.views.pin_dialog import PinEntry
+from posapp.ui.widgets.till_box import TillBox
 
 log = logging.getLogger(__name__)
 
@@ -275,10 +276,9 @@ class DayReportView(QWidget):
         day_label.setBuddy(self.date_edit)
         bar.addWidget(day_label)
         bar.addWidget(self.date_edit)
-        self.till_box = QComboBox(self)
+        self.till_box = TillBox(self)
         self.till_box.setObjectName("reportTill")
         self.till_box.setToolTip(self.tr("Show the figures of one till, or of every till"))
-        self.till_box.addItem(self.tr("All tills"), "")
         self.till_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.till_box.currentIndexChanged.connect(lambda _i: self.refresh())
         till_label = QLabel(self.tr("&Till"), self)
@@ -414,18 +414,15 @@ class DayReportView(QWidget):
 
     def terminal(self) -> str | None:
         """The till chosen in the Till box; None for every till."""
-        return str(self.till_box.currentData() or "") or None
+        return self.till_box.terminal() or None
 
     def terminals(self) -> list[str]:
         """The tills the Till box offers after "All tills"."""
-        box = self.till_box
-        return [str(box.itemData(i)) for i in range(1, box.count())]
+        return self.till_box.terminals()
 
     def set_terminal(self, terminal: str | None) -> None:
         """Show one till's figures (None: every till's)."""
-        if terminal:
-            self._add_terminal(terminal)
-        self.till_box.setCurrentIndex(max(0, self.till_box.findData(terminal or "")))
+        self.till_box.choose(terminal or "")
 
     def refresh_terminals(self) -> None:
         """Read the journal's tills again (off the GUI thread)."""
@@ -439,20 +436,7 @@ class DayReportView(QWidget):
         )
 
     def _on_terminals(self, found: list[str]) -> None:
-        for terminal in found:
-            self._add_terminal(terminal)
-
-    def _add_terminal(self, terminal: str) -> None:
-        """One more till in sorted place; the chosen one stays chosen."""
-        known = self.terminals()
-        if not terminal or terminal in known:
-            return
-        position = 1 + sum(1 for t in known if t < terminal)
-        self.till_box.blockSignals(True)
-        try:
-            self.till_box.insertItem(position, terminal, terminal)
-        finally:
-            self.till_box.blockSignals(False)
+        self.till_box.add_terminals(found)
 
     def refresh(self) -> None:
         self._loading = True
@@ -541,7 +525,7 @@ class DayReportView(QWidget):
                 self.lapsing_table.setItem(r, c, _cell(text, number=c == 1))
         if not report.filtered:
             for line in report.by_terminal:  # a till that began since the list was read
-                self._add_terminal(line.name)
+                self.till_box.add_terminal(line.name)
         self._set_buttons()
         self.report_loaded.emit(report)
 

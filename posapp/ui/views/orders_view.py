@@ -94,6 +94,7 @@ from posapp.ui.views.payment_details import PaymentDetails
 from posapp.ui.views.pin_dialog import ApprovedActionDialog
 from posapp.ui.views.refund_dialog import RefundDialog
 from posapp.ui.widgets.status_pill import TONE_COLOURS, Tone
+from posapp.ui.widgets.till_box import TillBox
 
 log = logging.getLogger(__name__)
 
@@ -435,11 +436,10 @@ class OrdersView(QWidget):
         self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
 
         # Whose payments: every till's (a shared journal holds them all) or one terminal's
-        self.terminal_filter = QComboBox(self)
+        self.terminal_filter = TillBox(self)
         self.terminal_filter.setObjectName("terminalFilter")
         self.terminal_filter.setAccessibleName(self.tr("Terminal filter"))
         self.terminal_filter.setToolTip(self.tr("Show the payments of every till or of one"))
-        self.terminal_filter.addItem(self.tr("All tills"), "")
         self.terminal_filter.currentIndexChanged.connect(lambda _i: self.apply_filters())
 
         self.period = QComboBox(self)
@@ -744,7 +744,7 @@ class OrdersView(QWidget):
             text=self.search.text().strip(),
             held=held,
             duplicates=duplicates,
-            terminal=str(self.terminal_filter.currentData() or ""),
+            terminal=self.terminal_filter.terminal(),
         )
 
     def apply_filters(self) -> None:
@@ -864,38 +864,21 @@ class OrdersView(QWidget):
 
     def terminals(self) -> list[str]:
         """The terminal ids the filter offers (after "All tills")."""
-        box = self.terminal_filter
-        return [str(box.itemData(i)) for i in range(1, box.count())]
+        return self.terminal_filter.terminals()
 
     def _on_terminals(self, found: list[str]) -> None:
-        for terminal in found:
-            self._add_terminal(terminal)
-
-    def _add_terminal(self, terminal: str) -> None:
-        """One more choice, in sorted place; the current choice stays."""
-        known = self.terminals()
-        if not terminal or terminal in known:
-            return
-        position = 1 + sum(1 for t in known if t < terminal)
-        box = self.terminal_filter
-        box.blockSignals(True)  # the chosen terminal does not change
-        try:
-            box.insertItem(position, terminal, terminal)
-        finally:
-            box.blockSignals(False)
+        self.terminal_filter.add_terminals(found)
 
     def set_terminal(self, terminal: str) -> None:
         """Show one terminal's payments ('' for every till's)."""
-        self._add_terminal(terminal)
-        index = self.terminal_filter.findData(terminal)
-        self.terminal_filter.setCurrentIndex(max(0, index))
+        self.terminal_filter.choose(terminal)
 
     def _on_changes(self, batch: tuple[Change, ...]) -> None:
         for change in batch:
             payment = change.payment
             if payment is None:
                 continue
-            self._add_terminal(payment.terminal_id)
+            self.terminal_filter.add_terminal(payment.terminal_id)
             known = self._pending_changes.get(payment.id)
             if known is None or known.version <= payment.version:
                 self._pending_changes[payment.id] = payment
