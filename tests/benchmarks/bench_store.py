@@ -64,7 +64,7 @@ from posapp.core.journal.repository import (  # noqa: E402
     PaymentFilter,
     to_ms,
 )
-from tests.benchmarks.bench_journal import _rows, fsync_rate  # noqa: E402
+from tests.benchmarks.bench_journal import _rows, fsync_rate, hold_payments  # noqa: E402
 from tests.benchmarks.bench_journal import generate as generate_sqlite  # noqa: E402
 
 GOAL_MS = 50.0
@@ -753,28 +753,9 @@ def bench_feed(args: argparse.Namespace, work: Path) -> int:
 
 # -- (c) durable transitions per second ---------------------------------------------------
 def held_journal(location: str | Path, n: int) -> None:
-    from posapp.core.cards import MaskedCard
-    from posapp.core.domain import CaptureMode, NewPayment
-    from posapp.core.money import Money
-
     repo = JournalRepository.open(location)
     try:
-        with repo.transaction():
-            for i in range(n):
-                p = repo.record_intent(
-                    NewPayment(
-                        f"ORD-{i}",
-                        f"PR-{i}",
-                        Money(100 + i, "USD"),
-                        CaptureMode.MANUAL,
-                        MaskedCard("VISA", "405469", "0768"),
-                        **OP,
-                    )
-                )
-                repo.record_request(
-                    "pay", {"paymentRequestId": p.payment_request_id}, payment=p.id, **OP
-                )
-                repo.transition(p.id, PaymentStatus.AUTHORISED, **OP)
+        hold_payments(repo, n)
     finally:
         repo.close()
 
